@@ -1,0 +1,18 @@
+"""diffc: a source-to-source automatic differentiation compiler for Python and NumPy.
+
+    import diffc
+
+    @diffc.grad(wrt=("x", "y", "z"))
+    def f(x, y, z):
+        q = x + y
+        return q * z
+
+    f(-2.0, 5.0, -4.0)   # (-4.0, -4.0, 3.0)
+    print(f.source)      # the generated gradient code
+"""
+from diffc.api import grad, ir, value_and_grad
+from diffc.errors import DiffcError, InternalError
+from diffc import testing
+
+__version__ = "0.1.0"
+__all__ = ["grad", "value_and_grad", "ir", "testing", "DiffcError", "InternalError"]

@@ -1,0 +1,90 @@
+"""Errors: user errors point at the user's code; internal errors say they are bugs.
+
+``DiffcError`` and its subclasses are the user's fault (or diffc's documented limits):
+each carries a ``Loc`` and formats as ``file:line:col: error: ...``, the source line, a
+caret under the offending column, and a hint saying what to write instead.
+``InternalError`` is diffc's fault and says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position in the user's source: file, 1-based line, 0-based column, the line's text."""
+    file: str
+    line: int
+    col: int
+    text: str = ""
+    end_col: int | None = None
+
+    def __str__(self):
+        return f"{self.file}:{self.line}:{self.col + 1}"
+
+    @property
+    def short(self):
+        """``model.py:7``, the form used in generated comments."""
+        name = self.file.replace("\\", "/").rsplit("/", 1)[-1]
+        return f"{name}:{self.line}"
+
+
+class DiffcError(Exception):
+    """Something in the user's code that diffc cannot differentiate, with where and why."""
+
+    kind = "error"
+
+    def __init__(self, message, loc: Loc | None = None, hint: str = ""):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self):
+        if self.loc is None:
+            head = f"error: {self.message}"
+            return head + (f"\n  hint: {self.hint}" if self.hint else "")
+        lines = [f"{self.loc}: error: {self.message}"]
+        if self.loc.text:
+            text = self.loc.text.rstrip("\n")
+            lines.append("    " + text)
+            width = max(1, (self.loc.end_col or self.loc.col + 1) - self.loc.col)
+            if self.loc.end_col is None or self.loc.end_col > len(text):
+                width = 1
+            lines.append("    " + " " * self.loc.col + "^" * width)
+        if self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+
+class UnsupportedSyntax(DiffcError):
+    """A Python construct diffc does not differentiate (rejected by the fence)."""
+
+
+class NoRuleError(DiffcError):
+    """A call on a differentiable value to a function diffc has no derivative rule for."""
+
+
+class NonDifferentiableInput(DiffcError):
+    """A gradient was asked for with respect to a value that cannot carry one (an integer, ...)."""
+
+
+class NonScalarOutput(DiffcError):
+    """``grad`` of a function whose output is not a scalar."""
+
+
+class SourceUnavailable(DiffcError):
+    """The function's source cannot be read (a lambda typed in a REPL, ``exec``-made code)."""
+
+
+class NameResolutionError(DiffcError):
+    """A name in the user's function that diffc cannot resolve statically."""
+
+
+class InternalError(Exception):
+    """A bug in diffc, not in the user's code."""
+
+    def __init__(self, message):
+        super().__init__(
+            f"internal error in diffc (this is a bug in diffc, not in your code; "
+            f"please report it with the function you compiled): {message}")

@@ -1,0 +1,133 @@
+"""Facts: what is known at compile time about each IR value, from example arguments.
+
+When ``diffc.grad`` compiles for a call's arguments, the IR is evaluated on them as it
+is built (primal and adjoint equations alike), so every value has a known shape,
+dtype and kind (Python scalar or array). The compiled code is specialised to the
+*signature* of the arguments (array shapes and dtypes, Python scalar types, the values
+of int/bool/str/None/tuple arguments) and is reused only for calls with the same
+signature.
+
+A value's shape is *static* when the signature alone determines it. It is not when it
+comes from a data-dependent operation (a boolean mask) or from a Python integer
+computed from array data; such values are treated as unknown, and the emitter uses
+the general (runtime) form wherever their shape matters. Without example arguments
+(``diffc compile``), nothing is known and everything takes the general form.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc import rules
+from diffc.ir import Const, Pack, Var
+
+_STATIC_PY = (bool, int, str, type(None), tuple)
+
+
+class Facts:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.values: dict = {}
+        self.dynamic: set = set()       # shape not determined by the signature
+        self.value_static: set = set()  # Python value determined by the signature
+
+    @classmethod
+    def none(cls):
+        return cls(False)
+
+    # -- binding and evaluation -------------------------------------------------
+    def bind_param(self, var, value):
+        if not self.enabled:
+            return
+        self.values[var] = value
+        if isinstance(value, _STATIC_PY):
+            self.value_static.add(var)
+
+    def value(self, atom):
+        if isinstance(atom, Const):
+            return atom.value
+        if isinstance(atom, Pack):
+            items = [self.value(i) for i in atom.items]
+            if atom.kind == "slice":
+                return slice(*items)
+            return tuple(items) if atom.kind == "tuple" else list(items)
+        return self.values[atom]
+
+    def run(self, eqn):
+        """Evaluate one equation on the example values and record what is learned."""
+        if not self.enabled:
+            return
+        prim = rules.get(eqn.prim)
+        args = [self.value(a) for a in eqn.args]
+        kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
+        with np.errstate(all="ignore"):
+            result = prim.impl(*args, **kwargs)
+        out = eqn.outs[0]
+        self.values[out] = result
+        inputs = list(eqn.inputs())
+        if getattr(prim, "shape_only", False) and not any(v in self.dynamic for v in inputs):
+            self.value_static.add(out)
+            return
+        if inputs and all(v in self.value_static for v in inputs):
+            self.value_static.add(out)
+        if self._makes_dynamic(prim, eqn, inputs):
+            self.dynamic.add(out)
+
+    def _makes_dynamic(self, prim, eqn, inputs):
+        if prim.data_dependent_shape:
+            return True
+        for v in inputs:
+            if v in self.dynamic:
+                return True
+            value = self.values.get(v)
+            if isinstance(value, np.ndarray) and value.dtype == bool and eqn.prim in ("getitem", "setitem"):
+                return True
+            if _shape_like(value) and v not in self.value_static:
+                if eqn.prim in ("getitem", "setitem") and isinstance(value, (int, np.integer)):
+                    continue
+                return True
+        return False
+
+    # -- queries -------------------------------------------------------------------
+    def is_static(self, atom):
+        if isinstance(atom, Const):
+            return True
+        if isinstance(atom, Pack):
+            return all(self.is_static(i) for i in atom.items)
+        return self.enabled and atom in self.values and atom not in self.dynamic
+
+    def is_value_static(self, atom):
+        if isinstance(atom, Const):
+            return True
+        if isinstance(atom, Pack):
+            return all(self.is_value_static(i) for i in atom.items)
+        return atom in self.value_static
+
+    def shape(self, atom):
+        """The static shape of an atom, or None if it is not known."""
+        if not self.is_static(atom):
+            return None
+        return tuple(np.shape(self.value(atom)))
+
+    def dtype(self, atom):
+        if isinstance(atom, Var) and not self.enabled:
+            return None
+        value = self.value(atom)
+        return getattr(value, "dtype", None) or np.result_type(value) if not isinstance(value, (tuple, list, slice, str, type(None))) else None
+
+    def kind(self, atom):
+        """``"array"``, ``"scalar"`` (a Python/NumPy scalar) or None when unknown."""
+        if isinstance(atom, Var) and (not self.enabled or atom not in self.values):
+            return None
+        value = self.value(atom)
+        if isinstance(value, np.ndarray):
+            return "array"
+        if isinstance(value, (float, int, bool, complex, np.generic)):
+            return "scalar"
+        return None
+
+    def is_python_float(self, atom):
+        return self.kind(atom) == "scalar" and type(self.value(atom)) is float
+
+
+def _shape_like(value):
+    return isinstance(value, (int, np.integer, tuple, list, slice)) and not isinstance(value, bool)

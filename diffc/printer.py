@@ -1,0 +1,63 @@
+"""Printing: ``ast`` → source text with the comments that tie it to the user's code.
+
+``ast.unparse`` prints each statement; comments ride on statements as attributes set
+by the emitter: ``diffc_before`` (lines printed above) and ``diffc_after`` (printed at
+the end of the line, aligned). Compound statements are printed header, then body.
+"""
+from __future__ import annotations
+
+import ast
+
+TRAILING_COLUMN = 36
+
+
+def print_module(header_lines, nodes):
+    """The text of a module: header comments, then each top-level node."""
+    lines = [f"# {h}" if h else "#" for h in header_lines]
+    for node in nodes:
+        if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
+                      lines[-1].startswith("import")) and lines[-1] != "":
+            lines += ["", ""] if isinstance(node, ast.FunctionDef) else [""]
+        _print_statement(node, "", lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _print_statement(node, indent, lines):
+    for comment in getattr(node, "diffc_before", ()):
+        lines.append(f"{indent}# {comment}")
+    if isinstance(node, ast.FunctionDef):
+        header = ast.unparse(ast.FunctionDef(node.name, node.args, [ast.Pass()], node.decorator_list,
+                                             node.returns, lineno=0)).splitlines()
+        lines.extend(indent + h for h in header[:-1])
+        _print_body(node.body, indent + "    ", lines)
+        return
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        _print_docstring(node.value.value, indent, lines)
+        return
+    if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
+        text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
+    else:
+        text = ast.unparse(node).splitlines()
+    after = getattr(node, "diffc_after", None)
+    if after and len(text) == 1:
+        first = indent + text[0]
+        text_line = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
+            else f"{first}  # {after}"
+        lines.append(text_line)
+        return
+    lines.extend(indent + t for t in text)
+
+
+def _print_docstring(doc, indent, lines):
+    doc_lines = doc.replace('"""', '\\"\\"\\"').splitlines()
+    if len(doc_lines) == 1:
+        lines.append(f'{indent}"""{doc_lines[0]}"""')
+        return
+    lines.append(f'{indent}"""{doc_lines[0]}')
+    lines.extend(f"{indent}{d}" if d else "" for d in doc_lines[1:])
+    lines.append(f'{indent}"""')
+
+
+def _print_body(body, indent, lines):
+    for stmt in body:
+        _print_statement(stmt, indent, lines)

@@ -1,0 +1,194 @@
+"""Reverse mode: a primal IR ``Function`` → one that also computes the gradient.
+
+Input: a lowered function, the indices of the parameters to differentiate, and the
+``Facts`` (already holding the primal's example values when compiling for a call).
+Output: the same primal equations, then the adjoint equations in reverse order, and
+results ``(value?, d<param>...)``.
+
+The engine, not the rules, handles what every rule shares:
+* activity: only values that depend on a requested parameter *and* reach the result
+  get adjoints;
+* fan-out (the copy gate): a value used twice receives the sum of both gradients;
+* un-broadcasting: a gradient is summed down to its operand's shape;
+* zero gradients: a requested parameter the result does not depend on gets zeros;
+* missing rules: a differentiable value flowing into an operand with no rule is an
+  error at the user's line, never a silently dropped gradient.
+"""
+from __future__ import annotations
+
+from diffc import rules
+from diffc.errors import NoRuleError
+from diffc.instantiate import bound_operands, instantiate, returned_names
+from diffc.ir import Const, Eqn, Function, Pack, Var, atoms_in
+from diffc.lower import bind
+from diffc.naming import adjoint_hint
+
+
+def activity(func: Function, wrt_vars) -> set:
+    """Values that depend on a requested parameter and contribute to the result."""
+    forward = set(wrt_vars)
+    for eqn in func.body:
+        prim = rules.get(eqn.prim)
+        if not prim.differentiable:
+            continue
+        operands = bound_operands(prim, eqn)
+        if any(v in forward for p, a in operands.items() if p not in prim.nondiff for v in atoms_in(a)):
+            forward.update(eqn.outs)
+    backward = set()
+    for r in func.results:
+        backward.update(atoms_in(r))
+    for eqn in reversed(func.body):
+        if any(o in backward for o in eqn.outs):
+            backward.update(eqn.inputs())
+    return forward & backward
+
+
+class _Backward:
+    """State of one reverse pass: the adjoint of each value and the equations emitted."""
+
+    def __init__(self, facts, namer, active):
+        self.facts = facts
+        self.namer = namer
+        self.active = active
+        self.adjoints: dict = {}
+        self.body: list = []
+
+    def emit(self, source_name, args, kwargs, hint, loc, role, origin):
+        prim = rules.lookup(source_name) if "." in source_name else rules.get(source_name)
+        args, kwargs = bind(prim, args, kwargs, loc)
+        out = self.namer.var(hint, "adjoint")
+        eqn = Eqn((out,), prim.name, args, kwargs, loc, role, origin)
+        self.body.append(eqn)
+        self.facts.run(eqn)
+        return out
+
+    def accumulate(self, var, grad, eqn):
+        if var not in self.adjoints:
+            self.adjoints[var] = grad
+            return
+        self.adjoints[var] = self.emit("operator.add", (self.adjoints[var], grad), {},
+                                       adjoint_hint(var.hint), eqn.loc, "accumulate", eqn)
+
+    def backprop(self, eqn):
+        out = eqn.outs[0]
+        if out not in self.adjoints:
+            return
+        prim = rules.get(eqn.prim)
+        operands = bound_operands(prim, eqn)
+        needs = [p for p, a in operands.items()
+                 if p not in prim.nondiff and any(v in self.active for v in atoms_in(a))]
+        if not needs:
+            return
+        provided = [n[1:] for n in returned_names(prim.reverse_rule) if n] if prim.reverse_rule else []
+        missing = [p for p in needs if p not in provided]
+        if missing:
+            raise NoRuleError(
+                f"diffc has no gradient rule for {prim.name} with respect to its "
+                f"argument {missing[0]!r}, and that argument depends on what you differentiate",
+                eqn.loc, f"wrap the argument in diffc.stop_gradient(...) if it should be a constant, "
+                         f"or register a reverse rule for {prim.name}")
+        bindings = {"out": out, "dout": self.adjoints[out], **operands}
+        hints = {f"d{p}": adjoint_hint(_hint_of(operands[p])) for p in needs}
+        eqns, env = instantiate(prim.reverse_rule, bindings, self.facts, self.namer, eqn.loc,
+                                "adjoint", eqn, hints)
+        wanted = [env[f"d{p}"] for p in needs]
+        for e in _needed(eqns, wanted):
+            self.body.append(e)
+            self.facts.run(e)
+        for p in needs:
+            self._distribute(prim, eqn, operands[p], env[f"d{p}"])
+
+    def _distribute(self, prim, eqn, operand, grad):
+        if isinstance(operand, Pack):
+            for i, item in enumerate(operand.items):
+                if not any(v in self.active for v in atoms_in(item)):
+                    continue
+                g = grad.items[i] if isinstance(grad, Pack) else self.emit(
+                    "operator.getitem", (grad, Const(i)), {}, adjoint_hint(_hint_of(item)),
+                    eqn.loc, "adjoint", eqn)
+                self._distribute(prim, eqn, item, g)
+            return
+        if isinstance(operand, Var) and operand in self.active:
+            self.accumulate(operand, self.fit(prim, eqn, grad, operand), eqn)
+
+    def fit(self, prim, eqn, grad, operand):
+        """Sum ``grad`` down to ``operand``'s shape where broadcasting made them differ."""
+        facts = self.facts
+        gshape, xshape = facts.shape(grad), facts.shape(operand)
+        hint = adjoint_hint(operand.hint)
+        if gshape is not None and xshape is not None:
+            if gshape == xshape:
+                return grad
+            lead = len(gshape) - len(xshape)
+            ones = tuple(i for i, n in enumerate(xshape) if n == 1 and gshape[lead + i] != 1)
+            if lead:
+                axis = 0 if lead == 1 else tuple(range(lead))
+                grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis)}, hint,
+                                 eqn.loc, "unbroadcast", eqn)
+            if ones:
+                axis = ones[0] if len(ones) == 1 else ones
+                grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
+                                 hint, eqn.loc, "unbroadcast", eqn)
+            return grad
+        if not prim.broadcasting or _others_are_scalar_constants(prim, eqn, operand):
+            return grad
+        return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
+
+
+def _others_are_scalar_constants(prim, eqn, operand):
+    operands = bound_operands(prim, eqn)
+    return all(a is operand or p in prim.nondiff or
+               (isinstance(a, Const) and isinstance(a.value, (int, float)))
+               for p, a in operands.items())
+
+
+def _hint_of(atom):
+    return atom.hint if isinstance(atom, Var) else "arg"
+
+
+def _needed(eqns, wanted):
+    """The equations of an instantiated rule that the wanted gradients depend on."""
+    live = {v for w in wanted for v in atoms_in(w)}
+    keep = []
+    for e in reversed(eqns):
+        if any(o in live for o in e.outs):
+            keep.append(e)
+            live.update(e.inputs())
+    return keep[::-1]
+
+
+def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -> Function:
+    """The gradient function of ``func`` with respect to parameters ``wrt`` (indices)."""
+    wrt_vars = [func.params[i] for i in wrt]
+    result = func.results[0]
+    active = activity(func, wrt_vars)
+    back = _Backward(facts, namer, active)
+    if isinstance(result, Var) and result in active:
+        if seed is None:
+            seed_var = namer.var(adjoint_hint(result.hint), "adjoint")
+            seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
+            back.body.append(seed_eqn)
+            facts.run(seed_eqn)
+        else:
+            seed_var = seed
+        back.adjoints[result] = seed_var
+    for eqn in reversed(func.body):
+        back.backprop(eqn)
+    grads = []
+    for v in wrt_vars:
+        grad = back.adjoints.get(v)
+        if grad is None:
+            grad = _zeros(back, v, func)
+        grads.append(grad)
+    results = ((result,) if with_value else ()) + tuple(grads)
+    out = Function(func.name, func.params, func.body + back.body, results, func.loc, func.doc)
+    out.defaults = getattr(func, "defaults", {})
+    out.wrt = tuple(wrt)
+    out.with_value = with_value
+    return out
+
+
+def _zeros(back, var, func):
+    if back.facts.is_python_float(var):
+        return Const(0.0)
+    return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, "zero", None)

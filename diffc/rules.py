@@ -1,0 +1,166 @@
+"""The rule registry: what diffc knows about each primitive operation.
+
+A primitive is declared in a template module under ``templates/`` by decorating its
+primal implementation; its reverse (VJP) and forward (JVP) rules are attached to it
+with ``@prim.reverse`` and ``@prim.forward``::
+
+    @primitive("operator.mul", "numpy.multiply", broadcasting=True)
+    def multiply(x, y):
+        return x * y
+
+    @multiply.reverse
+    def multiply_reverse(out, dout, x, y):
+        "multiply: each input gets the other times dout"
+        dx = dout * y
+        dy = dout * x
+        return dx, dy
+
+    @multiply.forward
+    def multiply_forward(out, x, y, *, dx, dy):
+        dout = dx * y + x * dy
+        return dout
+
+Contract of a template:
+
+* The primal's signature is the signature user calls are bound to (positional and
+  keyword), so it mirrors NumPy's. ``*args`` names a variadic operand tuple.
+* The reverse rule takes ``(out, dout, <the primal's parameters>)`` and returns one
+  gradient per differentiable parameter, each named ``d<param>`` (or ``None``).
+  A parameter that is neither returned nor listed in ``nondiff`` has no rule: if a
+  differentiable value flows into it, compiling fails instead of dropping a gradient.
+* The forward rule takes ``(out, <the primal's parameters>, *, d<param>...)`` for the
+  parameters the reverse rule returns, and returns ``dout``.
+* Rule bodies are straight-line Python over registered primitives. An ``if`` must be
+  decidable when the rule is instantiated (it may test constant parameters and
+  ``np.ndim``/``np.shape``/``.dtype`` of operands whose shapes are known).
+* Un-broadcasting a gradient to its operand's shape, accumulation of fan-out and
+  zero gradients are the engine's job, never a rule's.
+
+The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
+each rule against central differences independently of the compiler.
+"""
+from __future__ import annotations
+
+import inspect
+
+_BY_NAME: dict[str, "Primitive"] = {}
+_BY_SOURCE_NAME: dict[str, "Primitive"] = {}
+
+
+class Primitive:
+    """One operation of the IR, with its primal and its derivative rules."""
+
+    def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False,
+                 data_dependent_shape=False, differentiable=True, shape_only=False,
+                 helper=False):
+        self.name = impl.__name__
+        self.impl = impl
+        self.signature = inspect.signature(impl)
+        self.params = tuple(self.signature.parameters)
+        self.source_names = tuple(source_names)
+        self.broadcasting = broadcasting
+        self.data_dependent_shape = data_dependent_shape
+        self.differentiable = differentiable
+        self.shape_only = shape_only      # result depends only on operand shapes (np.shape, len)
+        self.helper = helper              # emitted as a call to a function defined in the module
+        self.nondiff = frozenset(self.params if not differentiable else nondiff)
+        self.reverse_rule = None
+        self.forward_rule = None
+
+    def __repr__(self):
+        return f"<primitive {self.name}>"
+
+    def reverse(self, fn):
+        self.reverse_rule = fn
+        return fn
+
+    def forward(self, fn):
+        self.forward_rule = fn
+        return fn
+
+    @property
+    def variadic(self):
+        """Name of the ``*args`` parameter, or None."""
+        for p in self.signature.parameters.values():
+            if p.kind is inspect.Parameter.VAR_POSITIONAL:
+                return p.name
+        return None
+
+    @property
+    def gate(self):
+        """The one-line description of the rule, used in generated comments."""
+        doc = inspect.getdoc(self.reverse_rule) if self.reverse_rule else None
+        return doc.splitlines()[0].strip() if doc else ""
+
+
+def primitive(*source_names, **options):
+    """Register the decorated primal function as a primitive.
+
+    ``source_names`` are the names user code reaches it by: ``"numpy.exp"``,
+    ``"ndarray.sum"`` (a method: the receiver binds to the first parameter),
+    ``"ndarray.T"`` (an attribute), ``"operator.add"`` (the ``+`` operator),
+    ``"builtins.max"``.
+    """
+    def register(impl):
+        prim = Primitive(impl, source_names, **options)
+        if prim.name in _BY_NAME:
+            raise ValueError(f"primitive {prim.name!r} is registered twice")
+        _BY_NAME[prim.name] = prim
+        for source_name in prim.source_names:
+            if source_name in _BY_SOURCE_NAME:
+                raise ValueError(f"{source_name!r} is claimed by two primitives")
+            _BY_SOURCE_NAME[source_name] = prim
+        return prim
+    return register
+
+
+def _load():
+    from diffc import templates  # noqa: F401  (importing registers every rule)
+
+
+def lookup(source_name):
+    """The primitive a source-level name refers to, or None."""
+    _load()
+    return _BY_SOURCE_NAME.get(source_name)
+
+
+def get(name):
+    """The primitive called ``name``."""
+    _load()
+    return _BY_NAME[name]
+
+
+def all_primitives():
+    """Every registered primitive, sorted by name."""
+    _load()
+    return [_BY_NAME[k] for k in sorted(_BY_NAME)]
+
+
+def source_names():
+    """Every source-level name with a rule, sorted."""
+    _load()
+    return sorted(_BY_SOURCE_NAME)
+
+
+def is_basic_index(index):
+    """True when ``x[index]`` is provably basic indexing (no position can be read twice).
+
+    Works on real index values and on the abstract operands a rule's ``if`` sees at
+    compile time; anything not known to be basic (an integer or boolean array, an
+    unknown value) answers False, which selects the always-correct general rule.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    for item in items:
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            continue
+        if isinstance(item, (int,)) and not isinstance(item, bool):
+            continue
+        try:
+            ndim = item.ndim
+            kind = item.dtype.kind
+        except Exception:
+            return False
+        if ndim == 0 and kind in "iu":
+            continue
+        return False
+    return True

@@ -1,0 +1,180 @@
+"""Quoting: find a function's source and the module context its names resolve in.
+
+Nothing here executes the user's file: a module is parsed with ``ast`` and its imports
+are read statically (``import numpy as np``, ``from numpy import exp, sum as npsum``),
+so ``diffc compile`` and ``diffc.grad`` resolve names the same way. A live function
+(given to ``diffc.grad``) adds its runtime globals and closure as a fallback for names
+the static reading cannot settle (module constants computed at import time).
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from diffc.errors import Loc, NameResolutionError, SourceUnavailable
+
+
+@dataclass
+class Module:
+    """A parsed user module: its tree, lines, import aliases and literal constants."""
+    path: str
+    tree: ast.Module
+    lines: list
+    aliases: dict = field(default_factory=dict)    # local name -> "numpy", "numpy.exp", ...
+    constants: dict = field(default_factory=dict)  # NAME -> literal value
+    functions: dict = field(default_factory=dict)  # name -> ast.FunctionDef (module level)
+
+    def loc(self, node) -> Loc:
+        line = getattr(node, "lineno", 1)
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        end = getattr(node, "end_col_offset", None) if getattr(node, "end_lineno", line) == line else None
+        return Loc(self.path, line, getattr(node, "col_offset", 0), text, end)
+
+
+@dataclass
+class SourceFunction:
+    """A function to compile: its ``def`` node inside its module."""
+    node: ast.FunctionDef
+    module: Module
+    runtime_globals: dict | None = None
+    closure: dict = field(default_factory=dict)
+
+    @property
+    def name(self):
+        return self.node.name
+
+    def loc(self, node=None) -> Loc:
+        return self.module.loc(node if node is not None else self.node)
+
+
+def _read_imports(tree: ast.Module) -> dict:
+    aliases = {}
+    for stmt in _top_level_statements(tree.body):
+        if isinstance(stmt, ast.Import):
+            for a in stmt.names:
+                if a.asname:
+                    aliases[a.asname] = a.name
+                else:
+                    top = a.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and stmt.level == 0:
+            for a in stmt.names:
+                if a.name != "*":
+                    aliases[a.asname or a.name] = f"{stmt.module}.{a.name}"
+    return aliases
+
+
+def _top_level_statements(body):
+    """Module statements, looking inside ``try``/``if`` blocks where imports often hide."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, ast.Try):
+            yield from _top_level_statements(stmt.body)
+            for h in stmt.handlers:
+                yield from _top_level_statements(h.body)
+        elif isinstance(stmt, ast.If):
+            yield from _top_level_statements(stmt.body)
+            yield from _top_level_statements(stmt.orelse)
+
+
+def _read_constants(tree: ast.Module) -> dict:
+    constants = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            try:
+                constants[stmt.targets[0].id] = ast.literal_eval(stmt.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                constants.pop(stmt.targets[0].id, None)
+    return constants
+
+
+def parse_module(path: str, text: str | None = None) -> Module:
+    """Parse a module file (or the given text) without executing it."""
+    if text is None:
+        text = _read_text(path)
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as e:
+        lines = text.splitlines()
+        line = e.lineno or 1
+        loc = Loc(path, line, max(0, (e.offset or 1) - 1), lines[line - 1] if 0 < line <= len(lines) else "")
+        raise NameResolutionError(f"the file does not parse: {e.msg}", loc,
+                                  "fix the syntax error; diffc reads the file as Python source") from None
+    functions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
+    return Module(path, tree, text.splitlines(), _read_imports(tree), _read_constants(tree), functions)
+
+
+@lru_cache(maxsize=256)
+def _cached_module(path: str, mtime: float, size: int) -> Module:
+    return parse_module(path)
+
+
+def _read_text(path):
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def module_of_file(path: str) -> Module:
+    st = os.stat(path)
+    return _cached_module(os.path.abspath(path), st.st_mtime, st.st_size)
+
+
+def find_function(module: Module, qualname: str, firstlineno: int | None = None) -> ast.FunctionDef:
+    """The ``def`` for ``qualname`` (``f``, ``Cls.method``, ``outer.<locals>.inner``)."""
+    name = qualname.rsplit(".", 1)[-1]
+    candidates = [n for n in ast.walk(module.tree)
+                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+    if firstlineno is not None:
+        def first_line(n):
+            return n.decorator_list[0].lineno if n.decorator_list else n.lineno
+        exact = [n for n in candidates if first_line(n) == firstlineno or n.lineno == firstlineno]
+        if exact:
+            return exact[0]
+    if len(candidates) == 1 or (candidates and firstlineno is None):
+        return candidates[0]
+    raise NameResolutionError(f"cannot find the definition of {qualname!r} in {module.path}",
+                              hint="diffc compiles functions defined with `def` in a file")
+
+
+def from_function(fn) -> SourceFunction:
+    """Locate a live function's source. Never executes anything."""
+    fn = inspect.unwrap(fn)
+    if getattr(fn, "__name__", "") == "<lambda>":
+        raise SourceUnavailable(
+            "cannot differentiate a lambda",
+            hint="define the function with `def` in a .py file so diffc can read its source")
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise SourceUnavailable(f"{fn!r} is not a Python function",
+                                hint="diffc compiles Python functions written with `def`")
+    path = code.co_filename
+    if not path or path.startswith("<") or not os.path.exists(path):
+        raise SourceUnavailable(
+            f"the source of {fn.__name__!r} is not in a file (it was defined in {path or 'memory'})",
+            hint="define the function in a .py file; diffc reads source files and cannot "
+                 "see code typed at a prompt or made with exec")
+    module = module_of_file(path)
+    node = find_function(module, fn.__qualname__, code.co_firstlineno)
+    closure = {}
+    if fn.__closure__:
+        closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
+                   if _cell_is_set(c)}
+    return SourceFunction(node, module, fn.__globals__, closure)
+
+
+def _cell_is_set(cell):
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
+
+
+def from_file(path: str, qualname: str) -> SourceFunction:
+    """Locate a function in a file, statically (for the command line)."""
+    module = module_of_file(path)
+    node = find_function(module, qualname)
+    return SourceFunction(node, module)

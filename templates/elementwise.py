@@ -1,0 +1,264 @@
+"""One-argument NumPy functions of powers, exponentials and logarithms, and rounding.
+
+Each reverse rule scales ``dout`` by the derivative at ``x``, reusing ``out`` where the
+derivative is most simply written in terms of it (``exp``: ``dx = dout * out``). The
+rounding functions are piecewise constant: they are registered with ``x`` in
+``nondiff`` and no rules, which the engine treats as a zero gradient.
+Trigonometric and hyperbolic functions are in ``trigonometric.py``.
+"""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive("numpy.absolute", "numpy.abs", "builtins.abs")
+def absolute(x):
+    return np.absolute(x)
+
+
+@absolute.reverse
+def absolute_reverse(out, dout, x):
+    "absolute: dx = dout * sign(x) (zero at x = 0)"
+    dx = dout * np.sign(x)
+    return dx
+
+
+@absolute.forward
+def absolute_forward(out, x, *, dx):
+    dout = dx * np.sign(x)
+    return dout
+
+
+@primitive("numpy.reciprocal")
+def reciprocal(x):
+    return np.reciprocal(x)
+
+
+@reciprocal.reverse
+def reciprocal_reverse(out, dout, x):
+    "reciprocal: dx = -dout * out ** 2"
+    dx = -dout * out ** 2
+    return dx
+
+
+@reciprocal.forward
+def reciprocal_forward(out, x, *, dx):
+    dout = -dx * out ** 2
+    return dout
+
+
+@primitive("numpy.square")
+def square(x):
+    return np.square(x)
+
+
+@square.reverse
+def square_reverse(out, dout, x):
+    "square: dx = dout * 2 * x"
+    dx = dout * 2 * x
+    return dx
+
+
+@square.forward
+def square_forward(out, x, *, dx):
+    dout = dx * 2 * x
+    return dout
+
+
+@primitive("numpy.sqrt")
+def sqrt(x):
+    return np.sqrt(x)
+
+
+@sqrt.reverse
+def sqrt_reverse(out, dout, x):
+    "sqrt: dx = dout / (2 * out)"
+    dx = dout / (2 * out)
+    return dx
+
+
+@sqrt.forward
+def sqrt_forward(out, x, *, dx):
+    dout = dx / (2 * out)
+    return dout
+
+
+@primitive("numpy.cbrt")
+def cbrt(x):
+    return np.cbrt(x)
+
+
+@cbrt.reverse
+def cbrt_reverse(out, dout, x):
+    "cbrt: dx = dout / (3 * out ** 2)"
+    dx = dout / (3 * out ** 2)
+    return dx
+
+
+@cbrt.forward
+def cbrt_forward(out, x, *, dx):
+    dout = dx / (3 * out ** 2)
+    return dout
+
+
+@primitive("numpy.exp")
+def exp(x):
+    return np.exp(x)
+
+
+@exp.reverse
+def exp_reverse(out, dout, x):
+    "exp: dx = dout * out (exp is its own derivative)"
+    dx = dout * out
+    return dx
+
+
+@exp.forward
+def exp_forward(out, x, *, dx):
+    dout = dx * out
+    return dout
+
+
+@primitive("numpy.exp2")
+def exp2(x):
+    return np.exp2(x)
+
+
+@exp2.reverse
+def exp2_reverse(out, dout, x):
+    "exp2: dx = dout * out * log(2)"
+    dx = dout * out * np.log(2.0)
+    return dx
+
+
+@exp2.forward
+def exp2_forward(out, x, *, dx):
+    dout = dx * out * np.log(2.0)
+    return dout
+
+
+@primitive("numpy.expm1")
+def expm1(x):
+    return np.expm1(x)
+
+
+@expm1.reverse
+def expm1_reverse(out, dout, x):
+    "expm1: dx = dout * (out + 1), which is dout * exp(x)"
+    dx = dout * (out + 1)
+    return dx
+
+
+@expm1.forward
+def expm1_forward(out, x, *, dx):
+    dout = dx * (out + 1)
+    return dout
+
+
+@primitive("numpy.log")
+def log(x):
+    return np.log(x)
+
+
+@log.reverse
+def log_reverse(out, dout, x):
+    "log: dx = dout / x"
+    dx = dout / x
+    return dx
+
+
+@log.forward
+def log_forward(out, x, *, dx):
+    dout = dx / x
+    return dout
+
+
+@primitive("numpy.log2")
+def log2(x):
+    return np.log2(x)
+
+
+@log2.reverse
+def log2_reverse(out, dout, x):
+    "log2: dx = dout / (x * log(2))"
+    dx = dout / (x * np.log(2.0))
+    return dx
+
+
+@log2.forward
+def log2_forward(out, x, *, dx):
+    dout = dx / (x * np.log(2.0))
+    return dout
+
+
+@primitive("numpy.log10")
+def log10(x):
+    return np.log10(x)
+
+
+@log10.reverse
+def log10_reverse(out, dout, x):
+    "log10: dx = dout / (x * log(10))"
+    dx = dout / (x * np.log(10.0))
+    return dx
+
+
+@log10.forward
+def log10_forward(out, x, *, dx):
+    dout = dx / (x * np.log(10.0))
+    return dout
+
+
+@primitive("numpy.log1p")
+def log1p(x):
+    return np.log1p(x)
+
+
+@log1p.reverse
+def log1p_reverse(out, dout, x):
+    "log1p: dx = dout / (1 + x)"
+    dx = dout / (1 + x)
+    return dx
+
+
+@log1p.forward
+def log1p_forward(out, x, *, dx):
+    dout = dx / (1 + x)
+    return dout
+
+
+# Piecewise-constant functions: zero gradient wherever the derivative exists.
+
+@primitive("numpy.sign", nondiff=("x",))
+def sign(x):
+    return np.sign(x)
+
+
+@primitive("numpy.floor", nondiff=("x",))
+def floor(x):
+    return np.floor(x)
+
+
+@primitive("numpy.ceil", nondiff=("x",))
+def ceil(x):
+    return np.ceil(x)
+
+
+@primitive("numpy.round", "numpy.around", "ndarray.round", nondiff=("a", "decimals"))
+def round(a, decimals=0):
+    return np.round(a, decimals)
+
+
+@primitive("numpy.rint", nondiff=("x",))
+def rint(x):
+    return np.rint(x)
+
+
+@primitive("numpy.trunc", nondiff=("x",))
+def trunc(x):
+    return np.trunc(x)
+
+
+@primitive("numpy.fix", nondiff=("x",))
+def fix(x):
+    return np.fix(x)

@@ -1,0 +1,35 @@
+"""Operations the engine itself inserts: constants, and summing a gradient back down
+to the shape of an operand that was broadcast."""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive(differentiable=False)
+def constant(value):
+    return value
+
+
+@primitive(nondiff=("x",), helper=True)
+def unbroadcast(grad, x):
+    """Sum ``grad`` over the axes along which ``x`` was broadcast, to ``x``'s shape."""
+    shape = np.shape(x)
+    if np.shape(grad) == shape:
+        return grad
+    lead = np.ndim(grad) - len(shape)
+    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(grad)[lead + i] != 1)
+    grad = np.sum(grad, axis=tuple(range(lead)) + ones, keepdims=True)
+    return np.reshape(grad, shape)
+
+
+@unbroadcast.reverse
+def unbroadcast_reverse(out, dout, grad, x):
+    "unbroadcast: dout is broadcast back to the gradient's shape"
+    dgrad = np.broadcast_to(dout, np.shape(grad))
+    return dgrad
+
+
+@unbroadcast.forward
+def unbroadcast_forward(out, grad, x, *, dgrad):
+    dout = unbroadcast(dgrad, x)
+    return dout

@@ -1,0 +1,278 @@
+"""Trigonometric and hyperbolic NumPy functions of one argument, and angle conversion.
+
+Each reverse rule scales ``dout`` by the textbook derivative at ``x``; ``tan`` and
+``tanh`` reuse ``out``. Domains are NumPy's: outside them the primal is already NaN.
+"""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive("numpy.sin")
+def sin(x):
+    return np.sin(x)
+
+
+@sin.reverse
+def sin_reverse(out, dout, x):
+    "sin: dx = dout * cos(x)"
+    dx = dout * np.cos(x)
+    return dx
+
+
+@sin.forward
+def sin_forward(out, x, *, dx):
+    dout = dx * np.cos(x)
+    return dout
+
+
+@primitive("numpy.cos")
+def cos(x):
+    return np.cos(x)
+
+
+@cos.reverse
+def cos_reverse(out, dout, x):
+    "cos: dx = -dout * sin(x)"
+    dx = -dout * np.sin(x)
+    return dx
+
+
+@cos.forward
+def cos_forward(out, x, *, dx):
+    dout = -dx * np.sin(x)
+    return dout
+
+
+@primitive("numpy.tan")
+def tan(x):
+    return np.tan(x)
+
+
+@tan.reverse
+def tan_reverse(out, dout, x):
+    "tan: dx = dout * (1 + out ** 2), which is dout / cos(x) ** 2"
+    dx = dout * (1 + out ** 2)
+    return dx
+
+
+@tan.forward
+def tan_forward(out, x, *, dx):
+    dout = dx * (1 + out ** 2)
+    return dout
+
+
+@primitive("numpy.arcsin", "numpy.asin")
+def arcsin(x):
+    return np.arcsin(x)
+
+
+@arcsin.reverse
+def arcsin_reverse(out, dout, x):
+    "arcsin: dx = dout / sqrt(1 - x ** 2)"
+    dx = dout / np.sqrt(1 - x ** 2)
+    return dx
+
+
+@arcsin.forward
+def arcsin_forward(out, x, *, dx):
+    dout = dx / np.sqrt(1 - x ** 2)
+    return dout
+
+
+@primitive("numpy.arccos", "numpy.acos")
+def arccos(x):
+    return np.arccos(x)
+
+
+@arccos.reverse
+def arccos_reverse(out, dout, x):
+    "arccos: dx = -dout / sqrt(1 - x ** 2)"
+    dx = -dout / np.sqrt(1 - x ** 2)
+    return dx
+
+
+@arccos.forward
+def arccos_forward(out, x, *, dx):
+    dout = -dx / np.sqrt(1 - x ** 2)
+    return dout
+
+
+@primitive("numpy.arctan", "numpy.atan")
+def arctan(x):
+    return np.arctan(x)
+
+
+@arctan.reverse
+def arctan_reverse(out, dout, x):
+    "arctan: dx = dout / (1 + x ** 2)"
+    dx = dout / (1 + x ** 2)
+    return dx
+
+
+@arctan.forward
+def arctan_forward(out, x, *, dx):
+    dout = dx / (1 + x ** 2)
+    return dout
+
+
+@primitive("numpy.sinh")
+def sinh(x):
+    return np.sinh(x)
+
+
+@sinh.reverse
+def sinh_reverse(out, dout, x):
+    "sinh: dx = dout * cosh(x)"
+    dx = dout * np.cosh(x)
+    return dx
+
+
+@sinh.forward
+def sinh_forward(out, x, *, dx):
+    dout = dx * np.cosh(x)
+    return dout
+
+
+@primitive("numpy.cosh")
+def cosh(x):
+    return np.cosh(x)
+
+
+@cosh.reverse
+def cosh_reverse(out, dout, x):
+    "cosh: dx = dout * sinh(x)"
+    dx = dout * np.sinh(x)
+    return dx
+
+
+@cosh.forward
+def cosh_forward(out, x, *, dx):
+    dout = dx * np.sinh(x)
+    return dout
+
+
+@primitive("numpy.tanh")
+def tanh(x):
+    return np.tanh(x)
+
+
+@tanh.reverse
+def tanh_reverse(out, dout, x):
+    "tanh: dx = dout * (1 - out ** 2)"
+    dx = dout * (1 - out ** 2)
+    return dx
+
+
+@tanh.forward
+def tanh_forward(out, x, *, dx):
+    dout = dx * (1 - out ** 2)
+    return dout
+
+
+@primitive("numpy.arcsinh", "numpy.asinh")
+def arcsinh(x):
+    return np.arcsinh(x)
+
+
+@arcsinh.reverse
+def arcsinh_reverse(out, dout, x):
+    "arcsinh: dx = dout / sqrt(x ** 2 + 1)"
+    dx = dout / np.sqrt(x ** 2 + 1)
+    return dx
+
+
+@arcsinh.forward
+def arcsinh_forward(out, x, *, dx):
+    dout = dx / np.sqrt(x ** 2 + 1)
+    return dout
+
+
+@primitive("numpy.arccosh", "numpy.acosh")
+def arccosh(x):
+    return np.arccosh(x)
+
+
+@arccosh.reverse
+def arccosh_reverse(out, dout, x):
+    "arccosh: dx = dout / sqrt(x ** 2 - 1)"
+    dx = dout / np.sqrt(x ** 2 - 1)
+    return dx
+
+
+@arccosh.forward
+def arccosh_forward(out, x, *, dx):
+    dout = dx / np.sqrt(x ** 2 - 1)
+    return dout
+
+
+@primitive("numpy.arctanh", "numpy.atanh")
+def arctanh(x):
+    return np.arctanh(x)
+
+
+@arctanh.reverse
+def arctanh_reverse(out, dout, x):
+    "arctanh: dx = dout / (1 - x ** 2)"
+    dx = dout / (1 - x ** 2)
+    return dx
+
+
+@arctanh.forward
+def arctanh_forward(out, x, *, dx):
+    dout = dx / (1 - x ** 2)
+    return dout
+
+
+@primitive("numpy.sinc")
+def sinc(x):
+    return np.sinc(x)
+
+
+@sinc.reverse
+def sinc_reverse(out, dout, x):
+    "sinc: dx = dout * (cos(pi * x) - out) / x, and 0 at x = 0"
+    dx = dout * np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x))
+    return dx
+
+
+@sinc.forward
+def sinc_forward(out, x, *, dx):
+    dout = dx * np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x))
+    return dout
+
+
+@primitive("numpy.deg2rad", "numpy.radians")
+def deg2rad(x):
+    return np.deg2rad(x)
+
+
+@deg2rad.reverse
+def deg2rad_reverse(out, dout, x):
+    "deg2rad: dx = dout * pi / 180"
+    dx = dout * (np.pi / 180)
+    return dx
+
+
+@deg2rad.forward
+def deg2rad_forward(out, x, *, dx):
+    dout = dx * (np.pi / 180)
+    return dout
+
+
+@primitive("numpy.rad2deg", "numpy.degrees")
+def rad2deg(x):
+    return np.rad2deg(x)
+
+
+@rad2deg.reverse
+def rad2deg_reverse(out, dout, x):
+    "rad2deg: dx = dout * 180 / pi"
+    dx = dout * (180 / np.pi)
+    return dx
+
+
+@rad2deg.forward
+def rad2deg_forward(out, x, *, dx):
+    dout = dx * (180 / np.pi)
+    return dout
