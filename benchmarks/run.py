@@ -66,21 +66,32 @@ ATOL = 1e-9
 # ======================================================================================
 # timing
 # ======================================================================================
-def measure(fn, min_time, repeat):
-    """Median seconds per call of ``fn``, timeit-style.
-
-    One warm-up call, then the number of back-to-back calls is calibrated so that one
-    measurement takes at least ``min_time``; ``repeat`` such measurements are taken
-    with the garbage collector off (as timeit does) and their median is returned.
-    """
-    fn()
+def calibrate(fn, min_time):
+    """Calls per measurement so that one measurement takes at least ``min_time`` s."""
+    fn()                                    # warm-up (JIT peers compiled already)
     timer = timeit.Timer(fn)
     number, elapsed = 1, timer.timeit(1)
     while elapsed < min_time / 10:
         number = max(2 * number, int(number * (min_time / 10) / max(elapsed, 1e-9)))
         elapsed = timer.timeit(number)
-    number = max(1, math.ceil(number * min_time / elapsed))
-    return statistics.median(t / number for t in timer.repeat(repeat, number))
+    return max(1, math.ceil(number * min_time / elapsed))
+
+
+def measure(fns, min_time, repeat):
+    """Median seconds per call of each callable in ``fns`` (a dict), timeit-style.
+
+    Each callable gets a warm-up call and a calibrated number of back-to-back calls
+    per measurement (at least ``min_time`` s, garbage collector off, as timeit does).
+    The ``repeat`` measurements are taken round-robin over the callables, so that a
+    burst of interference from the host (this is a 2-vCPU VM) lands on different
+    columns rather than on all measurements of one. Returns {key: (median, samples)}.
+    """
+    numbers = {k: calibrate(fn, min_time) for k, fn in fns.items()}
+    samples = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            samples[k].append(timeit.Timer(fn).timeit(numbers[k]) / numbers[k])
+    return {k: (statistics.median(v), v) for k, v in samples.items()}
 
 
 def peak_bytes(fn):
@@ -150,10 +161,14 @@ def load_diffc():
 # ======================================================================================
 # one workload
 # ======================================================================================
+NOISY = 0.25            # a cell whose repeats spread more than this (max-min)/median
+
+
 class Row:
     def __init__(self, workload):
         self.workload = workload
-        self.times = {}         # column -> seconds
+        self.times = {}         # column -> median seconds
+        self.noisy = set()      # columns whose repeats spread more than NOISY
         self.cells = {}         # column -> text when not a time
         self.notes = []
         self.compile_s = None
@@ -162,17 +177,15 @@ class Row:
 
 
 def run_workload(workload, peers, diffc, diffc_error, opts, log):
+    """Check every column against the hand-written gradients, then time them together."""
     row = Row(workload)
     args = make_args(workload)
     ref = flatten(workload.grad(*args))
-    timing = dict(min_time=opts.min_time, repeat=opts.repeat)
-
-    log(f"  {workload.name}: forward, hand-written")
-    row.times["fwd"] = measure(lambda: workload.loss(*args), **timing)
-    row.times["hand"] = measure(lambda: workload.grad(*args), **timing)
+    calls = {"fwd": lambda: workload.loss(*args), "hand": lambda: workload.grad(*args)}
 
     # diffc: compile = (construct + first call) - (a normal call)
-    log(f"  {workload.name}: diffc")
+    log(f"  {workload.name}: checking diffc")
+    first = None
     if diffc is None:
         row.cells["diffc"] = short_cell(f"import error: {diffc_error}")
     else:
@@ -192,12 +205,11 @@ def run_workload(workload, peers, diffc, diffc_error, opts, log):
                 row.notes.append(f"diffc: MISMATCH vs hand-written: {problem}")
                 row.mismatch = True
             else:
-                row.times["diffc"] = measure(lambda: grad(*args), **timing)
-                row.compile_s = max(first - row.times["diffc"], 0.0)
+                calls["diffc"] = lambda: grad(*args)
                 row.diffc_grad = grad
 
     for peer in peers:
-        log(f"  {workload.name}: {peer.name}")
+        log(f"  {workload.name}: checking {peer.name}")
         try:
             call = peer.prepare(workload, args)
             problem = compare(peer.to_numpy(call()), ref)   # first call: JIT compiles
@@ -211,7 +223,15 @@ def run_workload(workload, peers, diffc, diffc_error, opts, log):
             row.notes.append(f"{peer.name}: MISMATCH vs hand-written: {problem}")
             row.mismatch = True
             continue
-        row.times[peer.name] = measure(call, **timing)
+        calls[peer.name] = call
+
+    log(f"  {workload.name}: timing {len(calls)} columns")
+    for col, (median, samples) in measure(calls, opts.min_time, opts.repeat).items():
+        row.times[col] = median
+        if (max(samples) - min(samples)) / median > NOISY:
+            row.noisy.add(col)
+    if first is not None:
+        row.compile_s = max(first - row.times["diffc"], 0.0)
     return row
 
 
@@ -236,10 +256,12 @@ def table(rows, peer_names):
     body = []
     for row in rows:
         w, t = row.workload, row.times
-        cells = [w.name, w.size, fmt_us(t["fwd"]), fmt_us(t["hand"])]
+        def us(col):
+            return fmt_us(t[col]) + ("*" if col in row.noisy else "")
+        cells = [w.name, w.size, us("fwd"), us("hand")]
         for col in timed:
             if col in t:
-                cells.append(f"{fmt_us(t[col])} ({t[col] / t['hand']:.2f}×)")
+                cells.append(f"{us(col)} ({t[col] / t['hand']:.2f}×)")
             else:
                 cells.append(row.cells.get(col, "n/a"))
         cells.append(f"{row.compile_s * 1e3:.1f}" if row.compile_s is not None else "–")
@@ -474,7 +496,7 @@ def main(argv=None):
                     help=f"threads for every library (default {DEFAULT_THREADS})")
     ap.add_argument("--no-peers", action="store_true", help="only diffc and hand-written")
     opts = ap.parse_args(argv)
-    opts.min_time, opts.repeat = (0.02, 3) if opts.quick else (0.2, 5)
+    opts.min_time, opts.repeat = (0.02, 3) if opts.quick else (0.2, 7)
     workloads = select(opts.only)
 
     peers = [] if opts.no_peers else peer_mod.available_peers(THREADS)
@@ -496,6 +518,9 @@ def main(argv=None):
     env = environment_lines(peers, diffc, diffc_error, opts)
     header, body = table(rows, [p.name for p in peers])
     notes = [f"{r.workload.name}: {n}" for r in rows for n in r.notes]
+    if any(r.noisy for r in rows):
+        notes.insert(0, f"* noisy: that cell's {opts.repeat} repeats spread by more than "
+                        f"{NOISY:.0%} of the median ((max-min)/median); rerun to confirm")
     rnn = BY_NAME["rnn"].size
     if opts.markdown:
         print("\n".join(f"- {ln}" for ln in env))

@@ -12,7 +12,8 @@
 """
 from diffc.api import grad, ir, value_and_grad
 from diffc.errors import DiffcError, InternalError
+from diffc.rules import primitive
 from diffc import testing
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "ir", "testing", "DiffcError", "InternalError"]
+__all__ = ["grad", "value_and_grad", "ir", "primitive", "testing", "DiffcError", "InternalError"]

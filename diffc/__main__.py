@@ -1,0 +1,6 @@
+"""``python -m diffc`` is the ``diffc`` command."""
+import sys
+
+from diffc.cli import main
+
+sys.exit(main())
