@@ -332,14 +332,20 @@ def flatten(grads, leaf=np.asarray):
     return [np.asarray(leaf(grads), dtype=np.float64)]
 
 
-def available_peers(threads=None):
-    """Instantiate every importable peer, in column order; note why others are missing."""
+def available_peers(threads=None, names=None):
+    """Instantiate every importable peer (or those in ``names``), in column order.
+
+    A peer that fails to import is skipped; ``unavailable_notes()`` says why.
+    """
     peers = []
     for cls in (AutogradPeer, JaxGradPeer, JaxJitPeer, TorchPeer):
+        if names is not None and cls.name not in names:
+            continue
         try:
             peers.append(cls(threads) if cls is TorchPeer else cls())
         except Exception as exc:    # ImportError, or a broken install
-            _NOTES[cls.name] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            text = str(exc).strip().splitlines()
+            _NOTES[cls.name] = f"{type(exc).__name__}: {text[0] if text else ''}"
     return peers
 
 

@@ -45,10 +45,12 @@ if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
 import argparse                     # noqa: E402
 import datetime                     # noqa: E402
 import gc                           # noqa: E402
+import json                         # noqa: E402
 import math                         # noqa: E402
 import platform                     # noqa: E402
 import re                           # noqa: E402
 import statistics                   # noqa: E402
+import subprocess                   # noqa: E402
 import time                         # noqa: E402
 import timeit                       # noqa: E402
 import tracemalloc                  # noqa: E402
@@ -61,6 +63,7 @@ from benchmarks.workloads import BY_NAME, WORKLOADS, make_args   # noqa: E402
 
 RTOL = 1e-6             # gradient agreement: np.allclose(got, ref, RTOL, ATOL * max|ref|)
 ATOL = 1e-9
+NOISY = 0.25            # flag a cell whose repeats spread more than this: (max-min)/median
 
 
 # ======================================================================================
@@ -159,80 +162,119 @@ def load_diffc():
 
 
 # ======================================================================================
-# one workload
+# process groups: numpy-based columns here, JAX and PyTorch each in a worker process
 # ======================================================================================
-NOISY = 0.25            # a cell whose repeats spread more than this (max-min)/median
+# Each library keeps its own thread pool (OpenBLAS pthreads, XLA/Eigen, torch's OpenMP)
+# whose idle threads spin for a while after every call. With 2 cores, alternating two
+# libraries in one process makes them fight over the cores (measured here: a torch
+# call interleaved with NumPy ones ran 10-20x slower). So every library is timed in a
+# process of its own, where only it runs, as it would in a user's program.
+GROUPS = {"numpy": ["autograd"], "jax": ["jax.grad", "jax.jit(grad)"],
+          "torch": ["torch eager"]}
+PEER_ORDER = ["autograd", "jax.grad", "jax.jit(grad)", "torch eager"]
+RESULT_TAG = "BENCHMARK-RESULT "
 
 
-class Row:
-    def __init__(self, workload):
-        self.workload = workload
-        self.times = {}         # column -> median seconds
-        self.noisy = set()      # columns whose repeats spread more than NOISY
-        self.cells = {}         # column -> text when not a time
-        self.notes = []
-        self.compile_s = None
-        self.mismatch = False
-        self.diffc_grad = None  # kept for the memory section
+def check_column(name, make_call, to_numpy, ref, cells, first_result=None):
+    """First call + comparison; returns the call if it agrees, else records why not."""
+    try:
+        call = make_call()
+        result = call() if first_result is None else first_result  # JIT compiles here
+        problem = compare(to_numpy(result), ref)
+    except Exception as exc:
+        msg = first_line(exc)
+        kind = "unsupported" if name == "diffc" else "error"
+        cells[name] = {"cell": f"{kind}: " + short_cell(msg, 34 if name == "diffc" else 38),
+                       "note": f"{name}: {kind}: {msg}"}
+        return None
+    if problem:
+        cells[name] = {"cell": "MISMATCH", "mismatch": True,
+                       "note": f"{name}: MISMATCH vs hand-written: {problem}"}
+        return None
+    return call
 
 
-def run_workload(workload, peers, diffc, diffc_error, opts, log):
-    """Check every column against the hand-written gradients, then time them together."""
-    row = Row(workload)
-    args = make_args(workload)
-    ref = flatten(workload.grad(*args))
-    calls = {"fwd": lambda: workload.loss(*args), "hand": lambda: workload.grad(*args)}
-
-    # diffc: compile = (construct + first call) - (a normal call)
-    log(f"  {workload.name}: checking diffc")
-    first = None
-    if diffc is None:
-        row.cells["diffc"] = short_cell(f"import error: {diffc_error}")
-    else:
-        try:
-            start = time.perf_counter()
-            grad = diffc.grad(workload.loss, wrt=workload.wrt)
-            out = grad(*args)
-            first = time.perf_counter() - start
-            problem = compare(flatten(out), ref)
-        except Exception as exc:
-            msg = first_line(exc)
-            row.cells["diffc"] = "unsupported: " + short_cell(msg, 34)
-            row.notes.append(f"diffc: unsupported: {msg}")
-        else:
-            if problem:
-                row.cells["diffc"] = "MISMATCH"
-                row.notes.append(f"diffc: MISMATCH vs hand-written: {problem}")
-                row.mismatch = True
+def run_group(group, workloads, opts, log):
+    """Check and time one group's columns on every workload (in this process)."""
+    peers = [] if opts.no_peers else peer_mod.available_peers(THREADS, GROUPS[group])
+    out = {"versions": {p.name: p.version() for p in peers},
+           "missing": {k: v for k, v in peer_mod.unavailable_notes().items()
+                       if k in GROUPS[group]},
+           "results": {}, "memory": None}
+    diffc, diffc_error = load_diffc() if group == "numpy" else (None, None)
+    diffc_grads = {}
+    for w in workloads:
+        args = make_args(w)
+        ref = flatten(w.grad(*args))
+        cells, calls = {}, {}
+        if group == "numpy":
+            calls["fwd"] = lambda w=w, args=args: w.loss(*args)
+            calls["hand"] = lambda w=w, args=args: w.grad(*args)
+            log(f"  {w.name}: checking diffc")
+            if diffc is None:
+                cells["diffc"] = {"cell": short_cell(f"import error: {diffc_error}")}
             else:
-                calls["diffc"] = lambda: grad(*args)
-                row.diffc_grad = grad
+                # compile time = (construct + first call) - (a normal call)
+                try:
+                    start = time.perf_counter()
+                    grad = diffc.grad(w.loss, wrt=w.wrt)
+                    result = grad(*args)
+                    first = time.perf_counter() - start
+                except Exception as exc:
+                    msg = first_line(exc)
+                    cells["diffc"] = {"cell": "unsupported: " + short_cell(msg, 34),
+                                      "note": f"diffc: unsupported: {msg}"}
+                else:
+                    call = check_column("diffc", lambda g=grad, a=args: lambda: g(*a),
+                                        flatten, ref, cells, first_result=result)
+                    if call is not None:
+                        calls["diffc"] = call
+                        diffc_grads[w.name] = grad
+        for peer in peers:
+            log(f"  {w.name}: checking {peer.name}")
+            call = check_column(peer.name, lambda p=peer, w=w, args=args: p.prepare(w, args),
+                                peer.to_numpy, ref, cells)
+            if call is not None:
+                calls[peer.name] = call
+        if group != "numpy":
+            time.sleep(0.2)     # let NumPy's BLAS threads (used for the reference) go idle
+        log(f"  {w.name}: timing {len(calls)} column(s) [{group} process]")
+        for col, (median, samples) in measure(calls, opts.min_time, opts.repeat).items():
+            cells[col] = {"time": median, "samples": samples}
+        if "diffc" in calls:
+            cells["compile_s"] = max(first - cells["diffc"]["time"], 0.0)
+        out["results"][w.name] = cells
+    if group == "numpy" and any(w.name == "rnn" for w in workloads):
+        log("  rnn: peak memory")
+        out["memory"] = memory_section(out["results"]["rnn"], diffc_grads.get("rnn"), peers)
+    return out
 
-    for peer in peers:
-        log(f"  {workload.name}: checking {peer.name}")
-        try:
-            call = peer.prepare(workload, args)
-            problem = compare(peer.to_numpy(call()), ref)   # first call: JIT compiles
-        except Exception as exc:
-            msg = first_line(exc)
-            row.cells[peer.name] = "error: " + short_cell(msg, 38)
-            row.notes.append(f"{peer.name}: error: {msg}")
-            continue
-        if problem:
-            row.cells[peer.name] = "MISMATCH"
-            row.notes.append(f"{peer.name}: MISMATCH vs hand-written: {problem}")
-            row.mismatch = True
-            continue
-        calls[peer.name] = call
 
-    log(f"  {workload.name}: timing {len(calls)} columns")
-    for col, (median, samples) in measure(calls, opts.min_time, opts.repeat).items():
-        row.times[col] = median
-        if (max(samples) - min(samples)) / median > NOISY:
-            row.noisy.add(col)
-    if first is not None:
-        row.compile_s = max(first - row.times["diffc"], 0.0)
-    return row
+def run_worker_process(group, workloads, opts, log):
+    """Run ``run_group(group)`` in a fresh interpreter; its stderr streams through."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, "-m", "benchmarks.run", "--worker", group, "--threads",
+           str(THREADS), "--only", ",".join(w.name for w in workloads)]
+    if opts.quick:
+        cmd.append("--quick")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    last = []
+    for line in proc.stderr:
+        log(line.rstrip("\n"))
+        last = (last + [line.strip()])[-3:]
+    stdout = proc.stdout.read()
+    proc.wait()
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_TAG):
+            return json.loads(line[len(RESULT_TAG):])
+    why = f"{group} worker exited with {proc.returncode}: {' | '.join(last)}"
+    cells = {n: {"cell": "error: worker failed", "note": f"{n}: error: {why}"}
+             for n in GROUPS[group]}
+    return {"versions": {n: "?" for n in GROUPS[group]}, "missing": {}, "memory": None,
+            "results": {w.name: dict(cells) for w in workloads}}
 
 
 # ======================================================================================
@@ -247,24 +289,29 @@ def fmt_us(seconds):
     return f"{us:.2f}"
 
 
-def table(rows, peer_names):
+def table(workloads, merged, peer_columns):
     """Header and body cells (lists of strings) of the main table."""
-    timed = ["diffc"] + list(peer_names)
+    timed = ["diffc"] + list(peer_columns)
     header = (["workload", "size", "forward µs", "hand-written µs"]
               + [f"{c} µs (×hand)" for c in timed]
               + ["diffc compile ms", "grad/fwd diffc (hand)"])
     body = []
-    for row in rows:
-        w, t = row.workload, row.times
+    for w in workloads:
+        r = merged[w.name]
+        t = {c: v["time"] for c, v in r.items() if isinstance(v, dict) and "time" in v}
+
         def us(col):
-            return fmt_us(t[col]) + ("*" if col in row.noisy else "")
+            samples = r[col]["samples"]
+            noisy = (max(samples) - min(samples)) / r[col]["time"] > NOISY
+            return fmt_us(t[col]) + ("*" if noisy else "")
         cells = [w.name, w.size, us("fwd"), us("hand")]
         for col in timed:
             if col in t:
                 cells.append(f"{us(col)} ({t[col] / t['hand']:.2f}×)")
             else:
-                cells.append(row.cells.get(col, "n/a"))
-        cells.append(f"{row.compile_s * 1e3:.1f}" if row.compile_s is not None else "–")
+                cells.append(r.get(col, {}).get("cell", "n/a"))
+        compile_s = r.get("compile_s")
+        cells.append(f"{compile_s * 1e3:.1f}" if compile_s is not None else "–")
         hand_ratio = t["hand"] / t["fwd"]
         if "diffc" in t:
             cells.append(f"{t['diffc'] / t['fwd']:.2f} ({hand_ratio:.2f})")
@@ -272,6 +319,12 @@ def table(rows, peer_names):
             cells.append(f"– ({hand_ratio:.2f})")
         body.append(cells)
     return header, body
+
+
+def any_noisy(merged):
+    return any((max(v["samples"]) - min(v["samples"])) / v["time"] > NOISY
+               for r in merged.values() for v in r.values()
+               if isinstance(v, dict) and "samples" in v)
 
 
 def render_plain(header, body):
@@ -293,7 +346,7 @@ def render_markdown(header, body):
     return "\n".join(out)
 
 
-def environment_lines(peers, diffc, diffc_error, opts):
+def environment_lines(versions, missing, diffc, diffc_error, opts):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cpu = platform.processor() or platform.machine()
     try:
@@ -307,55 +360,50 @@ def environment_lines(peers, diffc, diffc_error, opts):
     blas = ""
     try:
         cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        blas = f", BLAS {cfg.get('name', '?')} {cfg.get('version', '')}".rstrip()
+        blas = f" (BLAS: {cfg.get('name', '?')} {cfg.get('version', '')})".rstrip()
     except Exception:
         pass
-    if diffc is not None:
-        diffc_v = getattr(diffc, "__version__", "?")
-    else:
-        diffc_v = f"not usable ({diffc_error})"
-    peer_v = ", ".join(f"{p.name} {p.version()}" for p in peers
-                       if not p.name.startswith("jax.jit"))
-    missing = peer_mod.unavailable_notes()
+    diffc_v = (getattr(diffc, "__version__", "?") if diffc is not None
+               else f"not usable ({diffc_error})")
+    shown = {}
+    for name, v in versions.items():        # one entry per library
+        shown.setdefault(name.split(".")[0].split(" ")[0], v)
     lines = [
         f"date: {now}",
         f"machine: {platform.system()} {platform.machine()}, {cpu}, "
         f"{os.cpu_count()} cores",
-        f"threads: {THREADS} for everyone (OMP/OPENBLAS/MKL_NUM_THREADS={THREADS}, "
-        f"torch.set_num_threads({THREADS}), XLA_FLAGS='{os.environ.get('XLA_FLAGS', '')}')",
+        f"threads: {THREADS} for every library (OMP/OPENBLAS/MKL_NUM_THREADS={THREADS}, "
+        f"torch.set_num_threads({THREADS}), XLA_FLAGS='{os.environ.get('XLA_FLAGS', '')}'); "
+        f"NumPy-based columns, JAX and PyTorch each timed in their own process",
         f"python {platform.python_version()}, numpy {np.__version__}{blas}, diffc {diffc_v}",
-        f"peers: {peer_v or 'none importable'}",
+        "peers: " + (", ".join(f"{k} {v}" for k, v in shown.items()) or "none"),
     ]
     for name, why in missing.items():
         lines.append(f"peer skipped: {name} ({why})")
     lines.append(f"timing: median of {opts.repeat} measurements, each >= {opts.min_time:g} s "
-                 f"of back-to-back calls (gc off) after a warm-up call; float64; "
-                 f"every column checked against hand-written before timing"
-                 + (" [--quick: rough]" if opts.quick else ""))
+                 f"of back-to-back calls (gc off), taken round-robin over a process's "
+                 f"columns after a warm-up call; float64; every column checked against "
+                 f"the hand-written gradients first" + ("  [--quick: rough]" if opts.quick
+                                                        else ""))
     if _LATE_NUMPY:
         lines.append("WARNING: numpy was imported before benchmarks.run set the thread "
                      "variables; the BLAS thread count may not be the one above")
     return lines
 
 
-def memory_section(rows, peers, opts):
+def memory_section(rnn_cells, diffc_grad, peers):
     """Peak memory of one RNN gradient call: diffc vs hand-written BPTT (and autograd)."""
-    row = next((r for r in rows if r.workload.name == "rnn"), None)
-    if row is None:
-        return None
-    w = row.workload
+    w = BY_NAME["rnn"]
     args = make_args(w)
     entries = [("forward only (the loss)", peak_bytes(lambda: w.loss(*args))),
                ("hand-written BPTT", peak_bytes(lambda: w.grad(*args)))]
-    if row.diffc_grad is not None:
-        g = row.diffc_grad
-        entries.append(("diffc", peak_bytes(lambda: g(*args))))
+    if diffc_grad is not None:
+        entries.append(("diffc", peak_bytes(lambda: diffc_grad(*args))))
     else:
-        entries.append(("diffc", row.cells.get("diffc", "n/a")))
+        entries.append(("diffc", rnn_cells.get("diffc", {}).get("cell", "n/a")))
     for peer in peers:
-        if peer.name == "autograd" and peer.name in row.times:
-            call = peer.prepare(w, args)
-            entries.append(("autograd", peak_bytes(call)))
+        if peer.name == "autograd" and "time" in rnn_cells.get("autograd", {}):
+            entries.append(("autograd", peak_bytes(peer.prepare(w, args))))
     hand = entries[1][1]
     lines = []
     for name, value in entries:
@@ -367,9 +415,9 @@ def memory_section(rows, peers, opts):
 
 
 def render_memory(lines, markdown, size):
-    title = (f"Peak memory of one RNN gradient call ({size}), tracemalloc: NumPy and "
-             f"Python allocations during the call, inputs excluded, returned gradients "
-             f"included. JAX and PyTorch allocate outside tracemalloc's view.")
+    title = (f"Peak memory of one RNN gradient call ({size}), by tracemalloc: NumPy "
+             f"and Python allocations during the call, inputs excluded, returned "
+             f"gradients included. (JAX and PyTorch allocate outside tracemalloc's view.)")
     if markdown:
         out = [title, "", "| gradient | peak | ×hand-written |", "|---|---:|---:|"]
         out += [f"| {a} | {b} | {c} |" for a, b, c in lines]
@@ -495,33 +543,50 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                     help=f"threads for every library (default {DEFAULT_THREADS})")
     ap.add_argument("--no-peers", action="store_true", help="only diffc and hand-written")
+    ap.add_argument("--worker", choices=sorted(GROUPS), help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     opts.min_time, opts.repeat = (0.02, 3) if opts.quick else (0.2, 7)
     workloads = select(opts.only)
 
-    peers = [] if opts.no_peers else peer_mod.available_peers(THREADS)
-    diffc, diffc_error = load_diffc()
-
-    if opts.verify:
-        return verify(workloads, peers, diffc, diffc_error)
-
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
+    if opts.worker:                         # a child of the process below
+        result = run_group(opts.worker, workloads, opts, log)
+        print(RESULT_TAG + json.dumps(result), flush=True)
+        return 0
+
+    diffc, diffc_error = load_diffc()
+    if opts.verify:
+        peers = [] if opts.no_peers else peer_mod.available_peers(THREADS)
+        return verify(workloads, peers, diffc, diffc_error)
+
     started = time.perf_counter()
-    rows = []
-    for w in workloads:
-        rows.append(run_workload(w, peers, diffc, diffc_error, opts, log))
-    mem = memory_section(rows, peers, opts)
+    groups = ["numpy"] if opts.no_peers else ["numpy", "jax", "torch"]
+    versions, missing, memory = {}, {}, None
+    merged = {w.name: {} for w in workloads}
+    for group in groups:
+        if group == "numpy":
+            res = run_group(group, workloads, opts, log)
+        else:
+            res = run_worker_process(group, workloads, opts, log)
+        versions.update(res["versions"])
+        missing.update(res["missing"])
+        memory = memory or res["memory"]
+        for name, cells in res["results"].items():
+            merged[name].update(cells)
     log(f"  done in {time.perf_counter() - started:.0f} s")
 
-    env = environment_lines(peers, diffc, diffc_error, opts)
-    header, body = table(rows, [p.name for p in peers])
-    notes = [f"{r.workload.name}: {n}" for r in rows for n in r.notes]
-    if any(r.noisy for r in rows):
+    columns = [c for c in PEER_ORDER
+               if c in versions or any(c in r for r in merged.values())]
+    env = environment_lines(versions, missing, diffc, diffc_error, opts)
+    header, body = table(workloads, merged, columns)
+    notes = [f"{w.name}: {v['note']}" for w in workloads
+             for v in merged[w.name].values() if isinstance(v, dict) and "note" in v]
+    if any_noisy(merged):
         notes.insert(0, f"* noisy: that cell's {opts.repeat} repeats spread by more than "
-                        f"{NOISY:.0%} of the median ((max-min)/median); rerun to confirm")
-    rnn = BY_NAME["rnn"].size
+                        f"{NOISY:.0%} of their median ((max-min)/median); rerun to confirm")
+    size = BY_NAME["rnn"].size
     if opts.markdown:
         print("\n".join(f"- {ln}" for ln in env))
         print()
@@ -529,9 +594,9 @@ def main(argv=None):
         if notes:
             print()
             print("\n".join(f"- {n}" for n in notes))
-        if mem:
+        if memory:
             print()
-            print(render_memory(mem, True, rnn))
+            print(render_memory(memory, True, size))
     else:
         print("\n".join(env))
         print()
@@ -540,10 +605,12 @@ def main(argv=None):
             print()
             print("notes:")
             print("\n".join(f"  {n}" for n in notes))
-        if mem:
+        if memory:
             print()
-            print(render_memory(mem, False, rnn))
-    return 1 if any(r.mismatch for r in rows) else 0
+            print(render_memory(memory, False, size))
+    mismatch = any(v.get("mismatch") for r in merged.values() for v in r.values()
+                   if isinstance(v, dict))
+    return 1 if mismatch else 0
 
 
 if __name__ == "__main__":

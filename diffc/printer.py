@@ -34,7 +34,7 @@ def _print_statement(node, indent, lines):
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
         _print_docstring(node.value.value, indent, lines)
         return
-    if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and node.value.elts:
+    if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) > 1:
         text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
     else:
         text = ast.unparse(node).splitlines()

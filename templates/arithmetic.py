@@ -135,7 +135,7 @@ def power_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.matmul", "numpy.matmul")
+@primitive("operator.matmul", "numpy.matmul", broadcasting=True)
 def matmul(x, y):
     return x @ y
 
@@ -149,12 +149,18 @@ def matmul_reverse(out, dout, x, y):
     elif np.ndim(x) == 1 and np.ndim(y) == 1:
         dx = dout * y
         dy = dout * x
-    elif np.ndim(x) == 1:
+    elif np.ndim(x) == 1 and np.ndim(y) == 2:
         dx = y @ dout
         dy = np.outer(x, dout)
-    elif np.ndim(y) == 1:
+    elif np.ndim(x) == 2 and np.ndim(y) == 1:
         dx = np.outer(dout, y)
         dy = dout @ x
+    elif np.ndim(x) == 1:
+        dx = np.einsum("...km,...m->...k", y, dout)
+        dy = np.einsum("k,...m->...km", x, dout)
+    elif np.ndim(y) == 1:
+        dx = np.einsum("...n,k->...nk", dout, y)
+        dy = np.einsum("...nk,...n->...k", x, dout)
     else:
         dx = dout @ np.swapaxes(y, -1, -2)
         dy = np.swapaxes(x, -1, -2) @ dout

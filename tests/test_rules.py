@@ -80,23 +80,24 @@ def _items(value):
     return enumerate(value) if isinstance(value, (tuple, list)) else [(None, value)]
 
 
+def parse_rule(rule):
+    return ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
+
+
 def returned_names(rule):
     """What a reverse rule returns, by position: names (``dx``), or None for ``None``.
 
-    Returns ``(names, is_tuple)``; every return statement must agree.
+    Returns ``(names, is_tuple)``. Like the engine, requires one ``return``, at the end.
     """
-    fn = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
-    found = set()
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Return) and node.value is not None:
-            is_tuple = isinstance(node.value, ast.Tuple)
-            values = node.value.elts if is_tuple else [node.value]
-            names = tuple(None if isinstance(v, ast.Constant) and v.value is None
-                          else v.id if isinstance(v, ast.Name) else ast.unparse(v)
-                          for v in values)
-            found.add((names, is_tuple))
-    assert len(found) == 1, f"{rule.__name__} must return one tuple of d<param> names: {found}"
-    return found.pop()
+    fn = parse_rule(rule)
+    returns = [node for node in ast.walk(fn) if isinstance(node, ast.Return)]
+    assert returns == fn.body[-1:], f"{rule.__name__} must end with its only return"
+    value = returns[0].value
+    is_tuple = isinstance(value, ast.Tuple)
+    names = tuple(None if isinstance(v, ast.Constant) and v.value is None
+                  else v.id if isinstance(v, ast.Name) else ast.unparse(v)
+                  for v in (value.elts if is_tuple else [value]))
+    return names, is_tuple
 
 
 def reverse_gradients(prim, out, dout, case):
@@ -253,6 +254,10 @@ def test_rule_signature(prim):
             params = inspect.signature(prim.forward_rule).parameters.values()
             positional = [p.name for p in params if p.kind is not p.KEYWORD_ONLY]
             keywords = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+            returns = [n for n in ast.walk(parse_rule(prim.forward_rule))
+                       if isinstance(n, ast.Return)]
+            if len(returns) != 1:
+                problems.append("forward must have exactly one return")
             if positional != ["out", *prim.params]:
                 problems.append(f"forward takes {positional}, expected out, {prim.params}")
             if keywords != set(grads):
@@ -286,7 +291,7 @@ def _dotted(node):
 
 def operations_used(rule):
     """Source names of the operations in a rule's body, outside ``if`` tests."""
-    fn = ast.parse(textwrap.dedent(inspect.getsource(rule))).body[0]
+    fn = parse_rule(rule)
     skip = {id(n) for node in ast.walk(fn) if isinstance(node, ast.If)
             for n in ast.walk(node.test)}
     called = {id(node.func) for node in ast.walk(fn) if isinstance(node, ast.Call)}
