@@ -102,8 +102,9 @@ def _tanh_stack_backward(Ws, bs, X, Y):
     delta /= n
     dWs, dbs = [None] * len(Ws), [None] * len(Ws)
     for k in range(len(Ws) - 1, -1, -1):
-        h = hs[k + 1]
-        delta *= 1 - h * h               # through tanh: tanh' = 1 - tanh^2
+        dtanh = np.multiply(hs[k + 1], hs[k + 1])
+        np.subtract(1, dtanh, out=dtanh)  # tanh' = 1 - tanh^2
+        delta *= dtanh
         dWs[k] = hs[k].T @ delta
         dbs[k] = delta.sum(axis=0)
         if k:

@@ -408,7 +408,8 @@ def memory_section(rnn_cells, diffc_grad, peers):
     lines = []
     for name, value in entries:
         if isinstance(value, int):
-            lines.append((name, f"{value / 1024:,.0f} KiB", f"{value / hand:.2f}×"))
+            ratio = f"{value / hand:.2f}×" if name != entries[0][0] else ""
+            lines.append((name, f"{value / 1024:,.0f} KiB", ratio))
         else:
             lines.append((name, value, ""))
     return lines

@@ -13,7 +13,12 @@
 from diffc.api import grad, ir, value_and_grad
 from diffc.errors import DiffcError, InternalError
 from diffc.rules import primitive
+
+
+def stop_gradient(x):
+    """``x`` itself, through which diffc passes no gradient (a constant to differentiation)."""
+    return x
 from diffc import testing
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "ir", "primitive", "testing", "DiffcError", "InternalError"]
+__all__ = ["grad", "value_and_grad", "ir", "primitive", "stop_gradient", "testing", "DiffcError", "InternalError"]

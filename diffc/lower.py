@@ -23,6 +23,7 @@ from diffc import rules
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
 from diffc.ir import Const, Eqn, Function, Pack, Var
 from diffc.naming import Namer
+from diffc.source import SourceFunction, from_function as source_from_function, user_function
 
 _OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.Pow: "pow",
@@ -37,6 +38,15 @@ _OPERATORS = {
 class Ref:
     """A name that is not a value: a module (``numpy``) or a function (``numpy.exp``)."""
     qualname: str
+
+
+@dataclass(frozen=True)
+class UserFunction:
+    """A function of the user's (same module or an imported one): its calls are inlined."""
+    src: object
+
+    def __hash__(self):
+        return id(self.src)
 
 
 @dataclass(frozen=True)
@@ -224,8 +234,7 @@ def _lookup(scope, node):
     if prim is not None:
         return Ref(f"primitive.{prim.name}")
     if name in fn.module.functions:
-        raise UnsupportedSyntax(f"calls to your own function {name!r} are not supported yet",
-                                scope.loc(node), f"inline the body of {name}() here")
+        return UserFunction(SourceFunction(fn.module.functions[name], fn.module, fn.runtime_globals))
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
     raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
@@ -248,6 +257,10 @@ def _template_primitive(fn, name):
 def _runtime_value(scope, name, value, node):
     if inspect.ismodule(value):
         return Ref(value.__name__)
+    if isinstance(value, rules.Primitive):
+        return Ref(f"primitive.{value.name}")
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+        return UserFunction(source_from_function(value))
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return Const(value)
     qual = _numpy_qualname(value)
@@ -301,10 +314,80 @@ def _lower_call(scope, node, hint):
     if isinstance(callee, Method):
         return _emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                      call=node.func)
+    if isinstance(callee, Ref) and not rules.lookup(callee.qualname) \
+            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
+        found = user_function(scope.fn, callee.qualname)
+        if found is not None:
+            callee = UserFunction(found)
+    if isinstance(callee, UserFunction):
+        return _inline_call(scope, callee.src, args, kwargs, node, hint)
     if isinstance(callee, Ref):
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _inline_call(scope, callee, args, kwargs, node, hint):
+    """Lower a call to one of the user's functions by lowering its body in place.
+
+    The callee's equations keep the callee's own file and line, so generated comments
+    point into it. Recursion is rejected (it cannot be inlined).
+    """
+    from diffc import fence
+
+    stack = getattr(scope, "call_stack", ())
+    key = (callee.module.path, callee.node.lineno)
+    if key in stack:
+        raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
+                                scope.loc(node), "rewrite the recursion as a loop")
+    fence.check(callee)
+    inner = Scope(callee, scope.namer)
+    inner.body = scope.body
+    inner.call_stack = stack + (key,)
+    try:
+        bound = _bind_user_args(callee, args, kwargs)
+    except TypeError as e:
+        raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
+                                f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
+    for name, value in bound.items():
+        inner.env[name] = value if not isinstance(value, ast.AST) else _lower_expr(inner, value)
+    result = None
+    for stmt in _body_without_docstring(callee.node):
+        if isinstance(stmt, ast.Return):
+            result = _lower_expr(inner, stmt.value, hint or callee.name)
+        else:
+            _lower_statement(inner, stmt)
+    return result
+
+
+def _body_without_docstring(node):
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body
+
+
+def _bind_user_args(callee, args, kwargs):
+    """Parameter name -> atom (or default expression ``ast`` node, lowered in the callee)."""
+    a = callee.node.args
+    positional = [p.arg for p in a.posonlyargs + a.args]
+    if len(args) > len(positional):
+        raise TypeError(f"takes {len(positional)} positional arguments but {len(args)} were given")
+    bound = dict(zip(positional, args))
+    for k, v in kwargs.items():
+        if k in bound:
+            raise TypeError(f"got multiple values for argument {k!r}")
+        if k not in positional and k not in [p.arg for p in a.kwonlyargs]:
+            raise TypeError(f"got an unexpected keyword argument {k!r}")
+        bound[k] = v
+    defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+    for name in positional + [p.arg for p in a.kwonlyargs]:
+        if name not in bound:
+            if name not in defaults:
+                raise TypeError(f"missing a required argument: {name!r}")
+            bound[name] = defaults[name]
+    return bound
 
 
 def _emit(scope, source_name, args, kwargs, node, hint="", call=None):

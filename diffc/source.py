@@ -178,3 +178,36 @@ def from_file(path: str, qualname: str) -> SourceFunction:
     module = module_of_file(path)
     node = find_function(module, qualname)
     return SourceFunction(node, module)
+
+
+def user_function(caller: SourceFunction, qualname: str):
+    """The ``SourceFunction`` for ``mylib.helper`` called from ``caller``, found statically.
+
+    ``qualname`` is the resolved import path (``mylib.helper`` for ``from mylib import
+    helper`` or ``import mylib`` then ``mylib.helper``). The module file is located
+    beside the caller's file or on ``sys.path`` without being imported. None if it is
+    not a function in a Python source file.
+    """
+    import importlib.util
+    import sys
+
+    module_name, _, func_name = qualname.rpartition(".")
+    if not module_name:
+        return None
+    directory = os.path.dirname(os.path.abspath(caller.module.path))
+    candidate = os.path.join(directory, *module_name.split(".")) + ".py"
+    path = candidate if os.path.exists(candidate) else None
+    if path is None:
+        try:
+            spec = importlib.util.find_spec(module_name)
+        except (ImportError, ValueError):
+            spec = None
+        path = getattr(spec, "origin", None)
+        if not path or not path.endswith(".py"):
+            return None
+    module = module_of_file(path)
+    node = module.functions.get(func_name)
+    if node is None:
+        return None
+    live = sys.modules.get(module_name)
+    return SourceFunction(node, module, vars(live) if live is not None else None)
