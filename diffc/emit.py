@@ -88,16 +88,19 @@ def _atom_expr(atom, names, folded):
 
 
 def _impl_parts(prim):
-    """(statements before the return, the returned expression) of a primal template."""
+    """(statements before the return, the returned expression or None for an effect)."""
     node = template_of(prim.impl).node
     body = [s for s in node.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    if not body or not isinstance(body[-1], ast.Return):
-        raise InternalError(f"primitive {prim.name} must end with a return")
+    if not body:
+        raise InternalError(f"primitive {prim.name} has an empty body")
+    if not isinstance(body[-1], ast.Return):
+        return body, None
     return body[:-1], body[-1].value
 
 
 def is_single_expression(prim):
-    return prim.helper or not _impl_parts(prim)[0]
+    stmts, ret = _impl_parts(prim)
+    return prim.helper or (not stmts and ret is not None)
 
 
 def instantiate_primal(eqn, names, folded, fresh):
@@ -126,7 +129,7 @@ def instantiate_primal(eqn, names, folded, fresh):
         else:
             mapping[name] = expr_of_const(value)
     stmts, ret = _impl_parts(prim)
-    out_name = names.get(eqn.outs[0])
+    out_name = names.get(eqn.outs[0]) if eqn.outs else None
     if stmts:
         local_names = {t.id for s in stmts for t in ast.walk(s)
                        if isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
@@ -137,137 +140,16 @@ def instantiate_primal(eqn, names, folded, fresh):
                 mapping[local] = fresh(local)
     sub = _Substitute(mapping, dropped)
     new_stmts = [sub.visit(copy.deepcopy(s)) for s in stmts]
-    expr = sub.visit(copy.deepcopy(ret))
+    expr = sub.visit(copy.deepcopy(ret)) if ret is not None else None
     for s in new_stmts:
         ast.fix_missing_locations(s)
     return new_stmts, expr
 
 
-def plan_folding(func):
-    """The temporaries that are folded into their single reader: ``{var: reader_index}``."""
-    uses = func.uses()
-    readers = {}
-    for i, eqn in enumerate(func.body):
-        for v in eqn.inputs():
-            readers.setdefault(v, i)
-    results = {v for r in func.results for v in atoms_in(r)}
-    foldable = set()
-    for eqn in func.body:
-        out = eqn.outs[0]
-        if out.kind == "temp" and uses.get(out, 0) == 1 and out not in results \
-                and is_single_expression(rules.get(eqn.prim)):
-            foldable.add(out)
-    return foldable
-
-
-def read_positions(func, folded_vars):
-    """Where each equation's result is really read: a folded one where its reader is."""
-    reader = {}
-    for i, eqn in enumerate(func.body):
-        for v in eqn.inputs():
-            reader.setdefault(v, i)
-    position = list(range(len(func.body)))
-    for i in range(len(func.body) - 1, -1, -1):
-        out = func.body[i].outs[0]
-        if out in folded_vars:
-            position[i] = position[reader[out]]
-    return position
-
-
-def assign_names(func, folded_vars, taken):
-    """Printed names: each value's hint, suffixed only while another live value holds it."""
-    position = read_positions(func, folded_vars)
-    last_use = {}
-    for i, eqn in enumerate(func.body):
-        for v in eqn.inputs():
-            last_use[v] = max(last_use.get(v, -1), position[i])
-    end = len(func.body)
-    for r in func.results:
-        for v in atoms_in(r):
-            last_use[v] = end
-    names = {}
-    holders: dict = {}        # printed name -> var currently holding it
-    for p in func.params:
-        names[p] = p.name
-        holders[p.name] = p
-        last_use[p] = end     # parameters keep their values to the end
-    for i, eqn in enumerate(func.body):
-        out = eqn.outs[0]
-        if out in folded_vars:
-            continue
-        single = is_single_expression(rules.get(eqn.prim))
-        base = out.hint if out.hint.isidentifier() else "t"
-        candidate, k = base, 0
-        while True:
-            holder = holders.get(candidate)
-            if candidate not in taken and candidate not in RESERVED and (
-                    holder is None or last_use.get(holder, -1) < i or
-                    (single and last_use.get(holder, -1) == i and holder not in func.params)):
-                break
-            k += 1
-            candidate = f"{base}_{k}"
-        names[out] = candidate
-        holders[candidate] = out
-    return names
-
-
-def _comment_for(eqn, previous_loc):
-    """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
-    loc = eqn.loc
-    gate = rules.get(eqn.origin.prim).gate if eqn.origin is not None else ""
-    if loc is None:
-        return gate
-    same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
-    where = loc.short if same_line or not loc.text else f"{loc.short}  {loc.text.strip()}"
-    return f"{where}  ({gate})" if gate else where
-
-
 def emit_function(func, name, doc, returns):
-    """``def name(params): ...`` for ``func``; ``returns`` builds the return expression
-    from the list of result expressions. Returns ``(FunctionDef, helper primitives used)``."""
-    helpers = {e.prim for e in func.body if rules.get(e.prim).helper}
-    taken = set(helpers) | {"np"}
-    folded_vars = plan_folding(func)
-    names = assign_names(func, folded_vars, taken)
-    namer = Namer(taken=set(names.values()) | taken)
-    folded, body, last_origin, last_loc = {}, [], None, None
-    for eqn in func.body:
-        pre, expr = instantiate_primal(eqn, names, folded, namer.fresh)
-        out = eqn.outs[0]
-        if out in folded_vars:
-            folded[out] = expr
-            continue
-        block = list(pre)
-        if not (pre and isinstance(expr, ast.Name) and expr.id == names[out]):
-            block.append(ast.Assign([ast.Name(names[out], ast.Store())], expr, lineno=0))
-        if eqn.role == "primal" and eqn.loc is not None:
-            block[-1].diffc_after = eqn.loc.short
-        elif eqn.role in ("adjoint", "accumulate", "unbroadcast") and eqn.origin is not last_origin:
-            block[0].diffc_before = [_comment_for(eqn, last_loc)]
-            last_origin, last_loc = eqn.origin, eqn.loc
-        elif eqn.role == "zero":
-            block[0].diffc_before = [f"{out.hint[1:]} does not affect the result: its gradient is zero"]
-        body.extend(block)
-    result_exprs = []
-    live_results = {names.get(v) for r in func.results for v in atoms_in(r)}
-    for atom, want in zip(func.results, getattr(func, "result_names", [None] * len(func.results))):
-        expr = _atom_expr(atom, names, folded)
-        if want and not (isinstance(expr, ast.Name) and expr.id == want) and \
-                (want not in live_results and want not in taken and want not in names.values()
-                 or isinstance(atom, Const)):
-            body.append(ast.Assign([ast.Name(want, ast.Store())], expr, lineno=0))
-            expr = ast.Name(want, ast.Load())
-        result_exprs.append(expr)
-    body.append(ast.Return(returns(result_exprs)))
-    if doc:
-        body.insert(0, ast.Expr(ast.Constant(doc)))
-    params = [ast.arg(names[p]) for p in func.params]
-    defaults = getattr(func, "defaults", {})
-    arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
-                              defaults=[copy.deepcopy(defaults[p.name]) for p in func.params
-                                        if p.name in defaults])
-    fdef = ast.FunctionDef(name, arguments, body, [], None, lineno=0)
-    return ast.fix_missing_locations(fdef), helpers
+    """Assemble the generated ``def`` (see ``codegen``)."""
+    from diffc import codegen
+    return codegen.emit_function(func, name, doc, returns)
 
 
 def helper_definition(prim_name):

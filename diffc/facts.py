@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc import rules
-from diffc.ir import Const, Pack, Var
+from diffc.ir import Const, Eqn, If, Loop, Pack, Var, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
@@ -53,14 +53,26 @@ class Facts:
         return self.values[atom]
 
     def run(self, eqn):
-        """Evaluate one equation on the example values and record what is learned."""
+        """Evaluate one statement on the example values and record what is learned.
+
+        Statements whose inputs have no example value (in a branch not taken) are
+        skipped: their results stay unknown and take the general form.
+        """
         if not self.enabled:
             return
+        if any(v not in self.values for v in eqn.inputs()):
+            return
+        if isinstance(eqn, If):
+            return self._run_if(eqn) if eqn.role == "primal" else None
+        if isinstance(eqn, Loop):
+            return self._run_loop(eqn) if eqn.role == "primal" else None
         prim = rules.get(eqn.prim)
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
             result = prim.impl(*args, **kwargs)
+        if not eqn.outs:
+            return
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
@@ -71,6 +83,74 @@ class Facts:
             self.value_static.add(out)
         if self._makes_dynamic(prim, eqn, inputs):
             self.dynamic.add(out)
+
+    def _run_block(self, block, values):
+        for param, value in zip(block.params, values):
+            self.values[param] = value
+        for stmt in block.body:
+            self.run(stmt)
+        return [self.value(r) if all(v in self.values for v in _vars(r)) else None
+                for r in block.results]
+
+    def _run_if(self, node):
+        taken = node.then if self.value(node.cond) else node.orelse
+        results = self._run_block(taken, ())
+        for out, r, value in zip(node.outs, taken.results, results):
+            self.values[out] = value
+            if not self.is_value_static(node.cond) or r in self.dynamic:
+                self.dynamic.add(out)
+            elif self.is_value_static(r):
+                self.value_static.add(out)
+
+    def _run_loop(self, node):
+        """Run the loop; a value whose shape changes between iterations is dynamic."""
+        body = node.body
+        carried = [self.value(a) for a in node.inits]
+        shapes: dict = {}
+
+        def note(var, value):
+            shapes.setdefault(var, set()).add(_shape_key(value))
+
+        def record():
+            for stmt in walk(body.body):
+                for out in stmt.outs:
+                    if out in self.values:
+                        note(out, self.values[out])
+            for var, value in zip(node.outs, carried):
+                note(var, value)
+
+        for var, value in zip(node.outs, carried):
+            note(var, value)
+        count = 0
+        if node.kind == "for":
+            for item in self.value(node.iterable):
+                carried = self._run_block(body, (item, *carried))
+                count += 1
+                record()
+        else:
+            while True:
+                (test,) = self._run_block(node.cond, tuple(carried))
+                if not test:
+                    break
+                carried = self._run_block(body, tuple(carried))
+                count += 1
+                record()
+        for out, value in zip(node.outs, carried):
+            self.values[out] = value
+        inside = set(body.params) | {v for stmt in walk(body.body) for v in stmt.outs}
+        if node.cond is not None:
+            inside |= set(node.cond.params) | {v for stmt in walk(node.cond.body) for v in stmt.outs}
+        carried_params = body.params[1:] if node.kind == "for" else body.params
+        for out, p in zip(node.outs, carried_params):
+            if len(shapes.get(out, ())) > 1:
+                self.dynamic.add(p)
+        for var in inside | set(node.outs):
+            if len(shapes.get(var, ())) > 1 or (count == 0 and var in inside):
+                self.dynamic.add(var)
+            self.value_static.discard(var)
+        if count == 0:
+            for var in inside:
+                self.values.pop(var, None)
 
     def _makes_dynamic(self, prim, eqn, inputs):
         if prim.data_dependent_shape:
@@ -127,6 +207,17 @@ class Facts:
 
     def is_python_float(self, atom):
         return self.kind(atom) == "scalar" and type(self.value(atom)) is float
+
+
+def _vars(atom):
+    from diffc.ir import atoms_in
+    return list(atoms_in(atom))
+
+
+def _shape_key(value):
+    if isinstance(value, np.ndarray):
+        return (value.shape, value.dtype.str)
+    return type(value).__name__
 
 
 def _shape_like(value):

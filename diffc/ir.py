@@ -8,7 +8,11 @@
   location. ``args`` holds atoms; an argument may also be a ``Pack`` (a tuple or list
   of atoms, as in ``np.stack([a, b])`` or an index ``x[i, :]``) so that structure is
   preserved without extra equations.
-* ``Function``: parameters, a flat body of equations, and the returned atoms.
+* ``If`` and ``Loop``: structured control flow. Each holds ``Block``s (parameters, a
+  body, yielded results) in the style of SSA regions: values assigned inside a branch or
+  a loop body leave it through ``outs`` (an ``If``'s merged values, a loop's carried
+  values after the last iteration). ``Eqn``s with no outputs are effects (a tape push).
+* ``Function``: parameters, a body of statements, and the returned atoms.
 
 Lowering guarantees every expression is one equation per operation; the reverse
 transform appends adjoint equations to the same form.
@@ -87,6 +91,126 @@ class Eqn:
 
 
 @dataclass
+class Block:
+    params: tuple
+    body: list
+    results: tuple
+
+
+@dataclass
+class If:
+    outs: tuple
+    cond: object
+    then: Block
+    orelse: Block
+    loc: Loc | None = None
+    role: str = "primal"
+    origin: object = None
+    prim = "if"
+
+    def inputs(self):
+        yield from atoms_in(self.cond)
+        yield from block_free_vars(self.then)
+        yield from block_free_vars(self.orelse)
+
+    def __str__(self):
+        outs = ", ".join(map(str, self.outs))
+        return (f"{outs} = if {self.cond}:\n{_indent(block_str(self.then))}\n"
+                f"else:\n{_indent(block_str(self.orelse))}")
+
+
+@dataclass
+class Loop:
+    """``for item in iterable`` (``cond`` None) or ``while cond`` over carried values.
+
+    ``body.params`` are ``(item, *carried)`` for a for-loop, ``carried`` for a
+    while-loop; ``body.results`` are the carried values after one iteration; ``cond`` is
+    a Block over the carried values yielding the test.
+    """
+    outs: tuple
+    iterable: object
+    inits: tuple
+    body: Block
+    cond: Block | None = None
+    loc: Loc | None = None
+    role: str = "primal"
+    origin: object = None
+    target_hint: str = ""
+    prim = "loop"
+
+    @property
+    def kind(self):
+        return "while" if self.cond is not None else "for"
+
+    def inputs(self):
+        if self.iterable is not None:
+            yield from atoms_in(self.iterable)
+        for a in self.inits:
+            yield from atoms_in(a)
+        yield from block_free_vars(self.body)
+        if self.cond is not None:
+            yield from block_free_vars(self.cond)
+
+    def __str__(self):
+        outs = ", ".join(map(str, self.outs))
+        inits = ", ".join(map(str, self.inits))
+        head = f"while [{block_str(self.cond)}]" if self.cond else f"for in {self.iterable}"
+        return f"{outs} = {head} from ({inits}):\n{_indent(block_str(self.body))}"
+
+
+def _indent(text):
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def block_str(block):
+    params = ", ".join(map(str, block.params))
+    lines = [f"({params}) ->"] + [str(s) for s in block.body]
+    lines.append("yield " + ", ".join(map(str, block.results)))
+    return "\n".join(lines)
+
+
+def blocks_of(stmt):
+    if isinstance(stmt, If):
+        return [stmt.then, stmt.orelse]
+    if isinstance(stmt, Loop):
+        return [stmt.body] + ([stmt.cond] if stmt.cond is not None else [])
+    return []
+
+
+def walk(body):
+    """Every statement in ``body``, nested ones included, in order."""
+    for stmt in body:
+        yield stmt
+        for block in blocks_of(stmt):
+            yield from walk(block.body)
+
+
+def defined_in(block):
+    """Vars defined inside a block (its parameters and every output in it)."""
+    defined = set(block.params)
+    for stmt in walk(block.body):
+        defined.update(stmt.outs)
+        for b in blocks_of(stmt):
+            defined.update(b.params)
+    return defined
+
+
+def block_free_vars(block):
+    """Vars a block reads that are defined outside it."""
+    inside = defined_in(block)
+    seen = []
+    for stmt in block.body:
+        for v in stmt.inputs():
+            if v not in inside and v not in seen:
+                seen.append(v)
+    for r in block.results:
+        for v in atoms_in(r):
+            if v not in inside and v not in seen:
+                seen.append(v)
+    return seen
+
+
+@dataclass
 class Function:
     name: str
     params: tuple
@@ -97,17 +221,30 @@ class Function:
 
     def __str__(self):
         head = f"def {self.name}({', '.join(map(str, self.params))}):"
-        body = [f"    {e}" for e in self.body]
+        body = [_indent(str(e)) for e in self.body]
         ret = f"    return {', '.join(map(str, self.results))}"
         return "\n".join([head, *body, ret])
 
     def uses(self):
-        """Map each Var to the number of times it is read (by equations or the return)."""
+        """Map each Var to the number of times it is read, in any block or the return."""
         counts: dict = {}
-        for e in self.body:
-            for v in e.inputs():
+
+        def count(atom):
+            for v in atoms_in(atom):
                 counts[v] = counts.get(v, 0) + 1
+
+        for stmt in walk(self.body):
+            if isinstance(stmt, Eqn):
+                for v in stmt.inputs():
+                    counts[v] = counts.get(v, 0) + 1
+            else:
+                direct = [stmt.cond] if isinstance(stmt, If) else [stmt.iterable, *stmt.inits]
+                for a in direct:
+                    if a is not None:
+                        count(a)
+                for block in blocks_of(stmt):
+                    for r in block.results:
+                        count(r)
         for r in self.results:
-            for v in atoms_in(r):
-                counts[v] = counts.get(v, 0) + 1
+            count(r)
         return counts

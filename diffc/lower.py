@@ -112,6 +112,11 @@ def _param_defaults(fn):
 def _lower_statement(scope, stmt):
     if isinstance(stmt, (ast.Pass, ast.Assert)):
         return
+    if isinstance(stmt, (ast.If, ast.For, ast.While)):
+        from diffc import lower_control
+        {ast.If: lower_control.lower_if, ast.For: lower_control.lower_for,
+         ast.While: lower_control.lower_while}[type(stmt)](scope, stmt)
+        return
     if isinstance(stmt, ast.AnnAssign):
         stmt = ast.copy_location(ast.Assign([stmt.target], stmt.value), stmt)
     if isinstance(stmt, ast.AugAssign):
@@ -173,6 +178,14 @@ def _lower(scope, node, hint=""):
         if isinstance(base, Method):
             base = _lower_expr(scope, node.value)
         return Method(base, node.attr)
+    if isinstance(node, ast.BoolOp):
+        name = "numpy.logical_and" if isinstance(node.op, ast.And) else "numpy.logical_or"
+        value = _lower_expr(scope, node.values[0])
+        for other in node.values[1:]:
+            value = _emit(scope, name, (value, _lower_expr(scope, other)), {}, node, hint)
+        return value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _emit(scope, "numpy.logical_not", (_lower_expr(scope, node.operand),), {}, node, hint)
     if isinstance(node, ast.UnaryOp):
         operand = _lower_expr(scope, node.operand)
         if isinstance(operand, Const) and isinstance(node.op, (ast.USub, ast.UAdd)) \
@@ -203,6 +216,9 @@ def _lower(scope, node, hint=""):
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
+    if isinstance(node, ast.IfExp):
+        from diffc import lower_control
+        return lower_control.lower_ifexp(scope, node, hint)
     raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
                             scope.loc(node), "rewrite it with arithmetic and NumPy calls")
 

@@ -5,17 +5,34 @@
 """
 from __future__ import annotations
 
-from diffc.ir import Function, atoms_in
+from diffc.ir import Eqn, Function, blocks_of
 
 
 def dead_code(func: Function) -> Function:
-    live = {v for r in func.results for v in atoms_in(r)}
-    keep = []
-    for eqn in reversed(func.body):
-        if any(o in live for o in eqn.outs):
-            keep.append(eqn)
-            live.update(eqn.inputs())
-    return _with_body(func, keep[::-1])
+    """Drop equations nothing reads, in every block, until none is left to drop.
+
+    Control-flow statements and effects (tape pushes) are kept; the tape of a value
+    whose only reader went is dropped with it.
+    """
+    body = func.body
+    while True:
+        uses = Function(func.name, func.params, body, func.results).uses()
+        removed = [False]
+
+        def prune(stmts):
+            kept = []
+            for stmt in stmts:
+                if isinstance(stmt, Eqn) and stmt.outs and not any(uses.get(o, 0) for o in stmt.outs):
+                    removed[0] = True
+                    continue
+                for block in blocks_of(stmt):
+                    block.body = prune(block.body)
+                kept.append(stmt)
+            return kept
+
+        body = prune(body)
+        if not removed[0]:
+            return _with_body(func, body)
 
 
 def _with_body(func, body):

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diffc import emit, fence, optimize, printer
-from diffc.errors import NonDifferentiableInput, NonScalarOutput
+from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.facts import Facts
+from diffc.ir import Const, Eqn, Var
 from diffc.lower import lower_function
 from diffc.naming import Namer, adjoint_hint
-from diffc.reverse import reverse
+from diffc.reverse import _Backward, activity, reverse
 
 
 @dataclass
@@ -126,3 +127,68 @@ def _check_scalar(src, func, facts):
         f"grad needs a scalar output, but {func.name} returns an array of shape {shape}",
         src.loc(ret.value),
         "reduce it to a scalar, e.g. np.sum(...) or np.mean(...)")
+
+
+# -- inspection: every value and every gradient, for ``diffc.graph`` -------------------
+@dataclass
+class Trace:
+    """A function's IR evaluated on example arguments, forward and backward.
+
+    ``facts.values`` holds the value of every primal and adjoint Var. ``adjoints`` maps
+    each primal Var to its adjoint (the total gradient reaching it); ``contributions``
+    maps ``(var, id(eqn))`` to the gradients ``eqn`` sent back to ``var``, one per use,
+    before fan-out summed them.
+    """
+    func: object
+    facts: Facts
+    adjoints: dict = field(default_factory=dict)
+    contributions: dict = field(default_factory=dict)
+
+
+def evaluate(func, args):
+    """``Facts`` holding the value of every Var of IR ``func`` run on ``args``."""
+    facts = Facts(True)
+    for var, value in zip(func.params, args):
+        facts.bind_param(var, value)
+    for eqn in func.body:
+        try:
+            facts.run(eqn)
+        except (ArithmeticError, ValueError, TypeError, IndexError) as e:
+            raise DiffcError(f"evaluating this line on the example arguments failed: {e}", eqn.loc,
+                             "check the example arguments' shapes and values") from None
+    return facts
+
+
+def trace(src, args, wrt):
+    """Lower ``src``, run it on ``args``, then run the reverse transform with respect to
+    parameter indices ``wrt`` on the same ``Facts`` (empty ``wrt``: forward only).
+
+    The result must be a scalar when ``wrt`` is not empty: its gradient is seeded with 1.
+    """
+    func = lower(src)
+    facts = evaluate(func, args)
+    result = func.results[0] if func.results else None
+    wrt_vars = [func.params[i] for i in wrt]
+    active = activity(func, wrt_vars)
+    if not isinstance(result, Var) or result not in active:
+        return Trace(func, facts)
+    taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
+    back = _RecordingBackward(facts, Namer(taken=taken), active)
+    seed = back.namer.var(adjoint_hint(result.hint), "adjoint")
+    facts.run(Eqn((seed,), "constant", (Const(1.0),), {}, func.loc, "seed", None))
+    back.adjoints[result] = seed
+    for eqn in reversed(func.body):
+        back.backprop(eqn)
+    return Trace(func, facts, back.adjoints, back.contributions)
+
+
+class _RecordingBackward(_Backward):
+    """The reverse pass, also recording the gradient each use of a value sends back."""
+
+    def __init__(self, facts, namer, active):
+        super().__init__(facts, namer, active)
+        self.contributions = {}
+
+    def accumulate(self, var, grad, eqn):
+        self.contributions.setdefault((var, id(eqn)), []).append(grad)
+        super().accumulate(var, grad, eqn)

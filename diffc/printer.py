@@ -34,6 +34,9 @@ def _print_statement(node, indent, lines):
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
         _print_docstring(node.value.value, indent, lines)
         return
+    if isinstance(node, (ast.For, ast.While, ast.If)):
+        _print_compound(node, indent, lines)
+        return
     if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) and len(node.value.elts) > 1:
         text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
     else:
@@ -46,6 +49,32 @@ def _print_statement(node, indent, lines):
         lines.append(text_line)
         return
     lines.extend(indent + t for t in text)
+
+
+def _print_compound(node, indent, lines):
+    if isinstance(node, ast.For):
+        header = f"for {ast.unparse(node.target)} in {ast.unparse(node.iter)}:"
+    elif isinstance(node, ast.While):
+        header = f"while {ast.unparse(node.test)}:"
+    else:
+        header = f"if {ast.unparse(node.test)}:"
+    first = indent + header
+    after = getattr(node, "diffc_after", None)
+    if after:
+        first = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
+            else f"{first}  # {after}"
+    lines.append(first)
+    _print_body(node.body or [ast.Pass()], indent + "    ", lines)
+    orelse = node.orelse
+    while isinstance(node, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If) \
+            and not getattr(orelse[0], "diffc_before", None):
+        node = orelse[0]
+        lines.append(f"{indent}elif {ast.unparse(node.test)}:")
+        _print_body(node.body or [ast.Pass()], indent + "    ", lines)
+        orelse = node.orelse
+    if orelse:
+        lines.append(f"{indent}else:")
+        _print_body(orelse, indent + "    ", lines)
 
 
 def _print_docstring(doc, indent, lines):

@@ -16,42 +16,41 @@ The engine, not the rules, handles what every rule shares:
 """
 from __future__ import annotations
 
-from diffc import rules
+from diffc import reverse_control, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
-from diffc.ir import Const, Eqn, Function, Pack, Var, atoms_in
+from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
 from diffc.lower import bind
 from diffc.naming import adjoint_hint
 
 
 def activity(func: Function, wrt_vars) -> set:
     """Values that depend on a requested parameter and contribute to the result."""
-    forward = set(wrt_vars)
-    for eqn in func.body:
-        prim = rules.get(eqn.prim)
-        if not prim.differentiable:
-            continue
-        operands = bound_operands(prim, eqn)
-        if any(v in forward for p, a in operands.items() if p not in prim.nondiff for v in atoms_in(a)):
-            forward.update(eqn.outs)
-    backward = set()
-    for r in func.results:
-        backward.update(atoms_in(r))
-    for eqn in reversed(func.body):
-        if any(o in backward for o in eqn.outs):
-            backward.update(eqn.inputs())
-    return forward & backward
+    return reverse_control.activity(func, wrt_vars)
 
 
 class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
-    def __init__(self, facts, namer, active):
+    def __init__(self, facts, namer, active, insert_before=None):
         self.facts = facts
         self.namer = namer
         self.active = active
         self.adjoints: dict = {}
         self.body: list = []
+        self.insert_before = insert_before if insert_before is not None else {}
+
+    def child(self):
+        """A backward pass over a nested block, emitting into its own body."""
+        return _Backward(self.facts, self.namer, self.active, self.insert_before)
+
+    def zeros(self, var, origin):
+        if not isinstance(var, Var):
+            return Const(0.0)
+        if self.facts.is_python_float(var):
+            return Const(0.0)
+        return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
+                         getattr(origin, "loc", None), "adjoint", origin)
 
     def emit(self, source_name, args, kwargs, hint, loc, role, origin):
         prim = rules.lookup(source_name) if "." in source_name else rules.get(source_name)
@@ -70,6 +69,12 @@ class _Backward:
                                        adjoint_hint(var.hint), eqn.loc, "accumulate", eqn)
 
     def backprop(self, eqn):
+        if isinstance(eqn, If):
+            return reverse_control.backprop_if(self, eqn)
+        if isinstance(eqn, Loop):
+            return reverse_control.backprop_loop(self, eqn, self.insert_before)
+        if not eqn.outs:
+            return
         out = eqn.outs[0]
         if out not in self.adjoints:
             return
@@ -174,6 +179,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
         back.adjoints[result] = seed_var
     for eqn in reversed(func.body):
         back.backprop(eqn)
+    body = _with_insertions(func.body, back.insert_before)
     grads = []
     for v in wrt_vars:
         grad = back.adjoints.get(v)
@@ -181,7 +187,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
             grad = _zeros(back, v, func)
         grads.append(grad)
     results = ((result,) if with_value else ()) + tuple(grads)
-    out = Function(func.name, func.params, func.body + back.body, results, func.loc, func.doc)
+    out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
     out.defaults = getattr(func, "defaults", {})
     out.wrt = tuple(wrt)
     out.with_value = with_value
@@ -192,3 +198,14 @@ def _zeros(back, var, func):
     if back.facts.is_python_float(var):
         return Const(0.0)
     return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, "zero", None)
+
+
+def _with_insertions(body, insert_before):
+    """``body`` with the statements the reverse pass put before its loops (tape creation)."""
+    out = []
+    for stmt in body:
+        out.extend(insert_before.get(id(stmt), ()))
+        for block in blocks_of(stmt):
+            block.body = _with_insertions(block.body, insert_before)
+        out.append(stmt)
+    return out

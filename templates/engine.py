@@ -38,3 +38,24 @@ def unbroadcast_forward(out, grad, x, *, dgrad):
 @primitive("diffc.stop_gradient", nondiff=("x",))
 def stop_gradient(x):
     return x
+
+
+# The tape: what a forward loop saves for its backward loop, in a plain Python list.
+@primitive(differentiable=False)
+def new_tape():
+    return []
+
+
+@primitive(differentiable=False)
+def push(tape, value):
+    tape.append(value)
+
+
+@primitive(differentiable=False)
+def pop(tape):
+    return tape.pop()
+
+
+@primitive("builtins.reversed", differentiable=False)
+def reverse_order(seq):
+    return reversed(seq)

@@ -1,0 +1,342 @@
+"""Assembling a generated ``def`` from IR: names, folding, blocks and comments.
+
+Contract: takes an IR ``Function`` (any nesting of ``If``/``Loop``), returns an
+``ast.FunctionDef`` whose statements carry comment attributes for ``printer``.
+
+* Liveness is computed on the statements in order; a value read inside a loop but
+  defined before it stays live until the loop ends.
+* Printed names follow each value's hint; a loop's carried value keeps one name
+  before, inside and after the loop (``h = np.tanh(...)`` updates ``h``), and an
+  ``if``'s merged value one name in both branches, with a copy only where a branch
+  cannot produce it under that name.
+* A temporary read once, in the same block, is folded into its reader.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+from diffc import rules
+from diffc.emit import _atom_expr, instantiate_primal, is_single_expression
+from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
+from diffc.naming import RESERVED, Namer
+
+
+def _assign(name, expr):
+    return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0)
+
+
+class _Liveness:
+    """Positions of statements in order, and each value's last read."""
+
+    def __init__(self, func):
+        self.pos = {}            # id(stmt) -> position
+        self.end = {}            # id(stmt) -> last position inside it
+        self.defined = {}        # var -> position where it is defined
+        self.last_use = {}
+        self.counter = 0
+        self._uses = []
+        for p in func.params:
+            self.defined[p] = -1
+        self._scan(func.body, [])
+        final = self.counter + 1
+        for r in func.results:
+            for v in atoms_in(r):
+                self._uses.append((v, final, []))
+        for p in func.params:
+            self._uses.append((p, final, []))
+        for v, at, loops in self._uses:
+            d = self.defined.get(v, -1)
+            effective = max([at] + [self.end[id(L)] for L in loops if self.pos[id(L)] > d])
+            self.last_use[v] = max(self.last_use.get(v, -1), effective)
+
+    def _scan(self, body, loops):
+        for stmt in body:
+            self.counter += 1
+            here = self.counter
+            self.pos[id(stmt)] = here
+            direct = list(stmt.inputs()) if isinstance(stmt, Eqn) else \
+                list(atoms_in(stmt.cond)) if isinstance(stmt, If) else \
+                [v for a in ((stmt.iterable,) if stmt.iterable is not None else ()) + stmt.inits
+                 for v in atoms_in(a)]
+            for v in direct:
+                self._uses.append((v, here, loops))
+            inner = loops + [stmt] if isinstance(stmt, Loop) else loops
+            for block in blocks_of(stmt):
+                for p in block.params:
+                    self.defined[p] = here
+                self._scan(block.body, inner)
+                self.counter += 1
+                for r in block.results:
+                    for v in atoms_in(r):
+                        self._uses.append((v, self.counter, inner))
+            self.end[id(stmt)] = self.counter
+            for o in stmt.outs:
+                self.defined[o] = self.counter if not isinstance(stmt, Eqn) else here
+
+
+def plan_folding(func):
+    """Temporaries read exactly once, by an equation in the same block."""
+    uses = func.uses()
+    foldable = set()
+
+    def scan(body):
+        readers = {}
+        for stmt in body:
+            if isinstance(stmt, Eqn):
+                for v in stmt.inputs():
+                    readers[v] = readers.get(v, 0) + 1
+        for stmt in body:
+            if isinstance(stmt, Eqn) and stmt.outs:
+                out = stmt.outs[0]
+                if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                        and is_single_expression(rules.get(stmt.prim)):
+                    foldable.add(out)
+            for block in blocks_of(stmt):
+                scan(block.body)
+
+    scan(func.body)
+    return foldable
+
+
+class Emitter:
+    def __init__(self, func, taken):
+        self.func = func
+        self.live = _Liveness(func)
+        self.folded_vars = plan_folding(func)
+        self.taken = set(taken)
+        self.names = {p: p.name for p in func.params}
+        self.holders = {p.name: p for p in func.params}
+        self.reserved = {}           # name -> the vars allowed to take it (inside a block)
+        self.folded = {}
+        self.namer = Namer(taken=self.taken | {v.name for s in walk(func.body) for v in s.outs})
+        self.last_origin = None
+        self.last_loc = None
+        self.pending_outs = set()    # outs of the construct being emitted: not yet live
+
+    # -- names ------------------------------------------------------------------------------
+    def _free(self, name, at, single, var=None):
+        if name in self.taken or name in RESERVED or not name.isidentifier():
+            return False
+        allowed = self.reserved.get(name)
+        if allowed is not None and var not in allowed:
+            return False
+        holder = self.holders.get(name)
+        if holder is None or holder is var or holder in self.pending_outs:
+            return True
+        last = self.live.last_use.get(holder, -1)
+        return last < at or (single and last == at and holder not in self.func.params)
+
+    def name(self, var, at, single=True, prefer=None):
+        if var in self.names:
+            return self.names[var]
+        base = var.hint if var.hint.isidentifier() else "t"
+        for candidate in ([prefer] if prefer else []) + [base] + [f"{base}_{k}" for k in range(1, 10_000)]:
+            if self._free(candidate, at, single, var):
+                self.names[var] = candidate
+                self.holders[candidate] = var
+                return candidate
+        raise AssertionError("unreachable")
+
+    def bind(self, var, name):
+        self.names[var] = name
+        self.holders[name] = var
+
+    def expr(self, atom):
+        return _atom_expr(atom, self.names, self.folded)
+
+    # -- statements ---------------------------------------------------------------------------
+    def block(self, body):
+        out = []
+        for stmt in body:
+            if isinstance(stmt, If):
+                out += self.if_(stmt)
+            elif isinstance(stmt, Loop):
+                out += self.loop(stmt)
+            else:
+                out += self.eqn(stmt)
+        return out
+
+    def _comment(self, stmts, stmt):
+        if not stmts:
+            return
+        if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
+            stmts[0].diffc_before = [_comment_for(stmt, self.last_loc)]
+            self.last_origin, self.last_loc = stmt.origin, stmt.loc
+        elif stmt.role == "zero" and stmt.outs:
+            stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
+
+    def eqn(self, eqn):
+        at = self.live.pos[id(eqn)]
+        prim = rules.get(eqn.prim)
+        if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
+            self.name(eqn.outs[0], at, is_single_expression(prim))
+        pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
+        if not eqn.outs:
+            stmts = list(pre)
+            if expr is not None:
+                stmts.append(ast.Expr(expr))
+        else:
+            out = eqn.outs[0]
+            if out in self.folded_vars:
+                self.folded[out] = expr
+                return []
+            stmts = list(pre)
+            if not (pre and isinstance(expr, ast.Name) and expr.id == self.names[out]):
+                stmts.append(_assign(self.names[out], expr))
+        if eqn.role == "primal" and eqn.loc is not None and stmts:
+            stmts[-1].diffc_after = eqn.loc.short
+        self._comment(stmts, eqn)
+        return stmts
+
+    def _carried_names(self, outs, prefer_from, at, end):
+        """One printed name per carried/merged value, free over ``[at, end]``."""
+        chosen = []
+        for out, init in zip(outs, prefer_from):
+            name = None
+            if isinstance(init, Var) and init in self.names and self.live.last_use.get(init, -1) <= at \
+                    and init not in self.func.params and self.names[init] not in chosen \
+                    and self.reserved.get(self.names[init]) is None:
+                name = self.names[init]
+            if name is None:
+                base = out.hint if out.hint.isidentifier() else "t"
+                for candidate in [base] + [f"{base}_{k}" for k in range(1, 10_000)]:
+                    if candidate not in chosen and self._free(candidate, at, False, out) and \
+                            all(self._free(candidate, p, False, out) for p in (end,)):
+                        name = candidate
+                        break
+            chosen.append(name)
+        return chosen
+
+    def _produce(self, body_stmts, block, names_for_results, slots_vars):
+        """Emit a block whose results must end up in ``names_for_results``."""
+        saved = dict(self.reserved)
+        for name, allowed in zip(names_for_results, slots_vars):
+            self.reserved[name] = allowed
+        result_prefer = {}
+        for r, name in zip(block.results, names_for_results):
+            if isinstance(r, Var) and r not in self.names:
+                result_prefer[r] = name
+        stmts = []
+        for stmt in block.body:
+            for v in stmt.outs:
+                if v in result_prefer and v not in self.folded_vars:
+                    self.name(v, self.live.pos[id(stmt)], True, prefer=result_prefer[v])
+            stmts += self.block([stmt])
+        for r, name in zip(block.results, names_for_results):
+            e = self.expr(r)
+            if not (isinstance(e, ast.Name) and e.id == name):
+                stmts.append(_assign(name, e))
+        self.reserved = saved
+        return stmts or [ast.Pass()]
+
+    def if_(self, node):
+        at, end = self.live.pos[id(node)], self.live.end[id(node)]
+        cond = self.expr(node.cond)
+        names = self._carried_names(node.outs, [None] * len(node.outs), at, end)
+        for out, name in zip(node.outs, names):
+            self.bind(out, name)
+        allowed = [{out, node.then.results[k], node.orelse.results[k]} for k, out in enumerate(node.outs)]
+        saved_pending = self.pending_outs
+        self.pending_outs = saved_pending | set(node.outs)
+        then = self._produce(None, node.then, names, allowed)
+        orelse = self._produce(None, node.orelse, names, allowed)
+        self.pending_outs = saved_pending
+        if orelse == [ast.Pass()] and not node.outs:
+            orelse = []
+        stmt = ast.If(cond, then, orelse)
+        self._loop_comment(stmt, node)
+        return [stmt]
+
+    def loop(self, node):
+        at, end = self.live.pos[id(node)], self.live.end[id(node)]
+        carried = node.body.params[1:] if node.kind == "for" else node.body.params
+        names = self._carried_names(node.outs, node.inits, at, end)
+        before = []
+        for init, name in zip(node.inits, names):
+            e = self.expr(init)
+            if not (isinstance(e, ast.Name) and e.id == name):
+                before.append(_assign(name, e))
+        for params in ([carried] + ([node.cond.params] if node.cond is not None else [])):
+            for p, name in zip(params, names):
+                self.bind(p, name)
+        allowed = [{node.outs[k], carried[k], node.body.results[k]} | (
+            {node.cond.params[k]} if node.cond is not None else set()) for k in range(len(names))]
+        saved = dict(self.reserved)
+        for name, ok in zip(names, allowed):
+            self.reserved[name] = ok
+        if node.kind == "for":
+            target = self.name(node.body.params[0], at, False, prefer=node.target_hint or None)
+            header = ast.For(ast.Name(target, ast.Store()), self.expr(node.iterable), [], [], lineno=0)
+        else:
+            test, cond_stmts = self._condition(node.cond)
+            header = ast.While(test, [], [])
+        self.reserved = saved
+        saved_pending = self.pending_outs
+        self.pending_outs = saved_pending | set(node.outs)
+        body = self._produce(None, node.body, names, allowed)
+        self.pending_outs = saved_pending
+        if node.kind == "while" and cond_stmts:
+            check = ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])
+            header.test = ast.Constant(True)
+            body = cond_stmts + [check] + body
+        header.body = body
+        for out, name in zip(node.outs, names):
+            self.bind(out, name)
+        self._loop_comment(header, node)
+        return before + [header]
+
+    def _condition(self, cond):
+        stmts = self.block(cond.body)
+        return self.expr(cond.results[0]), stmts
+
+    def _loop_comment(self, stmt, node):
+        if node.role == "primal" and node.loc is not None:
+            stmt.diffc_after = node.loc.short
+        elif node.loc is not None:
+            text = node.loc.text.strip()
+            kind = "reversed" if isinstance(node, Loop) else "the same branch, backwards"
+            stmt.diffc_before = [f"{node.loc.short}  {text}  ({kind})"]
+            self.last_origin = None
+
+    # -- the function ---------------------------------------------------------------------------
+    def function(self, name, doc, returns, result_names, defaults):
+        body = self.block(self.func.body)
+        final = self.live.counter + 1
+        exprs = []
+        live_results = {self.names.get(v) for r in self.func.results for v in atoms_in(r)}
+        for atom, want in zip(self.func.results, result_names):
+            e = self.expr(atom)
+            if want and not (isinstance(e, ast.Name) and e.id == want) and (
+                    isinstance(atom, Const) or (want not in live_results and self._free(want, final, False))):
+                body.append(_assign(want, e))
+                e = ast.Name(want, ast.Load())
+            exprs.append(e)
+        body.append(ast.Return(returns(exprs)))
+        if doc:
+            body.insert(0, ast.Expr(ast.Constant(doc)))
+        params = [ast.arg(self.names[p]) for p in self.func.params]
+        arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
+                                  defaults=[copy.deepcopy(defaults[p.name]) for p in self.func.params
+                                            if p.name in defaults])
+        return ast.fix_missing_locations(ast.FunctionDef(name, arguments, body, [], None, lineno=0))
+
+
+def _comment_for(eqn, previous_loc):
+    """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
+    loc = eqn.loc
+    gate = rules.get(eqn.origin.prim).gate if isinstance(eqn.origin, Eqn) else ""
+    if loc is None:
+        return gate
+    same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
+    where = loc.short if same_line or not loc.text else f"{loc.short}  {loc.text.strip()}"
+    return f"{where}  ({gate})" if gate else where
+
+
+def emit_function(func, name, doc, returns):
+    """``def name(params): ...`` for ``func``; returns ``(FunctionDef, helper primitives used)``."""
+    helpers = {s.prim for s in walk(func.body) if isinstance(s, Eqn) and rules.get(s.prim).helper}
+    emitter = Emitter(func, set(helpers) | {"np"})
+    result_names = getattr(func, "result_names", [None] * len(func.results))
+    fdef = emitter.function(name, doc, returns, result_names, getattr(func, "defaults", {}))
+    return fdef, helpers

@@ -1,0 +1,202 @@
+"""Reverse mode through control flow: activity over blocks, branches, loops and the tape.
+
+* ``If``: the backward pass branches on the same condition; each branch sends the
+  gradient of its results back through its own statements, and the gradients it
+  produces for outer values leave as the backward ``If``'s outputs (zeros where a branch
+  produced none).
+* ``Loop``: the forward loop saves, on tapes (plain lists, one per value), the values
+  its backward needs; the backward loop runs the same iterations in reverse, pops them,
+  and carries the gradients of the loop's carried values and of every outer value the
+  body reads (``dW`` accumulates across iterations). A ``while`` loop counts its
+  iterations so that the backward loop can run them again.
+"""
+from __future__ import annotations
+
+from diffc import rules
+from diffc.instantiate import bound_operands
+from diffc.ir import Block, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in
+from diffc.naming import adjoint_hint
+
+
+# -- activity ---------------------------------------------------------------------------
+def activity(func, wrt_vars) -> set:
+    """Values that depend on a requested parameter and contribute to the result."""
+    forward = set(wrt_vars)
+    _forward(func.body, forward)
+    backward = {v for r in func.results for v in atoms_in(r)}
+    _backward(func.body, backward)
+    return forward & backward
+
+
+def _forward(body, active):
+    for stmt in body:
+        if isinstance(stmt, Eqn):
+            prim = rules.get(stmt.prim)
+            if prim.differentiable and any(
+                    v in active for p, a in bound_operands(prim, stmt).items()
+                    if p not in prim.nondiff for v in atoms_in(a)):
+                active.update(stmt.outs)
+        elif isinstance(stmt, If):
+            for block in (stmt.then, stmt.orelse):
+                _forward(block.body, active)
+            for k, out in enumerate(stmt.outs):
+                if any(v in active for b in (stmt.then, stmt.orelse) for v in atoms_in(b.results[k])):
+                    active.add(out)
+        elif isinstance(stmt, Loop):
+            params = _carried_params(stmt)
+            while True:
+                before = len(active)
+                for p, init, res in zip(params, stmt.inits, stmt.body.results):
+                    if any(v in active for v in atoms_in(init)) or any(v in active for v in atoms_in(res)):
+                        active.add(p)
+                _forward(stmt.body.body, active)
+                if len(active) == before:
+                    break
+            for out, p, res in zip(stmt.outs, params, stmt.body.results):
+                if p in active or any(v in active for v in atoms_in(res)):
+                    active.add(out)
+
+
+def _backward(body, needed):
+    for stmt in reversed(body):
+        if isinstance(stmt, Eqn):
+            if any(o in needed for o in stmt.outs):
+                needed.update(stmt.inputs())
+        elif isinstance(stmt, If):
+            for block in (stmt.then, stmt.orelse):
+                for out, r in zip(stmt.outs, block.results):
+                    if out in needed:
+                        needed.update(atoms_in(r))
+                _backward(block.body, needed)
+        elif isinstance(stmt, Loop):
+            params = _carried_params(stmt)
+            while True:
+                before = len(needed)
+                for out, p, res, init in zip(stmt.outs, params, stmt.body.results, stmt.inits):
+                    if out in needed or p in needed:
+                        needed.update(atoms_in(res))
+                        needed.update(atoms_in(init))
+                _backward(stmt.body.body, needed)
+                if len(needed) == before:
+                    break
+
+
+def _carried_params(loop):
+    return loop.body.params[1:] if loop.kind == "for" else loop.body.params
+
+
+# -- branches ---------------------------------------------------------------------------
+def backprop_if(back, node):
+    seeds = [(k, out) for k, out in enumerate(node.outs) if out in back.adjoints]
+    if not seeds:
+        return
+    branches = []
+    for block in (node.then, node.orelse):
+        child = back.child()
+        for k, out in seeds:
+            for v in atoms_in(block.results[k]):
+                if v in back.active:
+                    child.accumulate(v, back.adjoints[out], node)
+        for stmt in reversed(block.body):
+            child.backprop(stmt)
+        inside = defined_in(block)
+        branches.append((child, {v: g for v, g in child.adjoints.items()
+                                 if v not in inside and v in back.active}))
+    outer = []
+    for _, contribs in branches:
+        outer += [v for v in contribs if v not in outer]
+    if not outer:
+        return
+    blocks = []
+    for child, contribs in branches:
+        results = tuple(contribs[v] if v in contribs else child.zeros(v, node) for v in outer)
+        blocks.append(Block((), child.body, results))
+    outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
+    back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
+    for v, out in zip(outer, outs):
+        back.accumulate(v, out, node)
+
+
+# -- loops ------------------------------------------------------------------------------
+def backprop_loop(back, node, insert_before):
+    params = _carried_params(node)
+    slots = [k for k, p in enumerate(params) if p in back.active or node.outs[k] in back.adjoints]
+    if not slots:
+        return
+    if node.kind == "while":
+        _count_iterations(back, node, insert_before)
+        params = _carried_params(node)
+    body = node.body
+    free = [v for v in block_free_vars(body) if v in back.active and isinstance(v, Var)]
+    child = back.child()
+    seeds = [back.namer.var(adjoint_hint(params[k].hint), "adjoint") for k in slots]
+    accumulators = [back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free]
+    for v, acc in zip(free, accumulators):
+        child.adjoints[v] = acc
+    for k, seed in zip(slots, seeds):
+        for v in atoms_in(body.results[k]):
+            if v in back.active:
+                child.accumulate(v, seed, node)
+    for stmt in reversed(body.body):
+        child.backprop(stmt)
+    results = tuple(child.adjoints.get(params[k]) or child.zeros(params[k], node) for k in slots) + \
+        tuple(child.adjoints[v] for v in free)
+    pops = _tape(back, node, child.body, results, insert_before)
+    inits = tuple(back.adjoints.get(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
+        tuple(back.adjoints.get(v) or back.zeros(v, node) for v in free)
+    if node.kind == "for":
+        item = body.params[0]
+        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node)
+    else:
+        item = back.namer.var("_", "user")
+        steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
+    outs = tuple(back.namer.var(adjoint_hint(node.inits[k].hint if isinstance(node.inits[k], Var)
+                                             else params[k].hint), "adjoint") for k in slots) + \
+        tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free)
+    loop = Loop(outs, steps, inits, Block((item, *seeds, *accumulators), pops + child.body, results),
+                None, node.loc, "adjoint", node, target_hint=node.target_hint)
+    back.body.append(loop)
+    for k, out in zip(slots, outs):
+        init = node.inits[k]
+        if isinstance(init, Var) and init in back.active:
+            back.accumulate(init, out, node)
+    for v, out in zip(free, outs[len(slots):]):
+        back.adjoints[v] = out
+
+
+def _tape(back, node, backward_body, results, insert_before):
+    """Save what the backward body reads of the forward body; return the pop statements."""
+    body = node.body
+    produced = defined_in(body) - {body.params[0]} if node.kind == "for" else defined_in(body)
+    used = []
+    probe = Block((), backward_body, results)
+    for v in block_free_vars(probe):
+        if v in produced and v not in used:
+            used.append(v)
+    pushes_start, pushes_end, tapes = [], [], []
+    for v in used:
+        tape = back.namer.var(f"{v.hint}_tape", "user")
+        tapes.append((v, tape))
+        insert_before.setdefault(id(node), []).append(
+            Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
+        push = Eqn((), "push", (tape, v), {}, node.loc, "tape", node)
+        (pushes_start if v in body.params else pushes_end).append(push)
+    body.body[:0] = pushes_start
+    body.body.extend(pushes_end)
+    order = [v for v, _ in tapes if v not in body.params] + [v for v, _ in tapes if v in body.params]
+    tape_of = dict(tapes)
+    return [Eqn((v,), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
+
+
+def _count_iterations(back, node, insert_before):
+    """Give a while loop a carried iteration count ``n`` (0 before, ``n + 1`` each time)."""
+    count = back.namer.var("n_iter", "user")
+    param = back.namer.var("n_iter", "user")
+    cond_param = back.namer.var("n_iter", "user")
+    nxt = back.namer.var("n_iter", "user")
+    node.body.body.append(Eqn((nxt,), "add", (param, Const(1)), {}, node.loc, "tape", node))
+    node.body.params = node.body.params + (param,)
+    node.body.results = node.body.results + (nxt,)
+    node.cond.params = node.cond.params + (cond_param,)
+    node.inits = node.inits + (Const(0),)
+    node.outs = node.outs + (count,)
