@@ -95,12 +95,17 @@ class Facts:
     def _run_if(self, node):
         taken = node.then if self.value(node.cond) else node.orelse
         results = self._run_block(taken, ())
-        for out, r, value in zip(node.outs, taken.results, results):
+        other = node.orelse if taken is node.then else node.then
+        for out, r, r_other, value in zip(node.outs, taken.results, other.results, results):
             self.values[out] = value
-            if not self.is_value_static(node.cond) or r in self.dynamic:
+            if self.is_value_static(node.cond):
+                if r in self.dynamic:
+                    self.dynamic.add(out)
+                elif self.is_value_static(r):
+                    self.value_static.add(out)
+            elif not (self.is_static(r) and self.is_static(r_other) and
+                      _shape_key(self.value(r)) == _shape_key(self.value(r_other))):
                 self.dynamic.add(out)
-            elif self.is_value_static(r):
-                self.value_static.add(out)
 
     def _run_loop(self, node):
         """Run the loop; a value whose shape changes between iterations is dynamic."""

@@ -141,7 +141,7 @@ def backprop_loop(back, node, insert_before):
         child.backprop(stmt)
     results = tuple(child.adjoints.get(params[k]) or child.zeros(params[k], node) for k in slots) + \
         tuple(child.adjoints[v] for v in free)
-    pops = _tape(back, node, child.body, results, insert_before)
+    pops, chained = _tape(back, node, child.body, results, insert_before)
     inits = tuple(back.adjoints.get(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
         tuple(back.adjoints.get(v) or back.zeros(v, node) for v in free)
     if node.kind == "for":
@@ -153,7 +153,11 @@ def backprop_loop(back, node, insert_before):
     outs = tuple(back.namer.var(adjoint_hint(node.inits[k].hint if isinstance(node.inits[k], Var)
                                              else params[k].hint), "adjoint") for k in slots) + \
         tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free)
-    loop = Loop(outs, steps, inits, Block((item, *seeds, *accumulators), pops + child.body, results),
+    chain_vars = tuple(v for v, _, _ in chained)
+    chain_outs = tuple(back.namer.var(v.hint, "user") for v in chain_vars)
+    loop = Loop(outs + chain_outs, steps, inits + tuple(o for _, o, _ in chained),
+                Block((item, *seeds, *accumulators, *chain_vars), pops + child.body,
+                      results + tuple(p for _, _, p in chained)),
                 None, node.loc, "adjoint", node, target_hint=node.target_hint)
     back.body.append(loop)
     for k, out in zip(slots, outs):
@@ -165,27 +169,81 @@ def backprop_loop(back, node, insert_before):
 
 
 def _tape(back, node, backward_body, results, insert_before):
-    """Save what the backward body reads of the forward body; return the pop statements."""
+    """Save what the backward body reads of the forward body.
+
+    Returns ``(statements to open the backward body with, extra carried slots)``:
+    * a value read by index from an outer array (``xs[t]``) is recomputed, not saved;
+    * a carried value's state after an iteration is the state before the next one, so
+      it is not saved twice: the backward loop carries it (starting from the loop's
+      final value) and hands each popped state on to the previous iteration;
+    * everything else is pushed on a tape (a list) in the forward loop and popped in
+      reverse.
+    """
     body = node.body
-    produced = defined_in(body) - {body.params[0]} if node.kind == "for" else defined_in(body)
-    used = []
+    item = body.params[0] if node.kind == "for" else None
+    produced = defined_in(body) - {item}
+    outer_ok = lambda v: not isinstance(v, Var) or v not in produced  # noqa: E731
     probe = Block((), backward_body, results)
-    for v in block_free_vars(probe):
-        if v in produced and v not in used:
-            used.append(v)
-    pushes_start, pushes_end, tapes = [], [], []
+    used = [v for v in block_free_vars(probe) if v in produced]
+    definitions = {s.outs[0]: s for s in body.body if isinstance(s, Eqn) and s.outs}
+    carried = _carried_params(node)
+    result_slot = {r: k for k, r in enumerate(body.results) if isinstance(r, Var) and r not in carried}
+    recompute, chained, taped = [], [], []
     for v in used:
+        eqn = definitions.get(v)
+        if eqn is not None and eqn.prim == "getitem" and all(outer_ok(a) for a in eqn.inputs()):
+            recompute.append(eqn)
+        elif v in result_slot:
+            chained.append((v, result_slot[v]))
+        else:
+            taped.append(v)
+    for _, k in chained:
+        if carried[k] not in taped:
+            taped.append(carried[k])
+    pushes_start, pushes_end, tape_of = [], [], {}
+    top_level = set(body.params) | {o for s in body.body for o in s.outs}
+    for v in taped:
         tape = back.namer.var(f"{v.hint}_tape", "user")
-        tapes.append((v, tape))
+        tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        push = Eqn((), "push", (tape, v), {}, node.loc, "tape", node)
+        saved = v if v in top_level else _export(back, body.body, v)
+        push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
     body.body.extend(pushes_end)
-    order = [v for v, _ in tapes if v not in body.params] + [v for v, _ in tapes if v in body.params]
-    tape_of = dict(tapes)
-    return [Eqn((v,), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
+    order = [v for v in taped if v not in body.params] + [v for v in taped if v in body.params]
+    opening = [Eqn((v,), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
+    opening += [Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, "tape", node) for e in recompute]
+    extra = [(v, node.outs[k], carried[k]) for v, k in chained]
+    return opening, extra
+
+
+def _export(back, stmts, v):
+    """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
+
+    The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
+    other path (the backward pass only reads it on the path that defined it).
+    """
+    for stmt in stmts:
+        if not isinstance(stmt, If):
+            continue
+        results = []
+        for block in (stmt.then, stmt.orelse):
+            inner = {o for s in block.body for o in s.outs}
+            if v in inner:
+                results.append(v)
+            elif v in defined_in(block):
+                results.append(_export(back, block.body, v))
+            else:
+                results.append(Const(None))
+        if any(r is not None and not isinstance(r, Const) for r in results):
+            out = back.namer.var(v.hint, "user")
+            stmt.outs = stmt.outs + (out,)
+            stmt.then.results = stmt.then.results + (results[0],)
+            stmt.orelse.results = stmt.orelse.results + (results[1],)
+            return out
+    raise AssertionError(f"{v} is not defined in a branch of this block")
 
 
 def _count_iterations(back, node, insert_before):

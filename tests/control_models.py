@@ -1,0 +1,103 @@
+"""Models with control flow, written as a user writes them."""
+import numpy as np
+
+
+def rnn_loss(Wx, Wh, b, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+
+
+def branch_on_data(x, y):
+    if np.sum(x) > 0:
+        z = x * y
+    else:
+        z = x + y * 2.0
+    return np.sum(z * z)
+
+
+def elif_chain(x):
+    s = np.sum(x)
+    if s > 1.0:
+        y = np.exp(x)
+    elif s > -1.0:
+        y = x * x
+    else:
+        y = -x
+    return np.sum(y)
+
+
+def branch_on_argument(x, mode):
+    if mode == "square":
+        y = x * x
+    else:
+        y = np.sin(x)
+    return np.sum(y)
+
+
+def conditional_expression(x):
+    y = x * 2.0 if x > 1.0 else x * x
+    return y * y
+
+
+def newton_sqrt(a):
+    x = a
+    while np.abs(x * x - a) > 1e-12:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def geometric_until(x):
+    total = x * 0.0
+    term = x
+    while np.max(np.abs(term)) > 1e-3:
+        total = total + term
+        term = term * 0.5
+    return np.sum(total)
+
+
+def running_sum_with_range_step(x):
+    s = 0.0
+    for i in range(1, x.shape[0], 2):
+        s = s + x[i] * x[i - 1]
+    return s
+
+
+def loop_over_rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    return total
+
+
+def enumerate_rows(X, w):
+    total = 0.0
+    for i, row in enumerate(X):
+        total = total + (i + 1.0) * np.sum(row * w)
+    return total
+
+
+def nested_loops(A, x):
+    v = x
+    for k in range(3):
+        for i in range(A.shape[0]):
+            v = v + A[i] * np.sin(v)
+    return np.sum(v * v)
+
+
+def branch_inside_loop(x):
+    acc = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            acc = acc + x[i] * x[i]
+        else:
+            acc = acc - np.sin(x[i])
+    return acc
+
+
+def loop_carried_and_invariant(W, x):
+    h = x
+    for t in range(4):
+        h = np.maximum(W @ h, 0.1 * (W @ h))
+    return np.sum(h)
