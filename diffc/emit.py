@@ -98,7 +98,19 @@ def _impl_parts(prim):
     return body[:-1], body[-1].value
 
 
+def _module_alias(module):
+    """The name a generated module imports a user's module under."""
+    return "user_" + module.replace(".", "_")
+
+
+def user_imports(func_def_prims):
+    """``import mymodel as user_mymodel`` for each user module whose rules are called."""
+    return [ast.Import([ast.alias(m, _module_alias(m))]) for m in sorted(func_def_prims)]
+
+
 def is_single_expression(prim):
+    if prim.call_path:
+        return True
     stmts, ret = _impl_parts(prim)
     return prim.helper or (not stmts and ret is not None)
 
@@ -110,6 +122,14 @@ def instantiate_primal(eqn, names, folded, fresh):
     statements are empty and the expression is what the output is assigned (or folded).
     """
     prim = rules.get(eqn.prim)
+    if prim.call_path:
+        module, path = prim.call_path
+        func = ast.Name(_module_alias(module), ast.Load())
+        for part in path.split("."):
+            func = ast.Attribute(func, part, ast.Load())
+        args = [_atom_expr(a, names, folded) for a in eqn.args]
+        kwargs = [ast.keyword(k, _atom_expr(a, names, folded)) for k, a in eqn.kwargs.items()]
+        return [], ast.Call(func, args, kwargs)
     if prim.helper:
         args = [_atom_expr(a, names, folded) for a in eqn.args]
         kwargs = [ast.keyword(k, _atom_expr(a, names, folded)) for k, a in eqn.kwargs.items()]

@@ -330,6 +330,10 @@ def _lower_call(scope, node, hint):
     if isinstance(callee, Method):
         return _emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                      call=node.func)
+    if isinstance(callee, Ref):
+        user_prim = _user_primitive(callee.qualname)
+        if user_prim is not None:
+            callee = Ref(f"primitive.{user_prim.name}")
     if isinstance(callee, Ref) and not rules.lookup(callee.qualname) \
             and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
         found = user_function(scope.fn, callee.qualname)
@@ -341,6 +345,15 @@ def _lower_call(scope, node, hint):
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _user_primitive(qualname):
+    """A primitive a user registered, reached as ``module.name`` (module already imported)."""
+    import sys
+
+    module, _, attr = qualname.rpartition(".")
+    obj = getattr(sys.modules.get(module), attr, None) if module else None
+    return obj if isinstance(obj, rules.Primitive) else None
 
 
 def _inline_call(scope, callee, args, kwargs, node, hint):
@@ -470,4 +483,4 @@ _TEMP_HINTS = {"negative": "neg", "multiply": "mul", "subtract": "sub", "divide"
 
 
 def _temp_hint(prim_name):
-    return _TEMP_HINTS.get(prim_name, prim_name)
+    return _TEMP_HINTS.get(prim_name, prim_name.rsplit(".", 1)[-1])

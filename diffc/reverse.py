@@ -53,7 +53,8 @@ class _Backward:
                          getattr(origin, "loc", None), "adjoint", origin)
 
     def emit(self, source_name, args, kwargs, hint, loc, role, origin):
-        prim = rules.lookup(source_name) if "." in source_name else rules.get(source_name)
+        prim = rules.lookup(source_name) if "." in source_name else None
+        prim = prim or rules.get(source_name)
         args, kwargs = bind(prim, args, kwargs, loc)
         out = self.namer.var(hint, "adjoint")
         eqn = Eqn((out,), prim.name, args, kwargs, loc, role, origin)
@@ -92,6 +93,8 @@ class _Backward:
                 f"argument {missing[0]!r}, and that argument depends on what you differentiate",
                 eqn.loc, f"wrap the argument in diffc.stop_gradient(...) if it should be a constant, "
                          f"or register a reverse rule for {prim.name}")
+        if prim.user:
+            return self._call_user_rule(prim, eqn, out, operands, needs)
         bindings = {"out": out, "dout": self.adjoints[out], **operands}
         hints = {f"d{p}": adjoint_hint(_hint_of(operands[p])) for p in needs}
         eqns, env = instantiate(prim.reverse_rule, bindings, self.facts, self.namer, eqn.loc,
@@ -102,6 +105,20 @@ class _Backward:
             self.facts.run(e)
         for p in needs:
             self._distribute(prim, eqn, operands[p], env[f"d{p}"])
+
+    def _call_user_rule(self, prim, eqn, out, operands, needs):
+        """A user's reverse rule is called from the generated code, not inlined."""
+        names = returned_names(prim.reverse_rule)
+        args = (out, self.adjoints[out]) + tuple(operands[p] for p in prim.params)
+        hint = adjoint_hint(_hint_of(operands[needs[0]])) if len(names) == 1 else "grads"
+        result = self.emit(prim.name + ".reverse_rule", args, {}, hint, eqn.loc, "adjoint", eqn)
+        for i, name in enumerate(names):
+            if name is None or name[1:] not in needs:
+                continue
+            grad = result if len(names) == 1 else self.emit(
+                "operator.getitem", (result, Const(i)), {}, adjoint_hint(_hint_of(operands[name[1:]])),
+                eqn.loc, "adjoint", eqn)
+            self._distribute(prim, eqn, operands[name[1:]], grad)
 
     def _distribute(self, prim, eqn, operand, grad):
         if isinstance(operand, Pack):

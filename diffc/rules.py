@@ -53,7 +53,11 @@ class Primitive:
     def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False):
-        self.name = impl.__name__
+        module = getattr(impl, "__module__", "") or ""
+        # A rule registered outside diffc's templates (a user's) is called, not inlined.
+        self.user = not module.startswith(("diffc.templates", "templates"))
+        self.name = f"{module}.{impl.__qualname__}" if self.user else impl.__name__
+        self.call_path = (module, impl.__qualname__) if self.user else None
         self.impl = impl
         self.signature = inspect.signature(impl)
         self.params = tuple(self.signature.parameters)
@@ -70,12 +74,19 @@ class Primitive:
     def __repr__(self):
         return f"<primitive {self.name}>"
 
+    def __call__(self, *args, **kwargs):
+        return self.impl(*args, **kwargs)
+
     def reverse(self, fn):
         self.reverse_rule = fn
+        if self.user:
+            _register_companion(self, fn, "reverse_rule")
         return fn
 
     def forward(self, fn):
         self.forward_rule = fn
+        if self.user:
+            _register_companion(self, fn, "forward_rule")
         return fn
 
     @property
@@ -103,6 +114,8 @@ def primitive(*source_names, **options):
     """
     def register(impl):
         prim = Primitive(impl, source_names, **options)
+        if prim.user:                   # a user's module may be imported again
+            _forget(prim.name)
         if prim.name in _BY_NAME:
             raise ValueError(f"primitive {prim.name!r} is registered twice")
         _BY_NAME[prim.name] = prim
@@ -112,6 +125,21 @@ def primitive(*source_names, **options):
             _BY_SOURCE_NAME[source_name] = prim
         return prim
     return register
+
+
+def _forget(name):
+    for key in [k for k in _BY_NAME if k == name or k.startswith(name + ".")]:
+        old = _BY_NAME.pop(key)
+        for source_name in old.source_names:
+            _BY_SOURCE_NAME.pop(source_name, None)
+
+
+def _register_companion(prim, fn, attr):
+    """A user's rule, callable from generated code as ``module.prim.reverse_rule(...)``."""
+    companion = Primitive(fn, (), differentiable=False)
+    companion.name = f"{prim.name}.{attr}"
+    companion.call_path = (prim.call_path[0], f"{prim.call_path[1]}.{attr}")
+    _BY_NAME[companion.name] = companion
 
 
 def _load():

@@ -1,0 +1,33 @@
+"""Rules a user gives their own functions: the generated code calls the user's backward."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.testing import check_grads
+from tests.userrules import model
+
+rng = np.random.default_rng(5)
+
+
+def test_user_backward_is_called_and_correct():
+    w, x = rng.normal(size=3), rng.normal(size=(4, 3))
+    g = diffc.grad(model.loss)
+    before = model.CALLS["backward"]
+    dw = g(w, x)
+    assert model.CALLS["backward"] == before + 1
+    s = 1.0 / (1.0 + np.exp(-(x @ w)))
+    np.testing.assert_allclose(dw, x.T @ (2.0 * s), rtol=1e-12)
+    check_grads(model.loss, (w, x), wrt=0)
+
+
+def test_generated_code_calls_the_users_functions():
+    w, x = rng.normal(size=3), rng.normal(size=(4, 3))
+    source = diffc.grad(model.loss).source_for(w, x)
+    assert "import tests.userrules.model as user_tests_userrules_model" in source
+    assert "user_tests_userrules_model.softplus.reverse_rule(" in source
+
+
+def test_a_wrong_user_rule_is_caught_by_check_grads():
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    with pytest.raises(AssertionError, match="y"):
+        check_grads(model.wrong, (x, y))
