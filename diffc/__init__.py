@@ -12,7 +12,10 @@
 """
 from diffc.api import grad, ir, value_and_grad
 from diffc.errors import DiffcError, InternalError
+from diffc.graph import graph
 from diffc.rules import primitive
+from diffc.transforms import hessian, hvp, jacobian, jvp, vjp
+from diffc.symbolic import symbolic
 
 
 def stop_gradient(x):
@@ -21,4 +24,5 @@ def stop_gradient(x):
 from diffc import testing
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "ir", "primitive", "stop_gradient", "testing", "DiffcError", "InternalError"]
+__all__ = ["grad", "value_and_grad", "ir", "graph", "primitive", "stop_gradient", "testing",
+           "jvp", "vjp", "jacobian", "hessian", "hvp", "symbolic", "DiffcError", "InternalError"]

@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from diffc import load, pipeline, source
+from diffc import load, pipeline, source, staging
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
@@ -35,15 +35,17 @@ def _signature(args):
 class GradientFunction:
     """``diffc.grad(f, wrt)``: call it like ``f`` to get the gradient(s)."""
 
-    def __init__(self, fn, wrt=0, with_value=False):
+    def __init__(self, fn, wrt=0, with_value=False, has_aux=False):
         self.primal = fn
         self.with_value = with_value
+        self.has_aux = has_aux
+        self._nested = hasattr(fn, "_diffc_stage")   # grad(grad(f)), grad(jvp(f))...
         self._params = list(inspect.signature(fn).parameters)
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self._last = None
         self._src = None
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
         self.__wrapped__ = fn
 
     def __repr__(self):
@@ -72,15 +74,45 @@ class GradientFunction:
     def _compile(self, args):
         if len(args) < len(self._params):
             args = self._bind(args, {})
-        compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
-                                             with_value=self.with_value, single=self._single)
-        fn = self._load(compiled)
+        if self._nested or self.has_aux:
+            fn = self._compile_staged(args)
+        else:
+            compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
+                                                 with_value=self.with_value, single=self._single)
+            fn = self._load(compiled)
         self._specialised[_signature(args)] = fn
         self._last = fn
         return fn
 
-    def _load(self, compiled):
-        text = pipeline.module_text(self._source_function().module.path, [compiled])
+    def _diffc_stage(self, args):
+        """This gradient's IR on example ``args`` (``staging``): how transforms nest."""
+        if self._nested:
+            inner = staging.stage(self.primal, args)
+        else:
+            inner = staging.stage_source(self._source_function(), args)
+        if args is not None:
+            staging.check_float_args(inner, self.wrt, args, "grad")
+        return staging.gradient(inner, self.wrt, with_value=self.with_value,
+                                has_aux=self.has_aux, single=self._single)
+
+    def __diffc_lower_call__(self, scope, args, kwargs, node, hint):
+        """How ``lower`` reads a call to this gradient inside a function diffc compiles."""
+        return staging.lower_transform_call(self, scope, args, kwargs, node, hint)
+
+    def _compile_staged(self, args):
+        staged = self._diffc_stage(args)
+        kind = "value_and_grad_" if self.with_value else "grad_"
+        doc = f"{staged.what[0].upper()}{staged.what[1:]} ({staged.src.loc().short})"
+        names = ", ".join(self._params[i] for i in self.wrt)
+        doc += f" with respect to {names}."
+        if args is not None:
+            doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
+        compiled = staging.emit_staged(staged, kind + staged.func.name, doc)
+        return self._load(compiled, staged.src)
+
+    def _load(self, compiled, src=None):
+        src = src or self._source_function()
+        text = pipeline.module_text(src.module.path, [compiled])
         module = load.load_source(text, f"{self.primal.__name__}")
         fn = getattr(module, compiled.name)
         fn.diffc_source = text
@@ -90,6 +122,8 @@ class GradientFunction:
     @property
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
+        if self._last is None and (self._nested or self.has_aux):
+            self._last = self._compile_staged(None)
         if self._last is None:
             compiled = pipeline.compile_gradient(self._source_function(), self.wrt, None,
                                                  with_value=self.with_value, single=self._single)
@@ -105,6 +139,8 @@ class GradientFunction:
 
     def ir(self, *args, stage="ir"):
         """The IR (``stage``: "ir", "reverse" or "optimized") for example ``args`` or generally."""
+        if self._nested or self.has_aux:
+            return self._diffc_stage(args or None).func
         compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args or None,
                                              with_value=self.with_value, single=self._single)
         return compiled.stages[stage]
@@ -126,25 +162,28 @@ def _resolve_wrt(fn, params, wrt):
     return tuple(indices), single
 
 
-def _decorator_or_call(fn, wrt, with_value):
+def _decorator_or_call(fn, wrt, with_value, has_aux=False):
     if fn is None:
-        return lambda f: GradientFunction(f, wrt, with_value)
-    return GradientFunction(fn, wrt, with_value)
+        return lambda f: GradientFunction(f, wrt, with_value, has_aux)
+    return GradientFunction(fn, wrt, with_value, has_aux)
 
 
-def grad(fn=None, wrt=0):
+def grad(fn=None, wrt=0, has_aux=False):
     """The gradient of scalar-valued ``fn`` with respect to ``wrt``.
 
     ``wrt`` is a parameter index or name, or a tuple of them (then a tuple of
     gradients is returned). Works as ``diffc.grad(f)``, ``@diffc.grad`` and
-    ``@diffc.grad(wrt=("W", "b"))``.
+    ``@diffc.grad(wrt=("W", "b"))``. ``fn`` may itself be a ``diffc.grad`` (higher
+    order). ``has_aux=True``: ``fn`` returns ``(loss, aux)``; the result is
+    ``(gradient, aux)``.
     """
-    return _decorator_or_call(fn, wrt, False)
+    return _decorator_or_call(fn, wrt, False, has_aux)
 
 
-def value_and_grad(fn=None, wrt=0):
-    """Like ``grad``, but returns ``(fn(...), gradient)``."""
-    return _decorator_or_call(fn, wrt, True)
+def value_and_grad(fn=None, wrt=0, has_aux=False):
+    """Like ``grad``, but returns ``(fn(...), gradient)``; with ``has_aux=True``,
+    ``((loss, aux), gradient)``."""
+    return _decorator_or_call(fn, wrt, True, has_aux)
 
 
 def ir(fn, *args, wrt=0, stage="ir"):

@@ -83,14 +83,15 @@ def plan_folding(func):
     def scan(body):
         readers = {}
         for stmt in body:
-            if isinstance(stmt, Eqn):
-                for v in stmt.inputs():
-                    readers[v] = readers.get(v, 0) + 1
+            direct = stmt.inputs() if isinstance(stmt, Eqn) else \
+                atoms_in(stmt.iterable) if isinstance(stmt, Loop) and stmt.iterable is not None else ()
+            for v in direct:
+                readers[v] = readers.get(v, 0) + 1
         for stmt in body:
             if isinstance(stmt, Eqn) and stmt.outs:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
-                        and is_single_expression(rules.get(stmt.prim)):
+                        and stmt.prim != "pop" and is_single_expression(rules.get(stmt.prim)):
                     foldable.add(out)
             for block in blocks_of(stmt):
                 scan(block.body)

@@ -29,6 +29,8 @@ def expr_of_const(value):
         return ast.Attribute(ast.Name("np", ast.Load()), value.__name__, ast.Load())
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
+    if value in (float, int, bool, complex):
+        return ast.Name(value.__name__, ast.Load())
     if isinstance(value, tuple):
         return ast.Tuple([expr_of_const(v) for v in value], ast.Load())
     if isinstance(value, list):
@@ -63,7 +65,14 @@ class _Substitute(ast.NodeTransformer):
         return copy.deepcopy(target)
 
     def visit_Call(self, node):
-        node.args = list(node.args)
+        spliced = []
+        for a in node.args:              # f(*args) with a known tuple of operands: f(a, b)
+            if isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and \
+                    isinstance(self.mapping.get(a.value.id), ast.Tuple):
+                spliced.extend(copy.deepcopy(e) for e in self.mapping[a.value.id].elts)
+            else:
+                spliced.append(a)
+        node.args = spliced
         while node.args and isinstance(node.args[-1], ast.Name) and node.args[-1].id in self.dropped:
             node.args.pop()
         node.keywords = [k for k in node.keywords

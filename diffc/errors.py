@@ -77,6 +77,10 @@ class SourceUnavailable(DiffcError):
     """The function's source cannot be read (a lambda typed in a REPL, ``exec``-made code)."""
 
 
+class SourceSyntaxError(DiffcError):
+    """The file holding the function is not valid Python (it does not parse)."""
+
+
 class NameResolutionError(DiffcError):
     """A name in the user's function that diffc cannot resolve statically."""
 

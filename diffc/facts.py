@@ -42,6 +42,15 @@ class Facts:
         if isinstance(value, _STATIC_PY):
             self.value_static.add(var)
 
+    def assume(self, var, like):
+        """``var`` has the shape, dtype and kind of ``like`` (a gradient, or a re-bound value)."""
+        if not self.enabled or like not in self.values:
+            return
+        value = self.values[like]
+        self.values[var] = np.zeros_like(value) if isinstance(value, np.ndarray) else value
+        if like in self.dynamic:
+            self.dynamic.add(var)
+
     def value(self, atom):
         if isinstance(atom, Const):
             return atom.value

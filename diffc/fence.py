@@ -35,6 +35,12 @@ class Banned:
     what: str          # "a lambda": the message is "<what> is not supported"
     hint: str
     example: str       # lines of a function body showing it (docs and tests)
+    fields: tuple = () # (name, value) pairs filling {name} in what/hint for the docs
+
+    def documented(self):
+        """(construct, example, hint) as the docs show them."""
+        values = dict(self.fields)
+        return self.what.format(**values), self.example, self.hint.format(**values)
 
 
 def _stmt(name):
@@ -122,13 +128,13 @@ OTHER = {
     "chained": Banned("a chained comparison", "compare two values at a time and combine "
                       "with np.logical_and(a < x, x < b)", "inside = 0.0 < x < 1.0"),
     "is/in": Banned("`{op}`", "compare values with == or !=, or test membership outside "
-                    "the differentiated function", "missing = x is None"),
+                    "the differentiated function", "missing = x is None", (("op", "is"),)),
     "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
                       "code out in the function instead of building it at run time",
-                      "y = eval('x * 2.0')"),
+                      "y = eval('x * 2.0')", (("name", "eval"),)),
     "side effect": Banned("`{name}()`", "remove it: diffc's gradient code does not repeat "
                           "side effects (print from the primal function, or from a "
-                          "wrapper that calls it)", "print(x)"),
+                          "wrapper that calls it)", "print(x)", (("name", "print"),)),
     "**kwargs call": Banned("passing `**kwargs` to a call", "pass each keyword explicitly",
                             "y = np.clip(x, **limits)"),
     "out=": Banned("writing into an existing array with `out=`", "assign the result "
@@ -146,45 +152,48 @@ OTHER = {
                                "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
     "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
                           "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v)",
-                          "x.T[0] = 2.0"),
+                          "x.T[0] = 2.0", (("base", "x.T"),)),
     "star target": Banned("star-unpacking in an assignment", "index explicitly: a = x[0], "
                           "rest = x[1:]", "a, *rest = x"),
     "target": Banned("this assignment target", "assign to a name, a tuple of names, or "
                      "name[index]", "(y for y in x)[0] = 1.0"),
-    "statement": Banned("`{name}` statements", "rewrite it as assignments and a return", ""),
-    "unbound": Banned("", "Python makes `{name}` local to the function because it is "
-                      "assigned on line {line}, so this read raises UnboundLocalError; "
-                      "assign it before reading it, or rename the local variable",
-                      "y = x * K\nK = 2.0"),
-    "write global": Banned("", "assigning into `{name}[...]` changes a module-level array; "
-                           "make a local copy with np.copy({name}) and write into that",
-                           "W[0] = x"),
-    "write alias": Banned("", "give `{name}` its own array before writing into it "
-                          "(`{name} = np.copy({other})`), or stop reading `{other}` after "
-                          "the write", "z = x\nz[0] = 2.0\ny = x"),
-    "write parameter": Banned("", "this function is called by the one being "
+    "statement": Banned("a `{name}` statement", "rewrite it as assignments and a return", ""),
+    "unbound": Banned("reading a name before the function assigns it",
+                      "Python makes `{name}` local to the whole function because the "
+                      "function assigns it, so this read raises UnboundLocalError; assign "
+                      "it before reading it, or rename the local variable",
+                      "y = x * K\nK = 2.0", (("name", "K"),)),
+    "maybe unbound": Banned("reading a name that only some paths assign",
+                            "assign `{name}` before the `if` (or the loop), or in every "
+                            "branch", "", (("name", "t"),)),
+    "write global": Banned("writing into a module-level array",
+                           "assigning into `{name}[...]` changes a module-level array; "
+                           "pass `{name}` in as an argument, copy it (`{name} = "
+                           "{name}.copy()`) and write into the copy",
+                           "W[0] = x", (("name", "W"),)),
+    "write alias": Banned("writing into an array that another name, read later, shares",
+                          "if `{other}` should see the change, write into `{other}` itself; "
+                          "if not, copy before writing: `{name} = {name}.copy()`",
+                          "z = x\nz[0] = 2.0\ny = x",
+                          (("name", "z"), ("other", "x"))),
+    "write parameter": Banned("writing into a parameter of a called function",
+                              "this function is called by the one being "
                               "differentiated, so the caller's array would change; write "
-                              "into a copy (`{name} = np.copy({name})`) and return it", ""),
+                              "into a copy (`{name} = {name}.copy()`) and return it", "",
+                              (("name", "a"),)),
 }
 
 # --------------------------------------------------------------------------------------
-# CONTROL FLOW: rejected here until lowering supports it. To lift a construct, delete
-# its entry below (and relax _check_returns for early returns). Everything else in this
+# CONTROL FLOW: if/elif/else, conditional expressions, for and while are supported; what
+# is still rejected is listed below (and early returns, in _check_returns). Everything else in this
 # file already handles these statements: bodies are fenced recursively, conditions may
 # use `and`/`or`/`not`, and scoping and aliasing merge branches and iterate loops.
 # --------------------------------------------------------------------------------------
-_STRAIGHT = "diffc differentiates straight-line code for now; "
 CONTROL_FLOW = {
-    ast.If: Banned("`if` statements", _STRAIGHT + "compute both branches and select with "
-                   "np.where(cond, a, b)", "if x > 0:\n    y = x\nelse:\n    y = -x"),
-    ast.For: Banned("`for` statements", _STRAIGHT + "write the steps out, or use a "
-                    "vectorised NumPy operation", "for t in range(3):\n    x = x * 2.0"),
-    ast.While: Banned("`while` statements", _STRAIGHT + "write the steps out",
-                      "while x < 10.0:\n    x = x * 2.0"),
-    ast.Break: Banned("`break`", _STRAIGHT + "write the steps out", ""),
-    ast.Continue: Banned("`continue`", _STRAIGHT + "write the steps out", ""),
-    ast.IfExp: Banned("a conditional expression `a if c else b`", "select with "
-                      "np.where(c, a, b)", "y = x if x > 0 else -x"),
+    ast.Break: Banned("`break`", "not supported yet: use a while loop whose condition includes "
+                      "the stopping test", ""),
+    ast.Continue: Banned("`continue`", "not supported yet: wrap the rest of the loop body in "
+                         "an `if`", ""),
 }
 EARLY_RETURN = Banned("a `return` before the end of the function", "compute the result "
                       "and return it on the last line", "return x\ny = x")
@@ -415,15 +424,17 @@ def _check_target(ctx, target):
 def sections():
     """The documented tables: ``(title, [(construct, example, what to write instead)])``."""
     def rows(rules):
-        return [(r.what.format(name="exec", op="is"), r.example, r.hint) for r in rules]
+        return [r.documented() for r in rules if r.example]
     other = [OTHER[k] for k in ("and/or", "not", "chained", "is/in", "dynamic", "side effect",
-                                "**kwargs call", "out=", "unused call", "no effect",
-                                "bare annotation", "attribute target", "nested subscript",
-                                "view target", "star target")]
+                                "**kwargs call", "out=", "unused call", "no effect")]
+    targets = [OTHER[k] for k in ("bare annotation", "attribute target", "nested subscript",
+                                  "view target", "star target")]
+    names = [OTHER[k] for k in ("unbound", "write global", "write alias")]
     return [("Statements", rows(STATEMENTS.values())),
             ("Expressions", rows(list(EXPRESSIONS.values()) + other)),
-            ("Control flow (not yet supported)", rows(
-                [r for r in CONTROL_FLOW.values() if r.example] + [EARLY_RETURN]))]
+            ("Assignment", rows(targets)),
+            ("Names and arrays", rows(names)),
+            ("Control flow (not yet supported)", rows(list(CONTROL_FLOW.values()) + [EARLY_RETURN]))]
 
 
 def markdown_tables():
@@ -436,3 +447,18 @@ def markdown_tables():
             out.append(f"| {what} | {code} | {hint.replace('|', chr(92) + '|')} |")
         out.append("")
     return "\n".join(out)
+
+
+BEGIN = "<!-- BEGIN tables generated by diffc.fence.update_docs -->"
+END = "<!-- END generated tables -->"
+
+
+def update_docs(path):
+    """Rewrite the generated tables between ``BEGIN`` and ``END`` in the docs page."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"{head}{BEGIN}\n\n{markdown_tables()}\n{END}{tail}")
+

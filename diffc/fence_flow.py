@@ -20,6 +20,7 @@ is seen by a read in the next.
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 from dataclasses import dataclass, field
 
@@ -29,51 +30,68 @@ from diffc.fence import OTHER, _fail
 
 
 def check_scoping(ctx, body):
-    """Reject a read of a local name before the function assigns it."""
+    """Reject a read of a local name that is not assigned on every path before it.
+
+    Definite assignment: after an ``if``, the names both branches assign (a branch that
+    returns assigns everything); after a loop, only what was assigned before it (the
+    body may run zero times); in a loop body, what was assigned before the loop or
+    earlier in the body (diffc carries only values that exist before the loop)."""
     first = {}
     for node in _walk_statements(body):
         for name in _stores(node):
-            first.setdefault(name.id, name)
-    _scope_block(ctx, body, set(ctx.params), first)
+            first.setdefault(name.id, node)
+    _Scoping(ctx, first).block(body, set(ctx.params), in_loop=False)
 
 
-def _scope_block(ctx, body, assigned, first):
-    for stmt in body:
-        assigned = _scope_statement(ctx, stmt, assigned, first)
-    return assigned
+class _Scoping:
+    def __init__(self, ctx, first):
+        self.ctx = ctx
+        self.first = first          # name -> the statement that assigns it first
 
+    def block(self, body, assigned, in_loop):
+        for stmt in body:
+            if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
+                self.statement(stmt, assigned, in_loop)
+                return set(self.ctx.local_names)     # nothing after it runs
+            assigned = self.statement(stmt, assigned, in_loop)
+        return assigned
 
-def _scope_statement(ctx, stmt, assigned, first):
-    if isinstance(stmt, ast.If):
-        _scope_reads(ctx, stmt.test, assigned, first)
-        return _scope_block(ctx, stmt.body, set(assigned), first) | \
-            _scope_block(ctx, stmt.orelse, set(assigned), first)
-    if isinstance(stmt, (ast.For, ast.While)):
-        inner = set(assigned) | {n.id for s in stmt.body for n in _stores_deep(s)}
+    def statement(self, stmt, assigned, in_loop):
+        if isinstance(stmt, ast.If):
+            self.reads(stmt.test, assigned, in_loop)
+            return self.block(stmt.body, set(assigned), in_loop) & \
+                self.block(stmt.orelse, set(assigned), in_loop)
         if isinstance(stmt, ast.For):
-            _scope_reads(ctx, stmt.iter, assigned, first)
-            inner |= {n.id for n in _stores(stmt.target)}
-        else:
-            _scope_reads(ctx, stmt.test, inner, first)
-        inner = _scope_block(ctx, stmt.body, inner, first)
-        return _scope_block(ctx, stmt.orelse, inner, first)
-    _scope_reads(ctx, stmt, assigned, first)
-    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-        _scope_read(ctx, stmt.target, assigned, first)
-    return assigned | {n.id for n in _stores(stmt)}
+            self.reads(stmt.iter, assigned, in_loop)
+            self.block(stmt.body, assigned | {n.id for n in _stores(stmt.target)}, True)
+            return self.block(stmt.orelse, set(assigned), in_loop)
+        if isinstance(stmt, ast.While):
+            self.reads(stmt.test, assigned, in_loop)
+            self.block(stmt.body, set(assigned), True)
+            return self.block(stmt.orelse, set(assigned), in_loop)
+        self.reads(stmt, assigned, in_loop)
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            self.read(stmt.target, assigned, in_loop)
+        return assigned | {n.id for n in _stores(stmt)}
 
+    def reads(self, node, assigned, in_loop):
+        for name in ast.walk(node):
+            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
+                self.read(name, assigned, in_loop)
 
-def _scope_reads(ctx, node, assigned, first):
-    for name in ast.walk(node):
-        if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
-            _scope_read(ctx, name, assigned, first)
-
-
-def _scope_read(ctx, name, assigned, first):
-    if name.id in ctx.local_names and name.id not in assigned:
-        line = first[name.id].lineno if name.id in first else name.lineno
-        _fail(ctx, name, OTHER["unbound"], f"`{name.id}` is read before it is assigned",
-              name=name.id, line=line)
+    def read(self, name, assigned, in_loop):
+        if name.id not in self.ctx.local_names or name.id in assigned:
+            return
+        store = self.first.get(name.id)
+        earlier = store is not None and \
+            (store.end_lineno, store.end_col_offset) <= (name.lineno, name.col_offset)
+        if earlier or in_loop:
+            _fail(self.ctx, name, OTHER["maybe unbound"],
+                  f"`{name.id}` may not be assigned here: only some paths assign it "
+                  f"before this line", name=name.id)
+        where = f" (it is assigned on line {store.lineno})" if store is not None else ""
+        _fail(self.ctx, name, OTHER["unbound"],
+              f"`{name.id}` is read before it is assigned{where}", name=name.id)
 
 
 def _stores(node):
@@ -107,12 +125,12 @@ VIEW_FUNCTIONS = frozenset({
     "ascontiguousarray", "asfortranarray", "asarray_chkfinite", "require", "atleast_1d",
     "atleast_2d", "atleast_3d", "diagonal", "diag", "real", "imag", "flip", "fliplr",
     "flipud", "rot90", "split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
-    "matrix_transpose", "permute_dims", "view", "array", "lib", "stride_tricks",
-    "sliding_window_view", "as_strided", "squeeze", "trim_zeros", "resize"})
+    "matrix_transpose", "permute_dims", "view", "sliding_window_view", "as_strided",
+    "trim_zeros", "resize"})
 VIEW_METHODS = frozenset({
-    "reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal", "T", "mT",
-    "real", "imag", "conj", "conjugate", "astype", "flat", "__array__", "item", "tolist",
-    "base", "getfield", "newbyteorder", "byteswap", "data"})
+    "reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal", "real", "imag",
+    "conj", "conjugate", "__array__", "getfield", "newbyteorder", "byteswap"})
+COPY_KEYWORD = frozenset({"array", "astype"})   # a copy unless called with copy=...
 VIEW_BUILTINS = frozenset({"max", "min", "enumerate", "zip", "reversed", "iter", "next",
                            "list", "tuple", "sorted", "filter", "map"})
 NON_ARRAY_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes",
@@ -177,10 +195,12 @@ class _Aliasing:
     def loop(self, stmt, state):
         result = state.copy()
         current = state.copy()
+        if isinstance(stmt, ast.For):
+            self.reads(stmt.iter, current)
+            items = self.storage(stmt.iter, current)
         for _ in range(2):
             if isinstance(stmt, ast.For):
-                self.reads(stmt.iter, current)
-                self.bind_targets(stmt.target, self.storage(stmt.iter, current), current)
+                self.bind_targets(stmt.target, items, current)
             else:
                 self.reads(stmt.test, current)
             current = self.block(stmt.body, current)
@@ -195,9 +215,10 @@ class _Aliasing:
                     and name.id in state.stale:
                 write, written = state.stale[name.id]
                 _fail(self.ctx, write, OTHER["write alias"],
-                      f"this writes into the array `{written}` shares with `{name.id}`, "
-                      f"which is read afterwards (line {name.lineno}): Python changes "
-                      f"`{name.id}` too, diffc would not", name=written, other=name.id)
+                      f"this writes into an array that `{written}` shares with `{name.id}`, "
+                      f"and `{name.id}` is read afterwards (line {name.lineno}): Python would "
+                      f"see the change in `{name.id}`, diffc would not",
+                      name=written, other=name.id)
 
     def assign(self, target, value, state):
         if isinstance(target, ast.Subscript):
@@ -264,13 +285,16 @@ class _Aliasing:
     def call_storage(self, node, state):
         args = list(node.args) + [k.value for k in node.keywords]
         qualname = self.qualname(node.func, state)
+        copy_given = any(k.arg == "copy" for k in node.keywords)
         if qualname is None:                              # a method: x.reshape(...)
-            if node.func.attr in VIEW_METHODS:
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            if method in VIEW_METHODS or method in COPY_KEYWORD and copy_given:
                 return self.union([node.func.value] + args, state)
             return self.fresh()
         root, _, last = qualname.rpartition(".")
         if root.split(".")[0] in _MODULE_ROOTS:
-            return self.union(args, state) if last in VIEW_FUNCTIONS else self.fresh()
+            view = last in VIEW_FUNCTIONS or last in COPY_KEYWORD and copy_given
+            return self.union(args, state) if view else self.fresh()
         if root == "builtins":
             return self.union(args, state) if last in VIEW_BUILTINS else self.fresh()
         return self.union(args, state)                    # the user's functions, ...
@@ -281,25 +305,17 @@ class _Aliasing:
         while isinstance(func, ast.Attribute):
             parts.append(func.attr)
             func = func.value
-        if not isinstance(func, ast.Name):
+        if not isinstance(func, ast.Name) or func.id in state.groups:
             return None
-        if func.id in state.groups:
-            return None
-        aliases = self.ctx.fn.module.aliases
-        if func.id in aliases:
-            root = aliases[func.id]
-        elif not parts and func.id not in self.ctx.fn.module.functions \
-                and func.id in __builtins__.__class__.__dict__.get("keys", lambda: ())():
+        module = self.ctx.fn.module
+        if func.id in module.aliases:
+            root = module.aliases[func.id]
+        elif hasattr(builtins, func.id) and func.id not in module.functions \
+                and func.id not in module.constants:
             root = f"builtins.{func.id}"
         else:
-            root = f"builtins.{func.id}" if _is_builtin(func.id) and \
-                func.id not in self.ctx.fn.module.functions else func.id
+            root = func.id
         return ".".join([root, *reversed(parts)])
-
-
-def _is_builtin(name):
-    import builtins
-    return hasattr(builtins, name)
 
 
 def check_aliasing(ctx, body):

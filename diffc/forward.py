@@ -27,13 +27,17 @@ every rule shares is handled here, once:
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-from diffc import rules
+from diffc import forward_control, rules
 from diffc.errors import DiffcError, NoRuleError
 from diffc.instantiate import bound_operands, instantiate
-from diffc.ir import Const, Eqn, Function, Pack, Var, atoms_in
+from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
 from diffc.naming import adjoint_hint
+
+_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values: no tangent rule
 
 
 class Zero:
@@ -60,7 +64,10 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
     tangent_params = []
     for k, i in enumerate(wrt):
         param = func.params[i]
-        t = namer.var(adjoint_hint(param.hint), "adjoint")
+        hint = adjoint_hint(param.hint)
+        if hint in namer.taken:        # a gradient's IR already has dx: its tangent is tx
+            hint = "t" + param.hint
+        t = namer.var(hint, "adjoint")
         tangents[param] = t
         tangent_params.append(t)
         if facts.enabled:
@@ -68,9 +75,8 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
             facts.bind_param(t, example)
     tangent_of = _Tangents(facts, namer, tangents)
     body = []
-    for eqn in func.body:
-        body.append(eqn)
-        body.extend(tangent_of.equation(eqn))
+    for stmt in func.body:
+        body.extend(tangent_of.statement(stmt))
     results = tuple(tangent_of.result(r, func.loc) for r in func.results)
     body.extend(tangent_of.pending)
     out = Function(func.name, func.params + tuple(tangent_params), body,
@@ -94,6 +100,19 @@ class _Tangents:
         self.tangents = dict(tangents)
         self.pending: list = []      # equations made for the results (zeros)
 
+    def child(self, tangents=()):
+        """The state for a nested block: it sees every tangent defined so far."""
+        return _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)})
+
+    def statement(self, stmt):
+        """The statements replacing ``stmt``: itself then its tangent equations, or (for
+        control flow) one statement computing both."""
+        if isinstance(stmt, If):
+            return forward_control.tangent_if(self, stmt)
+        if isinstance(stmt, Loop):
+            return forward_control.tangent_loop(self, stmt)
+        return [stmt] + self.equation(stmt)
+
     def of(self, atom):
         """The tangent of an operand: a Var, a Pack of tangents, or ``Const(Zero)``."""
         if isinstance(atom, Var) and atom in self.tangents:
@@ -106,10 +125,10 @@ class _Tangents:
 
     def equation(self, eqn):
         """The tangent equations of one equation (none when its tangent is zero)."""
-        if not isinstance(eqn, Eqn):
-            raise DiffcError("forward mode (jvp, jacobian, hessian) does not support "
-                             "control flow yet", eqn.loc,
-                             "use diffc.grad / reverse mode for functions with if/for/while")
+        if eqn.prim in _TAPE and any(not is_zero(self.of(a)) for a in eqn.args):
+            raise DiffcError("forward mode over reverse mode through a loop (its tape) is not "
+                             "supported yet", eqn.loc, "take the Hessian of a loop-free function, "
+                             "or use central differences of diffc.grad")
         if not eqn.outs:
             return []
         prim = rules.get(eqn.prim)
@@ -136,7 +155,9 @@ class _Tangents:
         simplified, dout = _Simplify(self, eqn).run(eqns, env["dout"])
         if is_zero(dout):
             return []
-        kept = _needed(simplified, dout)
+        kept, dout = _named(_needed(simplified, dout), dout, out)
+        if kept:
+            self.facts.run(kept[-1])      # the renamed tangent's example value
         fitted, extra = self.fit(dout, out, eqn)
         self.tangents[out] = fitted
         return kept + extra
@@ -151,7 +172,7 @@ class _Tangents:
                              f"its value's {vshape}: the forward rule is wrong", origin.loc)
         eqns = []
         zeros = self.zeros(value, origin, eqns)
-        full = self.make(eqns, "add", (tangent, zeros), origin, adjoint_hint(value.hint))
+        full = self.make(eqns, "operator.add", (tangent, zeros), origin, adjoint_hint(value.hint))
         return full, eqns
 
     def result(self, atom, loc):
@@ -169,12 +190,15 @@ class _Tangents:
             return Pack(like.kind, tuple(self.zeros(i, origin, eqns) for i in like.items))
         if not isinstance(like, Var) or self.facts.kind(like) == "scalar":
             return Const(0.0)
-        return self.make(eqns, "zeros_like", (like,), origin, adjoint_hint(like.hint))
+        return self.make(eqns, "numpy.zeros_like", (like,), origin, adjoint_hint(like.hint))
 
-    def make(self, eqns, prim_name, args, origin, hint):
-        """Append ``prim(args)`` to ``eqns`` (and run it on the facts); return its output."""
+    def make(self, eqns, source_name, args, origin, hint):
+        """Append ``source_name(args)`` to ``eqns`` (and run it on the facts); return its output."""
+        prim = rules.lookup(source_name)
+        if prim is None:
+            raise DiffcError(f"forward mode needs {source_name}, which has no template", None)
         out = self.namer.var(hint, "adjoint")
-        eqn = Eqn((out,), prim_name, args, {}, getattr(origin, "loc", None), "tangent", origin)
+        eqn = Eqn((out,), prim.name, args, {}, getattr(origin, "loc", None), "tangent", origin)
         self.facts.run(eqn)
         eqns.append(eqn)
         return out
@@ -183,7 +207,6 @@ class _Tangents:
 def _tangent_keywords(rule):
     if rule is None:
         return []
-    import inspect
     return [p.name for p in inspect.signature(rule).parameters.values()
             if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
@@ -263,13 +286,15 @@ class _Simplify:
         return self.materialize(eqn)
 
     def _same_shape_after(self, atom, zero):
-        """Whether ``atom + zero`` has ``atom``'s shape (unknown shapes: assume so)."""
+        """Whether ``atom + zero`` surely has ``atom``'s shape."""
         facts = self.t.facts
         like = zero.value.like
+        if not isinstance(like, Var):
+            return True               # a constant operand, or a zero made inside the rule
         shape = facts.shape(atom) if isinstance(atom, (Var, Const)) else None
-        zshape = facts.shape(like) if isinstance(like, (Var, Const)) else None
+        zshape = facts.shape(like)
         if shape is None or zshape is None:
-            return True
+            return False              # unknown shapes: keep the zeros, which is always right
         return np.broadcast_shapes(shape, zshape) == shape
 
     def materialize(self, eqn):
@@ -286,6 +311,18 @@ class _Simplify:
         args = tuple(explicit(a) for a in eqn.args)
         kwargs = {k: explicit(a) for k, a in eqn.kwargs.items()}
         return made + self.keep(Eqn(eqn.outs, eqn.prim, args, kwargs, eqn.loc, eqn.role, eqn.origin))
+
+
+def _named(eqns, tangent, value):
+    """The equations, with the tangent they make named after ``value`` (``dq`` for ``q``;
+    a temporary's tangent is a temporary too, which the emitter may fold)."""
+    if not eqns or tangent not in eqns[-1].outs:
+        return eqns, tangent
+    last = eqns[-1]
+    kind = "temp" if value.kind == "temp" else "adjoint"
+    named = Var(tangent.name, adjoint_hint(value.hint), kind)
+    return eqns[:-1] + [Eqn((named,), last.prim, last.args, last.kwargs, last.loc, last.role,
+                            last.origin)], named
 
 
 def _needed(eqns, wanted):

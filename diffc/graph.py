@@ -25,7 +25,7 @@ import numpy as np
 
 from diffc import pipeline, rules, source
 from diffc.errors import DiffcError, InternalError
-from diffc.ir import Const, Eqn, Pack, Var, atoms_in
+from diffc.ir import Const, Eqn, Var, atoms_in
 
 GRADIENT_COLOR = "red"
 RENDERED_FORMATS = ("svg", "png", "pdf")

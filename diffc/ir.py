@@ -248,3 +248,43 @@ class Function:
         for r in self.results:
             count(r)
         return counts
+
+
+def substitute(stmts, mapping):
+    """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``."""
+    def atom(a):
+        if isinstance(a, Var):
+            return mapping.get(a, a)
+        if isinstance(a, Pack):
+            return Pack(a.kind, tuple(atom(i) for i in a.items))
+        return a
+
+    def block(b):
+        return Block(tuple(atom(p) for p in b.params), substitute(b.body, mapping),
+                     tuple(atom(r) for r in b.results))
+
+    out = []
+    for s in stmts:
+        if isinstance(s, Eqn):
+            out.append(Eqn(tuple(atom(o) for o in s.outs), s.prim, tuple(atom(a) for a in s.args),
+                           {k: atom(a) for k, a in s.kwargs.items()}, s.loc, s.role, s.origin))
+        elif isinstance(s, If):
+            out.append(If(tuple(atom(o) for o in s.outs), atom(s.cond), block(s.then),
+                          block(s.orelse), s.loc, s.role, s.origin))
+        else:
+            out.append(Loop(tuple(atom(o) for o in s.outs),
+                            atom(s.iterable) if s.iterable is not None else None,
+                            tuple(atom(i) for i in s.inits), block(s.body),
+                            block(s.cond) if s.cond is not None else None,
+                            s.loc, s.role, s.origin, s.target_hint))
+    return out
+
+
+def all_names(func):
+    """Every SSA name used in ``func``: parameters, outputs and block parameters, nested too."""
+    names = {p.name for p in func.params}
+    for stmt in walk(func.body):
+        names.update(v.name for v in stmt.outs)
+        for block in blocks_of(stmt):
+            names.update(v.name for v in block.params)
+    return names

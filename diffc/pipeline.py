@@ -16,7 +16,7 @@ import numpy as np
 from diffc import emit, fence, optimize, printer, rules
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.facts import Facts
-from diffc.ir import Const, Eqn, Var, walk
+from diffc.ir import Const, Eqn, Var, all_names, walk
 from diffc.lower import lower_function
 from diffc.naming import Namer, adjoint_hint
 from diffc.reverse import _Backward, activity, reverse
@@ -55,7 +55,7 @@ def compile_gradient(src, wrt, args=None, *, with_value=False, single=False, nam
         for eqn in func.body:
             facts.run(eqn)
         _check_scalar(src, func, facts)
-    namer = Namer(taken={v.name for e in func.body for v in e.outs} | {p.name for p in func.params})
+    namer = Namer(taken=all_names(func))
     grad = reverse(func, wrt, facts, namer, with_value=with_value)
     stages["reverse"] = grad
     grad = optimize.optimize(grad)

@@ -16,6 +16,8 @@ The engine, not the rules, handles what every rule shares:
 """
 from __future__ import annotations
 
+import numpy as np
+
 from diffc import reverse_control, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
@@ -52,11 +54,11 @@ class _Backward:
         return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
                          getattr(origin, "loc", None), "adjoint", origin)
 
-    def emit(self, source_name, args, kwargs, hint, loc, role, origin):
+    def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind="adjoint"):
         prim = rules.lookup(source_name) if "." in source_name else None
         prim = prim or rules.get(source_name)
         args, kwargs = bind(prim, args, kwargs, loc)
-        out = self.namer.var(hint, "adjoint")
+        out = self.namer.var(hint, kind)
         eqn = Eqn((out,), prim.name, args, kwargs, loc, role, origin)
         self.body.append(eqn)
         self.facts.run(eqn)
@@ -188,7 +190,12 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")
-            seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
+            if _is_float64(facts, result):
+                seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
+            else:       # keep the output's dtype (float32 in, float32 gradient out)
+                prim = rules.lookup("numpy.ones_like")
+                args, kwargs = bind(prim, (result,), {}, func.loc)
+                seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, "seed", None)
             back.body.append(seed_eqn)
             facts.run(seed_eqn)
         else:
@@ -209,6 +216,14 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     out.wrt = tuple(wrt)
     out.with_value = with_value
     return out
+
+
+def _is_float64(facts, atom):
+    """True when the output is known to be a Python float or float64 (seed ``1.0``)."""
+    if not facts.enabled:
+        return True
+    value = facts.values.get(atom)
+    return type(value) is float or getattr(value, "dtype", None) == np.float64
 
 
 def _zeros(back, var, func):

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from diffc import rules
 from diffc.instantiate import bound_operands
-from diffc.ir import Block, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in
+from diffc.ir import (Block, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
+                      substitute, walk)
 from diffc.naming import adjoint_hint
 
 
@@ -131,6 +132,10 @@ def backprop_loop(back, node, insert_before):
     child = back.child()
     seeds = [back.namer.var(adjoint_hint(params[k].hint), "adjoint") for k in slots]
     accumulators = [back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free]
+    for seed, k in zip(seeds, slots):
+        back.facts.assume(seed, params[k])
+    for acc, v in zip(accumulators, free):
+        back.facts.assume(acc, v)
     for v, acc in zip(free, accumulators):
         child.adjoints[v] = acc
     for k, seed in zip(slots, seeds):
@@ -141,12 +146,15 @@ def backprop_loop(back, node, insert_before):
         child.backprop(stmt)
     results = tuple(child.adjoints.get(params[k]) or child.zeros(params[k], node) for k in slots) + \
         tuple(child.adjoints[v] for v in free)
-    pops, chained = _tape(back, node, child.body, results, insert_before)
+    pops, chained, fresh = _tape(back, node, child.body, results, insert_before)
+    child_body = substitute(child.body, fresh)
+    results = tuple(fresh.get(r, r) if isinstance(r, Var) else r for r in results)
     inits = tuple(back.adjoints.get(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
         tuple(back.adjoints.get(v) or back.zeros(v, node) for v in free)
     if node.kind == "for":
-        item = body.params[0]
-        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node)
+        item = fresh[body.params[0]]
+        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
+                          kind="temp")
     else:
         item = back.namer.var("_", "user")
         steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
@@ -156,7 +164,7 @@ def backprop_loop(back, node, insert_before):
     chain_vars = tuple(v for v, _, _ in chained)
     chain_outs = tuple(back.namer.var(v.hint, "user") for v in chain_vars)
     loop = Loop(outs + chain_outs, steps, inits + tuple(o for _, o, _ in chained),
-                Block((item, *seeds, *accumulators, *chain_vars), pops + child.body,
+                Block((item, *seeds, *accumulators, *chain_vars), pops + child_body,
                       results + tuple(p for _, _, p in chained)),
                 None, node.loc, "adjoint", node, target_hint=node.target_hint)
     back.body.append(loop)
@@ -182,6 +190,9 @@ def _tape(back, node, backward_body, results, insert_before):
     body = node.body
     item = body.params[0] if node.kind == "for" else None
     produced = defined_in(body) - {item}
+    for stmt in walk(body.body):           # tapes of loops nested in this body
+        for made in insert_before.get(id(stmt), ()):
+            produced.update(made.outs)
     outer_ok = lambda v: not isinstance(v, Var) or v not in produced  # noqa: E731
     probe = Block((), backward_body, results)
     used = [v for v in block_free_vars(probe) if v in produced]
@@ -201,7 +212,8 @@ def _tape(back, node, backward_body, results, insert_before):
         if carried[k] not in taped:
             taped.append(carried[k])
     pushes_start, pushes_end, tape_of = [], [], {}
-    top_level = set(body.params) | {o for s in body.body for o in s.outs}
+    top_level = set(body.params) | {o for s in body.body for o in s.outs} | {
+        o for s in body.body for made in insert_before.get(id(s), ()) for o in made.outs}
     for v in taped:
         tape = back.namer.var(f"{v.hint}_tape", "user")
         tape_of[v] = tape
@@ -213,10 +225,17 @@ def _tape(back, node, backward_body, results, insert_before):
     body.body[:0] = pushes_start
     body.body.extend(pushes_end)
     order = [v for v in taped if v not in body.params] + [v for v in taped if v in body.params]
-    opening = [Eqn((v,), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
-    opening += [Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, "tape", node) for e in recompute]
-    extra = [(v, node.outs[k], carried[k]) for v, k in chained]
-    return opening, extra
+    fresh = {v: back.namer.var(v.hint, v.kind) for v in taped + [e.outs[0] for e in recompute]
+             + [v for v, _ in chained]}
+    if item is not None:
+        fresh[item] = back.namer.var(item.hint, item.kind)
+    for v in fresh:
+        back.facts.assume(fresh[v], v)
+    opening = [Eqn((fresh[v],), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
+    opening += substitute([Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, "tape", node)
+                           for e in recompute], fresh)
+    extra = [(fresh[v], node.outs[k], fresh[carried[k]]) for v, k in chained]
+    return opening, extra, fresh
 
 
 def _export(back, stmts, v):

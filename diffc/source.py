@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from diffc.errors import Loc, NameResolutionError, SourceUnavailable
+from diffc.errors import (Loc, NameResolutionError, SourceSyntaxError, SourceUnavailable,
+                          UnsupportedSyntax)
 
 
 @dataclass
@@ -100,9 +101,11 @@ def parse_module(path: str, text: str | None = None) -> Module:
     except SyntaxError as e:
         lines = text.splitlines()
         line = e.lineno or 1
-        loc = Loc(path, line, max(0, (e.offset or 1) - 1), lines[line - 1] if 0 < line <= len(lines) else "")
-        raise NameResolutionError(f"the file does not parse: {e.msg}", loc,
-                                  "fix the syntax error; diffc reads the file as Python source") from None
+        end = e.end_offset - 1 if e.end_offset and e.end_lineno == line and e.end_offset > e.offset else None
+        loc = Loc(path, line, max(0, (e.offset or 1) - 1),
+                  lines[line - 1] if 0 < line <= len(lines) else "", end)
+        raise SourceSyntaxError(f"the file does not parse: {e.msg}", loc,
+                                "fix the syntax error; diffc reads the file as Python source") from None
     functions = {s.name: s for s in tree.body if isinstance(s, ast.FunctionDef)}
     return Module(path, tree, text.splitlines(), _read_imports(tree), _read_constants(tree), functions)
 
@@ -133,8 +136,14 @@ def find_function(module: Module, qualname: str, firstlineno: int | None = None)
         exact = [n for n in candidates if first_line(n) == firstlineno or n.lineno == firstlineno]
         if exact:
             return exact[0]
-    if len(candidates) == 1 or (candidates and firstlineno is None):
-        return candidates[0]
+        if candidates:
+            raise SourceUnavailable(
+                f"{module.path} has changed since {qualname} was defined: its `def` is no "
+                f"longer on line {firstlineno}", hint="reload the module (or restart) so that "
+                "the function diffc reads is the one that runs")
+    if candidates and firstlineno is None:
+        top = [n for n in module.tree.body if n in candidates]
+        return top[-1] if top else candidates[0]       # the definition Python keeps
     raise NameResolutionError(f"cannot find the definition of {qualname!r} in {module.path}",
                               hint="diffc compiles functions defined with `def` in a file")
 
@@ -144,7 +153,7 @@ def from_function(fn) -> SourceFunction:
     fn = inspect.unwrap(fn)
     if getattr(fn, "__name__", "") == "<lambda>":
         raise SourceUnavailable(
-            "cannot differentiate a lambda",
+            "cannot differentiate a lambda", _lambda_loc(fn.__code__),
             hint="define the function with `def` in a .py file so diffc can read its source")
     code = getattr(fn, "__code__", None)
     if code is None:
@@ -158,11 +167,31 @@ def from_function(fn) -> SourceFunction:
                  "see code typed at a prompt or made with exec")
     module = module_of_file(path)
     node = find_function(module, fn.__qualname__, code.co_firstlineno)
+    if inspect.ismethod(fn):
+        raise UnsupportedSyntax(
+            f"cannot differentiate the method {fn.__qualname__}: methods are not supported",
+            module.loc(node), f"define a module-level function that takes the arrays it needs "
+                              f"as arguments, and differentiate that")
     closure = {}
     if fn.__closure__:
         closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
                    if _cell_is_set(c)}
     return SourceFunction(node, module, fn.__globals__, closure)
+
+
+def _lambda_loc(code):
+    """Where a lambda was written, if its file can be read."""
+    path = code.co_filename
+    if not path or path.startswith("<") or not os.path.exists(path):
+        return None
+    try:
+        module = module_of_file(path)
+    except (OSError, UnicodeDecodeError, SourceSyntaxError):
+        return None
+    found = [n for n in ast.walk(module.tree)
+             if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+    found.sort(key=lambda n: n.col_offset)
+    return module.loc(found[0]) if found else None
 
 
 def _cell_is_set(cell):

@@ -3,9 +3,12 @@
 ``check_grads(f, args, wrt)`` compares diffc's gradient with central differences in
 float64 and reports, per argument, the worst absolute and relative error; it raises
 ``AssertionError`` (with the report) when they disagree beyond tolerance.
+``modes=("reverse", "forward", "numeric", "symbolic")`` checks reverse mode, forward
+mode, central differences and sympy (for scalar straight-line code) against each other.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,11 +21,13 @@ class ArgReport:
     max_abs_error: float
     max_rel_error: float
     ok: bool
+    mode: str = "reverse"         # the mode checked
+    against: str = "numeric"      # the reference it was compared with
 
     def __str__(self):
         mark = "ok" if self.ok else "MISMATCH"
-        return (f"{self.name:>12} {str(self.shape):>12}  abs {self.max_abs_error:9.2e}  "
-                f"rel {self.max_rel_error:9.2e}  {mark}")
+        return (f"{self.name:>12} {str(self.shape):>12}  {self.mode:>8} vs {self.against:<8}  "
+                f"abs {self.max_abs_error:9.2e}  rel {self.max_rel_error:9.2e}  {mark}")
 
 
 def numerical_grad(f, args, index, eps=1e-6):
@@ -45,40 +50,76 @@ def numerical_grad(f, args, index, eps=1e-6):
     return float(grad) if scalar else grad
 
 
-def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True):
-    """Compare ``diffc.grad(f, wrt)`` at ``args`` with central differences.
+MODES = ("reverse", "forward", "numeric", "symbolic")
 
-    ``wrt``: parameter index/name or tuple of them (default: every float argument).
-    Returns a list of ``ArgReport``; raises ``AssertionError`` on any mismatch.
+
+def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True,
+                modes=("reverse", "numeric")):
+    """Compare diffc's gradient of scalar ``f`` at ``args`` computed in several ``modes``.
+
+    ``modes``: any of ``"reverse"`` (``diffc.grad``), ``"forward"`` (one ``diffc.jvp``
+    per element), ``"numeric"`` (central differences, float64) and ``"symbolic"``
+    (sympy derivatives of the IR, ``diffc.symbolic``; used only when ``f`` is scalar
+    straight-line code on scalar arguments, silently left out otherwise). The first of
+    numeric, symbolic, reverse present is the reference every other mode is compared
+    with. ``wrt``: parameter index/name or tuple of them (default: every float argument).
+
+    Returns a list of ``ArgReport`` (one per argument and compared mode); raises
+    ``AssertionError`` with the table on any disagreement beyond ``atol + rtol * |want|``.
     """
-    from diffc.api import GradientFunction
+    from diffc.api import _resolve_wrt
 
+    unknown = [m for m in modes if m not in MODES]
+    if unknown or len(modes) < 2:
+        raise ValueError(f"modes must name at least two of {MODES}, got {modes!r}")
     args = tuple(args)
-    params = list(__import__("inspect").signature(f).parameters)
+    params = list(inspect.signature(f).parameters)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
-    g = GradientFunction(f, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
-    grads = g(*args)
-    reports = []
-    for i, got in zip(g.wrt, grads):
-        want = numerical_grad(f, args, i, eps)
-        got = np.asarray(got, dtype=np.float64)
-        want = np.asarray(want, dtype=np.float64)
-        if got.shape != want.shape:
-            reports.append(ArgReport(params[i], want.shape, np.inf, np.inf, False))
-            continue
-        err = np.abs(got - want)
-        abs_err = float(err.max()) if err.size else 0.0
-        rel = err / np.maximum(np.abs(want), atol / rtol)
-        rel_err = float(rel.max()) if rel.size else 0.0
-        ok = bool(np.all(err <= atol + rtol * np.abs(want)))
-        reports.append(ArgReport(params[i], want.shape, abs_err, rel_err, ok))
+    wrt, _ = _resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+    results = {m: _gradients(m, f, args, wrt, eps) for m in modes}
+    results = {m: g for m, g in results.items() if g is not None}
+    reference = next(m for m in ("numeric", "symbolic", "reverse", "forward") if m in results)
+    reports = [_compare(params[i], got[k], results[reference][k], rtol, atol, mode, reference)
+               for mode, got in results.items() if mode != reference
+               for k, i in enumerate(wrt)]
     if not all(r.ok for r in reports):
         table = "\n".join(map(str, reports))
-        raise AssertionError(f"diffc's gradient of {f.__name__} disagrees with central differences:\n{table}")
+        what = "central differences" if reference == "numeric" else reference + " mode"
+        raise AssertionError(f"diffc's gradient of {f.__name__} disagrees with {what}:\n{table}")
     if not quiet:
         print("\n".join(map(str, reports)))
     return reports
+
+
+def _gradients(mode, f, args, wrt, eps):
+    """The gradient of ``f`` with respect to each of ``wrt`` computed by ``mode`` (a list),
+    or None when the mode does not apply (symbolic on array code)."""
+    if mode == "numeric":
+        return [numerical_grad(f, args, i, eps) for i in wrt]
+    if mode == "reverse":
+        from diffc.api import GradientFunction
+        return list(GradientFunction(f, wrt)(*args))
+    if mode == "forward":
+        from diffc.transforms import JacobianFunction
+        return list(JacobianFunction(f, wrt, mode="forward")(*args))
+    from diffc.symbolic import applies, symbolic
+    if not applies(f, args):
+        return None
+    return list(symbolic(f, wrt).gradient(*args))
+
+
+def _compare(name, got, want, rtol, atol, mode, against):
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        return ArgReport(name, want.shape, np.inf, np.inf, False, mode, against)
+    err = np.abs(got - want)
+    abs_err = float(err.max()) if err.size else 0.0
+    rel = err / np.maximum(np.abs(want), atol / rtol)
+    rel_err = float(rel.max()) if rel.size else 0.0
+    ok = bool(np.all(err <= atol + rtol * np.abs(want)))
+    return ArgReport(name, want.shape, abs_err, rel_err, ok, mode, against)
 
 
 def _is_float(a):

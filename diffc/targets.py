@@ -1,0 +1,213 @@
+"""Reading what a command line names, statically: the model, its functions, ``wrt``.
+
+``MODEL.py:FUNCTION`` targets, the ``@diffc.grad(wrt=...)`` decorators in a model file,
+``--wrt`` lists and ``--arg NAME=SHAPE|VALUE`` example arguments are all read from the
+parsed source; nothing here imports or runs the model. Mistakes raise ``UsageError``
+(a ``DiffcError``: the command line prints it and exits 2).
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from diffc import source
+from diffc.errors import DiffcError
+
+ARG_HELP = ("example argument: a shape such as 3x4 or Nx784 (random normal values), 5 (a "
+            "length-5 vector), 'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
+
+
+class UsageError(DiffcError):
+    """A mistake on the command line (a missing file, an unknown function, a bad --arg)."""
+
+
+# -- the model and its functions -------------------------------------------------------
+def read_module(path):
+    """The parsed model file (syntax errors are located ``DiffcError``s)."""
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such file", hint="give the path of a Python model file")
+    return source.module_of_file(path)
+
+
+def split_target(target):
+    """``model.py:loss`` → ``("model.py", "loss")``."""
+    path, _, name = target.rpartition(":")
+    if not path or not name:
+        raise UsageError(f"{target!r} does not name a function",
+                         hint="give the target as MODEL.py:FUNCTION, e.g. model.py:loss")
+    return path, name
+
+
+def function_source(path, name):
+    """The ``SourceFunction`` of ``name`` in ``path``; an unknown name lists the known ones."""
+    module = read_module(path)
+    if name not in module.functions and "." not in name:
+        close = difflib.get_close_matches(name, module.functions, n=1)
+        known = ", ".join(module.functions) or "none"
+        hint = (f"did you mean {close[0]!r}? " if close else "") + f"functions in {path}: {known}"
+        raise UsageError(f"{path} has no function {name!r}", hint=hint)
+    return source.from_file(path, name)
+
+
+@dataclass
+class Decoration:
+    """What ``@diffc.grad(wrt=...)`` / ``@diffc.value_and_grad`` on a function asks for."""
+    wrt: object = 0
+    with_value: bool = False
+
+
+def decorated(module):
+    """Names of the functions decorated with diffc's grad or value_and_grad, in file order."""
+    return [name for name, node in module.functions.items() if _diffc_decorator_call(module, node)]
+
+
+def decoration(module, name):
+    """What the decorator on ``name`` asks for (``Decoration()`` when it has none)."""
+    node = module.functions.get(name)
+    found = _diffc_decorator_call(module, node) if node is not None else None
+    if found is None:
+        return Decoration()
+    kind, call = found
+    return Decoration(_decorator_wrt(module, call), kind == "value_and_grad")
+
+
+def _diffc_decorator_call(module, node):
+    """``(kind, call or None)`` for the first diffc decorator on ``node``, else None."""
+    for dec in node.decorator_list:
+        call = dec if isinstance(dec, ast.Call) else None
+        kind = _diffc_decorator(module, call.func if call else dec)
+        if kind:
+            return kind, call
+    return None
+
+
+def _diffc_decorator(module, target):
+    """``"grad"`` / ``"value_and_grad"`` when ``target`` names diffc's decorator."""
+    text = ast.unparse(target)
+    head, _, rest = text.partition(".")
+    full = module.aliases.get(head, head) + ("." + rest if rest else "")
+    last = full.rsplit(".", 1)[-1]
+    if last not in ("grad", "value_and_grad"):
+        return None
+    if full.startswith("diffc.") or (full == last and last not in module.functions):
+        return last
+    return None
+
+
+def _decorator_wrt(module, call):
+    for kw in (call.keywords if call else []):
+        if kw.arg != "wrt":
+            continue
+        if isinstance(kw.value, ast.Name) and kw.value.id in module.constants:
+            return module.constants[kw.value.id]
+        try:
+            return ast.literal_eval(kw.value)
+        except ValueError:
+            raise UsageError("diffc compile reads wrt= without running the file, and this is "
+                             "not a literal", module.loc(kw.value),
+                             "write wrt as a literal such as ('W', 'b'), or pass --wrt W,b") from None
+    return 0
+
+
+def param_names(src):
+    """Every parameter of the function, in the IR's order (positional, then keyword-only)."""
+    a = src.node.args
+    return [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+
+
+def wrt_indices(src, wrt):
+    """Parameter indices for ``wrt`` (a name, an index, or a tuple/list of them), and
+    whether one gradient (not a tuple) is wanted."""
+    params = param_names(src)
+    single = not isinstance(wrt, (tuple, list))
+    indices = []
+    for w in ([wrt] if single else wrt):
+        w = w.strip() if isinstance(w, str) else w
+        if isinstance(w, str) and w.lstrip("-").isdigit():
+            w = int(w)
+        if isinstance(w, int) and -len(params) <= w < len(params):
+            indices.append(w % len(params))
+        elif isinstance(w, str) and w in params:
+            indices.append(params.index(w))
+        else:
+            raise UsageError(f"--wrt {w}: {src.name} has no parameter {w!r}",
+                             hint=f"its parameters are {', '.join(params)}")
+    return tuple(indices), single
+
+
+def wrt_option(text):
+    """``W,b`` → ("W", "b"); ``W`` → "W" (one gradient); ``W,`` → ("W",)."""
+    if text is None:
+        return None
+    items = [t for t in text.split(",") if t.strip()]
+    return tuple(items) if "," in text else text
+
+
+# -- example arguments ------------------------------------------------------------------------
+_SYMBOL_SIZES = (7, 11, 13, 17, 19, 23, 29, 31)
+
+
+def parse_example(text, symbols, rng=None):
+    """``3x4`` → array of that shape; ``Nx3`` → N is any size but 1; ``scalar`` → a float;
+    anything else is a Python literal. ``rng`` draws the values (default: seed 0)."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    text = text.strip()
+    if text in ("scalar", "float"):
+        return float(rng.standard_normal())
+    if text in ("True", "False", "None"):
+        return ast.literal_eval(text)
+    dims = []
+    for d in text.split("x") if text else ["?"]:
+        if d.isdigit():
+            dims.append(int(d))
+        elif d.isidentifier():
+            dims.append(symbols.setdefault(d, _SYMBOL_SIZES[len(symbols) % len(_SYMBOL_SIZES)]))
+        else:
+            break
+    else:
+        return rng.standard_normal(tuple(dims))
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise UsageError(f"cannot read the example value {text!r}", hint=ARG_HELP) from None
+
+
+def examples(src, specs, rng=None, required=False):
+    """The example arguments given by ``--arg NAME=VALUE`` specs, in parameter order, or None."""
+    if not specs and not required:
+        return None
+    rng = rng if rng is not None else np.random.default_rng(0)
+    params = param_names(src)
+    defaults = _literal_defaults(src)
+    symbols, given = {}, {}
+    for spec in specs:
+        name, eq, value = spec.partition("=")
+        if not eq or name not in params:
+            raise UsageError(f"--arg {spec}: {src.name} has no parameter {name!r}",
+                             hint=f"write --arg NAME=SHAPE|VALUE; its parameters are {', '.join(params)}")
+        given[name] = parse_example(value, symbols, rng)
+    missing = [p for p in params if p not in given and p not in defaults]
+    if missing:
+        raise UsageError(f"no example argument for {', '.join(missing)}",
+                         hint="give every parameter one, e.g. " +
+                              " ".join(f"--arg {m}=3x4" for m in missing))
+    return tuple(given[p] if p in given else defaults[p] for p in params)
+
+
+def _literal_defaults(src):
+    """Parameters whose default is a literal, with its value (read statically)."""
+    a = src.node.args
+    positional = a.posonlyargs + a.args
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    pairs += [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    out = {}
+    for arg, node in pairs:
+        try:
+            out[arg.arg] = ast.literal_eval(node)
+        except ValueError:
+            pass
+    return out

@@ -1,0 +1,287 @@
+"""Forward mode and the transforms built from both modes: ``jvp``, ``vjp``, ``jacobian``,
+``hessian``, ``hvp``.
+
+Each compiles on its first call for the arguments' signature, like ``diffc.grad``, and
+calls generated NumPy code from a real file. They compose: the function given may be a
+``diffc.grad`` (or any of these) of another, and the composition is made on the IR
+(``staging.py``): ``hvp`` is forward mode over the reverse-mode gradient, ``hessian``
+is the forward-mode Jacobian of the gradient.
+
+Signatures, in the spirit of JAX (``wrt`` as in ``diffc.grad``: an index or name, or a
+tuple of them; a tuple gives tuples below):
+
+* ``diffc.jvp(f, wrt)(*args, tangents=t)`` → ``(f(*args), J·t)``
+* ``diffc.vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``; ``pullback(u)`` → ``uᵀ·J``
+* ``diffc.jacobian(f, wrt, mode="reverse"|"forward")(*args)`` → ``J``, of shape
+  ``f(*args).shape + args[wrt].shape``
+* ``diffc.hessian(f, wrt)(*args)`` → ``H`` (a tuple of tuples of blocks for a tuple wrt)
+* ``diffc.hvp(f, wrt)(*args, tangents=v)`` → ``H·v`` without forming ``H``
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from diffc import load, pipeline, staging
+from diffc.api import _resolve_wrt, _signature, grad
+
+
+class _Transform:
+    """A function transformed by diffc, compiled per signature of its arguments."""
+
+    kind = "transform"
+
+    def __init__(self, fn, wrt=0):
+        self.fn = fn
+        self._params = list(inspect.signature(fn).parameters)
+        self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
+        self._specialised = {}
+        self.source = None
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(fn, attr):
+                setattr(self, attr, getattr(fn, attr))
+
+    def __repr__(self):
+        names = ", ".join(self._params[i] for i in self.wrt)
+        return f"<diffc.{self.kind} of {getattr(self.fn, '__qualname__', self.fn)} with respect to {names}>"
+
+    def _bind(self, args, kwargs):
+        if kwargs or len(args) < len(self._params):
+            bound = inspect.signature(self.fn).bind(*args, **kwargs)
+            bound.apply_defaults()
+            return tuple(bound.arguments.values())
+        return tuple(args)
+
+    def _compiled(self, key_args, build):
+        """The generated function for this signature, compiling it with ``build()``."""
+        key = _signature(key_args)
+        fn = self._specialised.get(key)
+        if fn is None:
+            staged, name, doc = build()
+            compiled = staging.emit_staged(staged, name, doc)
+            text = pipeline.module_text(staged.src.module.path, [compiled])
+            module = load.load_source(text, name)
+            fn = getattr(module, compiled.name)
+            fn.diffc_source = text
+            self._specialised[key] = fn
+            self.source = text
+        return fn
+
+    def _as_tuple(self, values, what):
+        if self._single:
+            return (values,)
+        if not isinstance(values, (tuple, list)) or len(values) != len(self.wrt):
+            raise ValueError(f"{what} must be a tuple of {len(self.wrt)} values, one per wrt")
+        return tuple(values)
+
+
+class JVPFunction(_Transform):
+    """``diffc.jvp(f, wrt)``: call ``(*args, tangents=t)`` for ``(f(*args), J·t)``."""
+
+    kind = "jvp"
+
+    def __call__(self, *args, tangents, **kwargs):
+        args = self._bind(args, kwargs)
+        tangents = tuple(_coerce(args[i], t, "tangent")
+                         for i, t in zip(self.wrt, self._as_tuple(tangents, "tangents")))
+        fn = self._compiled(args + tangents, lambda: self._build(args, tangents))
+        return fn(*args, *tangents)
+
+    def _build(self, args, tangents):
+        staged = staging.stage(self.fn, args)
+        staging.check_float_args(staged, self.wrt, args, "jvp")
+        out = staging.jvp(staged, self.wrt, tangents)
+        names = ", ".join(staged.func.params[i].name for i in self.wrt)
+        doc = (f"Value and Jacobian-vector product of {staged.what} ({staged.src.loc().short}) "
+               f"along tangents of {names}.\n\nSpecialised to arguments "
+               f"{staging.describe_args(staged.func, args)}.")
+        return out, "jvp_" + staged.func.name, doc
+
+
+class VJPFunction(_Transform):
+    """``diffc.vjp(f, wrt)``: call ``(*args)`` for ``(f(*args), pullback)``."""
+
+    kind = "vjp"
+
+    def __call__(self, *args, **kwargs):
+        args = self._bind(args, kwargs)
+        value = self._compiled(("primal",) + args, lambda: self._build_primal(args))(*args)
+
+        def pullback(cotangent):
+            """``cotangent``ᵀ·J: the gradient of ``sum(f(*args) * cotangent)``."""
+            ct = _coerce(value, cotangent, "cotangent")
+            fn = self._compiled(args + (ct,), lambda: self._build(args, ct))
+            return fn(*args, ct)
+
+        return value, pullback
+
+    def _build_primal(self, args):
+        staged = staging.stage(self.fn, args)
+        doc = (f"{staged.what} ({staged.src.loc().short}) as diffc compiles it.\n\n"
+               f"Specialised to arguments {staging.describe_args(staged.func, args)}.")
+        return staged, "primal_" + staged.func.name, doc
+
+    def _build(self, args, cotangent):
+        staged = staging.stage(self.fn, args)
+        staging.check_float_args(staged, self.wrt, args, "vjp")
+        out = staging.vjp(staged, self.wrt, cotangent, single=self._single)
+        names = ", ".join(staged.func.params[i].name for i in self.wrt)
+        doc = (f"Vector-Jacobian product of {staged.what} ({staged.src.loc().short}) with "
+               f"respect to {names}: the gradient of sum(out * dout).\n\nSpecialised to "
+               f"arguments {staging.describe_args(staged.func, args)}.")
+        return out, "vjp_" + staged.func.name, doc
+
+
+def _coerce(primal, value, what):
+    """``value`` as a tangent/cotangent of ``primal``: same kind, shape and float dtype."""
+    if isinstance(primal, np.ndarray):
+        out = np.asarray(value, dtype=primal.dtype if primal.dtype.kind in "fc" else float)
+        if out.shape != primal.shape:
+            raise ValueError(f"the {what} has shape {out.shape}, expected {primal.shape}")
+        return out
+    if isinstance(primal, np.generic):
+        if np.shape(value) != ():
+            raise ValueError(f"the {what} has shape {np.shape(value)}, expected ()")
+        return primal.dtype.type(value) if primal.dtype.kind in "fc" else np.float64(value)
+    if isinstance(primal, (tuple, list)):
+        raise ValueError(f"a {what} for a tuple output is not supported: return one array")
+    if np.shape(value) != ():
+        raise ValueError(f"the {what} has shape {np.shape(value)}, expected a scalar")
+    return float(value)
+
+
+class JacobianFunction(_Transform):
+    """``diffc.jacobian(f, wrt, mode)``: call ``(*args)`` for the Jacobian(s)."""
+
+    kind = "jacobian"
+
+    def __init__(self, fn, wrt=0, mode="reverse"):
+        if mode not in ("reverse", "forward"):
+            raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}")
+        super().__init__(fn, wrt)
+        self.mode = mode
+        self._jvp = JVPFunction(fn, self.wrt)
+        self._vjp = VJPFunction(fn, self.wrt)
+
+    def __call__(self, *args, **kwargs):
+        args = self._bind(args, kwargs)
+        blocks = self._forward(args) if self.mode == "forward" else self._reverse(args)
+        return blocks[0] if self._single else tuple(blocks)
+
+    def _reverse(self, args):
+        value, pullback = self._vjp(*args)
+        out_shape = np.shape(value)
+        blocks = [np.zeros(out_shape + np.shape(args[i])) for i in self.wrt]
+        for index in np.ndindex(out_shape):
+            grads = pullback(_unit(value, index))
+            for block, g in zip(blocks, grads):
+                block[index] = g
+        return [_finish(b) for b in blocks]
+
+    def _forward(self, args):
+        zeros = [_unit(args[i], None) for i in self.wrt]
+        columns = []
+        for k, i in enumerate(self.wrt):
+            per_index = {}
+            for index in np.ndindex(np.shape(args[i])):
+                tangents = list(zeros)
+                tangents[k] = _unit(args[i], index)
+                per_index[index] = self._jvp(*args, tangents=tuple(tangents))[1]
+            columns.append(_stack_columns(per_index, np.shape(args[i])))
+        return _transpose_blocks(columns)
+
+
+def _unit(like, index):
+    """Zeros of ``like``'s kind and shape, with a one at ``index`` (None: all zeros)."""
+    if isinstance(like, np.ndarray):
+        out = np.zeros(like.shape, dtype=like.dtype if like.dtype.kind in "fc" else float)
+        if index is not None:
+            out[index] = 1.0
+        return out
+    one = 0.0 if index is None else 1.0
+    return like.dtype.type(one) if isinstance(like, np.generic) else one
+
+
+def _finish(block):
+    return block.item() if block.ndim == 0 else block
+
+
+def _stack_columns(per_index, in_shape):
+    """``{input index: tangent output}`` → one Jacobian per output leaf (tuples kept)."""
+    sample = next(iter(per_index.values())) if per_index else 0.0
+    if isinstance(sample, tuple):
+        return tuple(_stack_columns({k: v[n] for k, v in per_index.items()}, in_shape)
+                     for n in range(len(sample)))
+    out_shape = np.shape(sample)
+    block = np.zeros(out_shape + in_shape)
+    axes = (slice(None),) * len(out_shape)
+    for index, value in per_index.items():
+        block[axes + index] = value
+    return _finish(block)
+
+
+def _transpose_blocks(columns):
+    """Per-wrt lists of output structures → per-output structures of per-wrt blocks."""
+    if not columns or not isinstance(columns[0], tuple):
+        return columns
+    return [tuple(c[n] for c in columns) for n in range(len(columns[0]))]
+
+
+class HVPFunction(_Transform):
+    """``diffc.hvp(f, wrt)``: call ``(*args, tangents=v)`` for ``H·v``."""
+
+    kind = "hvp"
+
+    def __init__(self, fn, wrt=0):
+        super().__init__(fn, wrt)
+        wrt = self.wrt[0] if self._single else self.wrt
+        self._jvp = JVPFunction(grad(fn, wrt), wrt)
+
+    def __call__(self, *args, tangents, **kwargs):
+        args = self._bind(args, kwargs)
+        return self._jvp(*args, tangents=tangents)[1]
+
+
+def _transform(cls, fn, **options):
+    if fn is None:
+        return lambda f: cls(f, **options)
+    return cls(fn, **options)
+
+
+def jvp(fn=None, wrt=0):
+    """Forward mode: ``diffc.jvp(f, wrt)(*args, tangents=t)`` → ``(f(*args), J·t)``.
+
+    ``tangents`` has the shape of ``args[wrt]`` (a tuple of them for a tuple ``wrt``).
+    """
+    return _transform(JVPFunction, fn, wrt=wrt)
+
+
+def vjp(fn=None, wrt=0):
+    """Reverse mode for any output: ``diffc.vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``,
+    where ``pullback(u)`` is the gradient of ``sum(f(*args) * u)`` (one per wrt)."""
+    return _transform(VJPFunction, fn, wrt=wrt)
+
+
+def jacobian(fn=None, wrt=0, mode="reverse"):
+    """``diffc.jacobian(f, wrt, mode)(*args)``: the Jacobian, shape ``out.shape + arg.shape``.
+
+    ``mode="reverse"`` makes one pullback per output element, ``"forward"`` one JVP per
+    input element; both give the same matrix.
+    """
+    return _transform(JacobianFunction, fn, wrt=wrt, mode=mode)
+
+
+def hessian(fn=None, wrt=0):
+    """``diffc.hessian(f, wrt)(*args)``: second derivatives of scalar ``f``, forward over
+    reverse. For a tuple ``wrt``, ``H[i][j]`` is the block d²f / d(wrt[i]) d(wrt[j])."""
+    def make(f):
+        inner = grad(f, wrt)
+        return JacobianFunction(inner, wrt, mode="forward")
+    return make if fn is None else make(fn)
+
+
+def hvp(fn=None, wrt=0):
+    """``diffc.hvp(f, wrt)(*args, tangents=v)``: the Hessian-vector product ``H·v`` of
+    scalar ``f``, by forward mode over the reverse-mode gradient (``H`` is never formed)."""
+    return _transform(HVPFunction, fn, wrt=wrt)
