@@ -88,7 +88,7 @@ class Facts:
         if getattr(prim, "shape_only", False) and not any(v in self.dynamic for v in inputs):
             self.value_static.add(out)
             return
-        if inputs and all(v in self.value_static for v in inputs):
+        if all(v in self.value_static for v in inputs):
             self.value_static.add(out)
         if self._makes_dynamic(prim, eqn, inputs):
             self.dynamic.add(out)

@@ -1,18 +1,27 @@
 """Optimizing passes: pure functions from IR ``Function`` to IR ``Function``.
 
-* ``dead_code``: drop equations whose results nothing reads (primal and adjoint
-  together: a primal value computed only for an adjoint that was not asked for goes).
+* ``shape_queries``: ``np.ndim(v)`` is a constant; so are ``np.shape(v)`` and
+  ``np.size(v)`` for a scalar ``v``; and ``np.shape(v)`` of an elementwise result
+  that has the shape of one of its operands is that operand's shape. A value read only
+  for its shape is then no longer computed (a reduction recomputed just to count its
+  entries, a product recomputed just for its shape). These hold for every call the code
+  is specialised to (ranks and size-1 axes are part of the signature).
+* ``common_subexpressions``: an equation identical to an earlier one in the same block
+  (same primitive, same operands) reuses its result.
+* ``dead_code``: drop equations nothing reads, in every block.
 """
 from __future__ import annotations
 
-from diffc.ir import Eqn, Function, blocks_of
+from diffc import rules
+from diffc.ir import Const, Eqn, Function, Pack, Var, blocks_of, substitute, walk
+
+_EFFECTS = frozenset({"push", "pop", "new_tape"})
 
 
-def dead_code(func: Function) -> Function:
+def dead_code(func: Function, facts=None) -> Function:
     """Drop equations nothing reads, in every block, until none is left to drop.
 
-    Control-flow statements and effects (tape pushes) are kept; the tape of a value
-    whose only reader went is dropped with it.
+    Control-flow statements and effects (tape pushes) are kept.
     """
     body = func.body
     while True:
@@ -22,7 +31,8 @@ def dead_code(func: Function) -> Function:
         def prune(stmts):
             kept = []
             for stmt in stmts:
-                if isinstance(stmt, Eqn) and stmt.outs and not any(uses.get(o, 0) for o in stmt.outs):
+                if isinstance(stmt, Eqn) and stmt.outs and stmt.prim not in _EFFECTS \
+                        and not any(uses.get(o, 0) for o in stmt.outs):
                     removed[0] = True
                     continue
                 for block in blocks_of(stmt):
@@ -35,6 +45,105 @@ def dead_code(func: Function) -> Function:
             return _with_body(func, body)
 
 
+def _key(eqn):
+    def atom(a):
+        if isinstance(a, Const):
+            try:
+                hash(a.value)
+            except TypeError:
+                return None
+            return ("const", type(a.value).__name__, a.value)
+        if isinstance(a, Pack):
+            items = tuple(atom(i) for i in a.items)
+            return None if None in items else ("pack", a.kind, items)
+        return a
+
+    args = tuple(atom(a) for a in eqn.args)
+    kwargs = tuple(sorted((k, atom(a)) for k, a in eqn.kwargs.items()))
+    if None in args or any(v is None for _, v in kwargs):
+        return None
+    return (eqn.prim, args, kwargs)
+
+
+def common_subexpressions(func: Function, facts=None) -> Function:
+    """Reuse the result of an identical earlier equation in the same block."""
+    mapping = {}
+
+    def visit(stmts, seen):
+        out = []
+        for stmt in substitute(stmts, mapping) if mapping else stmts:
+            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim not in _EFFECTS \
+                    and rules.get(stmt.prim).call_path is None:
+                key = _key(stmt)
+                if key is not None and key in seen:
+                    mapping[stmt.outs[0]] = seen[key]
+                    continue
+                if key is not None:
+                    seen[key] = stmt.outs[0]
+            for block in blocks_of(stmt):
+                block.body = visit(block.body, dict(seen))
+            out.append(stmt)
+        return out
+
+    body = visit(func.body, {})
+    results = tuple(mapping.get(r, r) if isinstance(r, Var) else r for r in func.results)
+    body = substitute(body, mapping) if mapping else body
+    new = _with_body(func, body)
+    new.results = results
+    return new
+
+
+def shape_queries(func: Function, facts=None) -> Function:
+    """Answer ``np.ndim``/``np.shape``/``np.size`` without computing what they ask about."""
+    if facts is None or not facts.enabled:
+        return func
+    producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
+    mapping = {}
+
+    def cheapest(v):
+        """An operand with ``v``'s shape, when ``v`` is elementwise (recursively)."""
+        eqn = producers.get(v)
+        shape = facts.shape(v)
+        if eqn is None or shape is None or not rules.get(eqn.prim).broadcasting \
+                or eqn.prim in ("scatter", "scatter_add", "setitem"):
+            return v
+        for a in eqn.inputs():
+            if facts.shape(a) == shape and not isinstance(a, Const):
+                return cheapest(a)
+        return v
+
+    def rewrite(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in ("ndim", "shape", "size") \
+                    and len(stmt.args) == 1 and isinstance(stmt.args[0], Var):
+                v = stmt.args[0]
+                shape = facts.shape(v)
+                if shape is not None and stmt.prim == "ndim":
+                    mapping[stmt.outs[0]] = Const(len(shape))
+                    continue
+                if shape == ():
+                    mapping[stmt.outs[0]] = Const(() if stmt.prim == "shape" else 1)
+                    continue
+                if stmt.prim == "shape":
+                    stmt = Eqn(stmt.outs, stmt.prim, (cheapest(v),), stmt.kwargs, stmt.loc,
+                               stmt.role, stmt.origin)
+            for block in blocks_of(stmt):
+                block.body = rewrite(block.body)
+            out.append(stmt)
+        return out
+
+    body = rewrite(func.body)
+    if mapping:
+        body = _substitute_atoms(body, mapping)
+    return _with_body(func, body)
+
+
+def _substitute_atoms(stmts, mapping):
+    """Like ``ir.substitute`` but a Var may be replaced by a Const."""
+    return substitute(stmts, mapping)
+
+
 def _with_body(func, body):
     out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
     out.__dict__.update({k: v for k, v in func.__dict__.items()
@@ -42,10 +151,41 @@ def _with_body(func, body):
     return out
 
 
-PASSES = (dead_code,)
+def constants(func: Function, facts=None) -> Function:
+    """Fold an equation whose operands are all constants (``2 - 1`` → ``1``), and
+    ``x ** 1`` → ``x``. Only Python numbers are folded: shape-safe by construction."""
+    mapping = {}
+
+    def fold(stmts):
+        out = []
+        for stmt in substitute(stmts, mapping) if mapping else stmts:
+            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in _FOLDABLE:
+                args = list(stmt.args) + list(stmt.kwargs.values())
+                if all(isinstance(a, Const) and type(a.value) in (int, float) for a in args):
+                    mapping[stmt.outs[0]] = Const(rules.get(stmt.prim).impl(*[a.value for a in stmt.args]))
+                    continue
+                if stmt.prim == "power" and len(stmt.args) == 2 and isinstance(stmt.args[1], Const) \
+                        and type(stmt.args[1].value) is int and stmt.args[1].value == 1 \
+                        and isinstance(stmt.args[0], Var):
+                    mapping[stmt.outs[0]] = stmt.args[0]
+                    continue
+            for block in blocks_of(stmt):
+                block.body = fold(block.body)
+            out.append(stmt)
+        return out
+
+    body = fold(func.body)
+    new = _with_body(func, substitute(body, mapping) if mapping else body)
+    new.results = tuple(mapping.get(r, r) if isinstance(r, Var) else r for r in func.results)
+    return new
 
 
-def optimize(func: Function) -> Function:
+_FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})
+
+PASSES = (constants, shape_queries, common_subexpressions, dead_code)
+
+
+def optimize(func: Function, facts=None) -> Function:
     for p in PASSES:
-        func = p(func)
+        func = p(func, facts)
     return func

@@ -209,6 +209,18 @@ def from_file(path: str, qualname: str) -> SourceFunction:
     return SourceFunction(node, module)
 
 
+def _module_file(module_name, roots):
+    """The ``.py`` file of ``module_name`` under one of ``roots``, found without importing
+    anything (``importlib.util.find_spec`` would run a package's ``__init__``)."""
+    parts = module_name.split(".")
+    for root in roots:
+        base = os.path.join(root, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
 def user_function(caller: SourceFunction, qualname: str):
     """The ``SourceFunction`` for ``mylib.helper`` called from ``caller``, found statically.
 
@@ -217,23 +229,15 @@ def user_function(caller: SourceFunction, qualname: str):
     beside the caller's file or on ``sys.path`` without being imported. None if it is
     not a function in a Python source file.
     """
-    import importlib.util
     import sys
 
     module_name, _, func_name = qualname.rpartition(".")
     if not module_name:
         return None
     directory = os.path.dirname(os.path.abspath(caller.module.path))
-    candidate = os.path.join(directory, *module_name.split(".")) + ".py"
-    path = candidate if os.path.exists(candidate) else None
+    path = _module_file(module_name, [directory] + [p or os.getcwd() for p in sys.path])
     if path is None:
-        try:
-            spec = importlib.util.find_spec(module_name)
-        except (ImportError, ValueError):
-            spec = None
-        path = getattr(spec, "origin", None)
-        if not path or not path.endswith(".py"):
-            return None
+        return None
     module = module_of_file(path)
     node = module.functions.get(func_name)
     if node is None:

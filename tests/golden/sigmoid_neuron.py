@@ -1,0 +1,49 @@
+# Regenerate with `diffc compile models_core.py`. Needs only NumPy.
+import numpy as np
+
+
+def grad_sigmoid_neuron(w, x):
+    """Gradient of sigmoid_neuron (models_core.py:12) with respect to w, x.
+
+    Specialised to arguments w: float64[3], x: float64[2].
+    """
+    sel = w[0]                      # models_core.py:13
+    sel_1 = x[0]                    # models_core.py:13
+    sel_2 = w[1]                    # models_core.py:13
+    sel_3 = x[1]                    # models_core.py:13
+    z = sel * sel_1 + sel_2 * sel_3 + w[2]  # models_core.py:13
+    exp = np.exp(-z)                # models_core.py:14
+    add = 1 + exp                   # models_core.py:14
+    out = 1 / add                   # models_core.py:14
+    dout = 1.0
+    # models_core.py:14  return 1 / (1 + np.exp(-z))  (divide: dx = dout / y, dy = -dout * out / y)
+    dadd = -(dout / add) * out
+    # models_core.py:14  (exp: dx = dout * out (exp is its own derivative))
+    dneg = dadd * exp
+    # models_core.py:14  (negative: dout changes sign)
+    dz = -dneg
+    # models_core.py:13  z = w[0] * x[0] + w[1] * x[1] + w[2]  (index: dout goes back to the positions that were read)
+    dw = np.zeros_like(w)
+    dw[2] = dz
+    # models_core.py:13  (multiply: each input gets the other times dout)
+    dsel = dz * sel_3
+    dsel_1 = dz * sel_2
+    # models_core.py:13  (index: dout goes back to the positions that were read)
+    dx = np.zeros_like(x)
+    dx[1] = dsel_1
+    # models_core.py:13  (index: dout goes back to the positions that were read)
+    dw_1 = np.zeros_like(w)
+    dw_1[1] = dsel
+    dw = dw + dw_1
+    # models_core.py:13  (multiply: each input gets the other times dout)
+    dsel = dz * sel_1
+    dsel_1 = dz * sel
+    # models_core.py:13  (index: dout goes back to the positions that were read)
+    dx_1 = np.zeros_like(x)
+    dx_1[0] = dsel_1
+    dx = dx + dx_1
+    # models_core.py:13  (index: dout goes back to the positions that were read)
+    dw_1 = np.zeros_like(w)
+    dw_1[0] = dsel
+    dw = dw + dw_1
+    return dw, dx

@@ -1,0 +1,50 @@
+# Regenerate with `diffc compile models_core.py`. Needs only NumPy.
+import numpy as np
+
+
+def grad_softmax_loss(W, X, y):
+    """Gradient of softmax_loss (models_core.py:22) with respect to W.
+
+    Specialised to arguments W: float64[4, 3], X: float64[5, 4], y: int64[5].
+    """
+    N = X.shape[0]                  # models_core.py:23
+    S = X @ W                       # models_core.py:24
+    max_1 = np.max(S, axis=1, keepdims=True)  # models_core.py:25
+    S_1 = S - max_1                 # models_core.py:25
+    exp = np.exp(S_1)               # models_core.py:26
+    sum_1 = np.sum(exp, axis=1, keepdims=True)  # models_core.py:26
+    P = exp / sum_1                 # models_core.py:26
+    arange = np.arange(N)           # models_core.py:27
+    sel = P[arange, y]              # models_core.py:27
+    log = np.log(sel)               # models_core.py:27
+    dout = 1.0
+    # models_core.py:27  return -np.mean(np.log(P[np.arange(N), y]))  (negative: dout changes sign)
+    dmean = -dout
+    # models_core.py:27  (mean: dout is spread evenly back over the averaged entries)
+    dlog = np.broadcast_to(dmean / (np.size(log) / 1), np.shape(log))
+    # models_core.py:27  (log: dx = dout / x)
+    dsel = dlog / sel
+    # models_core.py:27  (index: dout goes back to the positions that were read)
+    dP = np.zeros_like(P)
+    np.add.at(dP, (arange, y), dsel)
+    # models_core.py:26  P = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
+    dexp = dP / sum_1
+    dsum = -dexp * P
+    dsum = np.sum(dsum, axis=1, keepdims=True)
+    # models_core.py:26  (sum: dout is spread back over the summed axes)
+    dexp_1 = np.broadcast_to(dsum, np.shape(exp))
+    # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
+    dS = dexp_1 * exp
+    # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
+    dS_1 = dexp * exp
+    dS = dS + dS_1
+    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
+    dmax = -dS
+    dmax = np.sum(dmax, axis=1, keepdims=True)
+    # models_core.py:25  (max: dout goes to the maximal entries, split equally among ties)
+    hits = S == max_1
+    dS_1 = dmax * hits / np.sum(hits, axis=1, keepdims=True)
+    dS = dS + dS_1
+    # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
+    dW = X.T @ dS
+    return dW
