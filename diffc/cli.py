@@ -151,12 +151,12 @@ def _render(error):
 
 
 # -- compile and show ----------------------------------------------------------------------------
-def _compile_function(path, name, args):
+def _compile_function(path, name, args, strict=True):
     src = targets.function_source(path, name)
     deco = targets.decoration(src.module, name)
     wrt = targets.wrt_option(args.wrt) if args.wrt else deco.wrt
     indices, single = targets.wrt_indices(src, wrt)
-    return pipeline.compile_gradient(src, indices, targets.examples(src, args.arg),
+    return pipeline.compile_gradient(src, indices, targets.examples(src, args.arg, strict=strict),
                                      with_value=deco.with_value, single=single)
 
 
@@ -170,7 +170,7 @@ def _compile(args):
     if args.check and out == "-":
         raise UsageError("--check compares a file with what compile would write; give -o PATH")
     # every function compiles before anything is written: a failure leaves no partial file
-    compiled = [_compile_function(args.model, n, args) for n in names]
+    compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
     text = pipeline.module_text(args.model, compiled, command=_command_line(args))
     if out == "-":
         sys.stdout.write(text)

@@ -295,7 +295,7 @@ class Emitter:
         if node.role == "primal" and node.loc is not None:
             stmt.diffc_after = node.loc.short
         elif node.loc is not None:
-            text = node.loc.text.strip()
+            text = _code_only(node.loc.text)
             kind = "reversed" if isinstance(node, Loop) else "the same branch, backwards"
             stmt.diffc_before = [f"{node.loc.short}  {text}  ({kind})"]
             self.last_origin = None
@@ -330,8 +330,16 @@ def _comment_for(eqn, previous_loc):
     if loc is None:
         return gate
     same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
-    where = loc.short if same_line or not loc.text else f"{loc.short}  {loc.text.strip()}"
+    where = loc.short if same_line or not loc.text else f"{loc.short}  {_code_only(loc.text)}"
     return f"{where}  ({gate})" if gate else where
+
+
+def _code_only(line):
+    """The line without the user's own trailing comment."""
+    code = line.strip()
+    cut = code.find("  #")
+    return code[:cut].rstrip() if cut > 0 and code.count('"', 0, cut) % 2 == 0 \
+        and code.count("'", 0, cut) % 2 == 0 else code
 
 
 def emit_function(func, name, doc, returns):

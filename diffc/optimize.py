@@ -153,7 +153,16 @@ def _with_body(func, body):
 
 def constants(func: Function, facts=None) -> Function:
     """Fold an equation whose operands are all constants (``2 - 1`` → ``1``), and
-    ``x ** 1`` → ``x``. Only Python numbers are folded: shape-safe by construction."""
+    ``x ** 1`` → ``x``, until nothing changes. Only Python numbers are folded:
+    shape-safe by construction."""
+    while True:
+        folded = _fold_constants_once(func)
+        if len(list(walk(folded.body))) == len(list(walk(func.body))):
+            return folded
+        func = folded
+
+
+def _fold_constants_once(func):
     mapping = {}
 
     def fold(stmts):

@@ -18,7 +18,8 @@ from diffc import source
 from diffc.errors import DiffcError
 
 ARG_HELP = ("example argument: a shape such as 3x4 or Nx784 (random normal values), 5 (a "
-            "length-5 vector), 'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
+            "length-5 vector), a shape with a dtype such as N:int (integer labels) or 3x4:float32, "
+            "'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
 
 
 class UsageError(DiffcError):
@@ -156,6 +157,12 @@ def parse_example(text, symbols, rng=None):
     anything else is a Python literal. ``rng`` draws the values (default: seed 0)."""
     rng = rng if rng is not None else np.random.default_rng(0)
     text = text.strip()
+    shape_text, colon, dtype = text.partition(":")
+    if colon and dtype in ("int", "bool", "float32", "float64"):
+        value = parse_example(shape_text, symbols, rng)
+        if dtype in ("int", "bool"):     # zeros: valid as indices into any axis
+            return np.zeros(np.shape(value), dtype=int if dtype == "int" else bool)
+        return np.asarray(value, dtype=dtype)
     if text in ("scalar", "float"):
         return float(rng.standard_normal())
     if text in ("True", "False", "None"):
@@ -176,8 +183,13 @@ def parse_example(text, symbols, rng=None):
         raise UsageError(f"cannot read the example value {text!r}", hint=ARG_HELP) from None
 
 
-def examples(src, specs, rng=None, required=False):
-    """The example arguments given by ``--arg NAME=VALUE`` specs, in parameter order, or None."""
+def examples(src, specs, rng=None, required=False, strict=True):
+    """The example arguments given by ``--arg NAME=VALUE`` specs, in parameter order, or None.
+
+    ``strict=False`` (several functions compiled at once): specs naming another
+    function's parameters are passed over."""
+    if not strict and specs and not any(s.partition("=")[0] in param_names(src) for s in specs):
+        specs = []
     if not specs and not required:
         return None
     rng = rng if rng is not None else np.random.default_rng(0)
@@ -186,6 +198,8 @@ def examples(src, specs, rng=None, required=False):
     symbols, given = {}, {}
     for spec in specs:
         name, eq, value = spec.partition("=")
+        if eq and name not in params and not strict:
+            continue
         if not eq or name not in params:
             raise UsageError(f"--arg {spec}: {src.name} has no parameter {name!r}",
                              hint=f"write --arg NAME=SHAPE|VALUE; its parameters are {', '.join(params)}")

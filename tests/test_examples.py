@@ -1,0 +1,187 @@
+"""The examples in examples/ run, print, and get the right answers.
+
+Each example exposes ``main(argv) -> dict``; the tests call it in-process with quick
+flags and check the results: the seed notes' gradient values, hand-derived formulas,
+gradient checks, decreasing losses and test accuracies. A few examples also run as
+scripts in a subprocess, the way a reader runs them. And every committed generated
+module must be exactly what ``diffc compile`` produces now (``--check``).
+"""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from diffc import cli
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+# The command line each committed *_grad.py module was generated with
+# (`diffc compile examples/NAME.py FLAGS`). Keep in step with the examples' docstrings.
+GENERATED = {
+    "apple_shopping": ["--arg", "apple=scalar", "--arg", "apple_num=scalar", "--arg", "orange=scalar",
+                       "--arg", "orange_num=scalar", "--arg", "tax=scalar"],
+    "chain_rule": ["--arg", "s=scalar", "--arg", "t=scalar"],
+    "sigmoid_neuron": ["--arg", "w=3", "--arg", "x=2"],
+    "mlp_digits": ["--arg", "w1=30x64", "--arg", "b1=30x1", "--arg", "w2=10x30", "--arg", "b2=10x1",
+                   "--arg", "x=64xN", "--arg", "y=10xN"],
+    "two_layer_net": ["--arg", "W1=64x50", "--arg", "b1=50", "--arg", "W2=50x10", "--arg", "b2=10",
+                      "--arg", "x=Nx64", "--arg", "t=Nx10"],
+    # y: integer class labels, one per row of X
+    "linear_classifiers": ["--arg", "W=64x10", "--arg", "b=10", "--arg", "X=Nx64",
+                           "--arg", "y=N:int", "--arg", "reg=scalar"],
+}
+
+
+@pytest.fixture
+def example(monkeypatch):
+    """Import examples/NAME.py as a fresh module, with examples/ importable (for NAME_grad)."""
+    monkeypatch.syspath_prepend(EXAMPLES)
+
+    def load(name):
+        spec = importlib.util.spec_from_file_location(f"examples_{name}", os.path.join(EXAMPLES, f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+def test_apple_shopping(example, capsys):
+    r = example("apple_shopping").main([])
+    assert r["price"] == pytest.approx(715.0)
+    expected = {"apple": 2.2, "apple_num": 110.0, "orange": 3.3, "orange_num": 165.0, "tax": 650.0}
+    assert r["grads"] == pytest.approx(expected)
+    assert r["generated_grads"] == pytest.approx(expected)
+    assert r["agree"]
+    out = capsys.readouterr().out
+    assert "price = 715" in out and "650" in out
+
+
+def test_apple_shopping_other_inputs(example):
+    r = example("apple_shopping").main(["--apple", "50", "--apples", "4", "--tax", "1.0"])
+    assert r["price"] == pytest.approx(50 * 4 + 150 * 3)
+    assert r["grads"]["apple"] == pytest.approx(4.0)
+    assert r["grads"]["tax"] == pytest.approx(650.0)
+
+
+def test_chain_rule(example):
+    r = example("chain_rule").main(["--points", "4"])
+    assert len(r["rows"]) == 5
+    for row in r["rows"]:
+        s, t = row["s"], row["t"]
+        x, y = s - np.sin(t), np.exp(s) + np.cos(t)
+        formula = (2 * x - 2 * y * np.exp(s), -2 * x * np.cos(t) + 2 * y * np.sin(t))
+        assert row["diffc"] == pytest.approx(formula, rel=1e-12, abs=1e-12)
+        assert row["generated"] == pytest.approx(row["diffc"], rel=1e-15)
+    assert r["max_abs_difference"] < 1e-10
+
+
+def test_sigmoid_neuron(example, capsys):
+    r = example("sigmoid_neuron").main(["--points", "21"])
+    s = 1 / (1 + np.exp(-1.0))                      # z = 2*(-1) + (-3)*(-2) - 3 = 1
+    ds = s * (1 - s)
+    assert r["value"] == pytest.approx(s)
+    np.testing.assert_allclose(r["dw"], [-ds, -2 * ds, ds], rtol=1e-12)
+    np.testing.assert_allclose(r["dx"], [2 * ds, -3 * ds], rtol=1e-12)
+    # the seed notes' rounded values
+    np.testing.assert_allclose(r["dw"], [-0.20, -0.39, 0.20], atol=0.005)
+    np.testing.assert_allclose(r["dx"], [0.39, -0.59], atol=0.005)
+    assert r["neuron_agrees"]
+    assert r["sigmoid_max_abs_difference"] < 1e-12
+    out = capsys.readouterr().out
+    assert "def grad_sigmoid(z):" in out and "s * (1 - s)" in out
+
+
+def test_mlp_digits(example, tmp_path):
+    pytest.importorskip("sklearn")
+    plot = tmp_path / "loss.png"
+    r = example("mlp_digits").main(["--epochs", "3", "--quick", "--plot", str(plot)])
+    history = r["history"]
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3]     # epoch 0: before training
+    costs = [h["train_cost"] for h in history]
+    assert costs[-1] < 0.5 * costs[0]
+    assert costs[1] < costs[0]
+    # 30 epochs reach about 98%; three epochs already pass 90%
+    assert r["test_accuracy"] >= 0.90
+    assert r["gradient_difference"] < 1e-12
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert r["plot"] is None
+    else:
+        assert plot.stat().st_size > 1000
+
+
+def test_two_layer_net(example):
+    pytest.importorskip("sklearn")
+    r = example("two_layer_net").main(["--epochs", "5", "--quick"])
+    # central differences with h = 1e-4 agree with the exact gradient to ~1e-9 here
+    for name, difference in r["gradient_check"].items():
+        assert difference < 1e-7, name
+    assert r["losses"][-1] < r["losses"][0]
+    assert r["test_accuracy"] >= 0.90
+
+
+def test_linear_classifiers(example):
+    pytest.importorskip("sklearn")
+    r = example("linear_classifiers").main(["--epochs", "10", "--quick"])
+    for name in ("softmax", "SVM"):
+        losses = r[name]["losses"]                  # losses[0]: before training
+        assert losses[-1] < 0.25 * losses[0], name
+        assert r[name]["test_accuracy"] >= 0.90, name
+
+
+def test_linear_classifiers_generated_module_matches_diffc_grad(example):
+    """The committed module (compiled from example labels given as a list) agrees with
+    diffc.grad compiled at run time for integer labels, at a batch size other than 7."""
+    module = example("linear_classifiers")
+    import linear_classifiers_grad as generated
+
+    rng = np.random.default_rng(5)
+    W, b = rng.standard_normal((64, 10)), rng.standard_normal(10)
+    X, y = rng.random((23, 64)), rng.integers(0, 10, 23)
+    for loss, shipped in ((module.softmax_loss, generated.grad_softmax_loss),
+                          (module.svm_loss, generated.grad_svm_loss)):
+        for a, c in zip(loss(W, b, X, y, 1e-3), shipped(W, b, X, y, 1e-3)):
+            np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-12)
+
+
+def test_mlp_digits_printed_progress_bar(example, capsys):
+    """Without tqdm the example prints its own bar, one line per epoch, to stderr."""
+    bar = example("mlp_digits").PrintedBar(range(4), total=4, width=8)
+    for epoch in bar:
+        bar.set_postfix_str(f"cost {epoch}")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["[##......] epoch 1/4 cost 0", "[####....] epoch 2/4 cost 1",
+                     "[######..] epoch 3/4 cost 2", "[########] epoch 4/4 cost 3"]
+
+
+@pytest.mark.parametrize("name", ["apple_shopping", "sigmoid_neuron", "mlp_digits"])
+def test_runs_as_a_script(name, tmp_path):
+    """`python examples/NAME.py` works from any directory (it finds NAME_grad beside it)."""
+    if name == "mlp_digits":
+        pytest.importorskip("sklearn")
+    argv = ["--epochs", "1", "--quick"] if name == "mlp_digits" else []
+    done = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), *argv],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+    assert not list(tmp_path.iterdir())            # a quick run writes no files
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_generated_module_is_up_to_date(name, capsys):
+    model = os.path.join(EXAMPLES, f"{name}.py")
+    status = cli.main(["compile", model, *GENERATED[name], "--check"])
+    command = " ".join(["diffc compile", f"examples/{name}.py", *GENERATED[name]])
+    assert status == 0, (f"examples/{name}_grad.py differs from what diffc generates now; "
+                         f"regenerate it with `{command}`\n{capsys.readouterr().err}")
+
+
+if __name__ == "__main__":
+    # `python tests/test_examples.py` regenerates every committed *_grad.py module.
+    for name, flags in sorted(GENERATED.items()):
+        cli.main(["compile", os.path.join(EXAMPLES, f"{name}.py"), *flags])
