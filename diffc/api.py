@@ -25,8 +25,10 @@ def _signature(args):
             key.append((a.shape, a.dtype.char))
         elif t in _BY_VALUE:
             key.append((t, a))
-        elif t is tuple:
+        elif t is tuple or t is list:
             key.append((t, _signature(a)))
+        elif t is dict:
+            key.append((t, tuple(a), _signature(tuple(a.values()))))
         else:
             key.append(t)
     return tuple(key)

@@ -162,7 +162,9 @@ class Emitter:
         if not stmts:
             return
         if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
-            stmts[0].diffc_before = [_comment_for(stmt, self.last_loc)]
+            comment = _comment_for(stmt, self.last_loc)
+            if comment:
+                stmts[0].diffc_before = [comment]
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
         elif stmt.role == "zero" and stmt.outs:
             stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]

@@ -92,6 +92,8 @@ def _atom_expr(atom, names, folded):
         items = [_atom_expr(i, names, folded) for i in atom.items]
         if atom.kind == "slice":
             return ast.Call(ast.Name("slice", ast.Load()), items, [])
+        if atom.kind == "dict":
+            return ast.Dict(items[::2], items[1::2])
         return ast.Tuple(items, ast.Load()) if atom.kind == "tuple" else ast.List(items, ast.Load())
     raise InternalError(f"cannot emit the atom {atom!r}")
 

@@ -29,6 +29,7 @@ class Facts:
         self.values: dict = {}
         self.dynamic: set = set()       # shape not determined by the signature
         self.value_static: set = set()  # Python value determined by the signature
+        self.rank_dynamic: set = set()  # even the number of dimensions is not fixed
 
     @classmethod
     def none(cls):
@@ -50,6 +51,8 @@ class Facts:
         self.values[var] = np.zeros_like(value) if isinstance(value, np.ndarray) else value
         if like in self.dynamic:
             self.dynamic.add(var)
+        if like in self.rank_dynamic:
+            self.rank_dynamic.add(var)
 
     def value(self, atom):
         if isinstance(atom, Const):
@@ -58,6 +61,8 @@ class Facts:
             items = [self.value(i) for i in atom.items]
             if atom.kind == "slice":
                 return slice(*items)
+            if atom.kind == "dict":
+                return dict(zip(items[::2], items[1::2]))
             return tuple(items) if atom.kind == "tuple" else list(items)
         return self.values[atom]
 
@@ -79,7 +84,15 @@ class Facts:
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
-            result = prim.impl(*args, **kwargs)
+            if eqn.role == "primal":
+                result = prim.impl(*args, **kwargs)      # the user's code: its errors are theirs
+            else:
+                try:
+                    result = prim.impl(*args, **kwargs)
+                except Exception:   # stand-in values of a loop whose shapes vary: unknown
+                    for out in eqn.outs:
+                        self.dynamic.add(out)
+                    return
         if not eqn.outs:
             return
         out = eqn.outs[0]
@@ -115,6 +128,9 @@ class Facts:
             elif not (self.is_static(r) and self.is_static(r_other) and
                       _shape_key(self.value(r)) == _shape_key(self.value(r_other))):
                 self.dynamic.add(out)
+                other_known = not isinstance(r_other, Var) or r_other in self.values
+                if not other_known or np.ndim(self.value(r_other)) != np.ndim(value):
+                    self.rank_dynamic.add(out)
 
     def _run_loop(self, node):
         """Run the loop; a value whose shape changes between iterations is dynamic."""
@@ -161,6 +177,8 @@ class Facts:
         for var in inside | set(node.outs):
             if len(shapes.get(var, ())) > 1 or (count == 0 and var in inside):
                 self.dynamic.add(var)
+            if len({k[0].__len__() if isinstance(k, tuple) else -1 for k in shapes.get(var, ())}) > 1:
+                self.rank_dynamic.add(var)
             self.value_static.discard(var)
         if count == 0:
             for var in inside:
@@ -196,6 +214,13 @@ class Facts:
             return all(self.is_value_static(i) for i in atom.items)
         return atom in self.value_static
 
+    def ndim(self, atom):
+        """The number of dimensions, when fixed by the signature (even if the shape is not)."""
+        if isinstance(atom, Var) and (not self.enabled or atom not in self.values
+                                      or atom in self.rank_dynamic):
+            return None
+        return np.ndim(self.value(atom))
+
     def shape(self, atom):
         """The static shape of an atom, or None if it is not known."""
         if not self.is_static(atom):
@@ -217,6 +242,16 @@ class Facts:
             return "array"
         if isinstance(value, (float, int, bool, complex, np.generic)):
             return "scalar"
+        return None
+
+    def container(self, atom):
+        """``"dict"``, ``"list"`` or ``"tuple"`` when the value is known to be one, else None."""
+        if isinstance(atom, Var) and (not self.enabled or atom not in self.values):
+            return None
+        value = self.value(atom)
+        for kind in (dict, list, tuple):
+            if isinstance(value, kind):
+                return kind.__name__
         return None
 
     def is_python_float(self, atom):

@@ -140,6 +140,17 @@ class _Abstract:
         self.size = int(np.prod(shape)) if shape else 1
 
 
+class _RankOnly:
+    """An operand whose number of dimensions is known but whose sizes vary (a loop)."""
+
+    def __init__(self, ndim, dtype):
+        self.ndim = ndim
+        self.dtype = dtype
+
+    def __getattr__(self, name):
+        raise Undecidable(name)
+
+
 class _Unknown:
     def __getattr__(self, name):
         raise Undecidable(name)
@@ -172,6 +183,8 @@ def _static_value(atom, facts):
         shape = facts.shape(atom)
         if shape is not None:
             return _Abstract(shape, facts.dtype(atom))
+    if facts is not None and isinstance(atom, Var) and facts.ndim(atom) is not None:
+        return _RankOnly(facts.ndim(atom), facts.dtype(atom))
     return _Unknown()
 
 

@@ -45,11 +45,14 @@ class Const:
 @dataclass(frozen=True)
 class Pack:
     """A tuple/list/slice built from atoms, kept as structure inside one argument."""
-    kind: str                  # "tuple", "list" or "slice"
+    kind: str                  # "tuple", "list", "dict" (keys and values alternate) or "slice"
     items: tuple
 
     def __str__(self):
         inner = ", ".join(map(str, self.items))
+        if self.kind == "dict":
+            pairs = [f"{k}: {v}" for k, v in zip(self.items[::2], self.items[1::2])]
+            return "{" + ", ".join(pairs) + "}"
         if self.kind == "slice":
             return f"slice({inner})"
         return f"[{inner}]" if self.kind == "list" else f"({inner}{',' if len(self.items) == 1 else ''})"

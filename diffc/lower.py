@@ -213,6 +213,11 @@ def _lower(scope, node, hint=""):
     if isinstance(node, ast.Subscript):
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)
+        if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
+                and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
+            return base.items[index.value]       # an element of a literal: no operation
+        if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
+            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind="temp")
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
@@ -419,7 +424,7 @@ def _bind_user_args(callee, args, kwargs):
     return bound
 
 
-def _emit(scope, source_name, args, kwargs, node, hint="", call=None):
+def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):
     """Append ``out = prim(args)`` for the primitive registered under ``source_name``."""
     if source_name.startswith("primitive."):
         prim = rules.get(source_name.split(".", 1)[1])
@@ -432,7 +437,9 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None):
             f"use a supported operation (`diffc coverage` lists them), or give "
             f"{_display(source_name)} a rule with @diffc.primitive in your own templates")
     args, kwargs = bind(prim, args, kwargs, scope.loc(node))
-    if hint in scope.hints:
+    if kind is not None:
+        out = scope.namer.var(hint or _temp_hint(prim.name), kind)
+    elif hint in scope.hints:
         out = scope.namer.var(scope.hints[hint], "adjoint")
     elif hint and not scope.template:
         out = scope.namer.var(hint, "user")

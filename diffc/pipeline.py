@@ -107,9 +107,23 @@ def _describe_signature(func, args):
     return "Specialised to arguments " + ", ".join(parts) + "."
 
 
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
 def _check_args(src, func, wrt, args):
     for i in wrt:
-        value = args[i]
+        bad = [leaf for leaf in _leaves(args[i]) if not _is_float_leaf(leaf)]
+        if not bad:
+            continue
+        value = bad[0]
         dtype = getattr(value, "dtype", None)
         is_int = isinstance(value, (bool, int, np.integer, np.bool_)) or \
             (dtype is not None and dtype.kind in "biu")
@@ -121,6 +135,13 @@ def _check_args(src, func, wrt, args):
                 src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node),
                 f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
                 f"or leave it out of wrt")
+
+
+def _is_float_leaf(value):
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None:
+        return dtype.kind in "fc"
+    return isinstance(value, (float, complex))
 
 
 def _check_scalar(src, func, facts):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc import reverse_control, rules
+from diffc import reverse_containers, reverse_control, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
 from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
@@ -42,6 +42,14 @@ class _Backward:
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
 
+    def atom_of(self, var):
+        """The adjoint of ``var`` as an atom (a container's ``Entries`` are built), or None."""
+        grad = self.adjoints.get(var)
+        if isinstance(grad, reverse_containers.Entries):
+            grad = reverse_containers.materialize(self, var, grad, None)
+            self.adjoints[var] = grad
+        return grad
+
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
         return _Backward(self.facts, self.namer, self.active, self.insert_before)
@@ -49,6 +57,8 @@ class _Backward:
     def zeros(self, var, origin):
         if not isinstance(var, Var):
             return Const(0.0)
+        if self.facts.container(var) is not None:
+            return reverse_containers.zeros(self, var, origin)
         if self.facts.is_python_float(var):
             return Const(0.0)
         return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
@@ -68,6 +78,9 @@ class _Backward:
         if var not in self.adjoints:
             self.adjoints[var] = grad
             return
+        if self.facts.container(var) is not None or isinstance(grad, reverse_containers.Entries):
+            self.adjoints[var] = reverse_containers.add(self, var, self.adjoints[var], grad, eqn)
+            return
         self.adjoints[var] = self.emit("operator.add", (self.adjoints[var], grad), {},
                                        adjoint_hint(var.hint), eqn.loc, "accumulate", eqn)
 
@@ -81,6 +94,9 @@ class _Backward:
         out = eqn.outs[0]
         if out not in self.adjoints:
             return
+        if reverse_containers.is_container_read(self, eqn):
+            return reverse_containers.backprop_getitem(self, eqn)
+        self.atom_of(out)
         prim = rules.get(eqn.prim)
         operands = bound_operands(prim, eqn)
         needs = [p for p, a in operands.items()
@@ -206,7 +222,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     body = _with_insertions(func.body, back.insert_before)
     grads = []
     for v in wrt_vars:
-        grad = back.adjoints.get(v)
+        grad = back.atom_of(v)
         if grad is None:
             grad = _zeros(back, v, func)
         grads.append(grad)

@@ -97,11 +97,11 @@ def backprop_if(back, node):
         for k, out in seeds:
             for v in atoms_in(block.results[k]):
                 if v in back.active:
-                    child.accumulate(v, back.adjoints[out], node)
+                    child.accumulate(v, back.atom_of(out), node)
         for stmt in reversed(block.body):
             child.backprop(stmt)
         inside = defined_in(block)
-        branches.append((child, {v: g for v, g in child.adjoints.items()
+        branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
                                  if v not in inside and v in back.active}))
     outer = []
     for _, contribs in branches:
@@ -144,13 +144,13 @@ def backprop_loop(back, node, insert_before):
                 child.accumulate(v, seed, node)
     for stmt in reversed(body.body):
         child.backprop(stmt)
-    results = tuple(child.adjoints.get(params[k]) or child.zeros(params[k], node) for k in slots) + \
-        tuple(child.adjoints[v] for v in free)
+    results = tuple(child.atom_of(params[k]) or child.zeros(params[k], node) for k in slots) + \
+        tuple(child.atom_of(v) for v in free)
     pops, chained, fresh = _tape(back, node, child.body, results, insert_before)
     child_body = substitute(child.body, fresh)
     results = tuple(fresh.get(r, r) if isinstance(r, Var) else r for r in results)
-    inits = tuple(back.adjoints.get(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
-        tuple(back.adjoints.get(v) or back.zeros(v, node) for v in free)
+    inits = tuple(back.atom_of(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
+        tuple(back.atom_of(v) or back.zeros(v, node) for v in free)
     if node.kind == "for":
         item = fresh[body.params[0]]
         steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,

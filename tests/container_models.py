@@ -1,0 +1,36 @@
+"""Models over containers: Nielsen's lists of weights and biases, a params dict."""
+import numpy as np
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def nielsen_cost(weights, biases, x, y):
+    a = x
+    for w, b in zip(weights, biases):
+        a = sigmoid(w @ a + b)
+    return np.sum((a - y) ** 2) / (2 * x.shape[1])
+
+
+def two_layer_loss(params, x, t):
+    h = np.maximum(0, x @ params["W1"] + params["b1"])
+    s = h @ params["W2"] + params["b2"]
+    s = s - np.max(s, axis=1, keepdims=True)
+    p = np.exp(s) / np.sum(np.exp(s), axis=1, keepdims=True)
+    return -np.sum(t * np.log(p)) / x.shape[0]
+
+
+def nested(params, x):
+    first = params["layers"][0]
+    second = params["layers"][1]
+    return np.sum(np.tanh(x @ first["W"]) @ second["W"]) + np.sum(params["scale"] * x)
+
+
+def unused_entry(params, x):
+    return np.sum(params["W"] * x)
+
+
+def tuple_argument(pair, x):
+    w, b = pair
+    return np.sum(np.tanh(x @ w + b))

@@ -1,0 +1,96 @@
+"""Gradients with respect to dicts, lists and tuples of arrays have the same structure."""
+import numpy as np
+import pytest
+
+import diffc
+from tests import container_models as m
+from tests.oracles import quadratic_cost_grads
+from diffc.testing import numerical_grad
+
+rng = np.random.default_rng(11)
+
+
+def flat_check(f, args, wrt, container_index):
+    """Compare each entry of a container gradient with central differences."""
+    grads = diffc.grad(f, wrt=wrt)(*args)
+    grad = grads[wrt.index(container_index)] if isinstance(wrt, tuple) else grads
+    container = args[container_index]
+    keys = list(container) if isinstance(container, dict) else range(len(container))
+    assert type(grad) in (dict, list, tuple) and len(grad) == len(container)
+    for k in keys:
+        def entry_f(value, k=k):
+            c = dict(container) if isinstance(container, dict) else list(container)
+            c[k] = value
+            new = list(args)
+            new[container_index] = c if isinstance(container, dict) else type(container)(c)
+            return f(*new)
+        want = numerical_grad(entry_f, (container[k],), 0)
+        np.testing.assert_allclose(grad[k], want, rtol=1e-5, atol=1e-7)
+    return grads
+
+
+def nielsen_args(sizes=(4, 3, 2), n=5):
+    ws = [rng.normal(size=(o, i)) for i, o in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(size=(o, 1)) for o in sizes[1:]]
+    return ws, bs, rng.normal(size=(sizes[0], n)), rng.normal(size=(sizes[-1], n))
+
+
+def test_nielsen_zip_over_lists_equals_the_four_equations():
+    ws, bs, x, y = nielsen_args()
+    dws, dbs = diffc.grad(m.nielsen_cost, wrt=(0, 1))(ws, bs, x, y)
+    _, want_b, want_w = quadratic_cost_grads(ws, bs, x, y)      # BP1-BP4, one column at a time
+    for got, want in zip(dws, want_w):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+    for got, want in zip(dbs, want_b):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_nielsen_lists_against_central_differences():
+    args = nielsen_args((3, 4, 4, 2), n=3)
+    flat_check(m.nielsen_cost, args, (0, 1), 0)
+    flat_check(m.nielsen_cost, args, (0, 1), 1)
+
+
+def two_layer_params():
+    return {"W1": rng.normal(size=(4, 5)), "b1": rng.normal(size=5),
+            "W2": rng.normal(size=(5, 3)), "b2": rng.normal(size=3)}
+
+
+def test_params_dict_gradient_is_a_dict():
+    params = two_layer_params()
+    x, t = rng.normal(size=(6, 4)), np.eye(3)[rng.integers(0, 3, size=6)]
+    grads = flat_check(m.two_layer_loss, (params, x, t), 0, 0)
+    assert list(grads) == ["W1", "b1", "W2", "b2"]
+    source = diffc.grad(m.two_layer_loss).source_for(params, x, t)
+    assert '"W1": dW1' in source or "'W1'" in source
+
+
+def test_nested_dict_and_list():
+    params = {"layers": [{"W": rng.normal(size=(3, 3))}, {"W": rng.normal(size=(3, 2))}],
+              "scale": rng.normal(size=3)}
+    x = rng.normal(size=(4, 3))
+    grads = diffc.grad(m.nested)(params, x)
+    assert grads["layers"][0]["W"].shape == (3, 3) and grads["layers"][1]["W"].shape == (3, 2)
+    for i in range(2):
+        def f(W, i=i):
+            p = {"layers": [dict(l) for l in params["layers"]], "scale": params["scale"]}
+            p["layers"][i]["W"] = W
+            return m.nested(p, x)
+        np.testing.assert_allclose(grads["layers"][i]["W"],
+                                   numerical_grad(f, (params["layers"][i]["W"],), 0), rtol=1e-5)
+
+
+def test_entry_not_used_gets_zeros():
+    params = {"W": rng.normal(size=3), "unused": rng.normal(size=(2, 2))}
+    grads = diffc.grad(m.unused_entry)(params, rng.normal(size=3))
+    np.testing.assert_array_equal(grads["unused"], np.zeros((2, 2)))
+
+
+def test_tuple_argument():
+    pair = (rng.normal(size=(3, 2)), rng.normal(size=2))
+    flat_check(m.tuple_argument, (pair, rng.normal(size=(4, 3))), 0, 0)
+
+
+def test_integer_leaf_is_an_error():
+    with pytest.raises(diffc.DiffcError, match="integer"):
+        diffc.grad(m.unused_entry)({"W": np.arange(3), "unused": np.zeros(2)}, np.ones(3))
