@@ -166,7 +166,15 @@ def _resolve_wrt(fn, params, wrt):
 
 def _decorator_or_call(fn, wrt, with_value, has_aux=False):
     if fn is None:
-        return lambda f: GradientFunction(f, wrt, with_value, has_aux)
+        return lambda f: _make(f, wrt, with_value, has_aux)
+    return _make(fn, wrt, with_value, has_aux)
+
+
+def _make(fn, wrt, with_value, has_aux):
+    from diffc import methods
+
+    if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        return methods.MethodGradient(fn, wrt, with_value)
     return GradientFunction(fn, wrt, with_value, has_aux)
 
 

@@ -42,8 +42,11 @@ class Ref:
 
 @dataclass(frozen=True)
 class UserFunction:
-    """A function of the user's (same module or an imported one): its calls are inlined."""
+    """A function of the user's (same module or an imported one): its calls are inlined.
+
+    ``bound``: for a method called on ``self``, the ``SelfRef`` its ``self`` is."""
     src: object
+    bound: object = None
 
     def __hash__(self):
         return id(self.src)
@@ -71,13 +74,56 @@ class Scope:
         return self.fn.loc(node)
 
 
-def lower_function(fn) -> Function:
-    """Lower a fenced ``SourceFunction`` to an IR ``Function``."""
+@dataclass(frozen=True)
+class SelfRef:
+    """``self`` in a method: each ``self.attr`` read becomes an input of the function."""
+    attrs: dict
+    namer: object
+    cls: object            # the ast.ClassDef the method belongs to
+
+    def __hash__(self):
+        return id(self.attrs)
+
+    def attribute(self, name):
+        if name not in self.attrs:
+            self.attrs[name] = self.namer.var(name)
+        return self.attrs[name]
+
+    def method(self, fn, name):
+        """The ``def`` of method ``name`` of the same class, or None."""
+        for stmt in self.cls.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+                return SourceFunction(stmt, fn.module, fn.runtime_globals)
+        return None
+
+
+def enclosing_class(fn):
+    """The ``ast.ClassDef`` whose body defines ``fn``, or None."""
+    for node in ast.walk(fn.module.tree):
+        if isinstance(node, ast.ClassDef) and any(s is fn.node for s in node.body):
+            return node
+    return None
+
+
+def lower_function(fn, method=False) -> Function:
+    """Lower a fenced ``SourceFunction`` to an IR ``Function``.
+
+    ``method``: the first parameter is ``self``; the function's inputs are then the
+    attributes it reads (``self.params`` → an input named ``params``), in the order
+    first read, followed by its other parameters (``Function.attributes`` names them).
+    """
     namer = Namer()
     scope = Scope(fn, namer)
     node = fn.node
     params = []
-    for arg in node.args.posonlyargs + node.args.args + node.args.kwonlyargs:
+    arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+    self_ref = None
+    if method:
+        cls = enclosing_class(fn)
+        self_ref = SelfRef({}, namer, cls)
+        scope.env[arguments[0].arg] = self_ref
+        arguments = arguments[1:]
+    for arg in arguments:
         var = namer.var(arg.arg)
         scope.env[arg.arg] = var
         params.append(var)
@@ -91,9 +137,13 @@ def lower_function(fn) -> Function:
             results = (_lower_expr(scope, stmt.value, hint),)
         else:
             _lower_statement(scope, stmt)
+    attributes = tuple(self_ref.attrs) if self_ref is not None else ()
+    if self_ref is not None:
+        params = list(self_ref.attrs.values()) + params
     func = Function(node.name, tuple(params), scope.body, results, fn.loc(node),
                     ast.get_docstring(node) or "")
     func.defaults = _param_defaults(fn)
+    func.attributes = attributes
     return func
 
 
@@ -173,6 +223,9 @@ def _lower(scope, node, hint=""):
         return _lookup(scope, node)
     if isinstance(node, ast.Attribute):
         base = _lower(scope, node.value)
+        if isinstance(base, SelfRef):
+            method = base.method(scope.fn, node.attr)
+            return UserFunction(method, base) if method is not None else base.attribute(node.attr)
         if isinstance(base, Ref):
             return Ref(f"{base.qualname}.{node.attr}")
         if isinstance(base, Method):
@@ -345,6 +398,8 @@ def _lower_call(scope, node, hint):
         if found is not None:
             callee = UserFunction(found)
     if isinstance(callee, UserFunction):
+        if callee.bound is not None:
+            args = (callee.bound,) + args
         return _inline_call(scope, callee.src, args, kwargs, node, hint)
     if isinstance(callee, Ref):
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
@@ -374,7 +429,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     if key in stack:
         raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
                                 scope.loc(node), "rewrite the recursion as a loop")
-    fence.check(callee)
+    fence.check(callee, entry=False)
     inner = Scope(callee, scope.namer)
     inner.body = scope.body
     inner.call_stack = stack + (key,)

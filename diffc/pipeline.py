@@ -34,7 +34,7 @@ class Compiled:
 def lower(src):
     """Fence and lower a ``SourceFunction``."""
     fence.check(src)
-    func = lower_function(src)
+    func = lower_function(src, method=src.method)
     return func
 
 

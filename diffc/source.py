@@ -42,6 +42,7 @@ class SourceFunction:
     module: Module
     runtime_globals: dict | None = None
     closure: dict = field(default_factory=dict)
+    method: bool = False       # a method: its first parameter is ``self``
 
     @property
     def name(self):
@@ -167,16 +168,12 @@ def from_function(fn) -> SourceFunction:
                  "see code typed at a prompt or made with exec")
     module = module_of_file(path)
     node = find_function(module, fn.__qualname__, code.co_firstlineno)
-    if inspect.ismethod(fn):
-        raise UnsupportedSyntax(
-            f"cannot differentiate the method {fn.__qualname__}: methods are not supported",
-            module.loc(node), f"define a module-level function that takes the arrays it needs "
-                              f"as arguments, and differentiate that")
+    method = inspect.ismethod(fn) or _defined_in_class(module, node)
     closure = {}
     if fn.__closure__:
         closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
                    if _cell_is_set(c)}
-    return SourceFunction(node, module, fn.__globals__, closure)
+    return SourceFunction(node, module, fn.__globals__, closure, method)
 
 
 def _lambda_loc(code):
@@ -194,6 +191,14 @@ def _lambda_loc(code):
     return module.loc(found[0]) if found else None
 
 
+def _defined_in_class(module, node):
+    """True for a ``def`` in a class body whose first parameter is ``self``."""
+    args = node.args.posonlyargs + node.args.args
+    if not args or args[0].arg != "self":
+        return False
+    return any(isinstance(c, ast.ClassDef) and any(s is node for s in c.body) for c in ast.walk(module.tree))
+
+
 def _cell_is_set(cell):
     try:
         cell.cell_contents
@@ -206,7 +211,7 @@ def from_file(path: str, qualname: str) -> SourceFunction:
     """Locate a function in a file, statically (for the command line)."""
     module = module_of_file(path)
     node = find_function(module, qualname)
-    return SourceFunction(node, module)
+    return SourceFunction(node, module, method=_defined_in_class(module, node))
 
 
 def _module_file(module_name, roots):

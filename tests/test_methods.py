@@ -1,0 +1,87 @@
+"""Methods and objects: differentiate net.loss(x, t) with respect to net.params."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.errors import UnsupportedSyntax
+from tests import method_models as mm
+from tests.oracles import quadratic_cost_grads
+from diffc.testing import numerical_grad
+
+rng = np.random.default_rng(21)
+
+
+def layer_by_layer(params, x, t):
+    """Affine-ReLU-Affine-Softmax-with-Loss backward, layer by layer (the classic form)."""
+    a1 = x @ params["W1"] + params["b1"]
+    h = np.maximum(0, a1)
+    s = h @ params["W2"] + params["b2"]
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    ds = (p - t) / x.shape[0]
+    dW2, db2 = h.T @ ds, ds.sum(axis=0)
+    dh = ds @ params["W2"].T
+    da1 = dh * (a1 > 0)
+    return {"W1": x.T @ da1, "b1": da1.sum(axis=0), "W2": dW2, "b2": db2}
+
+
+def data():
+    return rng.normal(size=(6, 4)), np.eye(3)[rng.integers(0, 3, size=6)]
+
+
+def test_two_layer_net_params_equal_layer_by_layer():
+    net = mm.TwoLayerNet(rng)
+    x, t = data()
+    grads = diffc.grad(net.loss, wrt="params")(x, t)
+    want = layer_by_layer(net.params, x, t)
+    assert list(grads) == list(want)
+    for k in want:
+        np.testing.assert_allclose(grads[k], want[k], rtol=1e-10, atol=1e-12)
+
+
+def test_self_prefix_and_unbound_method():
+    net = mm.TwoLayerNet(rng)
+    x, t = data()
+    a = diffc.grad(net.loss, wrt="self.params")(x, t)
+    b = diffc.grad(mm.TwoLayerNet.loss, wrt="params")(net, x, t)
+    for k in a:
+        np.testing.assert_allclose(a[k], b[k])
+
+
+def test_attribute_and_argument_together_and_regulariser():
+    net = mm.TwoLayerNet(rng, reg=0.1)
+    x, t = data()
+    dparams, dx = diffc.grad(net.loss, wrt=("params", "x"))(x, t)
+    np.testing.assert_allclose(dx, numerical_grad(lambda x_: net.loss(x_, t), (x,), 0), rtol=1e-5, atol=1e-8)
+    W1 = net.params["W1"]
+
+    def f(W):
+        net.params["W1"] = W
+        try:
+            return net.loss(x, t)
+        finally:
+            net.params["W1"] = W1
+    np.testing.assert_allclose(dparams["W1"], numerical_grad(f, (W1.copy(),), 0), rtol=1e-5, atol=1e-8)
+
+
+def test_nielsen_network_class_equals_the_four_equations():
+    net = mm.Network([4, 3, 2], rng)
+    x, y = rng.normal(size=(4, 5)), rng.normal(size=(2, 5))
+    dws, dbs = diffc.grad(net.cost, wrt=("weights", "biases"))(x, y)
+    _, want_b, want_w = quadratic_cost_grads(net.weights, net.biases, x, y)
+    for got, want in zip(dws + dbs, want_w + want_b):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_generated_function_takes_attributes_explicitly():
+    net = mm.TwoLayerNet(rng)
+    x, t = data()
+    source = diffc.grad(net.loss, wrt="params").source_for(x, t)
+    assert "def grad_loss(params, reg, x, t):" in source
+
+
+def test_assignment_to_an_attribute_is_a_located_error():
+    obj = mm.Mutating()
+    with pytest.raises(UnsupportedSyntax) as e:
+        diffc.grad(obj.loss, wrt="w")(np.ones(3))
+    assert "method_models.py:" in str(e.value) and "self.last" in str(e.value)
