@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from diffc import load, pipeline, source, staging
+from diffc import dispatch, load, pipeline, source, staging
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
@@ -49,6 +49,10 @@ class GradientFunction:
         self._src = None
         functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
         self.__wrapped__ = fn
+        self._examples = []
+        self._fast_params = dispatch.positional_params(fn)
+        if self._fast_params is not None:
+            dispatch.own_class(self)
 
     def __repr__(self):
         kind = "value_and_grad" if self.with_value else "grad"
@@ -62,6 +66,12 @@ class GradientFunction:
         if fn is None:
             fn = self._compile(args)
         return fn(*args)
+
+    def _slow_call(self, *args):
+        """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
+        while args and args[-1] is dispatch.MISSING:
+            args = args[:-1]
+        return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
         bound = inspect.signature(self.primal).bind(*args, **kwargs)
@@ -83,6 +93,9 @@ class GradientFunction:
                                                  with_value=self.with_value, single=self._single)
             fn = self._load(compiled)
         self._specialised[_signature(args)] = fn
+        if self._fast_params is not None and len(args) == len(self._fast_params):
+            self._examples.append((args, fn))
+            dispatch.install(self, self._fast_params, self._examples)
         self._last = fn
         return fn
 

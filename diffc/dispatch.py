@@ -1,0 +1,103 @@
+"""Fast calls: a per-object ``__call__`` that checks the compiled signatures inline.
+
+After each compile, ``install`` builds (as ``ast``) a dispatcher for the object,
+
+    def __call__(self, W, X, y):
+        if type(W) is ndarray and W.shape == (3, 4) and W.dtype is float64 and ...:
+            return grad_loss_1(W, X, y)
+        return self._slow_call(W, X, y)
+
+so a call with a known signature costs a few attribute checks, not a signature
+tuple and a dictionary lookup. Signatures the checks cannot express (containers)
+take the slow path, which is always correct.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+
+import numpy as np
+
+_MAX_FAST = 4
+MISSING = object()
+_RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "_MISSING"}
+
+
+def _checks(name, value):
+    """``ast`` conditions true exactly for arguments with ``value``'s signature, or None."""
+    arg = ast.Name(name, ast.Load())
+    t = type(value)
+
+    def is_(left, right_name):
+        return ast.Compare(left, [ast.Is()], [ast.Name(right_name, ast.Load())])
+
+    def eq(left, const):
+        return ast.Compare(left, [ast.Eq()], [ast.Constant(const)])
+
+    type_of = ast.Call(ast.Name("type", ast.Load()), [arg], [])
+    if t is np.ndarray:
+        return [is_(type_of, "ndarray"),
+                eq(ast.Attribute(arg, "shape", ast.Load()), value.shape),
+                is_(ast.Attribute(arg, "dtype", ast.Load()), f"dtype_{value.dtype.char}")]
+    if t in (float, complex):
+        return [is_(type_of, t.__name__)]
+    if t in (int, bool, str):
+        return [is_(type_of, t.__name__), eq(arg, value)]
+    if value is None:
+        return [ast.Compare(arg, [ast.Is()], [ast.Constant(None)])]
+    return None
+
+
+def install(gradient, params, specialised):
+    """Give ``gradient`` (a ``GradientFunction``) a ``__call__`` for its compiled signatures."""
+    namespace = {"ndarray": np.ndarray, "float": float, "complex": complex, "int": int,
+                 "bool": bool, "str": str, "type": type, "_MISSING": MISSING}
+    body = []
+    for i, (args, fn) in enumerate(list(specialised)[-_MAX_FAST:]):
+        conditions = []
+        for name, value in zip(params, args):
+            c = _checks(name, value)
+            if c is None:
+                conditions = None
+                break
+            conditions += c
+            if isinstance(value, np.ndarray):
+                namespace[f"dtype_{value.dtype.char}"] = value.dtype
+        if conditions is None:
+            continue
+        namespace[f"compiled_{i}"] = fn
+        call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
+                        [ast.Name(p, ast.Load()) for p in params], [])
+        test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
+        body.append(ast.If(test, [ast.Return(call)], []))
+    slow = ast.Call(ast.Attribute(ast.Name("self", ast.Load()), "_slow_call", ast.Load()),
+                    [ast.Name(p, ast.Load()) for p in params], [])
+    body.append(ast.Return(slow))
+    defaults = [ast.Name("_MISSING", ast.Load()) for _ in params]
+    arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self")] + [ast.arg(p) for p in params],
+                              kwonlyargs=[], kw_defaults=[], defaults=defaults)
+    module = ast.Module([ast.FunctionDef("__call__", arguments, body, [], None, lineno=1)], [])
+    exec(compile(ast.fix_missing_locations(module), "<diffc dispatch>", "exec"), namespace)
+    type(gradient).__call__ = namespace["__call__"]
+
+
+def own_class(gradient):
+    """Give the object a class of its own, so that its ``__call__`` is its own."""
+    cls = type(gradient)
+    gradient.__class__ = type(cls.__name__, (cls,), {"__module__": cls.__module__,
+                                                     "__qualname__": cls.__qualname__})
+
+
+def positional_params(fn):
+    """The names a dispatcher can take (None when ``*args``/keyword-only make it unsafe)."""
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
+    names = []
+    for p in sig.parameters.values():
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.name in _RESERVED \
+                or p.name.startswith(("compiled_", "dtype_")):
+            return None
+        names.append(p.name)
+    return names
