@@ -47,6 +47,8 @@ class MethodGradient(api.GradientFunction):
         self._own = own
         self.wrt, self._single = indices, single
         self._specialised = {}
+        self._examples = []
+        self._fast_params = None          # a method gathers attributes: no generated dispatcher
         self._last = None
         self._src = src
         self.__wrapped__ = method
