@@ -1,0 +1,156 @@
+"""Joining and splitting: concatenate, stack, vstack, hstack, split, array_split.
+
+The arrays being joined are one operand holding a sequence (``np.concatenate([a, b])``
+binds the list to ``arrays``), so the reverse rules return one gradient per array: a
+list (from ``np.split``, cut where the helper ``split_points`` says each array ends),
+or an array whose ``i``-th entry is the ``i``-th gradient (``np.stack``). Splits return
+lists; their reverse rules receive ``dout`` as a sequence with one gradient per piece
+and join it back.
+
+A piece of ``dout`` that has an extra axis of length 1 (``np.vstack`` of 1-D arrays
+makes rows) is summed down to its array's shape by the engine, as for broadcasting.
+"""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive("numpy.concatenate")
+def concatenate(arrays, axis=0):
+    return np.concatenate(arrays, axis=axis)
+
+
+@concatenate.reverse
+def concatenate_reverse(out, dout, arrays, axis=0):
+    "concatenate: dout is cut back into the arrays' pieces"
+    if axis is None:
+        darrays = split_like(dout, arrays)
+    else:
+        darrays = np.split(dout, split_points(arrays, axis), axis=axis)
+    return darrays
+
+
+@concatenate.forward
+def concatenate_forward(out, arrays, axis=0, *, darrays):
+    dout = np.concatenate(darrays, axis=axis)
+    return dout
+
+
+@primitive(differentiable=False, shape_only=True, helper=True)
+def split_points(arrays, axis, ndmin=0):
+    """Where ``np.split`` cuts the concatenation of ``arrays`` along ``axis`` back into
+    them, each taken with at least ``ndmin`` dimensions (leading ones added)."""
+    sizes = [((1,) * (ndmin - np.ndim(x)) + np.shape(x))[axis] for x in arrays]
+    return np.cumsum(sizes)[:-1]
+
+
+@primitive(nondiff=("arrays",), helper=True)
+def split_like(flat, arrays):
+    """Cut the 1-D ``flat`` into pieces shaped like each of ``arrays`` (the adjoint of
+    ``np.concatenate(arrays, axis=None)``)."""
+    ends = np.cumsum([np.size(x) for x in arrays])
+    return [np.reshape(piece, np.shape(x)) for piece, x in zip(np.split(flat, ends[:-1]), arrays)]
+
+
+@split_like.reverse
+def split_like_reverse(out, dout, flat, arrays):
+    "split: the pieces' gradients are joined back, flattened"
+    dflat = np.concatenate(dout, axis=None)
+    return dflat
+
+
+@split_like.forward
+def split_like_forward(out, flat, arrays, *, dflat):
+    dout = split_like(dflat, arrays)
+    return dout
+
+
+@primitive("numpy.stack")
+def stack(arrays, axis=0):
+    return np.stack(arrays, axis=axis)
+
+
+@stack.reverse
+def stack_reverse(out, dout, arrays, axis=0):
+    "stack: array i gets dout's slice i along the new axis"
+    darrays = np.moveaxis(dout, axis, 0)
+    return darrays
+
+
+@stack.forward
+def stack_forward(out, arrays, axis=0, *, darrays):
+    dout = np.stack(darrays, axis=axis)
+    return dout
+
+
+@primitive("numpy.vstack", broadcasting=True)
+def vstack(tup):
+    return np.vstack(tup)
+
+
+@vstack.reverse
+def vstack_reverse(out, dout, tup):
+    "vstack: dout is cut back into each array's rows"
+    dtup = np.split(dout, split_points(tup, 0, 2), axis=0)
+    return dtup
+
+
+@vstack.forward
+def vstack_forward(out, tup, *, dtup):
+    dout = np.vstack(dtup)
+    return dout
+
+
+@primitive("numpy.hstack", broadcasting=True)
+def hstack(tup):
+    return np.hstack(tup)
+
+
+@hstack.reverse
+def hstack_reverse(out, dout, tup):
+    "hstack: dout is cut back into each array's columns (entries, for 1-D arrays)"
+    axis = np.minimum(np.ndim(out) - 1, 1)  # 1-D arrays are joined end to end
+    dtup = np.split(dout, split_points(tup, axis, 1), axis=axis)
+    return dtup
+
+
+@hstack.forward
+def hstack_forward(out, tup, *, dtup):
+    dout = np.hstack(dtup)
+    return dout
+
+
+@primitive("numpy.split")
+def split(ary, indices_or_sections, axis=0):
+    return np.split(ary, indices_or_sections, axis=axis)
+
+
+@split.reverse
+def split_reverse(out, dout, ary, indices_or_sections, axis=0):
+    "split: the pieces' gradients are joined back"
+    dary = np.concatenate(dout, axis=axis)
+    return dary
+
+
+@split.forward
+def split_forward(out, ary, indices_or_sections, axis=0, *, dary):
+    dout = np.split(dary, indices_or_sections, axis=axis)
+    return dout
+
+
+@primitive("numpy.array_split")
+def array_split(ary, indices_or_sections, axis=0):
+    return np.array_split(ary, indices_or_sections, axis=axis)
+
+
+@array_split.reverse
+def array_split_reverse(out, dout, ary, indices_or_sections, axis=0):
+    "array_split: the pieces' gradients are joined back"
+    dary = np.concatenate(dout, axis=axis)
+    return dary
+
+
+@array_split.forward
+def array_split_forward(out, ary, indices_or_sections, axis=0, *, dary):
+    dout = np.array_split(dary, indices_or_sections, axis=axis)
+    return dout

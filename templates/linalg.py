@@ -1,0 +1,216 @@
+"""Linear algebra: inv, solve, det, slogdet, cholesky and norm.
+
+The matrix rules work on stacks of matrices (the last two axes), so they transpose
+with ``np.swapaxes(m, -1, -2)``. Textbook forms, for one matrix:
+
+* inv: ``dA = -inv(A).T @ dout @ inv(A).T``
+* solve (``x = solve(A, b)``): ``db = solve(A.T, dout)``, ``dA = -db @ x.T``
+* det: ``dA = dout * det(A) * inv(A).T``; slogdet: ``dA = dlogdet * inv(A).T`` (the
+  sign is piecewise constant). Both need ``A`` invertible.
+* cholesky (``A = L @ L.T``): with ``P = phi(L.T @ dout)``, ``phi`` keeping the lower
+  triangle and halving the diagonal, ``G = inv(L).T @ P @ inv(L)`` (two triangular
+  solves). NumPy reads only the lower triangle of ``A``, so the gradient is exactly
+  that of the function NumPy computes: ``G + G.T`` below the diagonal, ``G`` on it and
+  zero above. For a symmetric perturbation this agrees with the symmetric form.
+
+norm supports ``ord`` None/"fro" (any axis), vector ``ord`` 1, 2, inf, -inf, 0 and
+any other p, and matrix ``ord`` 1, -1, inf, -inf. Its gradient at a kink is the
+subgradient that is zero at the zero vector (never NaN); ties for the largest entry
+(``inf``) or column/row (matrix 1/inf) share dout equally. Spectral and nuclear matrix
+norms (``ord`` 2, -2, "nuc") need the SVD and are not supported.
+"""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive("numpy.linalg.inv")
+def inv(a):
+    return np.linalg.inv(a)
+
+
+@inv.reverse
+def inv_reverse(out, dout, a):
+    "inv: dA = -inv(A).T @ dout @ inv(A).T"
+    inv_t = np.swapaxes(out, -1, -2)
+    da = -(inv_t @ dout @ inv_t)
+    return da
+
+
+@inv.forward
+def inv_forward(out, a, *, da):
+    dout = -(out @ da @ out)
+    return dout
+
+
+@primitive("numpy.linalg.solve", broadcasting=True)
+def solve(a, b):
+    return np.linalg.solve(a, b)
+
+
+@solve.reverse
+def solve_reverse(out, dout, a, b):
+    "solve: db = solve(A.T, dout), dA = -db @ x.T"
+    if np.ndim(b) == 1:  # one right-hand side: a column
+        column = np.linalg.solve(np.swapaxes(a, -1, -2), np.expand_dims(dout, -1))
+        da = -(column * np.expand_dims(out, -2))
+        db = np.squeeze(column, -1)
+    else:
+        db = np.linalg.solve(np.swapaxes(a, -1, -2), dout)
+        da = -(db @ np.swapaxes(out, -1, -2))
+    return da, db
+
+
+@solve.forward
+def solve_forward(out, a, b, *, da, db):
+    if np.ndim(b) == 1:
+        dout = np.squeeze(np.linalg.solve(a, np.expand_dims(db, -1) - da @ np.expand_dims(out, -1)), -1)
+    else:
+        dout = np.linalg.solve(a, db - da @ out)
+    return dout
+
+
+@primitive("numpy.linalg.det")
+def det(a):
+    return np.linalg.det(a)
+
+
+@det.reverse
+def det_reverse(out, dout, a):
+    "det: dA = dout * det(A) * inv(A).T"
+    da = np.expand_dims(dout * out, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return da
+
+
+@det.forward
+def det_forward(out, a, *, da):
+    dout = out * np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1)
+    return dout
+
+
+@primitive("numpy.linalg.slogdet")
+def slogdet(a):
+    return np.linalg.slogdet(a)
+
+
+@slogdet.reverse
+def slogdet_reverse(out, dout, a):
+    "slogdet: dA = dlogdet * inv(A).T (the sign has no derivative)"
+    dsign, dlogdet = dout
+    da = np.expand_dims(dlogdet, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
+    return da
+
+
+@slogdet.forward
+def slogdet_forward(out, a, *, da):
+    sign, logdet = out
+    dout = (np.zeros(np.shape(sign)), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
+    return dout
+
+
+@primitive("numpy.linalg.cholesky")
+def cholesky(a):
+    return np.linalg.cholesky(a)
+
+
+@cholesky.reverse
+def cholesky_reverse(out, dout, a):
+    "cholesky: dA = inv(L).T @ phi(L.T @ dout) @ inv(L), folded onto the lower triangle"
+    product = np.swapaxes(out, -1, -2) @ dout
+    phi = np.tril(product) - 0.5 * product * np.eye(np.shape(a)[-1])
+    left = np.linalg.solve(np.swapaxes(out, -1, -2), phi)                    # inv(L).T @ phi
+    grad = np.swapaxes(np.linalg.solve(np.swapaxes(out, -1, -2), np.swapaxes(left, -1, -2)), -1, -2)
+    da = np.tril(grad + np.swapaxes(grad, -1, -2)) - grad * np.eye(np.shape(a)[-1])
+    return da
+
+
+@cholesky.forward
+def cholesky_forward(out, a, *, da):
+    symmetric = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)           # what NumPy reads
+    half = np.linalg.solve(out, symmetric)                                    # inv(L) @ dA
+    inner = np.linalg.solve(out, np.swapaxes(half, -1, -2))                   # inv(L) @ dA @ inv(L).T
+    dout = out @ (np.tril(inner) - 0.5 * inner * np.eye(np.shape(a)[-1]))
+    return dout
+
+
+@primitive("numpy.linalg.norm")
+def norm(x, ord=None, axis=None, keepdims=False):
+    return np.linalg.norm(x, ord, axis, keepdims)
+
+
+@norm.reverse
+def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
+    "norm: dout times the norm's gradient (zero at the zero vector)"
+    if not (ord is None or np.isscalar(ord)):
+        raise NotImplementedError  # `ord` must be a constant in the call: it selects the formula
+    if axis is None or keepdims:
+        grad = dout
+        size = out
+    else:
+        grad = np.expand_dims(dout, axis)
+        size = np.expand_dims(out, axis)
+    if ord is None or ord == "fro" or (ord == 2 and not (
+            (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2))):
+        dx = grad * x / np.where(size == 0, 1.0, size)
+    elif (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2):  # matrix
+        if ord not in (1, -1, np.inf, -np.inf):
+            raise NotImplementedError  # spectral and nuclear norms need the SVD
+        if axis is None:
+            rows, cols = 0, 1
+        else:
+            rows, cols = axis
+        if ord in (1, -1):  # the largest (smallest) column sum of |x|
+            lines = np.sum(np.abs(x), axis=rows, keepdims=True)
+            hits = lines == size
+            dx = grad * np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True)
+        else:  # the largest (smallest) row sum of |x|
+            lines = np.sum(np.abs(x), axis=cols, keepdims=True)
+            hits = lines == size
+            dx = grad * np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True)
+    elif ord == 1:
+        dx = grad * np.sign(x)
+    elif ord in (np.inf, -np.inf):
+        hits = np.abs(x) == size
+        dx = grad * np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True)
+    elif ord == 0:  # counts the nonzero entries
+        dx = np.zeros(np.shape(x))
+    else:
+        dx = grad * np.sign(x) * (np.abs(x) / np.where(size == 0, 1.0, size)) ** (ord - 1)
+    return dx
+
+
+@norm.forward
+def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
+    if not (ord is None or np.isscalar(ord)):
+        raise NotImplementedError  # `ord` must be a constant in the call: it selects the formula
+    if axis is None or keepdims:
+        size = out
+    else:
+        size = np.expand_dims(out, axis)
+    if ord is None or ord == "fro" or (ord == 2 and not (
+            (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2))):
+        slope = x / np.where(size == 0, 1.0, size)
+    elif (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2):
+        if ord not in (1, -1, np.inf, -np.inf):
+            raise NotImplementedError
+        if axis is None:
+            rows, cols = 0, 1
+        else:
+            rows, cols = axis
+        if ord in (1, -1):
+            hits = np.sum(np.abs(x), axis=rows, keepdims=True) == size
+            slope = np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True)
+        else:
+            hits = np.sum(np.abs(x), axis=cols, keepdims=True) == size
+            slope = np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True)
+    elif ord == 1:
+        slope = np.sign(x)
+    elif ord in (np.inf, -np.inf):
+        hits = np.abs(x) == size
+        slope = np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True)
+    elif ord == 0:
+        slope = np.zeros(np.shape(x))
+    else:
+        slope = np.sign(x) * (np.abs(x) / np.where(size == 0, 1.0, size)) ** (ord - 1)
+    dout = np.sum(slope * dx, axis=axis, keepdims=keepdims)
+    return dout
