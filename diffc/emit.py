@@ -26,7 +26,10 @@ from diffc.naming import RESERVED, Namer, adjoint_hint
 def expr_of_const(value):
     """An expression for a constant: literals as themselves, NumPy types as ``np.float32``."""
     if isinstance(value, type) and issubclass(value, np.generic):
-        return ast.Attribute(ast.Name("np", ast.Load()), value.__name__, ast.Load())
+        name = value.__name__             # np.bool_ prints as np.bool_ (np.bool is NumPy 2 only)
+        if getattr(np, name + "_", None) is value:
+            name += "_"
+        return ast.Attribute(ast.Name("np", ast.Load()), name, ast.Load())
     if value is Ellipsis:
         return ast.Constant(Ellipsis)
     if value in (float, int, bool, complex):

@@ -17,9 +17,13 @@ import numpy as np
 
 from diffc import lower
 from diffc.rules import is_basic_index
-from diffc.errors import DiffcError, InternalError
+from diffc.errors import DiffcError, InternalError, NoRuleError
 from diffc.ir import Const, Pack, Var
 from diffc.source import SourceFunction, module_of_file
+
+
+class _Refused(Exception):
+    """A rule's ``unsupported("...")`` was reached for these operands."""
 
 
 class Undecidable(Exception):
@@ -82,6 +86,15 @@ def instantiate(rule, bindings: dict, facts, namer, loc, role, origin, hints=Non
         body = body[1:]
     try:
         _run_block(scope, body, facts, rule)
+    except Undecidable:
+        raise NoRuleError(
+            f"the rule for {rule.__name__.rsplit('_', 1)[0]} depends on the shape or value of an "
+            f"operand that is not fixed here (it changes between calls or iterations)", loc,
+            "pass that argument as a constant, or compile with example arguments (diffc.grad "
+            "does; on the command line add --arg NAME=SHAPE)") from None
+    except _Refused as e:
+        raise NoRuleError(f"no gradient rule for this use of {rule.__name__.rsplit('_', 1)[0]}: {e}",
+                          loc, "rewrite the call with a supported form (see `diffc coverage`)") from None
     except DiffcError as e:
         raise InternalError(f"rule {rule.__name__} does not lower: {e}") from e
     for eqn in scope.body:
@@ -98,6 +111,9 @@ def _run_block(scope, body, facts, rule):
             _run_block(scope, branch, facts, rule)
         elif isinstance(stmt, ast.Return):
             return
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+                and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id == "unsupported":
+            raise _Refused(ast.literal_eval(stmt.value.args[0]))
         elif isinstance(stmt, ast.Assign):
             value = _comprehension_or_expr(scope, stmt.value, stmt.targets[0])
             for target in stmt.targets:
@@ -138,6 +154,16 @@ class _Abstract:
         self.ndim = len(shape)
         self.dtype = dtype
         self.size = int(np.prod(shape)) if shape else 1
+
+
+def _undecidable(self, *other):
+    raise Undecidable("comparison")
+
+
+for _name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__float__",
+              "__int__", "__index__"):
+    setattr(_Abstract, _name, _undecidable)
+_Abstract.__hash__ = None
 
 
 class _RankOnly:

@@ -359,6 +359,8 @@ def _numpy_qualname(value):
 
 def _constant_ref(scope, ref, node):
     """A non-called reference such as ``np.pi``, ``np.newaxis`` or ``np.float32``: a constant."""
+    if ref.qualname in ("builtins.float", "builtins.int", "builtins.bool", "builtins.complex"):
+        return Const(getattr(builtins, ref.qualname.split(".")[1]))   # a dtype: x.astype(float)
     found, obj = _resolve_object(ref.qualname)
     if found and (obj is None or isinstance(obj, (bool, int, float))
                   or isinstance(obj, type) and issubclass(obj, np.generic)):

@@ -192,3 +192,16 @@ def is_basic_index(index):
             continue
         return False
     return True
+
+
+class RuleUnsupported(Exception):
+    """Raised by ``unsupported`` when a rule is run directly on a case it does not cover."""
+
+
+def unsupported(reason):
+    """In a rule: this case has no gradient rule (``reason`` says why).
+
+    Compiling reports it as a ``NoRuleError`` at the user's line; running the rule
+    directly raises ``RuleUnsupported``.
+    """
+    raise RuleUnsupported(reason)

@@ -16,7 +16,7 @@ original, so the rules close under differentiation. Up to four operands.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.rules import primitive, unsupported
 
 
 @primitive("numpy.dot", "ndarray.dot", broadcasting=True)
@@ -218,7 +218,7 @@ def einsum_reverse(out, dout, subscripts, *operands):
                      np.einsum(how_y[1], np.einsum(how_y[0], dout, w, x, z), how_y[2]),
                      np.einsum(how_z[1], np.einsum(how_z[0], dout, w, x, y), how_z[2])]
     else:
-        raise NotImplementedError  # einsum of more than four operands
+        unsupported("einsum of more than four operands")
     return doperands
 
 
@@ -241,7 +241,7 @@ def einsum_forward(out, subscripts, *operands, doperands):
         dout = (np.einsum(subscripts, dw, x, y, z) + np.einsum(subscripts, w, dx, y, z)
                 + np.einsum(subscripts, w, x, dy, z) + np.einsum(subscripts, w, x, y, dz))
     else:
-        raise NotImplementedError
+        unsupported("einsum of more than four operands")
     return dout
 
 

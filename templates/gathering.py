@@ -18,7 +18,7 @@ sort permutes its operand, so its reverse is the inverse permutation of ``dout``
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.rules import primitive, unsupported
 
 
 @primitive("numpy.bincount", nondiff=("x", "minlength"))
@@ -124,7 +124,7 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 def pad_reverse(out, dout, array, pad_width, mode="constant", constant_values=0):
     "pad: the array gets the interior of dout, each constant the sum of dout where it filled"
     if mode != "constant":
-        raise NotImplementedError  # the other modes take no constant_values (the primal fails)
+        unsupported("the other modes take no constant_values (the primal fails)")
     # label the padded positions: 0..sides-1 for the constants (one per side of each axis),
     # sides.. for the array's own entries
     sides = 2 * np.ndim(array)

@@ -21,7 +21,7 @@ norms (``ord`` 2, -2, "nuc") need the SVD and are not supported.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.rules import primitive, unsupported
 
 
 @primitive("numpy.linalg.inv")
@@ -142,7 +142,7 @@ def norm(x, ord=None, axis=None, keepdims=False):
 def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
     "norm: dout times the norm's gradient (zero at the zero vector)"
     if not (ord is None or np.isscalar(ord)):
-        raise NotImplementedError  # `ord` must be a constant in the call: it selects the formula
+        unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:
         grad = dout
         size = out
@@ -154,7 +154,7 @@ def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
         dx = grad * x / np.where(size == 0, 1.0, size)
     elif (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2):  # matrix
         if ord not in (1, -1, np.inf, -np.inf):
-            raise NotImplementedError  # spectral and nuclear norms need the SVD
+            unsupported("spectral and nuclear norms need the SVD")
         if axis is None:
             rows, cols = 0, 1
         else:
@@ -182,7 +182,7 @@ def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
 @norm.forward
 def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
     if not (ord is None or np.isscalar(ord)):
-        raise NotImplementedError  # `ord` must be a constant in the call: it selects the formula
+        unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:
         size = out
     else:
@@ -192,7 +192,7 @@ def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
         slope = x / np.where(size == 0, 1.0, size)
     elif (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2):
         if ord not in (1, -1, np.inf, -np.inf):
-            raise NotImplementedError
+            unsupported("spectral and nuclear norms need the SVD")
         if axis is None:
             rows, cols = 0, 1
         else:

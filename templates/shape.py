@@ -12,7 +12,7 @@ own: ``x.transpose(1, 0)`` (``array_transpose(a, *axes)``, which also accepts
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.rules import primitive, unsupported
 
 
 @primitive("ndarray.T")
@@ -131,7 +131,7 @@ def reshape(a, shape, order="C"):
 def reshape_reverse(out, dout, a, shape, order="C"):
     "reshape: dout is reshaped back to the operand's shape"
     if order not in ("C", "F"):
-        raise NotImplementedError  # order="A" depends on the memory layout of `a`
+        unsupported('order="A" depends on the memory layout of `a`')
     da = np.reshape(dout, np.shape(a), order=order)
     return da
 
@@ -169,7 +169,7 @@ def ravel(a, order="C"):
 def ravel_reverse(out, dout, a, order="C"):
     "ravel: dout is reshaped back to the operand's shape"
     if order not in ("C", "F"):
-        raise NotImplementedError  # orders "A" and "K" depend on the memory layout of `a`
+        unsupported('orders "A" and "K" depend on the memory layout of `a`')
     da = np.reshape(dout, np.shape(a), order=order)
     return da
 
@@ -189,7 +189,7 @@ def flatten(a, order="C"):
 def flatten_reverse(out, dout, a, order="C"):
     "flatten: dout is reshaped back to the operand's shape"
     if order not in ("C", "F"):
-        raise NotImplementedError  # orders "A" and "K" depend on the memory layout of `a`
+        unsupported('orders "A" and "K" depend on the memory layout of `a`')
     da = np.reshape(dout, np.shape(a), order=order)
     return da
 

@@ -38,7 +38,17 @@ CASES = load_cases()
 PRIMITIVES = rules.all_primitives()
 BY_NAME = {prim.name: prim for prim in PRIMITIVES}
 WITH_RULES = [p for p in PRIMITIVES if p.reverse_rule or p.forward_rule]
-FORWARD_CASES = [c for c in CASES if c.prim in BY_NAME and BY_NAME[c.prim].forward_rule]
+def _integer_operand(case):
+    """A case with an integer-valued operand in a differentiable position (``x ** 2``):
+    forward mode gives such an operand no tangent at all, the engine drops its terms, so
+    a rule run directly with a zero tangent is not what the compiler runs (for ``power``,
+    0 * log(x) would be NaN at a negative base). Its reverse rule is still checked."""
+    return any(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+               or getattr(a, "dtype", np.dtype(float)).kind in "iu" for a in case.args)
+
+
+FORWARD_CASES = [c for c in CASES if c.prim in BY_NAME and BY_NAME[c.prim].forward_rule
+                 and not (c.prim in ("power", "float_power") and _integer_operand(c))]
 
 
 class Call:
@@ -168,9 +178,10 @@ def test_forward(case):
 
     actual = prim.forward_rule(out, *case.args, **case.kwargs, **tangents)
     expected = numeric_jvp(call, call.leaves(), [leaf_tangent(*slot) for slot in call.slots])
-    outputs = zip(actual, expected) if isinstance(out, tuple) else [(actual, expected)]
+    sequence = isinstance(out, (tuple, list))
+    outputs = zip(actual, expected) if sequence else [(actual, expected)]
     for n, (dout, numeric) in enumerate(outputs):
-        what = f"{case}: dout" + (f"[{n}]" if isinstance(out, tuple) else "")
+        what = f"{case}: dout" + (f"[{n}]" if sequence else "")
         try:
             dout = np.broadcast_to(dout, np.shape(numeric))
         except ValueError:
@@ -304,7 +315,8 @@ def operations_used(rule):
             used.add("operator.getitem")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             target = rule.__globals__.get(node.func.id)
-            if not isinstance(target, rules.Primitive):  # a helper primitive is fine
+            if not isinstance(target, rules.Primitive) and target is not rules.unsupported:
+                # a helper primitive is fine, and so is a rule's unsupported("why")
                 used.add(f"builtins.{node.func.id}")
         if isinstance(node, ast.Attribute) and (id(node) in called or node.attr not in _METADATA):
             name = _dotted(node)

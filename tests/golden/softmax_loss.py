@@ -42,7 +42,7 @@ def grad_softmax_loss(W, X, y):
     dmax = -dS
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # models_core.py:25  (max: dout goes to the maximal entries, split equally among ties)
-    hits = S == max_1
+    hits = max_1 == S
     dS_1 = dmax * hits / np.sum(hits, axis=1, keepdims=True)
     dS = dS + dS_1
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
