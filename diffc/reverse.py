@@ -226,12 +226,21 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
         if grad is None:
             grad = _zeros(back, v, func)
         grads.append(grad)
+    grads = [_writeable(back, g, func) for g in grads]
     results = ((result,) if with_value else ()) + tuple(grads)
     out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
     out.defaults = getattr(func, "defaults", {})
     out.wrt = tuple(wrt)
     out.with_value = with_value
     return out
+
+
+def _writeable(back, grad, func):
+    """A gradient the caller may update in place: ``np.broadcast_to`` views are copied."""
+    producer = next((e for e in reversed(back.body) if isinstance(e, Eqn) and grad in e.outs), None)
+    if producer is None or producer.prim != "broadcast_to":
+        return grad
+    return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, "adjoint", producer.origin)
 
 
 def _is_float64(facts, atom):

@@ -74,3 +74,7 @@ def max_gate(x, y):
 
 def mean_axis(x):
     return np.sum(np.mean(x, axis=0) ** 2) + np.sum(np.max(x, axis=1, keepdims=True) * x)
+
+
+def plain_sum(x):
+    return np.sum(x)

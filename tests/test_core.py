@@ -155,3 +155,9 @@ def test_traceback_shows_generated_file():
 
 def test_numerical_grad_of_scalar_function():
     assert abs(numerical_grad(lambda x: x ** 3, (2.0,), 0) - 12.0) < 1e-6
+
+
+def test_gradient_can_be_updated_in_place():
+    dx = diffc.grad(m.plain_sum)(np.ones((2, 3)))
+    dx *= 0.5                     # a read-only broadcast view would raise here
+    np.testing.assert_array_equal(dx, 0.5)
