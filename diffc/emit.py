@@ -67,6 +67,11 @@ class _Substitute(ast.NodeTransformer):
             return ast.copy_location(ast.Name(target, node.ctx), node)
         return copy.deepcopy(target)
 
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        node.slice = _as_index(node.slice)
+        return node
+
     def visit_Call(self, node):
         spliced = []
         for a in node.args:              # f(*args) with a known tuple of operands: f(a, b)
@@ -82,6 +87,24 @@ class _Substitute(ast.NodeTransformer):
                          if not (isinstance(k.value, ast.Name) and k.value.id in self.dropped)]
         self.generic_visit(node)
         return node
+
+
+def _is_slice_call(node):
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "slice" \
+        and not node.keywords and 1 <= len(node.args) <= 3
+
+
+def _as_index(node):
+    """``slice(2, None, None)`` inside ``x[...]`` printed as ``2:``."""
+    if _is_slice_call(node):
+        parts = list(node.args) + [ast.Constant(None)] * (3 - len(node.args))
+        if len(node.args) == 1:
+            parts = [ast.Constant(None), node.args[0], ast.Constant(None)]
+        lo, hi, step = [None if isinstance(p, ast.Constant) and p.value is None else p for p in parts]
+        return ast.Slice(lo, hi, step)
+    if isinstance(node, ast.Tuple) and node.elts:
+        return ast.Tuple([_as_index(e) for e in node.elts], ast.Load())
+    return node
 
 
 def _atom_expr(atom, names, folded):

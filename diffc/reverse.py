@@ -160,6 +160,10 @@ class _Backward:
             if gshape == xshape:
                 return grad
             lead = len(gshape) - len(xshape)
+            if lead < 0:                  # the operand had extra leading axes of size 1
+                shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, "unbroadcast", eqn,
+                                  kind="temp")
+                return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, "unbroadcast", eqn)
             ones = tuple(i for i, n in enumerate(xshape) if n == 1 and gshape[lead + i] != 1)
             if lead:
                 axis = 0 if lead == 1 else tuple(range(lead))

@@ -8,6 +8,8 @@ mode, central differences and sympy (for scalar straight-line code) against each
 """
 from __future__ import annotations
 
+import copy
+
 import inspect
 from dataclasses import dataclass
 
@@ -37,14 +39,19 @@ def numerical_grad(f, args, index, eps=1e-6):
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
     scalar = np.ndim(args[index]) == 0 and not isinstance(args[index], np.ndarray)
+    def evaluate():
+        # fresh copies every time: a function that writes into its arguments must not
+        # change what the next evaluation sees
+        call = [copy.deepcopy(a) for a in args]
+        call[index] = float(x) if scalar else x.copy()
+        return float(f(*call))
+
     for i in range(flat.size):
         orig = flat[i]
         flat[i] = orig + eps
-        args[index] = float(x) if scalar else x.copy()
-        plus = float(f(*args))
+        plus = evaluate()
         flat[i] = orig - eps
-        args[index] = float(x) if scalar else x.copy()
-        minus = float(f(*args))
+        minus = evaluate()
         flat[i] = orig
         gflat[i] = (plus - minus) / (2 * eps)
     return float(grad) if scalar else grad

@@ -47,7 +47,7 @@ def grad_softmax_loss(W, b, X, y, reg):
     dmax = -dshifted
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # linear_classifiers.py:39  (max: dout goes to the maximal entries, split equally among ties)
-    hits = scores == max_1
+    hits = max_1 == scores
     dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True)
     dscores = dshifted + dscores
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)

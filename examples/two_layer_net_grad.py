@@ -43,7 +43,7 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dmax = -dshifted
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # two_layer_net.py:47  (max: dout goes to the maximal entries, split equally among ties)
-    hits = scores == max_1
+    hits = max_1 == scores
     dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True)
     dscores = dshifted + dscores
     # two_layer_net.py:45  scores = z1 @ W2 + b2  (add: dout passes through unchanged)

@@ -17,6 +17,8 @@ def unbroadcast(grad, x):
     if np.shape(grad) == shape:
         return grad
     lead = np.ndim(grad) - len(shape)
+    if lead < 0:                      # x had extra leading axes of size 1
+        return np.reshape(grad, shape)
     ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(grad)[lead + i] != 1)
     grad = np.sum(grad, axis=tuple(range(lead)) + ones, keepdims=True)
     return np.reshape(grad, shape)

@@ -83,8 +83,19 @@ def setitem(x, index, values):
 def setitem_reverse(out, dout, x, index, values):
     "assign at index: the overwritten positions pass no gradient to the old array"
     dx = setitem(dout, index, 0.0)
-    dvalues = dout[index]
+    if is_basic_index(index):
+        dvalues = dout[index]
+    else:  # a repeated position keeps one of the values written there: only that one counts
+        dvalues = dout[index] * kept_writes(x, index)
     return dx, dvalues
+
+
+@primitive(differentiable=False)
+def kept_writes(x, index):
+    order = np.arange(np.size(x[index])).reshape(np.shape(x[index]))
+    marker = np.full(np.shape(x), -1)
+    marker[index] = order
+    return marker[index] == order
 
 
 @setitem.forward

@@ -65,6 +65,8 @@ def unbroadcast(grad, shape):
     grad = np.asarray(grad)
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
+    if grad.ndim < len(shape):      # the operand had extra leading axes of size 1
+        return grad.reshape(shape)
     for axis, size in enumerate(shape):
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)

@@ -21,3 +21,7 @@ CASES = [
     Case("unbroadcast", (rng.normal(size=(4, 2, 3)), rng.normal(size=(1, 3))), note="leading and size-1"),
     Case("unbroadcast", (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), note="same shape"),
 ]
+CASES += [
+    Case("setitem", (x5, np.array([1, 1, 3]), rng.normal(size=3)), note="a repeated position keeps one value"),
+    Case("setitem", (x23, 0, rng.normal(size=(1, 3))), note="value with an extra leading 1"),
+]
