@@ -173,7 +173,10 @@ class Emitter:
         at = self.live.pos[id(eqn)]
         prim = rules.get(eqn.prim)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
-            self.name(eqn.outs[0], at, is_single_expression(prim))
+            # an in-place update may take its accumulator's name: it only writes into it
+            in_place = eqn.prim in ("add_into", "add_at_into")
+            prefer = self.names.get(eqn.args[0]) if in_place else None
+            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
         pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         if not eqn.outs:
             stmts = list(pre)
@@ -185,7 +188,7 @@ class Emitter:
                 self.folded[out] = expr
                 return []
             stmts = list(pre)
-            if not (pre and isinstance(expr, ast.Name) and expr.id == self.names[out]):
+            if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
                 stmts.append(_assign(self.names[out], expr))
         if eqn.role == "primal" and eqn.loc is not None and stmts:
             stmts[-1].diffc_after = eqn.loc.short

@@ -187,6 +187,9 @@ class Facts:
     def _makes_dynamic(self, prim, eqn, inputs):
         if prim.data_dependent_shape:
             return True
+        if eqn.prim in _SHAPE_OF_FIRST:       # the result has its first operand's shape
+            first = eqn.args[0] if eqn.args else None
+            return not (isinstance(first, Var) and first not in self.dynamic) and not isinstance(first, Const)
         for v in inputs:
             if v in self.dynamic:
                 return True
@@ -256,6 +259,9 @@ class Facts:
 
     def is_python_float(self, atom):
         return self.kind(atom) == "scalar" and type(self.value(atom)) is float
+
+
+_SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into"})
 
 
 def _vars(atom):

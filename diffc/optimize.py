@@ -12,8 +12,10 @@
 """
 from __future__ import annotations
 
+import copy
+
 from diffc import rules
-from diffc.ir import Const, Eqn, Function, Pack, Var, blocks_of, substitute, walk
+from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, blocks_of, substitute, walk
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
 
@@ -191,10 +193,68 @@ def _fold_constants_once(func):
 
 _FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})
 
-PASSES = (constants, shape_queries, common_subexpressions, dead_code)
+_FRESH = frozenset({"zeros_like", "scatter", "scatter_add", "add", "add_into", "add_at_into", "copy"})
+
+
+def accumulate_in_place(func: Function, facts=None) -> Function:
+    """``acc + scatter(x, index, v)`` → ``acc[index] += v`` where that is provably safe.
+
+    Safe means: ``acc`` is read by nothing else, it was made by the gradient code itself
+    (zeros, a sum, a scatter; or a loop's carried value starting from one), and the
+    scatter's result is read only by this sum, with the same shape and dtype as ``acc``.
+    """
+    if facts is None or not facts.enabled:
+        return func
+    uses = func.uses()
+    producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
+    carried_init = {}
+    for stmt in walk(func.body):
+        if isinstance(stmt, Loop) and stmt.role != "primal":
+            params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
+            for p, init in zip(params, stmt.inits):
+                carried_init[p] = init
+
+    def owned(v, depth=0):
+        if not isinstance(v, Var) or uses.get(v, 0) != 1 or depth > 8:
+            return False
+        if v in carried_init:
+            return owned(carried_init[v], depth + 1)
+        producer = producers.get(v)
+        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+
+    def same_layout(a, b):
+        return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
+            and facts.dtype(a) == facts.dtype(b)
+
+    def rewrite(stmts):
+        out, drop = [], set()
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs:
+                for acc, part in (stmt.args, stmt.args[::-1]):
+                    scatter = producers.get(part) if isinstance(part, Var) else None
+                    if scatter is not None and scatter.prim in ("scatter", "scatter_add") \
+                            and uses.get(part, 0) == 1 and scatter in stmts and owned(acc) \
+                            and same_layout(acc, part):
+                        _, index, values = scatter.args
+                        prim = "add_into" if scatter.prim == "scatter" else "add_at_into"
+                        stmt = Eqn(stmt.outs, prim, (acc, index, values), {}, stmt.loc,
+                                   stmt.role, stmt.origin)
+                        drop.add(id(scatter))
+                        break
+            for block in blocks_of(stmt):
+                block.body = rewrite(block.body)
+            out.append(stmt)
+        return [s for s in out if id(s) not in drop]
+
+    return _with_body(func, rewrite(func.body))
+
+
+PASSES = (constants, shape_queries, common_subexpressions, dead_code, accumulate_in_place)
 
 
 def optimize(func: Function, facts=None) -> Function:
+    """Run every pass; the input function is left as it was (passes edit a copy)."""
+    func = copy.deepcopy(func)
     for p in PASSES:
         func = p(func, facts)
     return func

@@ -58,7 +58,10 @@ def compile_gradient(src, wrt, args=None, *, with_value=False, single=False, nam
     namer = Namer(taken=all_names(func))
     grad = reverse(func, wrt, facts, namer, with_value=with_value)
     stages["reverse"] = grad
-    grad = optimize.optimize(grad, facts)
+    if os.environ.get("DIFFC_NO_OPTIMIZE") != "1":
+        grad = optimize.optimize(grad, facts)
+    else:
+        grad = optimize.dead_code(grad, facts)     # the bare transform, only pruned
     stages["optimized"] = grad
     grad.result_names = ([None] if with_value else []) + \
         [adjoint_hint(func.params[i].hint) for i in wrt]

@@ -33,18 +33,12 @@ def grad_neuron(w, x):
     dx = np.zeros_like(x)
     dx[1] = dsel_1
     # sigmoid_neuron.py:31  (index: dout goes back to the positions that were read)
-    dw_1 = np.zeros_like(w)
-    dw_1[1] = dsel
-    dw = dw + dw_1
+    dw[1] += dsel
     # sigmoid_neuron.py:31  (multiply: each input gets the other times dout)
     dsel = dz * sel_1
     dsel_1 = dz * sel
     # sigmoid_neuron.py:31  (index: dout goes back to the positions that were read)
-    dx_1 = np.zeros_like(x)
-    dx_1[0] = dsel_1
-    dx = dx + dx_1
+    dx[0] += dsel_1
     # sigmoid_neuron.py:31  (index: dout goes back to the positions that were read)
-    dw_1 = np.zeros_like(w)
-    dw_1[0] = dsel
-    dw = dw + dw_1
+    dw[0] += dsel
     return dw, dx

@@ -61,3 +61,17 @@ def pop(tape):
 @primitive("builtins.reversed", differentiable=False)
 def reverse_order(seq):
     return reversed(seq)
+
+
+# In-place accumulation, used by the optimizer only where the accumulator is provably
+# owned (made by the gradient code itself) and read by nothing else.
+@primitive(differentiable=False)
+def add_into(acc, index, values):
+    acc[index] += values
+    return acc
+
+
+@primitive(differentiable=False)
+def add_at_into(acc, index, values):
+    np.add.at(acc, index, values)
+    return acc
