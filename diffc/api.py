@@ -117,9 +117,8 @@ class GradientFunction:
     def _compile_staged(self, args):
         staged = self._diffc_stage(args)
         kind = "value_and_grad_" if self.with_value else "grad_"
-        doc = f"{staged.what[0].upper()}{staged.what[1:]} ({staged.src.loc().short})"
         names = ", ".join(self._params[i] for i in self.wrt)
-        doc += f" with respect to {names}."
+        doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
         if args is not None:
             doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
         compiled = staging.emit_staged(staged, kind + staged.func.name, doc)

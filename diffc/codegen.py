@@ -29,22 +29,38 @@ def _assign(name, expr):
 class _Liveness:
     """Positions of statements in order, and each value's last read."""
 
-    def __init__(self, func):
+    def __init__(self, func, folded_vars=frozenset()):
+        self.folded_vars = folded_vars
+        self.reader = {}         # folded var -> the statement that reads it
         self.pos = {}            # id(stmt) -> position
         self.end = {}            # id(stmt) -> last position inside it
         self.defined = {}        # var -> position where it is defined
         self.last_use = {}
         self.counter = 0
-        self._uses = []
+        self._uses_with_stmt = []
         for p in func.params:
             self.defined[p] = -1
         self._scan(func.body, [])
         final = self.counter + 1
         for r in func.results:
             for v in atoms_in(r):
-                self._uses.append((v, final, []))
+                self._uses_with_stmt.append((v, final, [], None))
         for p in func.params:
-            self._uses.append((p, final, []))
+            self._uses_with_stmt.append((p, final, [], None))
+        # a folded temporary is evaluated where its reader is: so are the reads inside it
+        for v, at, loops, stmt in self._uses_with_stmt:
+            if isinstance(stmt, Eqn) and v in folded_vars:
+                self.reader[v] = stmt
+
+        def effective(stmt, at):
+            seen = 0
+            while isinstance(stmt, Eqn) and stmt.outs and stmt.outs[0] in self.reader and seen < 1000:
+                stmt = self.reader[stmt.outs[0]]
+                at = self.pos[id(stmt)]
+                seen += 1
+            return at
+
+        self._uses = [(v, effective(stmt, at), loops) for v, at, loops, stmt in self._uses_with_stmt]
         for v, at, loops in self._uses:
             d = self.defined.get(v, -1)
             effective = max([at] + [self.end[id(L)] for L in loops if self.pos[id(L)] > d])
@@ -60,7 +76,7 @@ class _Liveness:
                 [v for a in ((stmt.iterable,) if stmt.iterable is not None else ()) + stmt.inits
                  for v in atoms_in(a)]
             for v in direct:
-                self._uses.append((v, here, loops))
+                self._uses_with_stmt.append((v, here, loops, stmt))
             inner = loops + [stmt] if isinstance(stmt, Loop) else loops
             for block in blocks_of(stmt):
                 for p in block.params:
@@ -69,7 +85,7 @@ class _Liveness:
                 self.counter += 1
                 for r in block.results:
                     for v in atoms_in(r):
-                        self._uses.append((v, self.counter, inner))
+                        self._uses_with_stmt.append((v, self.counter, inner, None))
             self.end[id(stmt)] = self.counter
             for o in stmt.outs:
                 self.defined[o] = self.counter if not isinstance(stmt, Eqn) else here
@@ -103,8 +119,8 @@ def plan_folding(func):
 class Emitter:
     def __init__(self, func, taken):
         self.func = func
-        self.live = _Liveness(func)
         self.folded_vars = plan_folding(func)
+        self.live = _Liveness(func, self.folded_vars)
         self.taken = set(taken)
         self.names = {p: p.name for p in func.params}
         self.holders = {p.name: p for p in func.params}

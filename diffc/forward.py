@@ -164,7 +164,7 @@ class _Tangents:
 
     def fit(self, tangent, value, origin):
         """``tangent`` with ``value``'s shape: zeros of that shape added where it is smaller."""
-        tshape, vshape = self.facts.shape(tangent), self.facts.shape(value)
+        tshape, vshape = _shape(self.facts, tangent), _shape(self.facts, value)
         if tshape is None or vshape is None or tshape == vshape:
             return tangent, []
         if np.broadcast_shapes(tshape, vshape) != vshape:
@@ -202,6 +202,14 @@ class _Tangents:
         self.facts.run(eqn)
         eqns.append(eqn)
         return out
+
+
+def _shape(facts, atom):
+    """The static shape of an array or number; None if unknown or a sequence (a tuple of
+    arrays, whose parts need not share a shape)."""
+    if not isinstance(atom, (Var, Const)) or facts.kind(atom) is None:
+        return None
+    return facts.shape(atom)
 
 
 def _tangent_keywords(rule):
@@ -291,8 +299,7 @@ class _Simplify:
         like = zero.value.like
         if not isinstance(like, Var):
             return True               # a constant operand, or a zero made inside the rule
-        shape = facts.shape(atom) if isinstance(atom, (Var, Const)) else None
-        zshape = facts.shape(like)
+        shape, zshape = _shape(facts, atom), _shape(facts, like)
         if shape is None or zshape is None:
             return False              # unknown shapes: keep the zeros, which is always right
         return np.broadcast_shapes(shape, zshape) == shape

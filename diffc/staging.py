@@ -11,6 +11,12 @@ reverse mode applied to the IR of ``grad(f)`` (which is reverse mode applied to 
 of ``f``); ``jvp(grad(f))`` is forward mode over reverse mode (a Hessian-vector
 product). Anything with a ``_diffc_stage(args)`` method (``GradientFunction``, ...) can
 be staged, so transforms nest to any depth.
+
+A call to a transform *inside* a compiled function (``g = grad_loss(w)``, with
+``grad_loss = diffc.grad(loss)`` at module level) is lowered to one ``call_transform``
+equation (``lower_transform_call``, reached through ``__diffc_lower_call__``); once the
+example values are known, ``expand_calls`` replaces it with the transform's own IR
+staged on the call's arguments, so the caller is differentiated through it.
 """
 from __future__ import annotations
 
@@ -20,11 +26,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import emit, optimize, source
-from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
+from diffc import emit, optimize, rules, source
+from diffc.errors import DiffcError, NonScalarOutput
 from diffc.facts import Facts
 from diffc.forward import forward
-from diffc.ir import Block, Const, Eqn, Function, If, Loop, Pack, Var
+from diffc.ir import Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, walk
 from diffc.naming import Namer, adjoint_hint
 from diffc.reverse import reverse
 from diffc.rules import primitive
@@ -67,46 +73,16 @@ def stage_source(src, args) -> Staged:
             facts.bind_param(var, value)
         for eqn in func.body:
             facts.run(eqn)
-    namer = Namer(taken=_names_in(func))
+    namer = Namer(taken=all_names(func))
     func = expand_calls(func, facts, namer)
     return Staged(func, facts, namer, src, 0, func.name)
 
 
-def _names_in(func):
-    try:
-        from diffc.ir import walk
-    except ImportError:           # an IR without nested blocks
-        walk = iter
-    names = {p.name for p in func.params}
-    for stmt in walk(func.body):
-        names.update(v.name for v in stmt.outs)
-        for block in _blocks(stmt):
-            names.update(p.name for p in block.params)
-    return names
-
-
-def _blocks(stmt):
-    try:
-        from diffc.ir import blocks_of
-    except ImportError:
-        return []
-    return blocks_of(stmt)
-
-
 def check_float_args(staged, wrt, args, transform):
-    """Every differentiated argument must be a float (or float array)."""
-    for i in wrt:
-        value = args[i]
-        dtype = getattr(value, "dtype", None)
-        if dtype is not None and dtype.kind in "fc" or \
-                dtype is None and isinstance(value, (float, complex)):
-            continue
-        param = staged.func.params[i].name
-        raise NonDifferentiableInput(
-            f"cannot differentiate {staged.what} with respect to {param!r}: it is a "
-            f"{type(value).__name__}" + (f" of {dtype}" if dtype is not None else ""),
-            staged.src.loc(), f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
-                              f"or leave it out of wrt ({transform})")
+    """Every differentiated argument must hold floats (a located error otherwise)."""
+    from diffc import pipeline
+
+    pipeline._check_args(staged.src, staged.func, wrt, args)
 
 
 def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> Staged:
@@ -125,7 +101,7 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
-    grad = optimize.optimize(grad)
+    grad = optimize.optimize(grad, staged.facts)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
     n = len(grad.results)
@@ -148,10 +124,10 @@ def _check_scalar(staged, result):
 
 def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
-    func = optimize.optimize(staged.func)
+    func = optimize.optimize(staged.func, staged.facts)
     n = len(func.results)
     out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
-    out = optimize.optimize(out)
+    out = optimize.optimize(out, staged.facts)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})")
 
@@ -176,7 +152,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
     grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
     grad.params = grad.params + (seed,)
-    grad = optimize.optimize(grad)
+    grad = optimize.optimize(grad, staged.facts)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})")
 
@@ -201,14 +177,15 @@ def lower_transform_call(transform, scope, args, kwargs, node, hint):
     bound.apply_defaults()
     operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
     out = scope.namer.var(hint or "call", "user" if hint else "temp")
-    scope.body.append(Eqn((out,), "call_transform", (Const(transform), *operands), {}, scope.loc(node)))
+    scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
+                          scope.loc(node)))
     return out
 
 
 def expand_calls(func, facts, namer):
     """``func`` with each ``call_transform`` replaced by the IR of the transform staged on
     the call's example values (its parameters bound to the call's operands)."""
-    if not any(isinstance(e, Eqn) and e.prim == "call_transform" for e in func.body):
+    if not any(isinstance(e, Eqn) and e.prim == call_transform.name for e in func.body):
         return func
     if not facts.enabled:
         raise DiffcError("a call to a diffc transform inside a function needs example "
@@ -217,7 +194,7 @@ def expand_calls(func, facts, namer):
     alias, body = {}, []
     for eqn in func.body:
         eqn = _substituted(eqn, alias)
-        if isinstance(eqn, Eqn) and eqn.prim == "call_transform":
+        if isinstance(eqn, Eqn) and eqn.prim == call_transform.name:
             transform, operands = eqn.args[0].value, eqn.args[1:]
             eqns, result = _inlined(transform, operands, facts, namer, eqn.loc)
             body.extend(eqns)
@@ -280,7 +257,10 @@ def emit_staged(staged, name, doc):
         return _build(staged.structure, exprs)
 
     fdef, helpers = emit.emit_function(func, name, doc, returns)
-    return pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func})
+    compiled = pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func})
+    compiled.user_modules = {rules.get(s.prim).call_path[0] for s in walk(func.body)
+                             if isinstance(s, Eqn) and getattr(rules.get(s.prim), "call_path", None)}
+    return compiled
 
 
 def _build(structure, exprs):

@@ -145,7 +145,9 @@ def _coerce(primal, value, what):
             raise ValueError(f"the {what} has shape {np.shape(value)}, expected ()")
         return primal.dtype.type(value) if primal.dtype.kind in "fc" else np.float64(value)
     if isinstance(primal, (tuple, list)):
-        raise ValueError(f"a {what} for a tuple output is not supported: return one array")
+        if not isinstance(value, (tuple, list)) or len(value) != len(primal):
+            raise ValueError(f"the {what} must be a tuple of {len(primal)}, like the output")
+        return tuple(_coerce(p, v, what) for p, v in zip(primal, value))
     if np.shape(value) != ():
         raise ValueError(f"the {what} has shape {np.shape(value)}, expected a scalar")
     return float(value)
@@ -171,6 +173,9 @@ class JacobianFunction(_Transform):
 
     def _reverse(self, args):
         value, pullback = self._vjp(*args)
+        if isinstance(value, (tuple, list)):
+            raise ValueError("jacobian(mode='reverse') needs a function with one array output; "
+                             "use mode='forward' for a tuple of outputs")
         out_shape = np.shape(value)
         blocks = [np.zeros(out_shape + np.shape(args[i])) for i in self.wrt]
         for index in np.ndindex(out_shape):
