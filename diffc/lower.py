@@ -53,6 +53,15 @@ class UserFunction:
 
 
 @dataclass(frozen=True)
+class TransformCall:
+    """A diffc transform (``grad_loss = diffc.grad(loss)``) called inside compiled code."""
+    transform: object
+
+    def __hash__(self):
+        return id(self.transform)
+
+
+@dataclass(frozen=True)
 class Method:
     """``value.attr`` awaiting a call: a method on an array."""
     receiver: object
@@ -308,7 +317,15 @@ def _lookup(scope, node):
     if prim is not None:
         return Ref(f"primitive.{prim.name}")
     if name in fn.module.functions:
-        return UserFunction(SourceFunction(fn.module.functions[name], fn.module, fn.runtime_globals))
+        node_def = fn.module.functions[name]
+        if any("grad" in ast.unparse(d) or "jvp" in ast.unparse(d) or "hessian" in ast.unparse(d)
+               for d in node_def.decorator_list):
+            raise UnsupportedSyntax(
+                f"{name} is a diffc transform (it is decorated), and reading the file without "
+                f"running it cannot call one", scope.loc(node),
+                "compile through the Python API (diffc.grad imports the module), or call the "
+                "undecorated function")
+        return UserFunction(SourceFunction(node_def, fn.module, fn.runtime_globals))
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
     raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
@@ -331,6 +348,8 @@ def _template_primitive(fn, name):
 def _runtime_value(scope, name, value, node):
     if inspect.ismodule(value):
         return Ref(value.__name__)
+    if hasattr(type(value), "__diffc_lower_call__"):
+        return TransformCall(value)
     if isinstance(value, rules.Primitive):
         return Ref(f"primitive.{value.name}")
     if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
@@ -399,6 +418,8 @@ def _lower_call(scope, node, hint):
         found = user_function(scope.fn, callee.qualname)
         if found is not None:
             callee = UserFunction(found)
+    if isinstance(callee, TransformCall):
+        return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
     if isinstance(callee, UserFunction):
         if callee.bound is not None:
             args = (callee.bound,) + args

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diffc import emit, fence, optimize, printer, rules
+from diffc import emit, fence, optimize, printer, rules, staging
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.facts import Facts
 from diffc.ir import Const, Eqn, Var, all_names, walk
@@ -56,6 +56,7 @@ def compile_gradient(src, wrt, args=None, *, with_value=False, single=False, nam
             facts.run(eqn)
         _check_scalar(src, func, facts)
     namer = Namer(taken=all_names(func))
+    func = staging.expand_calls(func, facts, namer)
     grad = reverse(func, wrt, facts, namer, with_value=with_value)
     stages["reverse"] = grad
     if os.environ.get("DIFFC_NO_OPTIMIZE") != "1":

@@ -361,8 +361,6 @@ def test_check_in_both_modes_names_a_missing_forward_rule(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(diffc, "jvp"), reason="diffc has no forward mode")
-@pytest.mark.xfail(reason="engine: forward-mode generated code does not import the user's rule "
-                          "module (NameError: name 'user_cubes' is not defined)", strict=False)
 def test_check_in_both_modes_fails_on_a_wrong_custom_rule(tmp_path):
     (tmp_path / "cubes.py").write_text(WRONG_RULES)
     done = run("check", "cubes.py:loss", "--arg", "x=scalar", "--arg", "y=scalar", cwd=tmp_path)

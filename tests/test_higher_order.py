@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc.errors import NameResolutionError
 from diffc.testing import check_grads, numerical_grad
 from tests.gradcheck import assert_close
 
@@ -129,9 +128,6 @@ def test_gradient_norm_penalty_by_hvp_against_central_differences():
     assert_close(total, numerical_grad(penalized, (w, x), 0), "penalized")
 
 
-@pytest.mark.xfail(raises=NameResolutionError, strict=False,
-                   reason="lower.py does not yet hand calls to diffc transforms to "
-                          "__diffc_lower_call__ (requested from the lead)")
 def test_gradient_norm_penalty_compiled_as_one_function():
     w, x = rng.normal(size=4), rng.normal(size=4)
     check_grads(penalized, (w, x), wrt=0, modes=("reverse", "numeric"))
