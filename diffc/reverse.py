@@ -96,6 +96,13 @@ class _Backward:
             return
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
+        if eqn.prim == "getitem" and not self.facts.enabled and isinstance(eqn.args[1], Const) \
+                and isinstance(eqn.args[1].value, str):
+            raise NoRuleError(
+                "a gradient flows into an entry of a dict, and without example arguments diffc "
+                "cannot know the dict's other entries", eqn.loc,
+                "compile through the Python API (diffc.grad knows the dict from the call), or "
+                "pass the arrays as separate arguments")
         self.atom_of(out)
         prim = rules.get(eqn.prim)
         operands = bound_operands(prim, eqn)

@@ -115,9 +115,16 @@ def _decorator_wrt(module, call):
 
 
 def param_names(src):
-    """Every parameter of the function, in the IR's order (positional, then keyword-only)."""
+    """Every parameter of the function, in the IR's order (positional, then keyword-only).
+
+    For a method: the attributes it reads (``self.params`` → ``params``), then its other
+    parameters, as the compiled function takes them."""
     a = src.node.args
-    return [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    if getattr(src, "method", False):
+        from diffc import pipeline
+        return list(pipeline.lower(src).attributes) + names[1:]
+    return names
 
 
 def wrt_indices(src, wrt):
@@ -128,6 +135,8 @@ def wrt_indices(src, wrt):
     indices = []
     for w in ([wrt] if single else wrt):
         w = w.strip() if isinstance(w, str) else w
+        if isinstance(w, str) and w.startswith("self."):
+            w = w[len("self."):]
         if isinstance(w, str) and w.lstrip("-").isdigit():
             w = int(w)
         if isinstance(w, int) and -len(params) <= w < len(params):
