@@ -365,8 +365,20 @@ def _code_only(line):
 
 def emit_function(func, name, doc, returns):
     """``def name(params): ...`` for ``func``; returns ``(FunctionDef, helper primitives used)``."""
-    helpers = {s.prim for s in walk(func.body) if isinstance(s, Eqn) and rules.get(s.prim).helper}
-    emitter = Emitter(func, set(helpers) | {"np"})
+    used = {s.prim for s in walk(func.body) if isinstance(s, Eqn) and rules.get(s.prim).helper}
+    params = {p.name for p in func.params}
+    helpers = {}                 # helper primitive -> the name it is defined under
+    for h in sorted(used):
+        alias = h
+        while alias in params or alias == "np":
+            alias += "_"         # a parameter of the user's owns the plain name
+        helpers[h] = alias
+    emitter = Emitter(func, set(helpers.values()) | {"np"})
     result_names = getattr(func, "result_names", [None] * len(func.results))
     fdef = emitter.function(name, doc, returns, result_names, getattr(func, "defaults", {}))
-    return fdef, helpers
+    renamed = {h: a for h, a in helpers.items() if h != a}
+    if renamed:
+        for node in ast.walk(fdef):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in renamed:
+                node.func.id = renamed[node.func.id]
+    return fdef, set(helpers.items())

@@ -209,8 +209,14 @@ def emit_function(func, name, doc, returns):
     return codegen.emit_function(func, name, doc, returns)
 
 
-def helper_definition(prim_name):
-    """The module-level ``def`` of a helper primitive, copied from its template."""
+def helper_definition(prim_name, alias=None):
+    """The module-level ``def`` of a helper primitive, copied from its template
+    (defined as ``alias`` where a parameter of the user's has its name)."""
     node = copy.deepcopy(template_of(rules.get(prim_name).impl).node)
     node.decorator_list = []
+    if alias and alias != prim_name:
+        node.name = alias
+        for call in ast.walk(node):      # a recursive helper calls itself by its new name
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == prim_name:
+                call.func.id = alias
     return node

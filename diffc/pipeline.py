@@ -97,7 +97,7 @@ def module_text(src_path, compiled_list, *, command=None):
     imports = ast.parse("import numpy as np").body + emit.user_imports(
         {m for c in compiled_list for m in getattr(c, "user_modules", ())})
     helpers = sorted({h for c in compiled_list for h in c.helpers})
-    nodes = imports + [emit.helper_definition(h) for h in helpers] + [c.function_def for c in compiled_list]
+    nodes = imports + [emit.helper_definition(*h) for h in helpers] + [c.function_def for c in compiled_list]
     return printer.print_module(header, nodes)
 
 
@@ -150,6 +150,12 @@ def _is_float_leaf(value):
 
 def _check_scalar(src, func, facts):
     result = func.results[0]
+    value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
+    if np.iscomplexobj(value):
+        ret = next(s for s in reversed(src.node.body) if isinstance(s, ast.Return))
+        raise NonScalarOutput(
+            f"grad needs a real scalar output, but {func.name} returns a complex value",
+            src.loc(ret.value), "return its real part, its absolute value or its squared magnitude")
     shape = facts.shape(result)
     if shape is None or shape == ():
         return
