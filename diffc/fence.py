@@ -151,7 +151,8 @@ OTHER = {
     "nested subscript": Banned("assignment into an indexed expression `a[i][j] = v`",
                                "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
     "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
-                          "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v)",
+                          "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v), "
+                          "or into a local copy (a = {base}.copy(), then a[...] = v)",
                           "x.T[0] = 2.0", (("base", "x.T"),)),
     "star target": Banned("star-unpacking in an assignment", "index explicitly: a = x[0], "
                           "rest = x[1:]", "a, *rest = x"),
@@ -176,6 +177,11 @@ OTHER = {
                           "if not, copy before writing: `{name} = {name}.copy()`",
                           "z = x\nz[0] = 2.0\ny = x",
                           (("name", "z"), ("other", "x"))),
+    "write alias in place": Banned("changing in place (`+=`) a value another name, read "
+                                   "later, shares", "`{name} += ...` changes the array in "
+                                   "place; to make a new value write `{name} = {name} + ...`, "
+                                   "or, if `{other}` should see the change, change `{other}`",
+                                   "s = x[0]\ns += 1.0\ny = x", (("name", "s"), ("other", "x"))),
     "write parameter": Banned("writing into a parameter of a called function",
                               "this function is called by the one being "
                               "differentiated, so the caller's array would change; write "
@@ -429,7 +435,8 @@ def sections():
                                 "**kwargs call", "out=", "unused call", "no effect")]
     targets = [OTHER[k] for k in ("bare annotation", "attribute target", "nested subscript",
                                   "view target", "star target")]
-    names = [OTHER[k] for k in ("unbound", "write global", "write alias")]
+    names = [OTHER[k] for k in ("unbound", "write global", "write alias",
+                                "write alias in place")]
     return [("Statements", rows(STATEMENTS.values())),
             ("Expressions", rows(list(EXPRESSIONS.values()) + other)),
             ("Assignment", rows(targets)),

@@ -214,7 +214,8 @@ class _Aliasing:
             if isinstance(name, ast.Name) and (isinstance(name.ctx, ast.Load) or not load_only) \
                     and name.id in state.stale:
                 write, written = state.stale[name.id]
-                _fail(self.ctx, write, OTHER["write alias"],
+                in_place = isinstance(write, ast.Name)          # `z += v`, not `z[i] = v`
+                _fail(self.ctx, write, OTHER["write alias in place" if in_place else "write alias"],
                       f"this writes into an array that `{written}` shares with `{name.id}`, "
                       f"and `{name.id}` is read afterwards (line {name.lineno}): Python would "
                       f"see the change in `{name.id}`, diffc would not",

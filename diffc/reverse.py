@@ -168,6 +168,12 @@ class _Backward:
                 return grad
             lead = len(gshape) - len(xshape)
             if lead < 0:                  # the operand had extra leading axes of size 1
+                inner = xshape[-lead:]
+                ones = tuple(i for i, n in enumerate(inner) if n == 1 and gshape[i] != 1)
+                if ones:
+                    axis = ones[0] if len(ones) == 1 else ones
+                    grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
+                                     hint, eqn.loc, "unbroadcast", eqn)
                 shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, "unbroadcast", eqn,
                                   kind="temp")
                 return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, "unbroadcast", eqn)

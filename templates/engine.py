@@ -18,7 +18,9 @@ def unbroadcast(grad, x):
         return grad
     lead = np.ndim(grad) - len(shape)
     if lead < 0:                      # x had extra leading axes of size 1
-        return np.reshape(grad, shape)
+        inner = shape[-lead:]
+        ones = tuple(i for i, n in enumerate(inner) if n == 1 and np.shape(grad)[i] != 1)
+        return np.reshape(np.sum(grad, axis=ones, keepdims=True), shape)
     ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(grad)[lead + i] != 1)
     grad = np.sum(grad, axis=tuple(range(lead)) + ones, keepdims=True)
     return np.reshape(grad, shape)
@@ -27,6 +29,8 @@ def unbroadcast(grad, x):
 @unbroadcast.reverse
 def unbroadcast_reverse(out, dout, grad, x):
     "unbroadcast: dout is broadcast back to the gradient's shape"
+    if np.ndim(x) > np.ndim(grad):    # x's extra leading axes (all of size 1) go first
+        dout = np.reshape(dout, np.shape(dout)[np.ndim(x) - np.ndim(grad):])
     dgrad = np.broadcast_to(dout, np.shape(grad))
     return dgrad
 

@@ -66,6 +66,10 @@ def unbroadcast(grad, shape):
     while grad.ndim > len(shape):
         grad = grad.sum(axis=0)
     if grad.ndim < len(shape):      # the operand had extra leading axes of size 1
+        inner = shape[len(shape) - grad.ndim:]
+        for axis, size in enumerate(inner):
+            if size == 1 and grad.shape[axis] != 1:
+                grad = grad.sum(axis=axis, keepdims=True)
         return grad.reshape(shape)
     for axis, size in enumerate(shape):
         if size == 1 and grad.shape[axis] != 1:

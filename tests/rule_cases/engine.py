@@ -25,3 +25,7 @@ CASES += [
     Case("setitem", (x5, np.array([1, 1, 3]), rng.normal(size=3)), note="a repeated position keeps one value"),
     Case("setitem", (x23, 0, rng.normal(size=(1, 3))), note="value with an extra leading 1"),
 ]
+CASES += [
+    Case("setitem", (x23, 0, rng.normal(size=(1, 1))), note="a (1, 1) value broadcast along a row"),
+    Case("unbroadcast", (rng.normal(size=3), rng.normal(size=(1, 1))), note="operand with more axes, all 1"),
+]

@@ -1,0 +1,431 @@
+"""Everything diffc does not support is a located error; names that collide still work.
+
+The corpus is ``tests/bad_programs``. Each row of ``CASES`` names a function there, the
+exact error type, a fragment of the message, and the line and column (both 1-based: the
+column is where the caret is) the error must point at. Every error must also render as
+``file:line:col: error: ...`` with the source line, a caret and a hint.
+"""
+import os
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import diffc
+from diffc import fence, load, pipeline, rules, source
+from diffc.errors import (DiffcError, InternalError, NameResolutionError, NoRuleError,
+                          NonDifferentiableInput, NonScalarOutput, SourceSyntaxError,
+                          SourceUnavailable, UnsupportedSyntax)
+from diffc.testing import check_grads
+from tests.bad_programs import (assignment, broken_rule, collisions, expressions, names, runtime,
+                                signature, statements)
+
+X = np.array([0.5, 1.5, 2.5])
+M = np.array([[0.5, 1.5, 2.5], [1.0, -2.0, 0.25]])
+STATIC = os.path.join(os.path.dirname(__file__), "bad_programs", "static")
+DOCS = os.path.join(os.path.dirname(__file__), os.pardir, "docs", "unsupported.md")
+
+
+@dataclass
+class Case:
+    module: object
+    function: str
+    error: type
+    fragment: str
+    line: int
+    col: int
+    args: tuple = (X,)
+    wrt: object = 0
+
+    def __str__(self):
+        return f"{self.module.__name__.rsplit('.', 1)[-1]}.{self.function}"
+
+    def target(self):
+        fn = getattr(self.module, self.function)
+        return fn() if self.function == "outer" else fn
+
+
+U = UnsupportedSyntax
+CASES = [
+    # statements
+    Case(statements, "try_except", U, "`try` is not supported", 6, 5),
+    Case(statements, "with_block", U, "`with` is not supported", 14, 5),
+    Case(statements, "nested_def", U, "a nested `def` is not supported", 20, 5),
+    Case(statements, "nested_class", U, "a class definition is not supported", 26, 5),
+    Case(statements, "global_statement", U, "`global` is not supported", 32, 5),
+    Case(statements, "outer", U, "`nonlocal` is not supported", 40, 9),
+    Case(statements, "delete", U, "`del` is not supported", 47, 5),
+    Case(statements, "import_inside", U, "an `import` inside the function", 52, 5),
+    Case(statements, "import_from_inside", U, "an `import` inside the function", 57, 5),
+    Case(statements, "raise_statement", U, "`raise` is not supported", 62, 5),
+    Case(statements, "match_statement", U, "`match` is not supported", 67, 5),
+    Case(statements, "async_function", U, "an `async def` function", 73, 1),
+    Case(statements, "generator", U, "`yield` is not supported", 78, 5),
+    Case(statements, "generator_from", U, "`yield from` is not supported", 83, 5),
+    Case(statements, "expression_statement", U, "an expression whose value is not used", 88, 5),
+    Case(statements, "unused_call", U, "a call whose result is not used", 93, 5),
+    Case(statements, "print_call", U, "`print()` is not supported", 98, 5),
+    Case(statements, "docstring_only", U, "does not end by returning a value", 102, 1),
+    Case(statements, "bare_return", U, "does not end by returning a value", 108, 5),
+    # expressions
+    Case(expressions, "lambda_value", U, "a lambda is not supported", 6, 14),
+    Case(expressions, "list_comprehension", U, "a list comprehension", 11, 10),
+    Case(expressions, "set_comprehension", U, "a set comprehension", 16, 10),
+    Case(expressions, "dict_comprehension", U, "a dict comprehension", 21, 10),
+    Case(expressions, "generator_expression", U, "a generator expression", 26, 16),
+    Case(expressions, "walrus", U, "the walrus operator", 31, 10),
+    Case(expressions, "f_string", U, "an f-string", 36, 13),
+    Case(expressions, "set_literal", U, "a set literal", 41, 9),
+    Case(expressions, "dict_literal", U, "a dict is not supported", 46, 14),
+    Case(expressions, "star_arguments", U, "star-unpacking `*x`", 51, 20),
+    Case(expressions, "and_on_values", U, "`and`/`or` on values", 56, 9),
+    Case(expressions, "or_on_values", U, "`and`/`or` on values", 61, 9),
+    Case(expressions, "not_on_value", U, "`not` on a value", 66, 12),
+    Case(expressions, "chained_comparison", U, "a chained comparison", 71, 14),
+    Case(expressions, "is_comparison", U, "`is` is not supported", 76, 15),
+    Case(expressions, "in_comparison", U, "`in` is not supported", 81, 15),
+    Case(expressions, "eval_call", U, "`eval()` is not supported", 86, 9),
+    Case(expressions, "exec_call", U, "`exec()` is not supported", 91, 5),
+    Case(expressions, "kwargs_splat", U, "passing `**kwargs` to a call", 97, 20),
+    Case(expressions, "out_keyword", U, "with `out=`", 102, 19),
+    Case(expressions, "getattr_call", U, "`getattr()` is not supported", 107, 9),
+    # assignment targets
+    Case(assignment, "bare_annotation", U, "an annotation without a value", 6, 5),
+    Case(assignment, "attribute_assignment", U, "assignment to an attribute", 11, 5),
+    Case(assignment, "attribute_augmented", U, "assignment to an attribute", 16, 5),
+    Case(assignment, "nested_subscript", U, "`a[i][j] = v`", 21, 5, (M,)),
+    Case(assignment, "through_a_view", U, "assignment into `X.T[...]`", 26, 5, (M,)),
+    Case(assignment, "star_target", U, "star-unpacking in an assignment", 31, 12),
+    # names, scoping and writes through aliases
+    Case(names, "unknown_name", NameResolutionError, "name 'scale_factor' is not defined", 10, 13),
+    Case(names, "read_before_assign", U, "`SCALE` is read before it is assigned (it is "
+         "assigned on line 16)", 15, 13),
+    Case(names, "numpy_shadowed_then_used", U, "`np` is read before it is assigned", 21, 9),
+    Case(names, "numpy_rebound_to_a_float", NoRuleError, "no rule for the array method/attribute "
+         ".exp", 28, 9),
+    Case(names, "global_array", NameResolutionError, "'WEIGHTS' refers to a ndarray defined "
+         "outside the function", 33, 13),
+    Case(names, "augmented_before_assign", U, "`total` is read before it is assigned", 38, 5),
+    Case(names, "write_into_module_constant", U, "writes into `TABLE`, which is not a local", 43, 5),
+    Case(names, "write_into_module_array", U, "writes into `WEIGHTS`, which is not a local", 48, 5),
+    Case(names, "alias_then_write", U, "an array that `z` shares with `y`, and `y` is read "
+         "afterwards (line 56)", 55, 5),
+    Case(names, "view_then_write", U, "an array that `head` shares with `y`", 62, 5),
+    Case(names, "write_then_read_view", U, "an array that `y` shares with `head`, and `head` is "
+         "read afterwards (line 70)", 69, 5),
+    Case(names, "augmented_alias", U, "an array that `z` shares with `y`", 76, 5),
+    Case(names, "augmented_subscript_alias", U, "an array that `row` shares with `X`", 82, 5, (M,)),
+    Case(names, "calls_a_function_that_writes_into_its_argument", U, "this writes into the "
+         "caller's array `a`", 87, 5),
+    # signatures
+    Case(signature, "star_args", U, "a `*args`/`**kwargs` parameter", 7, 19),
+    Case(signature, "star_kwargs", U, "a `*args`/`**kwargs` parameter", 11, 22),
+    Case(signature, "default_from_a_name", U, "a default value that is not a literal", 15, 34),
+    Case(signature, "default_from_a_call", U, "a default value that is not a literal", 19, 30),
+    # found when compiling for the call's arguments
+    Case(runtime, "scaled", NonDifferentiableInput, "cannot differentiate with respect to 'k': "
+         "it is an integer int", 7, 15, (X, 2), 1),
+    Case(runtime, "scaled", NonDifferentiableInput, "it is an integer ndarray", 7, 15,
+         (X, np.arange(3)), 1),
+    Case(runtime, "scaled", NonDifferentiableInput, "it is a str", 7, 15, (X, "2.0"), 1),
+    Case(runtime, "elementwise", NonScalarOutput, "grad needs a scalar output, but elementwise "
+         "returns an array of shape (3,)", 13, 12),
+    Case(runtime, "no_rule_function", NoRuleError, "diffc has no rule for numpy.i0", 21, 9),
+    Case(runtime, "no_rule_method", NoRuleError, "no rule for the array method/attribute .ptp",
+         26, 9),
+    Case(runtime, "call_a_value", NameResolutionError, "numpy.exp is not a value diffc can use",
+         31, 9),
+    Case(runtime, "square", SourceUnavailable, "cannot differentiate a lambda", 45, 10),
+]
+
+
+def _check_rendering(err, line, col):
+    """``file:line:col: error: message``, the source line, a caret at col, a hint."""
+    rendered = str(err).splitlines()
+    assert rendered[0] == f"{err.loc.file}:{line}:{col}: error: {err.message}"
+    assert rendered[1] == "    " + err.loc.text.rstrip("\n")
+    assert rendered[2].index("^") == 4 + col - 1
+    assert rendered[-1].startswith("  hint: ") and len(err.hint) > 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rejected_at_the_offending_line_and_column(case):
+    with pytest.raises(DiffcError) as info:
+        diffc.grad(case.target(), wrt=case.wrt)(*case.args)
+    err = info.value
+    assert type(err) is case.error, str(err)
+    assert case.fragment in err.message
+    assert os.path.samefile(err.loc.file, case.module.__file__)
+    assert (err.loc.line, err.loc.col + 1) == (case.line, case.col), str(err)
+    _check_rendering(err, case.line, case.col)
+
+
+def test_corpus_size():
+    assert len(CASES) + len(STATIC_CASES) + 6 >= 50
+
+
+# --- functions diffc cannot read -------------------------------------------------------
+
+def test_exec_made_function_is_source_unavailable():
+    with pytest.raises(SourceUnavailable) as info:
+        diffc.grad(runtime.made_by_exec)(X)
+    err = info.value
+    assert err.loc is None and "<string>" in err.message and "made with exec" in err.hint
+    assert str(err).startswith("error: the source of 'made_by_exec' is not in a file")
+
+
+@pytest.mark.parametrize("fn", [np.exp, abs])
+def test_builtins_and_ufuncs_are_source_unavailable(fn):
+    with pytest.raises(SourceUnavailable, match="is not a Python function"):
+        diffc.grad(fn)(1.5)
+
+
+def _write_module(tmp_path, name, text):
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def _import(path):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_file_that_no_longer_parses_is_a_located_syntax_error(tmp_path):
+    path = _write_module(tmp_path, "edited_model", """\
+        import numpy as np
+
+
+        def loss(x):
+            return x @ x
+        """)
+    module = _import(path)
+    path.write_text("import numpy as np\n\n\ndef loss(x):\n    return x @@ x\n")
+    with pytest.raises(SourceSyntaxError) as info:
+        diffc.grad(module.loss)(X)
+    err = info.value
+    assert "the file does not parse: invalid syntax" in err.message
+    assert (err.loc.line, err.loc.col + 1) == (5, 15)
+    _check_rendering(err, 5, 15)
+
+
+def test_file_edited_since_import_is_not_silently_read(tmp_path):
+    path = _write_module(tmp_path, "moved_model", """\
+        import numpy as np
+
+
+        def loss(x):
+            return x @ x
+        """)
+    module = _import(path)
+    path.write_text("import numpy as np\n\n# a comment moves the def\n\ndef loss(x):\n"
+                    "    return x @ x * 3.0\n")
+    with pytest.raises(SourceUnavailable, match="has changed since loss was defined"):
+        diffc.grad(module.loss)(X)
+
+
+# --- files read statically (as `diffc compile` does) -------------------------------------
+
+STATIC_CASES = [
+    ("syntax_error.txt", SourceSyntaxError, "the file does not parse: '(' was never closed", 5, 15),
+    ("bad_indentation.txt", SourceSyntaxError, "the file does not parse: unexpected indent", 6, 6),
+    ("await_outside_async.txt", UnsupportedSyntax, "`await` is not supported", 5, 9),
+    ("async_for_in_def.txt", UnsupportedSyntax, "`async for` is not supported", 5, 5),
+]
+
+
+@pytest.mark.parametrize("name,error,fragment,line,col", STATIC_CASES,
+                         ids=[c[0] for c in STATIC_CASES])
+def test_static_files_are_rejected_where_they_are_wrong(name, error, fragment, line, col):
+    path = os.path.join(STATIC, name)
+    with pytest.raises(DiffcError) as info:
+        pipeline.lower(source.from_file(path, "loss"))
+    err = info.value
+    assert type(err) is error and fragment in err.message, str(err)
+    assert (err.loc.line, err.loc.col + 1) == (line, col), str(err)
+    _check_rendering(err, line, col)
+
+
+# --- internal errors say they are diffc's bugs ---------------------------------------------
+
+def test_internal_error_says_it_is_a_bug_and_is_not_a_user_error():
+    err = InternalError("the IR lost a value")
+    assert "this is a bug in diffc, not in your code" in str(err)
+    assert "the IR lost a value" in str(err)
+    assert not isinstance(err, DiffcError)
+
+
+@pytest.fixture
+def isolated_registry(monkeypatch):
+    """Let a test register primitives that no other test will ever see."""
+    rules.all_primitives()                  # load every template before copying the registry
+    monkeypatch.setattr(rules, "_BY_NAME", dict(rules._BY_NAME))
+    monkeypatch.setattr(rules, "_BY_SOURCE_NAME", dict(rules._BY_SOURCE_NAME))
+
+
+def test_a_template_that_does_not_lower_is_an_internal_error(monkeypatch):
+    """A bug in one of diffc's own templates (simulated by swapping in a broken reverse
+    rule for sin) is an InternalError that says it is diffc's bug, not a user error."""
+    monkeypatch.setattr(rules.get("sin"), "reverse_rule", broken_rule.sin_reverse_that_does_not_lower)
+    with pytest.raises(InternalError) as info:
+        diffc.grad(runtime.uses_sine)(X)
+    assert "this is a bug in diffc" in str(info.value)
+    assert "sin_reverse_that_does_not_lower does not lower" in str(info.value)
+
+
+def test_a_primitive_without_a_reverse_rule_is_a_located_error(isolated_registry):
+    broken_rule.install_without_reverse()
+    with pytest.raises(NoRuleError) as info:
+        diffc.grad(runtime.uses_rule_without_reverse)(X)
+    err = info.value
+    assert "no gradient rule for" in err.message
+    assert "wiggle with respect to its argument 'x'" in err.message
+    assert (err.loc.line, err.loc.col + 1) == (41, 9)
+    _check_rendering(err, 41, 9)
+
+
+def test_without_the_rule_the_same_call_is_inlined_and_correct():
+    check_grads(runtime.uses_rule_without_reverse, (X,))
+
+
+# --- bugs found while building this corpus: each is a clear error now ----------------------
+
+def test_complex_output_is_a_clear_error():
+    """grad of a complex result has no real gradient: it must be rejected, as autograd and
+    JAX do (diffc once returned zeros, dropping the imaginary part with a ComplexWarning)."""
+    with pytest.raises(NonScalarOutput) as info:
+        diffc.grad(runtime.complex_output)(X)
+    assert "complex" in info.value.message
+    assert (info.value.loc.line, info.value.loc.col + 1) == (17, 12)
+
+
+def test_general_code_for_a_matrix_product_asks_for_shapes():
+    """Without example arguments, matmul's rule cannot know ranks: a located error that says
+    how to give them (it once let the internal ``Undecidable`` exception escape)."""
+    with pytest.raises(DiffcError) as info:
+        diffc.grad(collisions.grad_of_itself).source
+    err = info.value
+    assert "compile with example arguments" in err.hint
+    assert (err.loc.line, err.loc.col + 1) == (33, 12)
+    _check_rendering(err, 33, 12)
+
+
+# --- names that collide with generated or imported names just work --------------------------
+
+rng = np.random.default_rng(11)
+COLLISIONS = [
+    ("adjoint_names", [rng.normal(size=3) for _ in range(5)]),
+    ("temporary_names", [rng.normal(size=3) for _ in range(5)]),
+    ("suffixed_names", [rng.normal(size=3) for _ in range(4)]),
+    ("grad_of_itself", [rng.normal(size=3) for _ in range(2)]),
+    ("numpy_as_parameter", [1.7, rng.normal(size=2)]),
+    ("numpy_rebound_locally", [rng.normal(size=3)]),
+    ("helper_as_parameter", [rng.normal(size=(2, 1)), rng.normal(size=(2, 3))]),
+    ("builtin_names", [rng.normal(size=3) for _ in range(4)]),
+]
+
+
+@pytest.mark.parametrize("name,args", COLLISIONS, ids=[c[0] for c in COLLISIONS])
+def test_colliding_names_give_correct_gradients(name, args):
+    check_grads(getattr(collisions, name), args)
+
+
+def test_a_parameter_named_like_the_unbroadcast_helper_in_general_code():
+    """General code (no example arguments) defines ``unbroadcast`` at module level; a
+    parameter of that name must not shadow it."""
+    fn = collisions.helper_as_parameter
+    args = COLLISIONS[6][1]
+    g = diffc.grad(fn, wrt=(0, 1))
+    module = load.load_source(g.source, "collision_general")
+    got = module.grad_helper_as_parameter(*args)
+    want = g(*args)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b)
+
+
+# --- the documented list is generated from the fence and true -----------------------------
+
+def test_docs_page_holds_the_generated_tables():
+    with open(DOCS, encoding="utf-8") as fh:
+        text = fh.read()
+    generated = text.split(fence.BEGIN, 1)[1].split(fence.END, 1)[0].strip()
+    assert generated == fence.markdown_tables().strip(), \
+        "docs/unsupported.md is stale: run fence.update_docs('docs/unsupported.md')"
+
+
+DOC_MODULE = """\
+import numpy as np
+K = 2.0
+W = np.ones(3)
+
+
+def loss(x, y, n, lock, stream, limits, counter):
+{body}
+    return x
+"""
+
+
+def _documented_rows():
+    return [row for _, rows in fence.sections() for row in rows]
+
+
+@pytest.mark.parametrize("what,example,hint", _documented_rows(), ids=lambda v: str(v)[:30])
+def test_each_documented_example_is_rejected_with_its_hint(tmp_path, what, example, hint):
+    path = tmp_path / "documented.py"
+    path.write_text(DOC_MODULE.format(body=textwrap.indent(example, "    ")))
+    with pytest.raises(UnsupportedSyntax) as info:
+        fence.check(source.from_file(str(path), "loss"))
+    assert info.value.hint == hint, str(info.value)
+
+
+# --- the fence's name-flow checks already handle control flow -------------------------------
+# (control flow itself is lifted here with monkeypatch; these tests are about scoping and
+# aliasing across branches and loops, not about whether `if`/`for` are accepted)
+
+FLOW = os.path.join(os.path.dirname(__file__), "bad_programs", "flow.py")
+FLOW_REJECTED = [
+    ("assigned_in_one_branch", "`t` may not be assigned here", 10, 12),
+    ("assigned_only_in_loop", "`t` may not be assigned here", 32, 12),
+    ("alias_written_in_loop", "an array that `z` shares with `y`, and `y` is read afterwards "
+     "(line 45)", 46, 9),
+    ("alias_chosen_by_branch", "an array that `z` shares with `y`", 56, 5),
+    ("row_written_through_loop_variable", "an array that `row` shares with `X`", 62, 9),
+]
+FLOW_ACCEPTED = ["assigned_in_both_branches", "branch_that_returns", "carried_through_loop",
+                 "logic_in_a_condition", "writes_into_its_parameter",
+                 "writes_into_a_copy_of_its_parameter"]
+
+
+@pytest.fixture
+def control_flow_lifted(monkeypatch):
+    monkeypatch.setattr(fence, "CONTROL_FLOW", {})
+    monkeypatch.setattr(fence, "_check_returns", lambda ctx, body: None)
+
+
+@pytest.mark.parametrize("name,fragment,line,col", FLOW_REJECTED, ids=[c[0] for c in FLOW_REJECTED])
+def test_flow_checks_reject_across_branches_and_loops(control_flow_lifted, name, fragment, line, col):
+    with pytest.raises(UnsupportedSyntax) as info:
+        fence.check(source.from_file(FLOW, name))
+    err = info.value
+    assert fragment in err.message, str(err)
+    assert (err.loc.line, err.loc.col + 1) == (line, col), str(err)
+    _check_rendering(err, line, col)
+
+
+@pytest.mark.parametrize("name", FLOW_ACCEPTED)
+def test_flow_checks_accept_what_python_and_diffc_agree_on(control_flow_lifted, name):
+    fence.check(source.from_file(FLOW, name))
+
+
+def test_a_called_function_may_not_write_into_its_parameter():
+    """Inlined into its caller, a write into a parameter would change the caller's array."""
+    src = source.from_file(FLOW, "writes_into_its_parameter")
+    fence.check(src)                                    # fine for the function differentiated
+    with pytest.raises(UnsupportedSyntax, match="writes into the caller's array `a`") as info:
+        fence.check(src, entry=False)
+    assert (info.value.loc.line, info.value.loc.col + 1) == (75, 5)
+    fence.check(source.from_file(FLOW, "writes_into_a_copy_of_its_parameter"), entry=False)
