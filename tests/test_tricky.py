@@ -56,6 +56,7 @@ CASES = [
     (t.dtype_promotion, (vec(3).astype(np.float32), vec(3)), (0, 1)),
     (t.copy_then_write, (vec(), vec()), (0, 1)),
     (t.assign_a_row_that_has_a_leading_one, (M23, mat((1, 3)), mat((2, 3))), (0, 1, 2)),
+    (t.assign_a_broadcast_value_that_has_leading_ones, (M23, mat((1, 1)), mat((2, 3))), (0, 1, 2)),
 ]
 
 

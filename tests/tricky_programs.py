@@ -236,3 +236,11 @@ def assign_a_row_that_has_a_leading_one(X, row, w):
     Y = X * 1.0
     Y[0] = row
     return np.sum(Y * w)
+
+
+def assign_a_broadcast_value_that_has_leading_ones(X, s, w):
+    """``s`` has shape (1, 1): NumPy drops a leading 1 and broadcasts the other along
+    the row ``Y[0]``. Found by the fuzzer."""
+    Y = X * 1.0
+    Y[0] = s
+    return np.sum(Y * w)
