@@ -161,3 +161,11 @@ def test_gradient_can_be_updated_in_place():
     dx = diffc.grad(m.plain_sum)(np.ones((2, 3)))
     dx *= 0.5                     # a read-only broadcast view would raise here
     np.testing.assert_array_equal(dx, 0.5)
+
+
+def test_scipy_special_functions_by_their_imported_names():
+    pytest.importorskip("scipy")        # installed with the examples extra, as CI does
+    from tests import scipy_models
+    S, y = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
+    check_grads(scipy_models.scipy_losses, (S, y), wrt=0)
+    assert "import scipy" not in diffc.grad(scipy_models.scipy_losses).source_for(S, y)

@@ -1,0 +1,50 @@
+"""scipy.special's logistic and log-sum-exp functions, written in NumPy so that the
+generated code needs only NumPy (a model may import them from scipy.special)."""
+import numpy as np
+
+from diffc.rules import primitive
+
+
+@primitive("scipy.special.expit")
+def expit(x):
+    return 1 / (1 + np.exp(-x))
+
+
+@expit.reverse
+def expit_reverse(out, dout, x):
+    "expit: dx = dout * s * (1 - s), reusing s = out"
+    dx = dout * out * (1 - out)
+    return dx
+
+
+@expit.forward
+def expit_forward(out, x, *, dx):
+    dout = dx * out * (1 - out)
+    return dout
+
+
+@primitive("scipy.special.logsumexp")
+def logsumexp(a, axis=None, *, keepdims=False):
+    shift = np.max(a, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    total = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+@logsumexp.reverse
+def logsumexp_reverse(out, dout, a, axis=None, keepdims=False):
+    "logsumexp: da = dout * softmax(a) along the axis"
+    if axis is None or keepdims:
+        da = dout * np.exp(a - out)
+    else:
+        da = np.expand_dims(dout, axis) * np.exp(a - np.expand_dims(out, axis))
+    return da
+
+
+@logsumexp.forward
+def logsumexp_forward(out, a, axis=None, keepdims=False, *, da):
+    if axis is None or keepdims:
+        dout = np.sum(da * np.exp(a - out), axis=axis, keepdims=keepdims)
+    else:
+        dout = np.sum(da * np.exp(a - np.expand_dims(out, axis)), axis=axis, keepdims=keepdims)
+    return dout

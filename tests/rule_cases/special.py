@@ -1,0 +1,16 @@
+"""Cases for scipy.special's expit and logsumexp (implemented in NumPy)."""
+import numpy as np
+
+from tests.rule_cases import Case
+
+rng = np.random.default_rng(77)
+a23 = rng.normal(size=(2, 3))
+
+CASES = [
+    Case("expit", (rng.normal(size=4),)),
+    Case("expit", (0.3,), note="Python float"),
+    Case("logsumexp", (a23,), note="all entries"),
+    Case("logsumexp", (a23,), {"axis": 1}),
+    Case("logsumexp", (a23,), {"axis": 0, "keepdims": True}),
+    Case("logsumexp", (a23 * 50,), {"axis": -1}, note="large entries: stable"),
+]
