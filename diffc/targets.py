@@ -19,6 +19,7 @@ from diffc.errors import DiffcError
 
 ARG_HELP = ("example argument: a shape such as 3x4 or Nx784 (random normal values), 5 (a "
             "length-5 vector), a shape with a dtype such as N:int (integer labels) or 3x4:float32, "
+            "a dict or list of shapes such as '{\"W\": \"3x4\", \"b\": \"4\"}', "
             "'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
 
 
@@ -187,9 +188,26 @@ def parse_example(text, symbols, rng=None):
     else:
         return rng.standard_normal(tuple(dims))
     try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = None
+    else:
+        return _shapes_inside(value, symbols, rng)
+    try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         raise UsageError(f"cannot read the example value {text!r}", hint=ARG_HELP) from None
+
+
+def _shapes_inside(value, symbols, rng):
+    """A dict or list literal whose string entries are shapes: ``{"W1": "4x5", "b1": "5"}``."""
+    if isinstance(value, dict):
+        return {k: _shapes_inside(v, symbols, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shapes_inside(v, symbols, rng) for v in value]
+    if isinstance(value, str):
+        return parse_example(value, symbols, rng)
+    return value
 
 
 def examples(src, specs, rng=None, required=False, strict=True):
