@@ -58,6 +58,9 @@ def _parser():
     c.add_argument("--force", action="store_true", help="overwrite a file diffc did not generate")
     c.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the output is missing or stale")
+    c.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
+                   help="reverse: grad_NAME returns the gradient; forward: jvp_NAME(params..., "
+                        "d<param>...) returns the value and the directional derivative")
     s = _subparser(sub, "show", "print the generated gradient code, or the IR (never runs the model)")
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
@@ -156,8 +159,16 @@ def _compile_function(path, name, args, strict=True):
     deco = targets.decoration(src.module, name)
     wrt = targets.wrt_option(args.wrt) if args.wrt else deco.wrt
     indices, single = targets.wrt_indices(src, wrt)
-    return pipeline.compile_gradient(src, indices, targets.examples(src, args.arg, strict=strict),
-                                     with_value=deco.with_value, single=single)
+    examples = targets.examples(src, args.arg, strict=strict)
+    if getattr(args, "mode", "reverse") == "forward":
+        from diffc import staging
+        staged = staging.jvp(staging.stage_source(src, examples), indices,
+                             tuple(examples[i] for i in indices) if examples is not None else None)
+        names = ", ".join(targets.param_names(src)[i] for i in indices)
+        return staging.emit_staged(staged, f"jvp_{src.name}",
+                                   f"Value of {src.name} and its directional derivative along "
+                                   f"tangents of {names} (forward mode).")
+    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single)
 
 
 def _compile(args):
@@ -248,6 +259,8 @@ def _command_line(args):
         parts += ["-f", f]
     if args.wrt:
         parts += ["--wrt", args.wrt]
+    if getattr(args, "mode", "reverse") != "reverse":
+        parts += ["--mode", args.mode]
     for a in args.arg:
         parts += ["--arg", a]
     default = os.path.splitext(args.model)[0] + "_grad.py"
