@@ -177,7 +177,7 @@ class Facts:
         for var in inside | set(node.outs):
             if len(shapes.get(var, ())) > 1 or (count == 0 and var in inside):
                 self.dynamic.add(var)
-            if len({k[0].__len__() if isinstance(k, tuple) else -1 for k in shapes.get(var, ())}) > 1:
+            if len({len(k[0]) if isinstance(k[0], tuple) else -1 for k in shapes.get(var, ())}) > 1:
                 self.rank_dynamic.add(var)
             self.value_static.discard(var)
         if count == 0:
@@ -270,9 +270,11 @@ def _vars(atom):
 
 
 def _shape_key(value):
-    if isinstance(value, np.ndarray):
-        return (value.shape, value.dtype.str)
-    return type(value).__name__
+    """What must stay the same across iterations for a value's shape to be static: its
+    shape (a Python float and a NumPy float64 are both of shape ())."""
+    if isinstance(value, (np.ndarray, np.generic, float, int, complex, bool)):
+        return (tuple(np.shape(value)),)
+    return (type(value).__name__,)
 
 
 def _shape_like(value):

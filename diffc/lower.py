@@ -328,9 +328,24 @@ def _lookup(scope, node):
         return UserFunction(SourceFunction(node_def, fn.module, fn.runtime_globals))
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
+    if _assigned_a_diffc_call(fn.module, name):
+        raise UnsupportedSyntax(
+            f"{name} is made by a diffc transform at module level, and reading the file "
+            f"without running it cannot call one", scope.loc(node),
+            "use the Python API (diffc.grad imports the module), as for a gradient penalty")
     raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
                               "define it in the function, pass it as an argument, "
                               "or make it a module-level constant")
+
+
+def _assigned_a_diffc_call(module, name):
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets) \
+                and isinstance(stmt.value, ast.Call):
+            target = ast.unparse(stmt.value.func)
+            if module.aliases.get(target.split(".")[0], "").startswith("diffc"):
+                return True
+    return False
 
 
 def _template_primitive(fn, name):

@@ -32,6 +32,9 @@ GENERATED = {
     # y: integer class labels, one per row of X
     "linear_classifiers": ["--arg", "W=64x10", "--arg", "b=10", "--arg", "X=Nx64",
                            "--arg", "y=N:int", "--arg", "reg=scalar"],
+    # -f/--wrt: rnn.py's loss is not decorated; xs is T x N x 1 (time first), y is N x 1
+    "rnn": ["-f", "loss", "--wrt", "Wx,Wh,b,Wy,by", "--arg", "Wx=1x16", "--arg", "Wh=16x16",
+            "--arg", "b=16", "--arg", "Wy=16x1", "--arg", "by=1", "--arg", "xs=TxNx1", "--arg", "y=Nx1"],
 }
 
 
@@ -159,12 +162,69 @@ def test_mlp_digits_printed_progress_bar(example, capsys):
                      "[######..] epoch 3/4 cost 2", "[########] epoch 4/4 cost 3"]
 
 
-@pytest.mark.parametrize("name", ["apple_shopping", "sigmoid_neuron", "mlp_digits"])
+def test_rnn(example, capsys):
+    r = example("rnn").main(["--steps", "150", "--quick"])
+    losses = r["losses"]                       # losses[0]: before training, on a fixed validation set
+    assert len(losses) == 11
+    # 150 Adam steps take the validation MSE from ~0.73 to ~0.002
+    assert losses[-1] < 0.01 * losses[0]
+    assert losses[1] < losses[0]
+    assert r["generated_difference"] < 1e-12
+    # backpropagation through time saves exactly one hidden state per step (T = 20)
+    assert r["tape_peak"] == 20
+    out = capsys.readouterr().out
+    assert "tape peak: 20 saved arrays" in out and "validation loss" in out
+
+
+def test_rnn_generated_module_is_bptt_with_a_tape():
+    source = open(os.path.join(EXAMPLES, "rnn_grad.py")).read()
+    assert "h_tape.append(h)" in source and "h_tape.pop()" in source
+    assert "for t in reversed(steps):" in source
+    assert source.count("_tape = []") == 1           # only the hidden states are saved
+
+
+def test_rnn_gradient_matches_central_differences(example):
+    from diffc.testing import check_grads
+
+    module = example("rnn")
+    rng = np.random.default_rng(3)
+    params = module.init_params(rng, hidden=4)
+    xs, y = module.sine_batch(rng, 3, 5)
+    check_grads(module.loss, (*params, xs, y), wrt=(0, 1, 2, 3, 4))
+
+
+def test_gradient_penalty(example, capsys):
+    r = example("gradient_penalty").main(["--steps", "50", "--quick"])
+    # reverse over reverse and forward over reverse agree with central differences
+    assert [c[:2] for c in r["check"]] == [("reverse", "numeric"), ("forward", "numeric")]
+    for mode, against, abs_err, rel_err, ok in r["check"]:
+        assert ok and rel_err < 1e-6, mode
+    # ... and with the formula g + 2 lam H g
+    assert r["formula_difference"] < 1e-12
+    losses = r["losses"]
+    assert losses[-1] < 0.1 * losses[0]
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert r["history"][-1]["grad_norm"] < 0.02 * r["history"][0]["grad_norm"]
+    assert r["accuracy"] >= 0.85
+    assert "reverse vs numeric" in capsys.readouterr().out
+
+
+def test_gradient_penalty_needs_the_python_api(capsys):
+    """`diffc compile` does not import the model, so it cannot see through grad_loss."""
+    model = os.path.join(EXAMPLES, "gradient_penalty.py")
+    status = cli.main(["compile", model, "-f", "penalised", "--wrt", "w", "--arg", "w=3",
+                       "--arg", "X=Nx3", "--arg", "y=N", "--arg", "lam=scalar", "-o", "-"])
+    assert status == 2
+    assert "grad_loss" in capsys.readouterr().err
+    assert not os.path.exists(os.path.join(EXAMPLES, "gradient_penalty_grad.py"))
+
+
+@pytest.mark.parametrize("name", ["apple_shopping", "sigmoid_neuron", "mlp_digits", "rnn"])
 def test_runs_as_a_script(name, tmp_path):
     """`python examples/NAME.py` works from any directory (it finds NAME_grad beside it)."""
     if name == "mlp_digits":
         pytest.importorskip("sklearn")
-    argv = ["--epochs", "1", "--quick"] if name == "mlp_digits" else []
+    argv = {"mlp_digits": ["--epochs", "1", "--quick"], "rnn": ["--steps", "20", "--quick"]}.get(name, [])
     done = subprocess.run([sys.executable, os.path.join(EXAMPLES, f"{name}.py"), *argv],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
