@@ -49,6 +49,10 @@ import json                         # noqa: E402
 import math                         # noqa: E402
 import platform                     # noqa: E402
 import re                           # noqa: E402
+try:                                # noqa: E402
+    import resource
+except ImportError:                 # not on Linux/macOS: no contention accounting
+    resource = None
 import statistics                   # noqa: E402
 import subprocess                   # noqa: E402
 import time                         # noqa: E402
@@ -63,7 +67,19 @@ from benchmarks.workloads import BY_NAME, WORKLOADS, make_args   # noqa: E402
 
 RTOL = 1e-6             # gradient agreement: np.allclose(got, ref, RTOL, ATOL * max|ref|)
 ATOL = 1e-9
-NOISY = 0.25            # flag a cell whose repeats spread more than this: (max-min)/median
+_HZ = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+CONTENDED = 0.15        # re-take a measurement during which others used > 15% of the cores
+RETAKE_BUDGET = 20.0    # seconds per process spent re-taking contended measurements, at most
+NOISY = 0.2             # flag a cell whose repeats' interquartile range exceeds this x median
+
+
+def is_noisy(samples):
+    if len(samples) < 4:
+        spread = max(samples) - min(samples)
+    else:
+        q1, _, q3 = statistics.quantiles(samples, n=4)
+        spread = q3 - q1
+    return spread > NOISY * statistics.median(samples)
 
 
 # ======================================================================================
@@ -80,20 +96,37 @@ def calibrate(fn, min_time):
     return max(1, math.ceil(number * min_time / elapsed))
 
 
+_retakes = {"count": 0, "seconds": 0.0, "budget": RETAKE_BUDGET}
+
+
 def measure(fns, min_time, repeat):
     """Median seconds per call of each callable in ``fns`` (a dict), timeit-style.
 
     Each callable gets a warm-up call and a calibrated number of back-to-back calls
     per measurement (at least ``min_time`` s, garbage collector off, as timeit does).
     The ``repeat`` measurements are taken round-robin over the callables, so that a
-    burst of interference from the host (this is a 2-vCPU VM) lands on different
-    columns rather than on all measurements of one. Returns {key: (median, samples)}.
+    burst of interference lands on different columns rather than on all measurements
+    of one. A measurement of at least 0.1 s during which other processes used more
+    than CONTENDED of the cores is taken again (within RETAKE_BUDGET seconds per
+    process, a tenth of it with --quick): on 2 cores, a busy neighbour makes multi-threaded BLAS calls many times
+    slower. Returns {key: (median, samples)}.
     """
     numbers = {k: calibrate(fn, min_time) for k, fn in fns.items()}
     samples = {k: [] for k in fns}
     for _ in range(repeat):
         for k, fn in fns.items():
-            samples[k].append(timeit.Timer(fn).timeit(numbers[k]) / numbers[k])
+            timer = timeit.Timer(fn)
+            while True:
+                before = cpu_sample(children=False)
+                elapsed = timer.timeit(numbers[k])
+                contended = others_share(before, cpu_sample(children=False)) > CONTENDED
+                if (not contended or elapsed < 0.1
+                        or _retakes["seconds"] + elapsed > _retakes["budget"]):
+                    break
+                _retakes["count"] += 1
+                _retakes["seconds"] += elapsed
+                time.sleep(0.05)
+            samples[k].append(elapsed / numbers[k])
     return {k: (statistics.median(v), v) for k, v in samples.items()}
 
 
@@ -110,6 +143,61 @@ def peak_bytes(fn):
         tracemalloc.stop()
     del result
     return peak
+
+
+def cpu_sample(children=True):
+    """CPU seconds: the whole machine's busy time (/proc/stat) and this process's own
+    (plus its reaped children's). None where /proc/stat is not available."""
+    if resource is None:
+        return None
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    whos = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN) if children else \
+        (resource.RUSAGE_SELF,)
+    own = sum(getattr(resource.getrusage(who), attr)
+              for who in whos for attr in ("ru_utime", "ru_stime"))
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return {"busy": (user + nice + system + irq + softirq) / _HZ, "steal": steal / _HZ,
+            "own": own, "wall": time.perf_counter()}
+
+
+def others_share(start, end):
+    """Fraction of all cores used by other processes between two cpu_sample()s."""
+    if start is None or end is None:
+        return 0.0
+    wall = max(end["wall"] - start["wall"], 1e-9)
+    others = (end["busy"] - start["busy"]) - (end["own"] - start["own"])
+    return max(others, 0.0) / (wall * (os.cpu_count() or 1))
+
+
+class CpuWatch:
+    """How much CPU other processes used while we ran (Linux /proc/stat; else nothing).
+
+    Benchmarks on a shared 2-core machine are only meaningful when nothing else runs;
+    the header reports the load and warns when others took a noticeable share."""
+
+    def __init__(self):
+        self.load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        self.start = cpu_sample()
+
+    def report(self, retaken=0):
+        end = cpu_sample()
+        if self.start is None or end is None:
+            return None
+        cpus = os.cpu_count() or 1
+        share = others_share(self.start, end)
+        steal = (end["steal"] - self.start["steal"]) / ((end["wall"] - self.start["wall"]) * cpus)
+        text = (f"load: 1-min load average {self.load_before:.2f} at start; other processes "
+                f"used {share:.0%} of the {cpus} cores during the run, hypervisor steal "
+                f"{steal:.0%}; {retaken} measurement(s) re-taken because other processes "
+                f"were busy during them")
+        if share > 0.05:
+            text += ("  WARNING: the machine was not idle; numbers may be off, "
+                     "rerun on an idle machine")
+        return text
 
 
 # ======================================================================================
@@ -129,9 +217,13 @@ def compare(got, ref, rtol=RTOL, atol=ATOL):
     return None
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def first_line(exc):
     text = str(exc).strip()
     line = text.splitlines()[0] if text else ""
+    line = line.replace(ROOT + os.sep, "")          # repository-relative paths
     return f"{type(exc).__name__}: {line}" if not _is_diffc_error(exc) else line
 
 
@@ -159,6 +251,18 @@ def load_diffc():
         return diffc, None
     except Exception as exc:                # ImportError, AttributeError, ...
         return None, first_line(exc)
+
+
+def diffc_warmup(diffc):
+    """Compile a one-line function first, so that one-time costs (imports, caches) are
+    not charged to the first workload's compile time. Returns its seconds, or None."""
+    from benchmarks.workloads import warmup_loss
+    try:
+        start = time.perf_counter()
+        diffc.grad(warmup_loss, wrt=0)(3.0)
+        return time.perf_counter() - start
+    except Exception:
+        return None
 
 
 # ======================================================================================
@@ -203,6 +307,8 @@ def run_group(group, workloads, opts, log):
            "results": {}, "memory": None}
     diffc, diffc_error = load_diffc() if group == "numpy" else (None, None)
     diffc_grads = {}
+    if diffc is not None:
+        out["diffc_warmup_s"] = diffc_warmup(diffc)
     for w in workloads:
         args = make_args(w)
         ref = flatten(w.grad(*args))
@@ -244,6 +350,7 @@ def run_group(group, workloads, opts, log):
         if "diffc" in calls:
             cells["compile_s"] = max(first - cells["diffc"]["time"], 0.0)
         out["results"][w.name] = cells
+    out["retaken"] = _retakes["count"]
     if group == "numpy" and any(w.name == "rnn" for w in workloads):
         log("  rnn: peak memory")
         out["memory"] = memory_section(out["results"]["rnn"], diffc_grads.get("rnn"), peers)
@@ -252,7 +359,7 @@ def run_group(group, workloads, opts, log):
 
 def run_worker_process(group, workloads, opts, log):
     """Run ``run_group(group)`` in a fresh interpreter; its stderr streams through."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = ROOT
     cmd = [sys.executable, "-m", "benchmarks.run", "--worker", group, "--threads",
            str(THREADS), "--only", ",".join(w.name for w in workloads)]
     if opts.quick:
@@ -301,9 +408,7 @@ def table(workloads, merged, peer_columns):
         t = {c: v["time"] for c, v in r.items() if isinstance(v, dict) and "time" in v}
 
         def us(col):
-            samples = r[col]["samples"]
-            noisy = (max(samples) - min(samples)) / r[col]["time"] > NOISY
-            return fmt_us(t[col]) + ("*" if noisy else "")
+            return fmt_us(t[col]) + ("*" if is_noisy(r[col]["samples"]) else "")
         cells = [w.name, w.size, us("fwd"), us("hand")]
         for col in timed:
             if col in t:
@@ -322,8 +427,7 @@ def table(workloads, merged, peer_columns):
 
 
 def any_noisy(merged):
-    return any((max(v["samples"]) - min(v["samples"])) / v["time"] > NOISY
-               for r in merged.values() for v in r.values()
+    return any(is_noisy(v["samples"]) for r in merged.values() for v in r.values()
                if isinstance(v, dict) and "samples" in v)
 
 
@@ -339,14 +443,18 @@ def render_plain(header, body):
     return "\n".join(out)
 
 
+def md_escape(text):
+    return text.replace("|", "\\|").replace("*", "\\*").replace("`", "\\`")
+
+
 def render_markdown(header, body):
     align = ["---" if i < 2 else "---:" for i in range(len(header))]
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in body]
+    out += ["| " + " | ".join(md_escape(c) for c in r) + " |" for r in body]
     return "\n".join(out)
 
 
-def environment_lines(versions, missing, diffc, diffc_error, opts):
+def environment_lines(versions, missing, diffc, diffc_error, opts, warmup=None):
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     cpu = platform.processor() or platform.machine()
     try:
@@ -380,6 +488,9 @@ def environment_lines(versions, missing, diffc, diffc_error, opts):
     ]
     for name, why in missing.items():
         lines.append(f"peer skipped: {name} ({why})")
+    if warmup is not None:
+        lines.append(f"diffc compile: a one-line warm-up compile took {warmup * 1e3:.1f} ms "
+                     f"(one-time costs); the compile column is measured after it")
     lines.append(f"timing: median of {opts.repeat} measurements, each >= {opts.min_time:g} s "
                  f"of back-to-back calls (gc off), taken round-robin over a process's "
                  f"columns after a warm-up call; float64; every column checked against "
@@ -421,7 +532,7 @@ def render_memory(lines, markdown, size):
              f"gradients included. (JAX and PyTorch allocate outside tracemalloc's view.)")
     if markdown:
         out = [title, "", "| gradient | peak | ×hand-written |", "|---|---:|---:|"]
-        out += [f"| {a} | {b} | {c} |" for a, b, c in lines]
+        out += [f"| {a} | {md_escape(b)} | {c} |" for a, b, c in lines]
         return "\n".join(out)
     wa = max(len(a) for a, _, _ in lines)
     wb = max(len(b) for _, b, _ in lines)
@@ -547,6 +658,7 @@ def main(argv=None):
     ap.add_argument("--worker", choices=sorted(GROUPS), help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     opts.min_time, opts.repeat = (0.02, 3) if opts.quick else (0.2, 7)
+    _retakes["budget"] = RETAKE_BUDGET / 10 if opts.quick else RETAKE_BUDGET
     workloads = select(opts.only)
 
     def log(msg):
@@ -563,8 +675,9 @@ def main(argv=None):
         return verify(workloads, peers, diffc, diffc_error)
 
     started = time.perf_counter()
+    watch = CpuWatch()
     groups = ["numpy"] if opts.no_peers else ["numpy", "jax", "torch"]
-    versions, missing, memory = {}, {}, None
+    versions, missing, memory, warmup, retaken = {}, {}, None, None, 0
     merged = {w.name: {} for w in workloads}
     for group in groups:
         if group == "numpy":
@@ -574,19 +687,25 @@ def main(argv=None):
         versions.update(res["versions"])
         missing.update(res["missing"])
         memory = memory or res["memory"]
+        warmup = res.get("diffc_warmup_s", warmup)
+        retaken += res.get("retaken", 0)
         for name, cells in res["results"].items():
             merged[name].update(cells)
     log(f"  done in {time.perf_counter() - started:.0f} s")
+    load = watch.report(retaken)
 
     columns = [c for c in PEER_ORDER
                if c in versions or any(c in r for r in merged.values())]
-    env = environment_lines(versions, missing, diffc, diffc_error, opts)
+    env = environment_lines(versions, missing, diffc, diffc_error, opts, warmup)
+    if load:
+        env.append(load)
     header, body = table(workloads, merged, columns)
     notes = [f"{w.name}: {v['note']}" for w in workloads
              for v in merged[w.name].values() if isinstance(v, dict) and "note" in v]
     if any_noisy(merged):
-        notes.insert(0, f"* noisy: that cell's {opts.repeat} repeats spread by more than "
-                        f"{NOISY:.0%} of their median ((max-min)/median); rerun to confirm")
+        spread = "interquartile range" if opts.repeat >= 4 else "range"
+        notes.insert(0, f"* noisy: the {spread} of that cell's {opts.repeat} repeats is more "
+                        f"than {NOISY:.0%} of their median; rerun to confirm")
     size = BY_NAME["rnn"].size
     if opts.markdown:
         print("\n".join(f"- {ln}" for ln in env))
@@ -594,7 +713,7 @@ def main(argv=None):
         print(render_markdown(header, body))
         if notes:
             print()
-            print("\n".join(f"- {n}" for n in notes))
+            print("\n".join(f"- {md_escape(n)}" for n in notes))
         if memory:
             print()
             print(render_memory(memory, True, size))
