@@ -48,3 +48,23 @@ def logsumexp_forward(out, a, axis=None, keepdims=False, *, da):
     else:
         dout = np.sum(da * np.exp(a - np.expand_dims(out, axis)), axis=axis, keepdims=keepdims)
     return dout
+
+
+@primitive("scipy.special.erf", helper=True)
+def erf(x):
+    """The error function, entry by entry (the standard library's math.erf)."""
+    import math
+    return np.vectorize(math.erf, otypes=[float])(x)
+
+
+@erf.reverse
+def erf_reverse(out, dout, x):
+    "erf: dx = dout * 2 / sqrt(pi) * exp(-x ** 2)"
+    dx = dout * 1.1283791670955126 * np.exp(-x ** 2)
+    return dx
+
+
+@erf.forward
+def erf_forward(out, x, *, dx):
+    dout = dx * 1.1283791670955126 * np.exp(-x ** 2)
+    return dout

@@ -14,3 +14,7 @@ CASES = [
     Case("logsumexp", (a23,), {"axis": 0, "keepdims": True}),
     Case("logsumexp", (a23 * 50,), {"axis": -1}, note="large entries: stable"),
 ]
+CASES += [
+    Case("erf", (rng.normal(size=5),)),
+    Case("erf", (0.4,), note="Python float"),
+]
