@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 
 from diffc import api, pipeline, source
+from diffc.errors import DiffcError
 
 
 def is_method(fn):
@@ -21,7 +22,7 @@ def is_method(fn):
         return True
     try:
         src = source.from_function(fn)
-    except Exception:     # not a readable function: the ordinary path reports why
+    except DiffcError:    # not a readable function: the ordinary path reports why
         return False
     return src.method
 

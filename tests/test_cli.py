@@ -353,14 +353,12 @@ def test_check_fails_on_a_wrong_custom_rule(tmp_path):
     assert "MISMATCH" in done.stdout
 
 
-@pytest.mark.skipif(not hasattr(diffc, "jvp"), reason="diffc has no forward mode")
 def test_check_in_both_modes_names_a_missing_forward_rule(tmp_path):
     (tmp_path / "cubes.py").write_text(WRONG_RULES)
     done = run("check", "cubes.py:loss2", "--arg", "x=scalar", cwd=tmp_path, check=2)
     assert "forward" in done.stderr and "--mode reverse" in done.stderr
 
 
-@pytest.mark.skipif(not hasattr(diffc, "jvp"), reason="diffc has no forward mode")
 def test_check_in_both_modes_fails_on_a_wrong_custom_rule(tmp_path):
     (tmp_path / "cubes.py").write_text(WRONG_RULES)
     done = run("check", "cubes.py:loss", "--arg", "x=scalar", "--arg", "y=scalar", cwd=tmp_path)
@@ -370,7 +368,6 @@ def test_check_in_both_modes_fails_on_a_wrong_custom_rule(tmp_path):
     assert any(r[0] == "x" and "forward" in r and r[-1] == "ok" for r in rows if r)
 
 
-@pytest.mark.skipif(not hasattr(diffc, "jvp"), reason="diffc has no forward mode")
 def test_check_compares_forward_mode_too(model, tmp_path):
     done = run("check", "model.py:neuron", "--arg", "w=scalar", "--arg", "x=scalar",
                "--arg", "b=scalar", "--wrt", "w,b", cwd=tmp_path, check=0)
