@@ -126,7 +126,9 @@ class GradientFunction:
 
     def _load(self, compiled, src=None):
         src = src or self._source_function()
-        text = pipeline.module_text(src.module.path, [compiled])
+        text = pipeline.module_text(src.module.path, [compiled],
+                                    made_by=f"diffc.{'value_and_grad' if self.with_value else 'grad'}"
+                                            f"({self.__qualname__})")
         module = load.load_source(text, f"{self.primal.__name__}")
         fn = getattr(module, compiled.name)
         fn.diffc_source = text

@@ -127,7 +127,7 @@ def shape_queries(func: Function, facts=None) -> Function:
                 if shape == ():
                     mapping[stmt.outs[0]] = Const(() if stmt.prim == "shape" else 1)
                     continue
-                if stmt.prim == "shape":
+                if stmt.prim == "shape" or (stmt.prim == "size" and not stmt.kwargs):
                     stmt = Eqn(stmt.outs, stmt.prim, (cheapest(v),), stmt.kwargs, stmt.loc,
                                stmt.role, stmt.origin)
             for block in blocks_of(stmt):

@@ -1,4 +1,4 @@
-# Regenerate with `diffc compile models_core.py`. Needs only NumPy.
+# Made by diffc.grad(sigmoid_neuron) at run time (the docstring says for which arguments). Needs only NumPy.
 import numpy as np
 
 
