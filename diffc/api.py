@@ -7,6 +7,7 @@ calls the generated NumPy function directly; a new signature compiles again.
 from __future__ import annotations
 
 import functools
+import weakref
 import inspect
 
 import numpy as np
@@ -184,7 +185,27 @@ def _decorator_or_call(fn, wrt, with_value, has_aux=False):
     return _make(fn, wrt, with_value, has_aux)
 
 
+_CACHE = weakref.WeakKeyDictionary()     # function -> {(wrt, with_value, has_aux): gradient}
+
+
 def _make(fn, wrt, with_value, has_aux):
+    """The gradient object of ``fn``: made once per function and options, so compiled
+    specialisations are shared by every ``diffc.grad(f)`` of the same ``f``."""
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, with_value, has_aux)
+    try:
+        cached = _CACHE.get(fn, {}).get(key)
+    except TypeError:                    # unhashable or not weak-referenceable: no cache
+        return _build(fn, wrt, with_value, has_aux)
+    if cached is None:
+        cached = _build(fn, wrt, with_value, has_aux)
+        try:
+            _CACHE.setdefault(fn, {})[key] = cached
+        except TypeError:
+            pass                         # bound methods are made anew each time: not cached
+    return cached
+
+
+def _build(fn, wrt, with_value, has_aux):
     from diffc import methods
 
     if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):

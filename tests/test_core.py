@@ -22,6 +22,11 @@ def test_graph_values_and_source():
     assert g.primal is m.graph
 
 
+def test_gradient_objects_are_cached_per_function():
+    assert diffc.grad(m.graph, wrt=2) is diffc.grad(m.graph, wrt=2)
+    assert diffc.grad(m.graph, wrt=2) is not diffc.grad(m.graph, wrt=1)
+
+
 def test_decorator_forms():
     assert diffc.grad(m.graph)(1.0, 2.0, 3.0) == 3.0
     assert diffc.grad(wrt=2)(m.graph)(1.0, 2.0, 3.0) == 3.0
@@ -110,7 +115,7 @@ def test_integer_argument_is_an_error():
 
 
 def test_compiles_once_per_signature():
-    g = diffc.grad(m.reuses_names)
+    g = diffc.api.GradientFunction(m.reuses_names)
     g(np.ones(3))
     g(np.ones(3) * 2)
     g(np.ones((2, 2)))
