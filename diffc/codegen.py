@@ -104,7 +104,7 @@ def plan_folding(func):
             for v in direct:
                 readers[v] = readers.get(v, 0) + 1
         for stmt in body:
-            if isinstance(stmt, Eqn) and stmt.outs:
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
                         and stmt.prim != "pop" and is_single_expression(rules.get(stmt.prim)):
@@ -188,6 +188,8 @@ class Emitter:
     def eqn(self, eqn):
         at = self.live.pos[id(eqn)]
         prim = rules.get(eqn.prim)
+        if len(eqn.outs) > 1:            # a generated function returning several values
+            return self._unpacking(eqn, at)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
             # an in-place update may take its accumulator's name: it only writes into it
             in_place = eqn.prim in ("add_into", "add_at_into")
@@ -207,6 +209,18 @@ class Emitter:
             if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
                 stmts.append(_assign(self.names[out], expr))
         if eqn.role == "primal" and eqn.loc is not None and stmts:
+            stmts[-1].diffc_after = eqn.loc.short
+        self._comment(stmts, eqn)
+        return stmts
+
+    def _unpacking(self, eqn, at):
+        """``h, saved = affine_forward(x, W)``: one name per output."""
+        for out in eqn.outs:
+            self.name(out, at, False)
+        _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
+        target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
+        stmts = [ast.Assign([target], expr, lineno=0)]
+        if eqn.role == "primal" and eqn.loc is not None:
             stmts[-1].diffc_after = eqn.loc.short
         self._comment(stmts, eqn)
         return stmts
@@ -264,6 +278,8 @@ class Emitter:
         then = self._produce(None, node.then, names, allowed)
         orelse = self._produce(None, node.orelse, names, allowed)
         self.pending_outs = saved_pending
+        for out, name in zip(node.outs, names):     # a branch's value took the name: it is the out's again
+            self.bind(out, name)
         if orelse == [ast.Pass()] and not node.outs:
             orelse = []
         stmt = ast.If(cond, then, orelse)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc import rules
-from diffc.ir import Const, Eqn, If, Loop, Pack, Var, walk
+from diffc.ir import Call, Const, Eqn, If, Loop, Pack, Var, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
@@ -80,6 +80,8 @@ class Facts:
             return self._run_if(eqn) if eqn.role == "primal" else None
         if isinstance(eqn, Loop):
             return self._run_loop(eqn) if eqn.role == "primal" else None
+        if isinstance(eqn, Call):
+            return self._run_call(eqn)
         prim = rules.get(eqn.prim)
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
@@ -94,6 +96,10 @@ class Facts:
                         self.dynamic.add(out)
                     return
         if not eqn.outs:
+            return
+        if len(eqn.outs) > 1:               # a generated helper returning several values
+            for out, value in zip(eqn.outs, result):
+                self.values[out] = value
             return
         out = eqn.outs[0]
         self.values[out] = result
@@ -113,6 +119,23 @@ class Facts:
             self.run(stmt)
         return [self.value(r) if all(v in self.values for v in _vars(r)) else None
                 for r in block.results]
+
+    def _run_call(self, node):
+        """The callee's block on the operands' values; its parameters inherit what is
+        known of the operands (static values, dynamic shapes)."""
+        for param, arg in zip(node.body.params, node.args):
+            for flags in (self.dynamic, self.value_static, self.rank_dynamic):
+                if isinstance(arg, Var) and arg in flags or \
+                        flags is self.value_static and isinstance(arg, Const):
+                    flags.add(param)
+        (result,) = self._run_block(node.body, [self.value(a) for a in node.args])
+        out, r = node.outs[0], node.body.results[0]
+        if not all(v in self.values for v in _vars(r)):
+            return
+        self.values[out] = result
+        for flags in (self.dynamic, self.value_static, self.rank_dynamic):
+            if r in flags or flags is self.value_static and isinstance(r, Const):
+                flags.add(out)
 
     def _run_if(self, node):
         taken = node.then if self.value(node.cond) else node.orelse

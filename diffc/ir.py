@@ -161,6 +161,35 @@ class Loop:
         return f"{outs} = {head} from ({inits}):\n{_indent(block_str(self.body))}"
 
 
+@dataclass
+class Call:
+    """A call to one of the user's functions, kept whole until the reverse transform.
+
+    ``body`` is the callee lowered in place: its parameters are bound to ``args`` (the
+    caller's atoms), its one result leaves as ``outs[0]``. The reverse pass turns it
+    into a call to a generated forward/backward pair (``reverse_calls``) or, where no
+    gradient flows through it, back into the callee's equations inline.
+    """
+    outs: tuple
+    callee: str
+    args: tuple
+    body: Block
+    loc: Loc | None = None
+    role: str = "primal"
+    origin: object = None
+    defined_at: Loc | None = None      # the callee's ``def``
+    prim = "call"
+
+    def inputs(self):
+        for a in self.args:
+            yield from atoms_in(a)
+        yield from (v for v in block_free_vars(self.body) if v not in self.body.params)
+
+    def __str__(self):
+        args = ", ".join(map(str, self.args))
+        return f"{self.outs[0]} = call {self.callee}({args}):\n{_indent(block_str(self.body))}"
+
+
 def _indent(text):
     return "\n".join("    " + line for line in text.splitlines())
 
@@ -177,6 +206,8 @@ def blocks_of(stmt):
         return [stmt.then, stmt.orelse]
     if isinstance(stmt, Loop):
         return [stmt.body] + ([stmt.cond] if stmt.cond is not None else [])
+    if isinstance(stmt, Call):
+        return [stmt.body]
     return []
 
 
@@ -241,7 +272,8 @@ class Function:
                 for v in stmt.inputs():
                     counts[v] = counts.get(v, 0) + 1
             else:
-                direct = [stmt.cond] if isinstance(stmt, If) else [stmt.iterable, *stmt.inits]
+                direct = [stmt.cond] if isinstance(stmt, If) else list(stmt.args) \
+                    if isinstance(stmt, Call) else [stmt.iterable, *stmt.inits]
                 for a in direct:
                     if a is not None:
                         count(a)
@@ -274,6 +306,9 @@ def substitute(stmts, mapping):
         elif isinstance(s, If):
             out.append(If(tuple(atom(o) for o in s.outs), atom(s.cond), block(s.then),
                           block(s.orelse), s.loc, s.role, s.origin))
+        elif isinstance(s, Call):
+            out.append(Call(tuple(atom(o) for o in s.outs), s.callee, tuple(atom(a) for a in s.args),
+                            block(s.body), s.loc, s.role, s.origin, s.defined_at))
         else:
             out.append(Loop(tuple(atom(o) for o in s.outs),
                             atom(s.iterable) if s.iterable is not None else None,

@@ -21,7 +21,7 @@ import numpy as np
 
 from diffc import rules
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.ir import Const, Eqn, Function, Pack, Var
+from diffc.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.naming import Namer
 from diffc.source import SourceFunction, from_function as source_from_function, user_function
 
@@ -78,6 +78,7 @@ class Scope:
         self.body: list = []
         self.hints: dict = {}        # in a rule: template name -> hint of the gradient it is
         self.template = False        # names assigned in a rule are temporaries
+        self.calls = False           # keep calls to the user's functions whole (ir.Call)
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -114,15 +115,19 @@ def enclosing_class(fn):
     return None
 
 
-def lower_function(fn, method=False) -> Function:
+def lower_function(fn, method=False, calls=False) -> Function:
     """Lower a fenced ``SourceFunction`` to an IR ``Function``.
 
     ``method``: the first parameter is ``self``; the function's inputs are then the
     attributes it reads (``self.params`` → an input named ``params``), in the order
     first read, followed by its other parameters (``Function.attributes`` names them).
+    ``calls``: a call to one of the user's functions of more than one statement stays
+    one ``ir.Call`` (for the reverse transform to give it a forward/backward pair);
+    otherwise every call is inlined.
     """
     namer = Namer()
     scope = Scope(fn, namer)
+    scope.calls = calls
     node = fn.node
     params = []
     arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
@@ -458,7 +463,9 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     """Lower a call to one of the user's functions by lowering its body in place.
 
     The callee's equations keep the callee's own file and line, so generated comments
-    point into it. Recursion is rejected (it cannot be inlined).
+    point into it. Recursion is rejected (it cannot be inlined). When the scope keeps
+    calls whole and the callee is more than a one-line expression, its equations go
+    into the block of an ``ir.Call`` instead of the caller's body.
     """
     from diffc import fence
 
@@ -469,22 +476,47 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
                                 scope.loc(node), "rewrite the recursion as a loop")
     fence.check(callee, entry=False)
     inner = Scope(callee, scope.namer)
-    inner.body = scope.body
+    inner.calls = scope.calls
     inner.call_stack = stack + (key,)
     try:
         bound = _bind_user_args(callee, args, kwargs)
     except TypeError as e:
         raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
                                 f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
+    statements = _body_without_docstring(callee.node)
+    whole = scope.calls and _keeps_whole(statements, bound)
+    params, operands = [], []
+    if whole:
+        for name, value in bound.items():
+            if not isinstance(value, (ast.AST, Const)):      # constants stay in the callee
+                params.append(scope.namer.var(name))
+                operands.append(value)
+                bound[name] = params[-1]
+    else:
+        inner.body = scope.body
     for name, value in bound.items():
         inner.env[name] = value if not isinstance(value, ast.AST) else _lower_expr(inner, value)
     result = None
-    for stmt in _body_without_docstring(callee.node):
+    for stmt in statements:
         if isinstance(stmt, ast.Return):
-            result = _lower_expr(inner, stmt.value, hint or callee.name)
+            result = _lower_expr(inner, stmt.value, "out" if whole else hint or callee.name)
         else:
             _lower_statement(inner, stmt)
-    return result
+    if not whole:
+        return result
+    out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
+    scope.body.append(Call((out,), callee.name, tuple(operands),
+                           Block(tuple(params), inner.body, (result,)), scope.loc(node),
+                           defined_at=callee.loc(callee.node)))
+    return out
+
+
+def _keeps_whole(statements, bound):
+    """A call worth its own forward/backward pair: more than ``return <expression>``,
+    called with values only (not ``self`` or a function)."""
+    if len(statements) < 2 and not any(isinstance(s, (ast.If, ast.For, ast.While)) for s in statements):
+        return False
+    return all(isinstance(v, (Var, Const, Pack, ast.AST)) for v in bound.values())
 
 
 def _body_without_docstring(node):

@@ -22,6 +22,7 @@ def _child(scope):
     child.hints = scope.hints
     child.template = scope.template
     child.call_stack = getattr(scope, "call_stack", ())
+    child.calls = scope.calls
     return child
 
 

@@ -74,7 +74,7 @@ def common_subexpressions(func: Function, facts=None) -> Function:
     def visit(stmts, seen):
         out = []
         for stmt in substitute(stmts, mapping) if mapping else stmts:
-            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim not in _EFFECTS \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.prim not in _EFFECTS \
                     and rules.get(stmt.prim).call_path is None:
                 key = _key(stmt)
                 if key is not None and key in seen:

@@ -7,6 +7,7 @@ generated source), which ``diffc show --ir`` and the tests read.
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -29,12 +30,13 @@ class Compiled:
     function_def: ast.FunctionDef
     helpers: set
     stages: dict = field(default_factory=dict)
+    functions: list = field(default_factory=list)    # generated forward/backward pairs
 
 
-def lower(src):
-    """Fence and lower a ``SourceFunction``."""
+def lower(src, calls=False):
+    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``)."""
     fence.check(src)
-    func = lower_function(src, method=src.method)
+    func = lower_function(src, method=src.method, calls=calls)
     return func
 
 
@@ -45,7 +47,7 @@ def compile_gradient(src, wrt, args=None, *, with_value=False, single=False, nam
     ``single``: return one gradient rather than a tuple.
     """
     stages = {}
-    func = lower(src)
+    func = lower(src, calls=True)
     stages["ir"] = func
     facts = Facts(args is not None)
     if args is not None:
@@ -79,10 +81,47 @@ def compile_gradient(src, wrt, args=None, *, with_value=False, single=False, nam
         return ast.Tuple([exprs[0], g], ast.Load()) if with_value else g
 
     fdef, helpers = emit.emit_function(grad, fname, doc, returns)
-    compiled = Compiled(fname, fdef, helpers, stages)
+    functions, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
+    compiled = Compiled(fname, fdef, helpers, stages, functions)
     compiled.user_modules = {rules.get(s.prim).call_path[0] for s in walk(grad.body)
                              if isinstance(s, Eqn) and rules.get(s.prim).call_path}
     return compiled
+
+
+def _generated_functions(fdef, helpers, taken):
+    """The generated pairs ``fdef`` calls (and those they call), named for printing.
+
+    Returns ``(defs, template helpers)``: each pair gets its plain names in order of
+    first call (``affine_forward``/``affine_backward``; ``affine_forward_2``... for a
+    second specialisation), and every call to it is renamed to match.
+    """
+    from diffc.reverse_calls import uses_generated
+    helpers = {(h, a) for h, a in helpers if h not in rules._GENERATED}
+    forwards = []
+
+    def visit(node):
+        for prim in uses_generated(node):
+            if prim.backward is not None and prim not in forwards:
+                for inner in (prim, prim.backward):      # the pairs a pair calls come first
+                    visit(inner.definition)
+                forwards.append(prim)
+    visit(fdef)
+    taken = set(taken) | {a for _, a in helpers} | {"np"}
+    names, defs = {}, []
+    for prim in forwards:
+        suffix, k = "", 2
+        while prim.emit_name + suffix in taken or prim.backward.emit_name + suffix in taken:
+            suffix, k = f"_{k}", k + 1
+        for half in (prim, prim.backward):
+            names[half.name] = half.emit_name + suffix
+            taken.add(names[half.name])
+            helpers |= half.helpers
+    for prim in forwards:
+        defs += [_renamed(prim.definition, names), _renamed(prim.backward.definition, names)]
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Name) and n.id in names:
+            n.id = names[n.id]
+    return defs, helpers
 
 
 def module_text(src_path, compiled_list, *, command=None, made_by=None):
@@ -102,8 +141,41 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None):
     imports = ast.parse("import numpy as np").body + emit.user_imports(
         {m for c in compiled_list for m in getattr(c, "user_modules", ())})
     helpers = sorted({h for c in compiled_list for h in c.helpers})
-    nodes = imports + [emit.helper_definition(*h) for h in helpers] + [c.function_def for c in compiled_list]
+    pairs, mains = _merged_functions(compiled_list)
+    nodes = imports + [emit.helper_definition(*h) for h in helpers] + pairs + mains
     return printer.print_module(header, nodes)
+
+
+def _merged_functions(compiled_list):
+    """``(pairs, main defs)``: the generated pairs of every compiled function, each once
+    (a name two different pairs share gets a suffix in the second function's code)."""
+    pairs, by_name, mains = [], {}, []
+    for c in compiled_list:
+        renames = {}
+        for d in getattr(c, "functions", ()):
+            d = _renamed(d, renames)
+            name, k = d.name, 2
+            while name in by_name and ast.dump(by_name[name]) != ast.dump(_renamed(d, {d.name: name})):
+                name, k = f"{d.name}_{k}", k + 1
+            if name != d.name:
+                renames[d.name] = name
+                d = _renamed(d, renames)
+            if name not in by_name:
+                by_name[name] = d
+                pairs.append(d)
+        mains.append(_renamed(c.function_def, renames))
+    return pairs, mains
+
+
+def _renamed(fdef, renames):
+    """A copy of ``fdef`` with the names (of functions it defines or calls) in ``renames``."""
+    node = copy.deepcopy(fdef)
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in renames:
+            n.id = renames[n.id]
+        elif isinstance(n, ast.FunctionDef) and n.name in renames:
+            n.name = renames[n.name]
+    return node
 
 
 def _describe_signature(func, args):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc import reverse_containers, reverse_control, rules
+from diffc import reverse_calls, reverse_containers, reverse_control, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
 from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
@@ -94,6 +94,9 @@ class _Backward:
         out = eqn.outs[0]
         if out not in self.adjoints:
             return
+        prim = rules.get(eqn.prim)
+        if getattr(prim, "backward", None) is not None:       # a generated pair's forward half
+            return reverse_calls.backprop(self, prim, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
         if eqn.prim == "getitem" and not self.facts.enabled and isinstance(eqn.args[1], Const) \
@@ -217,6 +220,7 @@ def _needed(eqns, wanted):
 def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -> Function:
     """The gradient function of ``func`` with respect to parameters ``wrt`` (indices)."""
     wrt_vars = [func.params[i] for i in wrt]
+    func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
     active = activity(func, wrt_vars)
     back = _Backward(facts, namer, active)
@@ -246,6 +250,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     grads = [_writeable(back, g, func) for g in grads]
     results = ((result,) if with_value else ()) + tuple(grads)
     out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
+    out.primal_length = len(body)
     out.defaults = getattr(func, "defaults", {})
     out.wrt = tuple(wrt)
     out.with_value = with_value

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from diffc import rules
 from diffc.instantiate import bound_operands
-from diffc.ir import (Block, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
+from diffc.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
                       substitute, walk)
 from diffc.naming import adjoint_hint
 
@@ -56,6 +56,13 @@ def _forward(body, active):
             for out, p, res in zip(stmt.outs, params, stmt.body.results):
                 if p in active or any(v in active for v in atoms_in(res)):
                     active.add(out)
+        elif isinstance(stmt, Call):
+            for p, a in zip(stmt.body.params, stmt.args):
+                if any(v in active for v in atoms_in(a)):
+                    active.add(p)
+            _forward(stmt.body.body, active)
+            if any(v in active for v in atoms_in(stmt.body.results[0])):
+                active.add(stmt.outs[0])
 
 
 def _backward(body, needed):
@@ -80,6 +87,13 @@ def _backward(body, needed):
                 _backward(stmt.body.body, needed)
                 if len(needed) == before:
                     break
+        elif isinstance(stmt, Call):
+            if stmt.outs[0] in needed:
+                needed.update(atoms_in(stmt.body.results[0]))
+            _backward(stmt.body.body, needed)
+            for p, a in zip(stmt.body.params, stmt.args):
+                if p in needed:
+                    needed.update(atoms_in(a))
 
 
 def _carried_params(loop):

@@ -45,6 +45,7 @@ import inspect
 
 _BY_NAME: dict[str, "Primitive"] = {}
 _BY_SOURCE_NAME: dict[str, "Primitive"] = {}
+_GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reverse_calls)
 
 
 class Primitive:
@@ -155,7 +156,8 @@ def lookup(source_name):
 def get(name):
     """The primitive called ``name``."""
     _load()
-    return _BY_NAME[name]
+    prim = _BY_NAME.get(name)
+    return prim if prim is not None else _GENERATED[name]
 
 
 def all_primitives():

@@ -2,27 +2,24 @@
 import numpy as np
 
 
-def grad_penalised(w, X, y, lam):
-    """Gradient of penalised (gradient_penalty.py:43) with respect to w.
-
-    Specialised to arguments w: float64[3], X: float64[16, 3], y: float64[16], lam: float.
-    """
-    mm = X @ w                      # gradient_penalty.py:36
-    exp = np.exp(-mm)               # gradient_penalty.py:36
+def data_loss_forward(w, X, y):
+    """data_loss (gradient_penalty.py:34), also returning the values its backward pass reads."""
+    exp = np.exp(-(X @ w))          # gradient_penalty.py:36
     add = 1 + exp                   # gradient_penalty.py:36
     p = 1 / add                     # gradient_penalty.py:36
     sub = 1 - y                     # gradient_penalty.py:37
-    exp_1 = np.exp(-mm)             # gradient_penalty.py:36
-    add_1 = 1 + exp_1               # gradient_penalty.py:36
-    p_1 = 1 / add_1                 # gradient_penalty.py:36
-    sub_1 = 1 - p_1                 # gradient_penalty.py:37
-    dout = 1.0
+    sub_1 = 1 - p                   # gradient_penalty.py:37
+    out = -np.mean(y * np.log(p) + sub * np.log(sub_1))  # gradient_penalty.py:37
+    return out, (y, sub, sub_1, p, add, exp, X)
+
+
+def data_loss_backward(saved, dout):
+    """Gradient of data_loss with respect to w, from the values its forward pass saved and the gradient of its result."""
+    y, sub, sub_1, p, add, exp, X = saved
     # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (negative: dout changes sign)
     dmean = -dout
     # gradient_penalty.py:37  (mean: dout is spread evenly back over the averaged entries)
-    size = np.size(y)
-    shape = np.shape(y)
-    dadd = np.broadcast_to(dmean / (size / 1), shape)
+    dadd = np.broadcast_to(dmean / (np.size(y) / 1), np.shape(y))
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
     dlog = dadd * sub
     # gradient_penalty.py:37  (log: dx = dout / x)
@@ -32,14 +29,51 @@ def grad_penalised(w, X, y, lam):
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
     dlog = dadd * y
     # gradient_penalty.py:37  (log: dx = dout / x)
-    dp_1 = dlog / p_1
+    dp_1 = dlog / p
     dp = dp + dp_1
     # gradient_penalty.py:36  p = 1 / (1 + np.exp(-(X @ w)))  (divide: dx = dout / y, dy = -dout * out / y)
-    dx = dp / add_1
-    neg = -dx
-    dadd = neg * p_1
+    dadd = -(dp / add) * p
     # gradient_penalty.py:36  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dadd * exp_1
+    dneg = dadd * exp
+    # gradient_penalty.py:36  (negative: dout changes sign)
+    dmm = -dneg
+    # gradient_penalty.py:36  (matmul: dX = dY @ W.T, dW = X.T @ dY)
+    dw = dmm @ X
+    return dw
+
+
+def grad_penalised(w, X, y, lam):
+    """Gradient of penalised (gradient_penalty.py:43) with respect to w.
+
+    Specialised to arguments w: float64[3], X: float64[16, 3], y: float64[16], lam: float.
+    """
+    data_loss, saved = data_loss_forward(w, X, y)  # gradient_penalty.py:44
+    exp = np.exp(-(X @ w))          # gradient_penalty.py:36
+    add = 1 + exp                   # gradient_penalty.py:36
+    p = 1 / add                     # gradient_penalty.py:36
+    sub = 1 - p                     # gradient_penalty.py:37
+    dout = 1.0
+    # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (negative: dout changes sign)
+    dmean = -dout
+    # gradient_penalty.py:37  (mean: dout is spread evenly back over the averaged entries)
+    dadd = np.broadcast_to(dmean / (np.size(y) / 1), np.shape(y))
+    # gradient_penalty.py:37  (multiply: each input gets the other times dout)
+    dlog = dadd * (1 - y)
+    # gradient_penalty.py:37  (log: dx = dout / x)
+    dsub = dlog / sub
+    # gradient_penalty.py:37  (subtract: dout passes to x, its negation to y)
+    dp = -dsub
+    # gradient_penalty.py:37  (multiply: each input gets the other times dout)
+    dlog = dadd * y
+    # gradient_penalty.py:37  (log: dx = dout / x)
+    dp_1 = dlog / p
+    dp = dp + dp_1
+    # gradient_penalty.py:36  p = 1 / (1 + np.exp(-(X @ w)))  (divide: dx = dout / y, dy = -dout * out / y)
+    dx = dp / add
+    neg = -dx
+    dadd = neg * p
+    # gradient_penalty.py:36  (exp: dx = dout * out (exp is its own derivative))
+    dneg = dadd * exp
     # gradient_penalty.py:36  (negative: dout changes sign)
     dmm = -dneg
     # gradient_penalty.py:36  (matmul: dX = dY @ W.T, dW = X.T @ dY)
@@ -55,58 +89,37 @@ def grad_penalised(w, X, y, lam):
     # gradient_penalty.py:36  (negative: dout changes sign)
     ddneg = -ddmm
     # gradient_penalty.py:36  (multiply: each input gets the other times dout)
-    ddadd = ddneg * exp_1
+    ddadd = ddneg * exp
     dexp = ddneg * dadd
     # gradient_penalty.py:36  (multiply: each input gets the other times dout)
-    dneg = ddadd * p_1
+    dneg = ddadd * p
     dp = ddadd * neg
     # gradient_penalty.py:36  (negative: dout changes sign)
     ddx = -dneg
     # gradient_penalty.py:36  (divide: dx = dout / y, dy = -dout * out / y)
-    ddp = ddx / add_1
+    ddp = ddx / add
     neg = -ddp
     dadd = neg * dx
     # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (divide: dx = dout / y, dy = -dout * out / y)
-    dp_1 = -(ddp / p_1) * dp_1
+    dp_1 = -(ddp / p) * dp_1
     dp = dp + dp_1
     # gradient_penalty.py:37  (divide: dx = dout / y, dy = -dout * out / y)
-    dsub = -(neg / sub_1) * dsub
+    dsub = -(neg / sub) * dsub
     # gradient_penalty.py:37  (subtract: dout passes to x, its negation to y)
     dp_1 = -dsub
     dp = dp + dp_1
     # gradient_penalty.py:36  p = 1 / (1 + np.exp(-(X @ w)))  (divide: dx = dout / y, dy = -dout * out / y)
-    dadd_1 = -(dp / add_1) * p_1
+    dadd_1 = -(dp / add) * p
     dadd = dadd + dadd_1
     # gradient_penalty.py:36  (add: dout passes through unchanged)
     dexp = dexp + dadd
     # gradient_penalty.py:36  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dexp * exp_1
+    dneg = dexp * exp
     # gradient_penalty.py:36  (negative: dout changes sign)
     dmm = -dneg
     # gradient_penalty.py:36  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dw = dmm @ X
-    # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (negative: dout changes sign)
-    dmean = -dout
-    # gradient_penalty.py:37  (mean: dout is spread evenly back over the averaged entries)
-    dadd = np.broadcast_to(dmean / (size / 1), shape)
-    # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * sub
-    # gradient_penalty.py:37  (log: dx = dout / x)
-    dsub = dlog / (1 - p)
-    # gradient_penalty.py:37  (subtract: dout passes to x, its negation to y)
-    dp = -dsub
-    # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * y
-    # gradient_penalty.py:37  (log: dx = dout / x)
-    dp_1 = dlog / p
-    dp = dp + dp_1
-    # gradient_penalty.py:36  p = 1 / (1 + np.exp(-(X @ w)))  (divide: dx = dout / y, dy = -dout * out / y)
-    dadd = -(dp / add) * p
-    # gradient_penalty.py:36  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dadd * exp
-    # gradient_penalty.py:36  (negative: dout changes sign)
-    dmm = -dneg
-    # gradient_penalty.py:36  (matmul: dX = dY @ W.T, dW = X.T @ dY)
-    dw_1 = dmm @ X
+    # gradient_penalty.py:44  return data_loss(w, X, y) + lam * np.sum(grad_loss(w, X, y) ** 2)
+    dw_1 = data_loss_backward(saved, dout)
     dw = dw + dw_1
     return dw
