@@ -14,7 +14,7 @@ import pytest
 
 import diffc
 from diffc.api import GradientFunction
-from diffc.testing import check_grads
+from diffc.testing import check_grads, numerical_grad
 from tests.calls import pair_models as m
 
 RNG = np.random.default_rng(7)
@@ -149,3 +149,32 @@ def test_command_line_module_has_the_pairs_and_runs_alone(tmp_path):
     want = diffc.grad(live.loss, wrt=(0, 1, 2, 3, 4))(*args)
     for g, w in zip(mod.grad_loss(*args), want):
         np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_a_dict_of_parameters_passed_to_a_helper():
+    params = {"W1": normal(3, 4), "b1": normal(4), "W2": normal(4, 2)}
+    args = (params, normal(5, 3), normal(5, 2))
+    got = diffc.grad(m.dict_loss)(*args)
+
+    def flat(W1, b1, W2):
+        return m.dict_loss({"W1": W1, "b1": b1, "W2": W2}, *args[1:])
+    values = (params["W1"], params["b1"], params["W2"])
+    for k, key in enumerate(("W1", "b1", "W2")):
+        np.testing.assert_allclose(got[key], numerical_grad(flat, values, k), rtol=1e-6, atol=1e-8)
+    _, source = compiled(m.dict_loss, (0,), args)
+    assert "dparams = net_backward(saved, " in source
+
+
+def test_a_list_argument_and_a_loop_inside_the_helper():
+    args = (normal(4), 0.7, -0.3)
+    check_grads(m.list_loss, args, wrt=(0, 1, 2), modes=("reverse", "forward", "numeric"))
+    _, source = compiled(m.list_loss, (0, 1, 2), args)
+    assert "horner_forward(x, [a, b, a * b])" in source
+
+
+def test_a_loop_with_tapes_inside_the_helper():
+    args = (normal(4, 4), normal(4))
+    check_grads(m.rayleigh, args, wrt=(0, 1), modes=("reverse", "forward", "numeric"))
+    _, source = compiled(m.rayleigh, (0, 1), args)
+    forward = source.split("def power_iteration_forward(")[1].split("\ndef ")[0]
+    assert "_tape.append(" in forward and "_tape" in forward.split("return")[-1]

@@ -86,3 +86,35 @@ def hand_bptt(xs, h0, Wx, Wh, b):
         dxs[t] = da @ Wx.T
         dh = da @ Wh.T
     return dxs, dh, dWx, dWh, db
+
+
+def net(params, x):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    return h @ params["W2"]
+
+
+def dict_loss(params, x, y):
+    return np.mean((net(params, x) - y) ** 2)
+
+
+def horner(x, coeffs):
+    acc = 0.0 * x
+    for c in coeffs:
+        acc = acc * x + c
+    return acc
+
+
+def list_loss(x, a, b):
+    return np.sum(horner(x, [a, b, a * b]) ** 2)
+
+
+def power_iteration(A, v):
+    for i in range(4):
+        v = A @ v
+        v = v / np.sqrt(np.sum(v ** 2))
+    return v
+
+
+def rayleigh(A, v):
+    w = power_iteration(A, v)
+    return np.sum(w * (A @ w))
