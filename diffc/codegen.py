@@ -22,6 +22,16 @@ from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.naming import RESERVED, Namer
 
 
+def _candidates(base, prefer=None):
+    """The names to try for a value, in order: ``prefer``, ``base``, ``base_1``...``base_9999``
+    (made lazily: the first free one is usually among the first few)."""
+    if prefer:
+        yield prefer
+    yield base
+    for k in range(1, 10_000):
+        yield f"{base}_{k}"
+
+
 def _assign(name, expr):
     return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0)
 
@@ -148,7 +158,7 @@ class Emitter:
         if var in self.names:
             return self.names[var]
         base = var.hint if var.hint.isidentifier() else "t"
-        for candidate in ([prefer] if prefer else []) + [base] + [f"{base}_{k}" for k in range(1, 10_000)]:
+        for candidate in _candidates(base, prefer):
             if self._free(candidate, at, single, var):
                 self.names[var] = candidate
                 self.holders[candidate] = var
@@ -236,7 +246,7 @@ class Emitter:
                 name = self.names[init]
             if name is None:
                 base = out.hint if out.hint.isidentifier() else "t"
-                for candidate in [base] + [f"{base}_{k}" for k in range(1, 10_000)]:
+                for candidate in _candidates(base):
                     if candidate not in chosen and self._free(candidate, at, False, out) and \
                             all(self._free(candidate, p, False, out) for p in (end,)):
                         name = candidate
@@ -295,7 +305,10 @@ class Emitter:
             e = self.expr(init)
             if not (isinstance(e, ast.Name) and e.id == name):
                 before.append(_assign(name, e))
-        for params in ([carried] + ([node.cond.params] if node.cond is not None else [])):
+        # the body's params bound last: they hold the names while the body is emitted, so a
+        # carried value still read later in the body is not overwritten (``s = ...`` before
+        # the tangent reads the old ``s``)
+        for params in (([node.cond.params] if node.cond is not None else []) + [carried]):
             for p, name in zip(params, names):
                 self.bind(p, name)
         allowed = [{node.outs[k], carried[k], node.body.results[k]} | (

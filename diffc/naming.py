@@ -19,17 +19,21 @@ RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"np", "numpy"
 class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken)
+        self._next = {}          # base -> the first k that may be free for base_k
 
     def fresh(self, hint):
         base = hint or "t"
         if base not in self.taken and base not in RESERVED:
             self.taken.add(base)
             return base
-        i = 1
+        # ``taken`` only grows, so every base_k below the last one handed out is still
+        # taken: start there (the lowest free suffix, without rescanning 1, 2, ...)
+        i = self._next.get(base, 1)
         while f"{base}_{i}" in self.taken:
             i += 1
         name = f"{base}_{i}"
         self.taken.add(name)
+        self._next[base] = i + 1
         return name
 
     def var(self, hint, kind="user"):

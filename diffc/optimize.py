@@ -6,6 +6,9 @@
   for its shape is then no longer computed (a reduction recomputed just to count its
   entries, a product recomputed just for its shape). These hold for every call the code
   is specialised to (ranks and size-1 axes are part of the signature).
+* ``broadcasts``: an elementwise reader of ``np.broadcast_to(s, S)`` (how ``sum`` and
+  ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
+  array.
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
   (same primitive, same operands) reuses its result.
 * ``dead_code``: drop equations nothing reads, in every block.
@@ -14,8 +17,11 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 from diffc import rules
-from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, blocks_of, substitute, walk
+from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, all_names, blocks_of, substitute, walk
+from diffc.naming import Namer
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
 
@@ -26,20 +32,26 @@ def dead_code(func: Function, facts=None) -> Function:
     Control-flow statements and effects (tape pushes) are kept.
     """
     body = func.body
+    # the uses are counted once and kept up to date: dropping an equation un-counts its
+    # reads; sweeping last to first, what only a dropped equation read is dropped in the
+    # same sweep (one sweep per round, not one per link of a dead chain)
+    uses = Function(func.name, func.params, body, func.results).uses()
     while True:
-        uses = Function(func.name, func.params, body, func.results).uses()
         removed = [False]
 
         def prune(stmts):
             kept = []
-            for stmt in stmts:
+            for stmt in reversed(stmts):
                 if isinstance(stmt, Eqn) and stmt.outs and stmt.prim not in _EFFECTS \
                         and not any(uses.get(o, 0) for o in stmt.outs):
                     removed[0] = True
+                    for v in stmt.inputs():
+                        uses[v] -= 1
                     continue
-                for block in blocks_of(stmt):
+                for block in reversed(blocks_of(stmt)):
                     block.body = prune(block.body)
                 kept.append(stmt)
+            kept.reverse()
             return kept
 
         body = prune(body)
@@ -249,7 +261,85 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     return _with_body(func, rewrite(func.body))
 
 
-PASSES = (constants, shape_queries, common_subexpressions, dead_code, accumulate_in_place)
+_NOT_POINTWISE = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into", "getitem",
+                            "broadcast_to", "unbroadcast"})
+
+
+def broadcasts(func: Function, facts=None) -> Function:
+    """Leave the gradient's ``np.broadcast_to`` to NumPy's own broadcasting.
+
+    The reverse rules of ``sum`` and ``mean`` spread ``dout`` back with
+    ``np.broadcast_to``; when what reads the spread value is elementwise, reading the
+    unspread value gives the same array. An elementwise reader whose result keeps its
+    shape and dtype reads the source instead (``broadcast_to(s, S) * a`` → ``s * a`` for
+    ``a`` of shape ``S``); one whose other operands are scalars is computed on the source
+    and spread after it (``broadcast_to(s, S) * 2`` → ``broadcast_to(s * 2, S)``), so the
+    spreading moves towards a reader that makes it unnecessary. Every rewrite is checked
+    on the example values (shape and dtype equal); nothing in the user's own code changes.
+    """
+    if facts is None or not facts.enabled:
+        return func
+    spread = {}                 # broadcast_to's result -> its equation
+    namer = None
+
+    def check(eqn):
+        values = [facts.value(a) for a in eqn.args]
+        kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
+        with np.errstate(all="ignore"):
+            return rules.get(eqn.prim).impl(*values, **kwargs)
+
+    def same_layout(a, b):
+        return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
+
+    def rewrite(eqn):
+        nonlocal namer
+        out = eqn.outs[0]
+        for i, a in enumerate(eqn.args):
+            if a not in spread or not all(facts.is_static(v) for v in eqn.inputs()):
+                continue
+            source = spread[a].args[0]
+            if not facts.is_static(source):
+                continue
+            args = eqn.args[:i] + (source,) + eqn.args[i + 1:]
+            trial = Eqn(eqn.outs, eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
+            try:
+                value = check(trial)
+            except Exception:       # noqa: BLE001 - a rewrite that does not evaluate is not made
+                continue
+            if same_layout(value, facts.value(out)):
+                eqn = trial
+                continue
+            others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
+            if all(np.ndim(facts.value(b)) == 0 for b in others) and \
+                    np.result_type(value) == np.result_type(facts.value(out)):
+                namer = namer or Namer(taken=all_names(func))
+                small = namer.var(out.hint, "temp")
+                facts.values[small] = value
+                first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
+                again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
+                            dict(spread[a].kwargs), eqn.loc, eqn.role, eqn.origin)
+                spread[out] = again
+                return [first, again]
+        return [eqn]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
+                if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
+                    spread[stmt.outs[0]] = stmt
+                elif rules.get(stmt.prim).broadcasting and stmt.prim not in _NOT_POINTWISE:
+                    out += rewrite(stmt)
+                    continue
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            out.append(stmt)
+        return out
+
+    return _with_body(func, visit(func.body))
+
+
+PASSES = (constants, shape_queries, broadcasts, common_subexpressions, dead_code, accumulate_in_place)
 
 
 def optimize(func: Function, facts=None) -> Function:

@@ -182,12 +182,15 @@ def backprop_loop(back, node, insert_before):
                       results + tuple(p for _, _, p in chained)),
                 None, node.loc, "adjoint", node, target_hint=node.target_hint)
     back.body.append(loop)
+    # outer values the body reads first: their accumulators started from the adjoint
+    # before the loop, so the outputs replace it; then a carried value's initial value
+    # (``x = a`` before the loop, ``a`` also read inside) adds to it
+    for v, out in zip(free, outs[len(slots):]):
+        back.adjoints[v] = out
     for k, out in zip(slots, outs):
         init = node.inits[k]
         if isinstance(init, Var) and init in back.active:
             back.accumulate(init, out, node)
-    for v, out in zip(free, outs[len(slots):]):
-        back.adjoints[v] = out
 
 
 def _tape(back, node, backward_body, results, insert_before):

@@ -19,15 +19,15 @@ def data_loss_backward(saved, dout):
     # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (negative: dout changes sign)
     dmean = -dout
     # gradient_penalty.py:37  (mean: dout is spread evenly back over the averaged entries)
-    dadd = np.broadcast_to(dmean / (np.size(y) / 1), np.shape(y))
+    div = dmean / (np.size(y) / 1)
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * sub
+    dlog = div * sub
     # gradient_penalty.py:37  (log: dx = dout / x)
     dsub = dlog / sub_1
     # gradient_penalty.py:37  (subtract: dout passes to x, its negation to y)
     dp = -dsub
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * y
+    dlog = div * y
     # gradient_penalty.py:37  (log: dx = dout / x)
     dp_1 = dlog / p
     dp = dp + dp_1
@@ -56,15 +56,15 @@ def grad_penalised(w, X, y, lam):
     # gradient_penalty.py:37  return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  (negative: dout changes sign)
     dmean = -dout
     # gradient_penalty.py:37  (mean: dout is spread evenly back over the averaged entries)
-    dadd = np.broadcast_to(dmean / (np.size(y) / 1), np.shape(y))
+    div = dmean / (np.size(y) / 1)
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * (1 - y)
+    dlog = div * (1 - y)
     # gradient_penalty.py:37  (log: dx = dout / x)
     dsub = dlog / sub
     # gradient_penalty.py:37  (subtract: dout passes to x, its negation to y)
     dp = -dsub
     # gradient_penalty.py:37  (multiply: each input gets the other times dout)
-    dlog = dadd * y
+    dlog = div * y
     # gradient_penalty.py:37  (log: dx = dout / x)
     dp_1 = dlog / p
     dp = dp + dp_1
@@ -80,10 +80,8 @@ def grad_penalised(w, X, y, lam):
     dw = dmm @ X
     # gradient_penalty.py:44  return data_loss(w, X, y) + lam * np.sum(grad_loss(w, X, y) ** 2)  (multiply: each input gets the other times dout)
     dsum = dout * lam
-    # gradient_penalty.py:44  (sum: dout is spread back over the summed axes)
-    dpow = np.broadcast_to(dsum, np.shape(dw))
     # gradient_penalty.py:44  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
-    ddw = dpow * 2 * dw
+    ddw = dsum * 2 * dw
     # gradient_penalty.py:36  p = 1 / (1 + np.exp(-(X @ w)))  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     ddmm = X @ ddw
     # gradient_penalty.py:36  (negative: dout changes sign)

@@ -19,10 +19,8 @@ def grad_softmax_loss(W, b, X, y, reg):
     dout = 1.0
     # linear_classifiers.py:42  return data_loss + reg * np.sum(W * W)  (multiply: each input gets the other times dout)
     dsum = dout * reg
-    # linear_classifiers.py:42  (sum: dout is spread back over the summed axes)
-    dmul = np.broadcast_to(dsum, np.shape(W))
     # linear_classifiers.py:42  (multiply: each input gets the other times dout)
-    dW = dmul * W
+    dW = dsum * W
     dW = dW + dW
     # linear_classifiers.py:41  data_loss = -np.sum(log_probs[np.arange(N), y]) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dneg = dout / N
@@ -38,17 +36,15 @@ def grad_softmax_loss(W, b, X, y, reg):
     dlog = np.sum(dlog, axis=1, keepdims=True)
     # linear_classifiers.py:40  (log: dx = dout / x)
     dsum = dlog / sum_1
-    # linear_classifiers.py:40  (sum: dout is spread back over the summed axes)
-    dexp = np.broadcast_to(dsum, np.shape(exp))
     # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative))
-    dshifted = dexp * exp
+    dshifted = dsum * exp
     dshifted = dlog_probs + dshifted
     # linear_classifiers.py:39  shifted = scores - np.max(scores, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
     dmax = -dshifted
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # linear_classifiers.py:39  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == scores
-    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True)
+    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
     dscores = dshifted + dscores
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)
     db = np.sum(dscores, axis=0)
@@ -75,10 +71,8 @@ def grad_svm_loss(W, b, X, y, reg):
     dout = 1.0
     # linear_classifiers.py:53  return data_loss + reg * np.sum(W * W)  (multiply: each input gets the other times dout)
     dsum = dout * reg
-    # linear_classifiers.py:53  (sum: dout is spread back over the summed axes)
-    dmul = np.broadcast_to(dsum, np.shape(W))
     # linear_classifiers.py:53  (multiply: each input gets the other times dout)
-    dW = dmul * W
+    dW = dsum * W
     dW = dW + dW
     # linear_classifiers.py:52  data_loss = np.sum(margins) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dsum = dout / N

@@ -18,10 +18,8 @@ def grad_quadratic_cost(w1, b1, w2, b2, x, y):
     dout = 1.0
     # mlp_digits.py:56  return np.sum((a2 - y) ** 2) / (2 * n)  (divide: dx = dout / y, dy = -dout * out / y)
     dsum = dout / (2 * n)
-    # mlp_digits.py:56  (sum: dout is spread back over the summed axes)
-    dpow = np.broadcast_to(dsum, np.shape(exp_1))
     # mlp_digits.py:56  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
-    dsub = dpow * 2 * (a2 - y)
+    dsub = dsum * 2 * (a2 - y)
     # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (divide: dx = dout / y, dy = -dout * out / y)
     dadd = -(dsub / add_1) * a2
     # mlp_digits.py:48  (exp: dx = dout * out (exp is its own derivative))

@@ -19,10 +19,8 @@ def grad_loss(Wx, Wh, b, Wy, by, xs, y):
     mm = h @ Wy                     # rnn.py:42
     pred = mm + by                  # rnn.py:42
     dout = 1.0
-    # rnn.py:43  return np.mean((pred - y) ** 2)  (mean: dout is spread evenly back over the averaged entries)
-    dpow = np.broadcast_to(dout / (np.size(mm) / 1), np.shape(mm))
-    # rnn.py:43  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
-    dsub = dpow * 2 * (pred - y)
+    # rnn.py:43  return np.mean((pred - y) ** 2)  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
+    dsub = dout / (np.size(mm) / 1) * 2 * (pred - y)
     # rnn.py:42  pred = h @ Wy + by  (add: dout passes through unchanged)
     dby = np.sum(dsub, axis=0)
     # rnn.py:42  (matmul: dX = dY @ W.T, dW = X.T @ dY)

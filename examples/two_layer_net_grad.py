@@ -22,20 +22,16 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dneg = dout / batch_size
     # two_layer_net.py:51  (negative: dout changes sign)
     dsum = -dneg
-    # two_layer_net.py:51  (sum: dout is spread back over the summed axes)
-    dmul = np.broadcast_to(dsum, np.shape(t))
     # two_layer_net.py:51  (multiply: each input gets the other times dout)
-    dlog = dmul * t
+    dlog = dsum * t
     # two_layer_net.py:51  (log: dx = dout / x)
     dadd = dlog / (y + 1e-07)
     # two_layer_net.py:48  y = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
     dexp = dadd / sum_1
     dsum = -dexp * y
     dsum = np.sum(dsum, axis=1, keepdims=True)
-    # two_layer_net.py:48  (sum: dout is spread back over the summed axes)
-    dexp_1 = np.broadcast_to(dsum, np.shape(exp))
     # two_layer_net.py:48  (exp: dx = dout * out (exp is its own derivative))
-    dshifted = dexp_1 * exp
+    dshifted = dsum * exp
     # two_layer_net.py:48  (exp: dx = dout * out (exp is its own derivative))
     dshifted_1 = dexp * exp
     dshifted = dshifted + dshifted_1
@@ -44,7 +40,7 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # two_layer_net.py:47  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == scores
-    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True)
+    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
     dscores = dshifted + dscores
     # two_layer_net.py:45  scores = z1 @ W2 + b2  (add: dout passes through unchanged)
     db2 = np.sum(dscores, axis=0)

@@ -162,16 +162,16 @@ def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
         if ord in (1, -1):  # the largest (smallest) column sum of |x|
             lines = np.sum(np.abs(x), axis=rows, keepdims=True)
             hits = lines == size
-            dx = grad * np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True)
+            dx = grad * np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True).astype(out.dtype)
         else:  # the largest (smallest) row sum of |x|
             lines = np.sum(np.abs(x), axis=cols, keepdims=True)
             hits = lines == size
-            dx = grad * np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True)
+            dx = grad * np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True).astype(out.dtype)
     elif ord == 1:
         dx = grad * np.sign(x)
     elif ord in (np.inf, -np.inf):
         hits = np.abs(x) == size
-        dx = grad * np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True)
+        dx = grad * np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     elif ord == 0:  # counts the nonzero entries
         dx = np.zeros(np.shape(x))
     else:
@@ -199,15 +199,15 @@ def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
             rows, cols = axis
         if ord in (1, -1):
             hits = np.sum(np.abs(x), axis=rows, keepdims=True) == size
-            slope = np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True)
+            slope = np.sign(x) * hits / np.sum(hits, axis=cols, keepdims=True).astype(out.dtype)
         else:
             hits = np.sum(np.abs(x), axis=cols, keepdims=True) == size
-            slope = np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True)
+            slope = np.sign(x) * hits / np.sum(hits, axis=rows, keepdims=True).astype(out.dtype)
     elif ord == 1:
         slope = np.sign(x)
     elif ord in (np.inf, -np.inf):
         hits = np.abs(x) == size
-        slope = np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True)
+        slope = np.sign(x) * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     elif ord == 0:
         slope = np.zeros(np.shape(x))
     else:

@@ -75,10 +75,10 @@ def max_reverse(out, dout, a, axis=None, keepdims=False):
     "max: dout goes to the maximal entries, split equally among ties"
     if axis is None or keepdims:
         hits = out == a
-        da = dout * hits / np.sum(hits, axis=axis, keepdims=True)
+        da = dout * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     else:
         hits = np.expand_dims(out, axis) == a
-        da = np.expand_dims(dout, axis) * hits / np.sum(hits, axis=axis, keepdims=True)
+        da = np.expand_dims(dout, axis) * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     return da
 
 
@@ -88,7 +88,7 @@ def max_forward(out, a, axis=None, keepdims=False, *, da):
         hits = out == a
     else:
         hits = np.expand_dims(out, axis) == a
-    dout = np.sum(da * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims)
+    dout = np.sum(da * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims).astype(out.dtype)
     return dout
 
 
@@ -102,10 +102,10 @@ def min_reverse(out, dout, a, axis=None, keepdims=False):
     "min: dout goes to the minimal entries, split equally among ties"
     if axis is None or keepdims:
         hits = out == a
-        da = dout * hits / np.sum(hits, axis=axis, keepdims=True)
+        da = dout * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     else:
         hits = np.expand_dims(out, axis) == a
-        da = np.expand_dims(dout, axis) * hits / np.sum(hits, axis=axis, keepdims=True)
+        da = np.expand_dims(dout, axis) * hits / np.sum(hits, axis=axis, keepdims=True).astype(out.dtype)
     return da
 
 
@@ -115,7 +115,7 @@ def min_forward(out, a, axis=None, keepdims=False, *, da):
         hits = out == a
     else:
         hits = np.expand_dims(out, axis) == a
-    dout = np.sum(da * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims)
+    dout = np.sum(da * hits, axis=axis, keepdims=keepdims) / np.sum(hits, axis=axis, keepdims=keepdims).astype(out.dtype)
     return dout
 
 

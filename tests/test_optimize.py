@@ -26,6 +26,7 @@ def test_optimized_equals_unoptimized(f, args, wrt, monkeypatch):
     plain = fresh(f, wrt=wrt)(*args)
     for a, b in zip(_flatten(optimized), _flatten(plain)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+        assert a.dtype == b.dtype and a.shape == b.shape
 
 
 def test_passes_are_pure_and_shrink_the_code():
@@ -40,3 +41,57 @@ def test_passes_are_pure_and_shrink_the_code():
     after = str(compiled.stages["optimized"])
     assert "add_into" in after and "add_into" not in before and len(after) < len(before)
     assert len(str(again)) <= len(before)
+
+
+def _spread_models():
+    def mean_square(x, y):
+        return np.mean((x - y) ** 2)
+
+    def scaled_sum(x):
+        return np.sum(np.tanh(x)) * 3.0
+
+    def total(x):
+        return np.sum(x)
+
+    def row_softmax_sum(x):
+        e = np.exp(x - np.max(x, axis=1, keepdims=True))
+        return np.sum(np.log(e / np.sum(e, axis=1, keepdims=True)) * x)
+
+    return mean_square, scaled_sum, total, row_softmax_sum
+
+
+def test_broadcasts_leave_spreading_to_numpy():
+    mean_square, scaled_sum, total, row_softmax_sum = _spread_models()
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    for f, args in ((mean_square, (x, y)), (scaled_sum, (x,)), (row_softmax_sum, (x,))):
+        g = diffc.api.GradientFunction(f, wrt=0)
+        got = g(*args)
+        assert "broadcast_to" not in g.source_for(*args), f.__name__
+        np.testing.assert_allclose(got, diffc.testing.numerical_grad(f, args, 0), rtol=1e-6, atol=1e-8)
+    # a spread value that is itself the gradient keeps its full shape, and is writeable
+    g = diffc.api.GradientFunction(total, wrt=0)
+    dx = g(x)
+    assert dx.shape == x.shape and dx.flags.writeable
+    np.testing.assert_array_equal(dx, np.ones_like(x))
+
+
+def test_broadcasts_keep_float32():
+    mean_square, scaled_sum, _, row_softmax_sum = _spread_models()
+    x = np.random.default_rng(4).normal(size=(4, 3)).astype(np.float32)
+    for f, args in ((mean_square, (x, x[::-1].copy())), (scaled_sum, (x,)), (row_softmax_sum, (x,))):
+        dx = diffc.api.GradientFunction(f, wrt=0)(*args)
+        assert dx.dtype == np.float32 and dx.shape == x.shape, f.__name__
+
+
+def test_broadcasts_pass_is_pure():
+    from diffc import optimize, pipeline
+    mean_square = _spread_models()[0]
+    rng = np.random.default_rng(5)
+    args = (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))
+    src = diffc.api.GradientFunction(mean_square, wrt=0)._source_function()
+    compiled = pipeline.compile_gradient(src, (0,), args)
+    reverse_ir = compiled.stages["reverse"]
+    before = str(reverse_ir)
+    assert "broadcast_to" in before and "broadcast_to" not in str(compiled.stages["optimized"])
+    assert str(reverse_ir) == before

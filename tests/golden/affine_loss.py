@@ -8,10 +8,8 @@ def grad_affine_loss(X, W, b, dY):
     Specialised to arguments X: float64[5, 3], W: float64[3, 4], b: float64[4], dY: float64[5, 4].
     """
     dout = 1.0
-    # models_core.py:19  return np.sum(Y * dY)  (sum: dout is spread back over the summed axes)
-    dmul = np.broadcast_to(dout, np.shape(X @ W))
-    # models_core.py:19  (multiply: each input gets the other times dout)
-    dY_1 = dmul * dY
+    # models_core.py:19  return np.sum(Y * dY)  (multiply: each input gets the other times dout)
+    dY_1 = dout * dY
     # models_core.py:18  Y = X @ W + b  (add: dout passes through unchanged)
     db = np.sum(dY_1, axis=0)
     # models_core.py:18  (matmul: dX = dY @ W.T, dW = X.T @ dY)

@@ -16,14 +16,11 @@ def grad_softmax_loss(W, X, y):
     P = exp / sum_1                 # models_core.py:26
     arange = np.arange(N)           # models_core.py:27
     sel = P[arange, y]              # models_core.py:27
-    log = np.log(sel)               # models_core.py:27
     dout = 1.0
     # models_core.py:27  return -np.mean(np.log(P[np.arange(N), y]))  (negative: dout changes sign)
     dmean = -dout
-    # models_core.py:27  (mean: dout is spread evenly back over the averaged entries)
-    dlog = np.broadcast_to(dmean / (np.size(log) / 1), np.shape(log))
     # models_core.py:27  (log: dx = dout / x)
-    dsel = dlog / sel
+    dsel = dmean / (np.size(np.log(sel)) / 1) / sel
     # models_core.py:27  (index: dout goes back to the positions that were read)
     dP = np.zeros_like(P)
     np.add.at(dP, (arange, y), dsel)
@@ -31,10 +28,8 @@ def grad_softmax_loss(W, X, y):
     dexp = dP / sum_1
     dsum = -dexp * P
     dsum = np.sum(dsum, axis=1, keepdims=True)
-    # models_core.py:26  (sum: dout is spread back over the summed axes)
-    dexp_1 = np.broadcast_to(dsum, np.shape(exp))
     # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
-    dS = dexp_1 * exp
+    dS = dsum * exp
     # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
     dS_1 = dexp * exp
     dS = dS + dS_1
@@ -43,7 +38,7 @@ def grad_softmax_loss(W, X, y):
     dmax = np.sum(dmax, axis=1, keepdims=True)
     # models_core.py:25  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == S
-    dS_1 = dmax * hits / np.sum(hits, axis=1, keepdims=True)
+    dS_1 = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
     dS = dS + dS_1
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dS
