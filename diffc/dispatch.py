@@ -10,11 +10,19 @@ After each compile, ``install`` builds (as ``ast``) a dispatcher for the object,
 so a call with a known signature costs a few attribute checks, not a signature
 tuple and a dictionary lookup. Signatures the checks cannot express (containers)
 take the slow path, which is always correct.
+
+A compiled function that needs nothing from its module but ``np`` is *inlined*: its
+statements are the branch's body, so a scalar gradient costs one Python call, as a
+hand-written one does. The dispatcher is written to a file in diffc's cache and
+compiled from it, so a debugger shows its lines (they are the generated function's).
 """
 from __future__ import annotations
 
 import ast
+import builtins
+import hashlib
 import inspect
+import os
 
 import numpy as np
 
@@ -69,7 +77,7 @@ def install(gradient, params, specialised):
         call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
                         [ast.Name(p, ast.Load()) for p in params], [])
         test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
-        body.append(ast.If(test, [ast.Return(call)], []))
+        body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
     slow = ast.Call(ast.Attribute(ast.Name("self", ast.Load()), "_slow_call", ast.Load()),
                     [ast.Name(p, ast.Load()) for p in params], [])
     body.append(ast.Return(slow))
@@ -77,8 +85,46 @@ def install(gradient, params, specialised):
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self")] + [ast.arg(p) for p in params],
                               kwonlyargs=[], kw_defaults=[], defaults=defaults)
     module = ast.Module([ast.FunctionDef("__call__", arguments, body, [], None, lineno=1)], [])
-    exec(compile(ast.fix_missing_locations(module), "<diffc dispatch>", "exec"), namespace)
+    text = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+    namespace["np"] = np
+    exec(compile(text, _file_for(text), "exec"), namespace)
     type(gradient).__call__ = namespace["__call__"]
+
+
+def _file_for(text):
+    """A file in the cache holding ``text`` (for tracebacks and debuggers)."""
+    from diffc import load
+    path = os.path.join(load.cache_dir(), f"diffc_dispatch_{hashlib.sha256(text.encode()).hexdigest()[:16]}.py")
+    if not os.path.exists(path):
+        load.write_atomically(path, text)
+    return path
+
+
+def _inlined(fn, params):
+    """The statements of compiled ``fn`` to run in place of calling it, or None.
+
+    Only for a function whose parameters are ``params`` and that reads no module-level
+    name but ``np`` (a helper or a generated pair would have to come along)."""
+    source = getattr(fn, "diffc_source", None)
+    if source is None:
+        return None
+    fdef = next((n for n in ast.parse(source).body
+                 if isinstance(n, ast.FunctionDef) and n.name == fn.__name__), None)
+    if fdef is None or [a.arg for a in fdef.args.args] != list(params) or fdef.args.defaults:
+        return None
+    stored = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    loaded = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    local = stored | set(params)
+    if (loaded - local) - {"np"} - _BUILTINS or (stored & _RESERVED) or \
+            any(n.startswith(("compiled_", "dtype_")) for n in stored):
+        return None
+    body = fdef.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return body or None
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 def own_class(gradient):

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import copy
+from collections import ChainMap
 
 import numpy as np
 
@@ -95,7 +96,10 @@ def common_subexpressions(func: Function, facts=None) -> Function:
                 if key is not None:
                     seen[key] = stmt.outs[0]
             for block in blocks_of(stmt):
-                block.body = visit(block.body, dict(seen))
+                # the block sees what is seen here, and adds to a layer of its own (a
+                # view, not a copy: copying at every block made long programs quadratic)
+                inner = seen.new_child() if isinstance(seen, ChainMap) else ChainMap({}, seen)
+                block.body = visit(block.body, inner)
             out.append(stmt)
         return out
 

@@ -174,3 +174,13 @@ def test_scipy_special_functions_by_their_imported_names():
     S, y = rng.normal(size=(4, 3)), np.array([0, 2, 1, 1])
     check_grads(scipy_models.scipy_losses, (S, y), wrt=0)
     assert "import scipy" not in diffc.grad(scipy_models.scipy_losses).source_for(S, y)
+
+
+def test_dispatcher_runs_the_generated_statements_inline():
+    import inspect
+    g = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))
+    assert g(-2.0, 5.0, -4.0) == (-4.0, -4.0, 3.0)
+    dispatcher = inspect.getsource(type(g).__call__)        # a real file: debuggers show it
+    assert "dq = dout * z" in dispatcher and "compiled_0(" not in dispatcher
+    assert g(np.float64(1.0), 2.0, 3.0)[2] == 3.0                   # a new signature
+    assert g(-2.0, 5.0, -4.0) == (-4.0, -4.0, 3.0)
