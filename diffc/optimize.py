@@ -9,6 +9,8 @@
 * ``broadcasts``: an elementwise reader of ``np.broadcast_to(s, S)`` (how ``sum`` and
   ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
   array.
+* ``loop_invariants``: what a ``for`` loop's every iteration computes the same way is
+  computed once before it (``xs[t] @ Wx`` as one product ``xs @ Wx``, read by row).
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
   (same primitive, same operands) reuses its result.
 * ``dead_code``: drop equations nothing reads, in every block.
@@ -21,7 +23,8 @@ from collections import ChainMap
 import numpy as np
 
 from diffc import rules
-from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, all_names, blocks_of, substitute, walk
+from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, all_names, blocks_of, defined_in,
+                      substitute, walk)
 from diffc.naming import Namer
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
@@ -343,7 +346,91 @@ def broadcasts(func: Function, facts=None) -> Function:
     return _with_body(func, visit(func.body))
 
 
-PASSES = (constants, shape_queries, broadcasts, common_subexpressions, dead_code, accumulate_in_place)
+_IN_PLACE = frozenset({"add_into", "add_at_into"})
+_VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads better where it is
+
+
+def loop_invariants(func: Function, facts=None) -> Function:
+    """Compute once, before a ``for`` loop, what every iteration computes the same way.
+
+    * An equation of the loop's body whose operands all come from outside the loop
+      (``params["W"]`` read in every iteration) moves before the loop.
+    * A product of each row with a matrix from outside, ``xs[t] @ Wx``, becomes one
+      product before the loop, ``xsWx = xs @ Wx``, read by row (``xsWx[t]``), when
+      the loop visits every row of ``xs``: one large matrix product instead of many small.
+
+    Only pure equations move (no tape, no in-place update, no call to a user's rule), and
+    only those whose value was computed on the example arguments (so they do not fail).
+    """
+    if facts is None or not facts.enabled:
+        return func
+    namer = Namer(taken=all_names(func))
+
+    def movable(eqn, inside):
+        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1 or eqn.prim in _EFFECTS | _IN_PLACE | _VIEWS:
+            return False
+        prim = rules.get(eqn.prim)
+        return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
+            and not any(v in inside for v in eqn.inputs())
+
+    def covers_rows(loop, array):
+        steps = facts.values.get(loop.iterable) if isinstance(loop.iterable, Var) else None
+        shape = facts.shape(array)
+        return isinstance(steps, range) and shape and facts.is_static(loop.iterable) \
+            and sorted(steps) == list(range(shape[0]))
+
+    def rows_product(eqn, loop, rows, inside):
+        """``xs[t] @ W`` → ``(xs @ W)[t]``: the hoisted product, or None."""
+        if not isinstance(eqn, Eqn) or eqn.prim != "matmul" or len(eqn.args) != 2 or eqn.kwargs:
+            return None
+        row, w = eqn.args
+        if row not in rows or not isinstance(w, Var) or w in inside or np.ndim(facts.values.get(w)) != 2:
+            return None
+        array = rows[row]
+        if not covers_rows(loop, array) or np.ndim(facts.values.get(row)) not in (1, 2):
+            return None
+        whole = namer.var(f"{array.hint}{w.hint}", "temp")
+        product = Eqn((whole,), "matmul", (array, w), {}, eqn.loc, eqn.role, eqn.origin)
+        facts.run(product)
+        return product
+
+    def hoist(loop):
+        before, kept = [], []
+        index = loop.body.params[0]
+        inside = set(defined_in(loop.body))
+        rows = {}
+        for stmt in loop.body.body:
+            if movable(stmt, inside):
+                before.append(stmt)
+                inside.discard(stmt.outs[0])
+                continue
+            if isinstance(stmt, Eqn) and stmt.prim == "getitem" and len(stmt.args) == 2 \
+                    and stmt.args[1] == index and isinstance(stmt.args[0], Var) and stmt.args[0] not in inside:
+                rows[stmt.outs[0]] = stmt.args[0]
+            product = rows_product(stmt, loop, rows, inside)
+            if product is not None:
+                before.append(product)
+                stmt = Eqn(stmt.outs, "getitem", (product.outs[0], index), {}, stmt.loc, stmt.role,
+                           stmt.origin)
+            kept.append(stmt)
+        loop.body.body = kept
+        return before
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            if isinstance(stmt, Loop) and stmt.kind == "for":
+                out += hoist(stmt)
+            out.append(stmt)
+        return out
+
+    return _with_body(func, visit(func.body))
+
+
+PASSES = (constants, shape_queries, broadcasts, common_subexpressions, loop_invariants, dead_code,
+          accumulate_in_place)
 
 
 def optimize(func: Function, facts=None) -> Function:
