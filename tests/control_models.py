@@ -101,3 +101,18 @@ def loop_carried_and_invariant(W, x):
     for t in range(4):
         h = np.maximum(W @ h, 0.1 * (W @ h))
     return np.sum(h)
+
+
+def rnn_from_step_one(Wx, Wh, b, xs):
+    """Skips the first row: the loop does not visit every row of xs."""
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(1, xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+
+
+def invariant_read(params, xs):
+    total = 0.0
+    for t in range(xs.shape[0]):
+        total = total + np.sum(np.sin(xs[t] * params["w"]))
+    return total

@@ -95,3 +95,33 @@ def test_broadcasts_pass_is_pure():
     before = str(reverse_ir)
     assert "broadcast_to" in before and "broadcast_to" not in str(compiled.stages["optimized"])
     assert str(reverse_ir) == before
+
+
+def test_loop_invariants_batch_row_products_only_over_every_row():
+    from tests import control_models as cm
+    args = test_control.rnn_args()
+    whole = diffc.api.GradientFunction(cm.rnn_loss, wrt=(0, 1, 2))
+    whole(*args)
+    source = whole.source_for(*args)
+    head, loop = source.split("for t in steps:", 1)
+    assert "xs @ Wx" in head and "xs[t] @ Wx" not in loop.split("reversed")[0]
+    part = diffc.api.GradientFunction(cm.rnn_from_step_one, wrt=(0, 1, 2))
+    got = part(*args)
+    assert "xs @ Wx" not in part.source_for(*args)
+    for k, g in enumerate(got):
+        np.testing.assert_allclose(g, diffc.testing.numerical_grad(cm.rnn_from_step_one, args, k),
+                                   rtol=1e-6, atol=1e-8)
+
+
+def test_loop_invariants_move_reads_out_of_the_loop():
+    from tests import control_models as cm
+    rng = np.random.default_rng(6)
+    params, xs = {"w": rng.normal(size=3)}, rng.normal(size=(5, 3))
+    g = diffc.api.GradientFunction(cm.invariant_read, wrt=0)
+    got = g(params, xs)
+    source = g.source_for(params, xs)
+    loop = source.split("for t in steps:", 1)[1].split("reversed")[0]
+    assert "params['w']" not in loop and "params['w']" in source
+    flat = lambda w, xs: cm.invariant_read({"w": w}, xs)      # noqa: E731
+    np.testing.assert_allclose(got["w"], diffc.testing.numerical_grad(flat, (params["w"], xs), 0),
+                               rtol=1e-6, atol=1e-8)
