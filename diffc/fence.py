@@ -17,9 +17,9 @@ Three checks run in order:
    diffc's writes are functional (a new array), so the other name would keep the old
    values and the gradient would be wrong.
 
-Control flow is rejected in one marked section (``CONTROL_FLOW`` and ``_check_returns``):
-deleting its entries lets ``if``/``for``/``while`` through, and every check here already
-descends into their bodies.
+Control flow, ``break``, ``continue`` and early returns included, passes (``lower_jumps``
+rewrites the jumps before lowering); what remains rejected of it is in one marked section
+(``_check_jumps`` and ``_check_returns``).
 """
 from __future__ import annotations
 
@@ -190,32 +190,58 @@ OTHER = {
 }
 
 # --------------------------------------------------------------------------------------
-# CONTROL FLOW: if/elif/else, conditional expressions, for and while are supported; what
-# is still rejected is listed below (and early returns, in _check_returns). Everything else in this
-# file already handles these statements: bodies are fenced recursively, conditions may
-# use `and`/`or`/`not`, and scoping and aliasing merge branches and iterate loops.
+# CONTROL FLOW: if/elif/else, conditional expressions, for and while loops, `break`,
+# `continue` and early returns are supported (lower_jumps.py rewrites the jumps into
+# structured code before lowering). What is still rejected is below, in _check_jumps and
+# _check_returns. Everything else in this file already handles control flow: bodies are
+# fenced recursively, conditions may use `and`/`or`/`not`, scoping and aliasing merge
+# branches and iterate loops, and nothing after a `return`/`break`/`continue` runs.
 # --------------------------------------------------------------------------------------
-CONTROL_FLOW = {
-    ast.Break: Banned("`break`", "not supported yet: use a while loop whose condition includes "
-                      "the stopping test", ""),
-    ast.Continue: Banned("`continue`", "not supported yet: wrap the rest of the loop body in "
-                         "an `if`", ""),
-}
-EARLY_RETURN = Banned("a `return` before the end of the function", "compute the result "
-                      "and return it on the last line", "return x\ny = x")
+RETURN_IN_LOOP = Banned("a `return` inside a loop", "set a variable and `break`, then "
+                        "return after the loop", "for i in range(n):\n    return x")
+LOOP_ELSE = Banned("`else` after a loop", "set a flag before the loop, set it where you "
+                   "`break`, and test it with an `if` after the loop",
+                   "for i in range(n):\n    y = x\nelse:\n    y = x")
+JUMP_OUTSIDE_LOOP = Banned("`{name}` outside a loop", "Python rejects it too: `{name}` "
+                           "belongs in a `for` or `while` loop; to skip the rest of the "
+                           "function, put it in an `if`/`else`", "break", (("name", "break"),))
 NO_RETURN = Banned("a function that does not end by returning a value", "end the "
                    "function with `return <loss>`", "y = x")
 
 
+def _check_jumps(ctx, body, in_loop=False):
+    """``return`` outside loops, ``break``/``continue`` inside one, no ``else`` after a loop."""
+    for stmt in body:
+        if isinstance(stmt, ast.Return) and in_loop:
+            _fail(ctx, stmt, RETURN_IN_LOOP)
+        elif isinstance(stmt, (ast.Break, ast.Continue)) and not in_loop:
+            _fail(ctx, stmt, JUMP_OUTSIDE_LOOP, name=type(stmt).__name__.lower())
+        elif isinstance(stmt, ast.If):
+            _check_jumps(ctx, stmt.body, in_loop)
+            _check_jumps(ctx, stmt.orelse, in_loop)
+        elif isinstance(stmt, (ast.For, ast.While)):
+            if stmt.orelse:
+                _fail(ctx, stmt.orelse[0], LOOP_ELSE)
+            _check_jumps(ctx, stmt.body, True)
+
+
 def _check_returns(ctx, body):
-    """Straight-line code: exactly one ``return <value>``, the last statement."""
-    for stmt in body[:-1]:
+    """Every path ends with ``return <value>``: the last statement returns, or is an ``if``
+    whose branches all end so (statements after a ``return`` never run)."""
+    for stmt in body:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Return):
-                _fail(ctx, node, EARLY_RETURN)
-    last = body[-1] if body else ctx.fn.node
-    if not isinstance(last, ast.Return) or last.value is None:
-        _fail(ctx, last, NO_RETURN)
+            if isinstance(node, ast.Return) and node.value is None:
+                _fail(ctx, node, NO_RETURN)
+    if not _always_returns(body):
+        last = body[-1] if body else ctx.fn.node
+        message = "some paths through this `if` reach the end of the function without a " \
+            "`return`" if isinstance(last, ast.If) else None
+        _fail(ctx, last, NO_RETURN, message)
+
+
+def _always_returns(body):
+    return any(isinstance(s, ast.Return) or isinstance(s, ast.If) and _always_returns(s.body)
+               and _always_returns(s.orelse) for s in body)
 # ---------------------------------- end of control flow -------------------------------
 
 
@@ -239,6 +265,7 @@ def check(fn, *, entry=True) -> None:
     ctx = _Context(fn, params, frozenset(params) | _stored_names(body), entry)
     _check_signature(ctx, node)
     _check_block(ctx, body)
+    _check_jumps(ctx, body)
     _check_returns(ctx, body)
     from diffc import fence_flow
     fence_flow.check_scoping(ctx, body)
@@ -293,7 +320,7 @@ def _is_literal_default(ctx, node):
 
 def _check_block(ctx, body):
     for stmt in body:
-        rule = CONTROL_FLOW.get(type(stmt)) or STATEMENTS.get(type(stmt))
+        rule = STATEMENTS.get(type(stmt))
         if rule is not None:
             _fail(ctx, stmt, rule)
         _check_statement(ctx, stmt)
@@ -345,7 +372,7 @@ def _check_expr(ctx, node, condition=False):
     """Reject banned expressions in ``node``. ``condition``: the node is tested for truth
     (an ``if``/``while``/``assert`` test), where ``and``/``or``/``not`` mean what
     np.logical_and/or/not mean."""
-    rule = CONTROL_FLOW.get(type(node)) or EXPRESSIONS.get(type(node))
+    rule = EXPRESSIONS.get(type(node))
     if rule is not None:
         _fail(ctx, node, rule)
     if isinstance(node, ast.BoolOp):
@@ -441,7 +468,7 @@ def sections():
             ("Expressions", rows(list(EXPRESSIONS.values()) + other)),
             ("Assignment", rows(targets)),
             ("Names and arrays", rows(names)),
-            ("Control flow (not yet supported)", rows(list(CONTROL_FLOW.values()) + [EARLY_RETURN]))]
+            ("Control flow", rows([RETURN_IN_LOOP, LOOP_ELSE, JUMP_OUTSIDE_LOOP]))]
 
 
 def markdown_tables():

@@ -72,7 +72,10 @@ class _Scoping:
         self.reads(stmt, assigned, in_loop)
         if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
             self.read(stmt.target, assigned, in_loop)
-        return assigned | {n.id for n in _stores(stmt)}
+        # grown in place: ``assigned`` is the enclosing block's own set (every block gets a
+        # copy), and a new set per statement made long functions quadratic
+        assigned.update(n.id for n in _stores(stmt))
+        return assigned
 
     def reads(self, node, assigned, in_loop):
         for name in ast.walk(node):
@@ -148,8 +151,11 @@ class _State:
 
     def merge(self, other):
         groups = dict(self.groups)
+        get = groups.get
         for name, tokens in other.groups.items():
-            groups[name] = groups.get(name, frozenset()) | tokens
+            mine = get(name)
+            if mine is not tokens:       # most names are untouched on both paths: no union
+                groups[name] = tokens if mine is None else mine | tokens
         return _State(groups, {**other.stale, **self.stale})
 
 
@@ -158,20 +164,29 @@ class _Aliasing:
         self.ctx = ctx
         self.counter = itertools.count()
         self.param_tokens = frozenset(f"param:{p}" for p in ctx.params)
+        self.jumps = []             # per enclosing loop: states at its break/continue
 
     def fresh(self):
         return frozenset({f"value:{next(self.counter)}"})
 
     # -- statements ----------------------------------------------------------------
     def block(self, body, state):
+        """The state after ``body``; None when no path gets past its end (a jump)."""
         for stmt in body:
             state = self.statement(stmt, state)
+            if state is None:
+                return None             # nothing after a return/break/continue runs
         return state
 
     def statement(self, stmt, state):
+        if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
+            self.reads(stmt, state)
+            if not isinstance(stmt, ast.Return):
+                self.jumps[-1].append(state)    # goes on at the loop's next test, or after it
+            return None
         if isinstance(stmt, ast.If):
             self.reads(stmt.test, state)
-            return self.block(stmt.body, state.copy()).merge(self.block(stmt.orelse, state.copy()))
+            return _merge(self.block(stmt.body, state.copy()), self.block(stmt.orelse, state.copy()))
         if isinstance(stmt, (ast.For, ast.While)):
             return self.loop(stmt, state)
         if isinstance(stmt, ast.Assign):
@@ -198,14 +213,17 @@ class _Aliasing:
         if isinstance(stmt, ast.For):
             self.reads(stmt.iter, current)
             items = self.storage(stmt.iter, current)
+        self.jumps.append([])
         for _ in range(2):
             if isinstance(stmt, ast.For):
                 self.bind_targets(stmt.target, items, current)
             else:
                 self.reads(stmt.test, current)
             current = self.block(stmt.body, current)
-            result = result.merge(current)
+            for reached in [current] + self.jumps[-1]:
+                result = _merge(result, reached)
             current = result.copy()
+        self.jumps.pop()
         return self.block(stmt.orelse, result)
 
     # -- reads, bindings and writes ---------------------------------------------------
@@ -317,6 +335,13 @@ class _Aliasing:
         else:
             root = func.id
         return ".".join([root, *reversed(parts)])
+
+
+def _merge(a, b):
+    """The state where two paths meet; a path that jumped away (None) adds nothing."""
+    if a is None or b is None:
+        return b if a is None else a
+    return a.merge(b)
 
 
 def check_aliasing(ctx, body):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import rules
+from diffc import lower_jumps, rules
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
 from diffc.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.naming import Namer
@@ -145,7 +145,7 @@ def lower_function(fn, method=False, calls=False) -> Function:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     results = ()
-    for stmt in body:
+    for stmt in lower_jumps.desugar(body):
         if isinstance(stmt, ast.Return):
             hint = stmt.value.id if isinstance(stmt.value, ast.Name) else "out"
             results = (_lower_expr(scope, stmt.value, hint),)
@@ -483,7 +483,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     except TypeError as e:
         raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
                                 f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
-    statements = _body_without_docstring(callee.node)
+    statements = lower_jumps.desugar(_body_without_docstring(callee.node))
     whole = scope.calls and _keeps_whole(statements, bound)
     params, operands = [], []
     if whole:

@@ -19,6 +19,7 @@ from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.facts import Facts
 from diffc.ir import Const, Eqn, Var, all_names, walk
 from diffc.lower import lower_function
+from diffc.lower_jumps import last_return
 from diffc.naming import Namer, adjoint_hint
 from diffc.reverse import _Backward, activity, reverse
 
@@ -229,14 +230,14 @@ def _check_scalar(src, func, facts):
     result = func.results[0]
     value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
     if np.iscomplexobj(value):
-        ret = next(s for s in reversed(src.node.body) if isinstance(s, ast.Return))
+        ret = last_return(src.node)
         raise NonScalarOutput(
             f"grad needs a real scalar output, but {func.name} returns a complex value",
             src.loc(ret.value), "return its real part, its absolute value or its squared magnitude")
     shape = facts.shape(result)
     if shape is None or shape == ():
         return
-    ret = next(s for s in reversed(src.node.body) if isinstance(s, ast.Return))
+    ret = last_return(src.node)
     raise NonScalarOutput(
         f"grad needs a scalar output, but {func.name} returns an array of shape {shape}",
         src.loc(ret.value),

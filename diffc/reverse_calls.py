@@ -216,7 +216,8 @@ def _generate(call, wrt, facts, namer, reverse):
         {p for s in walk(primal) for b in blocks_of(s) for p in b.params}
     read = [v for v in block_free_vars(Block((), backward, grads)) if v in inside]
     bwd = _function(call.callee, tuple(read) + (seed,), backward, grads)
-    fwd = _function(call.callee, callee.params, primal, (result, *read))
+    saved = _saved(read, callee, primal, namer)
+    fwd = _function(call.callee, callee.params, primal, (result, *saved))
     names = [p.hint for p in callee.params]
     fwd_def, fwd_helpers = codegen.emit_function(fwd, "forward", "", lambda e: ast.Tuple(
         [e[0], ast.Tuple(e[1:], ast.Load())], ast.Load()))
@@ -247,6 +248,18 @@ def _generate(call, wrt, facts, namer, reverse):
         rules._GENERATED[fwd_key] = forward_prim
     known = facts.enabled and all(v in facts.values for v in read)
     return rules._GENERATED[fwd_key], tuple(facts.values[v] for v in read) if known else None
+
+
+def _saved(read, callee, primal, namer):
+    """What the forward function returns for each value its backward reads: a value
+    made inside a branch (``if``/``elif`` nests) leaves that branch as one more output,
+    None on the paths that did not make it (the backward reads it only on its own path)."""
+    from types import SimpleNamespace
+
+    from diffc.reverse_control import _export
+
+    top = set(callee.params) | {o for s in primal for o in s.outs}
+    return [v if v in top else _export(SimpleNamespace(namer=namer), primal, v) for v in read]
 
 
 def _function(name, params, body, results):

@@ -68,6 +68,11 @@ CASES = [
     Case(statements, "print_call", U, "`print()` is not supported", 98, 5),
     Case(statements, "docstring_only", U, "does not end by returning a value", 102, 1),
     Case(statements, "bare_return", U, "does not end by returning a value", 108, 5),
+    Case(statements, "return_inside_loop", U, "a `return` inside a loop", 114, 13),
+    Case(statements, "for_else", U, "`else` after a loop", 123, 9),
+    Case(statements, "while_else", U, "`else` after a loop", 132, 9),
+    Case(statements, "some_path_falls_off_the_end", U, "some paths through this `if` reach the "
+         "end of the function without a `return`", 138, 5),
     # expressions
     Case(expressions, "lambda_value", U, "a lambda is not supported", 6, 14),
     Case(expressions, "list_comprehension", U, "a list comprehension", 11, 10),
@@ -382,9 +387,7 @@ def test_each_documented_example_is_rejected_with_its_hint(tmp_path, what, examp
     assert info.value.hint == hint, str(info.value)
 
 
-# --- the fence's name-flow checks already handle control flow -------------------------------
-# (control flow itself is lifted here with monkeypatch; these tests are about scoping and
-# aliasing across branches and loops, not about whether `if`/`for` are accepted)
+# --- the fence's name-flow checks across branches, loops and jumps ----------------------------
 
 FLOW = os.path.join(os.path.dirname(__file__), "bad_programs", "flow.py")
 FLOW_REJECTED = [
@@ -400,14 +403,8 @@ FLOW_ACCEPTED = ["assigned_in_both_branches", "branch_that_returns", "carried_th
                  "writes_into_a_copy_of_its_parameter"]
 
 
-@pytest.fixture
-def control_flow_lifted(monkeypatch):
-    monkeypatch.setattr(fence, "CONTROL_FLOW", {})
-    monkeypatch.setattr(fence, "_check_returns", lambda ctx, body: None)
-
-
 @pytest.mark.parametrize("name,fragment,line,col", FLOW_REJECTED, ids=[c[0] for c in FLOW_REJECTED])
-def test_flow_checks_reject_across_branches_and_loops(control_flow_lifted, name, fragment, line, col):
+def test_flow_checks_reject_across_branches_and_loops(name, fragment, line, col):
     with pytest.raises(UnsupportedSyntax) as info:
         fence.check(source.from_file(FLOW, name))
     err = info.value
@@ -417,7 +414,7 @@ def test_flow_checks_reject_across_branches_and_loops(control_flow_lifted, name,
 
 
 @pytest.mark.parametrize("name", FLOW_ACCEPTED)
-def test_flow_checks_accept_what_python_and_diffc_agree_on(control_flow_lifted, name):
+def test_flow_checks_accept_what_python_and_diffc_agree_on(name):
     fence.check(source.from_file(FLOW, name))
 
 

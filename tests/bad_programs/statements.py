@@ -106,3 +106,34 @@ def docstring_only(x):
 def bare_return(x):
     y = x @ x
     return
+
+
+def return_inside_loop(x):
+    for i in range(3):
+        if x[i] > 1.0:
+            return x[i]
+    return x @ x
+
+
+def for_else(x):
+    total = 0.0
+    for t in x:
+        total = total + t
+    else:
+        total = total * 2.0
+    return total
+
+
+def while_else(x):
+    total = 0.0
+    while total < 1.0:
+        total = total + x @ x
+    else:
+        total = -total
+    return total
+
+
+def some_path_falls_off_the_end(x):
+    y = x @ x
+    if y > 1.0:
+        return y
