@@ -94,15 +94,19 @@ def _zeros_like(value):
 class _Tangents:
     """State of one forward pass: the tangent of each value that has one."""
 
-    def __init__(self, facts, namer, tangents):
+    def __init__(self, facts, namer, tangents, leaked=None):
         self.facts = facts
         self.namer = namer
         self.tangents = dict(tangents)
         self.pending: list = []      # equations made for the results (zeros)
+        # tangents of values made inside a branch, shared by every state: the reverse
+        # pass's backward branch reads the forward branch's values (it runs on the same
+        # path), so forward mode over it must read their tangents too
+        self.leaked = {} if leaked is None else leaked
 
     def child(self, tangents=()):
         """The state for a nested block: it sees every tangent defined so far."""
-        return _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)})
+        return _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)}, self.leaked)
 
     def statement(self, stmt):
         """The statements replacing ``stmt``: itself then its tangent equations, or (for
@@ -117,6 +121,8 @@ class _Tangents:
         """The tangent of an operand: a Var, a Pack of tangents, or ``Const(Zero)``."""
         if isinstance(atom, Var) and atom in self.tangents:
             return self.tangents[atom]
+        if isinstance(atom, Var) and atom in self.leaked:
+            return self.leaked[atom]
         if isinstance(atom, Pack) and atom.kind != "slice":
             items = tuple(self.of(item) for item in atom.items)
             if not all(is_zero(i) for i in items):
@@ -230,7 +236,8 @@ class _Simplify:
         self.t = tangents
         self.origin = origin
         self.alias: dict = {}
-        self.derived = {v for a in tangents.tangents.values() for v in atoms_in(a)}
+        self.derived = {v for known in (tangents.tangents, tangents.leaked)
+                        for a in known.values() for v in atoms_in(a)}
 
     def run(self, eqns, dout):
         kept = []

@@ -37,6 +37,10 @@ def _explicit(t, tangent, like, origin, body):
 
 def tangent_if(t, node):
     branches = [_block(t, b) for b in (node.then, node.orelse)]
+    for child, _ in branches:           # readable later on the same path (see _Tangents.leaked)
+        for v, tv in child.tangents.items():
+            if v not in t.tangents:
+                t.leaked.setdefault(v, tv)
     tangents = [[child.of(r) for r in block.results]
                 for (child, _), block in zip(branches, (node.then, node.orelse))]
     slots = [k for k in range(len(node.outs)) if not all(fw.is_zero(ts[k]) for ts in tangents)]

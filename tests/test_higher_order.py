@@ -131,3 +131,47 @@ def test_gradient_norm_penalty_by_hvp_against_central_differences():
 def test_gradient_norm_penalty_compiled_as_one_function():
     w, x = rng.normal(size=4), rng.normal(size=4)
     check_grads(penalized, (w, x), wrt=0, modes=("reverse", "numeric"))
+
+
+def _branch_cases():
+    """Every loop-free case of the control-flow and jump suites (Hessians through loops
+    are refused), with each argument a float or float array."""
+    import inspect
+
+    from tests import test_control, test_jumps
+    cases = []
+    for f, args, wrt in test_control.CASES + test_jumps.CASES:
+        text = inspect.getsource(f)
+        if " for " in text or "while " in text or not all(
+                isinstance(a, float) or getattr(a, "dtype", None) == np.float64 for a in args):
+            continue
+        wrt = (wrt,) if isinstance(wrt, int) else tuple(wrt)
+        cases.append((f, args, wrt[0]))
+    return cases
+
+
+BRANCH_CASES = _branch_cases()
+
+
+@pytest.mark.parametrize("f,args,i", BRANCH_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(BRANCH_CASES)])
+def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i):
+    """Forward over reverse through ``if``: the backward branch reads the forward branch's
+    values, and their tangents (a dropped tangent there once gave wrong Hessians)."""
+    H = diffc.hessian(f, wrt=i)(*args)
+    grad = diffc.api.GradientFunction(f, wrt=i)
+    x = np.asarray(args[i], dtype=float)
+    columns = []
+    for k in range(x.size):
+        step = np.zeros(x.size)
+        step[k] = 1e-6
+        plus, minus = list(args), list(args)
+        plus[i] = (x.reshape(-1) + step).reshape(x.shape) if x.shape else float(x + step[0])
+        minus[i] = (x.reshape(-1) - step).reshape(x.shape) if x.shape else float(x - step[0])
+        columns.append((np.asarray(grad(*plus)) - np.asarray(grad(*minus))).reshape(-1) / 2e-6)
+    want = np.stack(columns, axis=-1).reshape(np.shape(H))
+    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6)
+
+
+def test_there_are_branch_cases():
+    assert len(BRANCH_CASES) >= 8
