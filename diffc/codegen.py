@@ -32,6 +32,79 @@ def _candidates(base, prefer=None):
         yield f"{base}_{k}"
 
 
+def _suffix_of(name, base):
+    """``k`` when ``name`` is ``f"{base}_{k}"`` (k >= 1), else None."""
+    if name is None or not name.startswith(base) or name[len(base):len(base) + 1] != "_":
+        return None
+    suffix = name[len(base) + 1:]
+    if not (suffix.isascii() and suffix.isdigit()) or suffix[0] == "0":
+        return None
+    return int(suffix)
+
+
+class _BusyIndex:
+    """For each base name, the last read of the value holding ``base_1``, ``base_2``...
+    (a min segment tree per base): the first ``k >= lo`` whose holder is not read after
+    a position, in O(log n) instead of trying every held ``base_k`` in turn."""
+
+    _FREE = -1 << 62                 # no holder
+
+    def __init__(self):
+        self.trees = {}              # base -> [cap, tree]; leaf k at tree[cap + k]
+
+    def hold(self, name, last):
+        cut = name.rfind("_")
+        if cut <= 0:
+            return
+        base = name[:cut]
+        k = _suffix_of(name, base)
+        if k is None:
+            return
+        entry = self.trees.get(base)
+        if entry is None:
+            entry = self.trees[base] = self._grown(None, 16)
+        while k >= entry[0]:
+            entry[:] = self._grown(entry, entry[0] * 2)
+        cap, tree = entry
+        i = cap + k
+        tree[i] = last
+        i >>= 1
+        while i:
+            left, right = tree[2 * i], tree[2 * i + 1]
+            tree[i] = left if left < right else right
+            i >>= 1
+
+    def _grown(self, entry, cap):
+        tree = [self._FREE] * (2 * cap)
+        tree[cap] = 1 << 62          # base_0 is not a candidate
+        if entry is not None:
+            old_cap, old = entry
+            tree[cap:cap + old_cap] = old[old_cap:]
+        for i in range(cap - 1, 0, -1):
+            left, right = tree[2 * i], tree[2 * i + 1]
+            tree[i] = left if left < right else right
+        return [cap, tree]
+
+    def first(self, base, at, lo):
+        """The first ``k >= lo`` whose holder (if any) is last read at or before ``at``."""
+        entry = self.trees.get(base)
+        if entry is None:
+            return lo
+        cap, tree = entry
+        if lo >= cap:
+            return lo
+        i = cap + lo
+        while tree[i] > at:          # up and right to the next subtree with a small enough leaf
+            while i & 1:
+                i >>= 1
+            if i == 0:
+                return cap           # none held below cap: cap itself has no holder
+            i += 1
+        while i < cap:               # down to its leftmost such leaf
+            i = 2 * i if tree[2 * i] <= at else 2 * i + 1
+        return i - cap
+
+
 def _assign(name, expr):
     return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0)
 
@@ -134,6 +207,11 @@ class Emitter:
         self.taken = set(taken)
         self.names = {p: p.name for p in func.params}
         self.holders = {p.name: p for p in func.params}
+        self.lingering = {}          # name -> last read of a value that held it before
+        self.busy = _BusyIndex()     # base -> when each base_k's holder is last read
+        self.held = {}               # var -> the names it holds (the inverse of holders)
+        for p in func.params:
+            self._hold(p.name, p)
         self.reserved = {}           # name -> the vars allowed to take it (inside a block)
         self.folded = {}
         self.namer = Namer(taken=self.taken | {v.name for s in walk(func.body) for v in s.outs})
@@ -148,6 +226,9 @@ class Emitter:
         allowed = self.reserved.get(name)
         if allowed is not None and var not in allowed:
             return False
+        lingering = self.lingering.get(name, -1)
+        if lingering > at or (lingering == at and not single):
+            return False
         holder = self.holders.get(name)
         if holder is None or holder is var or holder in self.pending_outs:
             return True
@@ -158,16 +239,43 @@ class Emitter:
         if var in self.names:
             return self.names[var]
         base = var.hint if var.hint.isidentifier() else "t"
-        for candidate in _candidates(base, prefer):
+        for candidate in ([prefer] if prefer else []) + [base]:
             if self._free(candidate, at, single, var):
-                self.names[var] = candidate
-                self.holders[candidate] = var
-                return candidate
+                return self._take(var, candidate)
+        # the first free base_k (k < 10,000), as trying k = 1, 2, ... in turn finds it, but
+        # skipping the names whose holder is read after ``at`` (never free here, unless
+        # the holder is an out of the construct being emitted: those are tried too)
+        pending = sorted(k for k in (_suffix_of(n, base) for v in self.pending_outs
+                                     for n in self.held.get(v, ())) if k is not None)
+        k = 1
+        while k < 10_000:
+            k = min([self.busy.first(base, at, k)] + [p for p in pending if p >= k])
+            if k < 10_000 and self._free(f"{base}_{k}", at, single, var):
+                return self._take(var, f"{base}_{k}")
+            k += 1
         raise AssertionError("unreachable")
+
+    def _take(self, var, name):
+        self.names[var] = name
+        self._hold(name, var)
+        return name
 
     def bind(self, var, name):
         self.names[var] = name
+        self._hold(name, var)
+
+    def _hold(self, name, var):
+        old = self.holders.get(name)
+        if old is not None and old in self.held:
+            self.held[old].discard(name)
+        if old is not None and old is not var and old not in self.pending_outs:
+            # a value made in a branch and handed its merged out's name is still read
+            # later on its own path (the backward branch of reverse mode reads the
+            # forward branch's values): the name stays taken until that read
+            self.lingering[name] = max(self.lingering.get(name, -1), self.live.last_use.get(old, -1))
         self.holders[name] = var
+        self.held.setdefault(var, set()).add(name)
+        self.busy.hold(name, max(self.live.last_use.get(var, -1), self.lingering.get(name, -1)))
 
     def expr(self, atom):
         return _atom_expr(atom, self.names, self.folded)
@@ -377,6 +485,7 @@ def _comment_for(eqn, previous_loc):
     """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
     loc = eqn.loc
     gate = rules.get(eqn.origin.prim).gate if isinstance(eqn.origin, Eqn) else ""
+    gate = getattr(eqn.origin, "note", None) or gate     # a rewrite's own note (simplify)
     if loc is None:
         return gate
     same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
