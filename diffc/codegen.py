@@ -18,6 +18,7 @@ import copy
 
 from diffc import rules
 from diffc.emit import _atom_expr, instantiate_primal, is_single_expression
+from diffc.in_place import WRITES_FIRST
 from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.naming import RESERVED, Namer
 
@@ -175,8 +176,11 @@ class _Liveness:
 
 
 def plan_folding(func):
-    """Temporaries read exactly once, by an equation in the same block."""
+    """Temporaries read exactly once, by an equation in the same block (not an array an
+    in-place update writes into: it needs its name)."""
     uses = func.uses()
+    written = {s.args[0] for s in walk(func.body) if isinstance(s, Eqn) and s.args
+               and s.prim in WRITES_FIRST | {"add_into", "add_at_into"}}
     foldable = set()
 
     def scan(body):
@@ -190,6 +194,7 @@ def plan_folding(func):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                        and out not in written \
                         and stmt.prim != "pop" and is_single_expression(rules.get(stmt.prim)):
                     foldable.add(out)
             for block in blocks_of(stmt):
@@ -310,7 +315,7 @@ class Emitter:
             return self._unpacking(eqn, at)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
             # an in-place update may take its accumulator's name: it only writes into it
-            in_place = eqn.prim in ("add_into", "add_at_into")
+            in_place = eqn.prim in ("add_into", "add_at_into") or eqn.prim in WRITES_FIRST
             prefer = self.names.get(eqn.args[0]) if in_place else None
             self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
         pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)

@@ -214,15 +214,25 @@ def _static_value(atom, facts):
     return _Unknown()
 
 
+_TESTS = {}      # a template's test (ast node) -> (its code, the names it reads)
+
+
 def _decide(scope, test, facts, rule):
+    compiled = _TESTS.get(test)
+    if compiled is None:        # each test is compiled once, not once per equation
+        code = compile(ast.Expression(test), f"<rule {rule.__name__}>", "eval")
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+        compiled = _TESTS[test] = (code, names)
+    code, names = compiled
     namespace = {"np": np, "None": None, "True": True, "False": False, "len": len,
                  "isinstance": isinstance, "tuple": tuple, "int": int,
                  "is_basic_index": is_basic_index}
-    for name, atom in scope.env.items():
-        namespace[name] = _static_value(atom, facts)
+    env = scope.env
+    for name in names:          # only the operands the test reads
+        if name in env:
+            namespace[name] = _static_value(env[name], facts)
     try:
-        return bool(eval(compile(ast.Expression(test), f"<rule {rule.__name__}>", "eval"),
-                         {"__builtins__": {}}, namespace))
+        return bool(eval(code, {"__builtins__": {}}, namespace))
     except Undecidable:
         raise
     except Exception as e:  # a rule's test failed to evaluate on known facts: a rule bug

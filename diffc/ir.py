@@ -19,6 +19,7 @@ transform appends adjoint equations to the same form.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from diffc.errors import Loc
@@ -33,6 +34,9 @@ class Var:
     def __str__(self):
         return self.name
 
+    def __deepcopy__(self, memo):
+        return self                # immutable (frozen, str fields): a copy is interchangeable
+
 
 @dataclass(frozen=True)
 class Const:
@@ -41,12 +45,20 @@ class Const:
     def __str__(self):
         return repr(self.value)
 
+    def __deepcopy__(self, memo):
+        value = copy.deepcopy(self.value, memo)     # the same object when it is immutable
+        return self if value is self.value else Const(value)
+
 
 @dataclass(frozen=True)
 class Pack:
     """A tuple/list/slice built from atoms, kept as structure inside one argument."""
     kind: str                  # "tuple", "list", "dict" (keys and values alternate) or "slice"
     items: tuple
+
+    def __deepcopy__(self, memo):
+        items = copy.deepcopy(self.items, memo)
+        return self if items is self.items else Pack(self.kind, items)
 
     def __str__(self):
         inner = ", ".join(map(str, self.items))
@@ -61,6 +73,19 @@ class Pack:
 Atom = Var | Const | Pack
 
 
+def _deepcopy_fields(self, memo):
+    """``copy.deepcopy`` of a statement, block or function: what the default does (a new
+    object, every attribute deep-copied), without its generic machinery, and sharing
+    what is immutable (names, numbers, ``Var``s, ``Loc``s) instead of rebuilding it."""
+    cls = self.__class__
+    new = cls.__new__(cls)
+    memo[id(self)] = new
+    fields = new.__dict__
+    for key, value in self.__dict__.items():
+        fields[key] = value if type(value) in _SHARED else copy.deepcopy(value, memo)
+    return new
+
+
 def atoms_in(arg):
     """The Vars inside an argument (descending into Packs)."""
     if isinstance(arg, Var):
@@ -72,6 +97,7 @@ def atoms_in(arg):
 
 @dataclass
 class Eqn:
+    __deepcopy__ = _deepcopy_fields
     outs: tuple
     prim: str
     args: tuple
@@ -95,6 +121,7 @@ class Eqn:
 
 @dataclass
 class Block:
+    __deepcopy__ = _deepcopy_fields
     params: tuple
     body: list
     results: tuple
@@ -102,6 +129,7 @@ class Block:
 
 @dataclass
 class If:
+    __deepcopy__ = _deepcopy_fields
     outs: tuple
     cond: object
     then: Block
@@ -130,6 +158,7 @@ class Loop:
     while-loop; ``body.results`` are the carried values after one iteration; ``cond`` is
     a Block over the carried values yielding the test.
     """
+    __deepcopy__ = _deepcopy_fields
     outs: tuple
     iterable: object
     inits: tuple
@@ -170,6 +199,7 @@ class Call:
     into a call to a generated forward/backward pair (``reverse_calls``) or, where no
     gradient flows through it, back into the callee's equations inline.
     """
+    __deepcopy__ = _deepcopy_fields
     outs: tuple
     callee: str
     args: tuple
@@ -246,6 +276,7 @@ def block_free_vars(block):
 
 @dataclass
 class Function:
+    __deepcopy__ = _deepcopy_fields
     name: str
     params: tuple
     body: list
@@ -326,3 +357,6 @@ def all_names(func):
         for block in blocks_of(stmt):
             names.update(v.name for v in block.params)
     return names
+
+
+_SHARED = frozenset({str, int, float, bool, type(None), Var, Loc})

@@ -13,6 +13,8 @@
   computed once before it (``xs[t] @ Wx`` as one product ``xs @ Wx``, read by row).
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
   (same primitive, same operands) reuses its result.
+* ``simplify`` (``diffc/simplify.py``): a chain of elementwise adjoint equations is
+  simplified with sympy, reusing forward values (a sigmoid's ``s * (1 - s)``).
 * ``dead_code``: drop equations nothing reads, in every block.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections import ChainMap
 
 import numpy as np
 
-from diffc import rules
+from diffc import in_place, rules
 from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, all_names, blocks_of, defined_in,
                       substitute, walk)
 from diffc.naming import Namer
@@ -319,7 +321,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
-                namer = namer or Namer(taken=all_names(func))
+                namer = namer or _fresh_names(func, facts)
                 small = namer.var(out.hint, "temp")
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
@@ -346,6 +348,12 @@ def broadcasts(func: Function, facts=None) -> Function:
     return _with_body(func, visit(func.body))
 
 
+def _fresh_names(func, facts):
+    """A namer whose names are new to ``func`` and to every value ``facts`` knows (the
+    stages of grad-of-grad share one ``facts``: a reused name would overwrite a value)."""
+    return Namer(taken=all_names(func) | {v.name for v in facts.values if isinstance(v, Var)})
+
+
 _IN_PLACE = frozenset({"add_into", "add_at_into"})
 _VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads better where it is
 
@@ -364,7 +372,7 @@ def loop_invariants(func: Function, facts=None) -> Function:
     """
     if facts is None or not facts.enabled:
         return func
-    namer = Namer(taken=all_names(func))
+    namer = _fresh_names(func, facts)
 
     def movable(eqn, inside):
         if not isinstance(eqn, Eqn) or len(eqn.outs) != 1 or eqn.prim in _EFFECTS | _IN_PLACE | _VIEWS:
@@ -429,13 +437,31 @@ def loop_invariants(func: Function, facts=None) -> Function:
     return _with_body(func, visit(func.body))
 
 
-PASSES = (constants, shape_queries, broadcasts, common_subexpressions, loop_invariants, dead_code,
-          accumulate_in_place)
+from diffc.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
+
+PASSES = (constants, shape_queries, broadcasts, common_subexpressions, loop_invariants, simplify,
+          dead_code, accumulate_in_place)
 
 
-def optimize(func: Function, facts=None) -> Function:
-    """Run every pass; the input function is left as it was (passes edit a copy)."""
+IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise)
+
+
+def optimize(func: Function, facts=None, *, in_place=True) -> Function:
+    """Run every pass; the input function is left as it was (passes edit a copy).
+
+    ``in_place=False`` for a function another transform will differentiate (``hessian``
+    is forward mode over the gradient): in-place updates are not differentiable, so they
+    are made only in code about to be emitted (``in_place_updates``)."""
     func = copy.deepcopy(func)
-    for p in PASSES:
+    for p in PASSES + (IN_PLACE_PASSES[1:] if in_place else ()):
+        if in_place or p not in IN_PLACE_PASSES:
+            func = p(func, facts)
+    return func
+
+
+def in_place_updates(func: Function, facts=None) -> Function:
+    """Only the in-place passes (for code staged with ``in_place=False``, before emission)."""
+    func = copy.deepcopy(func)
+    for p in IN_PLACE_PASSES:
         func = p(func, facts)
     return func

@@ -8,35 +8,19 @@ def grad_quadratic_cost(w1, b1, w2, b2, x, y):
 
     Specialised to arguments w1: float64[30, 64], b1: float64[30, 1], w2: float64[10, 30], b2: float64[10, 1], x: float64[64, 7], y: float64[10, 7].
     """
-    exp = np.exp(-(w1 @ x + b1))    # mlp_digits.py:48
-    add = 1 + exp                   # mlp_digits.py:48
-    a1 = 1 / add                    # mlp_digits.py:48
-    exp_1 = np.exp(-(w2 @ a1 + b2))  # mlp_digits.py:48
-    add_1 = 1 + exp_1               # mlp_digits.py:48
-    a2 = 1 / add_1                  # mlp_digits.py:48
+    a1 = 1 / (1 + np.exp(-(w1 @ x + b1)))  # mlp_digits.py:48
+    a2 = 1 / (1 + np.exp(-(w2 @ a1 + b2)))  # mlp_digits.py:48
     n = x.shape[1]                  # mlp_digits.py:55
     dout = 1.0
-    # mlp_digits.py:56  return np.sum((a2 - y) ** 2) / (2 * n)  (divide: dx = dout / y, dy = -dout * out / y)
-    dsum = dout / (2 * n)
-    # mlp_digits.py:56  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
-    dsub = dsum * 2 * (a2 - y)
-    # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (divide: dx = dout / y, dy = -dout * out / y)
-    dadd = -(dsub / add_1) * a2
-    # mlp_digits.py:48  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dadd * exp_1
-    # mlp_digits.py:48  (negative: dout changes sign)
-    dadd = -dneg
+    # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (simplified symbolically, reusing forward values)
+    dadd = dout * 2 / (2 * n) * (a2 - y) * a2 * (1 - a2)
     # mlp_digits.py:54  a2 = sigmoid(w2 @ a1 + b2)  (add: dout passes through unchanged)
     db2 = np.sum(dadd, axis=1, keepdims=True)
     # mlp_digits.py:54  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dw2 = dadd @ a1.T
     da1 = w2.T @ dadd
-    # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (divide: dx = dout / y, dy = -dout * out / y)
-    dadd = -(da1 / add) * a1
-    # mlp_digits.py:48  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dadd * exp
-    # mlp_digits.py:48  (negative: dout changes sign)
-    dadd = -dneg
+    # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (simplified: a sigmoid s has derivative s * (1 - s), s is a1 from the forward pass)
+    dadd = da1 * a1 * (1 - a1)
     # mlp_digits.py:53  a1 = sigmoid(w1 @ x + b1)  (add: dout passes through unchanged)
     db1 = np.sum(dadd, axis=1, keepdims=True)
     # mlp_digits.py:53  (matmul: dX = dY @ W.T, dW = X.T @ dY)

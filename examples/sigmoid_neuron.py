@@ -9,8 +9,10 @@ weight its input times 0.20 and each input its weight times 0.20:
 The sigmoid part is worth a second look. diffc differentiates
 `1 / (1 + exp(-z))` one operation at a time: a divide, an add, an exp and a
 negation, each with its own small rule. A person simplifies the same chain on paper
-to dσ/dz = σ(z)·(1 − σ(z)). This example prints the code diffc generated for the
-sigmoid beside that one-liner and checks that they agree numerically.
+to dσ/dz = σ(z)·(1 − σ(z)), and so does diffc's optimizer: it rewrites the chain
+symbolically (diffc/simplify.py) into `dout * out * (1 - out)`, reusing the forward
+value `out`. This example prints the code diffc generated for the sigmoid beside the
+one-liner written by hand and checks that they agree numerically.
 
     diffc compile examples/sigmoid_neuron.py --arg w=3 --arg x=2
 
@@ -85,7 +87,8 @@ def main(argv=None):
     print("\n...and the same derivative simplified by hand:\n")
     print("    s = 1 / (1 + np.exp(-z))")
     print("    dz = s * (1 - s)")
-    print("\n(out is s, add is 1 + exp(-z), so diffc's dz = out / add * exp(-z) = s * (1 - s).)")
+    print("\n(out is s: op by op diffc's chain is out / (1 + exp(-z)) * exp(-z), which its optimizer"
+          "\n simplifies to s * (1 - s), reusing s from the forward pass.)")
 
     zs = np.linspace(-10.0, 10.0, args.points)
     diffc_d = np.array([dsigmoid(float(z)) for z in zs])

@@ -68,14 +68,62 @@ def reverse_order(seq):
 
 
 # In-place accumulation, used by the optimizer only where the accumulator is provably
-# owned (made by the gradient code itself) and read by nothing else.
-@primitive(differentiable=False)
+# owned (made by the gradient code itself) and read by nothing else, and only in code
+# about to be emitted. They have no derivative rules: differentiating one is an error,
+# never a silently zero gradient.
+@primitive()
 def add_into(acc, index, values):
     acc[index] += values
     return acc
 
 
-@primitive(differentiable=False)
+@primitive()
 def add_at_into(acc, index, values):
     np.add.at(acc, index, values)
+    return acc
+
+
+# In-place elementwise arithmetic, made by the optimizer (``in_place.elementwise``) in
+# emitted gradient code only, where the array written into (the first parameter) was
+# made by the gradient code, has the result's shape and dtype, and is read by nothing
+# else. Like ``add_into``, they have no derivative rules.
+@primitive()
+def add_to(acc, y):
+    acc += y
+    return acc
+
+
+@primitive()
+def subtract_to(acc, y):
+    acc -= y
+    return acc
+
+
+@primitive()
+def subtract_from(acc, x):
+    np.subtract(x, acc, out=acc)
+    return acc
+
+
+@primitive()
+def multiply_to(acc, y):
+    acc *= y
+    return acc
+
+
+@primitive()
+def divide_to(acc, y):
+    acc /= y
+    return acc
+
+
+@primitive()
+def divide_from(acc, x):
+    np.divide(x, acc, out=acc)
+    return acc
+
+
+@primitive()
+def negate_in_place(acc):
+    np.negative(acc, out=acc)
     return acc

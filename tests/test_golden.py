@@ -11,6 +11,7 @@ import pytest
 
 import diffc
 from tests import models_core as m
+from tests import models_seed, seed_cases
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 rng = np.random.default_rng(0)
@@ -20,6 +21,10 @@ CASES = {
     "sigmoid_neuron": (m.sigmoid_neuron, (0, 1), (np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))),
     "affine_loss": (m.affine_loss, (1, 2), (np.ones((5, 3)), np.ones((3, 4)), np.ones(4), np.ones((5, 4)))),
     "softmax_loss": (m.softmax_loss, 0, (np.ones((4, 3)), np.ones((5, 4)), np.zeros(5, dtype=int))),
+    # two-layer nets after optimization: sigmoid layers (their backward simplified to
+    # a * (1 - a)), and Affine-ReLU-Affine-softmax (broadcasting: left as it is)
+    "sigmoid_mlp": (models_seed.mlp2_quadratic, (0, 1, 2, 3), seed_cases.mlp2_args()),
+    "two_layer_net": (models_seed.two_layer_net, (0, 1, 2, 3), seed_cases.two_layer_args()),
 }
 
 

@@ -175,3 +175,17 @@ def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i
 
 def test_there_are_branch_cases():
     assert len(BRANCH_CASES) >= 8
+
+
+def reads_overlapping_parts(x):
+    return np.sum(x[0:2] ** 3) + np.sum(x[1:3] ** 2) + np.sum(x[np.array([0, 0, 2])] ** 3)
+
+
+def test_hessian_through_gradients_accumulated_by_index():
+    """The gradient adds into dx at slices and repeated indices; differentiating it again
+    must see those additions (in-place updates are made only in emitted code)."""
+    x = np.array([0.5, -1.0, 2.0])
+    H = diffc.hessian(reads_overlapping_parts)(x)
+    np.testing.assert_allclose(H, np.diag([6 * 0.5 + 2 * 6 * 0.5, 6 * -1.0 + 2.0, 2.0 + 6 * 2.0]), rtol=1e-12)
+    source = diffc.grad(reads_overlapping_parts).source_for(x)
+    assert "+=" in source or "np.add.at(dx" in source       # the emitted gradient still updates in place

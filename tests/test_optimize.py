@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 import diffc
-from tests import test_containers, test_control, test_core
+from tests import test_containers, test_control, test_core, test_simplify
 
 CASES = [(f, args, wrt) for f, args, wrt in test_core.CASES + test_control.CASES]
 CASES += [(test_containers.m.nielsen_cost, test_containers.nielsen_args(), (0, 1))]
+CASES += test_simplify.CASES        # chains the symbolic pass rewrites (sigmoids, softplus...)
 
 
 def _flatten(value):

@@ -12,16 +12,10 @@ def grad_sigmoid_neuron(w, x):
     sel_2 = w[1]                    # models_core.py:13
     sel_3 = x[1]                    # models_core.py:13
     z = sel * sel_1 + sel_2 * sel_3 + w[2]  # models_core.py:13
-    exp = np.exp(-z)                # models_core.py:14
-    add = 1 + exp                   # models_core.py:14
-    out = 1 / add                   # models_core.py:14
+    out = 1 / (1 + np.exp(-z))      # models_core.py:14
     dout = 1.0
-    # models_core.py:14  return 1 / (1 + np.exp(-z))  (divide: dx = dout / y, dy = -dout * out / y)
-    dadd = -(dout / add) * out
-    # models_core.py:14  (exp: dx = dout * out (exp is its own derivative))
-    dneg = dadd * exp
-    # models_core.py:14  (negative: dout changes sign)
-    dz = -dneg
+    # models_core.py:14  return 1 / (1 + np.exp(-z))  (simplified: sigmoid s = 1 / (1 + exp(-z)) has derivative s * (1 - s), s is out from the forward pass)
+    dz = dout * out * (1 - out)
     # models_core.py:13  z = w[0] * x[0] + w[1] * x[1] + w[2]  (index: dout goes back to the positions that were read)
     dw = np.zeros_like(w)
     dw[2] = dz
