@@ -487,7 +487,7 @@ def environment_lines(versions, missing, diffc, diffc_error, opts, warmup=None):
     for name, why in missing.items():
         lines.append(f"peer skipped: {name} ({why})")
     if warmup is not None:
-        lines.append(f"diffc compile: a one-line warm-up compile took {warmup * 1e3:.1f} ms "
+        lines.append(f"diffc compile: a one-line warm-up compile (a sigmoid) took {warmup * 1e3:.1f} ms "
                      f"(one-time costs); the compile column is measured after it")
     lines.append(f"timing: median of {opts.repeat} measurements, each >= {opts.min_time:g} s "
                  f"of back-to-back calls (gc off), taken round-robin over a process's "
