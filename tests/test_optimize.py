@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 
 import diffc
-from tests import test_containers, test_control, test_core, test_simplify
+from tests import test_containers, test_control, test_core, test_in_place, test_jumps, test_simplify
 
 CASES = [(f, args, wrt) for f, args, wrt in test_core.CASES + test_control.CASES]
 CASES += [(test_containers.m.nielsen_cost, test_containers.nielsen_args(), (0, 1))]
 CASES += test_simplify.CASES        # chains the symbolic pass rewrites (sigmoids, softplus...)
+CASES += test_jumps.CASES           # break, continue, early returns
+CASES += [(f, make(test_in_place.BIG), wrt) for f, wrt, make in test_in_place.CASES]  # in place
 
 
 def _flatten(value):
