@@ -27,6 +27,7 @@ import os
 import numpy as np
 
 _MAX_FAST = 4
+_MAX_INLINED_LINES = 80
 MISSING = object()
 _RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "_MISSING"}
 
@@ -106,8 +107,8 @@ def _inlined(fn, params):
     Only for a function whose parameters are ``params`` and that reads no module-level
     name but ``np`` (a helper or a generated pair would have to come along)."""
     source = getattr(fn, "diffc_source", None)
-    if source is None:
-        return None
+    if source is None or source.count("\n") > _MAX_INLINED_LINES:
+        return None         # the saving is one call: it matters for small, scalar code
     fdef = next((n for n in ast.parse(source).body
                  if isinstance(n, ast.FunctionDef) and n.name == fn.__name__), None)
     if fdef is None or [a.arg for a in fdef.args.args] != list(params) or fdef.args.defaults:
