@@ -10,7 +10,7 @@
   ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
   array.
 * ``loop_invariants``: what a ``for`` loop's every iteration computes the same way is
-  computed once before it (``xs[t] @ Wx`` as one product ``xs @ Wx``, read by row).
+  computed once before it.
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
   (same primitive, same operands) reuses its result.
 * ``simplify`` (``diffc/simplify.py``): a chain of elementwise adjoint equations is
@@ -359,20 +359,18 @@ _VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads b
 
 
 def loop_invariants(func: Function, facts=None) -> Function:
-    """Compute once, before a ``for`` loop, what every iteration computes the same way.
-
-    * An equation of the loop's body whose operands all come from outside the loop
-      (``params["W"]`` read in every iteration) moves before the loop.
-    * A product of each row with a matrix from outside, ``xs[t] @ Wx``, becomes one
-      product before the loop, ``xsWx = xs @ Wx``, read by row (``xsWx[t]``), when
-      the loop visits every row of ``xs``: one large matrix product instead of many small.
+    """Compute once, before a ``for`` loop, what every iteration computes the same way:
+    an equation of the loop's body whose operands all come from outside the loop
+    (``params["W"]`` read in every iteration) moves before the loop.
 
     Only pure equations move (no tape, no in-place update, no call to a user's rule), and
     only those whose value was computed on the example arguments (so they do not fail).
+    Cheap views (``W.T``) stay where they read best. (Batching ``xs[t] @ W`` over every
+    row into one ``xs @ W`` was tried and measured slower on the RNN benchmark: NumPy runs a
+    3-D product as a loop of small ones, and the stacked result costs memory.)
     """
     if facts is None or not facts.enabled:
         return func
-    namer = _fresh_names(func, facts)
 
     def movable(eqn, inside):
         if not isinstance(eqn, Eqn) or len(eqn.outs) != 1 or eqn.prim in _EFFECTS | _IN_PLACE | _VIEWS:
@@ -381,45 +379,14 @@ def loop_invariants(func: Function, facts=None) -> Function:
         return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
             and not any(v in inside for v in eqn.inputs())
 
-    def covers_rows(loop, array):
-        steps = facts.values.get(loop.iterable) if isinstance(loop.iterable, Var) else None
-        shape = facts.shape(array)
-        return isinstance(steps, range) and shape and facts.is_static(loop.iterable) \
-            and sorted(steps) == list(range(shape[0]))
-
-    def rows_product(eqn, loop, rows, inside):
-        """``xs[t] @ W`` → ``(xs @ W)[t]``: the hoisted product, or None."""
-        if not isinstance(eqn, Eqn) or eqn.prim != "matmul" or len(eqn.args) != 2 or eqn.kwargs:
-            return None
-        row, w = eqn.args
-        if row not in rows or not isinstance(w, Var) or w in inside or np.ndim(facts.values.get(w)) != 2:
-            return None
-        array = rows[row]
-        if not covers_rows(loop, array) or np.ndim(facts.values.get(row)) not in (1, 2):
-            return None
-        whole = namer.var(f"{array.hint}{w.hint}", "temp")
-        product = Eqn((whole,), "matmul", (array, w), {}, eqn.loc, eqn.role, eqn.origin)
-        facts.run(product)
-        return product
-
     def hoist(loop):
         before, kept = [], []
-        index = loop.body.params[0]
         inside = set(defined_in(loop.body))
-        rows = {}
         for stmt in loop.body.body:
             if movable(stmt, inside):
                 before.append(stmt)
                 inside.discard(stmt.outs[0])
                 continue
-            if isinstance(stmt, Eqn) and stmt.prim == "getitem" and len(stmt.args) == 2 \
-                    and stmt.args[1] == index and isinstance(stmt.args[0], Var) and stmt.args[0] not in inside:
-                rows[stmt.outs[0]] = stmt.args[0]
-            product = rows_product(stmt, loop, rows, inside)
-            if product is not None:
-                before.append(product)
-                stmt = Eqn(stmt.outs, "getitem", (product.outs[0], index), {}, stmt.loc, stmt.role,
-                           stmt.origin)
             kept.append(stmt)
         loop.body.body = kept
         return before

@@ -13,10 +13,9 @@ def grad_loss(Wx, Wh, b, Wy, by, xs, y):
     h = np.zeros((N, Wh.shape[0]))  # rnn.py:39
     steps = range(shape_attribute[0])  # rnn.py:40
     h_tape = []
-    xsWx = xs @ Wx                  # rnn.py:41
     for t in steps:                 # rnn.py:40
         h_tape.append(h)
-        h = np.tanh(xsWx[t] + h @ Wh + b)  # rnn.py:41
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)  # rnn.py:41
     mm = h @ Wy                     # rnn.py:42
     pred = mm + by                  # rnn.py:42
     dout = 1.0
