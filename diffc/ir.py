@@ -316,6 +316,15 @@ class Function:
         return counts
 
 
+def substitute_atom(atom, mapping):
+    """``atom`` reading ``mapping[v]`` in place of each Var ``v`` (inside Packs too)."""
+    if isinstance(atom, Var):
+        return mapping.get(atom, atom)
+    if isinstance(atom, Pack):
+        return Pack(atom.kind, tuple(substitute_atom(i, mapping) for i in atom.items))
+    return atom
+
+
 def substitute(stmts, mapping):
     """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``."""
     def atom(a):

@@ -29,7 +29,7 @@ import numpy as np
 
 from diffc import rules
 from diffc.ir import Block, Call, Eqn, Function, Pack, Var, atoms_in, block_free_vars, \
-    blocks_of, substitute, walk
+    blocks_of, substitute, substitute_atom, walk
 from diffc.naming import adjoint_hint
 
 
@@ -102,7 +102,7 @@ def expand(func, wrt_vars, facts, namer, reverse):
         resolve = _resolver(alias)
         mapping = {v: resolve(v) for v in alias}
         body = substitute(body, mapping)
-        results = tuple(_sub(r, mapping) for r in func.results)
+        results = tuple(substitute_atom(r, mapping) for r in func.results)
     else:
         results = func.results
     out = Function(func.name, func.params, body, results, func.loc, func.doc)
@@ -120,14 +120,6 @@ def _resolver(alias):
             return Pack(atom.kind, tuple(resolve(i) for i in atom.items))
         return atom
     return resolve
-
-
-def _sub(atom, mapping):
-    if isinstance(atom, Var):
-        return mapping.get(atom, atom)
-    if isinstance(atom, Pack):
-        return Pack(atom.kind, tuple(_sub(i, mapping) for i in atom.items))
-    return atom
 
 
 def _expand(stmts, active, facts, namer, reverse, alias):

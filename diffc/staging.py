@@ -30,7 +30,7 @@ from diffc import emit, optimize, rules, source
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.facts import Facts
 from diffc.forward import forward
-from diffc.ir import Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, walk
+from diffc.ir import Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk
 from diffc.naming import Namer, adjoint_hint
 from diffc.reverse import reverse
 from diffc.rules import primitive
@@ -229,12 +229,7 @@ def _inlined(transform, operands, facts, namer, loc):
     return eqns, _sub_atom(result, renamed)
 
 
-def _sub_atom(atom, mapping):
-    if isinstance(atom, Var):
-        return mapping.get(atom, atom)
-    if isinstance(atom, Pack):
-        return Pack(atom.kind, tuple(_sub_atom(i, mapping) for i in atom.items))
-    return atom
+_sub_atom = substitute_atom
 
 
 def _substituted(eqn, mapping):
