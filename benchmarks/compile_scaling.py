@@ -233,10 +233,12 @@ def stage_timer():
         original = getattr(owner, attr)
         saved.append((owner, attr, original))
         setattr(owner, attr, timed(original, stage))
-    passes = getattr(pipeline.optimize, "PASSES", None)     # each optimizer pass too
-    if passes is not None:
-        saved.append((pipeline.optimize, "PASSES", passes))
-        pipeline.optimize.PASSES = tuple(timed(p, f"pass:{p.__name__}") for p in passes)
+    for attr in ("PASSES", "IN_PLACE_PASSES"):                # each optimizer pass too
+        passes = getattr(pipeline.optimize, attr, None)
+        if passes is None:
+            continue
+        saved.append((pipeline.optimize, attr, passes))
+        setattr(pipeline.optimize, attr, tuple(timed(p, f"pass:{p.__name__}") for p in passes))
         for p in passes:
             times[f"pass:{p.__name__}"] = 0.0
     try:

@@ -407,7 +407,7 @@ def loop_invariants(func: Function, facts=None) -> Function:
 from diffc.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
 
 PASSES = (constants, shape_queries, broadcasts, common_subexpressions, loop_invariants, simplify,
-          dead_code, accumulate_in_place)
+          dead_code)
 
 
 IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise)
@@ -420,9 +420,8 @@ def optimize(func: Function, facts=None, *, in_place=True) -> Function:
     is forward mode over the gradient): in-place updates are not differentiable, so they
     are made only in code about to be emitted (``in_place_updates``)."""
     func = copy.deepcopy(func)
-    for p in PASSES + (IN_PLACE_PASSES[1:] if in_place else ()):
-        if in_place or p not in IN_PLACE_PASSES:
-            func = p(func, facts)
+    for p in PASSES + (IN_PLACE_PASSES if in_place else ()):
+        func = p(func, facts)
     return func
 
 

@@ -153,10 +153,8 @@ def _worth_a_pair(call, active, facts):
         value = facts.values.get(result)
         return isinstance(value, (np.ndarray, float, np.floating))
     producer = next((s for s in walk(call.body.body) if result in s.outs), None)
-    return isinstance(producer, Eqn) and producer.prim not in _CONTAINER_MAKERS
-
-
-_CONTAINER_MAKERS = frozenset({"make_tuple", "make_list", "make_dict", "getitem", "tuple", "list", "dict"})
+    # without example values: a value read out of a container may be a container itself
+    return isinstance(producer, Eqn) and producer.prim != "getitem"
 
 
 def _pair_call(call, active, facts, namer, reverse):
@@ -246,12 +244,10 @@ def _saved(read, callee, primal, namer):
     """What the forward function returns for each value its backward reads: a value
     made inside a branch (``if``/``elif`` nests) leaves that branch as one more output,
     None on the paths that did not make it (the backward reads it only on its own path)."""
-    from types import SimpleNamespace
-
     from diffc.reverse_control import _export
 
     top = set(callee.params) | {o for s in primal for o in s.outs}
-    return [v if v in top else _export(SimpleNamespace(namer=namer), primal, v) for v in read]
+    return [v if v in top else _export(namer, primal, v) for v in read]
 
 
 def _function(name, params, body, results):

@@ -236,7 +236,7 @@ def _tape(back, node, backward_body, results, insert_before):
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        saved = v if v in top_level else _export(back, body.body, v)
+        saved = v if v in top_level else _export(back.namer, body.body, v)
         push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
@@ -255,7 +255,7 @@ def _tape(back, node, backward_body, results, insert_before):
     return opening, extra, fresh
 
 
-def _export(back, stmts, v):
+def _export(namer, stmts, v):
     """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
 
     The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
@@ -270,11 +270,11 @@ def _export(back, stmts, v):
             if v in inner:
                 results.append(v)
             elif v in defined_in(block):
-                results.append(_export(back, block.body, v))
+                results.append(_export(namer, block.body, v))
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):
-            out = back.namer.var(v.hint, "user")
+            out = namer.var(v.hint, "user")
             stmt.outs = stmt.outs + (out,)
             stmt.then.results = stmt.then.results + (results[0],)
             stmt.orelse.results = stmt.orelse.results + (results[1],)
