@@ -233,7 +233,7 @@ def stage_timer():
         original = getattr(owner, attr)
         saved.append((owner, attr, original))
         setattr(owner, attr, timed(original, stage))
-    for attr in ("PASSES", "IN_PLACE_PASSES"):                # each optimizer pass too
+    for attr in ("PASSES", "EMIT_PASSES"):                # each optimizer pass too
         passes = getattr(pipeline.optimize, attr, None)
         if passes is None:
             continue

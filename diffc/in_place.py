@@ -15,7 +15,7 @@ the example values, so the code must be specialised: no rewrite without them). O
 arrays of at least ``MIN_BYTES`` are rewritten: below that, allocation is cheap and the
 formula-shaped code is kept. Only
 gradient equations are rewritten; the user's own lines read as written. Like every
-in-place update this runs only on code about to be emitted (``optimize.IN_PLACE_PASSES``).
+in-place update this runs only on code about to be emitted (``optimize.EMIT_PASSES``).
 """
 from __future__ import annotations
 

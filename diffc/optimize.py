@@ -15,7 +15,14 @@
   (same primitive, same operands) reuses its result.
 * ``simplify`` (``diffc/simplify.py``): a chain of elementwise adjoint equations is
   simplified with sympy, reusing forward values (a sigmoid's ``s * (1 - s)``).
+* ``doubled_products``: ``s * A + s * A`` (a square's two equal gradients) is
+  ``(s + s) * A``.
+* ``unique_scatters``: the gradient of ``p[np.arange(n), y]`` is assigned into zeros
+  (``d[rows, y] = v``), not added with ``np.add.at``: the pairs read are all different.
 * ``dead_code``: drop equations nothing reads, in every block.
+* ``EMIT_PASSES``, only on code about to be emitted (their primitives have no derivative
+  rules): in-place accumulation and arithmetic (``in_place.py``), and reductions of
+  arrays as methods (``a.sum(axis=0)``).
 """
 from __future__ import annotations
 
@@ -270,6 +277,9 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     return _with_body(func, rewrite(func.body))
 
 
+# one-operand elementwise functions: ``f(broadcast_to(s, S))`` is ``broadcast_to(f(s), S)``
+_UNARY_POINTWISE = frozenset({"negative", "positive", "exp", "log", "sqrt", "square", "absolute",
+                              "tanh", "sin", "cos", "reciprocal"})
 _NOT_POINTWISE = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into", "getitem",
                             "broadcast_to", "unbroadcast"})
 
@@ -337,7 +347,8 @@ def broadcasts(func: Function, facts=None) -> Function:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
                 if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
                     spread[stmt.outs[0]] = stmt
-                elif rules.get(stmt.prim).broadcasting and stmt.prim not in _NOT_POINTWISE:
+                elif (rules.get(stmt.prim).broadcasting or stmt.prim in _UNARY_POINTWISE) \
+                        and stmt.prim not in _NOT_POINTWISE:
                     out += rewrite(stmt)
                     continue
             for block in blocks_of(stmt):
@@ -404,30 +415,144 @@ def loop_invariants(func: Function, facts=None) -> Function:
     return _with_body(func, visit(func.body))
 
 
+def doubled_products(func: Function, facts=None) -> Function:
+    """``v + v`` with ``v = s * A`` (``s`` a scalar, ``v`` read nowhere else) → ``(s + s) * A``.
+
+    A value used twice by one product (``np.sum(W * W)``) sends it two equal gradients,
+    ``dout * W`` each, that the engine adds: one array multiply and one array add become
+    one scalar add and one array multiply. Both are exact (doubling is), so the result
+    is bit-for-bit the same."""
+    if facts is None or not facts.enabled:
+        return func
+    uses = func.uses()
+    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    namer = None
+
+    def visit(stmts):
+        nonlocal namer
+        out = []
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            if isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs \
+                    and isinstance(stmt.args[0], Var) and stmt.args[0] is stmt.args[1] \
+                    and uses.get(stmt.args[0]) == 2:
+                product = producer.get(stmt.args[0])
+                if product is not None and product.prim == "multiply" and len(product.args) == 2 \
+                        and not product.kwargs:
+                    scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
+                    if scalar and facts.ndim(product.args[1 - scalar[0]]) not in (0, None):
+                        i = scalar[0]
+                        namer = namer or _fresh_names(func, facts)
+                        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
+                        out.append(Eqn((twice,), "add", (product.args[i], product.args[i]), {},
+                                       stmt.loc, stmt.role, stmt.origin))
+                        facts.run(out[-1])
+                        args = list(product.args)
+                        args[i] = twice
+                        stmt = Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)
+            out.append(stmt)
+        return out
+
+    return _with_body(func, visit(func.body))
+
+
+def unique_scatters(func: Function, facts=None) -> Function:
+    """``np.add.at(d, (rows, cols), v)`` → ``d[rows, cols] = v`` when no position repeats.
+
+    The gradient of a fancy-index read ``x[index]`` adds values at the positions read,
+    with ``np.add.at`` because an integer array may name a position twice. An index
+    tuple whose integer arrays are all one-dimensional with one shape, one of them
+    ``np.arange(n)``, names ``n`` different positions (the rows differ), so assigning
+    into zeros gives the same array, several times faster. Ranks and shapes come from the
+    example arguments (the code is specialised to them)."""
+    if facts is None or not facts.enabled:
+        return func
+    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+
+    def is_rows(atom):
+        eqn = producer.get(atom)
+        return eqn is not None and eqn.prim == "arange" and len(eqn.args) == 1 and not eqn.kwargs
+
+    def unique(index):
+        if not isinstance(index, Pack) or index.kind != "tuple":
+            return False
+        arrays = [a for a in index.items if isinstance(a, Var)]
+        if len(arrays) != len(index.items) or not any(is_rows(a) for a in arrays):
+            return False
+        shapes = {facts.shape(a) for a in arrays}
+        dtypes = [facts.dtype(a) for a in arrays]
+        return len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) == 1 \
+            and all(d is not None and np.dtype(d).kind in "iu" for d in dtypes)
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            if isinstance(stmt, Eqn) and stmt.prim == "scatter_add" and len(stmt.args) == 3 \
+                    and unique(stmt.args[1]):
+                stmt = _renamed(stmt, "scatter")
+            out.append(stmt)
+        return out
+
+    return _with_body(func, visit(copy.deepcopy(func.body)))
+
+
 from diffc.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
 
-PASSES = (constants, shape_queries, broadcasts, common_subexpressions, loop_invariants, simplify,
-          dead_code)
+PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
+          doubled_products, loop_invariants, simplify, dead_code)
 
 
-IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise)
+def array_methods(func: Function, facts=None) -> Function:
+    """``a.sum(axis=0)`` for ``np.sum(a, axis=0)`` where ``a`` is known to be a NumPy array
+    or scalar (from the example arguments): the method skips ``np.sum``'s dispatch."""
+    if facts is None or not facts.enabled:
+        return func
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
+                    and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
+                    and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
+                    and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
+                stmt = _renamed(stmt, _METHODS[stmt.prim])
+            out.append(stmt)
+        return out
+
+    return _with_body(func, visit(copy.deepcopy(func.body)))
 
 
-def optimize(func: Function, facts=None, *, in_place=True) -> Function:
+def _renamed(eqn, prim):
+    return Eqn(eqn.outs, prim, eqn.args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
+
+
+_METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean": "mean_method"}
+
+# Passes whose output has no derivative rules (in-place updates, method calls): they run
+# only on code about to be emitted, never on a function another transform differentiates.
+EMIT_PASSES = (accumulate_in_place, in_place.elementwise, array_methods)
+
+
+def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     """Run every pass; the input function is left as it was (passes edit a copy).
 
-    ``in_place=False`` for a function another transform will differentiate (``hessian``
-    is forward mode over the gradient): in-place updates are not differentiable, so they
-    are made only in code about to be emitted (``in_place_updates``)."""
+    ``emitted=False`` for a function another transform will differentiate (``hessian``
+    is forward mode over the gradient): the ``EMIT_PASSES`` make primitives without
+    derivative rules, so they run only on code about to be emitted (``for_emission``)."""
     func = copy.deepcopy(func)
-    for p in PASSES + (IN_PLACE_PASSES if in_place else ()):
+    for p in PASSES + (EMIT_PASSES if emitted else ()):
         func = p(func, facts)
     return func
 
 
-def in_place_updates(func: Function, facts=None) -> Function:
-    """Only the in-place passes (for code staged with ``in_place=False``, before emission)."""
+def for_emission(func: Function, facts=None) -> Function:
+    """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
-    for p in IN_PLACE_PASSES:
+    for p in EMIT_PASSES:
         func = p(func, facts)
     return func

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc import reverse_calls, reverse_containers, reverse_control, rules
+from diffc import invariance, reverse_calls, reverse_containers, reverse_control, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
 from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
@@ -34,10 +34,11 @@ def activity(func: Function, wrt_vars) -> set:
 class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
-    def __init__(self, facts, namer, active, insert_before=None):
+    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset()):
         self.facts = facts
         self.namer = namer
         self.active = active
+        self.zero = zero            # (id(eqn), operand): adjoints known to be exactly zero
         self.adjoints: dict = {}
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
@@ -52,7 +53,7 @@ class _Backward:
 
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
-        return _Backward(self.facts, self.namer, self.active, self.insert_before)
+        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero)
 
     def zeros(self, var, origin):
         if not isinstance(var, Var):
@@ -110,7 +111,8 @@ class _Backward:
         prim = rules.get(eqn.prim)
         operands = bound_operands(prim, eqn)
         needs = [p for p, a in operands.items()
-                 if p not in prim.nondiff and any(v in self.active for v in atoms_in(a))]
+                 if p not in prim.nondiff and (id(eqn), p) not in self.zero
+                 and any(v in self.active for v in atoms_in(a))]
         if not needs:
             return
         provided = [n[1:] for n in returned_names(prim.reverse_rule) if n] if prim.reverse_rule else []
@@ -223,7 +225,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
     active = activity(func, wrt_vars)
-    back = _Backward(facts, namer, active)
+    back = _Backward(facts, namer, active, zero=invariance.zero_operands(func, facts))
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")

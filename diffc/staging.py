@@ -101,7 +101,7 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
-    grad = optimize.optimize(grad, staged.facts, in_place=False)
+    grad = optimize.optimize(grad, staged.facts, emitted=False)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
     n = len(grad.results)
@@ -124,10 +124,10 @@ def _check_scalar(staged, result):
 
 def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
-    func = optimize.optimize(staged.func, staged.facts, in_place=False)
+    func = optimize.optimize(staged.func, staged.facts, emitted=False)
     n = len(func.results)
     out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
-    out = optimize.optimize(out, staged.facts, in_place=False)
+    out = optimize.optimize(out, staged.facts, emitted=False)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})")
 
@@ -152,7 +152,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
     grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
     grad.params = grad.params + (seed,)
-    grad = optimize.optimize(grad, staged.facts, in_place=False)
+    grad = optimize.optimize(grad, staged.facts, emitted=False)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})")
 
@@ -246,7 +246,7 @@ def emit_staged(staged, name, doc):
     """``def name(...)`` for a staged function, as a ``pipeline.Compiled``."""
     from diffc import pipeline
 
-    func = _presentable(optimize.in_place_updates(staged.func, staged.facts))
+    func = _presentable(optimize.for_emission(staged.func, staged.facts))
 
     def returns(exprs):
         return _build(staged.structure, exprs)

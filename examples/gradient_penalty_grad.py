@@ -5,7 +5,7 @@ import numpy as np
 def data_loss_forward(w, X, y):
     """data_loss (gradient_penalty.py:34), also returning the values its backward pass reads."""
     p = 1 / (1 + np.exp(-(X @ w)))  # gradient_penalty.py:36
-    out = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))  # gradient_penalty.py:37
+    out = -(y * np.log(p) + (1 - y) * np.log(1 - p)).mean()  # gradient_penalty.py:37
     return out, (y, p, X)
 
 

@@ -10,18 +10,16 @@ def grad_softmax_loss(W, b, X, y, reg):
     """
     N = X.shape[0]                  # linear_classifiers.py:37
     scores = X @ W + b              # linear_classifiers.py:38
-    max_1 = np.max(scores, axis=1, keepdims=True)  # linear_classifiers.py:39
-    shifted = scores - max_1        # linear_classifiers.py:39
+    shifted = scores - scores.max(axis=1, keepdims=True)  # linear_classifiers.py:39
     exp = np.exp(shifted)           # linear_classifiers.py:40
-    sum_1 = np.sum(exp, axis=1, keepdims=True)  # linear_classifiers.py:40
+    sum_1 = exp.sum(axis=1, keepdims=True)  # linear_classifiers.py:40
     log_probs = shifted - np.log(sum_1)  # linear_classifiers.py:40
     arange = np.arange(N)           # linear_classifiers.py:41
     dout = 1.0
     # linear_classifiers.py:42  return data_loss + reg * np.sum(W * W)  (multiply: each input gets the other times dout)
     dsum = dout * reg
     # linear_classifiers.py:42  (multiply: each input gets the other times dout)
-    dW = dsum * W
-    dW = dW + dW
+    dW = (dsum + dsum) * W
     # linear_classifiers.py:41  data_loss = -np.sum(log_probs[np.arange(N), y]) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dneg = dout / N
     # linear_classifiers.py:41  (negative: dout changes sign)
@@ -30,26 +28,19 @@ def grad_softmax_loss(W, b, X, y, reg):
     dsel = np.broadcast_to(dsum, np.shape(log_probs[arange, y]))
     # linear_classifiers.py:41  (index: dout goes back to the positions that were read)
     dlog_probs = np.zeros_like(log_probs)
-    np.add.at(dlog_probs, (arange, y), dsel)
+    dlog_probs[arange, y] = dsel
     # linear_classifiers.py:40  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (subtract: dout passes to x, its negation to y)
     dlog = -dlog_probs
-    dlog = np.sum(dlog, axis=1, keepdims=True)
+    dlog = dlog.sum(axis=1, keepdims=True)
     # linear_classifiers.py:40  (log: dx = dout / x)
     dsum = dlog / sum_1
     # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative))
     dshifted = dsum * exp
     dshifted = dlog_probs + dshifted
-    # linear_classifiers.py:39  shifted = scores - np.max(scores, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
-    dmax = -dshifted
-    dmax = np.sum(dmax, axis=1, keepdims=True)
-    # linear_classifiers.py:39  (max: dout goes to the maximal entries, split equally among ties)
-    hits = max_1 == scores
-    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
-    dscores = dshifted + dscores
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)
-    db = np.sum(dscores, axis=0)
+    db = dshifted.sum(axis=0)
     # linear_classifiers.py:38  (matmul: dX = dY @ W.T, dW = X.T @ dY)
-    dW_1 = X.T @ dscores
+    dW_1 = X.T @ dshifted
     dW = dW + dW_1
     return dW, db
 
@@ -72,8 +63,7 @@ def grad_svm_loss(W, b, X, y, reg):
     # linear_classifiers.py:53  return data_loss + reg * np.sum(W * W)  (multiply: each input gets the other times dout)
     dsum = dout * reg
     # linear_classifiers.py:53  (multiply: each input gets the other times dout)
-    dW = dsum * W
-    dW = dW + dW
+    dW = (dsum + dsum) * W
     # linear_classifiers.py:52  data_loss = np.sum(margins) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dsum = dout / N
     # linear_classifiers.py:52  (sum: dout is spread back over the summed axes)
@@ -85,15 +75,15 @@ def grad_svm_loss(W, b, X, y, reg):
     dadd = dmargins_1 * ((add > 0) + 0.5 * (0 == add))
     # linear_classifiers.py:50  (subtract: dout passes to x, its negation to y)
     dcorrect = -dadd
-    dcorrect = np.sum(dcorrect, axis=1, keepdims=True)
+    dcorrect = dcorrect.sum(axis=1, keepdims=True)
     # linear_classifiers.py:49  correct = scores[np.arange(N), y].reshape(N, 1)  (reshape: dout is reshaped back to the operand's shape)
     dsel = np.reshape(dcorrect, np.shape(sel))
     # linear_classifiers.py:49  (index: dout goes back to the positions that were read)
     dscores = np.zeros_like(scores)
-    np.add.at(dscores, (arange, y), dsel)
+    dscores[arange, y] = dsel
     dscores = dadd + dscores
     # linear_classifiers.py:48  scores = X @ W + b  (add: dout passes through unchanged)
-    db = np.sum(dscores, axis=0)
+    db = dscores.sum(axis=0)
     # linear_classifiers.py:48  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW_1 = X.T @ dscores
     dW = dW + dW_1

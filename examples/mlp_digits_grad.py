@@ -15,14 +15,14 @@ def grad_quadratic_cost(w1, b1, w2, b2, x, y):
     # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (simplified symbolically, reusing forward values)
     dadd = dout * 2 / (2 * n) * (a2 - y) * a2 * (1 - a2)
     # mlp_digits.py:54  a2 = sigmoid(w2 @ a1 + b2)  (add: dout passes through unchanged)
-    db2 = np.sum(dadd, axis=1, keepdims=True)
+    db2 = dadd.sum(axis=1, keepdims=True)
     # mlp_digits.py:54  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dw2 = dadd @ a1.T
     da1 = w2.T @ dadd
     # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (simplified: a sigmoid s has derivative s * (1 - s), s is a1 from the forward pass)
     dadd = da1 * a1 * (1 - a1)
     # mlp_digits.py:53  a1 = sigmoid(w1 @ x + b1)  (add: dout passes through unchanged)
-    db1 = np.sum(dadd, axis=1, keepdims=True)
+    db1 = dadd.sum(axis=1, keepdims=True)
     # mlp_digits.py:53  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dw1 = dadd @ x.T
     return dw1, db1, dw2, db2

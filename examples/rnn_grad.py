@@ -22,7 +22,7 @@ def grad_loss(Wx, Wh, b, Wy, by, xs, y):
     # rnn.py:43  return np.mean((pred - y) ** 2)  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
     dsub = dout / (np.size(mm) / 1) * 2 * (pred - y)
     # rnn.py:42  pred = h @ Wy + by  (add: dout passes through unchanged)
-    dby = np.sum(dsub, axis=0)
+    dby = dsub.sum(axis=0)
     # rnn.py:42  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dh = dsub @ Wy.T
     dWy = h.T @ dsub
@@ -36,7 +36,7 @@ def grad_loss(Wx, Wh, b, Wy, by, xs, y):
         # rnn.py:41  h = np.tanh(xs[t] @ Wx + h @ Wh + b)  (tanh: dx = dout * (1 - out ** 2))
         dadd = dh * (1 - h ** 2)
         # rnn.py:41  (add: dout passes through unchanged)
-        db_1 = np.sum(dadd, axis=0)
+        db_1 = dadd.sum(axis=0)
         db = db + db_1
         # rnn.py:41  (matmul: dX = dY @ W.T, dW = X.T @ dY)
         dh = dadd @ Wh.T

@@ -11,10 +11,10 @@ def grad_loss(W1, b1, W2, b2, x, t):
     a1 = x @ W1 + b1                # two_layer_net.py:43
     z1 = np.maximum(0, a1)          # two_layer_net.py:44
     scores = z1 @ W2 + b2           # two_layer_net.py:45
-    max_1 = np.max(scores, axis=1, keepdims=True)  # two_layer_net.py:47
+    max_1 = scores.max(axis=1, keepdims=True)  # two_layer_net.py:47
     shifted = scores - max_1        # two_layer_net.py:47
     exp = np.exp(shifted)           # two_layer_net.py:48
-    sum_1 = np.sum(exp, axis=1, keepdims=True)  # two_layer_net.py:48
+    sum_1 = exp.sum(axis=1, keepdims=True)  # two_layer_net.py:48
     y = exp / sum_1                 # two_layer_net.py:48
     batch_size = x.shape[0]         # two_layer_net.py:50
     dout = 1.0
@@ -29,7 +29,7 @@ def grad_loss(W1, b1, W2, b2, x, t):
     # two_layer_net.py:48  y = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
     dexp = dadd / sum_1
     dsum = -dexp * y
-    dsum = np.sum(dsum, axis=1, keepdims=True)
+    dsum = dsum.sum(axis=1, keepdims=True)
     # two_layer_net.py:48  (exp: dx = dout * out (exp is its own derivative))
     dshifted = dsum * exp
     # two_layer_net.py:48  (exp: dx = dout * out (exp is its own derivative))
@@ -37,20 +37,20 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dshifted = dshifted + dshifted_1
     # two_layer_net.py:47  shifted = scores - np.max(scores, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
     dmax = -dshifted
-    dmax = np.sum(dmax, axis=1, keepdims=True)
+    dmax = dmax.sum(axis=1, keepdims=True)
     # two_layer_net.py:47  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == scores
-    dscores = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
+    dscores = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
     dscores = dshifted + dscores
     # two_layer_net.py:45  scores = z1 @ W2 + b2  (add: dout passes through unchanged)
-    db2 = np.sum(dscores, axis=0)
+    db2 = dscores.sum(axis=0)
     # two_layer_net.py:45  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dz1 = dscores @ W2.T
     dW2 = z1.T @ dscores
     # two_layer_net.py:44  z1 = np.maximum(0, a1)  (maximum: dout goes to the larger input; ties split it equally)
     da1 = dz1 * ((a1 > 0) + 0.5 * (0 == a1))
     # two_layer_net.py:43  a1 = x @ W1 + b1  (add: dout passes through unchanged)
-    db1 = np.sum(da1, axis=0)
+    db1 = da1.sum(axis=0)
     # two_layer_net.py:43  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW1 = x.T @ da1
     return dW1, db1, dW2, db2

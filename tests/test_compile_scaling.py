@@ -40,12 +40,12 @@ def test_stage_timer_restores_what_it_wraps(tmp_path):
     from diffc import load, pipeline, source
     before = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.optimize.optimize,
               pipeline.emit.emit_function, pipeline.module_text, load.load_source,
-              pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.IN_PLACE_PASSES)
+              pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.EMIT_PASSES)
     module, _, _ = cs.write_model(str(tmp_path), 60, 3)
     times, grads = cs.time_compile(module.loss, cs.model_args(3), cs.WRT, repeat=1)
     assert set(cs.STAGES) <= set(times) and all(t >= 0 for t in times.values())
     assert len(grads) == len(cs.WRT) and all(np.all(np.isfinite(g)) for g in grads)
     after = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.optimize.optimize,
              pipeline.emit.emit_function, pipeline.module_text, load.load_source,
-             pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.IN_PLACE_PASSES)
+             pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.EMIT_PASSES)
     assert before == after

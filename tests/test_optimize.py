@@ -124,3 +124,82 @@ def test_loop_invariants_move_reads_out_of_the_loop():
     flat = lambda w, xs: cm.invariant_read({"w": w}, xs)      # noqa: E731
     np.testing.assert_allclose(got["w"], diffc.testing.numerical_grad(flat, (params["w"], xs), 0),
                                rtol=1e-6, atol=1e-8)
+
+
+# -- models for the scatter, doubling and method passes --------------------------------
+def picked_log_loss(p, y):
+    """The softmax loss's ``-log(probs[np.arange(n), y])``: one entry per row."""
+    return -np.sum(np.log(p[np.arange(p.shape[0]), y]))
+
+
+def picked_twice(p, y):
+    """Rows repeated (``y`` names two columns per row, broadcast against the rows)."""
+    return np.sum(p[np.arange(p.shape[0])[:, None], y] ** 2)
+
+
+def repeated_rows(p, rows, y):
+    """Integer indices without an arange: a position may be read twice."""
+    return np.sum(p[rows, y] ** 3)
+
+
+def ridge(W, X, reg):
+    return np.sum((X @ W) ** 2) + reg * np.sum(W * W)
+
+
+def reductions(x):
+    return np.sum(np.max(x, axis=1) * np.mean(x, axis=0)[:3]) + np.min(x)
+
+
+def max_of_float(x):
+    return np.max(x) * x
+
+
+def _scatter_args():
+    rng = np.random.default_rng(8)
+    p = rng.uniform(0.5, 2.0, size=(5, 4))
+    return p, rng.integers(0, 4, size=5)
+
+
+SCATTER_CASES = [
+    (picked_log_loss, _scatter_args(), 0),
+    (picked_twice, (_scatter_args()[0], np.array([[0, 0], [1, 1], [2, 3], [3, 3], [0, 1]])), 0),
+    (repeated_rows, (_scatter_args()[0], np.array([0, 0, 2, 2, 4]), np.array([1, 1, 3, 3, 0])), 0),
+    (ridge, (np.random.default_rng(9).normal(size=(4, 3)), np.random.default_rng(10).normal(size=(6, 4)),
+             0.3), 0),
+    (reductions, (np.random.default_rng(11).normal(size=(3, 5)),), 0),
+]
+
+
+@pytest.mark.parametrize("f,args,wrt", SCATTER_CASES, ids=[c[0].__name__ for c in SCATTER_CASES])
+def test_scatter_doubling_and_method_passes_against_central_differences(f, args, wrt, monkeypatch):
+    got = diffc.api.GradientFunction(f, wrt=wrt)(*args)
+    np.testing.assert_allclose(got, diffc.testing.numerical_grad(f, args, wrt), rtol=1e-6, atol=1e-8)
+    monkeypatch.setenv("DIFFC_NO_OPTIMIZE", "1")
+    plain = diffc.api.GradientFunction(f, wrt=wrt)(*args)
+    np.testing.assert_allclose(got, plain, rtol=1e-12, atol=1e-14)
+
+
+def _code(f, args, wrt=0):
+    source = diffc.api.GradientFunction(f, wrt=wrt).source_for(*args)
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+
+
+def test_unique_scatters_assign_when_rows_differ():
+    assert "np.add.at" not in _code(*SCATTER_CASES[0][:2])
+    assert "np.add.at" in _code(*SCATTER_CASES[1][:2])     # an arange broadcast against 2 columns
+    assert "np.add.at" in _code(*SCATTER_CASES[2][:2])     # no arange: rows may repeat
+
+
+def test_doubled_products_fold_the_square_gradients():
+    code = _code(*SCATTER_CASES[3][:2])
+    assert "dW = (dsum + dsum) * W" in code and "dW + dW\n" not in code, code
+
+
+def test_array_methods_only_for_arrays_and_only_in_emitted_code():
+    code = _code(*SCATTER_CASES[4][:2])
+    assert "np.sum(" not in code and "np.max(" not in code and ".max(axis=1)" in code
+    # Python floats have no .sum: a reduction of one keeps the function
+    assert "np.max(x)" in _code(max_of_float, (2.0,)) and "x.max" not in _code(max_of_float, (2.0,))
+    # a gradient another transform differentiates has no method primitives (no rules)
+    h = diffc.hessian(reductions)(*SCATTER_CASES[4][1])
+    assert h.shape == (3, 5, 3, 5)

@@ -11,7 +11,7 @@ def grad_affine_loss(X, W, b, dY):
     # models_core.py:19  return np.sum(Y * dY)  (multiply: each input gets the other times dout)
     dY_1 = dout * dY
     # models_core.py:18  Y = X @ W + b  (add: dout passes through unchanged)
-    db = np.sum(dY_1, axis=0)
+    db = dY_1.sum(axis=0)
     # models_core.py:18  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dY_1
     return dW, db

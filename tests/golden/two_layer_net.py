@@ -10,10 +10,10 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     add = x @ W1 + b1               # models_seed.py:79
     h = np.maximum(0, add)          # models_seed.py:79
     S = h @ W2 + b2                 # models_seed.py:80
-    max_1 = np.max(S, axis=1, keepdims=True)  # models_seed.py:81
+    max_1 = S.max(axis=1, keepdims=True)  # models_seed.py:81
     S_1 = S - max_1                 # models_seed.py:81
     exp = np.exp(S_1)               # models_seed.py:82
-    sum_1 = np.sum(exp, axis=1, keepdims=True)  # models_seed.py:82
+    sum_1 = exp.sum(axis=1, keepdims=True)  # models_seed.py:82
     P = exp / sum_1                 # models_seed.py:82
     N = x.shape[0]                  # models_seed.py:83
     dout = 1.0
@@ -28,7 +28,7 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     # models_seed.py:82  P = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
     dexp = dP / sum_1
     dsum = -dexp * P
-    dsum = np.sum(dsum, axis=1, keepdims=True)
+    dsum = dsum.sum(axis=1, keepdims=True)
     # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
     dS = dsum * exp
     # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
@@ -36,20 +36,20 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     dS = dS + dS_1
     # models_seed.py:81  S = S - np.max(S, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
     dmax = -dS
-    dmax = np.sum(dmax, axis=1, keepdims=True)
+    dmax = dmax.sum(axis=1, keepdims=True)
     # models_seed.py:81  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == S
-    dS_1 = dmax * hits / np.sum(hits, axis=1, keepdims=True).astype(max_1.dtype)
+    dS_1 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
     dS = dS + dS_1
     # models_seed.py:80  S = h @ W2 + b2  (add: dout passes through unchanged)
-    db2 = np.sum(dS, axis=0)
+    db2 = dS.sum(axis=0)
     # models_seed.py:80  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dh = dS @ W2.T
     dW2 = h.T @ dS
     # models_seed.py:79  h = np.maximum(0, x @ W1 + b1)  (maximum: dout goes to the larger input; ties split it equally)
     dadd = dh * ((add > 0) + 0.5 * (0 == add))
     # models_seed.py:79  (add: dout passes through unchanged)
-    db1 = np.sum(dadd, axis=0)
+    db1 = dadd.sum(axis=0)
     # models_seed.py:79  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW1 = x.T @ dadd
     return dW1, db1, dW2, db2
