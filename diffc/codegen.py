@@ -18,7 +18,7 @@ import copy
 
 from diffc import rules
 from diffc.emit import _atom_expr, instantiate_primal, is_single_expression
-from diffc.in_place import WRITES_FIRST
+from diffc.in_place import OUT_FORMS, WRITES_FIRST
 from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.naming import RESERVED, Namer
 
@@ -194,7 +194,7 @@ def plan_folding(func):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
-                        and out not in written \
+                        and out not in written and stmt.prim not in OUT_FORMS \
                         and stmt.prim != "pop" and is_single_expression(rules.get(stmt.prim)):
                     foldable.add(out)
             for block in blocks_of(stmt):

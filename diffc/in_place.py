@@ -19,9 +19,11 @@ in-place update this runs only on code about to be emitted (``optimize.EMIT_PASS
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
-from diffc.ir import Eqn, Function, Var, atoms_in, blocks_of, substitute, walk
+from diffc.ir import Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, substitute, walk
 
 # primitives whose result is a new array (never a view of an operand)
 _FRESH = frozenset({"add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
@@ -82,6 +84,132 @@ def elementwise(func: Function, facts=None) -> Function:
     new.__dict__.update({k: v for k, v in func.__dict__.items()
                          if k not in ("name", "params", "body", "results", "loc", "doc")})
     return new
+
+
+# primitive -> the form computing into a given array (``power`` only as a square)
+_OUT_FORMS = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
+              "divide": "divide_out", "negative": "negative_out", "exp": "exp_out",
+              "tanh": "tanh_out", "matmul": "matmul_out", "power": "square_out"}
+OUT_FORMS = frozenset(_OUT_FORMS.values())
+
+# readers that leave no view of an operand behind (their result is new memory, a
+# reduction, or the operand itself updated in place: tracked as the same memory)
+_CONSUMERS = _FRESH | OUT_FORMS | {"sum", "sum_method", "mean", "mean_method", "max", "max_method",
+                                   "min", "min_method"}
+
+
+def reuse_buffers(func: Function, facts=None) -> Function:
+    """Compute a large new gradient array into a dead one's memory (``out=``).
+
+    A backward pass makes arrays of a few shapes over and over (each layer's
+    ``1 - h ** 2``, its ``dh``); written by hand, a new one goes into a buffer the code
+    no longer needs, and the allocator is not asked for (and the kernel does not zero)
+    fresh pages each time. A buffer qualifies when it was made in the same block by
+    a gradient equation returning new memory, every reader is an equation of that block
+    that leaves no view of it behind (arithmetic, a product, a reduction), it is not
+    returned, yielded or taped, and its last reader (or the last reader of an in-place
+    update of it: the same memory) came before. Shape, dtype and strides must equal the
+    result's on the example values. Arrays under ``MIN_BYTES`` are left to the allocator.
+    """
+    if facts is None or not facts.enabled:
+        return func
+    yielded = {v for r in func.results for v in atoms_in(r)} | {
+        v for s in walk(func.body) for b in blocks_of(s) for r in b.results for v in atoms_in(r)}
+
+    def layout(atom):
+        value = facts.values.get(atom) if isinstance(atom, Var) and facts.is_static(atom) else None
+        if not isinstance(value, np.ndarray) or value.nbytes < MIN_BYTES or not value.flags.c_contiguous:
+            return None
+        return value.shape, value.dtype
+
+    def rewrite(stmts):
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = rewrite(block.body)
+        memory = {}              # Var -> the Var whose allocation it lives in
+        last_read = {}           # allocation -> index of the last statement reading it
+        unsafe = set()           # allocations read in a way that may keep a view
+        for i, stmt in enumerate(stmts):
+            inputs = stmt.inputs() if isinstance(stmt, Eqn) else \
+                (v for b in blocks_of(stmt) for s in walk(b.body) for v in s.inputs())
+            direct = list(inputs)
+            if not isinstance(stmt, Eqn):
+                direct += [v for a in _direct_atoms(stmt) for v in atoms_in(a)]
+            for v in direct:
+                home = memory.get(v)
+                if home is None:
+                    continue
+                last_read[home] = i
+                if not isinstance(stmt, Eqn) or stmt.prim not in _CONSUMERS:
+                    unsafe.add(home)
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
+                out = stmt.outs[0]
+                if stmt.prim in WRITES_FIRST | OUT_FORMS:
+                    if stmt.args and stmt.args[0] in memory:
+                        memory[out] = memory[stmt.args[0]]   # the same memory, updated
+                elif stmt.prim in _FRESH and stmt.role != "primal" and layout(out) is not None:
+                    memory[out] = out
+        for v in yielded:
+            if v in memory:
+                unsafe.add(memory[v])
+        free = {}                # layout -> dead allocations, oldest first
+        dead_after = {}
+        for home, i in last_read.items():
+            if home not in unsafe:
+                dead_after.setdefault(i, []).append(home)
+        out = []
+        for i, stmt in enumerate(stmts):
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" \
+                    and stmt.prim in _OUT_FORMS and not stmt.kwargs and stmt.outs[0] in memory:
+                target = layout(stmt.outs[0])
+                pool = free.get(target)
+                form = _out_form(stmt)
+                if pool and form is not None:
+                    buffer = pool.pop(0)
+                    stmt = Eqn(stmt.outs, form, (buffer,) + _operands(stmt), {}, stmt.loc, stmt.role,
+                               stmt.origin)
+            out.append(stmt)
+            for home in dead_after.get(i, ()):
+                if memory.get(home) is home and home not in unsafe:
+                    free.setdefault(layout(home), []).append(_latest(home, memory, stmts))
+        return out
+
+    body = rewrite(copy.deepcopy(func.body))
+    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
+    new.__dict__.update({k: v for k, v in func.__dict__.items()
+                         if k not in ("name", "params", "body", "results", "loc", "doc")})
+    return new
+
+
+def _direct_atoms(stmt):
+    if isinstance(stmt, If):
+        return [stmt.cond]
+    if isinstance(stmt, Loop):
+        return [stmt.iterable, *stmt.inits]
+    if isinstance(stmt, Call):
+        return list(stmt.args)
+    return []
+
+
+def _out_form(eqn):
+    if eqn.prim == "power":
+        y = eqn.args[1] if len(eqn.args) == 2 else None
+        return "square_out" if isinstance(y, Const) and y.value == 2 else None
+    return _OUT_FORMS[eqn.prim]
+
+
+def _operands(eqn):
+    return eqn.args[:1] if eqn.prim == "power" else eqn.args
+
+
+def _latest(home, memory, stmts):
+    """The last Var naming ``home``'s memory (what the emitted code calls it)."""
+    latest = home
+    for stmt in stmts:
+        for o in getattr(stmt, "outs", ()):
+            if memory.get(o) is home:
+                latest = o
+    return latest
 
 
 def _in_place(eqn, made_here, uses, layout):

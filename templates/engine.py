@@ -151,3 +151,52 @@ def min_method(a, axis=None, *, keepdims=False):
 @primitive()
 def mean_method(a, axis=None, *, keepdims=False):
     return a.mean(axis=axis, keepdims=keepdims)
+
+
+# A new array computed into the memory of a dead one (``np.tanh(x, out=buf)``), made by
+# the optimizer (``in_place.reuse_buffers``) in emitted code only: ``buf`` was made by
+# the gradient code, has the result's shape, dtype and layout, and nothing reads it (or
+# a view of it) any more. The result *is* ``buf``. No derivative rules.
+@primitive()
+def add_out(buf, x, y):
+    return np.add(x, y, out=buf)
+
+
+@primitive()
+def subtract_out(buf, x, y):
+    return np.subtract(x, y, out=buf)
+
+
+@primitive()
+def multiply_out(buf, x, y):
+    return np.multiply(x, y, out=buf)
+
+
+@primitive()
+def divide_out(buf, x, y):
+    return np.divide(x, y, out=buf)
+
+
+@primitive()
+def negative_out(buf, x):
+    return np.negative(x, out=buf)
+
+
+@primitive()
+def square_out(buf, x):
+    return np.square(x, out=buf)
+
+
+@primitive()
+def exp_out(buf, x):
+    return np.exp(x, out=buf)
+
+
+@primitive()
+def tanh_out(buf, x):
+    return np.tanh(x, out=buf)
+
+
+@primitive()
+def matmul_out(buf, x, y):
+    return np.matmul(x, y, out=buf)

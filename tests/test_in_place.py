@@ -53,3 +53,48 @@ def test_the_inputs_and_the_forward_values_are_not_written():
     GradientFunction(m.tanh_layers, wrt=(0, 1))(*args)
     for a, c in zip(args, copies):
         np.testing.assert_array_equal(a, c)
+
+
+# -- new arrays computed into dead ones (in_place.reuse_buffers) ------------------------
+def _square(k, n, scale=1.0):
+    return RNG.normal(size=(n, n)) * scale / np.sqrt(n) if k else RNG.normal(size=(n, n))
+
+
+REUSE_CASES = [
+    (m.tanh_stack, (0, 1, 2, 3), lambda n: tuple(_square(1, n, 1.5) for _ in range(4)) + (_square(0, n),)),
+    (m.reshaped_gradient, (0, 1), lambda n: (_square(1, n), _square(1, n), _square(0, n))),
+    (m.stack_in_loop, (0,), lambda n: (np.stack([_square(1, n, 1.5) for _ in range(3)]), _square(0, n))),
+]
+
+
+@pytest.mark.parametrize("f,wrt,make", REUSE_CASES, ids=[c[0].__name__ for c in REUSE_CASES])
+def test_reused_buffers_give_the_same_gradients(f, wrt, make, monkeypatch):
+    from tests.gradcheck import inner, numeric_jvp, random_like
+    args = make(BIG)
+    copies = [a.copy() for a in args]
+    got = GradientFunction(f, wrt=wrt)(*args)
+    got = got if isinstance(got, tuple) else (got,)
+    for a, c in zip(args, copies):                        # inputs untouched
+        np.testing.assert_array_equal(a, c)
+    want = _plain(f, wrt, args, monkeypatch)
+    want = want if isinstance(want, tuple) else (want,)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    # no two returned gradients share memory (a reused buffer is never handed out twice)
+    for i in range(len(got)):
+        for j in range(i + 1, len(got)):
+            assert not np.shares_memory(got[i], got[j])
+    # and central differences along a random direction agree
+    rng = np.random.default_rng(12)
+    tangents = [random_like(a, rng) if k in wrt else np.zeros_like(a) for k, a in enumerate(args)]
+    numeric = numeric_jvp(lambda *a: f(*a), list(args), tangents)
+    assert np.isclose(sum(inner(g, tangents[k]) for g, k in zip(got, wrt)), numeric, rtol=1e-5, atol=1e-6)
+
+
+def test_a_backward_pass_reuses_its_dead_arrays():
+    args = REUSE_CASES[0][2](BIG)
+    source = GradientFunction(m.tanh_stack, wrt=(0, 1, 2, 3)).source_for(*args)
+    code = [line.strip() for line in source.splitlines() if not line.strip().startswith("#")]
+    assert sum("out=" in line and "np.subtract(1" not in line for line in code) >= 4, source
+    small = REUSE_CASES[0][2](8)
+    assert "out=" not in GradientFunction(m.tanh_stack, wrt=(0, 1, 2, 3)).source_for(*small)
