@@ -6,6 +6,7 @@ calls the generated NumPy function directly; a new signature compiles again.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import weakref
 import inspect
@@ -134,6 +135,8 @@ class GradientFunction:
         fn = getattr(module, compiled.name)
         fn.diffc_source = text
         fn.diffc_stages = compiled.stages
+        if getattr(compiled, "fast_def", None) is not None:
+            fn.diffc_inline_source = ast.unparse(compiled.fast_def)
         return fn
 
     @property

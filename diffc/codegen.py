@@ -305,6 +305,8 @@ class Emitter:
             if comment:
                 stmts[0].diffc_before = [comment]
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
+        elif stmt.role == "copy" and stmt.outs:
+            stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
         elif stmt.role == "zero" and stmt.outs:
             stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
 

@@ -13,7 +13,9 @@ take the slow path, which is always correct.
 
 A compiled function that needs nothing from its module but ``np`` is *inlined*: its
 statements are the branch's body, so a scalar gradient costs one Python call, as a
-hand-written one does. The dispatcher is written to a file in diffc's cache and
+hand-written one does. The inlined copy may be leaner than ``.source``: the seed's
+products by scalars folded (``dout * z`` is ``z``), result copies (``dx = dadd``) read
+through. The dispatcher is written to a file in diffc's cache and
 compiled from it, so a debugger shows its lines (they are the generated function's).
 """
 from __future__ import annotations
@@ -106,7 +108,7 @@ def _inlined(fn, params):
 
     Only for a function whose parameters are ``params`` and that reads no module-level
     name but ``np`` (a helper or a generated pair would have to come along)."""
-    source = getattr(fn, "diffc_source", None)
+    source = getattr(fn, "diffc_inline_source", None) or getattr(fn, "diffc_source", None)
     if source is None or source.count("\n") > _MAX_INLINED_LINES:
         return None         # the saving is one call: it matters for small, scalar code
     fdef = next((n for n in ast.parse(source).body
@@ -122,7 +124,38 @@ def _inlined(fn, params):
     body = fdef.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
-    return body or None
+    return _without_copies(body) or None
+
+
+def _without_copies(body):
+    """Straight-line ``body`` without ``dx = dadd`` copies (the names the printed gradient
+    gives its results): each read of ``dx`` reads ``dadd``. Only where both names are
+    bound once (or ``dadd`` is a parameter never rebound); any other body is returned as
+    it is. The dispatcher is not what a person reads: ``.source`` keeps the names."""
+    if any(not isinstance(s, (ast.Assign, ast.Return, ast.Expr)) for s in body):
+        return body
+    bound = {}
+    for node in ast.walk(ast.Module(body, [])):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound[node.id] = bound.get(node.id, 0) + 1
+    copies = {}
+    kept = []
+    for stmt in body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name) \
+                and isinstance(stmt.value, ast.Name) and bound[stmt.targets[0].id] == 1 \
+                and bound.get(stmt.value.id, 0) <= 1:
+            copies[stmt.targets[0].id] = copies.get(stmt.value.id, stmt.value.id)
+            continue
+        kept.append(stmt)
+    if not copies:
+        return body
+
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, ast.Load) and node.id in copies:
+                return ast.copy_location(ast.Name(copies[node.id], ast.Load()), node)
+            return node
+    return [Rename().visit(s) for s in kept]
 
 
 _BUILTINS = frozenset(dir(builtins))

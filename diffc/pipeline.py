@@ -99,9 +99,25 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     fdef, helpers = emit.emit_function(grad, fname, doc, returns)
     functions, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
     compiled = Compiled(fname, fdef, helpers, stages, functions)
+    compiled.fast_def = _dispatcher_copy(grad, facts, fname, doc, returns)
     compiled.user_modules = {rules.get(s.prim).call_path[0] for s in walk(grad.body)
                              if isinstance(s, Eqn) and rules.get(s.prim).call_path}
     return compiled
+
+
+def _dispatcher_copy(grad, facts, fname, doc, returns):
+    """The ``def`` the dispatcher inlines when it differs from the printed one: a small
+    gradient with the seed's products by scalars folded (``optimize.scalar_units``)."""
+    if not facts.enabled or len(grad.body) > _SMALL or any(not isinstance(s, Eqn) for s in grad.body):
+        return None
+    folded = optimize.scalar_units(grad, facts)
+    if len(folded.body) == len(grad.body):
+        return None
+    folded.result_names = grad.result_names
+    return emit.emit_function(optimize.dead_code(folded, facts), fname, doc, returns)[0]
+
+
+_SMALL = 60      # equations: the dispatcher inlines only short gradients anyway
 
 
 def _generated_functions(fdef, helpers, taken):

@@ -250,6 +250,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
             grad = _zeros(back, v, func)
         grads.append(grad)
     grads = [_writeable(back, g, func) for g in grads]
+    grads = _distinct(back, grads, func, (result,) if with_value else ())
     results = ((result,) if with_value else ()) + tuple(grads)
     out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
     out.primal_length = len(body)
@@ -265,6 +266,27 @@ def _writeable(back, grad, func):
     if producer is None or producer.prim != "broadcast_to":
         return grad
     return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, "adjoint", producer.origin)
+
+
+def _distinct(back, grads, func, taken):
+    """Gradients that are one array (``(x + y) * z``: ``dx`` and ``dy`` are both ``dout *
+    z``) are returned as copies: updating one in place must not change the other. Python
+    floats and NumPy scalars are immutable and stay shared."""
+    seen = {id(t) for t in taken if isinstance(t, Var)}
+    out = []
+    for g in grads:
+        if isinstance(g, Var) and id(g) in seen and not _immutable(back.facts, g):
+            g = back.emit("numpy.copy", (g,), {}, g.hint, func.loc, "copy", None)
+        if isinstance(g, Var):
+            seen.add(id(g))
+        out.append(g)
+    return out
+
+
+def _immutable(facts, atom):
+    if not facts.enabled or atom not in facts.values:
+        return False
+    return isinstance(facts.values[atom], (float, int, complex, np.generic))
 
 
 def _is_float64(facts, atom):

@@ -181,6 +181,43 @@ def test_dispatcher_runs_the_generated_statements_inline():
     g = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))
     assert g(-2.0, 5.0, -4.0) == (-4.0, -4.0, 3.0)
     dispatcher = inspect.getsource(type(g).__call__)        # a real file: debuggers show it
-    assert "dq = dout * z" in dispatcher and "compiled_0(" not in dispatcher
+    # inlined, and leaner than .source: the seed's products by floats and the copies of
+    # the results are gone (.source keeps them: the chain rule as the notes write it)
+    assert "q = x + y" in dispatcher and "compiled_0(" not in dispatcher
+    assert "dout" not in dispatcher and "dq = dout * z" in g.source
     assert g(np.float64(1.0), 2.0, 3.0)[2] == 3.0                   # a new signature
     assert g(-2.0, 5.0, -4.0) == (-4.0, -4.0, 3.0)
+
+
+def test_the_dispatcher_copy_keeps_types_and_never_aliases():
+    """Folding ``1.0 * x`` is only for immutable float scalars: an array gradient is a new
+    array, an int argument's gradient stays a float, NumPy scalars keep their type."""
+    g = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))
+    for args in ((-2.0, 5.0, -4.0), (np.float64(-2.0), np.float64(5.0), np.float64(-4.0)),
+                 (np.array(-2.0), np.array(5.0), np.array(-4.0)),
+                 (np.float32(-2.0), np.float32(5.0), np.float32(-4.0))):
+        for _ in range(2):                        # compile, then the dispatcher's inline copy
+            dx, dy, dz = g(*args)
+            want = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))._compile(args)(*args)
+            assert (dx, dy, dz) == tuple(want)
+            assert [type(v) for v in (dx, dy, dz)] == [type(v) for v in want]
+            for v in (dx, dy, dz):
+                assert not any(v is a for a in args if isinstance(a, np.ndarray))
+
+
+def shared_gradient(x, y, z):
+    return np.sum((x + y) * z)
+
+
+def test_two_gradients_are_never_one_array():
+    """``dx`` and ``dy`` of ``(x + y) * z`` are equal; updating one must not change the other."""
+    g = diffc.api.GradientFunction(shared_gradient, wrt=(0, 1, 2))
+    x, y, z = np.ones(3), np.full(3, 2.0), np.arange(3.0)
+    for _ in range(2):                              # compiled call, then the dispatcher
+        dx, dy, dz = g(x, y, z)
+        assert not np.shares_memory(dx, dy)
+        np.testing.assert_array_equal(dx, z)
+        dx *= 2
+        np.testing.assert_array_equal(dy, z)
+    # Python floats are immutable: no copy is made
+    assert "copy" not in diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2)).source_for(1.0, 2.0, 3.0)
