@@ -31,7 +31,7 @@ from collections import ChainMap
 
 import numpy as np
 
-from diffc import in_place, rules
+from diffc import deferred, in_place, rules
 from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, all_names, blocks_of, defined_in,
                       substitute, walk)
 from diffc.naming import Namer
@@ -578,7 +578,8 @@ _METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.
-EMIT_PASSES = (accumulate_in_place, in_place.elementwise, array_methods, in_place.reuse_buffers)
+EMIT_PASSES = (deferred.products, accumulate_in_place, in_place.elementwise, array_methods,
+               in_place.reuse_buffers)
 
 
 def optimize(func: Function, facts=None, *, emitted=True) -> Function:

@@ -66,6 +66,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     func = lower(src, calls=True)
     stages["ir"] = func
     facts = Facts(args is not None)
+    facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
     if args is not None:
         _check_args(src, func, wrt, args)
         for var, value in zip(func.params, args):

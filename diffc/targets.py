@@ -236,7 +236,17 @@ def examples(src, specs, rng=None, required=False, strict=True):
         raise UsageError(f"no example argument for {', '.join(missing)}",
                          hint="give every parameter one, e.g. " +
                               " ".join(f"--arg {m}=3x4" for m in missing))
-    return tuple(given[p] if p in given else defaults[p] for p in params)
+    return Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
+
+
+class Examples(tuple):
+    """Example arguments; ``sizes_vary`` when a shape named a size (``Nx784``): the code
+    must then work for any value of it, not only the stand-in's."""
+
+    def __new__(cls, items, sizes_vary=False):
+        out = super().__new__(cls, items)
+        out.sizes_vary = sizes_vary
+        return out
 
 
 def _literal_defaults(src):

@@ -200,3 +200,15 @@ def tanh_out(buf, x):
 @primitive()
 def matmul_out(buf, x, y):
     return np.matmul(x, y, out=buf)
+
+
+# Rows of a loop's steps kept in one array (``deferred.products``): the step's value
+# copied into its row, and a tape emptied once its items are stacked. Emitted code only.
+@primitive()
+def store_row(rows, index, value):
+    rows[index] = value
+
+
+@primitive()
+def clear_tape(tape):
+    tape.clear()

@@ -116,3 +116,43 @@ def invariant_read(params, xs):
     for t in range(xs.shape[0]):
         total = total + np.sum(np.sin(xs[t] * params["w"]))
     return total
+
+
+def rnn_with_readout(Wx, Wh, b, Wy, xs):
+    """The benchmark's RNN: the last state read out by Wy (also a weight of the loss)."""
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return 0.5 * np.sum((h @ Wy) ** 2)
+
+
+def shared_weight_outside_loop(W, x0, xs):
+    """``W`` also used before the loop: its loop gradient adds to a non-zero one."""
+    h = np.tanh(x0 @ W)
+    for t in range(xs.shape[0]):
+        h = np.tanh(h @ W + xs[t])
+    return np.sum(h ** 2)
+
+
+def computed_rows(W, V, xs):
+    """The product's left factor is computed in the loop (not a read of xs or a tape)."""
+    h = xs[0]
+    for t in range(1, xs.shape[0]):
+        g = np.sin(xs[t]) * h
+        h = np.tanh(g @ W) + h @ V
+    return np.sum(h ** 2)
+
+
+def varying_rows(W, xs):
+    total = 0.0
+    for i in range(1, xs.shape[0]):
+        total = total + np.sum(np.tanh(xs[:i].reshape(-1, xs.shape[2]) @ W))
+    return total
+
+
+def weight_after_loop(W, xs):
+    """``W`` read again after the loop: the loop's gradient adds to what that use sent."""
+    h = xs[0]
+    for t in range(1, xs.shape[0]):
+        h = np.tanh(h @ W + xs[t])
+    return np.sum((h @ W) ** 2)

@@ -1,0 +1,269 @@
+"""Weight gradients of a loop as one product after it (backprop through time).
+
+The reverse of ``h = np.tanh(xs[t] @ Wx + h @ Wh + b)`` adds, at every step,
+
+    dWh = dWh + h_prev.T @ dadd        dWx = dWx + xs[t].T @ dadd        db = db + dadd.sum(axis=0)
+
+A sum of products ``A_t.T @ B_t`` over the steps is one product of the stacked
+operands, ``concat(A).T @ concat(B)`` (rows stacked in the same order), and a sum of
+column sums is the column sum of the stack: one large matrix product instead of one
+small product (and one addition) per step, which is how BPTT is written by hand. The
+loop keeps only what the next step needs (``dh``); it saves each step's ``A_t`` and
+``B_t`` in lists, and the products come after it.
+
+``products`` makes that rewrite for an accumulator ``acc`` carried by a ``for`` loop
+whose only update is ``acc + A.T @ B`` (``A``, ``B`` two-dimensional, made in the loop
+body at top level, with shapes fixed across steps) or ``acc + B.sum(axis=0)``. Shapes
+come from the example arguments (the code is specialised to them). Only code about to be
+emitted is rewritten (``optimize.EMIT_PASSES``): the result is the same sum in another
+order, so it agrees with the step-by-step one to rounding.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, walk
+from diffc.naming import Namer
+
+
+def products(func: Function, facts=None) -> Function:
+    # the number of steps and the widths must be the signature's: not with symbolic sizes
+    # (``diffc compile --arg xs=TxNx1``), where T may even be 0 and the stacks empty
+    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+        return func
+    uses = func.uses()
+    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    namer = Namer(taken={v.name for s in walk(func.body) for v in _defined(s)}
+                  | {p.name for p in func.params} | {v.name for v in facts.values if isinstance(v, Var)})
+
+    def visit(stmts):
+        out, drop = [], set()
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role != "primal":
+                before, after, dropped = _defer(stmt, stmts, uses, producer, facts, namer)
+                out += before + [stmt] + after
+                drop |= dropped
+            else:
+                out.append(stmt)
+        return [s for s in out if id(s) not in drop]
+
+    body = visit(list(func.body))
+    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
+    new.__dict__.update({k: v for k, v in func.__dict__.items()
+                         if k not in ("name", "params", "body", "results", "loc", "doc")})
+    return new
+
+
+def _defined(stmt):
+    yield from stmt.outs
+    for b in blocks_of(stmt):
+        yield from b.params
+
+
+def _defer(loop, block, uses, producer, facts, namer):
+    """Rewrite ``loop`` (a statement of ``block``) in place; returns the statements to put
+    before and after it, and the ids of statements of ``block`` no longer needed."""
+    order = _order(loop, producer, facts)
+    if order is None:
+        return [], [], set()
+    steps, forwards, full = order
+    body = loop.body
+    item, carried = body.params[0], body.params[1:]
+    made = {s.outs[0]: s for s in body.body if isinstance(s, Eqn) and len(s.outs) == 1}
+    updates = []                            # (slot, kind, A or None, B, eqns to remove)
+    for k, (param, result) in enumerate(zip(carried, body.results)):
+        update = made.get(result)
+        if update is None or update.prim != "add" or len(update.args) != 2 or update.kwargs \
+                or uses.get(param) != 1 or uses.get(result) != 1 or param not in update.args:
+            continue
+        term = update.args[1] if update.args[0] is param else update.args[0]
+        found = _product(term, made, uses, facts) or _column_sum(term, made, uses, facts)
+        if found is None or not _layout_matches(facts, param, loop.inits[k]):
+            continue
+        updates.append((k, found[0], found[1], found[2], [update] + found[3]))
+    if not updates:
+        return [], [], set()
+    before, after, pushes, stacks, dropped, allocations = [], [], [], {}, set(), []
+
+    def emit(where, out_hint, prim, args, kind="temp"):
+        out = namer.var(out_hint, kind)
+        where.append(Eqn((out,), prim, args, {}, loop.loc, "adjoint", loop))
+        facts.run(where[-1])
+        facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
+        return out
+
+    def stack_of(v):
+        """All steps' ``v`` as one 2-D array, rows in the order of the forward steps."""
+        if v in stacks:
+            return stacks[v]
+        eqn = made.get(v)
+        width = Const((-1, facts.shape(v)[1]))
+        source = eqn.args[0] if eqn is not None and eqn.prim == "getitem" and eqn.args[1] is item \
+            and full and _free(eqn.args[0], body) else None
+        tape = eqn.args[0] if eqn is not None and eqn.prim == "pop" and not forwards and full \
+            and uses.get(eqn.args[0]) == 2 else None
+        if source is not None and _rows_of(facts, source, steps):
+            # the loop reads row t of an argument: that argument is the stack
+            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (source, width))
+        elif tape is not None and _pushed_once_per_step(tape, loop, block, producer):
+            # the forward loop's tape, stacked once (and emptied: one copy in memory); the
+            # loop reads row t of the stack instead of popping
+            steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
+            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
+            body.body = [Eqn(s.outs, "getitem", (steps3, item), {}, s.loc, s.role, s.origin)
+                         if s is eqn else s for s in body.body]
+            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (steps3, width))
+        elif full:
+            # computed in the loop: copied into row t of one array made before it
+            value = facts.values[v]
+            # made after the stacks of tapes (each frees its tape): a lower peak of memory
+            rows = emit(allocations, f"{v.hint}_steps", "empty",
+                        (Const((steps,) + value.shape),), kind="adjoint")
+            facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
+            allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
+            into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
+            if into is not None and len(eqn.args) == 2:
+                # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
+                row = namer.var("row", "temp")
+                at = body.body.index(eqn)
+                body.body[at:at + 1] = [
+                    Eqn((row,), "getitem", (rows, item), {}, eqn.loc, eqn.role, eqn.origin),
+                    Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
+            else:
+                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, "tape", loop))
+            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (rows, width))
+        else:
+            steps_list = namer.var(f"{v.hint}_steps", "temp")
+            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
+            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
+            facts.values[steps_list] = [facts.values[v]] * steps
+            rows = steps_list
+            if not forwards:
+                rows = emit(after, f"{v.hint}_steps", "getitem",
+                            (steps_list, Pack("slice", (Const(None), Const(None), Const(-1)))))
+            stacks[v] = emit(after, f"{v.hint}_all", "concatenate", (rows,))
+        return stacks[v]
+
+    loop.note = ("the steps' weight gradients at once: the sum over the steps of A.T @ B "
+                 "is (all A).T @ (all B)")
+    slots = set()
+    for k, kind, a, b, eqns in updates:
+        dropped_here = {id(e) for e in eqns}
+        body.body = [s for s in body.body if id(s) not in dropped_here]
+        slots.add(k)
+        final, init = loop.outs[k], loop.inits[k]
+        if kind == "product":
+            tr = emit(after, "tr", "T", (stack_of(a),))
+            term = ("matmul", (tr, stack_of(b)))
+        else:
+            term = ("sum", (stack_of(b), Const(0)))
+        zeros = producer.get(init) if isinstance(init, Var) else None
+        if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in block:
+            dropped.add(id(zeros))          # the first contribution is assigned, not added
+            after.append(Eqn((final,), term[0], term[1], {}, loop.loc, "adjoint", loop))
+        else:
+            total = emit(after, final.hint, *term)
+            after.append(Eqn((final,), "add", (init, total), {}, loop.loc, "accumulate", loop))
+        facts.run(after[-1])
+        facts.dynamic.discard(final)
+    # a row read only for a product now made after the loop (``xs[t]``) is not read in it
+    used = {v for s in body.body for v in s.inputs()} | {v for r in body.results for v in atoms_in(r)} \
+        | {p.args[1] for p in pushes}
+    body.body = [s for s in body.body if not (isinstance(s, Eqn) and s.prim == "getitem"
+                                              and len(s.outs) == 1 and s.outs[0] not in used)]
+    keep = [k for k in range(len(carried)) if k not in slots]
+    loop.inits = tuple(loop.inits[k] for k in keep)
+    loop.outs = tuple(loop.outs[k] for k in keep)
+    body.params = (item,) + tuple(carried[k] for k in keep)
+    body.body = body.body + pushes
+    body.results = tuple(body.results[k] for k in keep)
+    return before + allocations, after, dropped
+
+
+# elementwise operations that can write their result into a given array
+_OUT_FORMS = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
+              "divide": "divide_out"}
+
+
+def _free(v, body):
+    return not any(v in s.outs for s in walk(body.body)) and v not in body.params
+
+
+def _rows_of(facts, source, steps):
+    value = facts.values.get(source)
+    return isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[0] == steps \
+        and facts.is_static(source)
+
+
+def _pushed_once_per_step(tape, loop, block, producer):
+    """``tape`` was filled by the forward loop this loop reverses: one push per step, at
+    its body's top level (so its items, in order, are the forward steps')."""
+    forward = next((s for s in block if isinstance(s, Loop) and s.kind == "for"
+                    and s.iterable is producer[loop.iterable].args[0]), None) \
+        if loop.iterable in producer else None
+    if forward is None or producer.get(tape) is None or producer[tape].prim != "new_tape":
+        return False
+    pushes = [s for s in walk(block) if isinstance(s, Eqn) and s.prim == "push" and s.args[0] is tape]
+    return len(pushes) == 1 and pushes[0] in forward.body.body
+
+
+def _order(loop, producer, facts):
+    """``(steps, forwards, full)``: the loop's number of steps (fixed by the signature),
+    whether it runs the forward order (``range(n)``) rather than ``reversed(range(n))``,
+    and whether it runs over all of ``range(n)``; None when neither or not fixed."""
+    it = loop.iterable
+    if not isinstance(it, Var) or not facts.is_value_static(it):
+        return None
+    eqn = producer.get(it)
+    forwards = eqn is None or eqn.prim != "reverse_order"
+    base = it if forwards else eqn.args[0]
+    value = facts.values.get(base)
+    if not isinstance(value, range) or value.step == 0:
+        return None
+    return len(value), forwards, value.start == 0 and value.step == 1
+
+
+def _product(term, made, uses, facts):
+    """``term = A.T @ B`` (both 2-D, made in the body, read only here): ("product", A, B, eqns)."""
+    mm = made.get(term)
+    if mm is None or mm.prim != "matmul" or len(mm.args) != 2 or mm.kwargs or uses.get(term) != 1:
+        return None
+    tr = made.get(mm.args[0])
+    if tr is None or tr.prim != "T" or uses.get(mm.args[0]) != 1:
+        return None
+    a, b = tr.args[0], mm.args[1]
+    if not (_rows(a, made, facts) and _rows(b, made, facts)) or facts.shape(a)[0] != facts.shape(b)[0]:
+        return None
+    return "product", a, b, [mm, tr]
+
+
+def _column_sum(term, made, uses, facts):
+    """``term = B.sum(axis=0)`` (``B`` 2-D, made in the body): ("sum", None, B, eqns)."""
+    s = made.get(term)
+    if s is None or s.prim not in ("sum", "sum_method") or uses.get(term) != 1 or len(s.args) < 2 \
+            or not isinstance(s.args[1], Const) or s.args[1].value != 0 \
+            or any(k != "keepdims" or v.value is not False for k, v in s.kwargs.items()):
+        return None
+    b = s.args[0]
+    return ("sum", None, b, [s]) if _rows(b, made, facts) else None
+
+
+def _rows(v, made, facts):
+    """A two-dimensional array made at the body's top level, its shape the same every step."""
+    if not isinstance(v, Var) or v not in made or not facts.is_static(v):
+        return False
+    value = facts.values.get(v)
+    return isinstance(value, np.ndarray) and value.ndim == 2
+
+
+def _layout_matches(facts, param, init):
+    p, i = facts.values.get(param), facts.values.get(init)
+    return isinstance(p, np.ndarray) and isinstance(i, np.ndarray) and p.shape == i.shape \
+        and p.dtype == i.dtype
+
+
+def _run(facts, eqn):
+    facts.run(eqn)
+    return eqn

@@ -1,0 +1,94 @@
+"""Weight gradients of a loop as one product after it (diffc/deferred.py).
+
+The rewrite sums the same products in another order, so every gradient is compared with
+the step-by-step one (the unoptimized transform) and with central differences along a
+random direction; the generated code must show the products outside the loop.
+"""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.api import GradientFunction
+from tests import control_models as m
+from tests.gradcheck import inner, numeric_jvp, random_like
+
+rng = np.random.default_rng(21)
+
+
+def _rnn_args(T=5, N=3, D=4, H=6):
+    return (rng.normal(size=(D, H)) * 0.5, rng.normal(size=(H, H)) * 0.4, rng.normal(size=H),
+            rng.normal(size=(T, N, D)))
+
+
+CASES = [
+    (m.rnn_loss, _rnn_args(), (0, 1, 2)),
+    (m.rnn_with_readout, _rnn_args()[:3] + (rng.normal(size=(6, 2)), rng.normal(size=(5, 3, 4))),
+     (0, 1, 2, 3)),
+    (m.rnn_from_step_one, _rnn_args(), (0, 1, 2)),
+    (m.shared_weight_outside_loop, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(3, 4)),
+                                    rng.normal(size=(5, 3, 4))), (0, 1)),
+    (m.computed_rows, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(4, 4)) * 0.3,
+                       rng.normal(size=(6, 3, 4))), (0, 1)),
+    (m.weight_after_loop, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(5, 3, 4))), (0, 1)),
+]
+IDS = [c[0].__name__ for c in CASES]
+
+
+def _grads(f, wrt, args):
+    got = GradientFunction(f, wrt=wrt)(*args)
+    return got if isinstance(got, tuple) else (got,)
+
+
+@pytest.mark.parametrize("f,args,wrt", CASES, ids=IDS)
+def test_same_gradients_as_step_by_step(f, args, wrt, monkeypatch):
+    got = _grads(f, wrt, args)
+    monkeypatch.setenv("DIFFC_NO_OPTIMIZE", "1")
+    want = _grads(f, wrt, args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+        assert g.shape == w.shape and g.dtype == w.dtype
+
+
+@pytest.mark.parametrize("f,args,wrt", CASES, ids=IDS)
+def test_against_central_differences(f, args, wrt):
+    got = _grads(f, wrt, args)
+    tangents = [random_like(a, rng) if k in wrt else np.zeros_like(a) for k, a in enumerate(args)]
+    numeric = numeric_jvp(f, list(args), tangents)
+    assert np.isclose(sum(inner(g, tangents[k]) for g, k in zip(got, wrt)), numeric, rtol=1e-6, atol=1e-8)
+
+
+def _loop_and_after(f, wrt, args):
+    source = GradientFunction(f, wrt=wrt).source_for(*args)
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    backward = code.split("in reversed(", 1)[1]
+    inside = "\n".join(line for line in backward.splitlines()[1:] if line.startswith(" " * 8))
+    return code, inside, backward
+
+
+def test_rnn_weight_gradients_are_products_after_the_loop():
+    code, inside, backward = _loop_and_after(*CASES[1][:1], CASES[1][2], CASES[1][1])
+    assert inside.count("@") == 1                  # only dh = dadd @ Wh.T stays in the loop
+    assert "np.array(h_tape)" in code and "h_tape.clear()" in code   # the tape, stacked once
+    assert "out=dadd_steps[t]" in inside           # each step's gradient made in its row
+    assert "np.reshape(xs, " in backward           # the inputs are read, not copied per step
+    assert "np.zeros_like(Wx)" not in code         # the first contribution is assigned
+
+
+def test_a_non_zero_initial_gradient_is_added():
+    code, inside, backward = _loop_and_after(CASES[5][0], CASES[5][2], CASES[5][1])
+    assert inside.count("@") == 1                      # dh = dadd @ W.T only
+    # range(1, T): not every row of xs, so the steps' values are collected in lists
+    assert "dW = dW + np.concatenate(h_steps[::-1]).T @ np.concatenate(dadd_steps[::-1])" in backward
+
+
+def test_computed_rows_are_collected():
+    code, inside, _ = _loop_and_after(CASES[4][0], CASES[4][2], CASES[4][1])
+    assert "_steps.append(" in inside and "[::-1]" in code
+
+
+def test_loops_with_shapes_that_change_are_left_alone(monkeypatch):
+    """``xs[:i]`` has i rows at step i: no stack of fixed rows, the loop stays as it is."""
+    args = (rng.normal(size=(4, 3)) * 0.5, rng.normal(size=(5, 2, 4)))
+    code, inside, _ = _loop_and_after(m.varying_rows, (0,), args)
+    assert "@" in inside and "concatenate" not in code
+    test_against_central_differences(m.varying_rows, args, (0,))
