@@ -305,6 +305,14 @@ class Emitter:
             if comment:
                 stmts[0].diffc_before = [comment]
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
+        elif stmt.role == "hoisted" and stmt.outs and stmt.origin is not self.last_origin:
+            self.last_origin = stmt.origin
+            where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
+            stmts[0].diffc_before = [f"{where}every step's product at once, before the loop (one "
+                                     f"large matrix product)"]
+        elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
+            stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
+                                     f"any more: its memory holds the steps' rows"]
         elif stmt.role == "copy" and stmt.outs:
             stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
         elif stmt.role == "zero" and stmt.outs:

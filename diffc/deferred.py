@@ -56,6 +56,78 @@ def products(func: Function, facts=None) -> Function:
     return new
 
 
+def inputs(func: Function, facts=None) -> Function:
+    """``xs[t] @ W`` in a loop over every row of ``xs``: one product before the loop.
+
+    ``(xs.reshape(-1, D) @ W).reshape(T, N, H)`` computes every step's product at once (one
+    large matrix product, as BPTT's input projection is written by hand); the loop reads
+    row ``t`` of it. The line reads ``np.tanh(xs_Wx[t] + h @ Wh + b)``. The array is free
+    after the loop: ``products`` gives its memory to the backward pass's rows. Emitted
+    code only; not with symbolic sizes.
+    """
+    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+        return func
+    uses = func.uses()
+    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    namer = Namer(taken={v.name for s in walk(func.body) for v in _defined(s)}
+                  | {p.name for p in func.params} | {v.name for v in facts.values if isinstance(v, Var)})
+    spare = facts.__dict__.setdefault("spare_after_loop", {})
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, Loop) and stmt.kind == "for":
+                out += _hoist_inputs(stmt, uses, producer, facts, namer, spare)
+            out.append(stmt)
+        return out
+
+    body = visit(list(func.body))
+    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
+    new.__dict__.update({k: v for k, v in func.__dict__.items()
+                         if k not in ("name", "params", "body", "results", "loc", "doc")})
+    return new
+
+
+def _hoist_inputs(loop, uses, producer, facts, namer, spare):
+    order = _order(loop, producer, facts)
+    if order is None or not order[1] or not order[2]:
+        return []
+    steps = order[0]
+    body, item = loop.body, loop.body.params[0]
+    before = []
+    for eqn in list(body.body):
+        if not (isinstance(eqn, Eqn) and eqn.prim == "matmul" and len(eqn.args) == 2 and not eqn.kwargs):
+            continue
+        sel, w = eqn.args
+        read = producer.get(sel) if isinstance(sel, Var) else None
+        if read is None or read not in body.body or read.prim != "getitem" or read.args[1] is not item \
+                or not isinstance(w, Var) or not _free(w, body) or not _free(read.args[0], body):
+            continue
+        xs = read.args[0]
+        wv, out = facts.values.get(w), facts.values.get(eqn.outs[0])
+        if not _rows_of(facts, xs, steps) or not isinstance(wv, np.ndarray) or wv.ndim != 2 \
+                or not facts.is_static(w) or not isinstance(out, np.ndarray) or out.ndim != 2:
+            continue
+        t, n, p = facts.values[xs].shape
+        flat = namer.var(f"{xs.hint}_rows", "temp")
+        prod = namer.var(f"{xs.hint}_{w.hint}", "temp")
+        every = namer.var(f"{xs.hint}_{w.hint}", "adjoint")
+        before += [Eqn((flat,), "reshape", (xs, Const((-1, p))), {}, eqn.loc, "hoisted", loop),
+                   Eqn((prod,), "matmul", (flat, w), {}, eqn.loc, "hoisted", loop),
+                   Eqn((every,), "reshape", (prod, Const((t, n, out.shape[1]))), {}, eqn.loc,
+                       "hoisted", loop)]
+        for e in before[-3:]:
+            facts.run(e)
+        at = body.body.index(eqn)
+        body.body[at] = Eqn(eqn.outs, "getitem", (every, item), {}, eqn.loc, eqn.role, eqn.origin)
+        if uses.get(sel) == 1:
+            body.body.remove(read)
+        spare.setdefault(id(loop), []).append(every)
+    if before:
+        loop.note = "every step's input product at once, before the loop"
+    return before
+
+
 def _defined(stmt):
     yield from stmt.outs
     for b in blocks_of(stmt):
@@ -110,7 +182,15 @@ def _defer(loop, block, uses, producer, facts, namer):
         elif tape is not None and _pushed_once_per_step(tape, loop, block, producer):
             # the forward loop's tape, stacked once (and emptied: one copy in memory); the
             # loop reads row t of the stack instead of popping
-            steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
+            value = facts.values[v]
+            free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
+            if free is not None:      # into an earlier loop's array, free now: no new memory
+                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
+                before[-1].role = "reuse"
+                flat = emit(before, "rows", "reshape", (steps3, width))
+                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
+            else:
+                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
             before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
             body.body = [Eqn(s.outs, "getitem", (steps3, item), {}, s.loc, s.role, s.origin)
                          if s is eqn else s for s in body.body]
@@ -118,11 +198,17 @@ def _defer(loop, block, uses, producer, facts, namer):
         elif full:
             # computed in the loop: copied into row t of one array made before it
             value = facts.values[v]
-            # made after the stacks of tapes (each frees its tape): a lower peak of memory
-            rows = emit(allocations, f"{v.hint}_steps", "empty",
-                        (Const((steps,) + value.shape),), kind="adjoint")
+            # made after the stacks of tapes (each frees its tape): a lower peak of memory;
+            # an earlier loop's array of that layout, free now, is used instead of a new one
+            free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
+            if free is not None:
+                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
+                allocations[-1].role = "reuse"
+            else:
+                rows = emit(allocations, f"{v.hint}_steps", "empty",
+                            (Const((steps,) + value.shape),), kind="adjoint")
+                allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
             facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
-            allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
             into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
             if into is not None and len(eqn.args) == 2:
                 # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
@@ -146,6 +232,9 @@ def _defer(loop, block, uses, producer, facts, namer):
             stacks[v] = emit(after, f"{v.hint}_all", "concatenate", (rows,))
         return stacks[v]
 
+    for k, kind, a, b, eqns in updates:     # tapes first: they may take a free array
+        if kind == "product" and a in made and made[a].prim == "pop":
+            stack_of(a)
     loop.note = ("the steps' weight gradients at once: the sum over the steps of A.T @ B "
                  "is (all A).T @ (all B)")
     slots = set()
@@ -185,6 +274,26 @@ def _defer(loop, block, uses, producer, facts, namer):
 # elementwise operations that can write their result into a given array
 _OUT_FORMS = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
               "divide": "divide_out"}
+
+
+def _spare(block, loop, facts, shape, dtype):
+    """An array ``inputs`` made for a loop of ``block`` before ``loop``, of this layout, read
+    by nothing after that loop (taken: it is handed out once)."""
+    spare = facts.__dict__.get("spare_after_loop", {})
+    position = {id(s): i for i, s in enumerate(block)}
+    for earlier in block:
+        if earlier is loop:
+            break
+        for k, v in enumerate(spare.get(id(earlier), [])):
+            value = facts.values.get(v)
+            if v is None or not isinstance(value, np.ndarray) or value.shape != shape or value.dtype != dtype:
+                continue
+            later = [s for s in block if position[id(s)] > position[id(earlier)]]
+            if any(v in s.inputs() for s in later):
+                continue
+            spare[id(earlier)][k] = None
+            return v
+    return None
 
 
 def _free(v, body):

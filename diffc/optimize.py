@@ -578,7 +578,7 @@ _METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.
-EMIT_PASSES = (deferred.products, accumulate_in_place, in_place.elementwise, array_methods,
+EMIT_PASSES = (deferred.inputs, deferred.products, accumulate_in_place, in_place.elementwise, array_methods,
                in_place.reuse_buffers)
 
 

@@ -212,3 +212,15 @@ def store_row(rows, index, value):
 @primitive()
 def clear_tape(tape):
     tape.clear()
+
+
+# Another name for an array whose values are no longer needed, so that a new use of its
+# memory reads as what it holds now (``dadd_steps = xs_Wx``). Emitted code only.
+@primitive()
+def reuse(x):
+    return x
+
+
+@primitive()
+def concatenate_into(out, arrays):
+    np.concatenate(arrays, out=out)

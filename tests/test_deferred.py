@@ -68,7 +68,9 @@ def _loop_and_after(f, wrt, args):
 def test_rnn_weight_gradients_are_products_after_the_loop():
     code, inside, backward = _loop_and_after(*CASES[1][:1], CASES[1][2], CASES[1][1])
     assert inside.count("@") == 1                  # only dh = dadd @ Wh.T stays in the loop
-    assert "np.array(h_tape)" in code and "h_tape.clear()" in code   # the tape, stacked once
+    # the tape, stacked once (into the inputs' product array, free after the forward loop)
+    assert "np.concatenate(h_tape, out=np.reshape(h_steps" in code and "h_tape.clear()" in code
+    assert "h_steps = xs_Wx" in code
     assert "out=dadd_steps[t]" in inside           # each step's gradient made in its row
     assert "np.reshape(xs, " in backward           # the inputs are read, not copied per step
     assert "np.zeros_like(Wx)" not in code         # the first contribution is assigned
@@ -92,3 +94,35 @@ def test_loops_with_shapes_that_change_are_left_alone(monkeypatch):
     code, inside, _ = _loop_and_after(m.varying_rows, (0,), args)
     assert "@" in inside and "concatenate" not in code
     test_against_central_differences(m.varying_rows, args, (0,))
+
+
+def test_input_products_are_one_product_before_the_loop():
+    code, _, _ = _loop_and_after(CASES[1][0], CASES[1][2], CASES[1][1])
+    forward = code.split("for t in steps:", 1)[1].split("\n    d", 1)[0]
+    assert "xs_Wx = np.reshape(np.reshape(xs, (-1, 4)) @ Wx, (5, 3, 6))" in code
+    assert "xs_Wx[t] + h @ Wh" in forward and "xs[t]" not in forward
+
+
+def test_peak_memory_is_that_of_hand_written_bptt():
+    """The stacks reuse the inputs' product array and replace the tape: no more memory
+    than BPTT written by hand with one product per weight (the benchmark's baseline,
+    benchmarks/handwritten.py) keeps, give or take 20%."""
+    import tracemalloc
+    from benchmarks import handwritten, models
+    T, N, D, H, K = 40, 8, 16, 32, 4
+    args = (rng.normal(size=(D, H)) * 0.3, rng.normal(size=(H, H)) * 0.3, rng.normal(size=H),
+            rng.normal(size=(H, K)), rng.normal(size=K), rng.normal(size=(T, N, D)),
+            rng.normal(size=(N, K)))
+    g = GradientFunction(models.rnn_loss, wrt=(0, 1, 2, 3, 4))
+    for a, b in zip(g(*args), handwritten.rnn_grad(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+    def peak(call):
+        tracemalloc.start()
+        try:
+            call()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    mine, hand = peak(lambda: g(*args)), peak(lambda: handwritten.rnn_grad(*args))
+    assert mine <= 1.2 * hand, (mine, hand)
