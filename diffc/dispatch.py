@@ -8,8 +8,9 @@ After each compile, ``install`` builds (as ``ast``) a dispatcher for the object,
         return self._slow_call(W, X, y)
 
 so a call with a known signature costs a few attribute checks, not a signature
-tuple and a dictionary lookup. Signatures the checks cannot express (containers)
-take the slow path, which is always correct.
+tuple and a dictionary lookup. A dict of parameters is checked key by key (its keys in
+order, then each entry). Signatures the checks cannot express (lists, tuples, other
+objects) take the slow path, which is always correct.
 
 A compiled function that needs nothing from its module but ``np`` is *inlined*: its
 statements are the branch's body, so a scalar gradient costs one Python call, as a
@@ -31,12 +32,16 @@ import numpy as np
 _MAX_FAST = 4
 _MAX_INLINED_LINES = 80
 MISSING = object()
-_RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "_MISSING"}
+_RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "dict", "tuple",
+             "_MISSING"}
 
 
-def _checks(name, value):
+def _checks(name, value, namespace):
     """``ast`` conditions true exactly for arguments with ``value``'s signature, or None."""
-    arg = ast.Name(name, ast.Load())
+    return _checks_of(ast.Name(name, ast.Load()), value, namespace)
+
+
+def _checks_of(arg, value, namespace):
     t = type(value)
 
     def is_(left, right_name):
@@ -47,6 +52,7 @@ def _checks(name, value):
 
     type_of = ast.Call(ast.Name("type", ast.Load()), [arg], [])
     if t is np.ndarray:
+        namespace[f"dtype_{value.dtype.char}"] = value.dtype
         return [is_(type_of, "ndarray"),
                 eq(ast.Attribute(arg, "shape", ast.Load()), value.shape),
                 is_(ast.Attribute(arg, "dtype", ast.Load()), f"dtype_{value.dtype.char}")]
@@ -56,24 +62,36 @@ def _checks(name, value):
         return [is_(type_of, t.__name__), eq(arg, value)]
     if value is None:
         return [ast.Compare(arg, [ast.Is()], [ast.Constant(None)])]
+    if t is dict and all(type(k) is str for k in value) and len(value) <= _MAX_DICT:
+        # the keys, in order (as the general path's signature has them), then each entry
+        conditions = [is_(type_of, "dict"),
+                      eq(ast.Call(ast.Name("tuple", ast.Load()), [arg], []), tuple(value))]
+        for k, v in value.items():
+            inner = _checks_of(ast.Subscript(arg, ast.Constant(k), ast.Load()), v, namespace)
+            if inner is None:
+                return None
+            conditions += inner
+        return conditions
     return None
+
+
+_MAX_DICT = 16
 
 
 def install(gradient, params, specialised):
     """Give ``gradient`` (a ``GradientFunction``) a ``__call__`` for its compiled signatures."""
     namespace = {"ndarray": np.ndarray, "float": float, "complex": complex, "int": int,
-                 "bool": bool, "str": str, "type": type, "_MISSING": MISSING}
+                 "bool": bool, "str": str, "type": type, "dict": dict, "tuple": tuple,
+                 "_MISSING": MISSING}
     body = []
     for i, (args, fn) in enumerate(list(specialised)[-_MAX_FAST:]):
         conditions = []
         for name, value in zip(params, args):
-            c = _checks(name, value)
+            c = _checks(name, value, namespace)
             if c is None:
                 conditions = None
                 break
             conditions += c
-            if isinstance(value, np.ndarray):
-                namespace[f"dtype_{value.dtype.char}"] = value.dtype
         if conditions is None:
             continue
         namespace[f"compiled_{i}"] = fn

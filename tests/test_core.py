@@ -221,3 +221,27 @@ def test_two_gradients_are_never_one_array():
         np.testing.assert_array_equal(dy, z)
     # Python floats are immutable: no copy is made
     assert "copy" not in diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2)).source_for(1.0, 2.0, 3.0)
+
+
+def params_loss(params, x):
+    return np.sum(np.tanh(x @ params["W"] + params["b"]) ** 2)
+
+
+def test_the_dispatcher_checks_a_dict_of_parameters_entry_by_entry():
+    import inspect
+    rng = np.random.default_rng(5)
+    g = diffc.api.GradientFunction(params_loss, wrt=0)
+    p = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    x = rng.normal(size=(4, 3))
+    first = g(p, x)
+    dispatcher = inspect.getsource(type(g).__call__)
+    assert "type(params) is dict" in dispatcher and "tuple(params) == ('W', 'b')" in dispatcher
+    again = g(p, x)
+    np.testing.assert_array_equal(again["W"], first["W"])
+    # other shapes, other keys order, a missing key: the general path, right answers
+    p2 = {"W": rng.normal(size=(3, 5)), "b": rng.normal(size=5)}
+    assert g(p2, x)["W"].shape == (3, 5)
+    swapped = {"b": p["b"], "W": p["W"]}
+    np.testing.assert_allclose(g(swapped, x)["W"], first["W"])
+    with pytest.raises(Exception):
+        g({"W": p["W"]}, x)

@@ -203,3 +203,40 @@ def test_array_methods_only_for_arrays_and_only_in_emitted_code():
     # a gradient another transform differentiates has no method primitives (no rules)
     h = diffc.hessian(reductions)(*SCATTER_CASES[4][1])
     assert h.shape == (3, 5, 3, 5)
+
+
+# -- product_layouts: (B.T @ A).T where the BLAS is clearly faster ---------------------
+def wide_linear(W, X, reg):
+    return np.sum(np.tanh(X @ W)) + reg * np.sum(W * W)
+
+
+def test_product_layouts_keep_the_gradient_and_never_return_a_view(monkeypatch):
+    from diffc import optimize
+    rng = np.random.default_rng(13)
+    args = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
+    want = diffc.api.GradientFunction(wide_linear, wrt=0)(*args)
+    # make the transposed form win the timing, whatever this machine's BLAS does
+    timings = iter([1.0, 0.1] * 10)
+    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
+    g = diffc.api.GradientFunction(wide_linear, wrt=0)
+    got = g(*args)
+    assert ".T @ X).T" in g.source_for(*args)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert got.flags.c_contiguous and got.flags.writeable
+    # the product itself returned as a gradient: never swapped (it would be a view)
+    def product_only(W, X):
+        return np.sum(np.tanh(X @ W))
+    timings = iter([1.0, 0.1] * 10)
+    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
+    assert ").T" not in diffc.api.GradientFunction(product_only, wrt=0).source_for(*args[:2])
+
+
+def test_product_layouts_leave_small_products_and_losing_forms(monkeypatch):
+    from diffc import optimize
+    rng = np.random.default_rng(14)
+    small = (rng.normal(size=(6, 3)), rng.normal(size=(8, 6)), 0.1)
+    assert ").T" not in diffc.api.GradientFunction(wide_linear, wrt=0).source_for(*small)
+    timings = iter([0.1, 1.0] * 10)                       # the plain form is faster
+    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
+    large = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
+    assert ").T" not in diffc.api.GradientFunction(wide_linear, wrt=0).source_for(*large)
