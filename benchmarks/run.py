@@ -40,6 +40,12 @@ _XLA = (f"--xla_cpu_multi_thread_eigen={'true' if THREADS > 1 else 'false'} "
         f"intra_op_parallelism_threads={THREADS}")
 if "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
     os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " " + _XLA).strip()
+# diffc's compile times are measured cold: an empty cache directory of the run's own (no
+# SymPy recipe kept on disk by an earlier run); the worker processes inherit it
+if "DIFFC_BENCH_CACHE" not in os.environ:
+    import tempfile                 # noqa: E402
+    os.environ["DIFFC_BENCH_CACHE"] = os.environ["DIFFC_CACHE_DIR"] = tempfile.mkdtemp(
+        prefix="diffc-bench-")
 
 # --- everything else -------------------------------------------------------------------
 import argparse                     # noqa: E402
@@ -488,7 +494,8 @@ def environment_lines(versions, missing, diffc, diffc_error, opts, warmup=None):
         lines.append(f"peer skipped: {name} ({why})")
     if warmup is not None:
         lines.append(f"diffc compile: a one-line warm-up compile (a sigmoid) took {warmup * 1e3:.1f} ms "
-                     f"(one-time costs); the compile column is measured after it")
+                     f"(one-time costs); the compile column is measured after it, with an empty "
+                     f"cache directory (no SymPy recipe from an earlier run)")
     lines.append(f"timing: median of {opts.repeat} measurements, each >= {opts.min_time:g} s "
                  f"of back-to-back calls (gc off), taken round-robin over a process's "
                  f"columns after a warm-up call; float64; every column checked against "

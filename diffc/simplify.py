@@ -97,6 +97,63 @@ _CACHE_LIMIT = 1024
 _sympy_module = None
 _tables = None
 
+# Recipes are also kept on disk (one small file per chain structure, in diffc's cache
+# directory), so that a new process does not ask SymPy again: a key and a recipe are plain
+# literals (tuples, strings, numbers), written with ``repr`` and read with
+# ``ast.literal_eval``. A file is named by a hash of the key and of this module's source
+# and SymPy's version: another diffc or SymPy never reads it. A recipe read from disk is
+# checked on the example values like a fresh one, so a damaged file cannot change a
+# gradient (it is ignored). ``DIFFC_NO_RECIPE_CACHE=1`` keeps recipes in memory only.
+_NOT_STORED = object()
+_version = None
+
+
+def _recipe_path(key):
+    global _version
+    if os.environ.get("DIFFC_NO_RECIPE_CACHE") == "1" or not _is_literal(key):
+        return None
+    import hashlib
+
+    from diffc import load
+    if _version is None:
+        with open(__file__, "rb") as fh:
+            _version = hashlib.sha256(fh.read() + _sympy().__version__.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
+    return os.path.join(load.cache_dir(), "recipes", f"{digest}.txt")
+
+
+def _stored(key):
+    """The recipe stored for ``key`` (None: nothing better was found), or ``_NOT_STORED``."""
+    import ast
+
+    path = _recipe_path(key)
+    if path is None or not os.path.exists(path):
+        return _NOT_STORED
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored_key, recipe = ast.literal_eval(fh.read())
+    except (OSError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return _NOT_STORED
+    return recipe if stored_key == key else _NOT_STORED
+
+
+def _store(key, recipe):
+    path = _recipe_path(key)
+    if path is None or not _is_literal(recipe):
+        return
+    from diffc import load
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        load.write_atomically(path, repr((key, recipe)))
+    except OSError:
+        pass                        # a read-only cache: the recipe stays in memory
+
+
+def _is_literal(value):
+    if isinstance(value, (tuple, list)):
+        return all(_is_literal(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
+
 
 def _sympy():
     global _sympy_module
@@ -467,10 +524,13 @@ class _Pass:
         if problem.key in _CACHE:
             recipe = _CACHE[problem.key]
         else:
-            try:
-                recipe = _solve(problem)
-            except Exception:   # noqa: BLE001 - sympy failing on a chain leaves the chain as it is
-                recipe = None
+            recipe = _stored(problem.key)
+            if recipe is _NOT_STORED:
+                try:
+                    recipe = _solve(problem)
+                except Exception:   # noqa: BLE001 - sympy failing on a chain leaves it as it is
+                    recipe = None
+                _store(problem.key, recipe)
             if len(_CACHE) >= _CACHE_LIMIT:
                 _CACHE.clear()
             _CACHE[problem.key] = recipe

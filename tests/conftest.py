@@ -6,3 +6,10 @@ from pathlib import Path
 ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+
+# A cache directory of the test session's own (generated modules, dispatchers, SymPy
+# recipes): what an earlier run left in ~/.cache/diffc never decides a test's outcome.
+import os       # noqa: E402
+import tempfile  # noqa: E402
+
+os.environ["DIFFC_CACHE_DIR"] = tempfile.mkdtemp(prefix="diffc-tests-")

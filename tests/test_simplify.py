@@ -284,3 +284,49 @@ def test_same_gradient_as_without_the_pass(f, args, wrt, monkeypatch):
         a, b = np.asarray(a), np.asarray(b)
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+def test_recipes_are_kept_on_disk_for_the_next_process(recorded, monkeypatch, tmp_path):
+    """A new process (an empty in-memory cache) reads the recipe SymPy found before."""
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    compile_and_record(recorded, sigmoid_sum, (Z,))
+    files = list((tmp_path / "recipes").iterdir())
+    assert files, "no recipe was written"
+    monkeypatch.setattr(simplify, "_CACHE", {})              # as if in a new process
+
+    def unused(problem):
+        raise AssertionError("sympy was asked again")
+    monkeypatch.setattr(simplify, "_solve", unused)
+    dz, out, _ = compile_and_record(recorded, sigmoid_sum, (Z,))
+    assert expressions(out) == ["((dout * s) * (1 - s))"]
+
+
+def test_a_damaged_recipe_file_is_ignored(recorded, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    compile_and_record(recorded, sigmoid_sum, (Z,))
+    for f in (tmp_path / "recipes").iterdir():
+        f.write_text("([('sub', (('v', 99),)), ('nonsense'")     # cut short
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    dz, out, _ = compile_and_record(recorded, sigmoid_sum, (Z,))
+    assert expressions(out) == ["((dout * s) * (1 - s))"]         # solved again
+    s = 1 / (1 + np.exp(-Z))
+    np.testing.assert_allclose(dz, s * (1 - s), rtol=1e-12)
+    # a recipe that parses but is wrong for the chain is refused by the check on values
+    for f in (tmp_path / "recipes").iterdir():
+        key, recipe = __import__("ast").literal_eval(f.read_text())
+        ops, named, info = recipe
+        f.write_text(repr((key, ([(op, args) for op, args in ops[:-1]] + [("add", ops[-1][1])],
+                                 named, info))))
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    dz, out, _ = compile_and_record(recorded, sigmoid_sum, (Z,))
+    np.testing.assert_allclose(dz, s * (1 - s), rtol=1e-12)
+
+
+def test_no_recipe_files_when_turned_off(recorded, monkeypatch, tmp_path):
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("DIFFC_NO_RECIPE_CACHE", "1")
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    compile_and_record(recorded, sigmoid_sum, (Z,))
+    assert not (tmp_path / "recipes").exists()
