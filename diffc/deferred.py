@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, walk
-from diffc.naming import Namer
+from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk
+from diffc.naming import fresh_namer
 
 
 def products(func: Function, facts=None) -> Function:
@@ -32,9 +32,8 @@ def products(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
         return func
     uses = func.uses()
-    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
-    namer = Namer(taken={v.name for s in walk(func.body) for v in _defined(s)}
-                  | {p.name for p in func.params} | {v.name for v in facts.values if isinstance(v, Var)})
+    producer = producers(func.body)
+    namer = fresh_namer(func, facts)
 
     def visit(stmts):
         out, drop = [], set()
@@ -68,9 +67,8 @@ def inputs(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
         return func
     uses = func.uses()
-    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
-    namer = Namer(taken={v.name for s in walk(func.body) for v in _defined(s)}
-                  | {p.name for p in func.params} | {v.name for v in facts.values if isinstance(v, Var)})
+    producer = producers(func.body)
+    namer = fresh_namer(func, facts)
     spare = facts.__dict__.setdefault("spare_after_loop", {})
 
     def visit(stmts):
@@ -126,12 +124,6 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
     if before:
         loop.note = "every step's input product at once, before the loop"
     return before
-
-
-def _defined(stmt):
-    yield from stmt.outs
-    for b in blocks_of(stmt):
-        yield from b.params
 
 
 def _defer(loop, block, uses, producer, facts, namer):

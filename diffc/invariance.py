@@ -23,16 +23,12 @@ from __future__ import annotations
 
 from diffc import rules
 from diffc.instantiate import bound_operands
-from diffc.ir import Const, Eqn, Var, walk
+from diffc.ir import Const, Eqn, Var, producers, walk
 
 
 def zero_operands(func, facts) -> set:
     """``{(id(eqn), param)}``: operands of shift equations whose adjoint is exactly zero."""
-    producer = {}
-    for stmt in walk(func.body):
-        if isinstance(stmt, Eqn):
-            for out in stmt.outs:
-                producer[out] = stmt
+    producer = producers(func.body)
     uses = func.uses()
     found = set()
     for stmt in walk(func.body):

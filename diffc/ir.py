@@ -358,6 +358,11 @@ def substitute(stmts, mapping):
     return out
 
 
+def producers(body):
+    """Each Var made by a one-output equation in ``body`` (nested blocks too) -> that equation."""
+    return {s.outs[0]: s for s in walk(body) if isinstance(s, Eqn) and len(s.outs) == 1}
+
+
 def all_names(func):
     """Every SSA name used in ``func``: parameters, outputs and block parameters, nested too."""
     names = {p.name for p in func.params}

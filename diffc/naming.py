@@ -43,3 +43,11 @@ class Namer:
 def adjoint_hint(hint):
     """The gradient's name for a value named ``hint``: ``W`` → ``dW``, ``out`` → ``dout``."""
     return "d" + hint
+
+
+def fresh_namer(func, facts):
+    """A ``Namer`` whose names are new to IR ``func`` and to every value ``facts`` knows (the
+    stages of grad-of-grad share one ``facts``: a reused name would overwrite a value)."""
+    from diffc.ir import all_names
+    known = {v.name for v in facts.values if isinstance(v, Var)} if facts is not None else set()
+    return Namer(taken=all_names(func) | known)

@@ -32,9 +32,9 @@ from collections import ChainMap
 import numpy as np
 
 from diffc import deferred, in_place, rules
-from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, all_names, atoms_in, blocks_of,
-                      defined_in, substitute, walk)
-from diffc.naming import Namer
+from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in,
+                      producers, substitute, walk)
+from diffc.naming import fresh_namer
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
 
@@ -179,6 +179,21 @@ def _with_body(func, body):
     out.__dict__.update({k: v for k, v in func.__dict__.items()
                          if k not in ("name", "params", "body", "results", "loc", "doc")})
     return out
+
+
+def _each_statement(func, rewrite, copy_body=False):
+    """``func`` with every statement (those of nested blocks first) replaced by the list
+    ``rewrite(stmt)`` returns; ``copy_body``: on a copy of the body (``rewrite`` may then
+    edit statements in place)."""
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            out += rewrite(stmt)
+        return out
+
+    return _with_body(func, visit(copy.deepcopy(func.body) if copy_body else func.body))
 
 
 def constants(func: Function, facts=None, *, units=False) -> Function:
@@ -405,7 +420,7 @@ def broadcasts(func: Function, facts=None) -> Function:
 def _fresh_names(func, facts):
     """A namer whose names are new to ``func`` and to every value ``facts`` knows (the
     stages of grad-of-grad share one ``facts``: a reused name would overwrite a value)."""
-    return Namer(taken=all_names(func) | {v.name for v in facts.values if isinstance(v, Var)})
+    return fresh_namer(func, facts)
 
 
 _IN_PLACE = frozenset({"add_into", "add_at_into"})
@@ -468,36 +483,32 @@ def doubled_products(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled:
         return func
     uses = func.uses()
-    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    producer = producers(func.body)
     namer = None
 
-    def visit(stmts):
+    def rewrite(stmt):
         nonlocal namer
-        out = []
-        for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            if isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs \
-                    and isinstance(stmt.args[0], Var) and stmt.args[0] is stmt.args[1] \
-                    and uses.get(stmt.args[0]) == 2:
-                product = producer.get(stmt.args[0])
-                if product is not None and product.prim == "multiply" and len(product.args) == 2 \
-                        and not product.kwargs:
-                    scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
-                    if scalar and facts.ndim(product.args[1 - scalar[0]]) not in (0, None):
-                        i = scalar[0]
-                        namer = namer or _fresh_names(func, facts)
-                        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
-                        out.append(Eqn((twice,), "add", (product.args[i], product.args[i]), {},
-                                       stmt.loc, stmt.role, stmt.origin))
-                        facts.run(out[-1])
-                        args = list(product.args)
-                        args[i] = twice
-                        stmt = Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)
-            out.append(stmt)
-        return out
+        if not (isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs
+                and isinstance(stmt.args[0], Var) and stmt.args[0] is stmt.args[1]
+                and uses.get(stmt.args[0]) == 2):
+            return [stmt]
+        product = producer.get(stmt.args[0])
+        if product is None or product.prim != "multiply" or len(product.args) != 2 or product.kwargs:
+            return [stmt]
+        scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
+        if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
+            return [stmt]
+        i = scalar[0]
+        namer = namer or _fresh_names(func, facts)
+        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
+        doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
+                      stmt.origin)
+        facts.run(doubled)
+        args = list(product.args)
+        args[i] = twice
+        return [doubled, Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
 
-    return _with_body(func, visit(func.body))
+    return _each_statement(func, rewrite)
 
 
 def unique_scatters(func: Function, facts=None) -> Function:
@@ -511,7 +522,7 @@ def unique_scatters(func: Function, facts=None) -> Function:
     example arguments (the code is specialised to them)."""
     if facts is None or not facts.enabled:
         return func
-    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    producer = producers(func.body)
 
     def is_rows(atom):
         eqn = producer.get(atom)
@@ -528,18 +539,13 @@ def unique_scatters(func: Function, facts=None) -> Function:
         return len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) == 1 \
             and all(d is not None and np.dtype(d).kind in "iu" for d in dtypes)
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            if isinstance(stmt, Eqn) and stmt.prim == "scatter_add" and len(stmt.args) == 3 \
-                    and unique(stmt.args[1]):
-                stmt = _renamed(stmt, "scatter")
-            out.append(stmt)
-        return out
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim == "scatter_add" and len(stmt.args) == 3 \
+                and unique(stmt.args[1]):
+            return [_renamed(stmt, "scatter")]
+        return [stmt]
 
-    return _with_body(func, visit(copy.deepcopy(func.body)))
+    return _each_statement(func, rewrite, copy_body=True)
 
 
 from diffc.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
@@ -562,7 +568,7 @@ def product_layouts(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
         return func
     uses = func.uses()
-    producer = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and len(s.outs) == 1}
+    producer = producers(func.body)
     readers = {}
     for stmt in walk(func.body):
         for v in stmt.inputs() if isinstance(stmt, Eqn) else ():
@@ -571,28 +577,22 @@ def product_layouts(func: Function, facts=None) -> Function:
         v for s in walk(func.body) for b in blocks_of(s) for r in b.results for v in atoms_in(r)}
     namer = None
 
-    def visit(stmts):
+    def rewrite(stmt):
         nonlocal namer
-        out = []
-        for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            swapped = _swapped_product(stmt, producer, uses, readers, returned, facts)
-            if swapped is None:
-                out.append(stmt)
-                continue
-            a, b = swapped
-            namer = namer or _fresh_names(func, facts)
-            bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
-            new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
-                   Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
-                   Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
-            for e in new:
-                facts.run(e)
-            out += new
-        return out
+        swapped = _swapped_product(stmt, producer, uses, readers, returned, facts)
+        if swapped is None:
+            return [stmt]
+        a, b = swapped
+        namer = namer or _fresh_names(func, facts)
+        bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
+        new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
+               Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
+               Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
+        for e in new:
+            facts.run(e)
+        return new
 
-    return _with_body(func, visit(copy.deepcopy(func.body)))
+    return _each_statement(func, rewrite, copy_body=True)
 
 
 _TIMED_FLOPS = 5e6
@@ -638,20 +638,15 @@ def array_methods(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled:
         return func
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
-                    and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
-                    and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
-                    and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
-                stmt = _renamed(stmt, _METHODS[stmt.prim])
-            out.append(stmt)
-        return out
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
+                and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
+                and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
+                and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
+            return [_renamed(stmt, _METHODS[stmt.prim])]
+        return [stmt]
 
-    return _with_body(func, visit(copy.deepcopy(func.body)))
+    return _each_statement(func, rewrite, copy_body=True)
 
 
 def _renamed(eqn, prim):

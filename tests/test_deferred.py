@@ -7,7 +7,6 @@ random direction; the generated code must show the products outside the loop.
 import numpy as np
 import pytest
 
-import diffc
 from diffc.api import GradientFunction
 from tests import control_models as m
 from tests.gradcheck import inner, numeric_jvp, random_like
