@@ -19,11 +19,10 @@ in-place update this runs only on code about to be emitted (``optimize.EMIT_PASS
 """
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
-from diffc.ir import Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, substitute, walk
+from diffc.ir import (Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, map_blocks,
+                      substitute, walk)
 
 # primitives whose result is a new array (never a view of an operand)
 _FRESH = frozenset({"add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
@@ -123,9 +122,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
         return value.shape, value.dtype
 
     def rewrite(stmts):
-        for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = rewrite(block.body)
+        stmts = [map_blocks(stmt, rewrite) for stmt in stmts]
         memory = {}              # Var -> the Var whose allocation it lives in
         last_read = {}           # allocation -> index of the last statement reading it
         unsafe = set()           # allocations read in a way that may keep a view
@@ -174,7 +171,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                     free.setdefault(layout(home), []).append(_latest(home, memory, stmts))
         return out
 
-    body = rewrite(copy.deepcopy(func.body))
+    body = rewrite(func.body)
     new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
     new.__dict__.update({k: v for k, v in func.__dict__.items()
                          if k not in ("name", "params", "body", "results", "loc", "doc")})

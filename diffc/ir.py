@@ -20,6 +20,7 @@ transform appends adjoint equations to the same form.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 
 from diffc.errors import Loc
@@ -239,6 +240,23 @@ def blocks_of(stmt):
     if isinstance(stmt, Call):
         return [stmt.body]
     return []
+
+
+def map_blocks(stmt, fn):
+    """``stmt`` itself if it has no blocks, else a shallow copy whose every block's body is
+    ``fn(body)`` (new Blocks: the original statement and its blocks are left as they were)."""
+    if isinstance(stmt, If):
+        return dataclasses.replace(stmt, then=_mapped(stmt.then, fn), orelse=_mapped(stmt.orelse, fn))
+    if isinstance(stmt, Loop):
+        return dataclasses.replace(stmt, body=_mapped(stmt.body, fn),
+                                   cond=_mapped(stmt.cond, fn) if stmt.cond is not None else None)
+    if isinstance(stmt, Call):
+        return dataclasses.replace(stmt, body=_mapped(stmt.body, fn))
+    return stmt
+
+
+def _mapped(block, fn):
+    return Block(block.params, fn(block.body), block.results)
 
 
 def walk(body):

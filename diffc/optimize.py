@@ -33,7 +33,7 @@ import numpy as np
 
 from diffc import deferred, in_place, rules
 from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in,
-                      producers, substitute, walk)
+                      map_blocks, producers, substitute, walk)
 from diffc.naming import fresh_namer
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
@@ -181,19 +181,17 @@ def _with_body(func, body):
     return out
 
 
-def _each_statement(func, rewrite, copy_body=False):
+def _each_statement(func, rewrite):
     """``func`` with every statement (those of nested blocks first) replaced by the list
-    ``rewrite(stmt)`` returns; ``copy_body``: on a copy of the body (``rewrite`` may then
-    edit statements in place)."""
+    ``rewrite(stmt)`` returns. ``rewrite`` makes new statements, never edits one, and
+    statements with blocks are copied (``ir.map_blocks``): the input is left as it was."""
     def visit(stmts):
         out = []
         for stmt in stmts:
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            out += rewrite(stmt)
+            out += rewrite(map_blocks(stmt, visit))
         return out
 
-    return _with_body(func, visit(copy.deepcopy(func.body) if copy_body else func.body))
+    return _with_body(func, visit(func.body))
 
 
 def constants(func: Function, facts=None, *, units=False) -> Function:
@@ -545,7 +543,7 @@ def unique_scatters(func: Function, facts=None) -> Function:
             return [_renamed(stmt, "scatter")]
         return [stmt]
 
-    return _each_statement(func, rewrite, copy_body=True)
+    return _each_statement(func, rewrite)
 
 
 from diffc.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
@@ -592,7 +590,7 @@ def product_layouts(func: Function, facts=None) -> Function:
             facts.run(e)
         return new
 
-    return _each_statement(func, rewrite, copy_body=True)
+    return _each_statement(func, rewrite)
 
 
 _TIMED_FLOPS = 5e6
@@ -646,7 +644,7 @@ def array_methods(func: Function, facts=None) -> Function:
             return [_renamed(stmt, _METHODS[stmt.prim])]
         return [stmt]
 
-    return _each_statement(func, rewrite, copy_body=True)
+    return _each_statement(func, rewrite)
 
 
 def _renamed(eqn, prim):
