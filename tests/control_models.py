@@ -156,3 +156,14 @@ def weight_after_loop(W, xs):
     for t in range(1, xs.shape[0]):
         h = np.tanh(h @ W + xs[t])
     return np.sum((h @ W) ** 2)
+
+
+def nested_rnn(Wx, Wh, xs):
+    """Two passes over the sequence, one loop inside the other (weights shared)."""
+    total = 0.0
+    for k in range(2):
+        h = np.zeros((xs.shape[1], Wh.shape[0]))
+        for t in range(xs.shape[0]):
+            h = np.tanh(xs[t] @ Wx + h @ Wh) * (k + 1)
+        total = total + np.sum(h ** 2)
+    return total

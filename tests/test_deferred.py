@@ -29,6 +29,8 @@ CASES = [
     (m.computed_rows, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(4, 4)) * 0.3,
                        rng.normal(size=(6, 3, 4))), (0, 1)),
     (m.weight_after_loop, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(5, 3, 4))), (0, 1)),
+    (m.nested_rnn, (rng.normal(size=(4, 6)) * 0.3, rng.normal(size=(6, 6)) * 0.3,
+                    rng.normal(size=(5, 3, 4))), (0, 1)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 
