@@ -98,3 +98,61 @@ def test_a_backward_pass_reuses_its_dead_arrays():
     assert sum("out=" in line and "np.subtract(1" not in line for line in code) >= 4, source
     small = REUSE_CASES[0][2](8)
     assert "out=" not in GradientFunction(m.tanh_stack, wrt=(0, 1, 2, 3)).source_for(*small)
+
+
+def _random_program(rng, n_params=3, n_lines=14):
+    """Straight-line NumPy over large square arrays: many values live at once, read at
+    various distances, so that dead arrays' memory is reused in many patterns."""
+    names = [f"p{i}" for i in range(n_params)]
+    lines = []
+    for k in range(n_lines):
+        a, b = (names[i] for i in rng.integers(0, len(names), size=2))
+        form = rng.integers(0, 7)
+        expr = [f"{a} + {b}", f"{a} * {b}", f"{a} - {b}", f"np.tanh({a})",
+                f"np.sin({a}) * {b}", f"({a} @ {b}) * 0.05", f"-{a} + 0.5 * {b}"][form]
+        lines.append(f"    v{k} = {expr}")
+        names.append(f"v{k}")
+    picks = [names[i] for i in rng.choice(len(names) - n_params, size=3, replace=False) + n_params]
+    body = "\n".join(lines)
+    return (f"import numpy as np\n\n\ndef f({', '.join(names[:n_params])}):\n{body}\n"
+            f"    return np.sum({picks[0]} * {picks[1]}) + np.sum(np.tanh({picks[2]}))\n")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_large_programs_same_gradients_as_the_plain_transform(seed, tmp_path, monkeypatch):
+    import importlib.util
+    rng = np.random.default_rng(100 + seed)
+    path = tmp_path / f"large_{seed}.py"
+    path.write_text(_random_program(rng))
+    spec = importlib.util.spec_from_file_location(f"large_{seed}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    args = tuple(rng.normal(size=(BIG, BIG)) * 0.3 for _ in range(3))
+    copies = [a.copy() for a in args]
+    g = GradientFunction(module.f, wrt=(0, 1, 2))
+    got = g(*args)
+    for a, c in zip(args, copies):
+        np.testing.assert_array_equal(a, c)
+    want = _plain(module.f, (0, 1, 2), args, monkeypatch)
+    for x, y in zip(got, want):
+        np.testing.assert_allclose(x, y, rtol=1e-11, atol=1e-11)
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert not np.shares_memory(got[i], got[j])
+
+
+def test_the_random_large_programs_reuse_memory(tmp_path):
+    """The programs above exercise computing into dead arrays (``out=``), not only the
+    plain transform."""
+    import importlib.util
+    counts = []
+    for seed in range(12):
+        rng = np.random.default_rng(100 + seed)
+        path = tmp_path / f"large_{seed}.py"
+        path.write_text(_random_program(rng))
+        spec = importlib.util.spec_from_file_location(f"large_count_{seed}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        args = tuple(rng.normal(size=(BIG, BIG)) * 0.3 for _ in range(3))
+        counts.append(GradientFunction(module.f, wrt=(0, 1, 2)).source_for(*args).count("out="))
+    assert sum(counts) >= 12 and sum(c > 0 for c in counts) >= 6, counts
