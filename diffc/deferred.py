@@ -8,8 +8,12 @@ A sum of products ``A_t.T @ B_t`` over the steps is one product of the stacked
 operands, ``concat(A).T @ concat(B)`` (rows stacked in the same order), and a sum of
 column sums is the column sum of the stack: one large matrix product instead of one
 small product (and one addition) per step, which is how BPTT is written by hand. The
-loop keeps only what the next step needs (``dh``); it saves each step's ``A_t`` and
-``B_t`` in lists, and the products come after it.
+loop keeps only what the next step needs (``dh``), and the products come after it. The
+stacks cost no copy where they can: a row of an argument (``xs[t]``) is the argument
+reshaped; the forward loop's tape is stacked once, into an array the forward pass no longer
+needs (``inputs``' product) when there is one, and emptied, the backward loop reading row
+``t`` instead of popping; a value computed in the loop (``dadd``) is computed into its row
+of one array (``out=``). Over part of a range, the steps' values are kept in lists.
 
 ``products`` makes that rewrite for an accumulator ``acc`` carried by a ``for`` loop
 whose only update is ``acc + A.T @ B`` (``A``, ``B`` two-dimensional, made in the loop
@@ -27,8 +31,11 @@ from diffc.naming import fresh_namer
 
 
 def products(func: Function, facts=None) -> Function:
-    # the number of steps and the widths must be the signature's: not with symbolic sizes
-    # (``diffc compile --arg xs=TxNx1``), where T may even be 0 and the stacks empty
+    """Every non-primal ``for`` loop's accumulated products made after it (see above).
+
+    The loops are edited in place (``optimize`` works on a copy of its input). Not with
+    symbolic sizes (``diffc compile --arg xs=TxNx1``): the number of steps and the widths
+    must be the signature's, and T may even be 0 (empty stacks)."""
     if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
         return func
     uses = func.uses()
