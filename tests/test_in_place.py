@@ -118,16 +118,22 @@ def _random_program(rng, n_params=3, n_lines=14):
             f"    return np.sum({picks[0]} * {picks[1]}) + np.sum(np.tanh({picks[2]}))\n")
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_random_large_programs_same_gradients_as_the_plain_transform(seed, tmp_path, monkeypatch):
+def _random_case(seed, tmp_path, prefix):
+    """Random program ``seed`` written to a file and imported (diffc reads its source),
+    and its three large arguments."""
     import importlib.util
     rng = np.random.default_rng(100 + seed)
-    path = tmp_path / f"large_{seed}.py"
+    path = tmp_path / f"{prefix}_{seed}.py"
     path.write_text(_random_program(rng))
-    spec = importlib.util.spec_from_file_location(f"large_{seed}", path)
+    spec = importlib.util.spec_from_file_location(f"{prefix}_{seed}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    args = tuple(rng.normal(size=(BIG, BIG)) * 0.3 for _ in range(3))
+    return module, tuple(rng.normal(size=(BIG, BIG)) * 0.3 for _ in range(3))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_large_programs_same_gradients_as_the_plain_transform(seed, tmp_path, monkeypatch):
+    module, args = _random_case(seed, tmp_path, "large")
     copies = [a.copy() for a in args]
     g = GradientFunction(module.f, wrt=(0, 1, 2))
     got = g(*args)
@@ -144,15 +150,8 @@ def test_random_large_programs_same_gradients_as_the_plain_transform(seed, tmp_p
 def test_the_random_large_programs_reuse_memory(tmp_path):
     """The programs above exercise computing into dead arrays (``out=``), not only the
     plain transform."""
-    import importlib.util
     counts = []
     for seed in range(12):
-        rng = np.random.default_rng(100 + seed)
-        path = tmp_path / f"large_{seed}.py"
-        path.write_text(_random_program(rng))
-        spec = importlib.util.spec_from_file_location(f"large_count_{seed}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        args = tuple(rng.normal(size=(BIG, BIG)) * 0.3 for _ in range(3))
+        module, args = _random_case(seed, tmp_path, "large_count")
         counts.append(GradientFunction(module.f, wrt=(0, 1, 2)).source_for(*args).count("out="))
     assert sum(counts) >= 12 and sum(c > 0 for c in counts) >= 6, counts
