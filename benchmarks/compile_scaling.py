@@ -372,6 +372,9 @@ def run_models(repeat, collect=True, log=print, passes=False):
 
 
 def main(argv=None):
+    # every compile cold: no SymPy recipe read back from the cache directory, where the
+    # first compile of a model wrote it (this process only)
+    os.environ["DIFFC_NO_RECIPE_CACHE"] = "1"
     ap = argparse.ArgumentParser(prog="python -m benchmarks.compile_scaling",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)),

@@ -92,6 +92,7 @@ _MAX_CLOSURE = 48        # values in a chain and the expansions of its forward l
 _MAX_COMBOS = 12         # ways of expressing the chain's atoms that are tried
 _CHECKED_ENTRIES = 256   # a rewrite is checked on this many entries of large arrays
 _CACHE: dict = {}        # structural key -> recipe (or None: nothing better)
+_MAX_SHAPES = 32         # different chain shapes simplified per compile (see _max_shapes)
 _CACHE_LIMIT = 1024
 
 _sympy_module = None
@@ -147,6 +148,18 @@ def _store(key, recipe):
         load.write_atomically(path, repr((key, recipe)))
     except OSError:
         pass                        # a read-only cache: the recipe stays in memory
+
+
+def _max_shapes():
+    """How many different shapes of chain one compile simplifies (``DIFFC_SIMPLIFY_SHAPES``,
+    default ``_MAX_SHAPES``): SymPy costs milliseconds per new shape, so a model with
+    hundreds of them would spend most of its compile there. The first shapes in program
+    order are taken, whether or not their recipes are cached: the code does not depend on
+    what earlier compiles left on disk. Chains of further shapes keep the rules' form."""
+    try:
+        return max(0, int(os.environ.get("DIFFC_SIMPLIFY_SHAPES", _MAX_SHAPES)))
+    except ValueError:
+        return _MAX_SHAPES
 
 
 def _is_literal(value):
@@ -261,6 +274,7 @@ class _Pass:
         self._cotangent = {}
         self.taken = None
         self._next_name = {}
+        self.shapes_seen = []       # distinct chain keys met, in program order (the budget)
 
     def _index(self, stmts):
         for s in stmts:
@@ -521,6 +535,10 @@ class _Pass:
         problem = self.problem(members, scope)
         if problem is None:
             return None
+        if problem.key not in self.shapes_seen:
+            if len(self.shapes_seen) >= _max_shapes():
+                return None         # past the budget: the chain stays as the rules wrote it
+            self.shapes_seen.append(problem.key)
         if problem.key in _CACHE:
             recipe = _CACHE[problem.key]
         else:

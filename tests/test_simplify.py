@@ -330,3 +330,20 @@ def test_no_recipe_files_when_turned_off(recorded, monkeypatch, tmp_path):
     monkeypatch.setattr(simplify, "_CACHE", {})
     compile_and_record(recorded, sigmoid_sum, (Z,))
     assert not (tmp_path / "recipes").exists()
+
+
+def test_a_compile_simplifies_a_bounded_number_of_chain_shapes(recorded, monkeypatch, tmp_path):
+    """``DIFFC_SIMPLIFY_SHAPES``: the first shapes in program order, whatever is cached."""
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(simplify, "_CACHE", {})
+    _, out, _ = compile_and_record(recorded, sigmoid_mlp, MLP_ARGS, (0, 1, 2, 3))
+    assert len(expressions(out)) == 2                     # both layers' chains (two shapes)
+    monkeypatch.setenv("DIFFC_SIMPLIFY_SHAPES", "1")
+    for _ in range(2):                                    # cached or not: the same choice
+        grads, out, _ = compile_and_record(recorded, sigmoid_mlp, MLP_ARGS, (0, 1, 2, 3))
+        assert len(expressions(out)) == 1
+    monkeypatch.setenv("DIFFC_SIMPLIFY_SHAPES", "0")
+    plain, out, _ = compile_and_record(recorded, sigmoid_mlp, MLP_ARGS, (0, 1, 2, 3))
+    assert rewritten(out) == []
+    for a, b in zip(grads, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
