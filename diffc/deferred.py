@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.ir import Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk
+from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk,
+                      with_body)
 from diffc.naming import fresh_namer
 
 
@@ -56,10 +57,7 @@ def products(func: Function, facts=None) -> Function:
         return [s for s in out if id(s) not in drop]
 
     body = visit(list(func.body))
-    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    new.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return new
+    return with_body(func, body)
 
 
 def inputs(func: Function, facts=None) -> Function:
@@ -87,10 +85,7 @@ def inputs(func: Function, facts=None) -> Function:
         return out
 
     body = visit(list(func.body))
-    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    new.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return new
+    return with_body(func, body)
 
 
 def _hoist_inputs(loop, uses, producer, facts, namer, spare):

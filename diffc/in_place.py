@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.ir import (Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, map_blocks,
-                      substitute, walk)
+                      substitute, walk, with_body)
 
 # primitives whose result is a new array (never a view of an operand)
 _FRESH = frozenset({"add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
@@ -79,10 +79,7 @@ def elementwise(func: Function, facts=None) -> Function:
     renamed = _named_after_result(body, facts)
     if renamed:
         body = substitute(body, renamed)
-    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    new.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return new
+    return with_body(func, body)
 
 
 # primitive -> the form computing into a given array (``power`` only as a square)
@@ -172,10 +169,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
         return out
 
     body = rewrite(func.body)
-    new = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    new.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return new
+    return with_body(func, body)
 
 
 def _direct_atoms(stmt):

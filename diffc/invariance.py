@@ -37,13 +37,16 @@ def zero_operands(func, facts) -> set:
         match = _softmax(stmt, producer, uses) or _log_softmax(stmt, producer, uses)
         if match is None:
             continue
-        shift, axes = match
+        shift, axes, exp_eqn = match
         operands = _operands(shift)
         s = shift.outs[0]
         for param, atom in operands.items():
             others = [a for p, a in operands.items() if p != param]
             if isinstance(atom, Var) and _constant_along(atom, s, axes, facts, producer, others):
                 found.add((id(shift), param))
+                # the comment of the exp's backward line says why the shift gets nothing
+                exp_eqn.note = (f"{rules.get('exp').gate}; the shift inside exp, constant along "
+                                f"the normalised axis, gets no gradient: the normalisation cancels it")
     return found
 
 
@@ -110,7 +113,7 @@ def _shift_under_exp(e, producer, uses, s_uses, axes):
     shift = producer.get(s)
     if shift is None or shift.prim not in ("add", "subtract") or uses.get(s) != s_uses:
         return None
-    return shift, axes
+    return shift, axes, exp_eqn
 
 
 def _constant_along(atom, s, axes, facts, producer, others):

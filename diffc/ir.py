@@ -376,6 +376,15 @@ def substitute(stmts, mapping):
     return out
 
 
+def with_body(func, body):
+    """``func`` with another body: same name, parameters, results and annotations (the
+    attributes the stages add, such as ``wrt`` or ``result_names``)."""
+    out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
+    out.__dict__.update({k: v for k, v in func.__dict__.items()
+                         if k not in ("name", "params", "body", "results", "loc", "doc")})
+    return out
+
+
 def producers(body):
     """Each Var made by a one-output equation in ``body`` (nested blocks too) -> that equation."""
     return {s.outs[0]: s for s in walk(body) if isinstance(s, Eqn) and len(s.outs) == 1}

@@ -33,7 +33,7 @@ import numpy as np
 
 from diffc import deferred, in_place, rules
 from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in,
-                      map_blocks, producers, substitute, walk)
+                      map_blocks, producers, substitute, walk, with_body)
 from diffc.naming import fresh_namer
 
 _EFFECTS = frozenset({"push", "pop", "new_tape"})
@@ -69,7 +69,7 @@ def dead_code(func: Function, facts=None) -> Function:
 
         body = prune(body)
         if not removed[0]:
-            return _with_body(func, body)
+            return with_body(func, body)
 
 
 def _key(eqn):
@@ -118,7 +118,7 @@ def common_subexpressions(func: Function, facts=None) -> Function:
     body = visit(func.body, {})
     results = tuple(mapping.get(r, r) if isinstance(r, Var) else r for r in func.results)
     body = substitute(body, mapping) if mapping else body
-    new = _with_body(func, body)
+    new = with_body(func, body)
     new.results = results
     return new
 
@@ -166,7 +166,7 @@ def shape_queries(func: Function, facts=None) -> Function:
     body = rewrite(func.body)
     if mapping:
         body = _substitute_atoms(body, mapping)
-    return _with_body(func, body)
+    return with_body(func, body)
 
 
 def _substitute_atoms(stmts, mapping):
@@ -174,11 +174,6 @@ def _substitute_atoms(stmts, mapping):
     return substitute(stmts, mapping)
 
 
-def _with_body(func, body):
-    out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    out.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return out
 
 
 def _each_statement(func, rewrite):
@@ -191,7 +186,7 @@ def _each_statement(func, rewrite):
             out += rewrite(map_blocks(stmt, visit))
         return out
 
-    return _with_body(func, visit(func.body))
+    return with_body(func, visit(func.body))
 
 
 def constants(func: Function, facts=None, *, units=False) -> Function:
@@ -266,7 +261,7 @@ def _fold_constants_once(func, facts=None, units=False):
         return out
 
     body = fold(func.body)
-    new = _with_body(func, substitute(body, mapping) if mapping else body)
+    new = with_body(func, substitute(body, mapping) if mapping else body)
     new.results = tuple(mapping.get(r, r) if isinstance(r, Var) else r for r in func.results)
     return new
 
@@ -330,7 +325,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
             out.append(stmt)
         return [s for s in out if id(s) not in drop]
 
-    return _with_body(func, rewrite(func.body))
+    return with_body(func, rewrite(func.body))
 
 
 # one-operand elementwise functions: ``f(broadcast_to(s, S))`` is ``broadcast_to(f(s), S)``
@@ -387,7 +382,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
-                namer = namer or _fresh_names(func, facts)
+                namer = namer or fresh_namer(func, facts)
                 small = namer.var(out.hint, "temp")
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
@@ -412,13 +407,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             out.append(stmt)
         return out
 
-    return _with_body(func, visit(func.body))
-
-
-def _fresh_names(func, facts):
-    """A namer whose names are new to ``func`` and to every value ``facts`` knows (the
-    stages of grad-of-grad share one ``facts``: a reused name would overwrite a value)."""
-    return fresh_namer(func, facts)
+    return with_body(func, visit(func.body))
 
 
 _IN_PLACE = frozenset({"add_into", "add_at_into"})
@@ -468,7 +457,7 @@ def loop_invariants(func: Function, facts=None) -> Function:
             out.append(stmt)
         return out
 
-    return _with_body(func, visit(func.body))
+    return with_body(func, visit(func.body))
 
 
 def doubled_products(func: Function, facts=None) -> Function:
@@ -497,7 +486,7 @@ def doubled_products(func: Function, facts=None) -> Function:
         if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
             return [stmt]
         i = scalar[0]
-        namer = namer or _fresh_names(func, facts)
+        namer = namer or fresh_namer(func, facts)
         twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
         doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
                       stmt.origin)
@@ -581,7 +570,7 @@ def product_layouts(func: Function, facts=None) -> Function:
         if swapped is None:
             return [stmt]
         a, b = swapped
-        namer = namer or _fresh_names(func, facts)
+        namer = namer or fresh_namer(func, facts)
         bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
         new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
                Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),

@@ -69,7 +69,8 @@ import os
 import numpy as np
 
 from diffc import rules
-from diffc.ir import Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of
+from diffc.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of,
+                      with_body)
 
 # op key -> the NumPy name of its primitive (the primitive's IR name comes from the registry)
 _NUMPY_NAMES = {
@@ -214,10 +215,7 @@ def simplify(func: Function, facts=None) -> Function:
     body = run.block(func.body, func.params, _Scope(set(), None))
     if body is None:
         return func
-    out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    out.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return out
+    return with_body(func, body)
 
 
 class _Scope:

@@ -34,7 +34,7 @@ def grad_softmax_loss(W, b, X, y, reg):
     dlog = dlog.sum(axis=1, keepdims=True)
     # linear_classifiers.py:40  (log: dx = dout / x)
     dsum = dlog / sum_1
-    # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative))
+    # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative); the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
     dshifted = dsum * exp
     dshifted = dlog_probs + dshifted
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)

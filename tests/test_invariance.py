@@ -172,3 +172,9 @@ def test_without_example_values():
     compiled = pipeline.compile_gradient(src, (0,), None)
     code = ast.unparse(compiled.function_def)
     assert code.count("np.max") == 1 and "hits" not in code
+
+
+def test_the_generated_code_says_why_the_shift_gets_no_gradient():
+    g = diffc.grad(softmax_xent)
+    g(*_args())
+    assert "the shift inside exp, constant along the normalised axis, gets no gradient" in g.source
