@@ -15,6 +15,8 @@ the general (runtime) form wherever their shape matters. Without example argumen
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from diffc import rules
@@ -23,9 +25,19 @@ from diffc.ir import Call, Const, Eqn, If, Loop, Pack, Var, walk
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
 
+# A large matrix product computed by the backward (or tangent) pass is not computed while
+# compiling: only its shape and dtype are read later, so a stand-in of ones takes its place
+# (the deep MLP's compile ran fifteen 256x256x256 products for nothing). Ones, not zeros:
+# the symbolic pass checks its rewrites against the cotangent's values, and a zero cotangent
+# would make any rewrite agree. ``Facts(exact=True)`` computes them (drawing the graph
+# prints the gradients' values).
+_STAND_IN_FLOPS = 1 << 20
+
+
 class Facts:
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, *, exact: bool = False):
         self.enabled = enabled
+        self.exact = exact
         self.values: dict = {}
         self.dynamic: set = set()       # shape not determined by the signature
         self.value_static: set = set()  # Python value determined by the signature
@@ -89,8 +101,10 @@ class Facts:
             if eqn.role == "primal":
                 result = prim.impl(*args, **kwargs)      # the user's code: its errors are theirs
             else:
+                result = None if self.exact or eqn.prim != "matmul" or kwargs else _product_stand_in(*args)
                 try:
-                    result = prim.impl(*args, **kwargs)
+                    if result is None:
+                        result = prim.impl(*args, **kwargs)
                 except Exception:   # stand-in values of a loop whose shapes vary: unknown
                     for out in eqn.outs:
                         self.dynamic.add(out)
@@ -282,6 +296,24 @@ class Facts:
 
     def is_python_float(self, atom):
         return self.kind(atom) == "scalar" and type(self.value(atom)) is float
+
+
+def _product_stand_in(x, y):
+    """Ones of the shape and dtype of ``x @ y`` for a large product of float arrays of at
+    least two dimensions each (anything else: None, computed)."""
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim >= 2 and y.ndim >= 2):
+        return None
+    dtype = np.result_type(x, y)
+    if dtype.kind not in "fc" or x.shape[-1] != y.shape[-2]:
+        return None
+    try:
+        batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+    except ValueError:
+        return None
+    shape = batch + (x.shape[-2], y.shape[-1])
+    if 2 * math.prod(shape) * x.shape[-1] < _STAND_IN_FLOPS:
+        return None
+    return np.ones(shape, dtype)
 
 
 _SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into"})

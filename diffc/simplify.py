@@ -65,6 +65,7 @@ import heapq
 import itertools
 import math
 import os
+from fractions import Fraction
 
 import numpy as np
 
@@ -954,6 +955,8 @@ def _solve(p):
         patterns.sort(key=lambda t: (-t[0], t[1]))
         for form in (expr, forms[0]):
             for j, (_, i, pattern) in enumerate(patterns):
+                if not pattern.free_symbols <= form.free_symbols:
+                    continue            # a symbol the form lacks: subs cannot find the pattern
                 again = form.subs(pattern, S[i])
                 if again != form:
                     form = again
@@ -1068,24 +1071,29 @@ def _recognise(sp, F, bases, S):
         return None, 0, None, None, ()
     u = next(iter(F.free_symbols))
     half = sp.Rational(1, 2)
-    # (kind, template in u = exp(arg), the function's argument as a multiple of arg)
-    templates = (("sigmoid", u / (u + 1), 1), ("sigmoid", 1 / (u + 1), -1),
-                 ("sigmoid'", u / (u + 1) ** 2, 1),
-                 ("tanh", (u ** 2 - 1) / (u ** 2 + 1), 1), ("tanh", (u - 1) / (u + 1), half),
-                 ("tanh", (1 - u ** 2) / (u ** 2 + 1), -1), ("tanh", (1 - u) / (u + 1), -half),
-                 ("tanh'", 4 * u ** 2 / (u ** 2 + 1) ** 2, 1), ("tanh'", 4 * u / (u + 1) ** 2, half))
+    # (kind, template in u = exp(arg), the function's argument as a multiple of arg); the
+    # templates are evaluated in exact Python fractions (SymPy's numbers cost milliseconds)
+    templates = (("sigmoid", lambda u: u / (u + 1), 1), ("sigmoid", lambda u: 1 / (u + 1), -1),
+                 ("sigmoid'", lambda u: u / (u + 1) ** 2, 1),
+                 ("tanh", lambda u: (u ** 2 - 1) / (u ** 2 + 1), 1),
+                 ("tanh", lambda u: (u - 1) / (u + 1), half),
+                 ("tanh", lambda u: (1 - u ** 2) / (u ** 2 + 1), -1),
+                 ("tanh", lambda u: (1 - u) / (u + 1), -half),
+                 ("tanh'", lambda u: 4 * u ** 2 / (u ** 2 + 1) ** 2, 1),
+                 ("tanh'", lambda u: 4 * u / (u + 1) ** 2, half))
     matches = []
-    points = [sp.Rational(k, 7) for k in (3, 11, 19, 30, 45)]
-    at = [F.xreplace({u: x}) for x in points]
+    points = [Fraction(k, 7) for k in (3, 11, 19, 30, 45)]
+    at = [F.xreplace({u: sp.Rational(x.numerator, x.denominator)}) for x in points]
     if not all(v.is_Rational and v != 0 for v in at):
         return None, 0, None, None, ()
+    at = [Fraction(int(v.p), int(v.q)) for v in at]
     for kind, t, sign in templates:
         # a rational function of degree <= 4 equal to c * t at five points is c * t (the
         # kind only names the rewrite in a comment; what is emitted is checked otherwise)
-        ratios = {v / t.xreplace({u: x}) for v, x in zip(at, points)}
+        ratios = {v / t(x) for v, x in zip(at, points)}
         if len(ratios) == 1:
             factor = ratios.pop()
-            matches.append((abs(factor.p) + factor.q, len(matches), kind, sign, factor))
+            matches.append((abs(factor.numerator) + factor.denominator, len(matches), kind, sign, factor))
     if not matches:
         return None, 0, None, None, ()
     _, _, kind, sign, factor = min(matches)         # the simplest factor: 3 tanh', not 12 sigmoid'
