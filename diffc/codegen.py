@@ -313,6 +313,10 @@ class Emitter:
         elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
             stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
                                      f"any more: its memory holds the steps' rows"]
+        elif stmt.role == "states" and stmt.outs:
+            where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
+            stmts[0].diffc_before = [f"{where}each step's state goes into its row of one array, which "
+                                     f"the backward pass reads (no tape)"]
         elif stmt.role == "copy" and stmt.outs:
             stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
         elif stmt.role == "zero" and stmt.outs:

@@ -49,7 +49,10 @@ def products(func: Function, facts=None) -> Function:
             for block in blocks_of(stmt):
                 block.body = visit(block.body)
             if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role != "primal":
-                before, after, dropped = _defer(stmt, stmts, uses, producer, facts, namer)
+                before, after, dropped, earlier = _defer(stmt, stmts, uses, producer, facts, namer)
+                for target, made in earlier:        # before the forward loop
+                    at = next(i for i, s in enumerate(out) if s is target)
+                    out[at:at] = made
                 out += before + [stmt] + after
                 drop |= dropped
             else:
@@ -133,7 +136,7 @@ def _defer(loop, block, uses, producer, facts, namer):
     before and after it, and the ids of statements of ``block`` no longer needed."""
     order = _order(loop, producer, facts)
     if order is None:
-        return [], [], set()
+        return [], [], set(), []
     steps, forwards, full = order
     body = loop.body
     item, carried = body.params[0], body.params[1:]
@@ -150,8 +153,8 @@ def _defer(loop, block, uses, producer, facts, namer):
             continue
         updates.append((k, found[0], found[1], found[2], [update] + found[3]))
     if not updates:
-        return [], [], set()
-    before, after, pushes, stacks, dropped, allocations = [], [], [], {}, set(), []
+        return [], [], set(), []
+    before, after, pushes, stacks, dropped, allocations, earlier = [], [], [], {}, set(), [], []
 
     def emit(where, out_hint, prim, args, kind="temp"):
         out = namer.var(out_hint, kind)
@@ -173,6 +176,16 @@ def _defer(loop, block, uses, producer, facts, namer):
         if source is not None and _rows_of(facts, source, steps):
             # the loop reads row t of an argument: that argument is the stack
             stacks[v] = emit(after, f"{v.hint}_all", "reshape", (source, width))
+        elif tape is not None and (states := _states(tape, loop, block, producer, facts, namer)):
+            # the forward loop computed each state into its row of one array: no tape
+            rows, made_before, forward, new_tape = states
+            earlier.append((forward, made_before))
+            dropped.add(id(new_tape))
+            body.body = [Eqn(s.outs, "getitem", (rows, item), {}, s.loc, s.role, s.origin)
+                         if s is eqn else s for s in body.body]
+            first = emit(after, f"{v.hint}_before", "getitem",
+                         (rows, Pack("slice", (Const(None), Const(steps), Const(None)))))
+            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (first, width))
         elif tape is not None and _pushed_once_per_step(tape, loop, block, producer):
             # the forward loop's tape, stacked once (and emptied: one copy in memory); the
             # loop reads row t of the stack instead of popping
@@ -262,7 +275,7 @@ def _defer(loop, block, uses, producer, facts, namer):
     body.params = (item,) + tuple(carried[k] for k in keep)
     body.body = body.body + pushes
     body.results = tuple(body.results[k] for k in keep)
-    return before + allocations, after, dropped
+    return before + allocations, after, dropped, earlier
 
 
 # elementwise operations that can write their result into a given array
@@ -302,14 +315,70 @@ def _rows_of(facts, source, steps):
 
 def _pushed_once_per_step(tape, loop, block, producer):
     """``tape`` was filled by the forward loop this loop reverses: one push per step, at
-    its body's top level (so its items, in order, are the forward steps')."""
+    its body's top level (so its items, in order, are the forward steps'). Returns
+    ``(forward loop, push)`` or None."""
     forward = next((s for s in block if isinstance(s, Loop) and s.kind == "for"
                     and s.iterable is producer[loop.iterable].args[0]), None) \
         if loop.iterable in producer else None
     if forward is None or producer.get(tape) is None or producer[tape].prim != "new_tape":
-        return False
+        return None
     pushes = [s for s in walk(block) if isinstance(s, Eqn) and s.prim == "push" and s.args[0] is tape]
-    return len(pushes) == 1 and pushes[0] in forward.body.body
+    return (forward, pushes[0]) if len(pushes) == 1 and pushes[0] in forward.body.body else None
+
+
+def _states(tape, loop, block, producer, facts, namer):
+    """The forward loop's state, taped at every step, computed into its row of one array
+    instead, the way BPTT is written by hand::
+
+        h_steps = np.empty((T + 1, N, H)); h_steps[0] = h; h_next = h_steps[1:]
+        for t in steps:
+            h = np.tanh(xs_Wx[t] + h @ Wh + b, out=h_next[t])
+
+    Row ``t`` holds the state step ``t`` starts from (what the tape held), row ``T`` the
+    last one. The same operations compute the same values; only where they are written
+    changes. Only for a state carried by the loop whose new value the body's top level
+    computes with an operation that has an ``out=`` form, of the initial value's fixed
+    shape and dtype. Returns ``(rows, statements before the forward loop, forward loop,
+    the tape's creation)`` (the forward loop is edited), or None."""
+    from diffc.in_place import _OUT_FORMS, _out_form
+
+    found = _pushed_once_per_step(tape, loop, block, producer)
+    if found is None:
+        return None
+    forward, push = found
+    fbody = forward.body
+    carried = fbody.params[1:]
+    state = push.args[1]
+    if state not in carried or carried.count(state) != 1:
+        return None
+    k = carried.index(state)
+    init, result = forward.inits[k], fbody.results[k]
+    make = next((s for s in fbody.body if isinstance(s, Eqn) and s.outs == (result,)), None)
+    if make is None or make.prim not in _OUT_FORMS or make.kwargs or _out_form(make) is None \
+            or not _layout_matches(facts, state, init) or not _layout_matches(facts, result, init) \
+            or not all(facts.is_static(v) for v in (state, init, result)):
+        return None
+    order = _order(forward, producer, facts)
+    if order is None or not order[1] or not order[2]:
+        return None
+    value = facts.values[init]
+    rows = namer.var(f"{state.hint}_steps", "adjoint")
+    later = namer.var(f"{state.hint}_next", "temp")
+    row = namer.var("row", "temp")
+    made = [Eqn((rows,), "empty", (Const((order[0] + 1,) + value.shape),),
+                {"dtype": Const(np.dtype(value.dtype).name)}, forward.loc, "states", forward),
+            Eqn((), "store_row", (rows, Const(0), init), {}, forward.loc, "tape", forward),
+            Eqn((later,), "getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))), {},
+                forward.loc, "tape", forward)]
+    for e in made:
+        facts.run(e)
+    at = fbody.body.index(make)
+    fbody.body[at:at + 1] = [
+        Eqn((row,), "getitem", (later, fbody.params[0]), {}, make.loc, make.role, make.origin),
+        Eqn(make.outs, _out_form(make), (row,) + (make.args[:1] if make.prim == "power" else make.args),
+            {}, make.loc, make.role, make.origin)]
+    fbody.body.remove(push)
+    return rows, made, forward, producer[tape]
 
 
 def _order(loop, producer, facts):

@@ -167,3 +167,33 @@ def nested_rnn(Wx, Wh, xs):
             h = np.tanh(xs[t] @ Wx + h @ Wh) * (k + 1)
         total = total + np.sum(h ** 2)
     return total
+
+
+def rnn_sin_state(Wx, Wh, b, xs):
+    """A state made by an operation without an ``out=`` form here: taped."""
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.sin(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h ** 2)
+
+
+def rnn_state_in_branch(Wx, Wh, b, xs, leaky):
+    """The new state made in a branch: taped."""
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        a = xs[t] @ Wx + h @ Wh + b
+        if leaky:
+            h = 0.5 * h + 0.5 * np.tanh(a)
+        else:
+            h = np.tanh(a)
+    return np.sum(h ** 2)
+
+
+def rnn_state_read_after(Wx, Wh, b, xs, h0):
+    """The initial state, every state and the last one read again after the loop."""
+    h = h0
+    total = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+        total = total + np.sum(h * h0)
+    return total + np.sum(h ** 3) + np.sum(h0 * h)

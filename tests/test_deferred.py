@@ -31,8 +31,12 @@ CASES = [
     (m.weight_after_loop, (rng.normal(size=(4, 4)) * 0.4, rng.normal(size=(5, 3, 4))), (0, 1)),
     (m.nested_rnn, (rng.normal(size=(4, 6)) * 0.3, rng.normal(size=(6, 6)) * 0.3,
                     rng.normal(size=(5, 3, 4))), (0, 1)),
+    (m.rnn_sin_state, _rnn_args(), (0, 1, 2)),
+    (m.rnn_state_in_branch, _rnn_args() + (True,), (0, 1, 2)),
+    (m.rnn_state_read_after, _rnn_args() + (rng.normal(size=(3, 6)),), (0, 1, 2, 4)),
+    (m.rnn_loss, _rnn_args(T=1), (0, 1, 2)),
 ]
-IDS = [c[0].__name__ for c in CASES]
+IDS = [f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)]
 
 
 def _grads(f, wrt, args):
@@ -69,12 +73,40 @@ def _loop_and_after(f, wrt, args):
 def test_rnn_weight_gradients_are_products_after_the_loop():
     code, inside, backward = _loop_and_after(*CASES[1][:1], CASES[1][2], CASES[1][1])
     assert inside.count("@") == 1                  # only dh = dadd @ Wh.T stays in the loop
-    # the tape, stacked once (into the inputs' product array, free after the forward loop)
-    assert "np.concatenate(h_tape, out=np.reshape(h_steps" in code and "h_tape.clear()" in code
-    assert "h_steps = xs_Wx" in code
+    # no tape: the forward loop computes each state into its row of one array
+    forward = code.split("for t in steps:", 1)[1].split("\n    d", 1)[0]
+    assert "h_steps = np.empty((6, 3, 6), dtype='float64')\n    h_steps[0] = h\n" in code
+    assert "h = np.tanh(xs_Wx[t] + h @ Wh + b, out=h_next[t])" in forward
+    assert "tape" not in code and "concatenate" not in code
+    assert "h_1 = h_steps[t]" in inside and "np.reshape(h_steps[:5], (-1, 6)).T @ dadd_all" in backward
+    # the inputs' product array is free after the forward loop: the steps' gradients go there
+    assert "dadd_steps = xs_Wx" in code
     assert "out=dadd_steps[t]" in inside           # each step's gradient made in its row
     assert "np.reshape(xs, " in backward           # the inputs are read, not copied per step
     assert "np.zeros_like(Wx)" not in code         # the first contribution is assigned
+
+
+def test_a_state_made_without_an_out_form_is_taped():
+    f, args, wrt = CASES[7]
+    code, inside, backward = _loop_and_after(f, wrt, args)
+    # the tape, stacked once (into the inputs' product array, free after the forward loop)
+    assert "h_tape.append(h)" in code and "h_steps = xs_Wx" in code
+    assert "np.concatenate(h_tape, out=np.reshape(h_steps, (-1, 6)))" in code and "h_tape.clear()" in code
+    assert "np.reshape(h_steps, (-1, 6)).T @ dadd_all" in backward
+    assert "out=h_next" not in code and "h_steps = np.empty" not in code
+
+
+def test_states_in_rows_keep_the_values_read_after_the_loop():
+    """Every state is a row of one array now: the forward value (returned with the
+    gradient), the initial state and the last state read after the loop are unchanged."""
+    f, args, wrt = CASES[9]
+    g = GradientFunction(f, wrt=wrt, with_value=True)
+    assert "out=h_next[t]" in g.source_for(*args)
+    value, grads = g(*args)
+    assert value == f(*args)                        # the same operations: the same bits
+    h0 = args[4].copy()
+    g(*args)
+    np.testing.assert_array_equal(args[4], h0)      # the initial state is copied, not written
 
 
 def test_a_non_zero_initial_gradient_is_added():
