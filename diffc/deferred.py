@@ -28,6 +28,7 @@ import numpy as np
 
 from diffc.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk,
                       with_body)
+from diffc import in_place
 from diffc.naming import fresh_namer
 
 
@@ -133,7 +134,8 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
 
 def _defer(loop, block, uses, producer, facts, namer):
     """Rewrite ``loop`` (a statement of ``block``) in place; returns the statements to put
-    before and after it, and the ids of statements of ``block`` no longer needed."""
+    before and after it, the ids of statements of ``block`` no longer needed, and
+    ``(forward loop, statements)`` pairs to put before the forward loops it edited."""
     order = _order(loop, producer, facts)
     if order is None:
         return [], [], set(), []
@@ -340,8 +342,6 @@ def _states(tape, loop, block, producer, facts, namer):
     computes with an operation that has an ``out=`` form, of the initial value's fixed
     shape and dtype. Returns ``(rows, statements before the forward loop, forward loop,
     the tape's creation)`` (the forward loop is edited), or None."""
-    from diffc.in_place import _OUT_FORMS, _out_form
-
     found = _pushed_once_per_step(tape, loop, block, producer)
     if found is None:
         return None
@@ -354,7 +354,8 @@ def _states(tape, loop, block, producer, facts, namer):
     k = carried.index(state)
     init, result = forward.inits[k], fbody.results[k]
     make = next((s for s in fbody.body if isinstance(s, Eqn) and s.outs == (result,)), None)
-    if make is None or make.prim not in _OUT_FORMS or make.kwargs or _out_form(make) is None \
+    if make is None or make.prim not in in_place.OUT_FORM_OF or make.kwargs \
+            or in_place.out_form(make) is None \
             or not _layout_matches(facts, state, init) or not _layout_matches(facts, result, init) \
             or not all(facts.is_static(v) for v in (state, init, result)):
         return None
@@ -375,8 +376,8 @@ def _states(tape, loop, block, producer, facts, namer):
     at = fbody.body.index(make)
     fbody.body[at:at + 1] = [
         Eqn((row,), "getitem", (later, fbody.params[0]), {}, make.loc, make.role, make.origin),
-        Eqn(make.outs, _out_form(make), (row,) + (make.args[:1] if make.prim == "power" else make.args),
-            {}, make.loc, make.role, make.origin)]
+        Eqn(make.outs, in_place.out_form(make), (row,) + in_place.out_operands(make), {}, make.loc,
+            make.role, make.origin)]
     fbody.body.remove(push)
     return rows, made, forward, producer[tape]
 

@@ -59,7 +59,7 @@ def copy_ast(node):
     if isinstance(node, list):
         return [copy_ast(n) for n in node]
     if not isinstance(node, ast.AST) or not (node._fields or node._attributes):
-        return node                     # a leaf: str, number, None, Load(), Add(), ...
+        return node                     # a leaf: a str, number or None, or a Load() or Add() singleton
     new = node.__class__.__new__(node.__class__)
     new.__dict__.update({k: copy_ast(v) if isinstance(v, (ast.AST, list)) else v
                          for k, v in node.__dict__.items()})

@@ -83,10 +83,10 @@ def elementwise(func: Function, facts=None) -> Function:
 
 
 # primitive -> the form computing into a given array (``power`` only as a square)
-_OUT_FORMS = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
+OUT_FORM_OF = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
               "divide": "divide_out", "negative": "negative_out", "exp": "exp_out",
               "tanh": "tanh_out", "matmul": "matmul_out", "power": "square_out"}
-OUT_FORMS = frozenset(_OUT_FORMS.values())
+OUT_FORMS = frozenset(OUT_FORM_OF.values())
 
 # readers that leave no view of an operand behind (their result is new memory, a
 # reduction, or the operand itself updated in place: tracked as the same memory)
@@ -154,13 +154,13 @@ def reuse_buffers(func: Function, facts=None) -> Function:
         out = []
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" \
-                    and stmt.prim in _OUT_FORMS and not stmt.kwargs and stmt.outs[0] in memory:
+                    and stmt.prim in OUT_FORM_OF and not stmt.kwargs and stmt.outs[0] in memory:
                 target = layout(stmt.outs[0])
                 pool = free.get(target)
-                form = _out_form(stmt)
+                form = out_form(stmt)
                 if pool and form is not None:
                     buffer = pool.pop(0)
-                    stmt = Eqn(stmt.outs, form, (buffer,) + _operands(stmt), {}, stmt.loc, stmt.role,
+                    stmt = Eqn(stmt.outs, form, (buffer,) + out_operands(stmt), {}, stmt.loc, stmt.role,
                                stmt.origin)
             out.append(stmt)
             for home in dead_after.get(i, ()):
@@ -182,14 +182,14 @@ def _direct_atoms(stmt):
     return []
 
 
-def _out_form(eqn):
+def out_form(eqn):
     if eqn.prim == "power":
         y = eqn.args[1] if len(eqn.args) == 2 else None
         return "square_out" if isinstance(y, Const) and y.value == 2 else None
-    return _OUT_FORMS[eqn.prim]
+    return OUT_FORM_OF[eqn.prim]
 
 
-def _operands(eqn):
+def out_operands(eqn):
     return eqn.args[:1] if eqn.prim == "power" else eqn.args
 
 
