@@ -939,8 +939,7 @@ def _solve(p):
     refined = []
     for s, expr, sub, recomputed in scored[:2]:
         n = s[-1][1]
-        cancelled = sp.cancel(expr)
-        forms = [sp.factor_terms(cancelled), cancelled, sp.factor(cancelled)]
+        forms = _reduced(sp, expr)
         for k, form in enumerate(forms):
             s2 = score(form, recomputed, (k + 1, n))
             if s2 is not None:
@@ -953,7 +952,7 @@ def _solve(p):
             if not (pattern.is_Atom or pattern.is_Number) and pattern.free_symbols <= visible_syms | set(recomputed):
                 patterns.append((sp.count_ops(pattern), i, pattern))
         patterns.sort(key=lambda t: (-t[0], t[1]))
-        for form in (expr, forms[0]):
+        for form in (expr, *forms[:1]):
             for j, (_, i, pattern) in enumerate(patterns):
                 if not pattern.free_symbols <= form.free_symbols:
                     continue            # a symbol the form lacks: subs cannot find the pattern
@@ -973,6 +972,23 @@ def _solve(p):
     ops, named = emitter.top(expr, g, named_first)
     reused = tuple(sorted(int(str(s)[1:]) for s in expr.free_symbols if s in visible_syms))
     return ops, named, (kind, sign, arg, minus, arg_vars, reused)
+
+
+def _reduced(sp, expr):
+    """Candidate ``expr`` (as ``together`` combined it) in lowest terms, in the forms the
+    refinement scores: with common factors taken out, expanded, and fully factored when
+    a common factor cancelled. Empty when there is nothing to reduce."""
+    if not expr.atoms(sp.Add):
+        return []           # a product of powers of symbols: in lowest terms already
+    num, den = sp.fraction(expr)
+    if not den.atoms(sp.Add) and not (den.free_symbols & num.free_symbols):
+        # a monomial denominator with no symbol of the numerator: nothing cancels, and
+        # the candidate is already factored (cancel and factor would expand it and factor
+        # it again, at a third of this pass's time)
+        expanded = sp.expand(num) / den
+        return [sp.factor_terms(expanded), expanded]
+    cancelled = sp.cancel(expr)
+    return [sp.factor_terms(cancelled), cancelled, sp.factor(cancelled)]
 
 
 def _score(sp, expr, g, S, divisors, visible, recomputed, scalars, order):
@@ -1000,12 +1016,15 @@ def _inverse(sp, e, u, v):
         return v
     if e == 1 / u:
         return 1 / v
-    num, den = sp.fraction(sp.cancel(e))
+    num, den = sp.fraction(sp.together(e))
     if not (num.is_polynomial(u) and den.is_polynomial(u)):
         return None
     pn, pd = sp.Poly(num, u), sp.Poly(den, u)
     if pn.degree() > 1 or pd.degree() > 1:
-        return None
+        num, den = sp.fraction(sp.cancel(e))    # a common factor may cancel
+        pn, pd = sp.Poly(num, u), sp.Poly(den, u)
+        if pn.degree() > 1 or pd.degree() > 1:
+            return None
     a, b = (pn.all_coeffs() if pn.degree() == 1 else [0, pn.all_coeffs()[-1]])
     c, d = (pd.all_coeffs() if pd.degree() == 1 else [0, pd.all_coeffs()[-1]])
     if not all(getattr(x, "is_Number", True) for x in (a, b, c, d)) or a * d - b * c == 0:
@@ -1063,6 +1082,24 @@ def _normaliser(sp, exprs):
     return norm, bases, atoms
 
 
+def _exactly(e, u, x):
+    """The rational function ``e`` of the one symbol ``u`` at ``u = x``, in exact fractions
+    (SymPy's own substitution costs a millisecond; this, microseconds)."""
+    if e.is_Symbol:
+        if e != u:
+            raise _Unsupported(e)
+        return x
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    if e.is_Add:
+        return sum((_exactly(a, u, x) for a in e.args), Fraction(0))
+    if e.is_Mul:
+        return math.prod((_exactly(a, u, x) for a in e.args), start=Fraction(1))
+    if e.is_Pow and e.exp.is_Integer:
+        return _exactly(e.base, u, x) ** int(e.exp)
+    raise _Unsupported(e)
+
+
 def _recognise(sp, F, bases, S):
     """Whether ``F`` (normalised) is a sigmoid, a tanh, or one's derivative, of one
     exp's argument: ``(kind, argument, its negation, its value indices)``, printable with
@@ -1083,10 +1120,12 @@ def _recognise(sp, F, bases, S):
                  ("tanh'", lambda u: 4 * u / (u + 1) ** 2, half))
     matches = []
     points = [Fraction(k, 7) for k in (3, 11, 19, 30, 45)]
-    at = [F.xreplace({u: sp.Rational(x.numerator, x.denominator)}) for x in points]
-    if not all(v.is_Rational and v != 0 for v in at):
+    try:
+        at = [_exactly(F, u, x) for x in points]
+    except (_Unsupported, ZeroDivisionError):
         return None, 0, None, None, ()
-    at = [Fraction(int(v.p), int(v.q)) for v in at]
+    if 0 in at:
+        return None, 0, None, None, ()
     for kind, t, sign in templates:
         # a rational function of degree <= 4 equal to c * t at five points is c * t (the
         # kind only names the rewrite in a comment; what is emitted is checked otherwise)
