@@ -497,7 +497,8 @@ class Emitter:
         arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
                                   defaults=[copy.deepcopy(defaults[p.name]) for p in self.func.params
                                             if p.name in defaults])
-        return ast.fix_missing_locations(ast.FunctionDef(name, arguments, body, [], None, lineno=0))
+        # printed with ast.unparse, never compiled as a tree: no source locations needed
+        return ast.FunctionDef(name, arguments, body, [], None, lineno=0)
 
 
 def _comment_for(eqn, previous_loc):

@@ -106,7 +106,7 @@ def install(gradient, params, specialised):
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self")] + [ast.arg(p) for p in params],
                               kwonlyargs=[], kw_defaults=[], defaults=defaults)
     module = ast.Module([ast.FunctionDef("__call__", arguments, body, [], None, lineno=1)], [])
-    text = ast.unparse(ast.fix_missing_locations(module)) + "\n"
+    text = ast.unparse(module) + "\n"        # printed, then compiled: no locations needed
     namespace["np"] = np
     exec(compile(text, _file_for(text), "exec"), namespace)
     type(gradient).__call__ = namespace["__call__"]

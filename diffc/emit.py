@@ -212,8 +212,6 @@ def instantiate_primal(eqn, names, folded, fresh):
     sub = _Substitute(mapping, dropped)
     new_stmts = [sub.visit(copy_ast(s)) for s in stmts]
     expr = sub.visit(copy_ast(ret)) if ret is not None else None
-    for s in new_stmts:
-        ast.fix_missing_locations(s)
     return new_stmts, expr
 
 

@@ -151,7 +151,7 @@ def _generated_functions(fdef, helpers, taken):
             helpers |= half.helpers
     for prim in forwards:
         defs += [_renamed(prim.definition, names), _renamed(prim.backward.definition, names)]
-    for n in ast.walk(fdef):
+    for n in ast.walk(fdef) if names else ():
         if isinstance(n, ast.Name) and n.id in names:
             n.id = names[n.id]
     return defs, helpers

@@ -76,6 +76,8 @@ class Generated(rules.Primitive):
 def uses_generated(fdef):
     """The generated primitives a ``def`` calls, in the order of their first call."""
     found = []
+    if not rules._GENERATED:
+        return found
 
     def visit(node):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \

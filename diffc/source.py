@@ -9,6 +9,7 @@ the static reading cannot settle (module constants computed at import time).
 from __future__ import annotations
 
 import ast
+import collections
 import inspect
 import os
 from dataclasses import dataclass, field
@@ -126,10 +127,23 @@ def module_of_file(path: str) -> Module:
     return _cached_module(os.path.abspath(path), st.st_mtime, st.st_size)
 
 
+def _statements(body):
+    """Every statement in ``body`` and the bodies nested in it, breadth first (the order of
+    ``ast.walk``, without visiting expressions: a ``def`` is always a statement)."""
+    queue = collections.deque(body)
+    while queue:
+        stmt = queue.popleft()
+        yield stmt
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            nested = getattr(stmt, field, None)
+            if isinstance(nested, list):
+                queue.extend(nested)
+
+
 def find_function(module: Module, qualname: str, firstlineno: int | None = None) -> ast.FunctionDef:
     """The ``def`` for ``qualname`` (``f``, ``Cls.method``, ``outer.<locals>.inner``)."""
     name = qualname.rsplit(".", 1)[-1]
-    candidates = [n for n in ast.walk(module.tree)
+    candidates = [n for n in _statements(module.tree.body)
                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
     if firstlineno is not None:
         def first_line(n):
