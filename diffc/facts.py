@@ -27,11 +27,14 @@ _STATIC_PY = (bool, int, str, type(None), tuple)
 
 # A large matrix product computed by the backward (or tangent) pass is not computed while
 # compiling: only its shape and dtype are read later, so a stand-in of ones takes its place
-# (the deep MLP's compile ran fifteen 256x256x256 products for nothing). Ones, not zeros:
-# the symbolic pass checks its rewrites against the cotangent's values, and a zero cotangent
-# would make any rewrite agree. ``Facts(exact=True)`` computes them (drawing the graph
-# prints the gradients' values).
+# (the deep MLP's compile ran fifteen 256x256x256 products for nothing). So is the result of
+# backward elementwise arithmetic on a stand-in (its values would be made up anyway). Ones,
+# not zeros: the symbolic pass checks its rewrites against the cotangent's values, and a zero
+# cotangent would make any rewrite agree. All stand-ins of one shape and dtype are one array.
+# ``Facts(exact=True)`` computes everything (drawing the graph prints the gradients' values).
 _STAND_IN_FLOPS = 1 << 20
+_STAND_IN_SIZE = 1 << 14        # elements of an elementwise result
+_ELEMENTWISE_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "negative"})
 
 
 class Facts:
@@ -42,6 +45,8 @@ class Facts:
         self.dynamic: set = set()       # shape not determined by the signature
         self.value_static: set = set()  # Python value determined by the signature
         self.rank_dynamic: set = set()  # even the number of dimensions is not fixed
+        self.stand_ins: set = set()     # adjoint values of which only shape and dtype are real
+        self._ones: dict = {}           # (shape, dtype) -> the one stand-in array
 
     @classmethod
     def none(cls):
@@ -101,9 +106,12 @@ class Facts:
             if eqn.role == "primal":
                 result = prim.impl(*args, **kwargs)      # the user's code: its errors are theirs
             else:
-                result = None if self.exact or eqn.prim != "matmul" or kwargs else _product_stand_in(*args)
+                like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
                 try:
-                    if result is None:
+                    if like is not None:
+                        result = self._stand_in(*like)
+                        self.stand_ins.update(eqn.outs)
+                    else:
                         result = prim.impl(*args, **kwargs)
                 except Exception:   # stand-in values of a loop whose shapes vary: unknown
                     for out in eqn.outs:
@@ -294,13 +302,28 @@ class Facts:
                 return kind.__name__
         return None
 
+    def _stand_in_like(self, eqn, args):
+        """``(shape, dtype)`` when adjoint equation ``eqn`` gets a stand-in, else None."""
+        if eqn.prim == "matmul" and len(args) == 2:
+            return _product_like(*args)
+        if eqn.prim in _ELEMENTWISE_ARITHMETIC and any(
+                isinstance(a, Var) and a in self.stand_ins for a in eqn.args):
+            return _elementwise_like(args)
+        return None
+
+    def _stand_in(self, shape, dtype):
+        key = (shape, dtype)
+        if key not in self._ones:
+            self._ones[key] = np.ones(shape, dtype)
+        return self._ones[key]
+
     def is_python_float(self, atom):
         return self.kind(atom) == "scalar" and type(self.value(atom)) is float
 
 
-def _product_stand_in(x, y):
-    """Ones of the shape and dtype of ``x @ y`` for a large product of float arrays of at
-    least two dimensions each (anything else: None, computed)."""
+def _product_like(x, y):
+    """``(shape, dtype)`` of ``x @ y`` for a large product of float arrays of at least two
+    dimensions each (anything else: None, computed)."""
     if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim >= 2 and y.ndim >= 2):
         return None
     dtype = np.result_type(x, y)
@@ -313,7 +336,23 @@ def _product_stand_in(x, y):
     shape = batch + (x.shape[-2], y.shape[-1])
     if 2 * math.prod(shape) * x.shape[-1] < _STAND_IN_FLOPS:
         return None
-    return np.ones(shape, dtype)
+    return shape, dtype
+
+
+def _elementwise_like(args):
+    """``(shape, dtype)`` of a large elementwise arithmetic result on arrays and numbers
+    (None: computed). Arithmetic on a float stand-in has the dtype NumPy's promotion gives."""
+    if not all(isinstance(a, (np.ndarray, np.generic, float, int)) and not isinstance(a, bool)
+               for a in args):
+        return None
+    try:
+        shape = np.broadcast_shapes(*(np.shape(a) for a in args))
+        dtype = np.result_type(*args)
+    except (ValueError, TypeError):
+        return None
+    if dtype.kind not in "fc" or math.prod(shape) < _STAND_IN_SIZE:
+        return None
+    return shape, dtype
 
 
 _SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 from functools import lru_cache
 
 import numpy as np
@@ -35,7 +36,8 @@ def template_of(fn) -> SourceFunction:
     """The parsed ``def`` of a rule function, with its module's imports."""
     path = inspect.getsourcefile(fn)
     module = module_of_file(path)
-    for node in ast.walk(module.tree):
+    top = module.functions.get(fn.__name__)     # rules are top-level functions
+    for node in itertools.chain([top] if top is not None else [], ast.walk(module.tree)):
         if isinstance(node, ast.FunctionDef) and node.name == fn.__name__:
             first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
             if first == fn.__code__.co_firstlineno:

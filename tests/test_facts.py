@@ -54,6 +54,44 @@ def test_mismatched_backward_operands_are_computed_and_fail_as_before():
     assert out not in facts.values and out in facts.dynamic      # unknown, not made up
 
 
+def _run(facts, prim, out, args, role="adjoint"):
+    facts.run(Eqn((out,), prim, tuple(args), {}, None, role, None))
+    return facts.values[out]
+
+
+@pytest.mark.parametrize("dtype,other,want_dtype", [
+    (np.float64, np.ones((192, 128)), np.float64),
+    (np.float32, 0.5, np.float32),                       # a Python number does not upcast
+    (np.float32, np.ones((1, 128)), np.float64),         # a float64 array does (and broadcasts)
+])
+def test_backward_arithmetic_on_a_stand_in_is_a_stand_in(dtype, other, want_dtype):
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(192, 128)).astype(dtype), rng.normal(size=(128, 128)).astype(dtype)
+    facts = Facts(True)
+    a, b, c = Var("a", "a", "user"), Var("b", "b", "user"), Var("c", "c", "user")
+    product, scaled, exact = (Var(n, n, "temp") for n in ("product", "scaled", "exact"))
+    for var, value in ((a, x), (b, y), (c, other)):
+        facts.bind_param(var, value)
+    _run(facts, "matmul", product, (a, b))
+    got = _run(facts, "multiply", scaled, (product, c))
+    want = (x @ y) * other
+    assert got.shape == want.shape and got.dtype == want.dtype == want_dtype
+    assert np.all(got == 1) and scaled in facts.stand_ins
+    # without a stand-in operand, arithmetic is computed
+    np.testing.assert_array_equal(_run(facts, "subtract", exact, (a, c)), x - other)
+    assert exact not in facts.stand_ins
+
+
+def test_stand_ins_do_not_spread_to_the_users_code():
+    facts = Facts(True)
+    a, b, out = Var("a", "a", "user"), Var("b", "b", "user"), Var("out", "out", "temp")
+    facts.bind_param(a, np.full((256, 256), 3.0))
+    facts.bind_param(b, np.full((256, 256), 2.0))
+    facts.stand_ins.add(a)
+    np.testing.assert_array_equal(_run(facts, "multiply", out, (a, b), role="primal"), 6.0)
+    assert out not in facts.stand_ins
+
+
 def deep_tanh(W1, W2, W3, X):
     h1 = np.tanh(X @ W1)
     h2 = np.tanh(h1 @ W2)
@@ -73,7 +111,8 @@ def deep_tanh_grad(W1, W2, W3, X):
 
 def test_a_net_with_stand_in_products_gets_the_right_gradient():
     """Every backward product here is replaced by ones while compiling (96x128 @ 128x128
-    is over the threshold): the emitted code must still compute the real gradient."""
+    is over the threshold), and so is the arithmetic on it (``* (1 - h2 ** 2)``): the
+    emitted code must still compute the real gradient."""
     rng = np.random.default_rng(1)
     args = [rng.normal(size=(128, 128)) / 12 for _ in range(3)] + [rng.normal(size=(96, 128))]
     grads = diffc.grad(deep_tanh, wrt=(0, 1, 2))(*args)
