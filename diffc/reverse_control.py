@@ -138,6 +138,13 @@ def backprop_loop(back, node, insert_before):
     slots = [k for k, p in enumerate(params) if p in back.active or node.outs[k] in back.adjoints]
     if not slots:
         return
+    if _runs_no_iteration(back, node):
+        # the carried values leave as they came in: their gradients pass straight through
+        for k in slots:
+            init, grad = node.inits[k], back.atom_of(node.outs[k])
+            if grad is not None and isinstance(init, Var) and init in back.active:
+                back.accumulate(init, grad, node)
+        return
     if node.kind == "while":
         _count_iterations(back, node, insert_before)
         params = _carried_params(node)
@@ -191,6 +198,17 @@ def backprop_loop(back, node, insert_before):
         init = node.inits[k]
         if isinstance(init, Var) and init in back.active:
             back.accumulate(init, out, node)
+
+
+def _runs_no_iteration(back, node):
+    """A ``for`` loop over a range the signature fixes, and that range is empty (the
+    compiled code is specialised to it: ``T = 0`` steps). Its body never ran on the example
+    values, so nothing is known of its shapes, and it contributes no gradient."""
+    facts = back.facts
+    if node.kind != "for" or not isinstance(node.iterable, Var) or node.iterable not in facts.value_static:
+        return False
+    steps = facts.values.get(node.iterable)
+    return isinstance(steps, range) and len(steps) == 0
 
 
 def _tape(back, node, backward_body, results, insert_before):

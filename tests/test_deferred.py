@@ -35,6 +35,8 @@ CASES = [
     (m.rnn_state_in_branch, _rnn_args() + (True,), (0, 1, 2)),
     (m.rnn_state_read_after, _rnn_args() + (rng.normal(size=(3, 6)),), (0, 1, 2, 4)),
     (m.rnn_loss, _rnn_args(T=1), (0, 1, 2)),
+    # no steps (T = 0): the loop never runs, the initial state's gradient passes through it
+    (m.rnn_state_read_after, _rnn_args(T=0) + (rng.normal(size=(3, 6)),), (0, 1, 2, 4)),
 ]
 IDS = [f"{c[0].__name__}-{k}" for k, c in enumerate(CASES)]
 
@@ -119,6 +121,17 @@ def test_a_non_zero_initial_gradient_is_added():
 def test_computed_rows_are_collected():
     code, inside, _ = _loop_and_after(CASES[4][0], CASES[4][2], CASES[4][1])
     assert "_steps.append(" in inside and "[::-1]" in code
+
+
+def test_a_loop_with_no_steps_passes_its_initial_state_gradient_through():
+    """Compiled for T = 0 the body never ran on the example values (its shapes are
+    unknown): the gradient is the hand-derived one, not an error about unknown shapes."""
+    Wx, Wh, b, xs = _rnn_args(T=0)
+    h0 = rng.normal(size=(3, 6))
+    dWx, dWh, db, dh0 = _grads(m.rnn_state_read_after, (0, 1, 2, 4), (Wx, Wh, b, xs, h0))
+    np.testing.assert_allclose(dh0, 3 * h0 ** 2 + 2 * h0, rtol=1e-14)    # sum(h0**3) + sum(h0*h0)
+    for g, w in ((dWx, Wx), (dWh, Wh), (db, b)):
+        assert g.shape == w.shape and not g.any()
 
 
 def test_loops_with_shapes_that_change_are_left_alone(monkeypatch):
