@@ -323,8 +323,27 @@ def check_column(name, make_call, to_numpy, ref, cells, first_result=None):
     return call
 
 
+# glibc's malloc serves a large block (above its mmap threshold, 128 KiB at start) with
+# fresh pages from the kernel and gives them back when it is freed, so every such NumPy
+# temporary is page-faulted again on first write: measured here, a 256x256 float64 product
+# takes 450 us that way and 270 us in reused memory. The first time a process frees such a
+# block (up to 32 MiB), glibc raises the threshold to its size and keeps freed memory for
+# reuse from then on. Importing torch or jaxlib does that as a side effect; a NumPy-only
+# process may never do it. So every timing process frees one block of SETTLE_BYTES first,
+# and all of them time their columns in the same allocator state.
+SETTLE_BYTES = 32 * 2**20 - 2**16
+
+
+def settle_allocator():
+    """Allocate and free one large block (see SETTLE_BYTES); a no-op outside glibc."""
+    block = np.empty(SETTLE_BYTES, dtype=np.uint8)
+    del block
+
+
 def run_group(group, workloads, opts, log):
     """Check and time one group's columns on every workload (in this process)."""
+    if not opts.fresh_malloc:
+        settle_allocator()
     peers = [] if opts.no_peers else peer_mod.available_peers(THREADS, GROUPS[group])
     out = {"versions": {p.name: p.version() for p in peers},
            "missing": {k: v for k, v in peer_mod.unavailable_notes().items()
@@ -390,6 +409,8 @@ def run_worker_process(group, workloads, opts, log):
            str(THREADS), "--only", ",".join(w.name for w in workloads)]
     if opts.quick:
         cmd.append("--quick")
+    if opts.fresh_malloc:
+        cmd.append("--fresh-malloc")
     env = dict(os.environ)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
@@ -528,6 +549,13 @@ def environment_lines(versions, missing, diffc, diffc_error, opts, warmup=None, 
                  f"columns after a warm-up call; float64; every column checked against "
                  f"the hand-written gradients first" + ("  [--quick: rough]" if opts.quick
                                                         else ""))
+    lines.append("allocator: every timing process started as a NumPy-only process would (each "
+                 "large temporary fresh pages from the kernel, page-faulted on first write)"
+                 if opts.fresh_malloc else
+                 f"allocator: every timing process first freed one {SETTLE_BYTES / 2**20:.1f} MiB "
+                 f"block, so glibc's malloc reuses freed memory for arrays up to that size (the "
+                 f"state importing torch or jaxlib leaves a process in; --fresh-malloc to time "
+                 f"without it)")
     if _LATE_NUMPY:
         lines.append("WARNING: numpy was imported before benchmarks.run set the thread "
                      "variables; the BLAS thread count may not be the one above")
@@ -687,6 +715,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                     help=f"threads for every library (default {DEFAULT_THREADS})")
     ap.add_argument("--no-peers", action="store_true", help="only diffc and hand-written")
+    ap.add_argument("--fresh-malloc", action="store_true",
+                    help="time without first freeing a large block (see SETTLE_BYTES)")
     ap.add_argument("--worker", choices=sorted(GROUPS), help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)
     opts.min_time, opts.repeat = (0.02, 3) if opts.quick else (0.2, 7)
