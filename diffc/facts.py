@@ -47,6 +47,15 @@ class Facts:
         self.rank_dynamic: set = set()  # even the number of dimensions is not fixed
         self.stand_ins: set = set()     # adjoint values of which only shape and dtype are real
         self._ones: dict = {}           # (shape, dtype) -> the one stand-in array
+        # a loop nested in another runs once per outer iteration; what its runs so far saw
+        # (id(node) -> (shapes of its values, iterations)), kept until the outermost loop ends
+        self._loop_runs: dict = {}
+        self._loop_depth = 0
+        self.unrun: dict = {}           # value of a loop body that never ran -> that loop
+        # the signature fixes it in each iteration of the loops around it (``i`` of ``for i in
+        # range(n)`` and ``n - 1 - i``, with ``n`` fixed), though not one value for all of them
+        self.fixed_per_step: set = set()
+        self.never_iterates: set = set()    # fixed iterables of for loops that never ran
 
     @classmethod
     def none(cls):
@@ -131,6 +140,8 @@ class Facts:
             return
         if all(v in self.value_static for v in inputs):
             self.value_static.add(out)
+        elif all(v in self.value_static or v in self.fixed_per_step for v in inputs):
+            self.fixed_per_step.add(out)
         if self._makes_dynamic(prim, eqn, inputs):
             self.dynamic.add(out)
 
@@ -178,10 +189,33 @@ class Facts:
                     self.rank_dynamic.add(out)
 
     def _run_loop(self, node):
-        """Run the loop; a value whose shape changes between iterations is dynamic."""
+        """Run the loop; a value whose shape changes between iterations is dynamic.
+
+        A loop nested in another runs once per outer iteration, some of these runs maybe
+        empty (``for j in range(i)`` at ``i = 0``); what is known of it is what all its runs
+        so far saw together, not only the last one's."""
+        if self._loop_depth == 0:
+            self._loop_runs.clear()
+        self._loop_depth += 1
+        try:
+            self._run_loop_once(node)
+        finally:
+            self._loop_depth -= 1
+        if self._loop_depth == 0:
+            # a loop none of whose runs iterated: nothing is known of its body's values
+            for _, count, inside, loop in self._loop_runs.values():
+                if count == 0:
+                    self.dynamic.update(inside)
+                    for var in inside:
+                        self.values.pop(var, None)
+                        self.unrun[var] = loop
+                    if loop.kind == "for" and self._fixed(loop.iterable):
+                        self.never_iterates.add(loop.iterable)
+
+    def _run_loop_once(self, node):
         body = node.body
         carried = [self.value(a) for a in node.inits]
-        shapes: dict = {}
+        shapes, earlier, _, _ = self._loop_runs.get(id(node), ({}, 0, (), node))
 
         def note(var, value):
             shapes.setdefault(var, set()).add(_shape_key(value))
@@ -198,6 +232,8 @@ class Facts:
             note(var, value)
         count = 0
         if node.kind == "for":
+            if self._fixed(node.iterable):
+                self.fixed_per_step.add(body.params[0])
             for item in self.value(node.iterable):
                 carried = self._run_block(body, (item, *carried))
                 count += 1
@@ -215,19 +251,21 @@ class Facts:
         inside = set(body.params) | {v for stmt in walk(body.body) for v in stmt.outs}
         if node.cond is not None:
             inside |= set(node.cond.params) | {v for stmt in walk(node.cond.body) for v in stmt.outs}
+        self._loop_runs[id(node)] = (shapes, earlier + count, inside, node)
         carried_params = body.params[1:] if node.kind == "for" else body.params
         for out, p in zip(node.outs, carried_params):
             if len(shapes.get(out, ())) > 1:
                 self.dynamic.add(p)
         for var in inside | set(node.outs):
-            if len(shapes.get(var, ())) > 1 or (count == 0 and var in inside):
+            if len(shapes.get(var, ())) > 1:
                 self.dynamic.add(var)
             if len({len(k[0]) if isinstance(k[0], tuple) else -1 for k in shapes.get(var, ())}) > 1:
                 self.rank_dynamic.add(var)
             self.value_static.discard(var)
-        if count == 0:
-            for var in inside:
-                self.values.pop(var, None)
+
+    def _fixed(self, atom):
+        return isinstance(atom, Const) or isinstance(atom, Var) and (
+            atom in self.value_static or atom in self.fixed_per_step)
 
     def _makes_dynamic(self, prim, eqn, inputs):
         if prim.data_dependent_shape:

@@ -89,6 +89,14 @@ def instantiate(rule, bindings: dict, facts, namer, loc, role, origin, hints=Non
     try:
         _run_block(scope, body, facts, rule)
     except Undecidable:
+        unrun = [facts.unrun[a] for a in bindings.values() if isinstance(a, Var) and a in facts.unrun]
+        if unrun:
+            where = f" (the loop at {unrun[0].loc})" if unrun[0].loc else ""
+            raise NoRuleError(
+                f"the rule for {rule.__name__.rsplit('_', 1)[0]} needs the shapes of its operands, "
+                f"and this loop body never ran on the example arguments{where}: its range or "
+                f"condition gave no iteration, so nothing is known of the values in it", loc,
+                "compile with example arguments on which this loop runs at least once") from None
         raise NoRuleError(
             f"the rule for {rule.__name__.rsplit('_', 1)[0]} depends on the shape or value of an "
             f"operand that is not fixed here (it changes between calls or iterations)", loc,

@@ -202,10 +202,16 @@ def backprop_loop(back, node, insert_before):
 
 def _runs_no_iteration(back, node):
     """A ``for`` loop over a range the signature fixes, and that range is empty (the
-    compiled code is specialised to it: ``T = 0`` steps). Its body never ran on the example
+    compiled code is specialised to it: ``T = 0`` steps), or, nested in other loops, a range
+    the signature fixes in each of their iterations and that was empty in all of them
+    (``for j in range(n - 1 - i)`` with ``n = 1``). Its body never ran on the example
     values, so nothing is known of its shapes, and it contributes no gradient."""
     facts = back.facts
-    if node.kind != "for" or not isinstance(node.iterable, Var) or node.iterable not in facts.value_static:
+    if node.kind != "for" or not isinstance(node.iterable, Var):
+        return False
+    if node.iterable in facts.never_iterates:
+        return True
+    if node.iterable not in facts.value_static:
         return False
     steps = facts.values.get(node.iterable)
     return isinstance(steps, range) and len(steps) == 0

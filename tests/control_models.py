@@ -197,3 +197,40 @@ def rnn_state_read_after(Wx, Wh, b, xs, h0):
         h = np.tanh(xs[t] @ Wx + h @ Wh + b)
         total = total + np.sum(h * h0)
     return total + np.sum(h ** 3) + np.sum(h0 * h)
+
+
+# Triangular nests: the inner loop's length depends on the outer index, so some of its
+# runs are empty (the first ones, or the last ones).
+def pairwise_products(x, n):
+    s = 0.0
+    for i in range(n):
+        for j in range(i):
+            s = s + x[i] * x[j]
+    return s
+
+
+def shrinking_chains(W, xs):
+    # row i goes through n - 1 - i tanh layers: the last row through none
+    n = xs.shape[0]
+    acc = np.zeros(xs.shape[1])
+    for i in range(n):
+        h = xs[i]
+        for j in range(n - 1 - i):
+            h = np.tanh(W @ h)
+        acc = acc + h
+    return np.sum(acc ** 2)
+
+
+def shrinking_while(W, x, n):
+    # the inner while loop's last runs test false at once
+    k = 0
+    total = 0.0
+    while k < n:
+        h = x
+        m = k
+        while m < n - 2:
+            h = np.sin(W @ h)
+            m = m + 1
+        total = total + np.sum(h * h)
+        k = k + 1
+    return total

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import diffc
+from diffc.errors import DiffcError
 from diffc.testing import check_grads
 from tests import control_models as m
 
@@ -68,6 +69,9 @@ CASES = [
     (m.nested_loops, (rng.normal(size=(3, 2)) * 0.3, rng.normal(size=2)), (0, 1)),
     (m.branch_inside_loop, (rng.normal(size=6),), (0,)),
     (m.loop_carried_and_invariant, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3)), (0, 1)),
+    (m.pairwise_products, (rng.normal(size=5), 5), (0,)),
+    (m.shrinking_chains, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3))), (0, 1)),
+    (m.shrinking_while, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), 4), (0, 1)),
 ]
 
 
@@ -89,3 +93,39 @@ def test_tape_saves_only_what_the_backward_needs(monkeypatch):
     source = diffc.api.GradientFunction(m.rnn_loss, wrt=(0, 1, 2)).source_for(*rnn_args())
     tapes = [line.split("=")[0].strip() for line in source.splitlines() if line.strip().endswith("= []")]
     assert 1 <= len(tapes) <= 3, tapes
+
+
+def test_a_nest_whose_inner_loop_runs_empty_last_keeps_its_shapes():
+    """The inner loop's last run (i = n - 1) does not iterate; what its earlier runs saw of
+    the body's shapes is kept, so the matmul rule knows them (it failed as 'not fixed')."""
+    W, xs = rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3))
+    grad = diffc.grad(m.shrinking_chains, wrt=(0, 1))
+    check_grads(m.shrinking_chains, (W, xs), wrt=(0, 1))
+    # the same compiled code on other rows (and other row counts: recompiled per shape)
+    for rows in (1, 2, 6):
+        other = rng.normal(size=(rows, 3))
+        got = grad(W, other)
+        check_grads(m.shrinking_chains, (W, other), wrt=(0, 1))
+        assert got[1].shape == other.shape
+
+
+def test_an_inner_loop_that_never_runs_on_the_examples_is_named_in_the_error():
+    """With n = 2 the inner while loop's test is false at once in every run: nothing is
+    known of its body (and the signature does not fix its test), so the error says so,
+    pointing at the rule's line and naming the loop."""
+    with pytest.raises(DiffcError) as info:
+        diffc.grad(m.shrinking_while, wrt=0)(np.eye(3), np.ones(3), 2)
+    text = str(info.value)
+    assert "never ran on the example arguments" in text
+    assert "control_models.py:" in text and "W @ h" in text
+    assert "runs at least once" in text
+
+
+def test_an_inner_range_the_signature_fixes_empty_passes_gradients_through():
+    """With one row, ``range(n - 1 - i)`` is empty for the only i: the signature fixes that
+    (n is a shape, i a step of a fixed range), so the inner loop contributes nothing and
+    the row's gradient is the sum's."""
+    W, xs = rng.normal(size=(3, 3)), rng.normal(size=(1, 3))
+    dW, dxs = diffc.grad(m.shrinking_chains, wrt=(0, 1))(W, xs)
+    np.testing.assert_array_equal(dW, np.zeros((3, 3)))
+    np.testing.assert_allclose(dxs, 2 * xs, rtol=1e-15)
