@@ -133,7 +133,7 @@ class _Liveness:
             self._uses_with_stmt.append((p, final, [], None))
         # a folded temporary is evaluated where its reader is: so are the reads inside it
         for v, at, loops, stmt in self._uses_with_stmt:
-            if isinstance(stmt, Eqn) and v in folded_vars:
+            if isinstance(stmt, (Eqn, Loop)) and v in folded_vars:
                 self.reader[v] = stmt
 
         def effective(stmt, at):
@@ -142,6 +142,8 @@ class _Liveness:
                 stmt = self.reader[stmt.outs[0]]
                 at = self.pos[id(stmt)]
                 seen += 1
+            if seen and isinstance(stmt, Loop):     # folded into a for loop's header
+                at = self.end[id(stmt)]
             return at
 
         self._uses = [(v, effective(stmt, at), loops) for v, at, loops, stmt in self._uses_with_stmt]
@@ -159,9 +161,12 @@ class _Liveness:
                 list(atoms_in(stmt.cond)) if isinstance(stmt, If) else \
                 [v for a in ((stmt.iterable,) if stmt.iterable is not None else ()) + stmt.inits
                  for v in atoms_in(a)]
-            for v in direct:
-                self._uses_with_stmt.append((v, here, loops, stmt))
             inner = loops + [stmt] if isinstance(stmt, Loop) else loops
+            # a for loop's iterable keeps its name to the loop's end: the body does not reuse
+            # it (``for i in reversed(steps):`` then ``steps = steps_tape.pop()`` misreads)
+            iterated = set(atoms_in(stmt.iterable)) if isinstance(stmt, Loop) and stmt.iterable is not None else ()
+            for v in direct:
+                self._uses_with_stmt.append((v, here, inner if v in iterated else loops, stmt))
             for block in blocks_of(stmt):
                 for p in block.params:
                     self.defined[p] = here

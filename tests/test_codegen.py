@@ -21,3 +21,32 @@ def test_a_name_read_by_a_folded_temporary_is_not_reused_before_its_reader():
             Eqn((out,), "add", (t, b2))]
     value, text = run(Function("f", (a,), body, (out,)), 0.5)
     assert abs(value - (np.exp(np.cos(0.5)) + 1.5)) < 1e-12, text
+
+
+def _rebound_iterables(source):
+    """Names a for loop iterates over that its own body assigns again."""
+    import ast
+    found = []
+    for loop in ast.walk(ast.parse(source)):
+        if isinstance(loop, ast.For):
+            read = {n.id for n in ast.walk(loop.iter) if isinstance(n, ast.Name)}
+            for stmt in loop.body:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in read:
+                        found.append(node.id)
+    return found
+
+
+def test_a_loop_body_does_not_reuse_the_name_its_loop_iterates_over():
+    """The backward loop of a nest pops the inner range inside ``for i in reversed(steps)``:
+    it gets a name of its own, not ``steps`` again (legal Python, but it misreads)."""
+    import diffc
+    from tests import control_models as m
+    rng = np.random.default_rng(0)
+    cases = [(m.shrinking_chains, (rng.normal(size=(3, 3)), rng.normal(size=(4, 3))), (0, 1)),
+             (m.pairwise_products, (rng.normal(size=4), 4), 0),
+             (m.nested_loops, (rng.normal(size=(3, 2)), rng.normal(size=2)), (0, 1))]
+    for f, args, wrt in cases:
+        source = diffc.grad(f, wrt=wrt).source_for(*args)
+        assert "reversed(" in source
+        assert _rebound_iterables(source) == [], (f.__name__, source)
