@@ -273,6 +273,11 @@ class Facts:
         if eqn.prim in _SHAPE_OF_FIRST:       # the result has its first operand's shape
             first = eqn.args[0] if eqn.args else None
             return not (isinstance(first, Var) and first not in self.dynamic) and not isinstance(first, Const)
+        # an integer operand of elementwise arithmetic adds a shape () to the broadcast,
+        # whatever its value (``i + 1.0`` in a loop over i): unless an operand is a sequence
+        # (``(1,) * k`` repeats a tuple k times)
+        numbers_only = prim.broadcasting and not any(
+            isinstance(self.values.get(v), (tuple, list)) for v in inputs)
         for v in inputs:
             if v in self.dynamic:
                 return True
@@ -280,7 +285,7 @@ class Facts:
             if isinstance(value, np.ndarray) and value.dtype == bool and eqn.prim in ("getitem", "setitem"):
                 return True
             if _shape_like(value) and v not in self.value_static:
-                if eqn.prim in ("getitem", "setitem") and isinstance(value, (int, np.integer)):
+                if (numbers_only or eqn.prim in ("getitem", "setitem")) and isinstance(value, (int, np.integer)):
                     continue
                 return True
         return False

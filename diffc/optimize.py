@@ -19,7 +19,8 @@
   ``(s + s) * A``.
 * ``unique_scatters``: the gradient of ``p[np.arange(n), y]`` is assigned into zeros
   (``d[rows, y] = v``), not added with ``np.add.at``: the pairs read are all different.
-* ``dead_code``: drop equations nothing reads, in every block.
+* ``dead_code``: drop equations nothing reads, in every block, and tapes none of whose
+  popped values is read.
 * ``EMIT_PASSES``, only on code about to be emitted (their primitives have no derivative
   rules): in-place accumulation and arithmetic (``in_place.py``), and reductions of
   arrays as methods (``a.sum(axis=0)``).
@@ -42,7 +43,9 @@ _EFFECTS = frozenset({"push", "pop", "new_tape"})
 def dead_code(func: Function, facts=None) -> Function:
     """Drop equations nothing reads, in every block, until none is left to drop.
 
-    Control-flow statements and effects (tape pushes) are kept.
+    Control-flow statements are kept, and so are effects (tape pushes and pops), except a
+    whole tape none of whose popped values is read any more (its reader was simplified
+    away): then its list, its pushes and its pops go together.
     """
     body = func.body
     # the uses are counted once and kept up to date: dropping an equation un-counts its
@@ -51,12 +54,13 @@ def dead_code(func: Function, facts=None) -> Function:
     uses = Function(func.name, func.params, body, func.results).uses()
     while True:
         removed = [False]
+        dead = _unread_tapes(body, uses)
 
         def prune(stmts):
             kept = []
             for stmt in reversed(stmts):
-                if isinstance(stmt, Eqn) and stmt.outs and stmt.prim not in _EFFECTS \
-                        and not any(uses.get(o, 0) for o in stmt.outs):
+                if isinstance(stmt, Eqn) and (id(stmt) in dead or stmt.outs and stmt.prim not in _EFFECTS
+                                              and not any(uses.get(o, 0) for o in stmt.outs)):
                     removed[0] = True
                     for v in stmt.inputs():
                         uses[v] -= 1
@@ -70,6 +74,25 @@ def dead_code(func: Function, facts=None) -> Function:
         body = prune(body)
         if not removed[0]:
             return with_body(func, body)
+
+
+def _unread_tapes(body, uses):
+    """ids of the statements of every tape that is only pushed to and popped from, none of
+    whose popped values is read: its ``new_tape``, its pushes and its pops."""
+    made, effects = {}, {}
+    for stmt in walk(body):
+        if isinstance(stmt, Eqn) and stmt.prim in _EFFECTS:
+            if stmt.prim == "new_tape":
+                made[stmt.outs[0]] = stmt
+            elif stmt.args and isinstance(stmt.args[0], Var):
+                effects.setdefault(stmt.args[0], []).append(stmt)
+    dead = set()
+    for tape, maker in made.items():
+        mine = effects.get(tape, [])
+        if len(mine) == uses.get(tape, 0) and not any(
+                uses.get(o, 0) for s in mine if s.prim == "pop" for o in s.outs):
+            dead.update(id(s) for s in [maker] + mine)
+    return dead
 
 
 def _key(eqn):

@@ -240,3 +240,36 @@ def test_product_layouts_leave_small_products_and_losing_forms(monkeypatch):
     monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
     large = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
     assert ").T" not in diffc.api.GradientFunction(wide_linear, wrt=0).source_for(*large)
+
+
+def _unread_pops(source):
+    """Names popped from a tape (``v = tape.pop()``) that nothing reads afterwards."""
+    import ast
+    tree = ast.parse(source)
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    popped = [s.targets[0].id for s in ast.walk(tree) if isinstance(s, ast.Assign)
+              and isinstance(s.value, ast.Call) and isinstance(s.value.func, ast.Attribute)
+              and s.value.func.attr == "pop" and isinstance(s.targets[0], ast.Name)]
+    return [name for name in popped if name not in read]
+
+
+@pytest.mark.parametrize("f,args,wrt", test_control.CASES + test_jumps.CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in
+                              enumerate(test_control.CASES + test_jumps.CASES)])
+def test_no_tape_keeps_a_value_the_backward_pass_no_longer_reads(f, args, wrt):
+    """A tape whose popped values were all simplified away (``enumerate_rows`` saved
+    ``row * w`` for a ``np.broadcast_to`` that became a plain product) is not kept."""
+    source = diffc.grad(f, wrt=wrt).source_for(*args)
+    assert _unread_pops(source) == []
+
+
+def test_a_loop_index_in_arithmetic_leaves_the_shapes_known():
+    """``(i + 1.0) * np.sum(row * w)``: a float made from the loop index has shape () at
+    every step, so the backward pass knows its shapes (no ``unbroadcast`` helper, no
+    ``np.broadcast_to``) and keeps only that float on a tape."""
+    from tests import control_models as m
+    rng = np.random.default_rng(0)
+    X, w = rng.normal(size=(4, 3)), rng.normal(size=3)
+    source = diffc.grad(m.enumerate_rows, wrt=(0, 1)).source_for(X, w)
+    assert "unbroadcast" not in source and "broadcast_to" not in source
+    assert source.count(".append(") == 1
