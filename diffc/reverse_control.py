@@ -188,6 +188,14 @@ def backprop_loop(back, node, insert_before):
                 Block((item, *seeds, *accumulators, *chain_vars), pops + child_body,
                       results + tuple(p for _, _, p in chained)),
                 None, node.loc, "adjoint", node, target_hint=node.target_hint)
+    # what the loop hands back has the shapes of what it was handed: the gradient of a
+    # carried value's initial value, of an outer value the body read (facts do not run
+    # backward loops: the readers after it need these shapes)
+    for k, out in zip(slots, outs):
+        init = node.inits[k]
+        back.facts.assume(out, init if isinstance(init, Var) and init in back.facts.values else params[k])
+    for v, out in zip(free, outs[len(slots):]):
+        back.facts.assume(out, v)
     back.body.append(loop)
     # outer values the body reads first: their accumulators started from the adjoint
     # before the loop, so the outputs replace it; then a carried value's initial value

@@ -273,3 +273,19 @@ def test_a_loop_index_in_arithmetic_leaves_the_shapes_known():
     source = diffc.grad(m.enumerate_rows, wrt=(0, 1)).source_for(X, w)
     assert "unbroadcast" not in source and "broadcast_to" not in source
     assert source.count(".append(") == 1
+
+
+def test_a_row_gradient_after_an_inner_backward_loop_is_added_in_place():
+    """``h = xs[i]`` and then an inner loop: the row's gradient comes out of the inner
+    backward loop, whose shapes the facts now know, so it is added into its row
+    (``dxs[i] += dh``) instead of a new zero array per outer step."""
+    import ast
+    from tests import control_models as m
+    rng = np.random.default_rng(0)
+    source = diffc.grad(m.shrinking_chains, wrt=(0, 1)).source_for(rng.normal(size=(3, 3)),
+                                                                    rng.normal(size=(4, 3)))
+    assert "dxs[i] += dh" in source
+    in_loops = [n for loop in ast.walk(ast.parse(source)) if isinstance(loop, ast.For)
+                for s in loop.body for n in ast.walk(s)
+                if isinstance(n, ast.Attribute) and n.attr == "zeros_like"]
+    assert in_loops == []
