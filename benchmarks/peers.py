@@ -1,4 +1,4 @@
-"""Peer AD systems: autograd, jax.grad, jax.jit(jax.grad), PyTorch eager.
+"""Peer AD systems: autograd, Tangent, jax.grad, jax.jit(jax.grad), PyTorch eager.
 
 Every peer is optional: ``available_peers()`` returns the ones that import, and
 ``unavailable_notes()`` says why the others are missing. A peer adapter turns a
@@ -9,7 +9,7 @@ the correctness check against the hand-written gradients.
 
 * autograd runs ``models.py`` itself: a second copy of that module is loaded with its
   global ``np`` bound to ``autograd.numpy``, so it differentiates the exact source
-  diffc reads.
+  diffc reads. Tangent reads that source too, as diffc does.
 * JAX and PyTorch get mirrors of each model below, line for line (jax.numpy resp.
   torch in place of numpy, float64 throughout).
 
@@ -60,6 +60,39 @@ class AutogradPeer:
         grad = self.autograd.grad(packed)
         wrt_values = tuple(args[i] for i in wrt)
         return lambda: grad(wrt_values)
+
+    @staticmethod
+    def to_numpy(grads):
+        return flatten(grads, np.asarray)
+
+
+# ======================================================================================
+# Tangent
+# ======================================================================================
+class TangentPeer:
+    """Tangent (``tangent-ad``, the maintained fork of Google's Tangent): source-to-source
+    like diffc; it reads ``models.py`` itself and its generated gradient is timed."""
+    name = "Tangent"
+
+    def __init__(self):
+        import tangent
+        self.tangent = tangent
+
+    def version(self):
+        from importlib.metadata import PackageNotFoundError, version
+        for dist in ("tangent-ad", "tangent"):
+            try:
+                return version(dist)
+            except PackageNotFoundError:
+                continue
+        return "?"
+
+    def prepare(self, workload, args):
+        import warnings
+        with warnings.catch_warnings():     # its generated code has `if 1 is None:` lines
+            warnings.simplefilter("ignore", SyntaxWarning)
+            grad = self.tangent.grad(workload.loss, wrt=workload.wrt, verbose=0)
+        return lambda: grad(*args)
 
     @staticmethod
     def to_numpy(grads):
@@ -338,7 +371,7 @@ def available_peers(threads=None, names=None):
     A peer that fails to import is skipped; ``unavailable_notes()`` says why.
     """
     peers = []
-    for cls in (AutogradPeer, JaxGradPeer, JaxJitPeer, TorchPeer):
+    for cls in (AutogradPeer, TangentPeer, JaxGradPeer, JaxJitPeer, TorchPeer):
         if names is not None and cls.name not in names:
             continue
         try:
@@ -353,4 +386,4 @@ def unavailable_notes():
     return dict(_NOTES)
 
 
-PEER_NAMES = [AutogradPeer.name, JaxGradPeer.name, JaxJitPeer.name, TorchPeer.name]
+PEER_NAMES = [AutogradPeer.name, TangentPeer.name, JaxGradPeer.name, JaxJitPeer.name, TorchPeer.name]

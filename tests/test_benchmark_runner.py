@@ -87,3 +87,15 @@ def test_workers_are_told_to_skip_the_settling_when_the_run_is():
     finally:
         run.subprocess.Popen = original
     assert seen["cmd"][-2:] == ["--quick", "--fresh-malloc"]
+
+
+def test_a_peers_wrong_gradient_is_reported_and_only_diffcs_fails_the_run():
+    ref = [np.ones(3)]
+    wrong = lambda: lambda: [np.zeros(3)]          # noqa: E731
+    cells = {}
+    assert run.check_column("Tangent", wrong, list, ref, cells) is None
+    assert cells["Tangent"]["cell"] == "wrong gradient" and "mismatch" not in cells["Tangent"]
+    assert run.check_column("diffc", wrong, list, ref, cells) is None
+    assert cells["diffc"]["cell"] == "MISMATCH" and cells["diffc"]["mismatch"]
+    right = lambda: lambda: [np.ones(3)]           # noqa: E731
+    assert run.check_column("autograd", right, list, ref, cells) is not None
