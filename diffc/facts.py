@@ -48,14 +48,17 @@ class Facts:
         self.stand_ins: set = set()     # adjoint values of which only shape and dtype are real
         self._ones: dict = {}           # (shape, dtype) -> the one stand-in array
         # a loop nested in another runs once per outer iteration; what its runs so far saw
-        # (id(node) -> (shapes of its values, iterations)), kept until the outermost loop ends
+        # (id(node) -> (shapes of its values, iterations, the values made in its body, the
+        # node)), kept until the outermost loop ends
         self._loop_runs: dict = {}
         self._loop_depth = 0
         self.unrun: dict = {}           # value of a loop body that never ran -> that loop
         # the signature fixes it in each iteration of the loops around it (``i`` of ``for i in
-        # range(n)`` and ``n - 1 - i``, with ``n`` fixed), though not one value for all of them
+        # range(n)`` and ``n - 1 - i``, with ``n`` fixed), though not one value for all of them.
+        # Never inside a branch the data chooses: which iterations reach it is not fixed
         self.fixed_per_step: set = set()
         self.never_iterates: set = set()    # fixed iterables of for loops that never ran
+        self._data_branches = 0         # depth of branches on a condition the data decides
 
     @classmethod
     def none(cls):
@@ -140,7 +143,8 @@ class Facts:
             return
         if all(v in self.value_static for v in inputs):
             self.value_static.add(out)
-        elif all(v in self.value_static or v in self.fixed_per_step for v in inputs):
+        elif not self._data_branches and all(v in self.value_static or v in self.fixed_per_step
+                                             for v in inputs):
             self.fixed_per_step.add(out)
         if self._makes_dynamic(prim, eqn, inputs):
             self.dynamic.add(out)
@@ -172,7 +176,12 @@ class Facts:
 
     def _run_if(self, node):
         taken = node.then if self.value(node.cond) else node.orelse
-        results = self._run_block(taken, ())
+        chosen_by_data = not self._fixed(node.cond)
+        self._data_branches += chosen_by_data
+        try:
+            results = self._run_block(taken, ())
+        finally:
+            self._data_branches -= chosen_by_data
         other = node.orelse if taken is node.then else node.then
         for out, r, r_other, value in zip(node.outs, taken.results, other.results, results):
             self.values[out] = value
@@ -232,7 +241,7 @@ class Facts:
             note(var, value)
         count = 0
         if node.kind == "for":
-            if self._fixed(node.iterable):
+            if self._fixed(node.iterable) and not self._data_branches:
                 self.fixed_per_step.add(body.params[0])
             for item in self.value(node.iterable):
                 carried = self._run_block(body, (item, *carried))

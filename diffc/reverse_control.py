@@ -268,7 +268,7 @@ def _tape(back, node, backward_body, results, insert_before):
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        saved = v if v in top_level else _export(back.namer, body.body, v)
+        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before)
         push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
@@ -287,22 +287,27 @@ def _tape(back, node, backward_body, results, insert_before):
     return opening, extra, fresh
 
 
-def _export(namer, stmts, v):
+def _export(namer, stmts, v, insert_before=None):
     """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
 
     The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
-    other path (the backward pass only reads it on the path that defined it).
+    other path (the backward pass only reads it on the path that defined it). ``v`` may
+    be the tape of a loop in the branch, made by a statement still waiting in
+    ``insert_before`` to go in front of that loop.
     """
+    def made_before(body):
+        return {o for s in body for made in (insert_before or {}).get(id(s), ()) for o in made.outs}
+
     for stmt in stmts:
         if not isinstance(stmt, If):
             continue
         results = []
         for block in (stmt.then, stmt.orelse):
-            inner = {o for s in block.body for o in s.outs}
+            inner = {o for s in block.body for o in s.outs} | made_before(block.body)
             if v in inner:
                 results.append(v)
-            elif v in defined_in(block):
-                results.append(_export(namer, block.body, v))
+            elif v in defined_in(block) or v in made_before(list(walk(block.body))):
+                results.append(_export(namer, block.body, v, insert_before))
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):

@@ -234,3 +234,14 @@ def shrinking_while(W, x, n):
         total = total + np.sum(h * h)
         k = k + 1
     return total
+
+
+def guarded_nest(x, flags):
+    # the inner loop runs only where the data says so: on some data never, on other data
+    # for several steps (the same signature)
+    s = 0.0
+    for i in range(x.shape[0]):
+        if flags[i] > 0:
+            for j in range(i):
+                s = s + x[i] * x[j]
+    return s + np.sum(x)

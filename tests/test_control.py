@@ -72,6 +72,8 @@ CASES = [
     (m.pairwise_products, (rng.normal(size=5), 5), (0,)),
     (m.shrinking_chains, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=(4, 3))), (0, 1)),
     (m.shrinking_while, (rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), 4), (0, 1)),
+    (m.guarded_nest, (rng.normal(size=4), np.array([1.0, 1.0, -1.0, 1.0])), (0,)),
+    (m.guarded_nest, (rng.normal(size=4), np.array([1.0, -1.0, -1.0, -1.0])), (0,)),
 ]
 
 
@@ -129,3 +131,19 @@ def test_an_inner_range_the_signature_fixes_empty_passes_gradients_through():
     dW, dxs = diffc.grad(m.shrinking_chains, wrt=(0, 1))(W, xs)
     np.testing.assert_array_equal(dW, np.zeros((3, 3)))
     np.testing.assert_allclose(dxs, 2 * xs, rtol=1e-15)
+
+
+@pytest.mark.parametrize("seen", [[1.0, -1.0, -1.0], [-1.0, -1.0, -1.0], [1.0, 1.0, -1.0]])
+def test_an_inner_loop_the_data_guards_keeps_its_gradient_on_other_data(seen):
+    """Compiled on data for which the guarded inner loop never iterates (or runs once), the
+    gradient is still right on data for which it runs: which outer steps reach the inner
+    loop is the data's choice, so its emptiness on the examples proves nothing (taking it
+    for a loop that never runs gave a silently wrong gradient)."""
+    from diffc.testing import numerical_grad
+    x = np.array([1.0, 2.0, 3.0])
+    grad = diffc.grad(m.guarded_nest, wrt=0)
+    grad(x, np.array(seen))
+    for flags in ([1.0, 1.0, 1.0], [-1.0, 1.0, 1.0], [1.0, -1.0, 1.0], seen):
+        flags = np.array(flags)
+        np.testing.assert_allclose(grad(x, flags), numerical_grad(m.guarded_nest, (x, flags), 0),
+                                   rtol=1e-7, atol=1e-7)
