@@ -15,12 +15,26 @@ from __future__ import annotations
 
 import ast
 import copy
+import unicodedata
 
 from diffc import rules
 from diffc.emit import _atom_expr, instantiate_primal, is_single_expression
 from diffc.in_place import OUT_FORMS, WRITES_FIRST
 from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.naming import RESERVED, Namer
+
+
+def _printable(name):
+    """Whether ``name`` can be printed as a variable and read back as itself: an identifier
+    in the NFKC form Python's parser gives it (a hint from a dict key ``"ℌ"`` would print
+    as ``ℌ``, which Python reads as ``H``, another variable's name)."""
+    return name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def _base(hint):
+    """The printable name a value's names are made from: its hint as Python reads it."""
+    base = unicodedata.normalize("NFKC", hint)
+    return base if base.isidentifier() else "t"
 
 
 def _candidates(base, prefer=None):
@@ -231,7 +245,7 @@ class Emitter:
 
     # -- names ------------------------------------------------------------------------------
     def _free(self, name, at, single, var=None):
-        if name in self.taken or name in RESERVED or not name.isidentifier():
+        if name in self.taken or name in RESERVED or not _printable(name):
             return False
         allowed = self.reserved.get(name)
         if allowed is not None and var not in allowed:
@@ -248,7 +262,7 @@ class Emitter:
     def name(self, var, at, single=True, prefer=None):
         if var in self.names:
             return self.names[var]
-        base = var.hint if var.hint.isidentifier() else "t"
+        base = _base(var.hint)
         for candidate in ([prefer] if prefer else []) + [base]:
             if self._free(candidate, at, single, var):
                 return self._take(var, candidate)
@@ -377,7 +391,7 @@ class Emitter:
                     and self.reserved.get(self.names[init]) is None:
                 name = self.names[init]
             if name is None:
-                base = out.hint if out.hint.isidentifier() else "t"
+                base = _base(out.hint)
                 for candidate in _candidates(base):
                     if candidate not in chosen and self._free(candidate, at, False, out) and \
                             all(self._free(candidate, p, False, out) for p in (end,)):
