@@ -14,6 +14,7 @@ import inspect
 import numpy as np
 
 from diffc import dispatch, load, pipeline, source, staging
+from diffc.errors import reports_internal_errors, user_code
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
@@ -76,7 +77,8 @@ class GradientFunction:
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
-        bound = inspect.signature(self.primal).bind(*args, **kwargs)
+        with user_code():
+            bound = inspect.signature(self.primal).bind(*args, **kwargs)
         bound.apply_defaults()
         return tuple(bound.arguments.values())
 
@@ -85,6 +87,7 @@ class GradientFunction:
             self._src = source.from_function(self.primal)
         return self._src
 
+    @reports_internal_errors
     def _compile(self, args):
         if len(args) < len(self._params):
             args = self._bind(args, {})
@@ -140,6 +143,7 @@ class GradientFunction:
         return fn
 
     @property
+    @reports_internal_errors
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
         if self._last is None and (self._nested or self.has_aux):
@@ -157,6 +161,7 @@ class GradientFunction:
         fn = self._specialised.get(_signature(args)) or self._compile(args)
         return fn.diffc_source
 
+    @reports_internal_errors
     def ir(self, *args, stage="ir"):
         """The IR (``stage``: "ir", "reverse" or "optimized") for example ``args`` or generally."""
         if self._nested or self.has_aux:

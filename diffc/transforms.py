@@ -25,6 +25,7 @@ import numpy as np
 
 from diffc import load, pipeline, staging
 from diffc.api import _resolve_wrt, _signature, grad
+from diffc.errors import reports_internal_errors
 
 
 class _Transform:
@@ -53,6 +54,7 @@ class _Transform:
             return tuple(bound.arguments.values())
         return tuple(args)
 
+    @reports_internal_errors
     def _compiled(self, key_args, build):
         """The generated function for this signature, compiling it with ``build()``."""
         key = _signature(key_args)
