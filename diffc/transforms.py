@@ -19,12 +19,11 @@ tuple of them; a tuple gives tuples below):
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from diffc import load, pipeline, staging
+from diffc import api, load, pipeline, staging
 from diffc.api import _resolve_wrt, _signature, grad
+from diffc.errors import DiffcError
 
 
 class _Transform:
@@ -34,7 +33,7 @@ class _Transform:
 
     def __init__(self, fn, wrt=0):
         self.fn = fn
-        self._params = list(inspect.signature(fn).parameters)
+        self._params = api.parameters(fn)
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self.source = None
@@ -47,26 +46,35 @@ class _Transform:
         return f"<diffc.{self.kind} of {getattr(self.fn, '__qualname__', self.fn)} with respect to {names}>"
 
     def _bind(self, args, kwargs):
-        if kwargs or len(args) < len(self._params):
-            bound = inspect.signature(self.fn).bind(*args, **kwargs)
-            bound.apply_defaults()
-            return tuple(bound.arguments.values())
+        if kwargs or len(args) != len(self._params):
+            return api.bind_arguments(self.fn, self._params, args, kwargs)
         return tuple(args)
 
     def _compiled(self, key_args, build):
-        """The generated function for this signature, compiling it with ``build()``."""
+        """``(generated function, free inputs to pass after the arguments)`` for this
+        signature, compiling it with ``build()`` when new or when a value it read from
+        the running program has changed."""
         key = _signature(key_args)
-        fn = self._specialised.get(key)
-        if fn is None:
-            staged, name, doc = build()
-            compiled = staging.emit_staged(staged, name, doc)
-            text = pipeline.module_text(staged.src.module.path, [compiled])
-            module = load.load_source(text, name)
-            fn = getattr(module, compiled.name)
-            fn.diffc_source = text
-            self._specialised[key] = fn
-            self.source = text
-        return fn
+        entry = self._specialised.get(key)
+        extras = entry.check() if entry is not None else None
+        if extras is None:
+            entry = self._specialised[key] = api.compiled(lambda: self._emit(build))
+            extras = entry.check()
+            if extras is None:
+                raise DiffcError(f"a value {entry.fn.__name__} reads from the running program "
+                                 "changes at every read", None,
+                                 "pass it to the function as an argument")
+        return entry.fn, extras
+
+    def _emit(self, build):
+        staged, name, doc = build()
+        compiled = staging.emit_staged(staged, name, doc + pipeline.describe_free(staged.free))
+        text = pipeline.module_text(staged.src.module.path, [compiled])
+        module = load.load_source(text, name)
+        fn = getattr(module, compiled.name)
+        fn.diffc_source = text
+        self.source = text
+        return fn, staged.free
 
     def _as_tuple(self, values, what):
         if self._single:
@@ -85,8 +93,8 @@ class JVPFunction(_Transform):
         args = self._bind(args, kwargs)
         tangents = tuple(_coerce(args[i], t, "tangent")
                          for i, t in zip(self.wrt, self._as_tuple(tangents, "tangents")))
-        fn = self._compiled(args + tangents, lambda: self._build(args, tangents))
-        return fn(*args, *tangents)
+        fn, extras = self._compiled(args + tangents, lambda: self._build(args, tangents))
+        return fn(*args, *extras, *tangents)
 
     def _build(self, args, tangents):
         staged = staging.stage(self.fn, args)
@@ -106,13 +114,14 @@ class VJPFunction(_Transform):
 
     def __call__(self, *args, **kwargs):
         args = self._bind(args, kwargs)
-        value = self._compiled(("primal",) + args, lambda: self._build_primal(args))(*args)
+        primal, extras = self._compiled(("primal",) + args, lambda: self._build_primal(args))
+        value = primal(*args, *extras)
 
         def pullback(cotangent):
             """``cotangent``ᵀ·J: the gradient of ``sum(f(*args) * cotangent)``."""
             ct = _coerce(value, cotangent, "cotangent")
-            fn = self._compiled(args + (ct,), lambda: self._build(args, ct))
-            return fn(*args, ct)
+            fn, extras = self._compiled(args + (ct,), lambda: self._build(args, ct))
+            return fn(*args, *extras, ct)
 
         return value, pullback
 
