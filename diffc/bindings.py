@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import contextvars
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -113,6 +114,7 @@ class FreeInput:
 class Bindings:
     """The guards of one compile, in the order they were read."""
     guards: dict = field(default_factory=dict)     # (fetch identity, test) -> Guard
+    baked: dict = field(default_factory=dict)      # read statically: "NAME (file)" -> literal
 
     def guard(self, fetch, test, expected=None):
         self.guards.setdefault((fetch.identity(), test), Guard(fetch, test, expected))
@@ -128,9 +130,29 @@ class Bindings:
     def absent(self, fetch):
         self.guard(fetch, "absent")
 
+    def bake(self, name, value, path):
+        """A module-level literal read from the source text (the command line, which never
+        runs the model): named in the generated module's header."""
+        self.baked.setdefault(f"{name} ({os.path.basename(path)})", value)
+
     def merge(self, other):
         for key, guard in other.guards.items():
             self.guards.setdefault(key, guard)
+        for key, value in other.baked.items():
+            self.baked.setdefault(key, value)
+
+    def conditions(self, namespace, prefix="g"):
+        """``ast`` tests, true when every guard holds; the objects they read are put in
+        ``namespace`` under names starting with ``prefix``."""
+        namespace.update({"MISSING": MISSING, "_cell": _cell, "_read": Fetch.read,
+                          "type": type, "getattr": getattr})
+        tests = []
+        for i, guard in enumerate(self.guards.values()):
+            holder = f"{prefix}{i}"
+            namespace[holder] = guard.fetch.holder
+            namespace[f"{holder}_fetch"] = guard.fetch
+            tests.append(_holds(guard, guard.fetch.expression(holder), f"{holder}_e", namespace))
+        return tests
 
     def checker(self, free=()):
         """A function of no arguments: the current values of the free inputs ``free``
@@ -138,23 +160,18 @@ class Bindings:
         still has the signature it was compiled for, else None."""
         if not self.guards and not free:
             return NOTHING
-        namespace = {"MISSING": MISSING, "_cell": _cell, "_read": Fetch.read,
-                     "type": type, "getattr": getattr}
+        namespace = {"_signature_of": _signature_of}
         body = []
-        for i, guard in enumerate(self.guards.values()):
-            holder = f"h{i}"
-            namespace[holder] = guard.fetch.holder
-            namespace[f"{holder}_fetch"] = guard.fetch
-            read = guard.fetch.expression(holder)
-            fail = _fails(guard, read, f"e{i}", namespace)
-            body.append(ast.If(fail, [ast.Return(ast.Constant(None))], []))
+        tests = self.conditions(namespace)
+        if tests:
+            test = ast.BoolOp(ast.And(), tests) if len(tests) > 1 else tests[0]
+            body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Return(ast.Constant(None))], []))
         values = []
         for i, item in enumerate(free):
             holder, name = f"f{i}", f"v{i}"
             namespace[holder] = item.fetch.holder
             namespace[f"{holder}_fetch"] = item.fetch
             namespace[f"s{i}"] = _signature_of(item.value)
-            namespace["_signature_of"] = _signature_of
             body.append(ast.Assign([ast.Name(name, ast.Store())], item.fetch.expression(holder)))
             sig = ast.Call(ast.Name("_signature_of", ast.Load()), [ast.Name(name, ast.Load())], [])
             body.append(ast.If(ast.Compare(sig, [ast.NotEq()], [ast.Name(f"s{i}", ast.Load())]),
@@ -167,26 +184,28 @@ class Bindings:
         exec(compile(module, "<diffc bindings>", "exec"), namespace)
         check = namespace["bindings"]
         check.guards = tuple(self.guards.values())
+        check.bindings = self
+        check.free = tuple(free)
         return check
 
 
-def _fails(guard, read, expected_name, namespace):
-    """The ``ast`` test that is true when ``guard`` no longer holds."""
+def _holds(guard, read, expected_name, namespace):
+    """The ``ast`` test that is true while ``guard`` holds."""
     if guard.test == "absent":
-        return ast.Compare(read, [ast.IsNot()], [ast.Name("MISSING", ast.Load())])
+        return ast.Compare(read, [ast.Is()], [ast.Name("MISSING", ast.Load())])
     namespace[expected_name] = guard.expected
     expected = ast.Name(expected_name, ast.Load())
     if guard.test == "identity":
-        return ast.Compare(read, [ast.IsNot()], [expected])
-    # a value: the same type and equal (a NaN compiled in is kept while it is the same object)
+        return ast.Compare(read, [ast.Is()], [expected])
+    # a value: the same object (a NaN compiled in), or of the same type and equal
     namespace[expected_name + "_type"] = type(guard.expected)
     value = ast.Name("_v", ast.Store())
-    return ast.BoolOp(ast.And(), [
-        ast.Compare(ast.NamedExpr(value, read), [ast.IsNot()], [expected]),
-        ast.BoolOp(ast.Or(), [
+    return ast.BoolOp(ast.Or(), [
+        ast.Compare(ast.NamedExpr(value, read), [ast.Is()], [expected]),
+        ast.BoolOp(ast.And(), [
             ast.Compare(ast.Call(ast.Name("type", ast.Load()), [ast.Name("_v", ast.Load())], []),
-                        [ast.IsNot()], [ast.Name(expected_name + "_type", ast.Load())]),
-            ast.Compare(ast.Name("_v", ast.Load()), [ast.NotEq()], [expected])])])
+                        [ast.Is()], [ast.Name(expected_name + "_type", ast.Load())]),
+            ast.Compare(ast.Name("_v", ast.Load()), [ast.Eq()], [expected])])])
 
 
 def _cell(cell):

@@ -35,8 +35,8 @@ _MAX_FAST = 4
 _MAX_INLINED_LINES = 80
 MISSING = object()
 _RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "dict", "tuple",
-             "_MISSING"}
-_PREFIXES = ("compiled_", "dtype_", "check_", "extras_")
+             "_MISSING", "MISSING", "_cell", "_read", "getattr", "_v"}
+_PREFIXES = ("compiled_", "dtype_", "check_", "extras_", "guard_")
 
 
 def _checks(name, value, namespace):
@@ -103,6 +103,12 @@ def install(gradient, params, specialised):
                         [ast.Name(p, ast.Load()) for p in params], [])
         test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
         if entry.check is bindings.NOTHING:
+            body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
+            continue
+        if not entry.check.free:
+            # values compiled in from the running program: their guards join the tests
+            guards = entry.check.bindings.conditions(namespace, f"guard_{i}_")
+            test = ast.BoolOp(ast.And(), conditions + guards)
             body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
             continue
         # it read values from the running program: they must still hold (``bindings``)

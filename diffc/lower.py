@@ -429,6 +429,7 @@ def _lookup(scope, node):
     if name in fn.closure:
         return _runtime_value(scope, name, fn.closure[name], node)
     if name in fn.module.constants:
+        bindings.current().bake(name, fn.module.constants[name], fn.module.path)
         return Const(fn.module.constants[name])
     if fn.runtime_globals is not None and name in fn.runtime_globals:
         return _runtime_value(scope, name, fn.runtime_globals[name], node)

@@ -11,6 +11,7 @@ import copy
 import gc
 import hashlib
 import os
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -175,11 +176,13 @@ def _generated_functions(fdef, helpers, taken):
     return defs, helpers
 
 
-def module_text(src_path, compiled_list, *, command=None, made_by=None):
+def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=None):
     """The text of a standalone module holding the compiled functions.
 
     ``command``: the ``diffc compile`` line that regenerates it; ``made_by``: instead, the
-    Python call that made it (a run-time compile, specialised to its arguments)."""
+    Python call that made it (a run-time compile, specialised to its arguments).
+    ``baked``: module-level values read from the source text (``Bindings.baked``), named
+    in the header."""
     with open(src_path, "rb") as fh:
         digest = hashlib.sha256(fh.read()).hexdigest()
     base = os.path.basename(src_path)
@@ -189,6 +192,10 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None):
               f"{how} "
               + ("Needs NumPy and the modules whose rules it calls." if any(
                   getattr(c, "user_modules", ()) for c in compiled_list) else "Needs only NumPy.")]
+    if baked:
+        values = ", ".join(f"{k.split(' ')[0]} = {v!r}" for k, v in sorted(baked.items()))
+        header += textwrap.wrap(f"Module-level values read from the source text of {base} "
+                                f"(it was not run) and compiled in: {values}.", 88)
     imports = ast.parse("import numpy as np").body + emit.user_imports(
         {m for c in compiled_list for m in getattr(c, "user_modules", ())})
     helpers = sorted({h for c in compiled_list for h in c.helpers})

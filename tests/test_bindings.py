@@ -235,3 +235,25 @@ def test_a_guard_failure_never_reuses_stale_code_in_the_fast_path(restore):
     for k in range(6):
         bm.set_scale(float(k % 3))
         np.testing.assert_allclose(g(X), 2.0 * (k % 3) * X)
+
+
+def test_the_command_line_names_the_values_it_read_from_the_text(tmp_path, capsys):
+    from diffc import cli
+    path = tmp_path / "static_model.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+        import diffc
+
+        REG = 0.5
+        UNUSED = 3.0
+
+        @diffc.grad
+        def loss(w):
+            return np.sum(w ** 2) * REG
+        """))
+    assert cli.main(["compile", str(path), "-o", "-"]) == 0
+    header = [line for line in capsys.readouterr().out.splitlines() if line.startswith("#")]
+    text = " ".join(h.lstrip("# ") for h in header)
+    assert "read from the source text of static_model.py (it was not run) and compiled in: " \
+           "REG = 0.5." in text, text
+    assert "UNUSED" not in text
