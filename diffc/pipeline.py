@@ -320,7 +320,7 @@ class Trace:
 def evaluate(func, args):
     """``Facts`` holding the value of every Var of IR ``func`` run on ``args``."""
     facts = Facts(True, exact=True)      # the graph prints every value
-    for var, value in zip(func.params, args):
+    for var, value in zip(func.params, with_free(func, args)):
         facts.bind_param(var, value)
     for eqn in func.body:
         try:
