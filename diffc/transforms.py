@@ -13,9 +13,15 @@ tuple of them; a tuple gives tuples below):
 * ``diffc.jvp(f, wrt)(*args, tangents=t)`` → ``(f(*args), J·t)``
 * ``diffc.vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``; ``pullback(u)`` → ``uᵀ·J``
 * ``diffc.jacobian(f, wrt, mode="reverse"|"forward")(*args)`` → ``J``, of shape
-  ``f(*args).shape + args[wrt].shape``
+  ``f(*args).shape + args[wrt].shape`` (a block per entry for containers)
 * ``diffc.hessian(f, wrt)(*args)`` → ``H`` (a tuple of tuples of blocks for a tuple wrt)
 * ``diffc.hvp(f, wrt)(*args, tangents=v)`` → ``H·v`` without forming ``H``
+
+Arguments may be arrays, numbers, or dicts, lists and tuples of them (nested), and
+results keep their structure as JAX lays out pytrees (``trees.py``): a tangent or a
+pullback's result has the argument's structure; a Jacobian is the output's structure
+with each output entry replaced by the input's structure of blocks, so the Hessian of a
+dict argument is a dict of dicts of blocks.
 """
 from __future__ import annotations
 

@@ -391,6 +391,76 @@ def test_check_user_errors_exit_2(model, tmp_path):
     assert "Traceback" not in done.stderr
 
 
+DICT_MODEL = WRONG_RULES + """
+
+def net(params, x):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    return np.sum(h ** 2)
+
+
+def wrong_in_a_dict(params, y):
+    return np.sum(wrong_cube(params["x"])) * y
+
+
+def with_labels(params, labels):
+    return np.sum(params["W"][labels] ** 2)
+"""
+
+
+def _rows(stdout):
+    return [line.split() for line in stdout.splitlines() if line.split()[-1:] in (["ok"], ["MISMATCH"])]
+
+
+def test_check_compares_every_entry_of_a_dict_parameter(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    for given in (["--arg", 'params={"W1": "3x4", "b1": "4"}'],
+                  ["--arg", "params.W1=3x4", "--arg", "params.b1=4"]):
+        done = run("check", "cubes.py:net", *given, "--arg", "x=5x3", cwd=tmp_path, check=0)
+        rows = _rows(done.stdout)
+        assert [(r[0], r[-4]) for r in rows] == [
+            ("params['W1']", "reverse"), ("params['W1']", "forward"), ("params['b1']", "reverse"),
+            ("params['b1']", "forward"), ("x", "reverse"), ("x", "forward")], done.stdout
+        assert "ok: all 6 comparisons agree (params: 2 entries, x)" in done.stdout
+    done = run("check", "cubes.py:net", "--arg", "params.W1=3x4", "--arg", "params.b1=4",
+               "--arg", "x=5x3", "--wrt", "params", cwd=tmp_path, check=0)
+    assert [r[0] for r in _rows(done.stdout)] == ["params['W1']"] * 2 + ["params['b1']"] * 2
+    assert "not compared: x (not in --wrt)" in done.stdout
+    assert "ok: all 4 comparisons agree (params: 2 entries)" in done.stdout
+
+
+def test_check_finds_a_wrong_gradient_inside_a_dict(tmp_path):
+    """The wrong rule is reached only through a dict entry: it used to be skipped, and the
+    check said that all comparisons agree."""
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:wrong_in_a_dict", "--arg", 'params={"x": "3"}', "--arg", "y=scalar",
+               "--mode", "reverse", cwd=tmp_path, check=1)
+    rows = _rows(done.stdout)
+    assert ["params['x']", "(3,)", "reverse"] == rows[0][:3] and rows[0][-1] == "MISMATCH"
+    assert rows[1][0] == "y" and rows[1][-1] == "ok"
+
+
+def test_check_never_says_all_agree_when_it_skipped_floats(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:with_labels", "--arg", "params.W=5x3", "--arg", "labels=4:int",
+               cwd=tmp_path, check=0)
+    assert "not compared: labels (int64 array)" in done.stdout
+    assert "ok: all 2 comparisons agree (params: 1 entries)" in done.stdout
+    done = run("check", "cubes.py:net", "--arg", "params.W1=3x4", "--arg", "params.b1=4:int",
+               "--arg", "x=5x3", cwd=tmp_path, check=1)
+    assert "not compared: params (a dict with int64 array entries)" in done.stdout
+    assert "INCOMPLETE: the 2 comparisons made agree, but params holds floats" in done.stdout
+    assert "all 2 comparisons agree" not in done.stdout
+
+
+def test_arg_entries_of_a_dict_are_checked(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:net", "--arg", "params=3", "--arg", "params.W1=3x4",
+               "--arg", "x=5x3", cwd=tmp_path, check=2)
+    assert "params is already given as a whole value" in done.stderr
+    done = run("check", "cubes.py:net", "--arg", "parms.W1=3x4", "--arg", "x=5x3", cwd=tmp_path, check=2)
+    assert "has no parameter 'parms'" in done.stderr
+
+
 def test_check_reports_a_model_that_exits_on_import(tmp_path):
     write(tmp_path / "m.py", """\
         import sys
