@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import bindings, fence, lower_jumps, rules
+from diffc import bindings, declared, fence, lower_jumps, rules
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
 from diffc.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.naming import Namer
@@ -445,7 +445,9 @@ def _lookup(scope, node):
                 f"running it cannot call one", scope.loc(node),
                 "compile through the Python API (diffc.grad imports the module), or call the "
                 "undecorated function")
-        return UserFunction(SourceFunction(node_def, fn.module, fn.runtime_globals))
+        found = SourceFunction(node_def, fn.module, fn.runtime_globals)
+        prim = declared.primitive_of(found, declared.module_name(fn.module.path))
+        return Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
     if _assigned_a_diffc_call(fn.module, name):
@@ -669,8 +671,9 @@ def _lower_call(scope, node, hint):
     if isinstance(callee, Ref) and not rules.lookup(callee.qualname) \
             and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
         found = user_function(scope.fn, callee.qualname)
-        if found is not None:
-            callee = UserFunction(found)
+        if found is not None:       # read, not imported: its @diffc.primitive is read too
+            prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
+            callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if isinstance(callee, TransformCall):
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
     if isinstance(callee, UserFunction):
