@@ -2,9 +2,8 @@
 through diffc's public API, against central differences on the user's own function.
 
 A program may never do worse than ``tests/corpus/expected.json`` records (right > refused >
-crash; a program that must be refused: refused > crash > accepted); a wrong gradient fails
-unless the manifest records it, and then it is an expected failure that must stay failing
-(strict), so a fix shows up. A program that does better than recorded is reported as a warning:
+crash; a program that must be refused: refused > crash > accepted); a wrong gradient always
+fails. A program that does better than recorded is reported as a warning:
 tighten the manifest with ``python -m tests.corpus.harness --write-manifest``.
 """
 import types
@@ -33,13 +32,10 @@ def test_the_corpus_is_large_enough_and_covers_both_expectations():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_program(name, request):
+def test_program(name):
     result = harness.run_program(name)
     recorded = MANIFEST.get(name)
     wrong = [c for c in result.cases if c.outcome == "wrong"]
-    if wrong and recorded == "wrong":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="a known wrong gradient, recorded "
-                                              "in tests/corpus/expected.json: " + _cases(wrong)))
     assert not wrong, f"{name}: a wrong gradient: {_cases(wrong)}"
     if recorded is None:
         pytest.fail(f"{name} has no recorded outcome (python -m tests.corpus.harness --write-manifest)")
