@@ -16,6 +16,7 @@ import diffc
 from diffc import codegen, optimize
 from diffc.api import GradientFunction
 from diffc.errors import InternalError, from_user_code
+from tests import lazy_settings
 
 rng = np.random.default_rng(11)
 
@@ -38,17 +39,23 @@ def branchy(x):
     return np.sum(-x)
 
 
+def _bug(exception, *params):
+    """A function that raises ``exception`` as diffc's own code would: compiled under a
+    file name of diffc's (an exception raised in a file of the user's is theirs)."""
+    namespace = {}
+    exec(compile(f"def bug({', '.join(params)}):\n    raise {exception}\n", "<diffc injected bug>",
+                 "exec"), namespace)
+    return namespace["bug"]
+
+
 @pytest.fixture
 def broken_emitter(monkeypatch):
-    def broken(self, eqn):
-        raise KeyError(eqn.outs[0] if eqn.outs else eqn.prim)
-    monkeypatch.setattr(codegen.Emitter, "eqn", broken)
+    monkeypatch.setattr(codegen.Emitter, "eqn", _bug("KeyError('dout_3')", "self", "eqn"))
 
 
 @pytest.fixture
 def broken_pass(monkeypatch):
-    def broken(func, facts=None):
-        raise AttributeError("'NoneType' object has no attribute 'outs'")
+    broken = _bug("AttributeError(\"'NoneType' object has no attribute 'outs'\")", "func", "facts=None")
     monkeypatch.setattr(optimize, "PASSES", optimize.PASSES[:1] + (broken,) + optimize.PASSES[1:])
 
 
@@ -86,10 +93,7 @@ def test_a_failing_pass_is_an_internal_error_from_every_entry_point(broken_pass)
 def test_the_object_works_once_the_bug_is_gone(monkeypatch):
     """An internal error leaves nothing half-made behind: the same object compiles."""
     g = GradientFunction(poly_sin)
-
-    def broken(self, eqn):
-        raise KeyError("boom")
-    monkeypatch.setattr(codegen.Emitter, "eqn", broken)
+    monkeypatch.setattr(codegen.Emitter, "eqn", _bug("KeyError('boom')", "self", "eqn"))
     with pytest.raises(InternalError):
         g(0.7)
     monkeypatch.undo()
@@ -112,6 +116,38 @@ def test_an_error_of_the_users_code_is_theirs():
 def test_missing_arguments_are_the_callers_error():
     with pytest.raises(TypeError, match="missing a required argument"):
         GradientFunction(mismatched)(np.ones(3))
+
+
+class Settings:
+    """A user's object whose property fails: the error is theirs wherever diffc reads it."""
+
+    def __init__(self):
+        self.values = {}
+
+    @property
+    def scale(self):
+        return self.values["scale"]
+
+    def loss(self, x):
+        return np.sum(x * self.scale)
+
+
+def test_a_property_of_the_users_that_raises_is_theirs():
+    with pytest.raises(KeyError, match="scale") as caught:
+        diffc.grad(Settings().loss)(np.ones(3))
+    assert not isinstance(caught.value, InternalError)
+
+
+def reads_a_lazy_setting(x):
+    return np.sum(x * lazy_settings.scale)
+
+
+def test_an_error_raised_in_a_file_of_the_users_is_theirs():
+    """diffc reads ``lazy_settings.scale`` while compiling (a live binding): the module's
+    ``__getattr__`` runs, not marked by diffc, but raised in the user's file."""
+    with pytest.raises(RuntimeError, match="settings file is not loaded") as caught:
+        GradientFunction(reads_a_lazy_setting)(np.ones(3))
+    assert not isinstance(caught.value, InternalError)
 
 
 def test_diffc_errors_are_not_wrapped():
