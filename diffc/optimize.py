@@ -8,7 +8,7 @@
   is specialised to (ranks and size-1 axes are part of the signature).
 * ``broadcasts``: an elementwise reader of ``np.broadcast_to(s, S)`` (how ``sum`` and
   ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
-  array.
+  array. Any other reader (a product, a reshape, a cumulative sum...) sees the full shape.
 * ``loop_invariants``: what a ``for`` loop's every iteration computes the same way is
   computed once before it.
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
@@ -351,13 +351,6 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     return with_body(func, rewrite(func.body))
 
 
-# one-operand elementwise functions: ``f(broadcast_to(s, S))`` is ``broadcast_to(f(s), S)``
-_UNARY_POINTWISE = frozenset({"negative", "positive", "exp", "log", "sqrt", "square", "absolute",
-                              "tanh", "sin", "cos", "reciprocal"})
-_NOT_POINTWISE = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into", "getitem",
-                            "broadcast_to", "unbroadcast"})
-
-
 def broadcasts(func: Function, facts=None) -> Function:
     """Leave the gradient's ``np.broadcast_to`` to NumPy's own broadcasting.
 
@@ -369,6 +362,10 @@ def broadcasts(func: Function, facts=None) -> Function:
     and spread after it (``broadcast_to(s, S) * 2`` → ``broadcast_to(s * 2, S)``), so the
     spreading moves towards a reader that makes it unnecessary. Every rewrite is checked
     on the example values (shape and dtype equal); nothing in the user's own code changes.
+
+    Only an elementwise reader (``Primitive.elementwise``) is rewritten: for any other
+    (``np.dot(dout, b)`` in ``outer``'s rule) the unspread value is another operand, and
+    a result of the same shape (square operands) would be a different, wrong, gradient.
     """
     if facts is None or not facts.enabled:
         return func
@@ -421,8 +418,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
                 if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
                     spread[stmt.outs[0]] = stmt
-                elif (rules.get(stmt.prim).broadcasting or stmt.prim in _UNARY_POINTWISE) \
-                        and stmt.prim not in _NOT_POINTWISE:
+                elif rules.get(stmt.prim).elementwise:
                     out += rewrite(stmt)
                     continue
             for block in blocks_of(stmt):

@@ -51,7 +51,7 @@ _GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reve
 class Primitive:
     """One operation of the IR, with its primal and its derivative rules."""
 
-    def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False,
+    def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False, elementwise=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False):
         module = getattr(impl, "__module__", "") or ""
@@ -63,7 +63,11 @@ class Primitive:
         self.signature = inspect.signature(impl)
         self.params = tuple(self.signature.parameters)
         self.source_names = tuple(source_names)
-        self.broadcasting = broadcasting
+        self.broadcasting = broadcasting  # operands may broadcast: gradients are summed back
+        # each entry of the result depends only on the operands' entries at its position
+        # (a ufunc): ``f(np.broadcast_to(s, S))`` is ``np.broadcast_to(f(s), S)``. A rule
+        # of an operation that is not elementwise must see its ``dout`` at full shape
+        self.elementwise = elementwise
         self.data_dependent_shape = data_dependent_shape
         self.differentiable = differentiable
         self.shape_only = shape_only      # result depends only on operand shapes (np.shape, len)
