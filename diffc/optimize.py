@@ -27,7 +27,10 @@
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
+import os
 from collections import ChainMap
 
 import numpy as np
@@ -233,7 +236,9 @@ def scalar_units(func: Function, facts=None) -> Function:
     as the notes write it); this runs only on the copy of a small gradient that the
     dispatcher inlines (``pipeline``, ``dispatch``), where two float products are a
     fifth of a scalar gradient's time."""
-    return constants(func, facts, units=True) if facts is not None and facts.enabled else func
+    if facts is None or not facts.enabled or not enabled():
+        return func
+    return constants(func, facts, units=True)
 
 
 def _fold_constants_once(func, facts=None, units=False):
@@ -667,14 +672,37 @@ EMIT_PASSES = (deferred.inputs, deferred.products, accumulate_in_place, in_place
                product_layouts, in_place.reuse_buffers)
 
 
+_OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
+
+
+def enabled() -> bool:
+    """Whether the optimizing passes run: not inside ``unoptimized()`` and not with the
+    environment variable ``DIFFC_NO_OPTIMIZE=1``."""
+    return not _OFF.get() and os.environ.get("DIFFC_NO_OPTIMIZE") != "1"
+
+
+@contextlib.contextmanager
+def unoptimized():
+    """Compile without any optimizing pass inside this block: every gradient (the main one,
+    generated pairs, nested transforms) is the bare transform, only pruned of dead code.
+    The tests compare its gradients with the optimized ones."""
+    token = _OFF.set(True)
+    try:
+        yield
+    finally:
+        _OFF.reset(token)
+
+
 def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     """Run every pass; the input function is left as it was (passes edit a copy).
 
     ``emitted=False`` for a function another transform will differentiate (``hessian``
     is forward mode over the gradient): the ``EMIT_PASSES`` make primitives without
-    derivative rules, so they run only on code about to be emitted (``for_emission``)."""
+    derivative rules, so they run only on code about to be emitted (``for_emission``).
+    Switched off (``enabled()``), only ``dead_code`` runs."""
     func = copy.deepcopy(func)
-    for p in PASSES + (EMIT_PASSES if emitted else ()):
+    passes = (PASSES + (EMIT_PASSES if emitted else ())) if enabled() else (dead_code,)
+    for p in passes:
         func = p(func, facts)
     return func
 
@@ -682,6 +710,6 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
 def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
-    for p in EMIT_PASSES:
+    for p in EMIT_PASSES if enabled() else ():
         func = p(func, facts)
     return func
