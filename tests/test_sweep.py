@@ -219,3 +219,35 @@ def test_general_code_sums_back_what_the_operation_broadcast(f, args):
     g = diffc.api.GradientFunction(f, wrt=0)
     g.source
     np.testing.assert_allclose(g._last(*args), numeric_vjp(f, list(args), 0, 1.0), rtol=1e-6, atol=1e-8)
+
+
+# -- the property the optimizer trusts ------------------------------------------------------
+ELEMENTWISE_CASES = [c for c in CASES if rules.get(c.prim).elementwise]
+
+
+@pytest.mark.parametrize("case", ELEMENTWISE_CASES, ids=str)
+def test_an_operation_marked_elementwise_is_elementwise(case):
+    """``Primitive.elementwise`` lets the optimizer compute ``f(np.broadcast_to(s, S))`` as
+    ``np.broadcast_to(f(s), S)``: true when each entry of the result depends only on the
+    operands' entries at its position, so shuffling the positions of every operand alike
+    shuffles the result alike."""
+    prim = rules.get(case.prim)
+    arrays = [a for a in case.args if isinstance(a, np.ndarray)]
+    shape = np.broadcast_shapes(*[a.shape for a in arrays]) if arrays else ()
+    order = np.random.default_rng(0).permutation(int(np.prod(shape)))
+
+    def shuffled(a):
+        if not isinstance(a, np.ndarray):
+            return a
+        return np.broadcast_to(a, shape).ravel()[order].reshape(shape)
+
+    out = np.broadcast_to(prim.impl(*case.args, **case.kwargs), shape)
+    again = prim.impl(*[shuffled(a) for a in case.args], **case.kwargs)
+    np.testing.assert_array_equal(again, out.ravel()[order].reshape(shape))
+
+
+def test_the_operations_marked_elementwise():
+    marked = {p.name for p in rules.all_primitives() if p.elementwise}
+    assert {"add", "multiply", "where", "exp", "tanh", "maximum"} <= marked
+    assert not marked & {"dot", "matmul", "outer", "inner", "einsum", "tensordot", "kron", "copy",
+                         "astype", "broadcast_to", "triu", "cumsum", "sum", "getitem", "setitem"}
