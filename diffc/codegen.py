@@ -499,9 +499,13 @@ class Emitter:
         if doc:
             body.insert(0, ast.Expr(ast.Constant(doc)))
         params = [ast.arg(self.names[p]) for p in self.func.params]
+        trailing = []          # only the last parameters can have defaults
+        for p in reversed(self.func.params):
+            if p.name not in defaults:
+                break
+            trailing.insert(0, copy.deepcopy(defaults[p.name]))
         arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
-                                  defaults=[copy.deepcopy(defaults[p.name]) for p in self.func.params
-                                            if p.name in defaults])
+                                  defaults=trailing)
         # printed with ast.unparse, never compiled as a tree: no source locations needed
         return ast.FunctionDef(name, arguments, body, [], None, lineno=0)
 

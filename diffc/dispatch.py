@@ -29,11 +29,14 @@ import os
 
 import numpy as np
 
+from diffc import bindings
+
 _MAX_FAST = 4
 _MAX_INLINED_LINES = 80
 MISSING = object()
 _RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "dict", "tuple",
-             "_MISSING"}
+             "_MISSING", "MISSING", "_cell", "_read", "getattr", "_v"}
+_PREFIXES = ("compiled_", "dtype_", "check_", "extras_", "guard_")
 
 
 def _checks(name, value, namespace):
@@ -84,7 +87,8 @@ def install(gradient, params, specialised):
                  "bool": bool, "str": str, "type": type, "dict": dict, "tuple": tuple,
                  "_MISSING": MISSING}
     body = []
-    for i, (args, fn) in enumerate(list(specialised)[-_MAX_FAST:]):
+    for i, (args, entry) in enumerate(list(specialised)[-_MAX_FAST:]):
+        fn = entry.fn
         conditions = []
         for name, value in zip(params, args):
             c = _checks(name, value, namespace)
@@ -98,7 +102,24 @@ def install(gradient, params, specialised):
         call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
                         [ast.Name(p, ast.Load()) for p in params], [])
         test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
-        body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
+        if entry.check is bindings.NOTHING:
+            body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
+            continue
+        if not entry.check.free:
+            # values compiled in from the running program: their guards join the tests
+            guards = entry.check.bindings.conditions(namespace, f"guard_{i}_")
+            test = ast.BoolOp(ast.And(), conditions + guards)
+            body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
+            continue
+        # it read values from the running program: they must still hold (``bindings``)
+        namespace[f"check_{i}"] = entry.check
+        extras = ast.Name(f"extras_{i}", ast.Load())
+        call.args.append(ast.Starred(extras, ast.Load()))
+        body.append(ast.If(test, [
+            ast.Assign([ast.Name(f"extras_{i}", ast.Store())],
+                       ast.Call(ast.Name(f"check_{i}", ast.Load()), [], []), lineno=1),
+            ast.If(ast.Compare(extras, [ast.IsNot()], [ast.Constant(None)]), [ast.Return(call)], [])],
+            []))
     slow = ast.Call(ast.Attribute(ast.Name("self", ast.Load()), "_slow_call", ast.Load()),
                     [ast.Name(p, ast.Load()) for p in params], [])
     body.append(ast.Return(slow))
@@ -137,7 +158,7 @@ def _inlined(fn, params):
     loaded = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     local = stored | set(params)
     if (loaded - local) - {"np"} - _BUILTINS or (stored & _RESERVED) or \
-            any(n.startswith(("compiled_", "dtype_")) for n in stored):
+            any(n.startswith(_PREFIXES) for n in stored):
         return None
     body = fdef.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
@@ -195,7 +216,7 @@ def positional_params(fn):
     names = []
     for p in sig.parameters.values():
         if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.name in _RESERVED \
-                or p.name.startswith(("compiled_", "dtype_")):
+                or p.name.startswith(_PREFIXES):
             return None
         names.append(p.name)
     return names

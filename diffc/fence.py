@@ -297,7 +297,9 @@ def _check_signature(ctx, node):
     if isinstance(node, ast.AsyncFunctionDef):
         _fail(ctx, node, OTHER["async def"])
     args = node.args
-    if args.vararg or args.kwarg:
+    if ctx.fn.live is not None:
+        return      # *args are bound to the call's arguments, defaults to their live values
+    if (args.vararg or args.kwarg) and ctx.entry:
         _fail(ctx, args.vararg or args.kwarg, OTHER["*args"])
     for default in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
         if not _is_literal_default(ctx, default):
@@ -395,6 +397,14 @@ def _check_expr(ctx, node, condition=False):
         _check_compare(ctx, node)
     elif isinstance(node, ast.Call):
         _check_call(ctx, node)
+        # ``f(*args, **kwargs)``: lowering spreads what has a fixed length and keys, and
+        # rejects the rest with the same rules
+        _check_expr(ctx, node.func)
+        for arg in node.args:
+            _check_expr(ctx, arg.value if isinstance(arg, ast.Starred) else arg)
+        for keyword in node.keywords:
+            _check_expr(ctx, keyword.value)
+        return
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.keyword):
             child = child.value
@@ -425,8 +435,6 @@ def _check_call(ctx, node):
         if func.id in SIDE_EFFECTS:
             _fail(ctx, node, OTHER["side effect"], name=func.id)
     for keyword in node.keywords:
-        if keyword.arg is None:
-            _fail(ctx, keyword, OTHER["**kwargs call"])
         if keyword.arg == "out":
             _fail(ctx, keyword, OTHER["out="])
 

@@ -152,11 +152,13 @@ class _Backward:
 
     def _distribute(self, prim, eqn, operand, grad):
         if isinstance(operand, Pack):
+            dict_pack = operand.kind == "dict"          # keys alternate with the values
             for i, item in enumerate(operand.items):
-                if not any(v in self.active for v in atoms_in(item)):
+                if (dict_pack and i % 2 == 0) or not any(v in self.active for v in atoms_in(item)):
                     continue
+                key = operand.items[i - 1] if dict_pack else Const(i)
                 g = grad.items[i] if isinstance(grad, Pack) else self.emit(
-                    "operator.getitem", (grad, Const(i)), {}, adjoint_hint(_hint_of(item)),
+                    "operator.getitem", (grad, key), {}, adjoint_hint(_hint_of(item)),
                     eqn.loc, "adjoint", eqn)
                 self._distribute(prim, eqn, item, g)
             return

@@ -108,8 +108,9 @@ def _build(back, x, value, grad, loc, origin, hint):
         elif entry is None:
             entry = _zero_entry(back, x, k, value[k], loc, origin)
         items += [Const(k), entry] if isinstance(value, dict) else [entry]
-    pack = Pack("dict" if isinstance(value, dict) else "list", tuple(items))
-    return back.emit("constant", (pack,), {}, hint, loc, "adjoint", origin)
+    kind = "dict" if isinstance(value, dict) else "tuple" if isinstance(value, tuple) else "list"
+    pack = Pack(kind, tuple(items))
+    return back.emit("container", (pack,), {}, hint, loc, "adjoint", origin)
 
 
 def _zero_entry(back, x, key, value, loc, origin):

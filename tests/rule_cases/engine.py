@@ -29,3 +29,7 @@ CASES += [
     Case("setitem", (x23, 0, rng.normal(size=(1, 1))), note="a (1, 1) value broadcast along a row"),
     Case("unbroadcast", (rng.normal(size=3), rng.normal(size=(1, 1))), note="operand with more axes, all 1"),
 ]
+CASES += [
+    Case("container", ([x5, x23],), note="a list of entries"),
+    Case("container", ((x5, 2.5),), note="a tuple with a scalar entry"),
+]
