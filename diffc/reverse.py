@@ -194,7 +194,7 @@ class _Backward:
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
                                  hint, eqn.loc, "unbroadcast", eqn)
             return grad
-        if not prim.broadcasting or prim.elementwise and _others_are_scalar_constants(prim, eqn, operand):
+        if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
         return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
 
@@ -207,7 +207,7 @@ def _others_are_scalar_constants(prim, eqn, operand):
     (``np.broadcast_to(x, shape)``, ``np.triu`` of a vector)."""
     operands = bound_operands(prim, eqn)
     return all(a is operand or (isinstance(a, Const) and isinstance(a.value, (int, float)))
-               for p, a in operands.items())
+               for a in operands.values())
 
 
 def _hint_of(atom):

@@ -204,7 +204,8 @@ def _reduction(wrapper, item, value, params):
     if wrapper == "mean":
         return f"np.mean({item})"
     if wrapper == "weighted":
-        weights = np.random.default_rng(np.size(value) + 7 * np.ndim(value)).uniform(-2.0, 2.0, np.shape(value))
+        draw = np.random.default_rng(np.size(value) + 7 * np.ndim(value))
+        weights = draw.uniform(-2.0, 2.0, np.shape(value))
         return f"np.sum({item} * {params.add(weights, False)})"
     if np.ndim(value) == 0:
         return f"np.ravel({item})[0]"

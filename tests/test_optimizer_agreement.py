@@ -11,8 +11,9 @@ transforms) to rounding, on the models' own example arguments. The tables of
 ``tests/test_optimize.py`` are not run again here; ``test_every_corpus_model_is_compared``
 checks that every function of every corpus module is compared somewhere.
 """
-import importlib
+import contextlib
 import inspect
+import io
 import os
 
 import numpy as np
@@ -23,11 +24,12 @@ import diffc
 from benchmarks import models as bench_models
 from benchmarks.workloads import WORKLOADS
 from diffc import load, methods, optimize, pipeline, targets
-from tests import (container_models, control_models, in_place_models, jump_models, method_models,
-                   models_core, models_decorated, models_seed, semantics_models, seed_cases,
-                   test_deferred, test_examples, test_in_place, test_jumps, test_optimize, test_tricky,
-                   tricky_programs)
+from tests import (binding_models, container_models, control_models, in_place_models, jump_models,
+                   method_models, models_core, models_decorated, models_seed, semantics_models,
+                   seed_cases, test_deferred, test_examples, test_in_place, test_jumps, test_optimize,
+                   test_trees, test_tricky, tree_models, tricky_programs)
 from tests.calls import helpers, model as calls_model, pair_models
+from tests.corpus import harness as corpus_harness
 from tests.fuzz_programs import programs
 from tests.userrules import model as user_model
 
@@ -53,7 +55,8 @@ HAND = [
                                      normal(4, 5), normal(2, 5)), (0, 1)),
     (container_models.two_layer_loss, ({"W1": normal(4, 5), "b1": normal(5), "W2": normal(5, 3),
                                         "b2": normal(3)}, normal(6, 4), one_hot(6, 3)), 0),
-    (container_models.nested, ({"layers": [{"W": normal(3, 3)}, {"W": normal(3, 2)}], "scale": normal(3)},
+    (container_models.nested, ({"layers": [{"W": normal(3, 3)}, {"W": normal(3, 2)}],
+                                "scale": normal(3)},
                                normal(4, 3)), 0),
     (container_models.unused_entry, ({"W": normal(3), "unused": normal(2, 2)}, normal(3)), 0),
     (container_models.tuple_argument, ((normal(3, 2), normal(2)), normal(4, 3)), 0),
@@ -81,11 +84,13 @@ HAND = [
     (calls_model.twice, (normal(2), normal(2)), (0, 1)),
     (calls_model.stopped, (normal(3), normal(3)), (0, 1)),
     (user_model.loss, (normal(3), normal(4, 3)), (0, 1)),
-    (user_model.wrong, (normal(3), normal(3)), (0, 1)),        # its rule is wrong on purpose: both call it
-    (pair_models.two_layers, (normal(4, 3), normal(3, 5), normal(5), normal(5, 2), normal(2)), (0, 1, 2, 3, 4)),
+    (user_model.wrong, (normal(3), normal(3)), (0, 1)),        # a wrong rule on purpose: both call it
+    (pair_models.two_layers, (normal(4, 3), normal(3, 5), normal(5), normal(5, 2), normal(2)),
+     (0, 1, 2, 3, 4)),
     (pair_models.shared, (normal(4, 3), normal(4, 3), normal(3, 2), normal(2)), (0, 1, 2, 3)),
     (pair_models.keywords, (normal(4, 3), normal(3, 2), normal(2)), (0, 1, 2)),
-    (pair_models.rnn, (normal(5, 3, 2), normal(3, 4), normal(2, 4), normal(4, 4) * 0.5, normal(4)), (2, 3, 4)),
+    (pair_models.rnn, (normal(5, 3, 2), normal(3, 4), normal(2, 4), normal(4, 4) * 0.5, normal(4)),
+     (2, 3, 4)),
     (pair_models.nested, (normal(4, 3), normal(3, 3), normal(3)), (0, 1, 2)),
     (pair_models.uses_a_pair_of_results, (normal(4), normal(4)), (0, 1)),
     (pair_models.both_branches, (normal(4), normal(4)), (0, 1)),
@@ -106,10 +111,34 @@ HAND = [
 # the tables other tests run with arguments (each against its own oracle)
 TABLES = [(f, args, wrt) for f, args, wrt in test_tricky.CASES + test_deferred.CASES]
 TABLES += [(c.model, c.args(), c.wrt) for c in seed_cases.CASES]
-TABLES += [(f, args, tuple(i for i, a in enumerate(args) if a.dtype.kind == "f")) for f, args in test_tricky.WRITES]
+TABLES += [(f, args, tuple(i for i, a in enumerate(args) if a.dtype.kind == "f"))
+           for f, args in test_tricky.WRITES]
 TABLES += [(f, make(test_in_place.BIG), wrt) for f, wrt, make in test_in_place.REUSE_CASES]
 TABLES += [(w.loss, tuple(w.make_args(np.random.default_rng(5), small)), w.wrt)
            for small in (True, False) for w in WORKLOADS]
+
+TABLES += [(loss, make(), 0) for loss, _, make in test_trees.CASES.values()]
+
+_X = normal(3, 2)
+HAND += [
+    (tree_models.two_args_loss, ({"a": normal(3), "b": normal(3)}, normal(3)), (0, 1)),
+    (tree_models.grad_norm, ({"a": normal(3), "b": normal(3)},), 0),
+    (binding_models.scaled, (normal(3),), 0),
+    (binding_models.regularised, (normal(2),), 0),
+    (binding_models.powered, (normal(3),), 0),
+    (binding_models.make_scaled()[0], (normal(3),), 0),
+    (binding_models.make_data_loss(_X), (normal(2),), 0),
+    (binding_models.with_default, (normal(3),), 0),
+    (binding_models.calls_helper, (normal(3),), 0),
+    (binding_models.uses_abs, (normal(3),), 0),
+    (binding_models.twice_square, (normal(3),), 0),
+    (binding_models.square_of_shift, (normal(3),), 0),
+    (binding_models.Square().loss, (normal(3),), 0),
+    (binding_models.Cube().loss, (normal(3),), 0),
+    (binding_models.Scaled(normal(2, 2)).loss, (normal(3, 2),), 0),
+    (binding_models.gradient_at_import, (normal(2),), 0),
+    (tree_models.cubic, ({"a": normal(3), "b": normal(3)},), 0),
+]
 
 CASES = HAND + TABLES
 
@@ -138,17 +167,18 @@ def assert_agree(optimized, plain, what):
     assert len(got) == len(want), what
     scale = max([1.0] + [float(np.max(np.abs(w), initial=0.0, where=np.isfinite(w))) for w in want])
     for k, (a, b) in enumerate(zip(got, want)):
-        assert a.shape == b.shape and a.dtype == b.dtype, f"{what}: gradient {k}: {a.shape} {a.dtype}, " \
-                                                          f"{b.shape} {b.dtype} without passes"
+        assert a.shape == b.shape and a.dtype == b.dtype, \
+            f"{what}: gradient {k}: {a.shape} {a.dtype}, {b.shape} {b.dtype} without passes"
         eps = np.finfo(b.dtype).eps if b.dtype.kind == "f" else 0.0     # float32 rounds more
         np.testing.assert_allclose(a, b, rtol=max(RTOL, 100 * eps), atol=max(ATOL, 100 * eps) * scale,
                                    err_msg=f"{what}: gradient {k}")
 
 
 def both(f, args, wrt):
-    optimized = fresh(f, wrt)(*copies(args))
-    with optimize.unoptimized():
-        plain = fresh(f, wrt)(*copies(args))
+    with np.errstate(invalid="ignore", divide="ignore"):   # nan_branch: sqrt of negatives, both ways
+        optimized = fresh(f, wrt)(*copies(args))
+        with optimize.unoptimized():
+            plain = fresh(f, wrt)(*copies(args))
     return optimized, plain
 
 
@@ -173,6 +203,13 @@ def test_keyword_only_parameters_and_an_auxiliary_result():
             plain = diffc.api.GradientFunction(jump_models.loss_and_branch, 0, True, True)(x)
         assert optimized[0] == plain[0]
         assert_agree(optimized[1], plain[1], "loss_and_branch")
+
+
+def test_the_scipy_model_optimized_equals_unoptimized():
+    pytest.importorskip("scipy")        # installed with the examples extra, as CI does
+    from tests import scipy_models
+    args = (normal(4, 3), rng.integers(0, 3, size=4))
+    assert_agree(*both(scipy_models.scipy_losses, args, 0), "scipy_losses")
 
 
 # -- the examples, compiled the way the committed modules were (`diffc compile`) ---------
@@ -211,6 +248,40 @@ def test_examples_optimized_equal_unoptimized(path, name, flags):
     assert_agree(optimized, plain, f"{path}:{name}")
 
 
+# -- the corpus of programs in users' idioms (tests/corpus/) ----------------------------------
+_GRADIENTS = {"grad": (False, False), "value_and_grad": (True, False), "grad_aux": (False, True)}
+CORPUS = [n for n, outcome in corpus_harness.read_manifest().items() if outcome == "right"]
+
+
+def _corpus_gradient(name, index):
+    case = corpus_harness.load_program(name).make()[index]      # fresh objects every time
+    if case.get("before") is not None:
+        case["before"]()
+    with_value, has_aux = _GRADIENTS[case.get("api", "grad")]
+    fn, wrt = case["fn"], case.get("wrt", 0)
+    g = methods.MethodGradient(fn, wrt, with_value) if methods.is_method(fn) and not has_aux else \
+        diffc.api.GradientFunction(fn, wrt, with_value, has_aux)
+    with contextlib.redirect_stdout(io.StringIO()):
+        return g(*case["args"], **case.get("kwargs", {}))
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_corpus_programs_optimized_equal_unoptimized(name):
+    """Each gradient case of a program the corpus records as right (its first call; the
+    variants change bindings, not the passes)."""
+    cases = corpus_harness.load_program(name).make()
+    compared = 0
+    for index, case in enumerate(cases):
+        if case.get("api", "grad") not in _GRADIENTS:
+            continue
+        optimized = _corpus_gradient(name, index)
+        with optimize.unoptimized():
+            plain = _corpus_gradient(name, index)
+        assert_agree(optimized, plain, f"{name}: {case['name']}")
+        compared += 1
+    assert compared or all(c.get("api") in ("jacobian", "vjp", "jvp") for c in cases)
+
+
 # -- fuzzed programs ---------------------------------------------------------------------
 @settings(max_examples=FUZZED, derandomize=True, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
@@ -221,9 +292,9 @@ def test_fuzzed_programs_optimized_equal_unoptimized(tmp_path_factory, program):
 
 
 # -- every model is compared ---------------------------------------------------------------
-CORPORA = [container_models, control_models, in_place_models, jump_models, method_models, models_core,
-           models_decorated, models_seed, semantics_models, tricky_programs, helpers, calls_model,
-           pair_models, user_model, bench_models]
+CORPORA = [binding_models, container_models, control_models, in_place_models, jump_models, method_models,
+           models_core, models_decorated, models_seed, semantics_models, tree_models, tricky_programs,
+           helpers, calls_model, pair_models, user_model, bench_models]
 
 # functions of the corpora that are not models to compare, and why
 NOT_COMPARED = {
@@ -232,6 +303,20 @@ NOT_COMPARED = {
     "tricky_programs.make_closure": "makes the model it returns (compared as make_closure(1.7))",
     "method_models.Mutating.loss": "assigns an attribute: the test of its located error",
     "calls.pair_models.hand_bptt": "backpropagation written by hand: the oracle of a test",
+    "binding_models.set_scale": "a setter the binding tests call between calls",
+    "binding_models.make_scaled": "a factory: the loss it makes is compared",
+    "binding_models.make_data_loss": "a factory: the loss it makes is compared",
+    "binding_models.other_helper": "an array-valued helper the binding tests swap in",
+    "binding_models.doubled": "a decorator: twice_square is compared",
+    "binding_models.shifted": "a decorator: square_of_shift is compared",
+    "binding_models.logged": "a decorator around logged_square",
+    "binding_models.logged_square": "prints: the test of its located error",
+    "binding_models.super_fn": "called by Cube.fn: Cube().loss is compared",
+    "tree_models.dict_out": "array-valued: a jacobian test's function",
+    "tree_models.list_out": "array-valued: a jacobian test's function",
+    "tree_models.tuple_out": "array-valued: a jacobian test's function",
+    "tree_models.nested_out": "array-valued: a jacobian test's function",
+    "tree_models.two_outputs": "array-valued: a jacobian test's function",
     "userrules.model.softplus_reverse": "a user's reverse rule: the models' gradients call it",
     "userrules.model.scaled_pair_reverse": "a user's reverse rule: the models' gradients call it",
 }
@@ -266,7 +351,9 @@ def test_every_corpus_model_is_compared():
     for module in CORPORA:
         short = module.__name__.replace("tests.", "")
         for name, fn in _module_functions(module):
-            if fn in compared or f"{short}.{name}" in NOT_COMPARED or _called_by_a_compared_model(fn, compared):
+            if fn in compared or f"{short}.{name}" in NOT_COMPARED:
+                continue
+            if _called_by_a_compared_model(fn, compared):
                 continue
             missing.append(f"{short}.{name}")
     assert not missing, f"corpus models compared nowhere (add them to HAND): {missing}"

@@ -83,8 +83,8 @@ def _selected(cases):
     chosen = []
     for group in by_prim.values():
         n = len(group)
-        picks = sorted({round(i * (n - 1) / max(1, PER_PRIMITIVE - 1)) for i in range(min(n, PER_PRIMITIVE))})
-        chosen += [group[i] for i in picks]
+        picks = {round(i * (n - 1) / max(1, PER_PRIMITIVE - 1)) for i in range(min(n, PER_PRIMITIVE))}
+        chosen += [group[i] for i in sorted(picks)]
     return chosen
 
 
@@ -161,7 +161,8 @@ def test_the_sweep_covers_every_operation_users_can_call():
     """Every differentiable primitive with a source-level name and a case runs in the sweep,
     under every wrapper (SciPy's only where SciPy is installed)."""
     swept = {p.case.prim for p in PROGRAMS}
-    reachable = {c.prim for c in CASES if spellings(rules.get(c.prim)) and rules.get(c.prim).differentiable}
+    reachable = {c.prim for c in CASES
+                 if spellings(rules.get(c.prim)) and rules.get(c.prim).differentiable}
     missing = sorted(reachable - swept)
     scipy_only = {n for n in missing if all(s.startswith("scipy.") for s in spellings(rules.get(n)))}
     try:
