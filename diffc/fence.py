@@ -175,13 +175,19 @@ OTHER = {
     "write alias": Banned("writing into an array that another name, read later, shares",
                           "if `{other}` should see the change, write into `{other}` itself; "
                           "if not, copy before writing: `{name} = {name}.copy()`",
-                          "z = x\nz[0] = 2.0\ny = x",
-                          (("name", "z"), ("other", "x"))),
+                          "a = x * 2.0\nz = a\nz[0] = 2.0\ny = a",
+                          (("name", "z"), ("other", "a"))),
     "write alias in place": Banned("changing in place (`+=`) a value another name, read "
                                    "later, shares", "`{name} += ...` changes the array in "
                                    "place; to make a new value write `{name} = {name} + ...`, "
                                    "or, if `{other}` should see the change, change `{other}`",
-                                   "s = x[0]\ns += 1.0\ny = x", (("name", "s"), ("other", "x"))),
+                                   "a = x * 2.0\ns = a[0]\ns += 1.0\ny = a",
+                                   (("name", "s"), ("other", "a"))),
+    "write argument": Banned("writing into an argument's array",
+                             "Python would change the caller's array, which diffc's compiled "
+                             "code does not do; write into a copy (`{name} = {name}.copy()`) "
+                             "and, if the caller needs the change, return it",
+                             "x[0] = 2.0", (("name", "x"),)),
     "write parameter": Banned("writing into a parameter of a called function",
                               "this function is called by the one being "
                               "differentiated, so the caller's array would change; write "
@@ -470,7 +476,7 @@ def sections():
                                 "**kwargs call", "out=", "unused call", "no effect")]
     targets = [OTHER[k] for k in ("bare annotation", "attribute target", "nested subscript",
                                   "view target", "star target")]
-    names = [OTHER[k] for k in ("unbound", "write global", "write alias",
+    names = [OTHER[k] for k in ("unbound", "write global", "write argument", "write alias",
                                 "write alias in place")]
     return [("Statements", rows(STATEMENTS.values())),
             ("Expressions", rows(list(EXPRESSIONS.values()) + other)),

@@ -119,9 +119,9 @@ CASES = [
     Case(names, "write_then_read_view", U, "an array that `y` shares with `head`, and `head` is "
          "read afterwards (line 70)", 69, 5),
     Case(names, "augmented_alias", U, "an array that `z` shares with `y`", 76, 5),
-    Case(names, "augmented_subscript_alias", U, "an array that `row` shares with `X`", 82, 5, (M,)),
+    Case(names, "augmented_subscript_alias", U, "an array that `row` shares with `X`", 83, 5, (M,)),
     Case(names, "calls_a_function_that_writes_into_its_argument", U, "this writes into the "
-         "caller's array `a`", 87, 5),
+         "caller's array `a`", 88, 5),
     # found when compiling for the call's arguments
     Case(runtime, "scaled", NonDifferentiableInput, "cannot differentiate with respect to 'k': "
          "it is an integer int", 7, 15, (X, 2), 1),
@@ -412,11 +412,11 @@ FLOW_REJECTED = [
     ("alias_written_in_loop", "an array that `z` shares with `y`, and `y` is read afterwards "
      "(line 45)", 46, 9),
     ("alias_chosen_by_branch", "an array that `z` shares with `y`", 56, 5),
-    ("row_written_through_loop_variable", "an array that `row` shares with `X`", 62, 9),
+    ("row_written_through_loop_variable", "an array that `row` shares with `X`", 63, 9),
+    ("writes_into_its_parameter", "this writes into the caller's array `a`", 76, 5),
 ]
 FLOW_ACCEPTED = ["assigned_in_both_branches", "branch_that_returns", "carried_through_loop",
-                 "logic_in_a_condition", "writes_into_its_parameter",
-                 "writes_into_a_copy_of_its_parameter"]
+                 "logic_in_a_condition", "writes_into_a_copy_of_its_parameter"]
 
 
 @pytest.mark.parametrize("name,fragment,line,col", FLOW_REJECTED, ids=[c[0] for c in FLOW_REJECTED])
@@ -434,11 +434,15 @@ def test_flow_checks_accept_what_python_and_diffc_agree_on(name):
     fence.check(source.from_file(FLOW, name))
 
 
-def test_a_called_function_may_not_write_into_its_parameter():
-    """Inlined into its caller, a write into a parameter would change the caller's array."""
+def test_no_function_may_write_into_its_parameter():
+    """Python would change the caller's array; the compiled code would not. The function
+    differentiated and a function it calls (inlined) are refused alike, with their hints."""
     src = source.from_file(FLOW, "writes_into_its_parameter")
-    fence.check(src)                                    # fine for the function differentiated
-    with pytest.raises(UnsupportedSyntax, match="writes into the caller's array `a`") as info:
-        fence.check(src, entry=False)
-    assert (info.value.loc.line, info.value.loc.col + 1) == (75, 5)
-    fence.check(source.from_file(FLOW, "writes_into_a_copy_of_its_parameter"), entry=False)
+    for entry, hint in ((True, "write into a copy (`a = a.copy()`) and, if the caller needs"),
+                        (False, "the caller's array would change")):
+        with pytest.raises(UnsupportedSyntax, match="writes into the caller's array `a`") as info:
+            fence.check(src, entry=entry)
+        assert (info.value.loc.line, info.value.loc.col + 1) == (76, 5)
+        assert hint in info.value.hint
+    for entry in (True, False):
+        fence.check(source.from_file(FLOW, "writes_into_a_copy_of_its_parameter"), entry=entry)
