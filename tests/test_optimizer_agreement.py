@@ -138,6 +138,7 @@ HAND += [
     (binding_models.Scaled(normal(2, 2)).loss, (normal(3, 2),), 0),
     (binding_models.gradient_at_import, (normal(2),), 0),
     (tree_models.cubic, ({"a": normal(3), "b": normal(3)},), 0),
+    (tricky_programs.write_into_a_copy_of_a_parameter, (normal(4), normal(4)), (0, 1)),
 ]
 
 CASES = HAND + TABLES
@@ -302,6 +303,7 @@ NOT_COMPARED = {
     "calls.model.recursive": "recursion: the test of its located error",
     "tricky_programs.make_closure": "makes the model it returns (compared as make_closure(1.7))",
     "method_models.Mutating.loss": "assigns an attribute: the test of its located error",
+    "tricky_programs.write_into_a_parameter": "writes into the caller's array: a located error",
     "calls.pair_models.hand_bptt": "backpropagation written by hand: the oracle of a test",
     "binding_models.set_scale": "a setter the binding tests call between calls",
     "binding_models.make_scaled": "a factory: the loss it makes is compared",
