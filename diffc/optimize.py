@@ -5,7 +5,9 @@
   that has the shape of one of its operands is that operand's shape. A value read only
   for its shape is then no longer computed (a reduction recomputed just to count its
   entries, a product recomputed just for its shape). These hold for every call the code
-  is specialised to (ranks and size-1 axes are part of the signature).
+  is specialised to (ranks and size-1 axes are part of the signature); a product's shape
+  is an operand's only where the signature fixes every size (not with sizes named on the
+  command line, ``--arg A=7xN``, where N = 7 was one choice).
 * ``broadcasts``: an elementwise reader of ``np.broadcast_to(s, S)`` (how ``sum`` and
   ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
   array. Any other reader (a product, a reshape, a cumulative sum...) sees the full shape.
@@ -155,13 +157,19 @@ def shape_queries(func: Function, facts=None) -> Function:
         return func
     producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
     mapping = {}
+    # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
+    # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
+    sizes_vary = getattr(facts, "sizes_vary", False)
 
     def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is elementwise (recursively)."""
+        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
+        (recursively): elementwise, or a product whose sizes the signature fixes."""
         eqn = producers.get(v)
         shape = facts.shape(v)
-        if eqn is None or shape is None or not rules.get(eqn.prim).broadcasting \
-                or eqn.prim in ("scatter", "scatter_add", "setitem"):
+        if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
+            return v
+        prim = rules.get(eqn.prim)
+        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
             return v
         for a in eqn.inputs():
             if facts.shape(a) == shape and not isinstance(a, Const):

@@ -111,6 +111,24 @@ def test_a_rule_that_is_not_elementwise_reads_dout_at_full_shape(f, shapes):
         np.testing.assert_allclose(grad, numeric_vjp(f, args, k, 1.0), rtol=1e-6, atol=1e-8)
 
 
+def per_entry_of_the_product(A, B):
+    return np.sum(A * A) / np.size(A @ B)
+
+
+def test_shape_of_a_product_with_sizes_named_on_the_command_line():
+    """``diffc compile --arg A=7xN --arg B=Nx7`` draws N = 7, where ``A @ B`` has ``A``'s
+    shape; ``np.size(A @ B)`` was then answered with ``np.size(A)``, a wrong gradient for
+    every other N (35 entries instead of 49 at N = 5)."""
+    from diffc import load, pipeline, targets
+    src = targets.function_source(__file__, "per_entry_of_the_product")
+    compiled = pipeline.compile_gradient(src, (0,), targets.examples(src, ["A=7xN", "B=Nx7"]), single=True)
+    module = load.load_source(pipeline.module_text(__file__, [compiled], command="diffc compile"), "product")
+    rng = np.random.default_rng(13)
+    A, B = rng.normal(size=(7, 5)), rng.normal(size=(5, 7))
+    np.testing.assert_allclose(getattr(module, compiled.name)(A, B),
+                               numeric_vjp(per_entry_of_the_product, [A, B], 0, 1.0), rtol=1e-6, atol=1e-8)
+
+
 def test_broadcasts_keep_float32():
     mean_square, scaled_sum, _, row_softmax_sum = _spread_models()
     x = np.random.default_rng(4).normal(size=(4, 3)).astype(np.float32)
