@@ -194,16 +194,20 @@ class _Backward:
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
                                  hint, eqn.loc, "unbroadcast", eqn)
             return grad
-        if not prim.broadcasting or _others_are_scalar_constants(prim, eqn, operand):
+        if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
         return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
 
 
 def _others_are_scalar_constants(prim, eqn, operand):
+    """Whether every other operand of elementwise ``eqn`` is a number written in the code
+    (``x * 2.0``): then the result, and the gradient, have ``operand``'s shape. An operand
+    the rule treats as a constant still broadcasts (``np.where(mask, x, 0.0)``,
+    ``np.copysign(x, y)``); an operation that is not elementwise makes its own shape
+    (``np.broadcast_to(x, shape)``, ``np.triu`` of a vector)."""
     operands = bound_operands(prim, eqn)
-    return all(a is operand or p in prim.nondiff or
-               (isinstance(a, Const) and isinstance(a.value, (int, float)))
-               for p, a in operands.items())
+    return all(a is operand or (isinstance(a, Const) and isinstance(a.value, (int, float)))
+               for a in operands.values())
 
 
 def _hint_of(atom):
