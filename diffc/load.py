@@ -63,7 +63,8 @@ def _usable(path, *, follow_links=True):
             return "it is not a directory"
         if _uid() is not None and st.st_uid != _uid():
             return f"it belongs to another user (uid {st.st_uid})"
-        return "others can write to it (its mode is %o)" % stat.S_IMODE(st.st_mode)
+        return (f"others can write to it (its mode is {stat.S_IMODE(st.st_mode):o}; "
+                f"if it is yours alone, `chmod go-w {path}` makes it usable)")
     if not os.access(path, os.W_OK | os.X_OK):
         return "it is not writable"
     return None
