@@ -44,7 +44,10 @@ the chain (an overflowed ``exp``) into the finite limit. Constants are Python nu
 which NumPy never lets upcast an array (float32 stays float32). Before a replacement is
 made it is evaluated on the example values: it must give the chain's type, dtype and
 shape, and agree with it within rounding (relative and absolute tolerance
-``sqrt(eps)``, the latter scaled by the cotangent) wherever the chain is finite. The
+``sqrt(eps)``, the latter scaled by the cotangent) wherever the chain is finite; and
+so at three fixed points around them (the chain's roots and cotangent scaled by factors in
+[0.75, 1.25], its forward values made again from the roots), since agreeing at the
+example alone proves little when the cotangent there is zero. The
 usual cancellation of ``1 - s`` for ``s`` near 1 is the one numerical difference from
 the op-by-op chain, and it is within ``eps * |g|`` absolutely.
 
