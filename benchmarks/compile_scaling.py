@@ -207,12 +207,15 @@ def stage_timer():
     Wraps the functions ``pipeline.compile_gradient`` and ``GradientFunction`` call
     (restored on exit); "facts" is what ``compile_gradient`` spends outside the other
     stages (evaluating the primal IR on the example arguments, checking them)."""
-    from diffc import dispatch, load, pipeline, source
+    from diffc.backend import dispatch
+    from diffc.backend import load
+    from diffc.compiler import pipeline
+    from diffc.frontend import source
 
     times = dict.fromkeys(STAGES + ("compile_gradient",), 0.0)
     patches = [(source, "from_function", "parse"), (pipeline, "lower", "lower"),
-               (pipeline, "reverse", "reverse"), (pipeline.optimize, "optimize", "optimize"),
-               (pipeline.emit, "emit_function", "emit"),
+               (pipeline, "reverse", "reverse"), (pipeline.passes, "optimize", "optimize"),
+               (pipeline.expressions, "emit_function", "emit"),
                (pipeline, "_generated_functions", "emit"), (pipeline, "module_text", "print"),
                (load, "load_source", "load"), (dispatch, "install", "dispatch"),
                (pipeline, "compile_gradient", "compile_gradient")]
@@ -234,11 +237,11 @@ def stage_timer():
         saved.append((owner, attr, original))
         setattr(owner, attr, timed(original, stage))
     for attr in ("PASSES", "EMIT_PASSES"):                # each optimizer pass too
-        passes = getattr(pipeline.optimize, attr, None)
+        passes = getattr(pipeline.passes, attr, None)
         if passes is None:
             continue
-        saved.append((pipeline.optimize, attr, passes))
-        setattr(pipeline.optimize, attr, tuple(timed(p, f"pass:{p.__name__}") for p in passes))
+        saved.append((pipeline.passes, attr, passes))
+        setattr(pipeline.passes, attr, tuple(timed(p, f"pass:{p.__name__}") for p in passes))
         for p in passes:
             times[f"pass:{p.__name__}"] = 0.0
     try:
@@ -277,7 +280,7 @@ def time_compile(fn, args, wrt, repeat, collect=True):
     """Median seconds of a fresh ``diffc.grad(fn, wrt)`` compile for ``args``, by stage,
     and the first gradient it returned. ``collect=False``: with Python's cyclic garbage
     collector off during each compile (to see what it costs)."""
-    from diffc.api import GradientFunction
+    from diffc.api.gradients import GradientFunction
 
     runs, result = [], None
     loaded_before = set(sys.modules)

@@ -10,12 +10,12 @@
     f(-2.0, 5.0, -4.0)   # (-4.0, -4.0, 3.0)
     print(f.source)      # the generated gradient code
 """
-from diffc.api import grad, ir, value_and_grad
+from diffc.api.gradients import grad, ir, value_and_grad
 from diffc.errors import DiffcError, InternalError
-from diffc.graph import graph
-from diffc.rules import primitive
-from diffc.transforms import hessian, hvp, jacobian, jvp, vjp
-from diffc.symbolic import symbolic
+from diffc.tools.graph import graph
+from diffc.core.primitives import primitive
+from diffc.api.transforms import hessian, hvp, jacobian, jvp, vjp
+from diffc.tools.symbolic import symbolic
 
 
 def stop_gradient(x):

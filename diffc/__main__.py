@@ -1,6 +1,6 @@
 """``python -m diffc`` is the ``diffc`` command."""
 import sys
 
-from diffc.cli import main
+from diffc.cli.commands import main
 
 sys.exit(main())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import trees
+from diffc.core import trees
 
 @dataclass
 class ArgReport:
@@ -87,7 +87,7 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
     A dict, list or tuple argument (nested too) is compared entry by entry: its reports
     are named like ``params['W1']``.
     """
-    from diffc.api import _resolve_wrt
+    from diffc.api.gradients import _resolve_wrt
 
     unknown = [m for m in modes if m not in MODES]
     if unknown or len(modes) < 2:
@@ -122,12 +122,12 @@ def _gradients(mode, f, args, wrt, eps):
     if mode == "numeric":
         return [numerical_grad(f, args, i, eps) for i in wrt]
     if mode == "reverse":
-        from diffc.api import GradientFunction
+        from diffc.api.gradients import GradientFunction
         return list(GradientFunction(f, wrt)(*args))
     if mode == "forward":
-        from diffc.transforms import JacobianFunction
+        from diffc.api.transforms import JacobianFunction
         return list(JacobianFunction(f, wrt, mode="forward")(*args))
-    from diffc.symbolic import applies, symbolic
+    from diffc.tools.symbolic import applies, symbolic
     if not applies(f, args):
         return None
     return list(symbolic(f, wrt).gradient(*args))

@@ -10,7 +10,7 @@ The sigmoid part is worth a second look. diffc differentiates
 `1 / (1 + exp(-z))` one operation at a time: a divide, an add, an exp and a
 negation, each with its own small rule. A person simplifies the same chain on paper
 to dσ/dz = σ(z)·(1 − σ(z)), and so does diffc's optimizer: it rewrites the chain
-symbolically (diffc/simplify.py) into `dout * out * (1 - out)`, reusing the forward
+symbolically (diffc/optimize/simplify.py) into `dout * out * (1 - out)`, reusing the forward
 value `out`. This example prints the code diffc generated for the sigmoid beside the
 one-liner written by hand and checks that they agree numerically.
 

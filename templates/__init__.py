@@ -2,7 +2,7 @@
 
 Importing this package imports every module in it, which registers each primitive
 with ``diffc.rules``. Adding a NumPy function is adding a template here: see the
-contract in ``diffc/rules.py``.
+contract in ``diffc/core/primitives.py``.
 """
 import importlib
 import pkgutil

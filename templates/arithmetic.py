@@ -1,7 +1,7 @@
 """Python's arithmetic operators on numbers and arrays: + - * / ** @ and unary -."""
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True)

@@ -8,7 +8,7 @@ interval ``[a_min, a_max]`` and to the bound that was hit outside it.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.maximum", broadcasting=True, elementwise=True)

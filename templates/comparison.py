@@ -7,7 +7,7 @@ masks from.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("operator.gt", "numpy.greater",

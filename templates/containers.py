@@ -6,7 +6,7 @@ entry read with an index computed at run time (``weights[i]`` in a loop).
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive()

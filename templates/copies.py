@@ -6,7 +6,7 @@ integer or boolean type is flat almost everywhere, so its gradient is zero.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.flip")

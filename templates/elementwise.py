@@ -8,7 +8,7 @@ Trigonometric and hyperbolic functions are in ``trigonometric.py``.
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.absolute", "numpy.abs", "builtins.abs", elementwise=True)

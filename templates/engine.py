@@ -2,7 +2,7 @@
 to the shape of an operand that was broadcast."""
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive(differentiable=False)

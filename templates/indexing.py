@@ -8,7 +8,7 @@ Writing is functional: ``x[index] = v`` makes a new array, so the gradient of th
 """
 import numpy as np
 
-from diffc.rules import is_basic_index, primitive
+from diffc.core.primitives import is_basic_index, primitive
 
 
 @primitive("operator.getitem", nondiff=("index",))

@@ -12,7 +12,7 @@ makes rows) is summed down to its array's shape by the engine, as for broadcasti
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.concatenate")

@@ -21,7 +21,7 @@ norms (``ord`` 2, -2, "nuc") need the SVD and are not supported.
 """
 import numpy as np
 
-from diffc.rules import primitive, unsupported
+from diffc.core.primitives import primitive, unsupported
 
 
 @primitive("numpy.linalg.inv")

@@ -19,7 +19,7 @@ Conventions where the derivative is not unique:
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.sum", "ndarray.sum")

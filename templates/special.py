@@ -2,7 +2,7 @@
 generated code needs only NumPy (a model may import them from scipy.special)."""
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("scipy.special.expit", elementwise=True)

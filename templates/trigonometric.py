@@ -5,7 +5,7 @@ Each reverse rule scales ``dout`` by the textbook derivative at ``x``; ``tan`` a
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 @primitive("numpy.sin", elementwise=True)

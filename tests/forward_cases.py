@@ -14,12 +14,12 @@ import zlib
 
 import numpy as np
 
-from diffc import rules
+from diffc.core import primitives
 
 HEADER = '''"""Generated for tests/test_forward.py: each function calls one primitive."""
 import numpy as np
 
-from diffc import rules
+from diffc.core import primitives
 
 '''
 
@@ -51,7 +51,7 @@ def is_constant(case, param, value):
 
 def arguments(case):
     """``[(parameter of the primitive, value, keyword or None)]`` in call order."""
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     out, positional = [], list(case.args)
     for param in prim.signature.parameters.values():
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
@@ -123,7 +123,7 @@ def function_source(case):
             params.append(f"a{i}")
             text = f"a{i}"
         call.append(f"{keyword}={text}" if keyword else text)
-    return (f"P_{case.prim} = rules.get({case.prim!r})\n\n\n"
+    return (f"P_{case.prim} = primitives.get({case.prim!r})\n\n\n"
             f"def {function_name(case)}({', '.join(params)}):\n"
             f"    return P_{case.prim}({', '.join(call)})\n\n\n")
 
@@ -143,12 +143,12 @@ def write_module(directory, cases):
 
 def differentiable_cases(cases):
     """The cases of differentiable primitives (comparisons have no tangent to check)."""
-    return [c for c in cases if rules.get(c.prim).differentiable]
+    return [c for c in cases if primitives.get(c.prim).differentiable]
 
 
 def has_rule(case, param):
     """Whether the primitive's rules differentiate with respect to ``param``."""
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     if param in prim.nondiff or prim.forward_rule is None:
         return False
     keywords = [p.name for p in inspect.signature(prim.forward_rule).parameters.values()

@@ -8,7 +8,7 @@ is smooth: no log near 0, no maximum/minimum/where/abs/clip/floor/mod near a tie
 jump, no overflow. A candidate that fails is replaced by ``np.tanh`` of an operand. A
 gradient that then disagrees with central differences is a bug in diffc.
 
-Operations are those diffc has rules for (``diffc.rules.lookup``): reductions and shape
+Operations are those diffc has rules for (``diffc.core.primitives.lookup``): reductions and shape
 operations join the programs as their templates appear. Writes into arrays use fresh
 arrays only (never one another name shares).
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import strategies as st
 
-from diffc import rules
+from diffc.core import primitives
 
 MARGIN = 0.05            # distance kept from kinks, ties and jumps
 LIMIT = 1e3              # largest magnitude a value may reach
@@ -37,7 +37,7 @@ LEADING_ONE_WRITES = os.environ.get("DIFFC_FUZZ_LEADING_ONE_WRITES", "1") == "1"
 
 
 def has_rule(name):
-    return rules.lookup(name) is not None
+    return primitives.lookup(name) is not None
 
 
 def _frac(v):

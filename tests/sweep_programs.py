@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import rules
-from diffc.instantiate import returned_names
+from diffc.core import primitives
+from diffc.rules.instantiate import returned_names
 
 WRAPPERS = ("sum", "mean", "weighted", "read")
 
@@ -214,7 +214,7 @@ def _reduction(wrapper, item, value, params):
 
 def build(case, wrapper, spelling=None):
     """The ``Program`` for ``case`` reduced by ``wrapper``; raises ``Unwritable``."""
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     names = spellings(prim)
     if not names or not prim.differentiable:
         raise Unwritable(f"{case.prim} has no source-level name")
@@ -256,7 +256,7 @@ def programs(cases, wrappers=WRAPPERS):
     cases that have none."""
     made, skipped, seen = [], [], {}
     for case in cases:
-        names = spellings(rules.get(case.prim))
+        names = spellings(primitives.get(case.prim))
         turn = seen.get(case.prim, 0)
         seen[case.prim] = turn + 1
         order = names[turn % len(names):] + names[:turn % len(names)] if names else [None]

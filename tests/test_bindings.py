@@ -180,7 +180,8 @@ def test_a_property_and_a_static_method_are_followed():
 
 
 def test_the_command_line_reads_an_inherited_method_through_the_named_class():
-    from diffc import pipeline, source
+    from diffc.compiler import pipeline
+    from diffc.frontend import source
     src = source.from_file(bm.__file__, "Square.loss")
     func = pipeline.lower(src)
     text = str(func)

@@ -1,9 +1,11 @@
 """The emitter: names, folding and liveness, on hand-built IR."""
 import numpy as np
 
-from diffc import load, pipeline, printer
-from diffc.codegen import emit_function
-from diffc.ir import Const, Eqn, Function, Var
+from diffc.backend import load
+from diffc.compiler import pipeline
+from diffc.backend import printer
+from diffc.backend.functions import emit_function
+from diffc.core.ir import Const, Eqn, Function, Var
 
 
 def run(func, *args):

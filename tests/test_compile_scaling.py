@@ -20,7 +20,7 @@ def test_synthetic_model_gradient_matches_central_differences(tmp_path, lines, s
     module, _, count = cs.write_model(str(tmp_path), lines, seed)
     assert abs(count - lines) <= 5
     args = cs.model_args(seed)
-    grads = diffc.api.GradientFunction(module.loss, cs.WRT)(*args)
+    grads = diffc.api.gradients.GradientFunction(module.loss, cs.WRT)(*args)
     assert len(grads) == len(cs.WRT)
     for i, g in zip(cs.WRT, grads):
         assert_close(g, numeric_vjp(module.loss, args, i, 1.0), f"{lines} lines, seed {seed}: d{i}")
@@ -37,15 +37,17 @@ def test_generator_writes_every_kind_of_statement():
 
 
 def test_stage_timer_restores_what_it_wraps(tmp_path):
-    from diffc import load, pipeline, source
-    before = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.optimize.optimize,
-              pipeline.emit.emit_function, pipeline.module_text, load.load_source,
-              pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.EMIT_PASSES)
+    from diffc.backend import load
+    from diffc.compiler import pipeline
+    from diffc.frontend import source
+    before = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.passes.optimize,
+              pipeline.expressions.emit_function, pipeline.module_text, load.load_source,
+              pipeline.compile_gradient, pipeline.passes.PASSES, pipeline.passes.EMIT_PASSES)
     module, _, _ = cs.write_model(str(tmp_path), 60, 3)
     times, grads = cs.time_compile(module.loss, cs.model_args(3), cs.WRT, repeat=1)
     assert set(cs.STAGES) <= set(times) and all(t >= 0 for t in times.values())
     assert len(grads) == len(cs.WRT) and all(np.all(np.isfinite(g)) for g in grads)
-    after = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.optimize.optimize,
-             pipeline.emit.emit_function, pipeline.module_text, load.load_source,
-             pipeline.compile_gradient, pipeline.optimize.PASSES, pipeline.optimize.EMIT_PASSES)
+    after = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.passes.optimize,
+             pipeline.expressions.emit_function, pipeline.module_text, load.load_source,
+             pipeline.compile_gradient, pipeline.passes.PASSES, pipeline.passes.EMIT_PASSES)
     assert before == after

@@ -92,7 +92,7 @@ def test_tape_saves_only_what_the_backward_needs(monkeypatch):
     that are only read (xs[t] is recomputed from t). (Optimized, the states go into one
     array's rows instead: no tape at all.)"""
     monkeypatch.setenv("DIFFC_NO_OPTIMIZE", "1")
-    source = diffc.api.GradientFunction(m.rnn_loss, wrt=(0, 1, 2)).source_for(*rnn_args())
+    source = diffc.api.gradients.GradientFunction(m.rnn_loss, wrt=(0, 1, 2)).source_for(*rnn_args())
     tapes = [line.split("=")[0].strip() for line in source.splitlines() if line.strip().endswith("= []")]
     assert 1 <= len(tapes) <= 3, tapes
 

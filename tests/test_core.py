@@ -115,7 +115,7 @@ def test_integer_argument_is_an_error():
 
 
 def test_compiles_once_per_signature():
-    g = diffc.api.GradientFunction(m.reuses_names)
+    g = diffc.api.gradients.GradientFunction(m.reuses_names)
     g(np.ones(3))
     g(np.ones(3) * 2)
     g(np.ones((2, 2)))
@@ -154,7 +154,7 @@ def test_traceback_shows_generated_file():
     g = diffc.grad(m.affine_loss, wrt=1)
     args = CASES[1][1]
     g(*args)
-    fn = g._specialised[diffc.api._signature(args)].fn
+    fn = g._specialised[diffc.api.gradients._signature(args)].fn
     assert os.path.exists(fn.__code__.co_filename)
 
 
@@ -178,7 +178,7 @@ def test_scipy_special_functions_by_their_imported_names():
 
 def test_dispatcher_runs_the_generated_statements_inline():
     import inspect
-    g = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))
+    g = diffc.api.gradients.GradientFunction(m.graph, wrt=(0, 1, 2))
     assert g(-2.0, 5.0, -4.0) == (-4.0, -4.0, 3.0)
     dispatcher = inspect.getsource(type(g).__call__)        # a real file: debuggers show it
     # inlined, and leaner than .source: the seed's products by floats and the copies of
@@ -192,13 +192,13 @@ def test_dispatcher_runs_the_generated_statements_inline():
 def test_the_dispatcher_copy_keeps_types_and_never_aliases():
     """Folding ``1.0 * x`` is only for immutable float scalars: an array gradient is a new
     array, an int argument's gradient stays a float, NumPy scalars keep their type."""
-    g = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))
+    g = diffc.api.gradients.GradientFunction(m.graph, wrt=(0, 1, 2))
     for args in ((-2.0, 5.0, -4.0), (np.float64(-2.0), np.float64(5.0), np.float64(-4.0)),
                  (np.array(-2.0), np.array(5.0), np.array(-4.0)),
                  (np.float32(-2.0), np.float32(5.0), np.float32(-4.0))):
         for _ in range(2):                        # compile, then the dispatcher's inline copy
             dx, dy, dz = g(*args)
-            want = diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2))._compile(args)(*args)
+            want = diffc.api.gradients.GradientFunction(m.graph, wrt=(0, 1, 2))._compile(args)(*args)
             assert (dx, dy, dz) == tuple(want)
             assert [type(v) for v in (dx, dy, dz)] == [type(v) for v in want]
             for v in (dx, dy, dz):
@@ -211,7 +211,7 @@ def shared_gradient(x, y, z):
 
 def test_two_gradients_are_never_one_array():
     """``dx`` and ``dy`` of ``(x + y) * z`` are equal; updating one must not change the other."""
-    g = diffc.api.GradientFunction(shared_gradient, wrt=(0, 1, 2))
+    g = diffc.api.gradients.GradientFunction(shared_gradient, wrt=(0, 1, 2))
     x, y, z = np.ones(3), np.full(3, 2.0), np.arange(3.0)
     for _ in range(2):                              # compiled call, then the dispatcher
         dx, dy, dz = g(x, y, z)
@@ -220,7 +220,7 @@ def test_two_gradients_are_never_one_array():
         dx *= 2
         np.testing.assert_array_equal(dy, z)
     # Python floats are immutable: no copy is made
-    assert "copy" not in diffc.api.GradientFunction(m.graph, wrt=(0, 1, 2)).source_for(1.0, 2.0, 3.0)
+    assert "copy" not in diffc.api.gradients.GradientFunction(m.graph, wrt=(0, 1, 2)).source_for(1.0, 2.0, 3.0)
 
 
 def params_loss(params, x):
@@ -230,7 +230,7 @@ def params_loss(params, x):
 def test_the_dispatcher_checks_a_dict_of_parameters_entry_by_entry():
     import inspect
     rng = np.random.default_rng(5)
-    g = diffc.api.GradientFunction(params_loss, wrt=0)
+    g = diffc.api.gradients.GradientFunction(params_loss, wrt=0)
     p = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
     x = rng.normal(size=(4, 3))
     first = g(p, x)

@@ -1,4 +1,4 @@
-"""Weight gradients of a loop as one product after it (diffc/deferred.py).
+"""Weight gradients of a loop as one product after it (diffc/optimize/bptt.py).
 
 The rewrite sums the same products in another order, so every gradient is compared with
 the step-by-step one (the unoptimized transform) and with central differences along a
@@ -7,7 +7,7 @@ random direction; the generated code must show the products outside the loop.
 import numpy as np
 import pytest
 
-from diffc.api import GradientFunction
+from diffc.api.gradients import GradientFunction
 from tests import control_models as m
 from tests.gradcheck import inner, numeric_jvp, random_like
 

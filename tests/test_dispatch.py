@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import dispatch
-from diffc.api import GradientFunction
+from diffc.backend import dispatch
+from diffc.api.gradients import GradientFunction
 from diffc.errors import InternalError
 from diffc.testing import numerical_grad
 

@@ -13,7 +13,11 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import fence, load, pipeline, rules, source
+from diffc.frontend import fence
+from diffc.backend import load
+from diffc.compiler import pipeline
+from diffc.core import primitives
+from diffc.frontend import source
 from diffc.errors import (DiffcError, InternalError, NameResolutionError, NoRuleError,
                           NonDifferentiableInput, NonScalarOutput, SourceSyntaxError,
                           SourceUnavailable, UnsupportedSyntax)
@@ -283,15 +287,15 @@ def test_internal_error_says_it_is_a_bug_and_is_not_a_user_error():
 @pytest.fixture
 def isolated_registry(monkeypatch):
     """Let a test register primitives that no other test will ever see."""
-    rules.all_primitives()                  # load every template before copying the registry
-    monkeypatch.setattr(rules, "_BY_NAME", dict(rules._BY_NAME))
-    monkeypatch.setattr(rules, "_BY_SOURCE_NAME", dict(rules._BY_SOURCE_NAME))
+    primitives.all_primitives()                  # load every template before copying the registry
+    monkeypatch.setattr(primitives, "_BY_NAME", dict(primitives._BY_NAME))
+    monkeypatch.setattr(primitives, "_BY_SOURCE_NAME", dict(primitives._BY_SOURCE_NAME))
 
 
 def test_a_template_that_does_not_lower_is_an_internal_error(monkeypatch):
     """A bug in one of diffc's own templates (simulated by swapping in a broken reverse
     rule for sin) is an InternalError that says it is diffc's bug, not a user error."""
-    monkeypatch.setattr(rules.get("sin"), "reverse_rule", broken_rule.sin_reverse_that_does_not_lower)
+    monkeypatch.setattr(primitives.get("sin"), "reverse_rule", broken_rule.sin_reverse_that_does_not_lower)
     with pytest.raises(InternalError) as info:
         diffc.grad(runtime.uses_sine)(X)
     assert "this is a bug in diffc" in str(info.value)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc.emit import copy_ast
-from diffc.facts import Facts
-from diffc.ir import Eqn, Var
+from diffc.backend.expressions import copy_ast
+from diffc.core.facts import Facts
+from diffc.core.ir import Eqn, Var
 from tests.gradcheck import assert_close, numeric_jvp
 
 

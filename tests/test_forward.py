@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import rules
+from diffc.core import primitives
 from diffc.testing import check_grads
 from tests import control_models, forward_cases, seed_cases, test_control, test_core, test_tricky
 from tests.gradcheck import assert_close, inner, is_float_leaf, numeric_jvp, numeric_vjp, random_like
@@ -60,7 +60,7 @@ class Compiled:
         for i, leaf in zip(self.wrt, leaves):
             values[i] = leaf
         positional, keywords = forward_cases.rebuild(self.case, values)
-        return rules.get(self.case.prim).impl(*positional, **keywords)
+        return primitives.get(self.case.prim).impl(*positional, **keywords)
 
     def leaves(self):
         return [self.args[i] for i in self.wrt]

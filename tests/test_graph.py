@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc.graph import Graph, GraphvizNotFound, format_value, op_label
+from diffc.tools.graph import Graph, GraphvizNotFound, format_value, op_label
 from diffc.testing import numerical_grad
 
 HAVE_DOT = shutil.which("dot") is not None
@@ -98,7 +98,7 @@ def test_dot_text_carries_values_above_and_red_gradients_below():
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_gradients_on_input_edges_sum_to_central_differences(f, args):
     g = diffc.graph(f, *args)
-    tr = diffc.pipeline.trace(diffc.source.from_function(f), args, tuple(range(len(args))))
+    tr = diffc.compiler.pipeline.trace(diffc.frontend.source.from_function(f), args, tuple(range(len(args))))
     for i, name in enumerate(f.__code__.co_varnames[:len(args)]):
         want = numerical_grad(f, args, i)
         uses = edges_from_input(g, name)
@@ -179,7 +179,7 @@ def test_format_value(value, text):
 
 
 def test_op_labels_come_from_the_rule_registry():
-    func = diffc.pipeline.lower(diffc.source.from_function(neuron))
+    func = diffc.compiler.pipeline.lower(diffc.frontend.source.from_function(neuron))
     assert [op_label(e) for e in func.body] == ["*", "+", "tanh", "*", "-"]
 
 
@@ -204,7 +204,7 @@ def test_svg_png_and_jupyter_display(tmp_path):
 
 
 def test_without_graphviz_dot_text_still_works(tmp_path, monkeypatch):
-    graph_module = sys.modules["diffc.graph"]   # diffc.graph is the function
+    graph_module = sys.modules["diffc.tools.graph"]   # diffc.graph is the function
     monkeypatch.setattr(graph_module.shutil, "which", lambda name: None)
     g = diffc.graph(classic, -2.0, 5.0, -4.0)
     with pytest.raises(GraphvizNotFound, match="Graphviz") as info:

@@ -159,7 +159,7 @@ def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i
     """Forward over reverse through ``if``: the backward branch reads the forward branch's
     values, and their tangents (a dropped tangent there once gave wrong Hessians)."""
     H = diffc.hessian(f, wrt=i)(*args)
-    grad = diffc.api.GradientFunction(f, wrt=i)
+    grad = diffc.api.gradients.GradientFunction(f, wrt=i)
     x = np.asarray(args[i], dtype=float)
     columns = []
     for k in range(x.size):

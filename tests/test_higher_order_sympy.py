@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from diffc.api import GradientFunction
+from diffc.api.gradients import GradientFunction
 
 X = sp.Symbol("x")
 POINTS = (-1.3, 0.4, 2.1)

@@ -1,10 +1,10 @@
-"""In-place elementwise updates in emitted gradients (diffc/in_place.py): made only for
+"""In-place elementwise updates in emitted gradients (diffc/optimize/in_place.py): made only for
 large arrays, never visible in the values, never in code differentiated again."""
 import numpy as np
 import pytest
 
-from diffc import in_place
-from diffc.api import GradientFunction
+from diffc.optimize import in_place
+from diffc.api.gradients import GradientFunction
 from tests import in_place_models as m
 
 RNG = np.random.default_rng(11)

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import codegen, optimize
-from diffc.api import GradientFunction
+from diffc.backend import functions
+from diffc.optimize import passes
+from diffc.api.gradients import GradientFunction
 from diffc.errors import InternalError, from_user_code
 from tests import lazy_settings
 
@@ -50,13 +51,13 @@ def _bug(exception, *params):
 
 @pytest.fixture
 def broken_emitter(monkeypatch):
-    monkeypatch.setattr(codegen.Emitter, "eqn", _bug("KeyError('dout_3')", "self", "eqn"))
+    monkeypatch.setattr(functions.Emitter, "eqn", _bug("KeyError('dout_3')", "self", "eqn"))
 
 
 @pytest.fixture
 def broken_pass(monkeypatch):
     broken = _bug("AttributeError(\"'NoneType' object has no attribute 'outs'\")", "func", "facts=None")
-    monkeypatch.setattr(optimize, "PASSES", optimize.PASSES[:1] + (broken,) + optimize.PASSES[1:])
+    monkeypatch.setattr(passes, "PASSES", passes.PASSES[:1] + (broken,) + passes.PASSES[1:])
 
 
 def _is_internal(caught, cause):
@@ -93,7 +94,7 @@ def test_a_failing_pass_is_an_internal_error_from_every_entry_point(broken_pass)
 def test_the_object_works_once_the_bug_is_gone(monkeypatch):
     """An internal error leaves nothing half-made behind: the same object compiles."""
     g = GradientFunction(poly_sin)
-    monkeypatch.setattr(codegen.Emitter, "eqn", _bug("KeyError('boom')", "self", "eqn"))
+    monkeypatch.setattr(functions.Emitter, "eqn", _bug("KeyError('boom')", "self", "eqn"))
     with pytest.raises(InternalError):
         g(0.7)
     monkeypatch.undo()

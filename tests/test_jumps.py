@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import diffc
-from diffc import fence, lower_jumps, source
+from diffc.frontend import fence
+from diffc.frontend import jumps
+from diffc.frontend import source
 from diffc.errors import UnsupportedSyntax
 from diffc.testing import check_grads, numerical_grad
 from tests import control_models, jump_models as m
@@ -234,7 +236,7 @@ def test_condition_is_not_evaluated_after_break():
 def _desugared(fn):
     node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
     body = node.body[1:] if ast.get_docstring(node) else node.body
-    return ast.unparse(ast.Module(lower_jumps.desugar(body), []))
+    return ast.unparse(ast.Module(jumps.desugar(body), []))
 
 
 def test_rewrite_of_a_loop_over_rows_reads_like_code():
@@ -298,13 +300,13 @@ def test_fresh_names_do_not_clash_with_the_users():
 def test_code_without_jumps_is_left_alone():
     for _, fn in inspect.getmembers(control_models, inspect.isfunction):
         body = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0].body
-        assert lower_jumps.desugar(body) is body
+        assert jumps.desugar(body) is body
 
 
 def test_new_statements_are_at_the_users_lines():
     node = ast.parse(textwrap.dedent(inspect.getsource(m.continue_and_break))).body[0]
     lines = {n.lineno for n in ast.walk(node) if hasattr(n, "lineno")}
-    for stmt in lower_jumps.desugar(node.body):
+    for stmt in jumps.desugar(node.body):
         for n in ast.walk(stmt):
             if isinstance(n, (ast.stmt, ast.expr)):
                 assert n.lineno in lines, ast.unparse(n)
@@ -316,7 +318,7 @@ def test_the_users_syntax_tree_is_not_changed(name):
     src = source.from_function(fn)
     before = ast.dump(src.node, include_attributes=True)
     diffc.ir(fn, *args, stage="reverse")
-    lower_jumps.desugar(src.node.body)
+    jumps.desugar(src.node.body)
     assert ast.dump(src.node, include_attributes=True) == before
 
 

@@ -28,8 +28,9 @@ import warnings
 import numpy as np
 import pytest
 
-from diffc import load, simplify
-from diffc.api import GradientFunction
+from diffc.backend import load
+from diffc.optimize import simplify
+from diffc.api.gradients import GradientFunction
 from diffc.testing import numerical_grad
 
 OTHER_UID = 4242

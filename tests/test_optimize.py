@@ -24,7 +24,7 @@ def _flatten(value):
 
 @pytest.mark.parametrize("f,args,wrt", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_optimized_equals_unoptimized(f, args, wrt, monkeypatch):
-    fresh = diffc.api.GradientFunction          # not the cached object: compile anew
+    fresh = diffc.api.gradients.GradientFunction          # not the cached object: compile anew
     optimized = fresh(f, wrt=wrt)(*args)
     monkeypatch.setenv("DIFFC_NO_OPTIMIZE", "1")
     plain = fresh(f, wrt=wrt)(*args)
@@ -34,13 +34,14 @@ def test_optimized_equals_unoptimized(f, args, wrt, monkeypatch):
 
 
 def test_passes_are_pure_and_shrink_the_code():
-    from diffc import optimize, pipeline
+    from diffc.optimize import passes
+    from diffc.compiler import pipeline
     args = test_control.rnn_args()
     src = diffc.grad(test_control.m.rnn_loss)._source_function()
     compiled = pipeline.compile_gradient(src, (0, 1, 2, 3), args)
     reverse_ir = compiled.stages["reverse"]
     before = str(reverse_ir)
-    again = optimize.optimize(reverse_ir, None)                # without facts: shape-free passes
+    again = passes.optimize(reverse_ir, None)                # without facts: shape-free passes
     assert str(reverse_ir) == before                           # the input IR is not modified
     after = str(compiled.stages["optimized"])
     assert "add_into" in after and "add_into" not in before and len(after) < len(before)
@@ -69,12 +70,12 @@ def test_broadcasts_leave_spreading_to_numpy():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     for f, args in ((mean_square, (x, y)), (scaled_sum, (x,)), (row_softmax_sum, (x,))):
-        g = diffc.api.GradientFunction(f, wrt=0)
+        g = diffc.api.gradients.GradientFunction(f, wrt=0)
         got = g(*args)
         assert "broadcast_to" not in g.source_for(*args), f.__name__
         np.testing.assert_allclose(got, diffc.testing.numerical_grad(f, args, 0), rtol=1e-6, atol=1e-8)
     # a spread value that is itself the gradient keeps its full shape, and is writeable
-    g = diffc.api.GradientFunction(total, wrt=0)
+    g = diffc.api.gradients.GradientFunction(total, wrt=0)
     dx = g(x)
     assert dx.shape == x.shape and dx.flags.writeable
     np.testing.assert_array_equal(dx, np.ones_like(x))
@@ -106,7 +107,7 @@ def test_a_rule_that_is_not_elementwise_reads_dout_at_full_shape(f, shapes):
     values (was: the gradient of ``np.sum(np.outer(a, b))`` was ``b``, not ``sum(b)``)."""
     rng = np.random.default_rng(12)
     args = tuple(rng.normal(size=s) for s in shapes)
-    g = diffc.api.GradientFunction(f, wrt=(0, 1))
+    g = diffc.api.gradients.GradientFunction(f, wrt=(0, 1))
     for k, grad in enumerate(g(*args)):
         np.testing.assert_allclose(grad, numeric_vjp(f, args, k, 1.0), rtol=1e-6, atol=1e-8)
 
@@ -119,7 +120,9 @@ def test_shape_of_a_product_with_sizes_named_on_the_command_line():
     """``diffc compile --arg A=7xN --arg B=Nx7`` draws N = 7, where ``A @ B`` has ``A``'s
     shape; ``np.size(A @ B)`` was then answered with ``np.size(A)``, a wrong gradient for
     every other N (35 entries instead of 49 at N = 5)."""
-    from diffc import load, pipeline, targets
+    from diffc.backend import load
+    from diffc.compiler import pipeline
+    from diffc.cli import targets
     src = targets.function_source(__file__, "per_entry_of_the_product")
     compiled = pipeline.compile_gradient(src, (0,), targets.examples(src, ["A=7xN", "B=Nx7"]), single=True)
     module = load.load_source(pipeline.module_text(__file__, [compiled], command="diffc compile"), "product")
@@ -133,16 +136,17 @@ def test_broadcasts_keep_float32():
     mean_square, scaled_sum, _, row_softmax_sum = _spread_models()
     x = np.random.default_rng(4).normal(size=(4, 3)).astype(np.float32)
     for f, args in ((mean_square, (x, x[::-1].copy())), (scaled_sum, (x,)), (row_softmax_sum, (x,))):
-        dx = diffc.api.GradientFunction(f, wrt=0)(*args)
+        dx = diffc.api.gradients.GradientFunction(f, wrt=0)(*args)
         assert dx.dtype == np.float32 and dx.shape == x.shape, f.__name__
 
 
 def test_broadcasts_pass_is_pure():
-    from diffc import optimize, pipeline
+    from diffc.optimize import passes
+    from diffc.compiler import pipeline
     mean_square = _spread_models()[0]
     rng = np.random.default_rng(5)
     args = (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))
-    src = diffc.api.GradientFunction(mean_square, wrt=0)._source_function()
+    src = diffc.api.gradients.GradientFunction(mean_square, wrt=0)._source_function()
     compiled = pipeline.compile_gradient(src, (0,), args)
     reverse_ir = compiled.stages["reverse"]
     before = str(reverse_ir)
@@ -154,7 +158,7 @@ def test_loop_invariants_leave_row_products_and_views_in_the_loop():
     from tests import control_models as cm
     args = test_control.rnn_args()
     for f in (cm.rnn_loss, cm.rnn_from_step_one):
-        g = diffc.api.GradientFunction(f, wrt=(0, 1, 2))
+        g = diffc.api.gradients.GradientFunction(f, wrt=(0, 1, 2))
         got = g(*args)
         loop = g.source_for(*args).split("for t in steps:", 1)[1]
         assert "xs[t] @ Wx" in loop and "@ Wh.T" in loop
@@ -166,7 +170,7 @@ def test_loop_invariants_move_reads_out_of_the_loop():
     from tests import control_models as cm
     rng = np.random.default_rng(6)
     params, xs = {"w": rng.normal(size=3)}, rng.normal(size=(5, 3))
-    g = diffc.api.GradientFunction(cm.invariant_read, wrt=0)
+    g = diffc.api.gradients.GradientFunction(cm.invariant_read, wrt=0)
     got = g(params, xs)
     source = g.source_for(params, xs)
     loop = source.split("for t in steps:", 1)[1].split("reversed")[0]
@@ -222,15 +226,15 @@ SCATTER_CASES = [
 
 @pytest.mark.parametrize("f,args,wrt", SCATTER_CASES, ids=[c[0].__name__ for c in SCATTER_CASES])
 def test_scatter_doubling_and_method_passes_against_central_differences(f, args, wrt, monkeypatch):
-    got = diffc.api.GradientFunction(f, wrt=wrt)(*args)
+    got = diffc.api.gradients.GradientFunction(f, wrt=wrt)(*args)
     np.testing.assert_allclose(got, diffc.testing.numerical_grad(f, args, wrt), rtol=1e-6, atol=1e-8)
     monkeypatch.setenv("DIFFC_NO_OPTIMIZE", "1")
-    plain = diffc.api.GradientFunction(f, wrt=wrt)(*args)
+    plain = diffc.api.gradients.GradientFunction(f, wrt=wrt)(*args)
     np.testing.assert_allclose(got, plain, rtol=1e-12, atol=1e-14)
 
 
 def _code(f, args, wrt=0):
-    source = diffc.api.GradientFunction(f, wrt=wrt).source_for(*args)
+    source = diffc.api.gradients.GradientFunction(f, wrt=wrt).source_for(*args)
     return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
 
 
@@ -261,14 +265,14 @@ def wide_linear(W, X, reg):
 
 
 def test_product_layouts_keep_the_gradient_and_never_return_a_view(monkeypatch):
-    from diffc import optimize
+    from diffc.optimize import passes
     rng = np.random.default_rng(13)
     args = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
-    want = diffc.api.GradientFunction(wide_linear, wrt=0)(*args)
+    want = diffc.api.gradients.GradientFunction(wide_linear, wrt=0)(*args)
     # make the transposed form win the timing, whatever this machine's BLAS does
     timings = iter([1.0, 0.1] * 10)
-    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
-    g = diffc.api.GradientFunction(wide_linear, wrt=0)
+    monkeypatch.setattr(passes, "_best_of", lambda call, repeat=3: next(timings))
+    g = diffc.api.gradients.GradientFunction(wide_linear, wrt=0)
     got = g(*args)
     assert ".T @ X).T" in g.source_for(*args)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
@@ -277,19 +281,19 @@ def test_product_layouts_keep_the_gradient_and_never_return_a_view(monkeypatch):
     def product_only(W, X):
         return np.sum(np.tanh(X @ W))
     timings = iter([1.0, 0.1] * 10)
-    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
-    assert ").T" not in diffc.api.GradientFunction(product_only, wrt=0).source_for(*args[:2])
+    monkeypatch.setattr(passes, "_best_of", lambda call, repeat=3: next(timings))
+    assert ").T" not in diffc.api.gradients.GradientFunction(product_only, wrt=0).source_for(*args[:2])
 
 
 def test_product_layouts_leave_small_products_and_losing_forms(monkeypatch):
-    from diffc import optimize
+    from diffc.optimize import passes
     rng = np.random.default_rng(14)
     small = (rng.normal(size=(6, 3)), rng.normal(size=(8, 6)), 0.1)
-    assert ").T" not in diffc.api.GradientFunction(wide_linear, wrt=0).source_for(*small)
+    assert ").T" not in diffc.api.gradients.GradientFunction(wide_linear, wrt=0).source_for(*small)
     timings = iter([0.1, 1.0] * 10)                       # the plain form is faster
-    monkeypatch.setattr(optimize, "_best_of", lambda call, repeat=3: next(timings))
+    monkeypatch.setattr(passes, "_best_of", lambda call, repeat=3: next(timings))
     large = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
-    assert ").T" not in diffc.api.GradientFunction(wide_linear, wrt=0).source_for(*large)
+    assert ").T" not in diffc.api.gradients.GradientFunction(wide_linear, wrt=0).source_for(*large)
 
 
 def _unread_pops(source):

@@ -6,7 +6,7 @@ The optimizer may change how a gradient is computed, never what it is: for every
 at the benchmark size, where the passes for large arrays run), ``examples/`` (compiled as
 ``diffc compile`` does, from the committed command lines) and fuzzed programs
 (``tests/fuzz_programs.py``), the gradient with every pass equals the gradient with none
-(``optimize.unoptimized``: the bare transform, also for generated pairs and nested
+(``passes.unoptimized``: the bare transform, also for generated pairs and nested
 transforms) to rounding, on the models' own example arguments. The tables of
 ``tests/test_optimize.py`` are not run again here; ``test_every_corpus_model_is_compared``
 checks that every function of every corpus module is compared somewhere.
@@ -23,7 +23,11 @@ from hypothesis import HealthCheck, given, settings
 import diffc
 from benchmarks import models as bench_models
 from benchmarks.workloads import WORKLOADS
-from diffc import load, methods, optimize, pipeline, targets
+from diffc.backend import load
+from diffc.api import methods
+from diffc.optimize import passes
+from diffc.compiler import pipeline
+from diffc.cli import targets
 from tests import (binding_models, container_models, control_models, in_place_models, jump_models,
                    method_models, models_core, models_decorated, models_seed, semantics_models,
                    seed_cases, test_deferred, test_examples, test_in_place, test_jumps, test_optimize,
@@ -148,7 +152,7 @@ def fresh(f, wrt):
     """A new gradient object (nothing compiled yet), for a function or a bound method."""
     if methods.is_method(f):
         return methods.MethodGradient(f, wrt, False)
-    return diffc.api.GradientFunction(f, wrt)
+    return diffc.api.gradients.GradientFunction(f, wrt)
 
 
 def flatten(value):
@@ -178,7 +182,7 @@ def assert_agree(optimized, plain, what):
 def both(f, args, wrt):
     with np.errstate(invalid="ignore", divide="ignore"):   # nan_branch: sqrt of negatives, both ways
         optimized = fresh(f, wrt)(*copies(args))
-        with optimize.unoptimized():
+        with passes.unoptimized():
             plain = fresh(f, wrt)(*copies(args))
     return optimized, plain
 
@@ -195,13 +199,13 @@ def test_optimized_equals_unoptimized(f, args, wrt):
 def test_keyword_only_parameters_and_an_auxiliary_result():
     x, w = normal(4), normal(4)
     optimized = fresh(tricky_programs.keyword_only, "w")(x, w=w, shift=1.5)
-    with optimize.unoptimized():
+    with passes.unoptimized():
         plain = fresh(tricky_programs.keyword_only, "w")(x, w=w, shift=1.5)
     assert_agree(optimized, plain, "keyword_only")
     for x in (np.ones(3) * 2.0, np.ones(3) * 0.1):        # each return of the branch
-        optimized = diffc.api.GradientFunction(jump_models.loss_and_branch, 0, True, True)(x)
-        with optimize.unoptimized():
-            plain = diffc.api.GradientFunction(jump_models.loss_and_branch, 0, True, True)(x)
+        optimized = diffc.api.gradients.GradientFunction(jump_models.loss_and_branch, 0, True, True)(x)
+        with passes.unoptimized():
+            plain = diffc.api.gradients.GradientFunction(jump_models.loss_and_branch, 0, True, True)(x)
         assert optimized[0] == plain[0]
         assert_agree(optimized[1], plain[1], "loss_and_branch")
 
@@ -244,7 +248,7 @@ EXAMPLE_TARGETS = _example_targets()
                          ids=[f"{os.path.basename(p)}:{n}" for p, n, _ in EXAMPLE_TARGETS])
 def test_examples_optimized_equal_unoptimized(path, name, flags):
     optimized = _command_line_gradient(path, name, flags)
-    with optimize.unoptimized():
+    with passes.unoptimized():
         plain = _command_line_gradient(path, name, flags)
     assert_agree(optimized, plain, f"{path}:{name}")
 
@@ -261,7 +265,7 @@ def _corpus_gradient(name, index):
     with_value, has_aux = _GRADIENTS[case.get("api", "grad")]
     fn, wrt = case["fn"], case.get("wrt", 0)
     g = methods.MethodGradient(fn, wrt, with_value) if methods.is_method(fn) and not has_aux else \
-        diffc.api.GradientFunction(fn, wrt, with_value, has_aux)
+        diffc.api.gradients.GradientFunction(fn, wrt, with_value, has_aux)
     with contextlib.redirect_stdout(io.StringIO()):
         return g(*case["args"], **case.get("kwargs", {}))
 
@@ -276,7 +280,7 @@ def test_corpus_programs_optimized_equal_unoptimized(name):
         if case.get("api", "grad") not in _GRADIENTS:
             continue
         optimized = _corpus_gradient(name, index)
-        with optimize.unoptimized():
+        with passes.unoptimized():
             plain = _corpus_gradient(name, index)
         assert_agree(optimized, plain, f"{name}: {case['name']}")
         compared += 1

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc.api import GradientFunction
+from diffc.api.gradients import GradientFunction
 from diffc.testing import check_grads, numerical_grad
 from tests.calls import pair_models as m
 

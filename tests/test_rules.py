@@ -8,7 +8,7 @@ For each ``Case`` in ``tests/rule_cases/``:
 * forward: the rule's ``dout`` matches the central-difference directional derivative.
 
 Structural tests check that each rule has a case, a forward twin, the signatures of
-the contract in ``diffc/rules.py``, and a body made only of registered primitives.
+the contract in ``diffc/primitives.py``, and a body made only of registered primitives.
 """
 import ast
 import importlib
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import tests.rule_cases
-from diffc import rules
+from diffc.core import primitives
 from tests.gradcheck import (assert_close, is_float_leaf, numeric_jvp, numeric_vjp,
                              random_like, unbroadcast)
 
@@ -35,7 +35,7 @@ def load_cases():
 
 
 CASES = load_cases()
-PRIMITIVES = rules.all_primitives()
+PRIMITIVES = primitives.all_primitives()
 BY_NAME = {prim.name: prim for prim in PRIMITIVES}
 WITH_RULES = [p for p in PRIMITIVES if p.reverse_rule or p.forward_rule]
 def _integer_operand(case):
@@ -125,7 +125,7 @@ def case_rng(case):
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_reverse(case):
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     call = Call(prim, case)
     out = prim.impl(*case.args, **case.kwargs)
     dout = random_like(out, case_rng(case))
@@ -163,7 +163,7 @@ def _tangent(value, rng):
 
 @pytest.mark.parametrize("case", FORWARD_CASES, ids=str)
 def test_forward(case):
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     call = Call(prim, case)
     out = prim.impl(*case.args, **case.kwargs)
     rng = case_rng(case)
@@ -215,7 +215,7 @@ KINKS = [
 @pytest.mark.parametrize("name, args, expected", KINKS,
                          ids=[f"{name}-{i}" for i, (name, _, _) in enumerate(KINKS)])
 def test_kink_convention(name, args, expected):
-    prim = rules.get(name)
+    prim = primitives.get(name)
     out = prim.impl(*args)
     grads = prim.reverse_rule(out, np.ones_like(out), *args)
     grads = grads if isinstance(grads, tuple) else (grads,)
@@ -315,7 +315,7 @@ def operations_used(rule):
             used.add("operator.getitem")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             target = rule.__globals__.get(node.func.id)
-            if not isinstance(target, rules.Primitive) and target is not rules.unsupported:
+            if not isinstance(target, primitives.Primitive) and target is not primitives.unsupported:
                 # a helper primitive is fine, and so is a rule's unsupported("why")
                 used.add(f"builtins.{node.func.id}")
         if isinstance(node, ast.Attribute) and (id(node) in called or node.attr not in _METADATA):
@@ -330,6 +330,6 @@ def operations_used(rule):
 @pytest.mark.parametrize("prim", WITH_RULES, ids=lambda p: p.name)
 def test_rule_body_uses_registered_primitives(prim):
     rule_fns = [fn for fn in (prim.reverse_rule, prim.forward_rule) if fn]
-    unknown = sorted(set().union(*map(operations_used, rule_fns)) - set(rules.source_names()))
+    unknown = sorted(set().union(*map(operations_used, rule_fns)) - set(primitives.source_names()))
     assert not unknown, (f"{prim.name}: rule bodies use operations with no registered "
                          f"primitive (the engine cannot lower them): {unknown}")

@@ -1,4 +1,4 @@
-"""The symbolic simplification pass (diffc/simplify.py): a chain of elementwise adjoint
+"""The symbolic simplification pass (diffc/optimize/simplify.py): a chain of elementwise adjoint
 equations is rewritten with sympy in terms of forward values, and the gradient stays
 the same.
 
@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import optimize, simplify
-from diffc.ir import Eqn, Loop, Var, walk
+from diffc.optimize import passes
+from diffc.optimize import simplify
+from diffc.core.ir import Eqn, Loop, Var, walk
 from diffc.testing import check_grads
 
 
@@ -84,13 +85,13 @@ def recorded(monkeypatch):
         runs.append((func, before, copy.deepcopy(out), facts))    # later passes edit blocks
         return out
 
-    monkeypatch.setattr(optimize, "PASSES",
-                        tuple(recording if p is simplify.simplify else p for p in optimize.PASSES))
+    monkeypatch.setattr(passes, "PASSES",
+                        tuple(recording if p is simplify.simplify else p for p in passes.PASSES))
     return runs
 
 
 def compile_and_record(recorded, f, args, wrt=0):
-    g = diffc.api.GradientFunction(f, wrt=wrt)           # a new object: compiled anew
+    g = diffc.api.gradients.GradientFunction(f, wrt=wrt)           # a new object: compiled anew
     value = g(*args)
     return value, recorded[-1][2], g.source_for(*args)
 
@@ -275,7 +276,7 @@ def test_a_chain_structure_is_solved_once(recorded, monkeypatch):
 
 @pytest.mark.parametrize("f,args,wrt", CASES, ids=[c[0].__name__ for c in CASES])
 def test_same_gradient_as_without_the_pass(f, args, wrt, monkeypatch):
-    fresh = diffc.api.GradientFunction
+    fresh = diffc.api.gradients.GradientFunction
     simplified = fresh(f, wrt=wrt)(*args)
     monkeypatch.setenv("DIFFC_NO_SIMPLIFY", "1")
     plain = fresh(f, wrt=wrt)(*args)

@@ -3,7 +3,7 @@
 Each NumPy operation with a rule, called the way a user writes it, reduced by a plain
 sum, a mean, a random-weighted sum and an indexing read, is differentiated four ways:
 specialised to its arguments (``diffc.grad``) and as general code (``.source``), each with
-the optimizer on and off (``optimize.unoptimized``); every gradient must match central
+the optimizer on and off (``passes.unoptimized``); every gradient must match central
 differences (``tests/gradcheck.py``), and a general compile may only refuse with a located
 error. The sum's ``dout`` is a scalar spread by ``np.broadcast_to``, which the optimizer
 leaves to NumPy where the reader is elementwise: a rule that is not elementwise reading
@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import optimize, rules
+from diffc.optimize import passes
+from diffc.core import primitives
 from diffc.errors import DiffcError
 from tests.gradcheck import ATOL, RTOL, numeric_vjp
 from tests.rule_cases import Case
@@ -99,8 +100,8 @@ MODES = [("specialised", True), ("specialised", False), ("general", True), ("gen
 def gradients(f, program, mode, optimized):
     """diffc's gradients of ``f`` on the program's arguments, compiled in ``mode``."""
     args = [np.copy(a) if isinstance(a, np.ndarray) else a for a in program.args]
-    with contextlib.nullcontext() if optimized else optimize.unoptimized():
-        g = diffc.api.GradientFunction(f, wrt=program.wrt)     # a fresh object: no cache
+    with contextlib.nullcontext() if optimized else passes.unoptimized():
+        g = diffc.api.gradients.GradientFunction(f, wrt=program.wrt)     # a fresh object: no cache
         if mode == "specialised":
             return g(*args)
         g.source                                             # general code, for any shapes
@@ -162,9 +163,9 @@ def test_the_sweep_covers_every_operation_users_can_call():
     under every wrapper (SciPy's only where SciPy is installed)."""
     swept = {p.case.prim for p in PROGRAMS}
     reachable = {c.prim for c in CASES
-                 if spellings(rules.get(c.prim)) and rules.get(c.prim).differentiable}
+                 if spellings(primitives.get(c.prim)) and primitives.get(c.prim).differentiable}
     missing = sorted(reachable - swept)
-    scipy_only = {n for n in missing if all(s.startswith("scipy.") for s in spellings(rules.get(n)))}
+    scipy_only = {n for n in missing if all(s.startswith("scipy.") for s in spellings(primitives.get(n)))}
     try:
         import scipy  # noqa: F401
         scipy_only = set()
@@ -217,13 +218,13 @@ def test_general_code_sums_back_what_the_operation_broadcast(f, args):
     (the mask, the sign: they broadcast too) and for operations that make their own shape
     (``np.broadcast_to``, ``np.full``, ``np.triu`` of a vector): the gradients had the
     result's shape."""
-    g = diffc.api.GradientFunction(f, wrt=0)
+    g = diffc.api.gradients.GradientFunction(f, wrt=0)
     g.source
     np.testing.assert_allclose(g._last(*args), numeric_vjp(f, list(args), 0, 1.0), rtol=1e-6, atol=1e-8)
 
 
 # -- the property the optimizer trusts ------------------------------------------------------
-ELEMENTWISE_CASES = [c for c in CASES if rules.get(c.prim).elementwise]
+ELEMENTWISE_CASES = [c for c in CASES if primitives.get(c.prim).elementwise]
 
 
 @pytest.mark.parametrize("case", ELEMENTWISE_CASES, ids=str)
@@ -232,7 +233,7 @@ def test_an_operation_marked_elementwise_is_elementwise(case):
     ``np.broadcast_to(f(s), S)``: true when each entry of the result depends only on the
     operands' entries at its position, so shuffling the positions of every operand alike
     shuffles the result alike."""
-    prim = rules.get(case.prim)
+    prim = primitives.get(case.prim)
     arrays = [a for a in case.args if isinstance(a, np.ndarray)]
     shape = np.broadcast_shapes(*[a.shape for a in arrays]) if arrays else ()
     order = np.random.default_rng(0).permutation(int(np.prod(shape)))
@@ -248,7 +249,7 @@ def test_an_operation_marked_elementwise_is_elementwise(case):
 
 
 def test_the_operations_marked_elementwise():
-    marked = {p.name for p in rules.all_primitives() if p.elementwise}
+    marked = {p.name for p in primitives.all_primitives() if p.elementwise}
     assert {"add", "multiply", "where", "exp", "tanh", "maximum"} <= marked
     assert not marked & {"dot", "matmul", "outer", "inner", "einsum", "tensordot", "kron", "copy",
                          "astype", "broadcast_to", "triu", "cumsum", "sum", "getitem", "setitem"}

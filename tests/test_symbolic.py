@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 import diffc
-from diffc.symbolic import SymbolicUnsupported
+from diffc.tools.symbolic import SymbolicUnsupported
 from diffc.testing import check_grads
 from tests import models_core, models_seed
 

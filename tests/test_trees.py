@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import diffc
-from diffc import trees
+from diffc.core import trees
 from diffc.testing import check_grads, numerical_grad
 from tests import tree_models as m
 

@@ -8,7 +8,7 @@
 """
 import numpy as np
 
-from diffc.rules import primitive
+from diffc.core.primitives import primitive
 
 
 def sin_reverse_that_does_not_lower(out, dout, x):

@@ -1,0 +1,1 @@
+"""Automatic differentiation: the reverse and forward transforms of the IR."""

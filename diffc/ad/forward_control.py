@@ -1,0 +1,100 @@
+"""Forward mode through control flow: the ``If`` and ``Loop`` statements of the IR.
+
+A control-flow statement is replaced by one computing both its values and their
+tangents (its ``outs`` are the primal outs, then the tangents), so the tangent code runs
+on the same path as the primal code:
+
+* ``If``: each branch is transformed; an out gets a tangent when either branch gives
+  its result one, the other branch yielding explicit zeros of the result's shape.
+* ``Loop``: a carried value gets a tangent slot, carried alongside it, when its initial
+  value or its value after one iteration has a tangent (found by iterating to a fixed
+  point, as activity is). A ``for`` loop iterates a ``range`` (lowering guarantees it),
+  which has no tangent; a ``while`` loop's test reads primal values only, so its
+  condition block just gets unused parameters for the new slots.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.ad import forward as fw
+from diffc.core.ir import Block, If, Loop
+from diffc.core.naming import adjoint_hint
+
+
+def _block(t, block, param_tangents=()):
+    """Transform ``block``'s body; returns (its tangent state, the new body)."""
+    child = t.child(param_tangents)
+    body = []
+    for stmt in block.body:
+        body.extend(child.statement(stmt))
+    return child, body
+
+
+def _explicit(t, tangent, like, origin, body):
+    """``tangent``, or zeros shaped like ``like`` (appended to ``body``) when it is zero."""
+    return t.zeros(like, origin, body) if fw.is_zero(tangent) else tangent
+
+
+def tangent_if(t, node):
+    branches = [_block(t, b) for b in (node.then, node.orelse)]
+    for child, _ in branches:           # readable later on the same path (see _Tangents.leaked)
+        for v, tv in child.tangents.items():
+            if v not in t.tangents:
+                t.leaked.setdefault(v, tv)
+    tangents = [[child.of(r) for r in block.results]
+                for (child, _), block in zip(branches, (node.then, node.orelse))]
+    slots = [k for k in range(len(node.outs)) if not all(fw.is_zero(ts[k]) for ts in tangents)]
+    if not slots:
+        return [node]             # no tangent leaves the branches: they need none inside
+    blocks = []
+    for (child, body), ts, block in zip(branches, tangents, (node.then, node.orelse)):
+        extra = tuple(_explicit(child, ts[k], block.results[k], node, body) for k in slots)
+        blocks.append(Block(block.params, body, block.results + extra))
+    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), "adjoint") for k in slots)
+    new = If(node.outs + touts, node.cond, blocks[0], blocks[1], node.loc, node.role, node.origin)
+    t.facts.run(new)
+    for k, tout in zip(slots, touts):
+        t.tangents[node.outs[k]] = tout
+    return [new]
+
+
+def tangent_loop(t, node):
+    carried = node.body.params[1:] if node.kind == "for" else node.body.params
+    slots = [k for k, init in enumerate(node.inits) if not fw.is_zero(t.of(init))]
+    while True:
+        params = {carried[k]: _tangent_param(t, carried[k]) for k in slots}
+        child, body = _block(t, node.body, params)
+        result_tangents = [child.of(r) for r in node.body.results]
+        grown = sorted(set(slots) | {k for k, rt in enumerate(result_tangents) if not fw.is_zero(rt)})
+        if grown == slots:
+            break
+        slots = grown
+    if not slots:
+        return [node]             # no tangent is carried out: the body needs none inside
+    before = []
+    inits = tuple(_explicit(t, t.of(node.inits[k]), node.inits[k], node, before) for k in slots)
+    results = tuple(_explicit(child, result_tangents[k], node.body.results[k], node, body)
+                    for k in slots)
+    new_params = tuple(params[carried[k]] for k in slots)
+    new_body = Block(node.body.params + new_params, body, node.body.results + results)
+    cond = node.cond
+    if cond is not None:
+        unused = tuple(t.namer.var(p.hint, "adjoint") for p in new_params)
+        cond = Block(cond.params + unused, cond.body, cond.results)
+    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), "adjoint") for k in slots)
+    new = Loop(node.outs + touts, node.iterable, node.inits + inits, new_body, cond,
+               node.loc, node.role, node.origin, node.target_hint)
+    t.facts.run(new)
+    for k, tout in zip(slots, touts):
+        t.tangents[node.outs[k]] = tout
+    return before + [new]
+
+
+def _tangent_param(t, param):
+    """The tangent slot of a carried value, with an example value when one is known."""
+    tp = t.namer.var(adjoint_hint(param.hint), "adjoint")
+    if t.facts.enabled and param in t.facts.values:
+        value = t.facts.values[param]
+        t.facts.bind_param(tp, np.zeros_like(value) if isinstance(value, np.ndarray) else 0.0)
+    return tp
+

@@ -1,0 +1,308 @@
+"""Reverse mode through calls to the user's functions: a generated forward/backward pair.
+
+A call the gradient flows through becomes two functions of the generated module, the
+way a layer is written by hand (a forward that keeps a cache, a backward that reads it)::
+
+    h, saved = affine_forward(x, W, b)      # the callee, also returning what backward reads
+    ...
+    dx, dW = affine_backward(saved, dh)     # the callee's adjoint, from the saved values
+
+The pair is the callee's own reverse transform, cut where its primal equations end: the
+values the backward half reads from the forward half (and the callee's parameters it
+reads) are the *saved* values, handed over in one tuple. A pair is specialised like any
+gradient, to the arguments that need a gradient and to the signature of the operands;
+call sites with the same specialisation share one pair. A call no gradient flows
+through, or one returning a container, is inlined instead.
+
+Generated pairs are primitives (``Generated``) living outside the rule tables, named by a
+digest of their code; ``pipeline`` gives them their printed names
+(``affine_forward``, ``affine_forward_2``...) when it assembles the module.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import hashlib
+import inspect
+
+import numpy as np
+
+from diffc.core import primitives
+from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Var, atoms_in, block_free_vars, blocks_of, substitute, substitute_atom, walk)
+from diffc.core.naming import adjoint_hint
+
+
+class Generated(primitives.Primitive):
+    """A function the compiler wrote (one half of a pair), called from generated code.
+
+    ``definition``: its ``ast.FunctionDef`` (calls to other generated functions use their
+    keys); ``helpers``: the template helpers it calls, as ``(primitive, alias)`` pairs;
+    ``backward``: for a forward half, its backward half; ``needs``: the parameters the
+    backward half returns gradients for (in order).
+    """
+
+    def __init__(self, key, emit_name, params, definition, helpers, nondiff=(), differentiable=True):
+        def impl(*args):
+            return self.run(*args)
+
+        impl.__signature__ = inspect.Signature(
+            [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params])
+        super().__init__(impl, (), nondiff=nondiff, differentiable=differentiable, helper=True)
+        self.user, self.call_path, self.name = False, None, key
+        self.emit_name = emit_name
+        self.definition = definition
+        self.helpers = set(helpers)
+        self.backward = None
+        self.needs = ()
+        self._compiled = None
+
+    def run(self, *args):
+        """Execute the generated code (facts evaluate calls on example values with it)."""
+        if self._compiled is None:
+            namespace = {"np": np}
+            for prim_name, alias in self.helpers:
+                namespace[alias] = primitives.get(prim_name).impl
+            for node in ast.walk(self.definition):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                        and node.func.id in primitives._GENERATED:
+                    namespace[node.func.id] = primitives._GENERATED[node.func.id].run
+            module = ast.fix_missing_locations(ast.Module([copy.deepcopy(self.definition)], []))
+            exec(compile(module, f"<diffc {self.emit_name}>", "exec"), namespace)
+            self._compiled = namespace[self.definition.name]
+        return self._compiled(*args)
+
+
+def uses_generated(fdef):
+    """The generated primitives a ``def`` calls, in the order of their first call."""
+    found = []
+    if not primitives._GENERATED:
+        return found
+
+    def visit(node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in primitives._GENERATED:
+            prim = primitives._GENERATED[node.func.id]
+            if prim not in found:
+                found.append(prim)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+    visit(fdef)
+    return found
+
+
+# -- the pass: every ir.Call becomes a pair call or is inlined ---------------------------
+def expand(func, wrt_vars, facts, namer, reverse):
+    """``func`` with each ``ir.Call`` replaced (``reverse`` is the reverse transform)."""
+    if not any(isinstance(s, Call) for s in walk(func.body)):
+        return func
+    from diffc.ad.reverse_control import activity
+    active = activity(func, wrt_vars)
+    alias = {}
+    body = _expand(func.body, active, facts, namer, reverse, alias)
+    if alias:
+        resolve = _resolver(alias)
+        mapping = {v: resolve(v) for v in alias}
+        body = substitute(body, mapping)
+        results = tuple(substitute_atom(r, mapping) for r in func.results)
+    else:
+        results = func.results
+    out = Function(func.name, func.params, body, results, func.loc, func.doc)
+    for attr in ("defaults", "attributes"):
+        if hasattr(func, attr):
+            setattr(out, attr, getattr(func, attr))
+    return out
+
+
+def _resolver(alias):
+    def resolve(atom, depth=0):
+        while isinstance(atom, Var) and atom in alias and depth < 10_000:
+            atom, depth = alias[atom], depth + 1
+        if isinstance(atom, Pack):
+            return Pack(atom.kind, tuple(resolve(i) for i in atom.items))
+        return atom
+    return resolve
+
+
+def _expand(stmts, active, facts, namer, reverse, alias):
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, Call):
+            if _worth_a_pair(stmt, active, facts):
+                out.append(_pair_call(stmt, active, facts, namer, reverse))
+                continue
+            for p, a in zip(stmt.body.params, stmt.args):
+                alias[p] = a
+            alias[stmt.outs[0]] = stmt.body.results[0]
+            out.extend(_expand(stmt.body.body, active, facts, namer, reverse, alias))
+            continue
+        for block in blocks_of(stmt):
+            block.body = _expand(block.body, active, facts, namer, reverse, alias)
+        out.append(stmt)
+    return out
+
+
+def _worth_a_pair(call, active, facts):
+    """A gradient flows through, and the callee returns one array or number."""
+    from diffc.compiler.staging import call_transform
+    if call.outs[0] not in active or not any(p in active for p in call.body.params):
+        return False
+    result = call.body.results[0]
+    if not isinstance(result, Var) or any(isinstance(s, Eqn) and s.prim == call_transform.name
+                                          for s in walk(call.body.body)):
+        return False
+    if facts.enabled:
+        value = facts.values.get(result)
+        return isinstance(value, (np.ndarray, float, np.floating))
+    producer = next((s for s in walk(call.body.body) if result in s.outs), None)
+    # without example values: a value read out of a container may be a container itself
+    return isinstance(producer, Eqn) and producer.prim != "getitem"
+
+
+def _pair_call(call, active, facts, namer, reverse):
+    """``out, saved = <callee>_forward(args)``, with the pair generated for this call."""
+    params = call.body.params
+    wrt = tuple(i for i, p in enumerate(params) if p in active)
+    forward, saved_value = _generate(call, wrt, facts, namer, reverse)
+    saved = namer.var("saved", "user")
+    if saved_value is not None:
+        facts.values[saved] = saved_value
+    return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, "primal", None)
+
+
+def backprop(back, prim, eqn):
+    """The caller's backward step for a pair call: ``d... = <callee>_backward(saved, dout)``."""
+    out, saved = eqn.outs
+    dout = back.atom_of(out)
+    operands = list(eqn.args)
+    needs = [i for i in prim.needs if any(v in back.active for v in atoms_in(operands[i]))]
+    if dout is None or not needs:
+        return
+    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), "adjoint") for i in prim.needs)
+    step = Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, "adjoint", eqn)
+    back.body.append(step)
+    back.facts.run(step)
+    for i, grad in zip(prim.needs, grads):
+        if i in needs:
+            back._distribute(prim, eqn, operands[i], grad)
+
+
+def _hint(atom):
+    return atom.hint if isinstance(atom, Var) else "arg"
+
+
+# -- generating a pair ---------------------------------------------------------------------
+def _generate(call, wrt, facts, namer, reverse):
+    from diffc.backend import functions
+    from diffc.optimize import passes
+
+    block = copy.deepcopy(call.body)
+    callee = Function(call.callee, block.params, block.body, block.results, call.loc)
+    result = block.results[0]
+    seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), "adjoint")
+    facts.assume(seed, result)
+    grad = passes.optimize(reverse(callee, wrt, facts, namer, with_value=True, seed=seed), facts)
+    cut = next((k for k, s in enumerate(grad.body) if s.role not in ("primal", "tape")), len(grad.body))
+    primal, backward = grad.body[:cut], grad.body[cut:]
+    result, grads = grad.results[0], grad.results[1:]
+    inside = set(callee.params) | {o for s in walk(primal) for o in s.outs} | \
+        {p for s in walk(primal) for b in blocks_of(s) for p in b.params}
+    read = [v for v in block_free_vars(Block((), backward, grads)) if v in inside]
+    bwd = _function(call.callee, tuple(read) + (seed,), backward, grads)
+    saved = _saved(read, callee, primal, namer)
+    fwd = _function(call.callee, callee.params, primal, (result, *saved))
+    names = [p.hint for p in callee.params]
+    fwd_def, fwd_helpers = functions.emit_function(fwd, "forward", "", lambda e: ast.Tuple(
+        [e[0], ast.Tuple(e[1:], ast.Load())], ast.Load()))
+    bwd_def, bwd_helpers = functions.emit_function(
+        bwd, "backward", "", lambda e: e[0] if len(e) == 1 else ast.Tuple(e, ast.Load()))
+    _rename_params(fwd_def, names)
+    saved_name = _unpack_saved(bwd_def, [v.hint for v in read], seed.hint)
+    wrt_names = ", ".join(names[i] for i in wrt)
+    where = call.defined_at.short if call.defined_at else call.callee
+    fwd_def.body.insert(0, ast.Expr(ast.Constant(
+        f"{call.callee} ({where}), also returning the values its backward pass reads.")))
+    bwd_def.body.insert(0, ast.Expr(ast.Constant(
+        f"Gradient of {call.callee} with respect to {wrt_names}, from the values its forward "
+        f"pass saved and the gradient of its result.")))
+    digest = hashlib.sha256((ast.dump(fwd_def) + ast.dump(bwd_def)).encode()).hexdigest()[:12]
+    base = call.callee
+    fwd_key, bwd_key = f"{base}_forward__{digest}", f"{base}_backward__{digest}"
+    fwd_def.name, bwd_def.name = fwd_key, bwd_key
+    if fwd_key not in primitives._GENERATED:
+        backward_prim = Generated(bwd_key, f"{base}_backward", (saved_name, seed.hint), bwd_def,
+                                  _template_helpers(bwd_helpers), differentiable=False)
+        forward_prim = Generated(fwd_key, f"{base}_forward", names, fwd_def,
+                                 _template_helpers(fwd_helpers),
+                                 nondiff=[n for i, n in enumerate(names) if i not in wrt])
+        forward_prim.backward = backward_prim
+        forward_prim.needs = wrt
+        primitives._GENERATED[bwd_key] = backward_prim
+        primitives._GENERATED[fwd_key] = forward_prim
+    known = facts.enabled and all(v in facts.values for v in read)
+    return primitives._GENERATED[fwd_key], tuple(facts.values[v] for v in read) if known else None
+
+
+def _saved(read, callee, primal, namer):
+    """What the forward function returns for each value its backward reads: a value
+    made inside a branch (``if``/``elif`` nests) leaves that branch as one more output,
+    None on the paths that did not make it (the backward reads it only on its own path)."""
+    from diffc.ad.reverse_control import _export
+
+    top = set(callee.params) | {o for s in primal for o in s.outs}
+    return [v if v in top else _export(namer, primal, v) for v in read]
+
+
+def _function(name, params, body, results):
+    func = Function(name, tuple(params), body, tuple(results))
+    func.defaults = {}
+    return func
+
+
+def _template_helpers(helpers):
+    return {(h, a) for h, a in helpers if h not in primitives._GENERATED}
+
+
+def _names_in(fdef):
+    return {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)} | \
+        {a.arg for a in fdef.args.args}
+
+
+def _rename(fdef, old, new):
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and node.id == old:
+            node.id = new
+        elif isinstance(node, ast.arg) and node.arg == old:
+            node.arg = new
+
+
+def _fresh(taken, base):
+    name, k = base, 1
+    while name in taken or not name.isidentifier():
+        name, k = f"{base}_{k}", k + 1
+    taken.add(name)
+    return name
+
+
+def _rename_params(fdef, hints):
+    """Give the parameters of a generated ``def`` their plain names (``W``, not ``W_3``)."""
+    taken = _names_in(fdef)
+    for arg, hint in zip(list(fdef.args.args), hints):
+        if arg.arg == hint:
+            continue
+        taken.discard(arg.arg)
+        _rename(fdef, arg.arg, _fresh(taken, hint))
+
+
+def _unpack_saved(fdef, hints, seed_hint):
+    """``def backward(x, W, dout)`` → ``def backward(saved, dout): x, W = saved``."""
+    _rename_params(fdef, hints + [seed_hint])
+    taken = _names_in(fdef)
+    saved = _fresh(taken, "saved")
+    *read, seed = fdef.args.args
+    if read:
+        target = ast.Tuple([ast.Name(a.arg, ast.Store()) for a in read], ast.Store())
+        fdef.body.insert(0, ast.Assign([target], ast.Name(saved, ast.Load()), lineno=0))
+    fdef.args.args = [ast.arg(saved), seed]
+    ast.fix_missing_locations(fdef)
+    return saved
+

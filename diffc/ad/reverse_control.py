@@ -1,0 +1,332 @@
+"""Reverse mode through control flow: activity over blocks, branches, loops and the tape.
+
+* ``If``: the backward pass branches on the same condition; each branch sends the
+  gradient of its results back through its own statements, and the gradients it
+  produces for outer values leave as the backward ``If``'s outputs (zeros where a branch
+  produced none).
+* ``Loop``: the forward loop saves, on tapes (plain lists, one per value), the values
+  its backward needs; the backward loop runs the same iterations in reverse, pops them,
+  and carries the gradients of the loop's carried values and of every outer value the
+  body reads (``dW`` accumulates across iterations). A ``while`` loop counts its
+  iterations so that the backward loop can run them again.
+"""
+from __future__ import annotations
+
+from diffc.core import primitives
+from diffc.rules.instantiate import bound_operands
+from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in, substitute, walk)
+from diffc.core.naming import adjoint_hint
+
+
+# -- activity ---------------------------------------------------------------------------
+def activity(func, wrt_vars) -> set:
+    """Values that depend on a requested parameter and contribute to the result."""
+    forward = set(wrt_vars)
+    _forward(func.body, forward)
+    backward = {v for r in func.results for v in atoms_in(r)}
+    _backward(func.body, backward)
+    return forward & backward
+
+
+def _forward(body, active):
+    for stmt in body:
+        if isinstance(stmt, Eqn):
+            prim = primitives.get(stmt.prim)
+            if prim.differentiable and any(
+                    v in active for p, a in bound_operands(prim, stmt).items()
+                    if p not in prim.nondiff for v in atoms_in(a)):
+                active.update(stmt.outs)
+        elif isinstance(stmt, If):
+            for block in (stmt.then, stmt.orelse):
+                _forward(block.body, active)
+            for k, out in enumerate(stmt.outs):
+                if any(v in active for b in (stmt.then, stmt.orelse) for v in atoms_in(b.results[k])):
+                    active.add(out)
+        elif isinstance(stmt, Loop):
+            params = _carried_params(stmt)
+            while True:
+                before = len(active)
+                for p, init, res in zip(params, stmt.inits, stmt.body.results):
+                    if any(v in active for v in atoms_in(init)) or any(v in active for v in atoms_in(res)):
+                        active.add(p)
+                _forward(stmt.body.body, active)
+                if len(active) == before:
+                    break
+            for out, p, res in zip(stmt.outs, params, stmt.body.results):
+                if p in active or any(v in active for v in atoms_in(res)):
+                    active.add(out)
+        elif isinstance(stmt, Call):
+            for p, a in zip(stmt.body.params, stmt.args):
+                if any(v in active for v in atoms_in(a)):
+                    active.add(p)
+            _forward(stmt.body.body, active)
+            if any(v in active for v in atoms_in(stmt.body.results[0])):
+                active.add(stmt.outs[0])
+
+
+def _backward(body, needed):
+    for stmt in reversed(body):
+        if isinstance(stmt, Eqn):
+            if any(o in needed for o in stmt.outs):
+                needed.update(stmt.inputs())
+        elif isinstance(stmt, If):
+            for block in (stmt.then, stmt.orelse):
+                for out, r in zip(stmt.outs, block.results):
+                    if out in needed:
+                        needed.update(atoms_in(r))
+                _backward(block.body, needed)
+        elif isinstance(stmt, Loop):
+            params = _carried_params(stmt)
+            while True:
+                before = len(needed)
+                for out, p, res, init in zip(stmt.outs, params, stmt.body.results, stmt.inits):
+                    if out in needed or p in needed:
+                        needed.update(atoms_in(res))
+                        needed.update(atoms_in(init))
+                _backward(stmt.body.body, needed)
+                if len(needed) == before:
+                    break
+        elif isinstance(stmt, Call):
+            if stmt.outs[0] in needed:
+                needed.update(atoms_in(stmt.body.results[0]))
+            _backward(stmt.body.body, needed)
+            for p, a in zip(stmt.body.params, stmt.args):
+                if p in needed:
+                    needed.update(atoms_in(a))
+
+
+def _carried_params(loop):
+    return loop.body.params[1:] if loop.kind == "for" else loop.body.params
+
+
+# -- branches ---------------------------------------------------------------------------
+def backprop_if(back, node):
+    seeds = [(k, out) for k, out in enumerate(node.outs) if out in back.adjoints]
+    if not seeds:
+        return
+    branches = []
+    for block in (node.then, node.orelse):
+        child = back.child()
+        for k, out in seeds:
+            for v in atoms_in(block.results[k]):
+                if v in back.active:
+                    child.accumulate(v, back.atom_of(out), node)
+        for stmt in reversed(block.body):
+            child.backprop(stmt)
+        inside = defined_in(block)
+        branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
+                                 if v not in inside and v in back.active}))
+    outer = []
+    for _, contribs in branches:
+        outer += [v for v in contribs if v not in outer]
+    if not outer:
+        return
+    blocks = []
+    for child, contribs in branches:
+        results = tuple(contribs[v] if v in contribs else child.zeros(v, node) for v in outer)
+        blocks.append(Block((), child.body, results))
+    outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
+    back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
+    for v, out in zip(outer, outs):
+        back.accumulate(v, out, node)
+
+
+# -- loops ------------------------------------------------------------------------------
+def backprop_loop(back, node, insert_before):
+    params = _carried_params(node)
+    slots = [k for k, p in enumerate(params) if p in back.active or node.outs[k] in back.adjoints]
+    if not slots:
+        return
+    if _runs_no_iteration(back, node):
+        # the carried values leave as they came in: their gradients pass straight through
+        for k in slots:
+            init, grad = node.inits[k], back.atom_of(node.outs[k])
+            if grad is not None and isinstance(init, Var) and init in back.active:
+                back.accumulate(init, grad, node)
+        return
+    if node.kind == "while":
+        _count_iterations(back, node, insert_before)
+        params = _carried_params(node)
+    body = node.body
+    free = [v for v in block_free_vars(body) if v in back.active and isinstance(v, Var)]
+    child = back.child()
+    seeds = [back.namer.var(adjoint_hint(params[k].hint), "adjoint") for k in slots]
+    accumulators = [back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free]
+    for seed, k in zip(seeds, slots):
+        back.facts.assume(seed, params[k])
+    for acc, v in zip(accumulators, free):
+        back.facts.assume(acc, v)
+    for v, acc in zip(free, accumulators):
+        child.adjoints[v] = acc
+    for k, seed in zip(slots, seeds):
+        for v in atoms_in(body.results[k]):
+            if v in back.active:
+                child.accumulate(v, seed, node)
+    for stmt in reversed(body.body):
+        child.backprop(stmt)
+    results = tuple(child.atom_of(params[k]) or child.zeros(params[k], node) for k in slots) + \
+        tuple(child.atom_of(v) for v in free)
+    pops, chained, fresh = _tape(back, node, child.body, results, insert_before)
+    child_body = substitute(child.body, fresh)
+    results = tuple(fresh.get(r, r) if isinstance(r, Var) else r for r in results)
+    inits = tuple(back.atom_of(node.outs[k]) or back.zeros(node.outs[k], node) for k in slots) + \
+        tuple(back.atom_of(v) or back.zeros(v, node) for v in free)
+    if node.kind == "for":
+        item = fresh[body.params[0]]
+        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
+                          kind="temp")
+    else:
+        item = back.namer.var("_", "user")
+        steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
+    outs = tuple(back.namer.var(adjoint_hint(node.inits[k].hint if isinstance(node.inits[k], Var)
+                                             else params[k].hint), "adjoint") for k in slots) + \
+        tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free)
+    chain_vars = tuple(v for v, _, _ in chained)
+    chain_outs = tuple(back.namer.var(v.hint, "user") for v in chain_vars)
+    loop = Loop(outs + chain_outs, steps, inits + tuple(o for _, o, _ in chained),
+                Block((item, *seeds, *accumulators, *chain_vars), pops + child_body,
+                      results + tuple(p for _, _, p in chained)),
+                None, node.loc, "adjoint", node, target_hint=node.target_hint)
+    # what the loop hands back has the shapes of what it was handed: the gradient of a
+    # carried value's initial value, of an outer value the body read (facts do not run
+    # backward loops: the readers after it need these shapes)
+    for k, out in zip(slots, outs):
+        init = node.inits[k]
+        back.facts.assume(out, init if isinstance(init, Var) and init in back.facts.values else params[k])
+    for v, out in zip(free, outs[len(slots):]):
+        back.facts.assume(out, v)
+    back.body.append(loop)
+    # outer values the body reads first: their accumulators started from the adjoint
+    # before the loop, so the outputs replace it; then a carried value's initial value
+    # (``x = a`` before the loop, ``a`` also read inside) adds to it
+    for v, out in zip(free, outs[len(slots):]):
+        back.adjoints[v] = out
+    for k, out in zip(slots, outs):
+        init = node.inits[k]
+        if isinstance(init, Var) and init in back.active:
+            back.accumulate(init, out, node)
+
+
+def _runs_no_iteration(back, node):
+    """A ``for`` loop over a range the signature fixes, and that range is empty (the
+    compiled code is specialised to it: ``T = 0`` steps), or, nested in other loops, a range
+    the signature fixes in each of their iterations and that was empty in all of them
+    (``for j in range(n - 1 - i)`` with ``n = 1``). Its body never ran on the example
+    values, so nothing is known of its shapes, and it contributes no gradient."""
+    facts = back.facts
+    if node.kind != "for" or not isinstance(node.iterable, Var):
+        return False
+    if node.iterable in facts.never_iterates:
+        return True
+    if node.iterable not in facts.value_static:
+        return False
+    steps = facts.values.get(node.iterable)
+    return isinstance(steps, range) and len(steps) == 0
+
+
+def _tape(back, node, backward_body, results, insert_before):
+    """Save what the backward body reads of the forward body.
+
+    Returns ``(statements to open the backward body with, extra carried slots)``:
+    * a value read by index from an outer array (``xs[t]``) is recomputed, not saved;
+    * a carried value's state after an iteration is the state before the next one, so
+      it is not saved twice: the backward loop carries it (starting from the loop's
+      final value) and hands each popped state on to the previous iteration;
+    * everything else is pushed on a tape (a list) in the forward loop and popped in
+      reverse.
+    """
+    body = node.body
+    item = body.params[0] if node.kind == "for" else None
+    produced = defined_in(body) - {item}
+    for stmt in walk(body.body):           # tapes of loops nested in this body
+        for made in insert_before.get(id(stmt), ()):
+            produced.update(made.outs)
+    outer_ok = lambda v: not isinstance(v, Var) or v not in produced  # noqa: E731
+    probe = Block((), backward_body, results)
+    used = [v for v in block_free_vars(probe) if v in produced]
+    definitions = {s.outs[0]: s for s in body.body if isinstance(s, Eqn) and s.outs}
+    carried = _carried_params(node)
+    result_slot = {r: k for k, r in enumerate(body.results) if isinstance(r, Var) and r not in carried}
+    recompute, chained, taped = [], [], []
+    for v in used:
+        eqn = definitions.get(v)
+        if eqn is not None and eqn.prim == "getitem" and all(outer_ok(a) for a in eqn.inputs()):
+            recompute.append(eqn)
+        elif v in result_slot:
+            chained.append((v, result_slot[v]))
+        else:
+            taped.append(v)
+    for _, k in chained:
+        if carried[k] not in taped:
+            taped.append(carried[k])
+    pushes_start, pushes_end, tape_of = [], [], {}
+    top_level = set(body.params) | {o for s in body.body for o in s.outs} | {
+        o for s in body.body for made in insert_before.get(id(s), ()) for o in made.outs}
+    for v in taped:
+        tape = back.namer.var(f"{v.hint}_tape", "user")
+        tape_of[v] = tape
+        insert_before.setdefault(id(node), []).append(
+            Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
+        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before)
+        push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
+        (pushes_start if v in body.params else pushes_end).append(push)
+    body.body[:0] = pushes_start
+    body.body.extend(pushes_end)
+    order = [v for v in taped if v not in body.params] + [v for v in taped if v in body.params]
+    fresh = {v: back.namer.var(v.hint, v.kind) for v in taped + [e.outs[0] for e in recompute]
+             + [v for v, _ in chained]}
+    if item is not None:
+        fresh[item] = back.namer.var(item.hint, item.kind)
+    for v in fresh:
+        back.facts.assume(fresh[v], v)
+    opening = [Eqn((fresh[v],), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
+    opening += substitute([Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, "tape", node)
+                           for e in recompute], fresh)
+    extra = [(fresh[v], node.outs[k], fresh[carried[k]]) for v, k in chained]
+    return opening, extra, fresh
+
+
+def _export(namer, stmts, v, insert_before=None):
+    """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
+
+    The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
+    other path (the backward pass only reads it on the path that defined it). ``v`` may
+    be the tape of a loop in the branch, made by a statement still waiting in
+    ``insert_before`` to go in front of that loop.
+    """
+    def made_before(body):
+        return {o for s in body for made in (insert_before or {}).get(id(s), ()) for o in made.outs}
+
+    for stmt in stmts:
+        if not isinstance(stmt, If):
+            continue
+        results = []
+        for block in (stmt.then, stmt.orelse):
+            inner = {o for s in block.body for o in s.outs} | made_before(block.body)
+            if v in inner:
+                results.append(v)
+            elif v in defined_in(block) or v in made_before(list(walk(block.body))):
+                results.append(_export(namer, block.body, v, insert_before))
+            else:
+                results.append(Const(None))
+        if any(r is not None and not isinstance(r, Const) for r in results):
+            out = namer.var(v.hint, "user")
+            stmt.outs = stmt.outs + (out,)
+            stmt.then.results = stmt.then.results + (results[0],)
+            stmt.orelse.results = stmt.orelse.results + (results[1],)
+            return out
+    raise AssertionError(f"{v} is not defined in a branch of this block")
+
+
+def _count_iterations(back, node, insert_before):
+    """Give a while loop a carried iteration count ``n`` (0 before, ``n + 1`` each time)."""
+    count = back.namer.var("n_iter", "user")
+    param = back.namer.var("n_iter", "user")
+    cond_param = back.namer.var("n_iter", "user")
+    nxt = back.namer.var("n_iter", "user")
+    node.body.body.append(Eqn((nxt,), "add", (param, Const(1)), {}, node.loc, "tape", node))
+    node.body.params = node.body.params + (param,)
+    node.body.results = node.body.results + (nxt,)
+    node.cond.params = node.cond.params + (cond_param,)
+    node.inits = node.inits + (Const(0),)
+    node.outs = node.outs + (count,)

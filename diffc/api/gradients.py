@@ -1,0 +1,324 @@
+"""The Python API: ``grad`` and ``value_and_grad``, usable as functions or decorators.
+
+The object returned compiles on its first call for the arguments' signature (array
+shapes and dtypes, Python scalar types, values of int/bool/str arguments) and then
+calls the generated NumPy function directly; a new signature compiles again. So does a
+call at which a value the compiled code took from the running program has changed (a
+global or closure variable, a default, a method of the object's class: see
+``bindings``); arrays read from free names are passed to the generated function at
+each call.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import weakref
+import inspect
+
+import numpy as np
+
+from diffc.frontend import bindings
+from diffc.backend import dispatch
+from diffc.backend import load
+from diffc.compiler import pipeline
+from diffc.frontend import source
+from diffc.compiler import staging
+from diffc.errors import DiffcError, reports_internal_errors, user_code
+
+_BY_VALUE = (int, bool, str, type(None))
+_ndarray = np.ndarray
+
+
+def _signature(args):
+    key = []
+    for a in args:
+        t = type(a)
+        if t is _ndarray:
+            key.append((a.shape, a.dtype.char))
+        elif t in _BY_VALUE:
+            key.append((t, a))
+        elif t is tuple or t is list:
+            key.append((t, _signature(a)))
+        elif t is dict:
+            key.append((t, tuple(a), _signature(tuple(a.values()))))
+        else:
+            key.append(t)
+    return tuple(key)
+
+
+class Specialisation:
+    """One compiled function and the check of the live values it was compiled for:
+    ``check()`` gives the free inputs to pass after the arguments, or None when the
+    running program no longer has the values compiled in."""
+    __slots__ = ("fn", "check")
+
+    def __init__(self, fn, check):
+        self.fn = fn
+        self.check = check
+
+    def __call__(self, *args):
+        """Call with ``args`` when the live values still hold; ``MISS`` otherwise."""
+        extras = self.check()
+        if extras is None:
+            return MISS
+        return self.fn(*args, *extras)
+
+
+MISS = object()
+
+
+def compiled(build):
+    """Run ``build()`` (a compile returning ``(fn, free inputs)``) while recording what it
+    reads from the running program; the ``Specialisation`` that checks it."""
+    with bindings.recording() as record:
+        fn, free = build()
+    return Specialisation(fn, record.checker(free))
+
+
+def call(specialisation, args, recompile):
+    """``specialisation`` called on ``args``; when the running program's values changed,
+    ``recompile()`` gives a new one, which is called with the values it just read."""
+    out = specialisation(*args)
+    if out is not MISS:
+        return out
+    fresh = recompile()
+    out = fresh(*args)
+    if out is MISS:      # a value that differs at every read (a module __getattr__): not guarded
+        raise DiffcError(f"a value {fresh.fn.__name__} reads from the running program changes "
+                         f"at every read ({_guard_labels(fresh.check)})", None,
+                         "pass it to the function as an argument")
+    return out
+
+
+def _guard_labels(check):
+    return ", ".join(g.fetch.label for g in getattr(check, "guards", ()))
+
+
+class GradientFunction:
+    """``diffc.grad(f, wrt)``: call it like ``f`` to get the gradient(s)."""
+
+    def __init__(self, fn, wrt=0, with_value=False, has_aux=False):
+        self.primal = fn
+        self.with_value = with_value
+        self.has_aux = has_aux
+        self._nested = hasattr(fn, "_diffc_stage")   # grad(grad(f)), grad(jvp(f))...
+        self._params = parameters(fn)
+        self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
+        self._specialised = {}
+        self._last = None
+        self._src = None
+        functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
+        self.__wrapped__ = fn
+        self._examples = []
+        self._fast_params = dispatch.positional_params(fn)
+        if self._fast_params is not None:
+            dispatch.own_class(self)
+
+    def __repr__(self):
+        kind = "value_and_grad" if self.with_value else "grad"
+        names = ", ".join(self._params[i] for i in self.wrt)
+        return f"<diffc.{kind} of {self.primal.__qualname__} with respect to {names}>"
+
+    def __call__(self, *args, **kwargs):
+        if kwargs or len(args) < len(self._params):
+            args = self._bind(args, kwargs)
+        entry = self._specialised.get(_signature(args))
+        if entry is None:
+            entry = self._compile(args)
+        return call(entry, args, lambda: self._compile(args))
+
+    def _slow_call(self, *args):
+        """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
+        while args and args[-1] is dispatch.MISSING:
+            args = args[:-1]
+        return GradientFunction.__call__(self, *args)
+
+    def _bind(self, args, kwargs):
+        with user_code():
+            return bind_arguments(self.primal, self._params, args, kwargs)
+
+    def _source_function(self):
+        if self._src is None:
+            self._src = source.from_function(self.primal)
+        return self._src
+
+    @reports_internal_errors
+    def _compile(self, args):
+        if len(args) < len(self._params):
+            args = self._bind(args, {})
+        entry = compiled(lambda: self._build(args))
+        self._specialised[_signature(args)] = entry
+        if self._fast_params is not None and len(args) == len(self._fast_params):
+            self._examples = [(a, e) for a, e in self._examples if _signature(a) != _signature(args)]
+            self._examples.append((args, entry))
+            dispatch.install(self, self._fast_params, self._examples)
+        self._last = entry.fn
+        return entry
+
+    def _build(self, args):
+        """Compile for ``args``: ``(the generated function, its free inputs)``."""
+        if self._nested or self.has_aux:
+            return self._compile_staged(args)
+        compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
+                                             with_value=self.with_value, single=self._single)
+        return self._load(compiled), compiled.free
+
+    def _diffc_stage(self, args):
+        """This gradient's IR on example ``args`` (``staging``): how transforms nest."""
+        if self._nested:
+            inner = staging.stage(self.primal, args)
+        else:
+            inner = staging.stage_source(self._source_function(), args)
+        if args is not None:
+            staging.check_float_args(inner, self.wrt, args, "grad")
+        return staging.gradient(inner, self.wrt, with_value=self.with_value,
+                                has_aux=self.has_aux, single=self._single)
+
+    def __diffc_lower_call__(self, scope, args, kwargs, node, hint):
+        """How ``lower`` reads a call to this gradient inside a function diffc compiles."""
+        return staging.lower_transform_call(self, scope, args, kwargs, node, hint)
+
+    def _compile_staged(self, args):
+        staged = self._diffc_stage(args)
+        kind = "value_and_grad_" if self.with_value else "grad_"
+        names = ", ".join(self._params[i] for i in self.wrt)
+        doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
+        if args is not None:
+            doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
+        doc += pipeline.describe_free(staged.free)
+        compiled = staging.emit_staged(staged, kind + staged.func.name, doc)
+        return self._load(compiled, staged.src), staged.free
+
+    def _load(self, compiled, src=None):
+        src = src or self._source_function()
+        text = pipeline.module_text(src.module.path, [compiled],
+                                    made_by=f"diffc.{'value_and_grad' if self.with_value else 'grad'}"
+                                            f"({self.__qualname__})")
+        module = load.load_source(text, f"{self.primal.__name__}")
+        fn = getattr(module, compiled.name)
+        fn.diffc_source = text
+        fn.diffc_stages = compiled.stages
+        if getattr(compiled, "fast_def", None) is not None:
+            fn.diffc_inline_source = ast.unparse(compiled.fast_def)
+        return fn
+
+    @property
+    @reports_internal_errors
+    def source(self):
+        """The generated module's source: for the last call's signature, or general code."""
+        if self._last is None:
+            self._last = self._build(None)[0]
+        return self._last.diffc_source
+
+    def source_for(self, *args, **kwargs):
+        """The generated source specialised to these example arguments."""
+        if kwargs or len(args) < len(self._params):
+            args = self._bind(args, kwargs)
+        entry = self._specialised.get(_signature(args))
+        if entry is None or entry.check() is None:
+            entry = self._compile(args)
+        return entry.fn.diffc_source
+
+    @reports_internal_errors
+    def ir(self, *args, stage="ir"):
+        """The IR (``stage``: "ir", "reverse" or "optimized") for example ``args`` or generally."""
+        if self._nested or self.has_aux:
+            return self._diffc_stage(args or None).func
+        compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args or None,
+                                             with_value=self.with_value, single=self._single)
+        return compiled.stages[stage]
+
+
+def parameters(fn):
+    """The names of ``fn``'s parameters a compiled function takes: all but ``*args`` and
+    ``**kwargs`` (``inspect.signature`` follows a decorator's ``__wrapped__``)."""
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def bind_arguments(fn, names, args, kwargs):
+    """The values of parameters ``names`` for the call ``fn(*args, **kwargs)``, defaults
+    filled in. Values for ``*args``/``**kwargs`` are refused: the compiled function has a
+    parameter for each named one only."""
+    signature = inspect.signature(fn)
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    variadic = {p.name for p in signature.parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    extra = [n for n in variadic if bound.arguments.get(n)]
+    if extra:
+        raise TypeError(f"diffc compiles {getattr(fn, '__name__', fn)} for its named parameters; "
+                        f"it cannot pass values to *{extra[0]} (name them as parameters)")
+    return tuple(bound.arguments[n] for n in names)
+
+
+def _resolve_wrt(fn, params, wrt):
+    single = not isinstance(wrt, (tuple, list))
+    items = [wrt] if single else list(wrt)
+    indices = []
+    for w in items:
+        if isinstance(w, str):
+            if w not in params:
+                raise ValueError(f"{fn.__name__} has no parameter {w!r}; its parameters are {params}")
+            indices.append(params.index(w))
+        elif isinstance(w, int) and -len(params) <= w < len(params):
+            indices.append(w % len(params))
+        else:
+            raise ValueError(f"wrt={w!r} is neither a parameter name nor an index of {fn.__name__}{tuple(params)}")
+    return tuple(indices), single
+
+
+def _decorator_or_call(fn, wrt, with_value, has_aux=False):
+    if fn is None:
+        return lambda f: _make(f, wrt, with_value, has_aux)
+    return _make(fn, wrt, with_value, has_aux)
+
+
+_CACHE = weakref.WeakKeyDictionary()     # function -> {(wrt, with_value, has_aux): gradient}
+
+
+def _make(fn, wrt, with_value, has_aux):
+    """The gradient object of ``fn``: made once per function and options, so compiled
+    specialisations are shared by every ``diffc.grad(f)`` of the same ``f``."""
+    key = (tuple(wrt) if isinstance(wrt, list) else wrt, with_value, has_aux)
+    try:
+        cached = _CACHE.get(fn, {}).get(key)
+    except TypeError:                    # unhashable or not weak-referenceable: no cache
+        return _build(fn, wrt, with_value, has_aux)
+    if cached is None:
+        cached = _build(fn, wrt, with_value, has_aux)
+        try:
+            _CACHE.setdefault(fn, {})[key] = cached
+        except TypeError:
+            pass                         # bound methods are made anew each time: not cached
+    return cached
+
+
+def _build(fn, wrt, with_value, has_aux):
+    from diffc.api import methods
+
+    if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        return methods.MethodGradient(fn, wrt, with_value)
+    return GradientFunction(fn, wrt, with_value, has_aux)
+
+
+def grad(fn=None, wrt=0, has_aux=False):
+    """The gradient of scalar-valued ``fn`` with respect to ``wrt``.
+
+    ``wrt`` is a parameter index or name, or a tuple of them (then a tuple of
+    gradients is returned). Works as ``diffc.grad(f)``, ``@diffc.grad`` and
+    ``@diffc.grad(wrt=("W", "b"))``. ``fn`` may itself be a ``diffc.grad`` (higher
+    order). ``has_aux=True``: ``fn`` returns ``(loss, aux)``; the result is
+    ``(gradient, aux)``.
+    """
+    return _decorator_or_call(fn, wrt, False, has_aux)
+
+
+def value_and_grad(fn=None, wrt=0, has_aux=False):
+    """Like ``grad``, but returns ``(fn(...), gradient)``; with ``has_aux=True``,
+    ``((loss, aux), gradient)``."""
+    return _decorator_or_call(fn, wrt, True, has_aux)
+
+
+def ir(fn, *args, wrt=0, stage="ir"):
+    """The IR of ``fn`` (``stage``: "ir", "reverse", "optimized"), printable with ``print``."""
+    return GradientFunction(fn, wrt).ir(*args, stage=stage)

@@ -1,0 +1,162 @@
+"""Gradients of methods: ``diffc.grad(net.loss, wrt="params")(x, t)``.
+
+A method reads its object's attributes (``self.params["W1"]``, ``self.weights[i]``,
+``self.reg``) and may call other methods of the same object (``self.predict(x)``),
+which are differentiated through. The compiled gradient takes the attributes it reads
+as ordinary inputs, first, in the order first read: ``grad_loss(params, x, t)``.
+``wrt`` names attributes (``"params"`` or ``"self.params"``) and parameters alike;
+integer ``wrt`` counts the method's own parameters, as for a function.
+Assigning to an attribute inside a differentiated method is a located error.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from dataclasses import dataclass
+
+from diffc.api import gradients
+from diffc.compiler import pipeline
+from diffc.frontend import source
+from diffc.errors import DiffcError
+
+
+def is_method(fn):
+    """A bound method, or a function defined in a class whose first parameter is ``self``."""
+    if inspect.ismethod(fn):
+        return True
+    try:
+        src = source.from_function(fn)
+    except DiffcError:    # not a readable function: the ordinary path reports why
+        return False
+    return src.method
+
+
+@dataclass
+class _Layout:
+    """How a method is compiled for objects of one class: its source (``self.f`` resolved
+    through that class), the attributes it reads, its inputs' names and ``wrt`` indices."""
+    src: object
+    attributes: tuple
+    names: list
+    wrt: tuple
+    single: bool
+
+
+class MethodGradient(gradients.GradientFunction):
+    """``diffc.grad`` of a method, bound (``net.loss``) or not (``Net.loss``, called with
+    the object first). It compiles per class of the object: ``self.fn`` is the method
+    Python would call, found through the object's class and its bases."""
+
+    def __init__(self, method, wrt=0, with_value=False):
+        self.bound_to = getattr(method, "__self__", None)
+        func = getattr(method, "__func__", method)
+        self._func = func
+        self._wrt_spec = wrt
+        self._layouts = {}
+        self._own = gradients.parameters(func)[1:]
+        owner = type(self.bound_to) if self.bound_to is not None else None
+        layout = self._layout(owner)
+        self.primal = method
+        self.with_value = with_value
+        self.has_aux = False
+        self._nested = False
+        self._params = layout.names
+        self.attributes = layout.attributes
+        self.wrt, self._single = layout.wrt, layout.single
+        self._specialised = {}
+        self._examples = []
+        self._fast_params = None          # a method gathers attributes: no generated dispatcher
+        self._last = None
+        self._src = layout.src
+        self.__wrapped__ = method
+        self.__name__ = getattr(func, "__name__", "method")
+        self.__qualname__ = getattr(func, "__qualname__", self.__name__)
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def _layout(self, owner):
+        """The ``_Layout`` for objects of class ``owner`` (None: read from the class
+        statements, for an unbound method before its first call)."""
+        layout = self._layouts.get(owner)
+        if layout is None:
+            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner)
+            attributes = pipeline.lower(src).attributes
+            names = list(attributes) + self._own
+            indices, single = _resolve(self._func, names, self._own, self._wrt_spec)
+            layout = self._layouts[owner] = _Layout(src, attributes, names, indices, single)
+        return layout
+
+    def __repr__(self):
+        names = ", ".join(self._params[i] for i in self.wrt)
+        return f"<diffc.grad of method {self.__qualname__} with respect to {names}>"
+
+    def __get__(self, obj, owner=None):
+        """``@diffc.grad`` on a method in a class body: ``net.loss`` binds to ``net``."""
+        if obj is None:
+            return self
+        bound = MethodGradient.__new__(MethodGradient)
+        bound.__dict__.update(self.__dict__)
+        bound.bound_to = obj
+        bound._specialised = self._specialised
+        return bound
+
+    def _inputs(self, args, kwargs):
+        """``(layout, inputs)``: the attributes the method reads, then its arguments."""
+        obj = self.bound_to
+        if obj is None:
+            obj, args = args[0], args[1:]
+        layout = self._layout(type(obj))
+        if kwargs or len(args) != len(self._own):
+            args = gradients.bind_arguments(self._func, self._own, (obj,) + tuple(args), kwargs)
+        return layout, tuple(getattr(obj, a) for a in layout.attributes) + tuple(args)
+
+    def __call__(self, *args, **kwargs):
+        layout, inputs = self._inputs(args, kwargs)
+        key = (layout.src.owner, gradients._signature(inputs))
+        entry = self._specialised.get(key)
+        if entry is None:
+            entry = self._compile_for(layout, key, inputs)
+        return gradients.call(entry, inputs, lambda: self._compile_for(layout, key, inputs))
+
+    def _compile_for(self, layout, key, inputs):
+        def build():
+            compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs,
+                                                 with_value=self.with_value, single=layout.single)
+            return self._load(compiled, layout.src), compiled.free
+        entry = self._specialised[key] = gradients.compiled(build)
+        self._last = entry.fn
+        return entry
+
+    def _build(self, args):
+        """General code (``args`` None) for the bound object's class, or the class
+        statements' reading."""
+        owner = type(self.bound_to) if self.bound_to is not None else None
+        layout = self._layout(owner)
+        compiled = pipeline.compile_gradient(layout.src, layout.wrt, args,
+                                             with_value=self.with_value, single=layout.single)
+        return self._load(compiled, layout.src), compiled.free
+
+    def source_for(self, *args, **kwargs):
+        layout, inputs = self._inputs(args, kwargs)
+        key = (layout.src.owner, gradients._signature(inputs))
+        entry = self._specialised.get(key)
+        if entry is None or entry.check() is None:
+            entry = self._compile_for(layout, key, inputs)
+        return entry.fn.diffc_source
+
+
+def _resolve(func, names, own, wrt):
+    single = not isinstance(wrt, (tuple, list))
+    indices = []
+    for w in [wrt] if single else list(wrt):
+        if isinstance(w, str):
+            w = w[len("self."):] if w.startswith("self.") else w
+            if w not in names:
+                raise ValueError(f"{func.__qualname__} neither reads an attribute nor has a "
+                                 f"parameter {w!r}; it reads {names[:len(names) - len(own)]} "
+                                 f"and takes {own}")
+            indices.append(names.index(w))
+        elif isinstance(w, int) and -len(own) <= w < len(own):
+            indices.append(len(names) - len(own) + w % len(own))
+        else:
+            raise ValueError(f"wrt={w!r} is not a parameter of {func.__qualname__}")
+    return tuple(indices), single

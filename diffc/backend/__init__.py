@@ -1,0 +1,1 @@
+"""IR to Python: expressions, functions, modules, printing, loading, dispatch."""

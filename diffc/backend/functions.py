@@ -1,0 +1,565 @@
+"""Assembling a generated ``def`` from IR: names, folding, blocks and comments.
+
+Contract: takes an IR ``Function`` (any nesting of ``If``/``Loop``), returns an
+``ast.FunctionDef`` whose statements carry comment attributes for ``printer``.
+
+* Liveness is computed on the statements in order; a value read inside a loop but
+  defined before it stays live until the loop ends.
+* Printed names follow each value's hint; a loop's carried value keeps one name
+  before, inside and after the loop (``h = np.tanh(...)`` updates ``h``), and an
+  ``if``'s merged value one name in both branches, with a copy only where a branch
+  cannot produce it under that name.
+* A temporary read once, in the same block, is folded into its reader.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import unicodedata
+
+from diffc.core import primitives
+from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_expression
+from diffc.optimize.in_place import OUT_FORMS, WRITES_FIRST
+from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
+from diffc.core.naming import RESERVED, Namer
+
+
+def _printable(name):
+    """Whether ``name`` can be printed as a variable and read back as itself: an identifier
+    in the NFKC form Python's parser gives it (a hint from a dict key ``"ℌ"`` would print
+    as ``ℌ``, which Python reads as ``H``, another variable's name)."""
+    return name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def _base(hint):
+    """The printable name a value's names are made from: its hint as Python reads it."""
+    base = unicodedata.normalize("NFKC", hint)
+    return base if base.isidentifier() else "t"
+
+
+def _candidates(base, prefer=None):
+    """The names to try for a value, in order: ``prefer``, ``base``, ``base_1``...``base_9999``
+    (made lazily: the first free one is usually among the first few)."""
+    if prefer:
+        yield prefer
+    yield base
+    for k in range(1, 10_000):
+        yield f"{base}_{k}"
+
+
+def _suffix_of(name, base):
+    """``k`` when ``name`` is ``f"{base}_{k}"`` (k >= 1), else None."""
+    if name is None or not name.startswith(base) or name[len(base):len(base) + 1] != "_":
+        return None
+    suffix = name[len(base) + 1:]
+    if not (suffix.isascii() and suffix.isdigit()) or suffix[0] == "0":
+        return None
+    return int(suffix)
+
+
+class _BusyIndex:
+    """For each base name, the last read of the value holding ``base_1``, ``base_2``...
+    (a min segment tree per base): the first ``k >= lo`` whose holder is not read after
+    a position, in O(log n) instead of trying every held ``base_k`` in turn."""
+
+    _FREE = -1 << 62                 # no holder
+
+    def __init__(self):
+        self.trees = {}              # base -> [cap, tree]; leaf k at tree[cap + k]
+
+    def hold(self, name, last):
+        cut = name.rfind("_")
+        if cut <= 0:
+            return
+        base = name[:cut]
+        k = _suffix_of(name, base)
+        if k is None:
+            return
+        entry = self.trees.get(base)
+        if entry is None:
+            entry = self.trees[base] = self._grown(None, 16)
+        while k >= entry[0]:
+            entry[:] = self._grown(entry, entry[0] * 2)
+        cap, tree = entry
+        i = cap + k
+        tree[i] = last
+        i >>= 1
+        while i:
+            left, right = tree[2 * i], tree[2 * i + 1]
+            tree[i] = left if left < right else right
+            i >>= 1
+
+    def _grown(self, entry, cap):
+        tree = [self._FREE] * (2 * cap)
+        tree[cap] = 1 << 62          # base_0 is not a candidate
+        if entry is not None:
+            old_cap, old = entry
+            tree[cap:cap + old_cap] = old[old_cap:]
+        for i in range(cap - 1, 0, -1):
+            left, right = tree[2 * i], tree[2 * i + 1]
+            tree[i] = left if left < right else right
+        return [cap, tree]
+
+    def first(self, base, at, lo):
+        """The first ``k >= lo`` whose holder (if any) is last read at or before ``at``."""
+        entry = self.trees.get(base)
+        if entry is None:
+            return lo
+        cap, tree = entry
+        if lo >= cap:
+            return lo
+        i = cap + lo
+        while tree[i] > at:          # up and right to the next subtree with a small enough leaf
+            while i & 1:
+                i >>= 1
+            if i == 0:
+                return cap           # none held below cap: cap itself has no holder
+            i += 1
+        while i < cap:               # down to its leftmost such leaf
+            i = 2 * i if tree[2 * i] <= at else 2 * i + 1
+        return i - cap
+
+
+def _assign(name, expr):
+    return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0)
+
+
+class _Liveness:
+    """Positions of statements in order, and each value's last read."""
+
+    def __init__(self, func, folded_vars=frozenset()):
+        self.folded_vars = folded_vars
+        self.reader = {}         # folded var -> the statement that reads it
+        self.pos = {}            # id(stmt) -> position
+        self.end = {}            # id(stmt) -> last position inside it
+        self.defined = {}        # var -> position where it is defined
+        self.last_use = {}
+        self.counter = 0
+        self._uses_with_stmt = []
+        for p in func.params:
+            self.defined[p] = -1
+        self._scan(func.body, [])
+        final = self.counter + 1
+        for r in func.results:
+            for v in atoms_in(r):
+                self._uses_with_stmt.append((v, final, [], None))
+        for p in func.params:
+            self._uses_with_stmt.append((p, final, [], None))
+        # a folded temporary is evaluated where its reader is: so are the reads inside it
+        for v, at, loops, stmt in self._uses_with_stmt:
+            if isinstance(stmt, (Eqn, Loop)) and v in folded_vars:
+                self.reader[v] = stmt
+
+        def effective(stmt, at):
+            seen = 0
+            while isinstance(stmt, Eqn) and stmt.outs and stmt.outs[0] in self.reader and seen < 1000:
+                stmt = self.reader[stmt.outs[0]]
+                at = self.pos[id(stmt)]
+                seen += 1
+            if seen and isinstance(stmt, Loop):     # folded into a for loop's header
+                at = self.end[id(stmt)]
+            return at
+
+        self._uses = [(v, effective(stmt, at), loops) for v, at, loops, stmt in self._uses_with_stmt]
+        for v, at, loops in self._uses:
+            d = self.defined.get(v, -1)
+            effective = max([at] + [self.end[id(L)] for L in loops if self.pos[id(L)] > d])
+            self.last_use[v] = max(self.last_use.get(v, -1), effective)
+
+    def _scan(self, body, loops):
+        for stmt in body:
+            self.counter += 1
+            here = self.counter
+            self.pos[id(stmt)] = here
+            direct = list(stmt.inputs()) if isinstance(stmt, Eqn) else \
+                list(atoms_in(stmt.cond)) if isinstance(stmt, If) else \
+                [v for a in ((stmt.iterable,) if stmt.iterable is not None else ()) + stmt.inits
+                 for v in atoms_in(a)]
+            inner = loops + [stmt] if isinstance(stmt, Loop) else loops
+            # a for loop's iterable keeps its name to the loop's end: the body does not reuse
+            # it (``for i in reversed(steps):`` then ``steps = steps_tape.pop()`` misreads)
+            iterated = set(atoms_in(stmt.iterable)) if isinstance(stmt, Loop) and stmt.iterable is not None else ()
+            for v in direct:
+                self._uses_with_stmt.append((v, here, inner if v in iterated else loops, stmt))
+            for block in blocks_of(stmt):
+                for p in block.params:
+                    self.defined[p] = here
+                self._scan(block.body, inner)
+                self.counter += 1
+                for r in block.results:
+                    for v in atoms_in(r):
+                        self._uses_with_stmt.append((v, self.counter, inner, None))
+            self.end[id(stmt)] = self.counter
+            for o in stmt.outs:
+                self.defined[o] = self.counter if not isinstance(stmt, Eqn) else here
+
+
+def plan_folding(func):
+    """Temporaries read exactly once, by an equation in the same block (not an array an
+    in-place update writes into: it needs its name)."""
+    uses = func.uses()
+    written = {s.args[0] for s in walk(func.body) if isinstance(s, Eqn) and s.args
+               and s.prim in WRITES_FIRST | {"add_into", "add_at_into"}}
+    foldable = set()
+
+    def scan(body):
+        readers = {}
+        for stmt in body:
+            direct = stmt.inputs() if isinstance(stmt, Eqn) else \
+                atoms_in(stmt.iterable) if isinstance(stmt, Loop) and stmt.iterable is not None else ()
+            for v in direct:
+                readers[v] = readers.get(v, 0) + 1
+        for stmt in body:
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
+                out = stmt.outs[0]
+                if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                        and out not in written and stmt.prim not in OUT_FORMS \
+                        and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
+                    foldable.add(out)
+            for block in blocks_of(stmt):
+                scan(block.body)
+
+    scan(func.body)
+    return foldable
+
+
+class Emitter:
+    def __init__(self, func, taken):
+        self.func = func
+        self.folded_vars = plan_folding(func)
+        self.live = _Liveness(func, self.folded_vars)
+        self.taken = set(taken)
+        self.names = {p: p.name for p in func.params}
+        self.holders = {p.name: p for p in func.params}
+        self.lingering = {}          # name -> last read of a value that held it before
+        self.busy = _BusyIndex()     # base -> when each base_k's holder is last read
+        self.held = {}               # var -> the names it holds (the inverse of holders)
+        for p in func.params:
+            self._hold(p.name, p)
+        self.reserved = {}           # name -> the vars allowed to take it (inside a block)
+        self.folded = {}
+        self.namer = Namer(taken=self.taken | {v.name for s in walk(func.body) for v in s.outs})
+        self.last_origin = None
+        self.last_loc = None
+        self.pending_outs = set()    # outs of the construct being emitted: not yet live
+
+    # -- names ------------------------------------------------------------------------------
+    def _free(self, name, at, single, var=None):
+        if name in self.taken or name in RESERVED or not _printable(name):
+            return False
+        allowed = self.reserved.get(name)
+        if allowed is not None and var not in allowed:
+            return False
+        lingering = self.lingering.get(name, -1)
+        if lingering > at or (lingering == at and not single):
+            return False
+        holder = self.holders.get(name)
+        if holder is None or holder is var or holder in self.pending_outs:
+            return True
+        last = self.live.last_use.get(holder, -1)
+        return last < at or (single and last == at and holder not in self.func.params)
+
+    def name(self, var, at, single=True, prefer=None):
+        if var in self.names:
+            return self.names[var]
+        base = _base(var.hint)
+        for candidate in ([prefer] if prefer else []) + [base]:
+            if self._free(candidate, at, single, var):
+                return self._take(var, candidate)
+        # the first free base_k (k < 10,000), as trying k = 1, 2, ... in turn finds it, but
+        # skipping the names whose holder is read after ``at`` (never free here, unless
+        # the holder is an out of the construct being emitted: those are tried too)
+        pending = sorted(k for k in (_suffix_of(n, base) for v in self.pending_outs
+                                     for n in self.held.get(v, ())) if k is not None)
+        k = 1
+        while k < 10_000:
+            k = min([self.busy.first(base, at, k)] + [p for p in pending if p >= k])
+            if k < 10_000 and self._free(f"{base}_{k}", at, single, var):
+                return self._take(var, f"{base}_{k}")
+            k += 1
+        raise AssertionError("unreachable")
+
+    def _take(self, var, name):
+        self.names[var] = name
+        self._hold(name, var)
+        return name
+
+    def bind(self, var, name):
+        self.names[var] = name
+        self._hold(name, var)
+
+    def _hold(self, name, var):
+        old = self.holders.get(name)
+        if old is not None and old in self.held:
+            self.held[old].discard(name)
+        if old is not None and old is not var and old not in self.pending_outs:
+            # a value made in a branch and handed its merged out's name is still read
+            # later on its own path (the backward branch of reverse mode reads the
+            # forward branch's values): the name stays taken until that read
+            self.lingering[name] = max(self.lingering.get(name, -1), self.live.last_use.get(old, -1))
+        self.holders[name] = var
+        self.held.setdefault(var, set()).add(name)
+        self.busy.hold(name, max(self.live.last_use.get(var, -1), self.lingering.get(name, -1)))
+
+    def expr(self, atom):
+        return _atom_expr(atom, self.names, self.folded)
+
+    # -- statements ---------------------------------------------------------------------------
+    def block(self, body):
+        out = []
+        for stmt in body:
+            if isinstance(stmt, If):
+                out += self.if_(stmt)
+            elif isinstance(stmt, Loop):
+                out += self.loop(stmt)
+            else:
+                out += self.eqn(stmt)
+        return out
+
+    def _comment(self, stmts, stmt):
+        if not stmts:
+            return
+        if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
+            comment = _comment_for(stmt, self.last_loc)
+            if comment:
+                stmts[0].diffc_before = [comment]
+            self.last_origin, self.last_loc = stmt.origin, stmt.loc
+        elif stmt.role == "hoisted" and stmt.outs and stmt.origin is not self.last_origin:
+            self.last_origin = stmt.origin
+            where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
+            stmts[0].diffc_before = [f"{where}every step's product at once, before the loop (one "
+                                     f"large matrix product)"]
+        elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
+            stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
+                                     f"any more: its memory holds the steps' rows"]
+        elif stmt.role == "states" and stmt.outs:
+            where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
+            stmts[0].diffc_before = [f"{where}each step's state goes into its row of one array, which "
+                                     f"the backward pass reads (no tape)"]
+        elif stmt.role == "copy" and stmt.outs:
+            stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
+        elif stmt.role == "zero" and stmt.outs:
+            stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
+
+    def eqn(self, eqn):
+        at = self.live.pos[id(eqn)]
+        prim = primitives.get(eqn.prim)
+        if len(eqn.outs) > 1:            # a generated function returning several values
+            return self._unpacking(eqn, at)
+        if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
+            # an in-place update may take its accumulator's name: it only writes into it
+            in_place = eqn.prim in ("add_into", "add_at_into") or eqn.prim in WRITES_FIRST
+            prefer = self.names.get(eqn.args[0]) if in_place else None
+            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
+        pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
+        if not eqn.outs:
+            stmts = list(pre)
+            if expr is not None:
+                stmts.append(ast.Expr(expr))
+        else:
+            out = eqn.outs[0]
+            if out in self.folded_vars:
+                self.folded[out] = expr
+                return []
+            stmts = list(pre)
+            if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
+                stmts.append(_assign(self.names[out], expr))
+        if eqn.role == "primal" and eqn.loc is not None and stmts:
+            stmts[-1].diffc_after = eqn.loc.short
+        self._comment(stmts, eqn)
+        return stmts
+
+    def _unpacking(self, eqn, at):
+        """``h, saved = affine_forward(x, W)``: one name per output."""
+        for out in eqn.outs:
+            self.name(out, at, False)
+        _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
+        target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
+        stmts = [ast.Assign([target], expr, lineno=0)]
+        if eqn.role == "primal" and eqn.loc is not None:
+            stmts[-1].diffc_after = eqn.loc.short
+        self._comment(stmts, eqn)
+        return stmts
+
+    def _carried_names(self, outs, prefer_from, at, end):
+        """One printed name per carried/merged value, free over ``[at, end]``."""
+        chosen = []
+        for out, init in zip(outs, prefer_from):
+            name = None
+            if isinstance(init, Var) and init in self.names and self.live.last_use.get(init, -1) <= at \
+                    and init not in self.func.params and self.names[init] not in chosen \
+                    and self.reserved.get(self.names[init]) is None:
+                name = self.names[init]
+            if name is None:
+                base = _base(out.hint)
+                for candidate in _candidates(base):
+                    if candidate not in chosen and self._free(candidate, at, False, out) and \
+                            all(self._free(candidate, p, False, out) for p in (end,)):
+                        name = candidate
+                        break
+            chosen.append(name)
+        return chosen
+
+    def _produce(self, body_stmts, block, names_for_results, slots_vars):
+        """Emit a block whose results must end up in ``names_for_results``."""
+        saved = dict(self.reserved)
+        for name, allowed in zip(names_for_results, slots_vars):
+            self.reserved[name] = allowed
+        result_prefer = {}
+        for r, name in zip(block.results, names_for_results):
+            if isinstance(r, Var) and r not in self.names:
+                result_prefer[r] = name
+        stmts = []
+        for stmt in block.body:
+            for v in stmt.outs:
+                if v in result_prefer and v not in self.folded_vars:
+                    self.name(v, self.live.pos[id(stmt)], True, prefer=result_prefer[v])
+            stmts += self.block([stmt])
+        for r, name in zip(block.results, names_for_results):
+            e = self.expr(r)
+            if not (isinstance(e, ast.Name) and e.id == name):
+                stmts.append(_assign(name, e))
+        self.reserved = saved
+        return stmts or [ast.Pass()]
+
+    def if_(self, node):
+        at, end = self.live.pos[id(node)], self.live.end[id(node)]
+        cond = self.expr(node.cond)
+        names = self._carried_names(node.outs, [None] * len(node.outs), at, end)
+        for out, name in zip(node.outs, names):
+            self.bind(out, name)
+        allowed = [{out, node.then.results[k], node.orelse.results[k]} for k, out in enumerate(node.outs)]
+        saved_pending = self.pending_outs
+        self.pending_outs = saved_pending | set(node.outs)
+        then = self._produce(None, node.then, names, allowed)
+        orelse = self._produce(None, node.orelse, names, allowed)
+        self.pending_outs = saved_pending
+        for out, name in zip(node.outs, names):     # a branch's value took the name: it is the out's again
+            self.bind(out, name)
+        if orelse == [ast.Pass()] and not node.outs:
+            orelse = []
+        stmt = ast.If(cond, then, orelse)
+        self._loop_comment(stmt, node)
+        return [stmt]
+
+    def loop(self, node):
+        at, end = self.live.pos[id(node)], self.live.end[id(node)]
+        carried = node.body.params[1:] if node.kind == "for" else node.body.params
+        names = self._carried_names(node.outs, node.inits, at, end)
+        before = []
+        for init, name in zip(node.inits, names):
+            e = self.expr(init)
+            if not (isinstance(e, ast.Name) and e.id == name):
+                before.append(_assign(name, e))
+        # the body's params bound last: they hold the names while the body is emitted, so a
+        # carried value still read later in the body is not overwritten (``s = ...`` before
+        # the tangent reads the old ``s``)
+        for params in (([node.cond.params] if node.cond is not None else []) + [carried]):
+            for p, name in zip(params, names):
+                self.bind(p, name)
+        allowed = [{node.outs[k], carried[k], node.body.results[k]} | (
+            {node.cond.params[k]} if node.cond is not None else set()) for k in range(len(names))]
+        saved = dict(self.reserved)
+        for name, ok in zip(names, allowed):
+            self.reserved[name] = ok
+        if node.kind == "for":
+            target = self.name(node.body.params[0], at, False, prefer=node.target_hint or None)
+            header = ast.For(ast.Name(target, ast.Store()), self.expr(node.iterable), [], [], lineno=0)
+        else:
+            test, cond_stmts = self._condition(node.cond)
+            header = ast.While(test, [], [])
+        self.reserved = saved
+        saved_pending = self.pending_outs
+        self.pending_outs = saved_pending | set(node.outs)
+        body = self._produce(None, node.body, names, allowed)
+        self.pending_outs = saved_pending
+        if node.kind == "while" and cond_stmts:
+            check = ast.If(ast.UnaryOp(ast.Not(), test), [ast.Break()], [])
+            header.test = ast.Constant(True)
+            body = cond_stmts + [check] + body
+        header.body = body
+        for out, name in zip(node.outs, names):
+            self.bind(out, name)
+        self._loop_comment(header, node)
+        return before + [header]
+
+    def _condition(self, cond):
+        stmts = self.block(cond.body)
+        return self.expr(cond.results[0]), stmts
+
+    def _loop_comment(self, stmt, node):
+        if node.role == "primal" and node.loc is not None:
+            stmt.diffc_after = node.loc.short
+        elif node.loc is not None:
+            text = _code_only(node.loc.text)
+            kind = "reversed" if isinstance(node, Loop) else "the same branch, backwards"
+            stmt.diffc_before = [f"{node.loc.short}  {text}  ({kind})"]
+            self.last_origin = None
+
+    # -- the function ---------------------------------------------------------------------------
+    def function(self, name, doc, returns, result_names, defaults):
+        body = self.block(self.func.body)
+        final = self.live.counter + 1
+        exprs = []
+        live_results = {self.names.get(v) for r in self.func.results for v in atoms_in(r)}
+        for atom, want in zip(self.func.results, result_names):
+            e = self.expr(atom)
+            if want and not (isinstance(e, ast.Name) and e.id == want) and (
+                    isinstance(atom, Const) or (want not in live_results and self._free(want, final, False))):
+                body.append(_assign(want, e))
+                e = ast.Name(want, ast.Load())
+            exprs.append(e)
+        body.append(ast.Return(returns(exprs)))
+        if doc:
+            body.insert(0, ast.Expr(ast.Constant(doc)))
+        params = [ast.arg(self.names[p]) for p in self.func.params]
+        trailing = []          # only the last parameters can have defaults
+        for p in reversed(self.func.params):
+            if p.name not in defaults:
+                break
+            trailing.insert(0, copy.deepcopy(defaults[p.name]))
+        arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
+                                  defaults=trailing)
+        # printed with ast.unparse, never compiled as a tree: no source locations needed
+        return ast.FunctionDef(name, arguments, body, [], None, lineno=0)
+
+
+def _comment_for(eqn, previous_loc):
+    """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
+    loc = eqn.loc
+    gate = primitives.get(eqn.origin.prim).gate if isinstance(eqn.origin, Eqn) else ""
+    gate = getattr(eqn.origin, "note", None) or gate     # a rewrite's own note (simplify)
+    if loc is None:
+        return gate
+    same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
+    where = loc.short if same_line or not loc.text else f"{loc.short}  {_code_only(loc.text)}"
+    return f"{where}  ({gate})" if gate else where
+
+
+def _code_only(line):
+    """The line without the user's own trailing comment."""
+    code = line.strip()
+    cut = code.find("  #")
+    return code[:cut].rstrip() if cut > 0 and code.count('"', 0, cut) % 2 == 0 \
+        and code.count("'", 0, cut) % 2 == 0 else code
+
+
+def emit_function(func, name, doc, returns):
+    """``def name(params): ...`` for ``func``; returns ``(FunctionDef, helper primitives used)``."""
+    used = {s.prim for s in walk(func.body) if isinstance(s, Eqn) and primitives.get(s.prim).helper}
+    params = {p.name for p in func.params}
+    helpers = {}                 # helper primitive -> the name it is defined under
+    for h in sorted(used):
+        alias = h
+        while alias in params or alias == "np":
+            alias += "_"         # a parameter of the user's owns the plain name
+        helpers[h] = alias
+    emitter = Emitter(func, set(helpers.values()) | {"np"})
+    result_names = getattr(func, "result_names", [None] * len(func.results))
+    fdef = emitter.function(name, doc, returns, result_names, getattr(func, "defaults", {}))
+    renamed = {h: a for h, a in helpers.items() if h != a}
+    if renamed:
+        for node in ast.walk(fdef):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in renamed:
+                node.func.id = renamed[node.func.id]
+    return fdef, set(helpers.items())

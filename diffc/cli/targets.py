@@ -1,0 +1,293 @@
+"""Reading what a command line names, statically: the model, its functions, ``wrt``.
+
+``MODEL.py:FUNCTION`` targets, the ``@diffc.grad(wrt=...)`` decorators in a model file,
+``--wrt`` lists and ``--arg NAME=SHAPE|VALUE`` example arguments are all read from the
+parsed source; nothing here imports or runs the model. Mistakes raise ``UsageError``
+(a ``DiffcError``: the command line prints it and exits 2).
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from diffc.frontend import source
+from diffc.errors import DiffcError
+
+ARG_HELP = ("example argument: a shape such as 3x4 or Nx784 (random normal values), 5 (a "
+            "length-5 vector), a shape with a dtype such as N:int (integer labels) or 3x4:float32, "
+            "an entry of a dict argument such as params.W=3x4 (one --arg per entry), "
+            "a dict or list of shapes such as '{\"W\": \"3x4\", \"b\": \"4\"}', "
+            "'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
+
+
+class UsageError(DiffcError):
+    """A mistake on the command line (a missing file, an unknown function, a bad --arg)."""
+
+
+# -- the model and its functions -------------------------------------------------------
+def read_module(path):
+    """The parsed model file (syntax errors are located ``DiffcError``s)."""
+    if not os.path.isfile(path):
+        raise UsageError(f"{path}: no such file", hint="give the path of a Python model file")
+    return source.module_of_file(path)
+
+
+def split_target(target):
+    """``model.py:loss`` → ``("model.py", "loss")``."""
+    path, _, name = target.rpartition(":")
+    if not path or not name:
+        raise UsageError(f"{target!r} does not name a function",
+                         hint="give the target as MODEL.py:FUNCTION, e.g. model.py:loss")
+    return path, name
+
+
+def function_source(path, name):
+    """The ``SourceFunction`` of ``name`` in ``path``; an unknown name lists the known ones."""
+    module = read_module(path)
+    if name not in module.functions and "." not in name:
+        close = difflib.get_close_matches(name, module.functions, n=1)
+        known = ", ".join(module.functions) or "none"
+        hint = (f"did you mean {close[0]!r}? " if close else "") + f"functions in {path}: {known}"
+        raise UsageError(f"{path} has no function {name!r}", hint=hint)
+    return source.from_file(path, name)
+
+
+@dataclass
+class Decoration:
+    """What ``@diffc.grad(wrt=...)`` / ``@diffc.value_and_grad`` on a function asks for."""
+    wrt: object = 0
+    with_value: bool = False
+
+
+def decorated(module):
+    """Names of the functions decorated with diffc's grad or value_and_grad, in file order."""
+    return [name for name, node in module.functions.items() if _diffc_decorator_call(module, node)]
+
+
+def decoration(module, name):
+    """What the decorator on ``name`` asks for (``Decoration()`` when it has none)."""
+    node = module.functions.get(name)
+    found = _diffc_decorator_call(module, node) if node is not None else None
+    if found is None:
+        return Decoration()
+    kind, call = found
+    return Decoration(_decorator_wrt(module, call), kind == "value_and_grad")
+
+
+def _diffc_decorator_call(module, node):
+    """``(kind, call or None)`` for the first diffc decorator on ``node``, else None."""
+    for dec in node.decorator_list:
+        call = dec if isinstance(dec, ast.Call) else None
+        kind = _diffc_decorator(module, call.func if call else dec)
+        if kind:
+            return kind, call
+    return None
+
+
+def _diffc_decorator(module, target):
+    """``"grad"`` / ``"value_and_grad"`` when ``target`` names diffc's decorator."""
+    text = ast.unparse(target)
+    head, _, rest = text.partition(".")
+    full = module.aliases.get(head, head) + ("." + rest if rest else "")
+    last = full.rsplit(".", 1)[-1]
+    if last not in ("grad", "value_and_grad"):
+        return None
+    if full.startswith("diffc.") or (full == last and last not in module.functions):
+        return last
+    return None
+
+
+def _decorator_wrt(module, call):
+    for kw in (call.keywords if call else []):
+        if kw.arg != "wrt":
+            continue
+        if isinstance(kw.value, ast.Name) and kw.value.id in module.constants:
+            return module.constants[kw.value.id]
+        try:
+            return ast.literal_eval(kw.value)
+        except ValueError:
+            raise UsageError("diffc compile reads wrt= without running the file, and this is "
+                             "not a literal", module.loc(kw.value),
+                             "write wrt as a literal such as ('W', 'b'), or pass --wrt W,b") from None
+    return 0
+
+
+def param_names(src):
+    """Every parameter of the function, in the IR's order (positional, then keyword-only).
+
+    For a method: the attributes it reads (``self.params`` → ``params``), then its other
+    parameters, as the compiled function takes them."""
+    a = src.node.args
+    names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    if getattr(src, "method", False):
+        from diffc.compiler import pipeline
+        return list(pipeline.lower(src).attributes) + names[1:]
+    return names
+
+
+def wrt_indices(src, wrt):
+    """Parameter indices for ``wrt`` (a name, an index, or a tuple/list of them), and
+    whether one gradient (not a tuple) is wanted."""
+    params = param_names(src)
+    single = not isinstance(wrt, (tuple, list))
+    indices = []
+    for w in ([wrt] if single else wrt):
+        w = w.strip() if isinstance(w, str) else w
+        if isinstance(w, str) and w.startswith("self."):
+            w = w[len("self."):]
+        if isinstance(w, str) and w.lstrip("-").isdigit():
+            w = int(w)
+        if isinstance(w, int) and -len(params) <= w < len(params):
+            indices.append(w % len(params))
+        elif isinstance(w, str) and w in params:
+            indices.append(params.index(w))
+        else:
+            raise UsageError(f"--wrt {w}: {src.name} has no parameter {w!r}",
+                             hint=f"its parameters are {', '.join(params)}")
+    return tuple(indices), single
+
+
+def wrt_option(text):
+    """``W,b`` → ("W", "b"); ``W`` → "W" (one gradient); ``W,`` → ("W",)."""
+    if text is None:
+        return None
+    items = [t for t in text.split(",") if t.strip()]
+    return tuple(items) if "," in text else text
+
+
+# -- example arguments ------------------------------------------------------------------------
+_SYMBOL_SIZES = (7, 11, 13, 17, 19, 23, 29, 31)
+
+
+def parse_example(text, symbols, rng=None):
+    """``3x4`` → array of that shape; ``Nx3`` → N is any size but 1; ``scalar`` → a float;
+    anything else is a Python literal. ``rng`` draws the values (default: seed 0)."""
+    rng = rng if rng is not None else np.random.default_rng(0)
+    text = text.strip()
+    shape_text, colon, dtype = text.partition(":")
+    if colon and dtype in ("int", "bool", "float32", "float64"):
+        value = parse_example(shape_text, symbols, rng)
+        if dtype in ("int", "bool"):     # zeros: valid as indices into any axis
+            return np.zeros(np.shape(value), dtype=int if dtype == "int" else bool)
+        return np.asarray(value, dtype=dtype)
+    if text in ("scalar", "float"):
+        return float(rng.standard_normal())
+    if text in ("True", "False", "None"):
+        return ast.literal_eval(text)
+    dims = []
+    for d in text.split("x") if text else ["?"]:
+        if d.isdigit():
+            dims.append(int(d))
+        elif d.isidentifier():
+            dims.append(symbols.setdefault(d, _SYMBOL_SIZES[len(symbols) % len(_SYMBOL_SIZES)]))
+        else:
+            break
+    else:
+        return rng.standard_normal(tuple(dims))
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = None
+    else:
+        return _shapes_inside(value, symbols, rng)
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise UsageError(f"cannot read the example value {text!r}", hint=ARG_HELP) from None
+
+
+def _shapes_inside(value, symbols, rng):
+    """A dict or list literal whose string entries are shapes: ``{"W1": "4x5", "b1": "5"}``."""
+    if isinstance(value, dict):
+        return {k: _shapes_inside(v, symbols, rng) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shapes_inside(v, symbols, rng) for v in value]
+    if isinstance(value, str):
+        return parse_example(value, symbols, rng)
+    return value
+
+
+def examples(src, specs, rng=None, required=False, strict=True):
+    """The example arguments given by ``--arg NAME=VALUE`` specs, in parameter order, or None.
+
+    ``strict=False`` (several functions compiled at once): specs naming another
+    function's parameters are passed over."""
+    if not strict and specs and not any(_named(s) in param_names(src) for s in specs):
+        specs = []
+    if not specs and not required:
+        return None
+    rng = rng if rng is not None else np.random.default_rng(0)
+    params = param_names(src)
+    defaults = _literal_defaults(src)
+    symbols, given = {}, {}
+    for spec in specs:
+        target, eq, value = spec.partition("=")
+        name = _named(spec)
+        if eq and name not in params and not strict:
+            continue
+        if not eq or name not in params:
+            raise UsageError(f"--arg {spec}: {src.name} has no parameter {name!r}",
+                             hint=f"write --arg NAME=SHAPE|VALUE; its parameters are {', '.join(params)}")
+        _put(given, target, parse_example(value, symbols, rng), spec)
+    missing = [p for p in params if p not in given and p not in defaults]
+    if missing:
+        raise UsageError(f"no example argument for {', '.join(missing)}",
+                         hint="give every parameter one, e.g. " +
+                              " ".join(f"--arg {m}=3x4" for m in missing))
+    return Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
+
+
+def _named(spec):
+    """The parameter an ``--arg`` spec gives: ``params`` for ``params.W1=3x4``."""
+    return spec.partition("=")[0].partition(".")[0]
+
+
+def _put(given, target, value, spec):
+    """``given[target] = value``; a dotted target (``params.layer1.W=3x4``) is an entry of
+    a dict argument, made from the entries given one by one in command-line order."""
+    name, *keys = target.split(".")
+    if not keys:
+        given[name] = value
+        return
+    entries = given.setdefault(name, {})
+    for depth, key in enumerate(keys):
+        if not isinstance(entries, dict) or not key:
+            where = ".".join([name, *keys[:depth]])
+            raise UsageError(f"--arg {spec}: {where} is already given as a whole value",
+                             hint=f"give {where} either as one value or entry by entry "
+                                  f"({where}.KEY=SHAPE), not both")
+        if depth == len(keys) - 1:
+            if key in entries:
+                raise UsageError(f"--arg {spec}: {target} is given twice")
+            entries[key] = value
+        else:
+            entries = entries.setdefault(key, {})
+
+
+class Examples(tuple):
+    """Example arguments; ``sizes_vary`` when a shape named a size (``Nx784``): the code
+    must then work for any value of it, not only the stand-in's."""
+
+    def __new__(cls, items, sizes_vary=False):
+        out = super().__new__(cls, items)
+        out.sizes_vary = sizes_vary
+        return out
+
+
+def _literal_defaults(src):
+    """Parameters whose default is a literal, with its value (read statically)."""
+    a = src.node.args
+    positional = a.posonlyargs + a.args
+    pairs = list(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+    pairs += [(k, d) for k, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None]
+    out = {}
+    for arg, node in pairs:
+        try:
+            out[arg.arg] = ast.literal_eval(node)
+        except ValueError:
+            pass
+    return out

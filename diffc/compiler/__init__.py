@@ -1,0 +1,1 @@
+"""The stages in order (source to loaded code) and the staging of nested transforms."""

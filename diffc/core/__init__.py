@@ -1,0 +1,1 @@
+"""The IR and what every stage shares: IR nodes, names, example facts, primitives."""

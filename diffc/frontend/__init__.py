@@ -1,0 +1,1 @@
+"""Source to IR: reading a function's source, the fence, lowering, jumps, bindings."""

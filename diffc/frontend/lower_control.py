@@ -1,0 +1,176 @@
+"""Lowering of control flow: ``if``/``elif``/``else``, ``a if c else b``, ``for``, ``while``.
+
+Each construct becomes one structured IR statement (``ir.If`` / ``ir.Loop``) whose blocks
+are lowered in child scopes. A name assigned in a branch leaves the ``If`` as one of its
+``outs``; a name assigned in a loop body that existed before the loop is *carried*.
+Every ``for`` iterates a ``range``: ``for row in X`` becomes ``for i in range(len(X))``
+with ``row = X[i]`` in the body (likewise ``enumerate`` and ``zip``), so the backward
+loop can run the same range in reverse and send each row's gradient back to its index.
+"""
+from __future__ import annotations
+
+import ast
+
+from diffc.frontend import lower
+from diffc.errors import UnsupportedSyntax
+from diffc.core.ir import Block, If, Loop
+
+
+def _child(scope):
+    child = lower.Scope(scope.fn, scope.namer)
+    child.env = dict(scope.env)
+    child.hints = scope.hints
+    child.template = scope.template
+    child.call_stack = getattr(scope, "call_stack", ())
+    child.calls = scope.calls
+    child.free = scope.free
+    return child
+
+
+def _lower_block(scope, statements):
+    child = _child(scope)
+    for stmt in statements:
+        lower._lower_statement(child, stmt)
+    return child
+
+
+def lower_if(scope, stmt):
+    cond = lower._lower_expr(scope, stmt.test, "cond")
+    then = _lower_block(scope, stmt.body)
+    orelse = _lower_block(scope, stmt.orelse)
+    names = [n for n in _assigned_in_order(then.env, orelse.env, scope.env)
+             if n in then.env and n in orelse.env]
+    outs = tuple(scope.namer.var(n) for n in names)
+    node = If(outs, cond,
+              Block((), then.body, tuple(then.env[n] for n in names)),
+              Block((), orelse.body, tuple(orelse.env[n] for n in names)), scope.loc(stmt))
+    scope.body.append(node)
+    for n, out in zip(names, outs):
+        scope.env[n] = out
+    for n in set(then.env) ^ set(orelse.env):
+        scope.env.pop(n, None)
+
+
+def _assigned_in_order(a, b, parent):
+    seen = []
+    for env in (a, b):
+        for name, atom in env.items():
+            if (name not in parent or parent[name] is not atom) and name not in seen:
+                seen.append(name)
+    return seen
+
+
+def lower_ifexp(scope, node, hint):
+    cond = lower._lower_expr(scope, node.test, "cond")
+    results = []
+    blocks = []
+    for branch in (node.body, node.orelse):
+        child = _child(scope)
+        results.append(lower._lower_expr(child, branch))
+        blocks.append(child.body)
+    out = scope.namer.var(hint or "select", "user" if hint else "temp")
+    scope.body.append(If((out,), cond, Block((), blocks[0], (results[0],)),
+                         Block((), blocks[1], (results[1],)), scope.loc(node)))
+    return out
+
+
+def _assigned_names(statements):
+    names = []
+    for stmt in statements:
+        for node in ast.walk(stmt):
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+                targets = [node.target]
+            elif isinstance(node, ast.For):
+                targets = [node.target]
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and n.id not in names:
+                        names.append(n.id)
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id not in names:
+                    names.append(t.value.id)
+    return names
+
+
+def _range_and_binders(scope, stmt):
+    """``(range atom, [(target node, binder)])``: how each loop target gets its value."""
+    it = stmt.iter
+    func = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else None
+    if func == "range" and func not in scope.env:
+        return lower._lower_expr(scope, it, "steps"), [(stmt.target, None)]
+    if func in ("enumerate", "zip") and func not in scope.env:
+        if it.keywords or (func == "enumerate" and len(it.args) != 1):
+            raise UnsupportedSyntax(f"this form of {func}() is not supported in a loop",
+                                    scope.loc(it), f"use {func}(a) with one sequence" if func == "enumerate"
+                                    else "zip sequences without keywords")
+        seqs = [lower._lower_expr(scope, a) for a in it.args]
+        lengths = [_emit(scope, "builtins.len", (s,), it) for s in seqs]
+        n = lengths[0] if len(lengths) == 1 else _emit(scope, "builtins.min", tuple(lengths), it)
+        steps = _emit(scope, "builtins.range", (n,), it, "steps")
+        if not isinstance(stmt.target, ast.Tuple) or \
+                len(stmt.target.elts) != (2 if func == "enumerate" else len(seqs)):
+            raise UnsupportedSyntax(f"unpack {func}() into one name per item", scope.loc(stmt.target),
+                                    "for i, x in enumerate(xs):  /  for w, b in zip(ws, bs):")
+        if func == "enumerate":
+            return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
+        return steps, list(zip(stmt.target.elts, seqs))
+    seq = lower._lower_expr(scope, it)
+    n = _emit(scope, "builtins.len", (seq,), it)
+    return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
+
+
+def _emit(scope, name, args, node, hint=""):
+    return lower._emit(scope, name, args, {}, node, hint)
+
+
+def lower_for(scope, stmt):
+    if stmt.orelse:
+        raise UnsupportedSyntax("`for ... else` is not supported", scope.loc(stmt.orelse[0]),
+                                "use a flag variable")
+    steps, binders = _range_and_binders(scope, stmt)
+    carried = [n for n in _assigned_names(stmt.body) if n in scope.env]
+    body = _child(scope)
+    index_hint = binders[0][0].id if binders[0][1] is None and isinstance(binders[0][0], ast.Name) else "i"
+    index = scope.namer.var(index_hint)
+    params = [scope.namer.var(n) for n in carried]
+    for n, p in zip(carried, params):
+        body.env[n] = p
+    for target, seq in binders:
+        value = index if seq is None else _emit(body, "operator.getitem", (seq, index), target,
+                                                 target.id if isinstance(target, ast.Name) else "")
+        lower._assign(body, target, value, stmt)
+    for s in stmt.body:
+        lower._lower_statement(body, s)
+    outs = tuple(scope.namer.var(n) for n in carried)
+    loop = Loop(outs, steps, tuple(scope.env[n] for n in carried),
+                Block((index, *params), body.body, tuple(body.env[n] for n in carried)),
+                None, scope.loc(stmt), target_hint=index_hint)
+    scope.body.append(loop)
+    for n, out in zip(carried, outs):
+        scope.env[n] = out
+
+
+def lower_while(scope, stmt):
+    if stmt.orelse:
+        raise UnsupportedSyntax("`while ... else` is not supported", scope.loc(stmt.orelse[0]),
+                                "use a flag variable")
+    carried = [n for n in _assigned_names(stmt.body) if n in scope.env]
+    cond_scope, body = _child(scope), _child(scope)
+    cond_params = [scope.namer.var(n) for n in carried]
+    params = [scope.namer.var(n) for n in carried]
+    for n, cp, p in zip(carried, cond_params, params):
+        cond_scope.env[n] = cp
+        body.env[n] = p
+    test = lower._lower_expr(cond_scope, stmt.test, "cond")
+    for s in stmt.body:
+        lower._lower_statement(body, s)
+    outs = tuple(scope.namer.var(n) for n in carried)
+    loop = Loop(outs, None, tuple(scope.env[n] for n in carried),
+                Block(tuple(params), body.body, tuple(body.env[n] for n in carried)),
+                Block(tuple(cond_params), cond_scope.body, (test,)), scope.loc(stmt))
+    scope.body.append(loop)
+    for n, out in zip(carried, outs):
+        scope.env[n] = out
+

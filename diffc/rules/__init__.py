@@ -1,0 +1,1 @@
+"""Derivative rules: rule templates (templates/) instantiated into IR."""

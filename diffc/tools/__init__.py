@@ -1,0 +1,1 @@
+"""Inspection: the computational graph as a picture, symbolic derivatives."""
