@@ -37,7 +37,7 @@ from diffc.instantiate import bound_operands, instantiate
 from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
 from diffc.naming import adjoint_hint
 
-_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values: no tangent rule
+_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values (forward_control)
 
 
 class Zero:
@@ -74,6 +74,7 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
             example = tangent_values[k] if tangent_values is not None else _zeros_like(facts.value(param))
             facts.bind_param(t, example)
     tangent_of = _Tangents(facts, namer, tangents)
+    tangent_of.tapes = forward_control.tangent_tapes(func, [func.params[i] for i in wrt])
     body = []
     for stmt in func.body:
         body.extend(tangent_of.statement(stmt))
@@ -103,10 +104,13 @@ class _Tangents:
         # pass's backward branch reads the forward branch's values (it runs on the same
         # path), so forward mode over it must read their tangents too
         self.leaked = {} if leaked is None else leaked
+        self.tapes = frozenset()     # tapes whose values have tangents: they get a tape of them
 
     def child(self, tangents=()):
         """The state for a nested block: it sees every tangent defined so far."""
-        return _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)}, self.leaked)
+        child = _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)}, self.leaked)
+        child.tapes = self.tapes
+        return child
 
     def statement(self, stmt):
         """The statements replacing ``stmt``: itself then its tangent equations, or (for
@@ -131,10 +135,8 @@ class _Tangents:
 
     def equation(self, eqn):
         """The tangent equations of one equation (none when its tangent is zero)."""
-        if eqn.prim in _TAPE and any(not is_zero(self.of(a)) for a in eqn.args):
-            raise DiffcError("forward mode over reverse mode through a loop (its tape) is not "
-                             "supported yet", eqn.loc, "take the Hessian of a loop-free function, "
-                             "or use central differences of diffc.grad")
+        if eqn.prim in _TAPE:
+            return forward_control.tangent_tape(self, eqn)
         if not eqn.outs:
             return []
         prim = rules.get(eqn.prim)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc import invariance, reverse_calls, reverse_containers, reverse_control, rules
+from diffc import invariance, reverse_calls, reverse_containers, reverse_control, reverse_tapes, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
-from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
+from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of, producers
 from diffc.lower import bind
 from diffc.naming import adjoint_hint
 
@@ -34,11 +34,14 @@ def activity(func: Function, wrt_vars) -> set:
 class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
-    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset()):
+    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), tapes=frozenset(),
+                 producer=None):
         self.facts = facts
         self.namer = namer
         self.active = active
         self.zero = zero            # (id(eqn), operand): adjoints known to be exactly zero
+        self.tapes = tapes          # Vars holding a tape (a gradient's IR differentiated again)
+        self.producer = producer if producer is not None else {}    # Var -> its equation
         self.adjoints: dict = {}
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
@@ -53,11 +56,14 @@ class _Backward:
 
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
-        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero)
+        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
+                         self.tapes, self.producer)
 
     def zeros(self, var, origin):
         if not isinstance(var, Var):
             return Const(0.0)
+        if var in self.tapes:
+            return reverse_tapes.new_tape(self, var, origin)
         if self.facts.container(var) is not None:
             return reverse_containers.zeros(self, var, origin)
         if self.facts.is_python_float(var):
@@ -76,6 +82,8 @@ class _Backward:
         return out
 
     def accumulate(self, var, grad, eqn):
+        if var in self.tapes:
+            return reverse_tapes.accumulate_tape(self, var, grad)
         if var not in self.adjoints:
             self.adjoints[var] = grad
             return
@@ -90,6 +98,8 @@ class _Backward:
             return reverse_control.backprop_if(self, eqn)
         if isinstance(eqn, Loop):
             return reverse_control.backprop_loop(self, eqn, self.insert_before)
+        if eqn.prim in ("push", "pop"):
+            return reverse_tapes.backprop_tape(self, eqn)
         if not eqn.outs:
             return
         out = eqn.outs[0]
@@ -225,7 +235,8 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
     active = activity(func, wrt_vars)
-    back = _Backward(facts, namer, active, zero=invariance.zero_operands(func, facts))
+    back = _Backward(facts, namer, active, zero=invariance.zero_operands(func, facts),
+                     tapes=reverse_tapes.tapes_of(func.body), producer=producers(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")

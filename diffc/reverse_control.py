@@ -9,6 +9,9 @@
   and carries the gradients of the loop's carried values and of every outer value the
   body reads (``dW`` accumulates across iterations). A ``while`` loop counts its
   iterations so that the backward loop can run them again.
+* Tapes, met again when a gradient is differentiated (``grad(grad(f))``): see
+  ``reverse_tapes``. A backward loop's iterable ``reversed(steps)`` is iterated in its
+  forward order ``steps`` when that loop is reversed in turn.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from diffc.instantiate import bound_operands
 from diffc.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
                       substitute, walk)
 from diffc.naming import adjoint_hint
+from diffc.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape
 
 
 # -- activity ---------------------------------------------------------------------------
@@ -29,9 +33,22 @@ def activity(func, wrt_vars) -> set:
     return forward & backward
 
 
+def depends_on(body, wrt_vars) -> set:
+    """Values of ``body`` that depend on ``wrt_vars`` (the first half of ``activity``)."""
+    forward = set(wrt_vars)
+    _forward(body, forward)
+    return forward
+
+
 def _forward(body, active):
     for stmt in body:
-        if isinstance(stmt, Eqn):
+        if isinstance(stmt, Eqn) and stmt.prim in TAPE_OPS:
+            tape, *value = stmt.args
+            if stmt.prim == "push" and any(v in active for v in atoms_in(value[0])):
+                active.add(tape)       # a tape holding a value that depends on wrt
+            elif stmt.prim == "pop" and tape in active:
+                active.update(stmt.outs)
+        elif isinstance(stmt, Eqn):
             prim = rules.get(stmt.prim)
             if prim.differentiable and any(
                     v in active for p, a in bound_operands(prim, stmt).items()
@@ -67,7 +84,10 @@ def _forward(body, active):
 
 def _backward(body, needed):
     for stmt in reversed(body):
-        if isinstance(stmt, Eqn):
+        if isinstance(stmt, Eqn) and stmt.prim == "push":
+            if stmt.args[0] in needed:       # a value popped later is needed: so is this one
+                needed.update(atoms_in(stmt.args[1]))
+        elif isinstance(stmt, Eqn):
             if any(o in needed for o in stmt.outs):
                 needed.update(stmt.inputs())
         elif isinstance(stmt, If):
@@ -103,11 +123,21 @@ def _carried_params(loop):
 # -- branches ---------------------------------------------------------------------------
 def backprop_if(back, node):
     seeds = [(k, out) for k, out in enumerate(node.outs) if out in back.adjoints]
-    if not seeds:
+    effects = moves_gradient_tapes(back, (node.then, node.orelse))
+    if not seeds and not effects:
         return
+    # a tape the branches read has one gradient tape, the same in both (made here if none
+    # yet): a branch pushes on it or pops from it, and hands nothing back
+    tapes = [v for b in (node.then, node.orelse) for v in block_free_vars(b)
+             if v in back.tapes and v in back.active]
+    for tape in tapes:
+        if back.atom_of(tape) is None:
+            back.adjoints[tape] = new_tape(back, tape, node)
     branches = []
     for block in (node.then, node.orelse):
         child = back.child()
+        for tape in tapes:
+            child.adjoints[tape] = back.adjoints[tape]
         for k, out in seeds:
             for v in atoms_in(block.results[k]):
                 if v in back.active:
@@ -116,11 +146,11 @@ def backprop_if(back, node):
             child.backprop(stmt)
         inside = defined_in(block)
         branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
-                                 if v not in inside and v in back.active}))
+                                 if v not in inside and v in back.active and v not in back.tapes}))
     outer = []
     for _, contribs in branches:
         outer += [v for v in contribs if v not in outer]
-    if not outer:
+    if not outer and not effects:
         return
     blocks = []
     for child, contribs in branches:
@@ -129,6 +159,9 @@ def backprop_if(back, node):
     outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
     back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
     for v, out in zip(outer, outs):
+        # a gradient has the shape of what it is the gradient of (facts do not run backward
+        # branches: the readers after it, and a transform of this gradient, need the shape)
+        back.facts.assume(out, v)
         back.accumulate(v, out, node)
 
 
@@ -136,7 +169,7 @@ def backprop_if(back, node):
 def backprop_loop(back, node, insert_before):
     params = _carried_params(node)
     slots = [k for k, p in enumerate(params) if p in back.active or node.outs[k] in back.adjoints]
-    if not slots:
+    if not slots and not moves_gradient_tapes(back, (node.body,)):
         return
     if _runs_no_iteration(back, node):
         # the carried values leave as they came in: their gradients pass straight through
@@ -174,8 +207,7 @@ def backprop_loop(back, node, insert_before):
         tuple(back.atom_of(v) or back.zeros(v, node) for v in free)
     if node.kind == "for":
         item = fresh[body.params[0]]
-        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
-                          kind="temp")
+        steps = _reversed(back, node)
     else:
         item = back.namer.var("_", "user")
         steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
@@ -206,6 +238,17 @@ def backprop_loop(back, node, insert_before):
         init = node.inits[k]
         if isinstance(init, Var) and init in back.active:
             back.accumulate(init, out, node)
+
+
+def _reversed(back, node):
+    """The iterable of the backward loop: ``reversed(steps)``, or ``steps`` itself when the
+    loop reversed is a backward loop over ``reversed(steps)`` (``grad(grad(f))``: an iterator
+    of ``reversed`` cannot be reversed again)."""
+    made = back.producer.get(node.iterable)
+    if made is not None and made.prim == rules.lookup("builtins.reversed").name:
+        return made.args[0]
+    return back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
+                     kind="temp")
 
 
 def _runs_no_iteration(back, node):
@@ -268,7 +311,7 @@ def _tape(back, node, backward_body, results, insert_before):
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before)
+        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before, back.facts)
         push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
@@ -287,7 +330,7 @@ def _tape(back, node, backward_body, results, insert_before):
     return opening, extra, fresh
 
 
-def _export(namer, stmts, v, insert_before=None):
+def _export(namer, stmts, v, insert_before=None, facts=None):
     """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
 
     The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
@@ -307,11 +350,13 @@ def _export(namer, stmts, v, insert_before=None):
             if v in inner:
                 results.append(v)
             elif v in defined_in(block) or v in made_before(list(walk(block.body))):
-                results.append(_export(namer, block.body, v, insert_before))
+                results.append(_export(namer, block.body, v, insert_before, facts))
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):
             out = namer.var(v.hint, "user")
+            if facts is not None:
+                facts.assume(out, v)      # (the popped copy gets the shape from here)
             stmt.outs = stmt.outs + (out,)
             stmt.then.results = stmt.then.results + (results[0],)
             stmt.orelse.results = stmt.orelse.results + (results[1],)
