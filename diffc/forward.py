@@ -198,11 +198,13 @@ class _Tangents:
             return Pack(like.kind, tuple(self.zeros(i, origin, eqns) for i in like.items))
         if not isinstance(like, Var) or self.facts.kind(like) == "scalar":
             return Const(0.0)
+        if self.facts.container(like) is not None:     # a list of gradients, say
+            return self.make(eqns, "zeros_like_gradient", (like,), origin, adjoint_hint(like.hint))
         return self.make(eqns, "numpy.zeros_like", (like,), origin, adjoint_hint(like.hint))
 
     def make(self, eqns, source_name, args, origin, hint):
         """Append ``source_name(args)`` to ``eqns`` (and run it on the facts); return its output."""
-        prim = rules.lookup(source_name)
+        prim = rules.lookup(source_name) if "." in source_name else rules.get(source_name)
         if prim is None:
             raise DiffcError(f"forward mode needs {source_name}, which has no template", None)
         out = self.namer.var(hint, "adjoint")

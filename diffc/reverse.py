@@ -35,13 +35,14 @@ class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
     def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), tapes=frozenset(),
-                 producer=None):
+                 producer=None, sequences=frozenset()):
         self.facts = facts
         self.namer = namer
         self.active = active
         self.zero = zero            # (id(eqn), operand): adjoints known to be exactly zero
         self.tapes = tapes          # Vars holding a tape (a gradient's IR differentiated again)
         self.producer = producer if producer is not None else {}    # Var -> its equation
+        self.sequences = sequences      # lists and tuples, when there are no example values
         self.adjoints: dict = {}
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
@@ -57,7 +58,7 @@ class _Backward:
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
         return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
-                         self.tapes, self.producer)
+                         self.tapes, self.producer, self.sequences)
 
     def zeros(self, var, origin):
         if not isinstance(var, Var):
@@ -110,6 +111,8 @@ class _Backward:
             return reverse_calls.backprop(self, prim, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
+        if reverse_containers.is_sequence_arithmetic(self, eqn):
+            return reverse_containers.backprop_sequence_arithmetic(self, eqn)
         if eqn.prim == "getitem" and not self.facts.enabled and isinstance(eqn.args[1], Const) \
                 and isinstance(eqn.args[1].value, str):
             raise NoRuleError(
@@ -236,7 +239,8 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     result = func.results[0]
     active = activity(func, wrt_vars)
     back = _Backward(facts, namer, active, zero=invariance.zero_operands(func, facts),
-                     tapes=reverse_tapes.tapes_of(func.body), producer=producers(func.body))
+                     tapes=reverse_tapes.tapes_of(func.body), producer=producers(func.body),
+                     sequences=reverse_containers.sequences_of(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")

@@ -20,6 +20,7 @@ from diffc.instantiate import bound_operands
 from diffc.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
                       substitute, walk)
 from diffc.naming import adjoint_hint
+from diffc.reverse_containers import send
 from diffc.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape
 
 
@@ -139,9 +140,7 @@ def backprop_if(back, node):
         for tape in tapes:
             child.adjoints[tape] = back.adjoints[tape]
         for k, out in seeds:
-            for v in atoms_in(block.results[k]):
-                if v in back.active:
-                    child.accumulate(v, back.atom_of(out), node)
+            send(child, block.results[k], back.adjoints[out], node)
         for stmt in reversed(block.body):
             child.backprop(stmt)
         inside = defined_in(block)
@@ -174,9 +173,9 @@ def backprop_loop(back, node, insert_before):
     if _runs_no_iteration(back, node):
         # the carried values leave as they came in: their gradients pass straight through
         for k in slots:
-            init, grad = node.inits[k], back.atom_of(node.outs[k])
-            if grad is not None and isinstance(init, Var) and init in back.active:
-                back.accumulate(init, grad, node)
+            grad = back.adjoints.get(node.outs[k])
+            if grad is not None:
+                send(back, node.inits[k], grad, node)
         return
     if node.kind == "while":
         _count_iterations(back, node, insert_before)
@@ -193,9 +192,7 @@ def backprop_loop(back, node, insert_before):
     for v, acc in zip(free, accumulators):
         child.adjoints[v] = acc
     for k, seed in zip(slots, seeds):
-        for v in atoms_in(body.results[k]):
-            if v in back.active:
-                child.accumulate(v, seed, node)
+        send(child, body.results[k], seed, node)
     for stmt in reversed(body.body):
         child.backprop(stmt)
     results = tuple(child.atom_of(params[k]) or child.zeros(params[k], node) for k in slots) + \
@@ -235,9 +232,7 @@ def backprop_loop(back, node, insert_before):
     for v, out in zip(free, outs[len(slots):]):
         back.adjoints[v] = out
     for k, out in zip(slots, outs):
-        init = node.inits[k]
-        if isinstance(init, Var) and init in back.active:
-            back.accumulate(init, out, node)
+        send(back, node.inits[k], out, node)
 
 
 def _reversed(back, node):

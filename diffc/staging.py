@@ -101,7 +101,7 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
-    grad = optimize.optimize(grad, staged.facts, emitted=False)
+    grad = _optimized(grad, staged)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
     n = len(grad.results)
@@ -111,6 +111,16 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
         structure = (grads, n - 1) if has_aux else grads
     kind = "value_and_grad" if with_value else "grad"
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"{kind}({staged.what})")
+
+
+def _optimized(func, staged):
+    """``func`` optimized for another transform; the names the passes made are the
+    ``Namer``'s from now on (a transform of it must not give one of them to another value:
+    two values of one name are one value to the facts and to every pass)."""
+    out = optimize.optimize(func, staged.facts, emitted=False)
+    staged.namer.taken.update(all_names(out))
+    staged.namer.taken.update(v.name for v in staged.facts.values if isinstance(v, Var))
+    return out
 
 
 def _check_scalar(staged, result):
@@ -124,10 +134,10 @@ def _check_scalar(staged, result):
 
 def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
-    func = optimize.optimize(staged.func, staged.facts, emitted=False)
+    func = _optimized(staged.func, staged)
     n = len(func.results)
     out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
-    out = optimize.optimize(out, staged.facts, emitted=False)
+    out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})")
 
@@ -152,7 +162,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
     grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
     grad.params = grad.params + (seed,)
-    grad = optimize.optimize(grad, staged.facts, emitted=False)
+    grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})")
 

@@ -5,9 +5,22 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive(differentiable=False)
+@primitive()
 def constant(value):
     return value
+
+
+@constant.reverse
+def constant_reverse(out, dout, value):
+    "constant: a list built from gradients gives each entry its part of dout"
+    dvalue = dout
+    return dvalue
+
+
+@constant.forward
+def constant_forward(out, value, *, dvalue):
+    dout = constant(dvalue)
+    return dout
 
 
 @primitive(nondiff=("x",), helper=True)

@@ -368,3 +368,16 @@ def test_every_composition_of_two_transforms_through_loops(f, x):
         assert_close(diffc.value_and_grad(g)(x)[1], H, "value_and_grad(grad)")
         third = (gg(x + 1e-5) - gg(x - 1e-5)) / 2e-5
         assert_close(diffc.grad(gg)(x), third, "grad(grad(grad))", rtol=1e-4)
+
+
+def twice_the_same_sum(x):
+    return np.sum(x ** 2) + np.sum(x ** 2)
+
+
+def test_hessian_after_an_optimized_gradient_keeps_names_apart():
+    """The optimizer rewrites the gradient's ``2x + 2x`` as ``(2 + 2) * x`` under a name it
+    makes; forward mode gave that name to its own temporary, and the Hessian came out 0."""
+    x = np.array([0.7, 1.4])
+    np.testing.assert_allclose(diffc.hessian(twice_the_same_sum)(x), 4 * np.eye(2), rtol=1e-12)
+    assert_close(diffc.hessian(twice_the_same_sum)(x),
+                 _differences_of_the_gradient(twice_the_same_sum, (x,), 0), "hessian")
