@@ -372,9 +372,11 @@ class Emitter:
         chosen = []
         for out, init in zip(outs, prefer_from):
             name = None
+            # (not a name a branch's value still holds: read later, on its own path)
             if isinstance(init, Var) and init in self.names and self.live.last_use.get(init, -1) <= at \
                     and init not in self.func.params and self.names[init] not in chosen \
-                    and self.reserved.get(self.names[init]) is None:
+                    and self.reserved.get(self.names[init]) is None \
+                    and self.lingering.get(self.names[init], -1) <= at:
                 name = self.names[init]
             if name is None:
                 base = out.hint if out.hint.isidentifier() else "t"

@@ -21,7 +21,7 @@ import numpy as np
 from diffc import invariance, reverse_calls, reverse_containers, reverse_control, reverse_tapes, rules
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands, instantiate, returned_names
-from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of, producers
+from diffc.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
 from diffc.lower import bind
 from diffc.naming import adjoint_hint
 
@@ -34,15 +34,13 @@ def activity(func: Function, wrt_vars) -> set:
 class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
-    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), tapes=frozenset(),
-                 producer=None, sequences=frozenset()):
+    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), program=None):
         self.facts = facts
         self.namer = namer
         self.active = active
         self.zero = zero            # (id(eqn), operand): adjoints known to be exactly zero
-        self.tapes = tapes          # Vars holding a tape (a gradient's IR differentiated again)
-        self.producer = producer if producer is not None else {}    # Var -> its equation
-        self.sequences = sequences      # lists and tuples, when there are no example values
+        # what is known of the whole function (its tapes, lists, branches), asked as needed
+        self.program = program if program is not None else reverse_control.Program([])
         self.adjoints: dict = {}
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
@@ -58,12 +56,12 @@ class _Backward:
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
         return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
-                         self.tapes, self.producer, self.sequences)
+                         self.program)
 
     def zeros(self, var, origin):
         if not isinstance(var, Var):
             return Const(0.0)
-        if var in self.tapes:
+        if var in self.program.tapes:
             return reverse_tapes.new_tape(self, var, origin)
         if self.facts.container(var) is not None:
             return reverse_containers.zeros(self, var, origin)
@@ -83,7 +81,7 @@ class _Backward:
         return out
 
     def accumulate(self, var, grad, eqn):
-        if var in self.tapes:
+        if var in self.program.tapes:
             return reverse_tapes.accumulate_tape(self, var, grad)
         if var not in self.adjoints:
             self.adjoints[var] = grad
@@ -211,9 +209,13 @@ class _Backward:
 
 
 def _others_are_scalar_constants(prim, eqn, operand):
+    """Whether every other operand is a number (so ``operand`` was not broadcast). A
+    nondiff operand counts only when it cannot broadcast: a condition array (``where``)
+    or a shape (``broadcast_to``) can."""
     operands = bound_operands(prim, eqn)
-    return all(a is operand or p in prim.nondiff or
-               (isinstance(a, Const) and isinstance(a.value, (int, float)))
+    return all(a is operand or (isinstance(a, Const) and isinstance(a.value, (int, float))) or
+               p in prim.nondiff and isinstance(a, Const) and np.ndim(a.value) == 0
+               and not isinstance(a.value, (tuple, list))
                for p, a in operands.items())
 
 
@@ -239,8 +241,7 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     result = func.results[0]
     active = activity(func, wrt_vars)
     back = _Backward(facts, namer, active, zero=invariance.zero_operands(func, facts),
-                     tapes=reverse_tapes.tapes_of(func.body), producer=producers(func.body),
-                     sequences=reverse_containers.sequences_of(func.body))
+                     program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")

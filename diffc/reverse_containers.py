@@ -90,8 +90,8 @@ def is_sequence_arithmetic(back, eqn):
     operands = bound_operands(rules.get(eqn.prim), eqn)
     pair = (operands["x"], operands["y"])
     if eqn.prim == "add":
-        return _joins(pair, back.sequences)
-    return any(a in back.sequences or _literal_sequence(a) and isinstance(n, Const) and
+        return _joins(pair, back.program.sequences)
+    return any(a in back.program.sequences or _literal_sequence(a) and isinstance(n, Const) and
                isinstance(n.value, int) for a, n in (pair, pair[::-1]))
 
 

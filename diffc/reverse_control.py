@@ -15,13 +15,15 @@
 """
 from __future__ import annotations
 
+import functools
+
 from diffc import rules
 from diffc.instantiate import bound_operands
-from diffc.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in,
-                      substitute, walk)
+from diffc.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, blocks_of,
+                      defined_in, producers, substitute, walk)
 from diffc.naming import adjoint_hint
-from diffc.reverse_containers import send
-from diffc.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape
+from diffc.reverse_containers import send, sequences_of
+from diffc.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape, tapes_of
 
 
 # -- activity ---------------------------------------------------------------------------
@@ -121,39 +123,98 @@ def _carried_params(loop):
     return loop.body.params[1:] if loop.kind == "for" else loop.body.params
 
 
+class Program:
+    """What the reverse pass asks about the whole function it differentiates, found when
+    first asked: the Vars holding tapes (a gradient's own code, differentiated again), those
+    holding lists built from literals (for code without example values), the equation
+    making each Var, and the blocks each Var and statement is in."""
+
+    def __init__(self, body):
+        self.body = body
+
+    @functools.cached_property
+    def tapes(self):
+        return tapes_of(self.body)
+
+    @functools.cached_property
+    def sequences(self):
+        return sequences_of(self.body)
+
+    @functools.cached_property
+    def producer(self):
+        return producers(self.body)
+
+    @functools.cached_property
+    def scopes(self):
+        """``(Var -> path, id(statement) -> path)``, a path being the blocks around, outermost
+        first, as ``(id(statement), index of its block)``."""
+        made, where = {}, {}
+
+        def visit(stmts, path):
+            for stmt in stmts:
+                where[id(stmt)] = path
+                made.update((o, path) for o in stmt.outs)
+                for k, block in enumerate(blocks_of(stmt)):
+                    inner = path + ((id(stmt), k),)
+                    made.update((p, inner) for p in block.params)
+                    visit(block.body, inner)
+        visit(self.body, ())
+        return made, where
+
+    def readable(self, var, stmt, branch):
+        """Whether ``var`` can be read in block ``branch`` of ``stmt``: it is made outside every
+        block ``var``'s definition is not around. (A backward branch reads values of the
+        forward branch on the same path; the other branch cannot.)"""
+        made, where = self.scopes
+        if var not in made or id(stmt) not in where:
+            return True
+        here = where[id(stmt)] + ((id(stmt), branch),)
+        return here[:len(made[var])] == made[var]
+
+
 # -- branches ---------------------------------------------------------------------------
 def backprop_if(back, node):
     seeds = [(k, out) for k, out in enumerate(node.outs) if out in back.adjoints]
-    effects = moves_gradient_tapes(back, (node.then, node.orelse))
+    # effects on gradient tapes, or gradients that values made in a branch got from the
+    # backward branch on the same path (a gradient differentiated again): the branches'
+    # reverse must run even with no out to seed it
+    inside = [defined_in(node.then), defined_in(node.orelse)]
+    effects = moves_gradient_tapes(back, (node.then, node.orelse)) or any(
+        v in inside[0] or v in inside[1] for v in back.adjoints)
     if not seeds and not effects:
         return
     # a tape the branches read has one gradient tape, the same in both (made here if none
-    # yet): a branch pushes on it or pops from it, and hands nothing back
-    tapes = [v for b in (node.then, node.orelse) for v in block_free_vars(b)
-             if v in back.tapes and v in back.active]
-    for tape in tapes:
+    # yet): a branch pushes on it or pops from it, and hands nothing back. (A tape made in
+    # a forward branch is read by the backward branch on the same path: its gradient tape,
+    # made before the backward branch was reversed, is passed down too.)
+    for tape in [v for b in (node.then, node.orelse) for v in block_free_vars(b)
+                 if v in back.program.tapes and v in back.active]:
         if back.atom_of(tape) is None:
             back.adjoints[tape] = new_tape(back, tape, node)
+    tapes = {v: grad for v, grad in back.adjoints.items() if v in back.program.tapes}
     branches = []
-    for block in (node.then, node.orelse):
+    for block, made in zip((node.then, node.orelse), inside):
         child = back.child()
-        for tape in tapes:
-            child.adjoints[tape] = back.adjoints[tape]
+        child.adjoints.update(tapes)
+        # a value made in this branch and read after it by a backward branch on the same
+        # path (a gradient differentiated again): the gradient it got there starts here
+        child.adjoints.update({v: g for v, g in back.adjoints.items() if v in made})
         for k, out in seeds:
             send(child, block.results[k], back.adjoints[out], node)
         for stmt in reversed(block.body):
             child.backprop(stmt)
-        inside = defined_in(block)
         branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
-                                 if v not in inside and v in back.active and v not in back.tapes}))
+                                 if v not in made and v in back.active and v not in back.program.tapes}))
     outer = []
     for _, contribs in branches:
         outer += [v for v in contribs if v not in outer]
     if not outer and not effects:
         return
     blocks = []
-    for child, contribs in branches:
-        results = tuple(contribs[v] if v in contribs else child.zeros(v, node) for v in outer)
+    for k, (child, contribs) in enumerate(branches):
+        # where a value is not made on this path, nothing reads its gradient either
+        results = tuple(contribs[v] if v in contribs else child.zeros(v, node)
+                        if back.program.readable(v, node, k) else Const(0.0) for v in outer)
         blocks.append(Block((), child.body, results))
     outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
     back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
@@ -239,7 +300,7 @@ def _reversed(back, node):
     """The iterable of the backward loop: ``reversed(steps)``, or ``steps`` itself when the
     loop reversed is a backward loop over ``reversed(steps)`` (``grad(grad(f))``: an iterator
     of ``reversed`` cannot be reversed again)."""
-    made = back.producer.get(node.iterable)
+    made = back.program.producer.get(node.iterable)
     if made is not None and made.prim == rules.lookup("builtins.reversed").name:
         return made.args[0]
     return back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,

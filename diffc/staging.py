@@ -58,7 +58,7 @@ def stage(fn, args) -> Staged:
     """Stage a Python function or a diffc transform object on example ``args``."""
     hook = getattr(fn, "_diffc_stage", None)
     if hook is not None:
-        return hook(tuple(args))
+        return hook(tuple(args) if args is not None else None)
     return stage_source(source.from_function(fn), args)
 
 

@@ -29,3 +29,7 @@ CASES += [
     Case("setitem", (x23, 0, rng.normal(size=(1, 1))), note="a (1, 1) value broadcast along a row"),
     Case("unbroadcast", (rng.normal(size=3), rng.normal(size=(1, 1))), note="operand with more axes, all 1"),
 ]
+CASES += [
+    Case("broadcast_like", (rng.normal(size=(1, 3)), rng.normal(size=(4, 2, 3))), note="leading and size-1"),
+    Case("broadcast_like", (rng.normal(size=(1, 1, 3)), rng.normal(size=(2, 3))), note="extra leading 1s dropped"),
+]
