@@ -381,3 +381,13 @@ def test_hessian_after_an_optimized_gradient_keeps_names_apart():
     np.testing.assert_allclose(diffc.hessian(twice_the_same_sum)(x), 4 * np.eye(2), rtol=1e-12)
     assert_close(diffc.hessian(twice_the_same_sum)(x),
                  _differences_of_the_gradient(twice_the_same_sum, (x,), 0), "hessian")
+
+
+def test_source_of_a_nested_gradient_before_any_call():
+    """General code (no example arguments): it crashed staging ``None`` as arguments."""
+    text = diffc.grad(diffc.grad(sigmoid)).source
+    namespace = {}
+    exec(text, namespace)
+    second = next(v for k, v in namespace.items() if k.startswith("grad_"))
+    s = 1 / (1 + np.exp(-0.3))
+    assert second(0.3) == pytest.approx(s * (1 - s) * (1 - 2 * s), rel=1e-12)
