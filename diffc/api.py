@@ -2,7 +2,11 @@
 
 The object returned compiles on its first call for the arguments' signature (array
 shapes and dtypes, Python scalar types, values of int/bool/str arguments) and then
-calls the generated NumPy function directly; a new signature compiles again.
+calls the generated NumPy function directly; a new signature compiles again. So does a
+call at which a value the compiled code took from the running program has changed (a
+global or closure variable, a default, a method of the object's class: see
+``bindings``); arrays read from free names are passed to the generated function at
+each call.
 """
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ import inspect
 
 import numpy as np
 
-from diffc import dispatch, load, pipeline, source, staging
+from diffc import bindings, dispatch, load, pipeline, source, staging
+from diffc.errors import DiffcError, reports_internal_errors, user_code
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
@@ -36,6 +41,54 @@ def _signature(args):
     return tuple(key)
 
 
+class Specialisation:
+    """One compiled function and the check of the live values it was compiled for:
+    ``check()`` gives the free inputs to pass after the arguments, or None when the
+    running program no longer has the values compiled in."""
+    __slots__ = ("fn", "check")
+
+    def __init__(self, fn, check):
+        self.fn = fn
+        self.check = check
+
+    def __call__(self, *args):
+        """Call with ``args`` when the live values still hold; ``MISS`` otherwise."""
+        extras = self.check()
+        if extras is None:
+            return MISS
+        return self.fn(*args, *extras)
+
+
+MISS = object()
+
+
+def compiled(build):
+    """Run ``build()`` (a compile returning ``(fn, free inputs)``) while recording what it
+    reads from the running program; the ``Specialisation`` that checks it."""
+    with bindings.recording() as record:
+        fn, free = build()
+    return Specialisation(fn, record.checker(free))
+
+
+def call(specialisation, args, recompile):
+    """``specialisation`` called on ``args``; when the running program's values changed,
+    ``recompile()`` gives a new one, which is called with the values it just read."""
+    out = specialisation(*args)
+    if out is not MISS:
+        return out
+    fresh = recompile()
+    out = fresh(*args)
+    if out is MISS:      # a value that differs at every read (a module __getattr__): not guarded
+        raise DiffcError(f"a value {fresh.fn.__name__} reads from the running program changes "
+                         f"at every read ({_guard_labels(fresh.check)})", None,
+                         "pass it to the function as an argument")
+    return out
+
+
+def _guard_labels(check):
+    return ", ".join(g.fetch.label for g in getattr(check, "guards", ()))
+
+
 class GradientFunction:
     """``diffc.grad(f, wrt)``: call it like ``f`` to get the gradient(s)."""
 
@@ -44,7 +97,7 @@ class GradientFunction:
         self.with_value = with_value
         self.has_aux = has_aux
         self._nested = hasattr(fn, "_diffc_stage")   # grad(grad(f)), grad(jvp(f))...
-        self._params = list(inspect.signature(fn).parameters)
+        self._params = parameters(fn)
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self._last = None
@@ -62,12 +115,12 @@ class GradientFunction:
         return f"<diffc.{kind} of {self.primal.__qualname__} with respect to {names}>"
 
     def __call__(self, *args, **kwargs):
-        if kwargs:
+        if kwargs or len(args) < len(self._params):
             args = self._bind(args, kwargs)
-        fn = self._specialised.get(_signature(args))
-        if fn is None:
-            fn = self._compile(args)
-        return fn(*args)
+        entry = self._specialised.get(_signature(args))
+        if entry is None:
+            entry = self._compile(args)
+        return call(entry, args, lambda: self._compile(args))
 
     def _slow_call(self, *args):
         """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
@@ -76,30 +129,34 @@ class GradientFunction:
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
-        bound = inspect.signature(self.primal).bind(*args, **kwargs)
-        bound.apply_defaults()
-        return tuple(bound.arguments.values())
+        with user_code():
+            return bind_arguments(self.primal, self._params, args, kwargs)
 
     def _source_function(self):
         if self._src is None:
             self._src = source.from_function(self.primal)
         return self._src
 
+    @reports_internal_errors
     def _compile(self, args):
         if len(args) < len(self._params):
             args = self._bind(args, {})
-        if self._nested or self.has_aux:
-            fn = self._compile_staged(args)
-        else:
-            compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
-                                                 with_value=self.with_value, single=self._single)
-            fn = self._load(compiled)
-        self._specialised[_signature(args)] = fn
+        entry = compiled(lambda: self._build(args))
+        self._specialised[_signature(args)] = entry
         if self._fast_params is not None and len(args) == len(self._fast_params):
-            self._examples.append((args, fn))
+            self._examples = [(a, e) for a, e in self._examples if _signature(a) != _signature(args)]
+            self._examples.append((args, entry))
             dispatch.install(self, self._fast_params, self._examples)
-        self._last = fn
-        return fn
+        self._last = entry.fn
+        return entry
+
+    def _build(self, args):
+        """Compile for ``args``: ``(the generated function, its free inputs)``."""
+        if self._nested or self.has_aux:
+            return self._compile_staged(args)
+        compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
+                                             with_value=self.with_value, single=self._single)
+        return self._load(compiled), compiled.free
 
     def _diffc_stage(self, args):
         """This gradient's IR on example ``args`` (``staging``): how transforms nest."""
@@ -123,8 +180,9 @@ class GradientFunction:
         doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
         if args is not None:
             doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
+        doc += pipeline.describe_free(staged.free)
         compiled = staging.emit_staged(staged, kind + staged.func.name, doc)
-        return self._load(compiled, staged.src)
+        return self._load(compiled, staged.src), staged.free
 
     def _load(self, compiled, src=None):
         src = src or self._source_function()
@@ -140,23 +198,23 @@ class GradientFunction:
         return fn
 
     @property
+    @reports_internal_errors
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
-        if self._last is None and (self._nested or self.has_aux):
-            self._last = self._compile_staged(None)
         if self._last is None:
-            compiled = pipeline.compile_gradient(self._source_function(), self.wrt, None,
-                                                 with_value=self.with_value, single=self._single)
-            self._last = self._load(compiled)
+            self._last = self._build(None)[0]
         return self._last.diffc_source
 
     def source_for(self, *args, **kwargs):
         """The generated source specialised to these example arguments."""
-        if kwargs:
+        if kwargs or len(args) < len(self._params):
             args = self._bind(args, kwargs)
-        fn = self._specialised.get(_signature(args)) or self._compile(args)
-        return fn.diffc_source
+        entry = self._specialised.get(_signature(args))
+        if entry is None or entry.check() is None:
+            entry = self._compile(args)
+        return entry.fn.diffc_source
 
+    @reports_internal_errors
     def ir(self, *args, stage="ir"):
         """The IR (``stage``: "ir", "reverse" or "optimized") for example ``args`` or generally."""
         if self._nested or self.has_aux:
@@ -164,6 +222,28 @@ class GradientFunction:
         compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args or None,
                                              with_value=self.with_value, single=self._single)
         return compiled.stages[stage]
+
+
+def parameters(fn):
+    """The names of ``fn``'s parameters a compiled function takes: all but ``*args`` and
+    ``**kwargs`` (``inspect.signature`` follows a decorator's ``__wrapped__``)."""
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def bind_arguments(fn, names, args, kwargs):
+    """The values of parameters ``names`` for the call ``fn(*args, **kwargs)``, defaults
+    filled in. Values for ``*args``/``**kwargs`` are refused: the compiled function has a
+    parameter for each named one only."""
+    signature = inspect.signature(fn)
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    variadic = {p.name for p in signature.parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    extra = [n for n in variadic if bound.arguments.get(n)]
+    if extra:
+        raise TypeError(f"diffc compiles {getattr(fn, '__name__', fn)} for its named parameters; "
+                        f"it cannot pass values to *{extra[0]} (name them as parameters)")
+    return tuple(bound.arguments[n] for n in names)
 
 
 def _resolve_wrt(fn, params, wrt):

@@ -24,7 +24,7 @@ import shlex
 import sys
 import tempfile
 
-from diffc import __version__, pipeline, targets
+from diffc import __version__, bindings, pipeline, targets
 from diffc.errors import DiffcError, InternalError
 from diffc.targets import UsageError
 
@@ -181,8 +181,9 @@ def _compile(args):
     if args.check and out == "-":
         raise UsageError("--check compares a file with what compile would write; give -o PATH")
     # every function compiles before anything is written: a failure leaves no partial file
-    compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
-    text = pipeline.module_text(args.model, compiled, command=_command_line(args))
+    with bindings.recording() as read:
+        compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
+    text = pipeline.module_text(args.model, compiled, command=_command_line(args), baked=read.baked)
     if out == "-":
         sys.stdout.write(text)
         return 0

@@ -18,7 +18,7 @@ import traceback
 
 import numpy as np
 
-from diffc import load, source, targets, testing
+from diffc import load, source, targets, testing, trees
 from diffc.errors import DiffcError
 from diffc.targets import UsageError
 
@@ -35,14 +35,18 @@ def run(args):
         primal(*values)                                 # the user's own errors first, located
     except Exception as e:
         raise _user_exception(e, path, name) from None
-    wrt = _check_wrt(src, fn, args.wrt, values)
+    wrt, skipped = _check_wrt(src, fn, args.wrt, values)
     print(f"diffc check {name} ({os.path.basename(path)}:{src.node.lineno}), seed {args.seed}: "
           f"{' and '.join(modes)} mode against central differences")
-    return _compare(primal, values, wrt, modes, args, path)
+    return _compare(primal, values, wrt, modes, args, path, skipped)
 
 
-def _compare(primal, values, wrt, modes, args, path):
-    """Run the gradient checker and print its table."""
+def _compare(primal, values, wrt, modes, args, path, skipped=()):
+    """Run the gradient checker and print its table, then what was not compared and why.
+
+    ``skipped``: ``(name, why, holds_floats)`` for each parameter left out. One that holds
+    floats (a dict with an integer entry) could have a derivative nobody checked: the
+    verdict is then INCOMPLETE (exit 1), never "all agree"."""
     options = dict(rtol=args.rtol, atol=args.atol, eps=args.eps)
     if "modes" in inspect.signature(testing.check_grads).parameters:
         options["modes"] = (*modes, "numeric")
@@ -63,8 +67,26 @@ def _compare(primal, values, wrt, modes, args, path):
     except Exception as e:
         raise _user_exception(e, path, name) from None
     print(_table(reports))
-    print(f"ok: all {len(reports)} comparisons agree")
+    for name, why, _ in skipped:
+        print(f"not compared: {name} ({why})")
+    unchecked = [name for name, _, holds_floats in skipped if holds_floats]
+    if unchecked:
+        print(f"INCOMPLETE: the {len(reports)} comparisons made agree, but "
+              f"{', '.join(unchecked)} {'holds' if len(unchecked) == 1 else 'hold'} floats "
+              f"that were not compared (diffc differentiates dicts, lists and tuples of "
+              f"floats only): give every entry a float example, or leave it out with --wrt")
+        return 1
+    print(f"ok: all {len(reports)} comparisons agree ({_compared(reports)})")
     return 0
+
+
+def _compared(reports):
+    """``params: 4 entries, x``: what the comparisons covered."""
+    entries = {}
+    for r in reports:
+        entries.setdefault(r.name.partition("[")[0], set()).add(r.name)
+    return ", ".join(f"{arg}: {len(names)} entries" if any("[" in n for n in names) else arg
+                     for arg, names in entries.items())
 
 
 def _check_modes(choice):
@@ -79,26 +101,55 @@ def _check_modes(choice):
 
 
 def _table(reports):
-    """One row per argument and mode: shape, worst absolute and relative error, verdict."""
-    rows = [f"{'argument':>12} {'shape':>12} {'mode':>8}  {'max abs err':>11}  {'max rel err':>11}  result"]
+    """One row per argument (or container entry) and mode: shape, worst absolute and
+    relative error, verdict."""
+    width = max([12] + [len(r.name) for r in reports])
+    rows = [f"{'argument':>{width}} {'shape':>12} {'mode':>8}  {'max abs err':>11}  {'max rel err':>11}  result"]
     order = {}
     for r in reports:
         order.setdefault(r.name, len(order))
     for r in sorted(reports, key=lambda r: order[r.name]):
-        rows.append(f"{r.name:>12} {str(tuple(r.shape)):>12} {getattr(r, 'mode', 'reverse'):>8}  "
+        rows.append(f"{r.name:>{width}} {str(tuple(r.shape)):>12} {getattr(r, 'mode', 'reverse'):>8}  "
                     f"{r.max_abs_error:11.2e}  {r.max_rel_error:11.2e}  {'ok' if r.ok else 'MISMATCH'}")
     return "\n".join(rows)
 
 
 def _check_wrt(src, fn, wrt_text, values):
-    """Indices to check: ``--wrt``, else the decorator's, else None (every float argument)."""
+    """The parameter indices to check, and ``(name, why, holds_floats)`` for each other one.
+
+    ``--wrt``, else the decorator's ``wrt``, else every argument of floats: an array or a
+    number, or a dict, list or tuple of them (nested)."""
+    names = targets.param_names(src)
     wrt = targets.wrt_option(wrt_text) if wrt_text else getattr(fn, "wrt", None)
     if wrt is not None:
-        return targets.wrt_indices(src, wrt if isinstance(wrt, (tuple, list)) else (wrt,))[0]
-    if not any(testing._is_float(v) for v in values):
+        indices = targets.wrt_indices(src, wrt if isinstance(wrt, (tuple, list)) else (wrt,))[0]
+        why = "not in --wrt" if wrt_text else "not in the decorator's wrt"
+        return indices, [(names[i], why, False) for i in range(len(values)) if i not in indices]
+    indices = tuple(i for i, v in enumerate(values) if testing._is_float(v))
+    if not indices:
         raise UsageError(f"{src.name} has no float argument to check",
                          hint="give a float example, e.g. --arg x=3x4 or --arg x=2.0")
-    return None
+    skipped = [(names[i], _not_float(v), _holds_floats(v))
+               for i, v in enumerate(values) if i not in indices]
+    return indices, skipped
+
+
+def _not_float(value):
+    """Why a value is not differentiated: ``an int64 array``, ``a dict with int64 entries``."""
+    kinds = sorted({_kind(leaf) for _, leaf in trees.leaves(value) if not testing._is_float(leaf)})
+    if trees.is_container(value):
+        return f"a {type(value).__name__} with {' and '.join(kinds) or 'no'} entries"
+    return kinds[0]
+
+
+def _kind(leaf):
+    if isinstance(leaf, np.ndarray):
+        return f"{leaf.dtype} array"
+    return type(leaf).__name__
+
+
+def _holds_floats(value):
+    return any(testing._is_float(leaf) for _, leaf in trees.leaves(value))
 
 
 def _import_function(path, name):

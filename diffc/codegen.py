@@ -15,12 +15,26 @@ from __future__ import annotations
 
 import ast
 import copy
+import unicodedata
 
 from diffc import rules
 from diffc.emit import _atom_expr, instantiate_primal, is_single_expression
 from diffc.in_place import OUT_FORMS, WRITES_FIRST
 from diffc.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.naming import RESERVED, Namer
+
+
+def _printable(name):
+    """Whether ``name`` can be printed as a variable and read back as itself: an identifier
+    in the NFKC form Python's parser gives it (a hint from a dict key ``"ℌ"`` would print
+    as ``ℌ``, which Python reads as ``H``, another variable's name)."""
+    return name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+
+
+def _base(hint):
+    """The printable name a value's names are made from: its hint as Python reads it."""
+    base = unicodedata.normalize("NFKC", hint)
+    return base if base.isidentifier() else "t"
 
 
 def _candidates(base, prefer=None):
@@ -231,7 +245,7 @@ class Emitter:
 
     # -- names ------------------------------------------------------------------------------
     def _free(self, name, at, single, var=None):
-        if name in self.taken or name in RESERVED or not name.isidentifier():
+        if name in self.taken or name in RESERVED or not _printable(name):
             return False
         allowed = self.reserved.get(name)
         if allowed is not None and var not in allowed:
@@ -248,7 +262,7 @@ class Emitter:
     def name(self, var, at, single=True, prefer=None):
         if var in self.names:
             return self.names[var]
-        base = var.hint if var.hint.isidentifier() else "t"
+        base = _base(var.hint)
         for candidate in ([prefer] if prefer else []) + [base]:
             if self._free(candidate, at, single, var):
                 return self._take(var, candidate)
@@ -379,7 +393,7 @@ class Emitter:
                     and self.lingering.get(self.names[init], -1) <= at:
                 name = self.names[init]
             if name is None:
-                base = out.hint if out.hint.isidentifier() else "t"
+                base = _base(out.hint)
                 for candidate in _candidates(base):
                     if candidate not in chosen and self._free(candidate, at, False, out) and \
                             all(self._free(candidate, p, False, out) for p in (end,)):
@@ -501,9 +515,13 @@ class Emitter:
         if doc:
             body.insert(0, ast.Expr(ast.Constant(doc)))
         params = [ast.arg(self.names[p]) for p in self.func.params]
+        trailing = []          # only the last parameters can have defaults
+        for p in reversed(self.func.params):
+            if p.name not in defaults:
+                break
+            trailing.insert(0, copy.deepcopy(defaults[p.name]))
         arguments = ast.arguments(posonlyargs=[], args=params, kwonlyargs=[], kw_defaults=[],
-                                  defaults=[copy.deepcopy(defaults[p.name]) for p in self.func.params
-                                            if p.name in defaults])
+                                  defaults=trailing)
         # printed with ast.unparse, never compiled as a tree: no source locations needed
         return ast.FunctionDef(name, arguments, body, [], None, lineno=0)
 

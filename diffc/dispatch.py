@@ -3,8 +3,8 @@
 After each compile, ``install`` builds (as ``ast``) a dispatcher for the object,
 
     def __call__(self, W, X, y):
-        if type(W) is ndarray and W.shape == (3, 4) and W.dtype is float64 and ...:
-            return grad_loss_1(W, X, y)
+        if type(W) is ndarray and W.shape == (3, 4) and W.dtype is dtype_0 and ...:
+            return compiled_0(W, X, y)
         return self._slow_call(W, X, y)
 
 so a call with a known signature costs a few attribute checks, not a signature
@@ -16,8 +16,11 @@ A compiled function that needs nothing from its module but ``np`` is *inlined*: 
 statements are the branch's body, so a scalar gradient costs one Python call, as a
 hand-written one does. The inlined copy may be leaner than ``.source``: the seed's
 products by scalars folded (``dout * z`` is ``z``), result copies (``dx = dadd``) read
-through. The dispatcher is written to a file in diffc's cache and
-compiled from it, so a debugger shows its lines (they are the generated function's).
+through. Every name it defines is numbered (``compiled_0``, ``dtype_0``: a dtype's
+character may be ``?``), and the user's parameters may not take them. It is compiled
+from its text, a copy of which is in diffc's cache (``load.compile_cached``), so a
+debugger shows its lines (they are the generated function's). If it cannot be built,
+the object keeps the general call and the error is raised as diffc's bug.
 """
 from __future__ import annotations
 
@@ -25,20 +28,35 @@ import ast
 import builtins
 import hashlib
 import inspect
-import os
 
 import numpy as np
+
+from diffc import bindings, load
+from diffc.errors import InternalError
 
 _MAX_FAST = 4
 _MAX_INLINED_LINES = 80
 MISSING = object()
 _RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "dict", "tuple",
-             "_MISSING"}
+             "_MISSING", "MISSING", "_cell", "_read", "getattr", "_v", "np"}
+_PREFIXES = ("compiled_", "dtype_", "check_", "extras_", "guard_")
 
 
 def _checks(name, value, namespace):
     """``ast`` conditions true exactly for arguments with ``value``'s signature, or None."""
     return _checks_of(ast.Name(name, ast.Load()), value, namespace)
+
+
+def _constant_name(namespace, value, prefix):
+    """The dispatcher's global name for ``value`` (``dtype_0``, ``dtype_1``...): numbered,
+    so any value gets a valid name (``dtype.char`` is ``?`` for bool, ``V`` for every
+    structured dtype), and the same object always the same one."""
+    for name, known in namespace.items():
+        if known is value and name.startswith(prefix):
+            return name
+    name = f"{prefix}{sum(1 for n in namespace if n.startswith(prefix))}"
+    namespace[name] = value
+    return name
 
 
 def _checks_of(arg, value, namespace):
@@ -52,13 +70,15 @@ def _checks_of(arg, value, namespace):
 
     type_of = ast.Call(ast.Name("type", ast.Load()), [arg], [])
     if t is np.ndarray:
-        namespace[f"dtype_{value.dtype.char}"] = value.dtype
+        dtype = _constant_name(namespace, value.dtype, "dtype_")
         return [is_(type_of, "ndarray"),
                 eq(ast.Attribute(arg, "shape", ast.Load()), value.shape),
-                is_(ast.Attribute(arg, "dtype", ast.Load()), f"dtype_{value.dtype.char}")]
+                is_(ast.Attribute(arg, "dtype", ast.Load()), dtype)]
     if t in (float, complex):
         return [is_(type_of, t.__name__)]
     if t in (int, bool, str):
+        if t is int and value.bit_length() > _MAX_INT_BITS:
+            return None         # printed, it could pass int's digit limit: the slow path checks it
         return [is_(type_of, t.__name__), eq(arg, value)]
     if value is None:
         return [ast.Compare(arg, [ast.Is()], [ast.Constant(None)])]
@@ -76,15 +96,47 @@ def _checks_of(arg, value, namespace):
 
 
 _MAX_DICT = 16
+_MAX_INT_BITS = 64
 
 
 def install(gradient, params, specialised):
-    """Give ``gradient`` (a ``GradientFunction``) a ``__call__`` for its compiled signatures."""
+    """Give ``gradient`` (a ``GradientFunction``) a ``__call__`` for its compiled signatures.
+
+    If the dispatcher cannot be built, the object keeps the general call (always right)
+    for this and every later call, and the failure is raised: an ``OSError`` as it is
+    (the cache directory), anything else as an ``InternalError`` (a bug in diffc)."""
+    cls = type(gradient)
+    if cls.__dict__.get("_diffc_dispatch_failed"):
+        return
+    try:
+        text, namespace = _dispatcher(params, specialised, inline=True)
+        if _shadowed(text, namespace):      # a local that Python would make of a global name
+            text, namespace = _dispatcher(params, specialised, inline=False)
+        code, _ = load.compile_cached(text, f"diffc_dispatch_{hashlib.sha256(text.encode()).hexdigest()[:16]}.py")
+        exec(code, namespace)
+        cls.__call__ = namespace["__call__"]
+    except Exception as e:
+        cls._diffc_dispatch_failed = True
+        if "__call__" in cls.__dict__:
+            del cls.__call__                 # the general call from now on
+        if isinstance(e, OSError):
+            raise
+        raise InternalError(f"the fast-call dispatcher of {gradient!r} could not be built "
+                            f"({type(e).__name__}: {e}); the gradient is computed without it") from e
+
+
+def _dispatcher(params, specialised, inline):
+    """The dispatcher's source text and the globals it runs with."""
     namespace = {"ndarray": np.ndarray, "float": float, "complex": complex, "int": int,
                  "bool": bool, "str": str, "type": type, "dict": dict, "tuple": tuple,
-                 "_MISSING": MISSING}
+                 "_MISSING": MISSING, "np": np}
+
+    def inlined(fn):
+        return _inlined(fn, params) if inline else None
+
     body = []
-    for i, (args, fn) in enumerate(list(specialised)[-_MAX_FAST:]):
+    for i, (args, entry) in enumerate(list(specialised)[-_MAX_FAST:]):
+        fn = entry.fn
         conditions = []
         for name, value in zip(params, args):
             c = _checks(name, value, namespace)
@@ -98,7 +150,24 @@ def install(gradient, params, specialised):
         call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
                         [ast.Name(p, ast.Load()) for p in params], [])
         test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
-        body.append(ast.If(test, _inlined(fn, params) or [ast.Return(call)], []))
+        if entry.check is bindings.NOTHING:
+            body.append(ast.If(test, inlined(fn) or [ast.Return(call)], []))
+            continue
+        if not entry.check.free:
+            # values compiled in from the running program: their guards join the tests
+            guards = entry.check.bindings.conditions(namespace, f"guard_{i}_")
+            test = ast.BoolOp(ast.And(), conditions + guards)
+            body.append(ast.If(test, inlined(fn) or [ast.Return(call)], []))
+            continue
+        # it read values from the running program: they must still hold (``bindings``)
+        namespace[f"check_{i}"] = entry.check
+        extras = ast.Name(f"extras_{i}", ast.Load())
+        call.args.append(ast.Starred(extras, ast.Load()))
+        body.append(ast.If(test, [
+            ast.Assign([ast.Name(f"extras_{i}", ast.Store())],
+                       ast.Call(ast.Name(f"check_{i}", ast.Load()), [], []), lineno=1),
+            ast.If(ast.Compare(extras, [ast.IsNot()], [ast.Constant(None)]), [ast.Return(call)], [])],
+            []))
     slow = ast.Call(ast.Attribute(ast.Name("self", ast.Load()), "_slow_call", ast.Load()),
                     [ast.Name(p, ast.Load()) for p in params], [])
     body.append(ast.Return(slow))
@@ -106,19 +175,15 @@ def install(gradient, params, specialised):
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg("self")] + [ast.arg(p) for p in params],
                               kwonlyargs=[], kw_defaults=[], defaults=defaults)
     module = ast.Module([ast.FunctionDef("__call__", arguments, body, [], None, lineno=1)], [])
-    text = ast.unparse(module) + "\n"        # printed, then compiled: no locations needed
-    namespace["np"] = np
-    exec(compile(text, _file_for(text), "exec"), namespace)
-    type(gradient).__call__ = namespace["__call__"]
+    return ast.unparse(module) + "\n", namespace       # printed, then compiled: no locations needed
 
 
-def _file_for(text):
-    """A file in the cache holding ``text`` (for tracebacks and debuggers)."""
-    from diffc import load
-    path = os.path.join(load.cache_dir(), f"diffc_dispatch_{hashlib.sha256(text.encode()).hexdigest()[:16]}.py")
-    if not os.path.exists(path):
-        load.write_atomically(path, text)
-    return path
+def _shadowed(text, namespace):
+    """Whether an inlined body assigns a name the dispatcher reads as a global or builtin
+    (Python would make it local to the whole ``__call__``, unbound in the other branches)."""
+    names = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)]
+    stored = {n.id for n in names if not isinstance(n.ctx, ast.Load)}
+    return bool(stored & (set(namespace) | _BUILTINS))
 
 
 def _inlined(fn, params):
@@ -137,7 +202,7 @@ def _inlined(fn, params):
     loaded = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     local = stored | set(params)
     if (loaded - local) - {"np"} - _BUILTINS or (stored & _RESERVED) or \
-            any(n.startswith(("compiled_", "dtype_")) for n in stored):
+            any(n.startswith(_PREFIXES) for n in stored):
         return None
     body = fdef.body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
@@ -195,7 +260,7 @@ def positional_params(fn):
     names = []
     for p in sig.parameters.values():
         if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.name in _RESERVED \
-                or p.name.startswith(("compiled_", "dtype_")):
+                or p.name.startswith(_PREFIXES):
             return None
         names.append(p.name)
     return names

@@ -3,10 +3,15 @@
 ``DiffcError`` and its subclasses are the user's fault (or diffc's documented limits):
 each carries a ``Loc`` and formats as ``file:line:col: error: ...``, the source line, a
 caret under the offending column, and a hint saying what to write instead.
-``InternalError`` is diffc's fault and says so.
+``InternalError`` is diffc's fault and says so; ``reports_internal_errors`` makes every
+other exception of a compile one, except those of the user's own code (``user_code``).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+import sys
 from dataclasses import dataclass
 
 
@@ -92,3 +97,87 @@ class InternalError(Exception):
         super().__init__(
             f"internal error in diffc (this is a bug in diffc, not in your code; "
             f"please report it with the function you compiled): {message}")
+
+
+# -- telling the two apart at the API boundary ----------------------------------------------
+# While compiling, diffc runs the user's own code on the example arguments (each primal
+# operation, a branch's condition, a loop's iterable) and binds the arguments of the call
+# to its parameters; reading a live value may run a property or a module's __getattr__.
+# An exception raised there is the user's, as if they had called their function: it
+# reaches them as it is. Any other exception raised while compiling (a KeyError in a
+# pass, an AttributeError in the emitter) is a bug in diffc: the public entry points
+# (``reports_internal_errors``) raise it as an ``InternalError`` chained to the original.
+# The user's are told apart by a note ``user_code`` adds where diffc runs their code, or
+# by where they were raised: in a file of the user's (not diffc's, nor an installed
+# library's, nor the standard library's).
+_FROM_USER_CODE = ("diffc: raised by the function being differentiated, run on the example "
+                   "arguments, or by binding them to its parameters; not by diffc")
+
+
+@contextlib.contextmanager
+def user_code():
+    """Run the user's own code: an exception from it is marked as theirs."""
+    try:
+        yield
+    except Exception as error:
+        notes = getattr(error, "__notes__", None)
+        if notes is None:
+            error.__notes__ = [_FROM_USER_CODE]      # PEP 678's attribute (add_note: 3.11+)
+        elif isinstance(notes, list) and _FROM_USER_CODE not in notes:
+            notes.append(_FROM_USER_CODE)
+        raise
+
+
+def from_user_code(error):
+    """Whether ``error`` was raised by the user's code: marked by ``user_code``, or raised
+    in a file of the user's."""
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list) and _FROM_USER_CODE in notes:
+        return True
+    tb, last = error.__traceback__, None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    return last is not None and not _is_library_file(last)
+
+
+def _is_library_file(path):
+    """diffc's own files (its package, its rules, the code it generated), the standard
+    library's and installed packages': not the user's."""
+    if path.startswith(("<diffc", "<frozen")) or \
+            os.path.basename(path).startswith(("diffc_generated_", "diffc_dispatch_")):
+        return True
+    path = os.path.realpath(path)
+    return any(path == d or path.startswith(d + os.sep) for d in _library_dirs())
+
+
+@functools.lru_cache(maxsize=1)
+def _library_dirs():
+    import sysconfig
+
+    here = os.path.dirname(os.path.realpath(__file__))
+    dirs = {here}
+    templates = sys.modules.get("diffc.templates")
+    if templates is not None and getattr(templates, "__file__", None):
+        dirs.add(os.path.dirname(os.path.realpath(templates.__file__)))
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if paths.get(key):
+            dirs.add(os.path.realpath(paths[key]))
+    return tuple(sorted(dirs))
+
+
+def reports_internal_errors(method):
+    """An entry point that compiles: an exception that is neither a ``DiffcError``, nor
+    the user's code's (``from_user_code``), nor the environment's (``OSError``,
+    ``MemoryError``) is re-raised as an ``InternalError`` from it."""
+    @functools.wraps(method)
+    def entry_point(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except (DiffcError, InternalError, OSError, MemoryError):
+            raise
+        except Exception as error:
+            if from_user_code(error):
+                raise
+            raise InternalError(f"{type(error).__name__}: {error}") from error
+    return entry_point

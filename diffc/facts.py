@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from diffc import rules
+from diffc.errors import user_code
 from diffc.ir import Call, Const, Eqn, If, Loop, Pack, Var, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
@@ -116,7 +117,8 @@ class Facts:
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
             if eqn.role == "primal":
-                result = prim.impl(*args, **kwargs)      # the user's code: its errors are theirs
+                with user_code():                        # the user's code: its errors are theirs
+                    result = prim.impl(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
                 try:
@@ -175,7 +177,9 @@ class Facts:
                 flags.add(out)
 
     def _run_if(self, node):
-        taken = node.then if self.value(node.cond) else node.orelse
+        cond = self.value(node.cond)
+        with user_code():
+            taken = node.then if cond else node.orelse
         chosen_by_data = not self._fixed(node.cond)
         self._data_branches += chosen_by_data
         try:
@@ -243,14 +247,19 @@ class Facts:
         if node.kind == "for":
             if self._fixed(node.iterable) and not self._data_branches:
                 self.fixed_per_step.add(body.params[0])
-            for item in self.value(node.iterable):
+            iterable = self.value(node.iterable)
+            with user_code():
+                items = iter(iterable)
+            for item in items:
                 carried = self._run_block(body, (item, *carried))
                 count += 1
                 record()
         else:
             while True:
                 (test,) = self._run_block(node.cond, tuple(carried))
-                if not test:
+                with user_code():
+                    go_on = bool(test)
+                if not go_on:
                     break
                 carried = self._run_block(body, tuple(carried))
                 count += 1

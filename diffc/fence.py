@@ -175,13 +175,19 @@ OTHER = {
     "write alias": Banned("writing into an array that another name, read later, shares",
                           "if `{other}` should see the change, write into `{other}` itself; "
                           "if not, copy before writing: `{name} = {name}.copy()`",
-                          "z = x\nz[0] = 2.0\ny = x",
-                          (("name", "z"), ("other", "x"))),
+                          "a = x * 2.0\nz = a\nz[0] = 2.0\ny = a",
+                          (("name", "z"), ("other", "a"))),
     "write alias in place": Banned("changing in place (`+=`) a value another name, read "
                                    "later, shares", "`{name} += ...` changes the array in "
                                    "place; to make a new value write `{name} = {name} + ...`, "
                                    "or, if `{other}` should see the change, change `{other}`",
-                                   "s = x[0]\ns += 1.0\ny = x", (("name", "s"), ("other", "x"))),
+                                   "a = x * 2.0\ns = a[0]\ns += 1.0\ny = a",
+                                   (("name", "s"), ("other", "a"))),
+    "write argument": Banned("writing into an argument's array",
+                             "Python would change the caller's array, which diffc's compiled "
+                             "code does not do; write into a copy (`{name} = {name}.copy()`) "
+                             "and, if the caller needs the change, return it",
+                             "x[0] = 2.0", (("name", "x"),)),
     "write parameter": Banned("writing into a parameter of a called function",
                               "this function is called by the one being "
                               "differentiated, so the caller's array would change; write "
@@ -297,7 +303,9 @@ def _check_signature(ctx, node):
     if isinstance(node, ast.AsyncFunctionDef):
         _fail(ctx, node, OTHER["async def"])
     args = node.args
-    if args.vararg or args.kwarg:
+    if ctx.fn.live is not None:
+        return      # *args are bound to the call's arguments, defaults to their live values
+    if (args.vararg or args.kwarg) and ctx.entry:
         _fail(ctx, args.vararg or args.kwarg, OTHER["*args"])
     for default in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
         if not _is_literal_default(ctx, default):
@@ -395,6 +403,14 @@ def _check_expr(ctx, node, condition=False):
         _check_compare(ctx, node)
     elif isinstance(node, ast.Call):
         _check_call(ctx, node)
+        # ``f(*args, **kwargs)``: lowering spreads what has a fixed length and keys, and
+        # rejects the rest with the same rules
+        _check_expr(ctx, node.func)
+        for arg in node.args:
+            _check_expr(ctx, arg.value if isinstance(arg, ast.Starred) else arg)
+        for keyword in node.keywords:
+            _check_expr(ctx, keyword.value)
+        return
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.keyword):
             child = child.value
@@ -425,8 +441,6 @@ def _check_call(ctx, node):
         if func.id in SIDE_EFFECTS:
             _fail(ctx, node, OTHER["side effect"], name=func.id)
     for keyword in node.keywords:
-        if keyword.arg is None:
-            _fail(ctx, keyword, OTHER["**kwargs call"])
         if keyword.arg == "out":
             _fail(ctx, keyword, OTHER["out="])
 
@@ -462,7 +476,7 @@ def sections():
                                 "**kwargs call", "out=", "unused call", "no effect")]
     targets = [OTHER[k] for k in ("bare annotation", "attribute target", "nested subscript",
                                   "view target", "star target")]
-    names = [OTHER[k] for k in ("unbound", "write global", "write alias",
+    names = [OTHER[k] for k in ("unbound", "write global", "write argument", "write alias",
                                 "write alias in place")]
     return [("Statements", rows(STATEMENTS.values())),
             ("Expressions", rows(list(EXPRESSIONS.values()) + other)),

@@ -268,8 +268,8 @@ class _Aliasing:
             _fail(self.ctx, node, OTHER["write global"],
                   f"this writes into `{name}`, which is not a local array of the function",
                   name=name)
-        if not self.ctx.entry and tokens & self.param_tokens:
-            _fail(self.ctx, node, OTHER["write parameter"],
+        if tokens & self.param_tokens:
+            _fail(self.ctx, node, OTHER["write parameter" if not self.ctx.entry else "write argument"],
                   f"this writes into the caller's array `{name}`", name=name)
         for other, other_tokens in state.groups.items():
             if other != name and other_tokens & tokens:

@@ -301,6 +301,7 @@ class Function:
     results: tuple
     loc: Loc | None = None
     doc: str = ""
+    free: tuple = ()      # bindings.FreeInput: trailing params read from free names at each call
 
     def __str__(self):
         head = f"def {self.name}({', '.join(map(str, self.params))}):"

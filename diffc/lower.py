@@ -1,8 +1,13 @@
 """Lowering: a fenced ``def`` → an IR ``Function`` in one-operation-per-equation form.
 
-Names resolve statically: a local variable, else the module's imports (so ``np``,
-``numpy`` and ``from numpy import exp`` all reach ``numpy.exp``), else a module-level
-literal constant, else a builtin. Each call, operator and array attribute becomes
+Names resolve as Python resolves them. In a live function (``diffc.grad`` at run time)
+a name that is not local is read from the running program: a closure cell, else the
+function's globals, else a builtin; each read is recorded (``bindings``) as a guard
+checked at every call, or, for arrays, as a *free input* the generated function takes as
+an extra parameter. Read statically (the command line, rule templates), a name is a local
+variable, else the module's imports (so ``np``, ``numpy`` and ``from numpy import exp``
+all reach ``numpy.exp``), else a module-level literal constant, else a builtin. Each
+call, operator and array attribute becomes
 one ``Eqn`` of the primitive registered for its source-level name
 (``numpy.exp``, ``operator.add``, ``ndarray.sum``, ``ndarray.T``). Every equation keeps
 the user's file, line and column.
@@ -19,11 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc import lower_jumps, rules
+from diffc import bindings, declared, fence, lower_jumps, rules
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
 from diffc.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.naming import Namer
-from diffc.source import SourceFunction, from_function as source_from_function, user_function
+from diffc.source import (SourceFunction, from_function as source_from_function, static_mro,
+                          user_function)
 
 _OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.Pow: "pow",
@@ -79,6 +85,7 @@ class Scope:
         self.hints: dict = {}        # in a rule: template name -> hint of the gradient it is
         self.template = False        # names assigned in a rule are temporaries
         self.calls = False           # keep calls to the user's functions whole (ir.Call)
+        self.free = {}               # Fetch -> FreeInput: arrays read from free names
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -86,10 +93,16 @@ class Scope:
 
 @dataclass(frozen=True)
 class SelfRef:
-    """``self`` in a method: each ``self.attr`` read becomes an input of the function."""
+    """``self`` in a method: each ``self.attr`` read becomes an input of the function.
+
+    ``owner``: the object's class (a live compile): ``self.name`` resolves through its
+    method resolution order, as Python does, so a subclass's override is the one called.
+    Without it (read statically), through the ``class`` statements of the module: the
+    method's own class, then its bases defined in the same file."""
     attrs: dict
     namer: object
     cls: object            # the ast.ClassDef the method belongs to
+    owner: object = None   # the live class of ``self``, or None
 
     def __hash__(self):
         return id(self.attrs)
@@ -100,15 +113,57 @@ class SelfRef:
         return self.attrs[name]
 
     def method(self, fn, name):
-        """The ``def`` of method ``name`` of the same class, or None."""
-        for stmt in self.cls.body:
-            if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
-                return SourceFunction(stmt, fn.module, fn.runtime_globals)
+        """What ``self.name`` is when it is not a plain attribute: ``("method", src)`` for a
+        method (a ``SourceFunction``), ``("static", src)`` for a static method,
+        ``("property", src)`` for a property's getter; None for an attribute."""
+        if self.owner is not None:
+            return _live_member(self.owner, name)
+        for cls in static_mro(fn.module, self.cls):
+            for stmt in cls.body:
+                if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+                    kind = _decorated_kind(stmt)
+                    return kind, SourceFunction(stmt, fn.module, fn.runtime_globals)
+                if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and name in _assigned_names(stmt):
+                    return None
         return None
 
 
+def _live_member(owner, name):
+    """``self.name`` looked up in ``owner``'s classes, in method resolution order."""
+    for klass in owner.__mro__:
+        if name in vars(klass):
+            member = vars(klass)[name]
+            if isinstance(member, staticmethod):
+                member = member.__func__
+                return ("static", source_from_function(member)) if inspect.isfunction(member) else None
+            if isinstance(member, property) and inspect.isfunction(member.fget):
+                return "property", source_from_function(member.fget)
+            if inspect.isfunction(member):
+                return "method", source_from_function(member)
+            return None
+    return None
+
+
+def _decorated_kind(stmt):
+    names = {ast.unparse(d) for d in stmt.decorator_list}
+    if "staticmethod" in names:
+        return "static"
+    if "property" in names:
+        return "property"
+    return "method"
+
+
+def _assigned_names(stmt):
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    return {t.id for t in targets if isinstance(t, ast.Name)}
+
+
 def enclosing_class(fn):
-    """The ``ast.ClassDef`` whose body defines ``fn``, or None."""
+    """The ``ast.ClassDef`` whose body defines ``fn`` (or, read statically as
+    ``Cls.method``, the class ``Cls`` it was named through), or None."""
+    through = fn.through_class
+    if through is not None:
+        return through
     for node in ast.walk(fn.module.tree):
         if isinstance(node, ast.ClassDef) and any(s is fn.node for s in node.body):
             return node
@@ -134,14 +189,30 @@ def lower_function(fn, method=False, calls=False) -> Function:
     self_ref = None
     if method:
         cls = enclosing_class(fn)
-        self_ref = SelfRef({}, namer, cls)
+        self_ref = SelfRef({}, namer, cls, fn.owner)
         scope.env[arguments[0].arg] = self_ref
         arguments = arguments[1:]
-    for arg in arguments:
-        var = namer.var(arg.arg)
-        scope.env[arg.arg] = var
-        params.append(var)
-    body = node.body
+    if node.args.vararg or node.args.kwarg:
+        params, results = _lower_wrapper(scope, fn, self_ref)
+    else:
+        for arg in arguments:
+            var = namer.var(arg.arg)
+            scope.env[arg.arg] = var
+            params.append(var)
+        results = _lower_body(scope, node.body)
+    attributes = tuple(self_ref.attrs) if self_ref is not None else ()
+    if self_ref is not None:
+        params = list(self_ref.attrs.values()) + params
+    free = tuple(scope.free.values())
+    func = Function(node.name, tuple(params) + tuple(f.var for f in free), scope.body, results,
+                    fn.loc(node), ast.get_docstring(node) or "", free)
+    func.defaults = _param_defaults(fn, params[len(attributes):])
+    func.attributes = attributes
+    return func
+
+
+def _lower_body(scope, body):
+    """Lower a function body into ``scope``; returns the results of its ``return``."""
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     results = ()
@@ -151,25 +222,57 @@ def lower_function(fn, method=False, calls=False) -> Function:
             results = (_lower_expr(scope, stmt.value, hint),)
         else:
             _lower_statement(scope, stmt)
-    attributes = tuple(self_ref.attrs) if self_ref is not None else ()
+    return results
+
+
+def _lower_wrapper(scope, fn, self_ref):
+    """A function taking ``*args``/``**kwargs`` (a decorator's wrapper): its parameters are
+    those its signature shows (``inspect.signature`` follows ``__wrapped__`` to the
+    function it wraps), passed to the wrapper as Python would pass them."""
+    if fn.live is None:
+        raise UnsupportedSyntax(
+            "a function taking *args or **kwargs can only be compiled when it runs",
+            fn.loc(fn.node.args.vararg or fn.node.args.kwarg),
+            "use the Python API (diffc.grad), or compile the function it calls")
+    signature = [p for p in inspect.signature(fn.live).parameters.values()
+                 if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if self_ref is not None:
-        params = list(self_ref.attrs.values()) + params
-    func = Function(node.name, tuple(params), scope.body, results, fn.loc(node),
-                    ast.get_docstring(node) or "")
-    func.defaults = _param_defaults(fn)
-    func.attributes = attributes
-    return func
+        signature = signature[1:]
+    names = [p.name for p in signature]
+    params = [scope.namer.var(n) for n in names]
+    args = ((self_ref,) if self_ref is not None else ()) + tuple(
+        v for p, v in zip(signature, params) if p.kind != p.KEYWORD_ONLY)
+    kwargs = {p.name: v for p, v in zip(signature, params) if p.kind == p.KEYWORD_ONLY}
+    try:
+        bound = _bind_user_args(fn, args, kwargs)
+    except TypeError as e:
+        raise UnsupportedSyntax(f"cannot pass {', '.join(names)} to {fn.name}(): {e}",
+                                fn.loc(fn.node), "differentiate the function it wraps") from None
+    for name, value in bound.items():
+        scope.env[name] = _bound_value(scope, value)
+    return params, _lower_body(scope, fn.node.body)
 
 
-def _param_defaults(fn):
+def _param_defaults(fn, params):
+    """Parameter name -> the ``ast`` default the generated ``def`` repeats: for the last
+    parameters in ``params`` whose defaults can be written there (any expression the
+    fence allows when read statically; a number, string or None of the running function)."""
     args = fn.node.args
-    positional = args.posonlyargs + args.args
+    positional = [a.arg for a in args.posonlyargs + args.args]
+    keyword_only = [a.arg for a in args.kwonlyargs]
+    if fn.live is None:
+        candidates = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+        candidates.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    else:
+        candidates = {}
+        for name, value in _defaults_of(fn, positional, keyword_only).items():
+            if type(value.value) in (bool, int, float, str, type(None)) and value.value == value.value:
+                candidates[name] = ast.Constant(value.value)
     defaults = {}
-    for arg, value in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-        defaults[arg.arg] = value
-    for arg, value in zip(args.kwonlyargs, args.kw_defaults):
-        if value is not None:
-            defaults[arg.arg] = value
+    for var in reversed(params):
+        if var.name not in candidates:
+            break
+        defaults[var.name] = candidates[var.name]
     return defaults
 
 
@@ -238,9 +341,18 @@ def _lower(scope, node, hint=""):
     if isinstance(node, ast.Attribute):
         base = _lower(scope, node.value)
         if isinstance(base, SelfRef):
-            method = base.method(scope.fn, node.attr)
-            return UserFunction(method, base) if method is not None else base.attribute(node.attr)
+            member = base.method(scope.fn, node.attr)
+            if member is None:
+                return base.attribute(node.attr)
+            kind, src = member
+            if kind == "property":
+                return _inline_call(scope, src, (base,), {}, node, hint or node.attr)
+            return UserFunction(src, base if kind == "method" else None)
         if isinstance(base, Ref):
+            if scope.fn.live is not None:
+                found = _live_module_member(scope, base, node)
+                if found is not None:
+                    return found
             return Ref(f"{base.qualname}.{node.attr}")
         if isinstance(base, Method):
             base = _lower_expr(scope, node.value)
@@ -310,11 +422,14 @@ def _lookup(scope, node):
     if name in scope.env:
         return scope.env[name]
     fn = scope.fn
+    if fn.live is not None:
+        return _live_lookup(scope, node)
     if name in fn.module.aliases:
         return Ref(fn.module.aliases[name])
     if name in fn.closure:
         return _runtime_value(scope, name, fn.closure[name], node)
     if name in fn.module.constants:
+        bindings.current().bake(name, fn.module.constants[name], fn.module.path)
         return Const(fn.module.constants[name])
     if fn.runtime_globals is not None and name in fn.runtime_globals:
         return _runtime_value(scope, name, fn.runtime_globals[name], node)
@@ -330,7 +445,9 @@ def _lookup(scope, node):
                 f"running it cannot call one", scope.loc(node),
                 "compile through the Python API (diffc.grad imports the module), or call the "
                 "undecorated function")
-        return UserFunction(SourceFunction(node_def, fn.module, fn.runtime_globals))
+        found = SourceFunction(node_def, fn.module, fn.runtime_globals)
+        prim = declared.primitive_of(found, declared.module_name(fn.module.path))
+        return Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
     if _assigned_a_diffc_call(fn.module, name):
@@ -341,6 +458,125 @@ def _lookup(scope, node):
     raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
                               "define it in the function, pass it as an argument, "
                               "or make it a module-level constant")
+
+
+def _live_lookup(scope, node):
+    """A free name of a live function, read as Python reads it: its closure cell, else its
+    globals, else the builtins. Each read is recorded in ``bindings``."""
+    name = node.id
+    live = scope.fn.live
+    code = live.__code__
+    if name in code.co_freevars:
+        cell = live.__closure__[code.co_freevars.index(name)]
+        fetch = bindings.Fetch("closure", cell, name, name)
+        value = fetch.read()
+        if value is bindings.MISSING:
+            raise NameResolutionError(f"free variable {name!r} has no value yet", scope.loc(node),
+                                      f"assign {name} in the enclosing function before calling")
+        return _live_value(scope, name, value, fetch, node)
+    namespace = live.__globals__
+    fetch = bindings.Fetch("global", namespace, name, name)
+    if name in namespace:
+        return _live_value(scope, name, namespace[name], fetch, node)
+    builtins_ns = namespace.get("__builtins__", builtins)
+    if name in (builtins_ns if isinstance(builtins_ns, dict) else vars(builtins_ns)):
+        bindings.current().absent(fetch)
+        return Ref(f"builtins.{name}")
+    raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
+                              "define it in the function, pass it as an argument, "
+                              "or define it at module level before calling")
+
+
+_LIBRARIES = ("numpy", "scipy", "math", "builtins", "diffc")
+
+
+def _live_module_member(scope, ref, node):
+    """``module.name`` for a module of the user's (not a library diffc has rules for): the
+    live member, read from the module at each call."""
+    import sys
+
+    if ref.qualname.split(".")[0] in _LIBRARIES or ref.qualname.startswith("primitive.") \
+            or rules.lookup(f"{ref.qualname}.{node.attr}"):
+        return None          # a library's, or a function the user gave a rule by its name
+    module = sys.modules.get(ref.qualname)
+    if module is None or not hasattr(module, node.attr):
+        return None
+    value = getattr(module, node.attr)
+    if inspect.ismodule(value):
+        return Ref(value.__name__)
+    fetch = bindings.Fetch("attribute", module, node.attr, f"{ref.qualname}.{node.attr}")
+    return _live_value(scope, node.attr, value, fetch, node)
+
+
+def _live_value(scope, name, value, fetch, node):
+    """What a free name read from the running program is to the compile, with its guard:
+    a module or a library function (a ``Ref``), a function of the user's (inlined), a
+    number or string (a constant), an array or a container of arrays (a free input)."""
+    record = bindings.current()
+    if inspect.ismodule(value):
+        return Ref(value.__name__)          # an import binds a module once: not guarded
+    alias = scope.fn.module.aliases.get(name) if fetch.kind == "global" else None
+    if alias is not None and _resolves_to(alias, value):
+        record.same(fetch, value)
+        return Ref(alias)
+    if bindings.is_scalar_constant(value):
+        record.value(fetch, value)
+        return Const(value)
+    if bindings.holds_arrays(value):
+        return _free_input(scope, fetch, value, name)
+    record.same(fetch, value)
+    if hasattr(type(value), "__diffc_lower_call__"):
+        return TransformCall(value)
+    if isinstance(value, rules.Primitive):
+        return Ref(f"primitive.{value.name}")
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+        named = f"{value.__module__}.{value.__qualname__}"
+        if rules.lookup(named):              # the user gave it a rule by its name
+            return Ref(named)
+        return UserFunction(source_from_function(value))
+    qual = _numpy_qualname(value) or _library_qualname(value)
+    if qual:
+        return Ref(qual)
+    raise NameResolutionError(
+        f"{name!r} refers to a {type(value).__name__} defined outside the function",
+        scope.loc(node), f"pass {name} to the function as an argument")
+
+
+def _free_input(scope, fetch, value, name):
+    """The parameter through which the generated function reads an array from a free name."""
+    found = scope.free.get(fetch)
+    if found is None:
+        found = bindings.FreeInput(fetch, scope.namer.var(name.split(".")[-1]), value)
+        scope.free[fetch] = found
+    return found.var
+
+
+def _resolves_to(qualname, value):
+    """Whether the dotted ``qualname`` (an import's target) names ``value`` in the running
+    program (``numpy.exp`` is ``np.exp``)."""
+    import sys
+
+    parts = qualname.split(".")
+    for k in range(len(parts), 0, -1):
+        obj = sys.modules.get(".".join(parts[:k]))
+        if obj is not None:
+            for p in parts[k:]:
+                obj = getattr(obj, p, bindings.MISSING)
+            return obj is value
+    return False
+
+
+def _library_qualname(value):
+    """``scipy.special.expit`` for that object: a function of a library diffc has rules
+    for, found where its module says it lives."""
+    module = getattr(value, "__module__", None) or ""
+    name = getattr(value, "__name__", None)
+    if not name or module.split(".")[0] not in _LIBRARIES:
+        return None
+    for prefix in (module, module.rsplit(".", 1)[0] if "." in module else None):
+        if prefix and _resolves_to(f"{prefix}.{name}", value) and rules.lookup(f"{prefix}.{name}"):
+            return f"{prefix}.{name}"
+    return None
 
 
 def _assigned_a_diffc_call(module, name):
@@ -424,8 +660,7 @@ def _resolve_object(qualname):
 
 def _lower_call(scope, node, hint):
     callee = _lower(scope, node.func)
-    args = tuple(_lower_expr(scope, a) for a in node.args)
-    kwargs = {k.arg: _lower_expr(scope, k.value) for k in node.keywords}
+    args, kwargs = _call_arguments(scope, node)
     if isinstance(callee, Method):
         return _emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                      call=node.func)
@@ -436,8 +671,9 @@ def _lower_call(scope, node, hint):
     if isinstance(callee, Ref) and not rules.lookup(callee.qualname) \
             and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
         found = user_function(scope.fn, callee.qualname)
-        if found is not None:
-            callee = UserFunction(found)
+        if found is not None:       # read, not imported: its @diffc.primitive is read too
+            prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
+            callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if isinstance(callee, TransformCall):
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
     if isinstance(callee, UserFunction):
@@ -448,6 +684,36 @@ def _lower_call(scope, node, hint):
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _call_arguments(scope, node):
+    """A call's lowered arguments: ``(args, kwargs)``. ``f(*args, **kwargs)`` spreads a
+    tuple or list of fixed length and a dict with fixed keys (as a decorator's wrapper
+    passes its arguments on)."""
+    args = []
+    for a in node.args:
+        if not isinstance(a, ast.Starred):
+            args.append(_lower_expr(scope, a))
+            continue
+        value = _lower_expr(scope, a.value)
+        if not (isinstance(value, Pack) and value.kind in ("tuple", "list")):
+            rule = fence.EXPRESSIONS[ast.Starred]
+            raise UnsupportedSyntax(f"{rule.what} of a value whose length is not fixed here is "
+                                    "not supported", scope.loc(a), rule.hint)
+        args.extend(value.items)
+    kwargs = {}
+    for k in node.keywords:
+        if k.arg is not None:
+            kwargs[k.arg] = _lower_expr(scope, k.value)
+            continue
+        value = _lower_expr(scope, k.value)
+        keys = value.items[::2] if isinstance(value, Pack) and value.kind == "dict" else None
+        if keys is None or not all(isinstance(key, Const) and isinstance(key.value, str) for key in keys):
+            rule = fence.OTHER["**kwargs call"]
+            raise UnsupportedSyntax(f"{rule.what} whose keys are not fixed here is not supported",
+                                    scope.loc(k), rule.hint)
+        kwargs.update({key.value: v for key, v in zip(keys, value.items[1::2])})
+    return tuple(args), kwargs
 
 
 def _user_primitive(qualname):
@@ -488,14 +754,14 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     params, operands = [], []
     if whole:
         for name, value in bound.items():
-            if not isinstance(value, (ast.AST, Const)):      # constants stay in the callee
+            if not isinstance(value, (ast.AST, Const, LiveDefault)):   # constants stay in the callee
                 params.append(scope.namer.var(name))
                 operands.append(value)
                 bound[name] = params[-1]
     else:
         inner.body = scope.body
     for name, value in bound.items():
-        inner.env[name] = value if not isinstance(value, ast.AST) else _lower_expr(inner, value)
+        inner.env[name] = _bound_value(inner, value)
     result = None
     for stmt in statements:
         if isinstance(stmt, ast.Return):
@@ -516,7 +782,7 @@ def _keeps_whole(statements, bound):
     called with values only (not ``self`` or a function)."""
     if len(statements) < 2 and not any(isinstance(s, (ast.If, ast.For, ast.While)) for s in statements):
         return False
-    return all(isinstance(v, (Var, Const, Pack, ast.AST)) for v in bound.values())
+    return all(isinstance(v, (Var, Const, Pack, ast.AST, LiveDefault)) for v in bound.values())
 
 
 def _body_without_docstring(node):
@@ -526,27 +792,72 @@ def _body_without_docstring(node):
     return body
 
 
+@dataclass(frozen=True)
+class LiveDefault:
+    """A parameter left to its default in a live function: the default's current value."""
+    fetch: object
+    value: object
+
+
 def _bind_user_args(callee, args, kwargs):
-    """Parameter name -> atom (or default expression ``ast`` node, lowered in the callee)."""
+    """Parameter name -> atom, as Python binds a call: ``*args`` collects the extra
+    positional atoms in a tuple ``Pack``, ``**kwargs`` the extra keywords in a dict one;
+    a missing parameter gets its default (an ``ast`` node lowered in the callee when read
+    statically, a ``LiveDefault`` from the running function)."""
     a = callee.node.args
     positional = [p.arg for p in a.posonlyargs + a.args]
-    if len(args) > len(positional):
+    keyword_only = [p.arg for p in a.kwonlyargs]
+    if len(args) > len(positional) and a.vararg is None:
         raise TypeError(f"takes {len(positional)} positional arguments but {len(args)} were given")
     bound = dict(zip(positional, args))
+    if a.vararg is not None:
+        bound[a.vararg.arg] = Pack("tuple", tuple(args[len(positional):]))
+    extra = []
     for k, v in kwargs.items():
         if k in bound:
             raise TypeError(f"got multiple values for argument {k!r}")
-        if k not in positional and k not in [p.arg for p in a.kwonlyargs]:
-            raise TypeError(f"got an unexpected keyword argument {k!r}")
+        if k not in positional and k not in keyword_only:
+            if a.kwarg is None:
+                raise TypeError(f"got an unexpected keyword argument {k!r}")
+            extra += [Const(k), v]
+            continue
         bound[k] = v
-    defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
-    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
-    for name in positional + [p.arg for p in a.kwonlyargs]:
+    if a.kwarg is not None:
+        bound[a.kwarg.arg] = Pack("dict", tuple(extra))
+    defaults = _defaults_of(callee, positional, keyword_only)
+    for name in positional + keyword_only:
         if name not in bound:
             if name not in defaults:
                 raise TypeError(f"missing a required argument: {name!r}")
             bound[name] = defaults[name]
     return bound
+
+
+def _defaults_of(callee, positional, keyword_only):
+    a = callee.node.args
+    live = callee.live
+    if live is None:
+        defaults = dict(zip(positional[len(positional) - len(a.defaults):], a.defaults))
+        defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults) if d is not None})
+        return defaults
+    values = live.__defaults__ or ()
+    defaults = {}
+    for i, name in enumerate(positional[len(positional) - len(values):]):
+        defaults[name] = LiveDefault(bindings.Fetch("default", live, i, f"the default of {name}"),
+                                     values[i])
+    for name, value in (live.__kwdefaults__ or {}).items():
+        defaults[name] = LiveDefault(bindings.Fetch("kwdefault", live, name,
+                                                    f"the default of {name}"), value)
+    return defaults
+
+
+def _bound_value(scope, value):
+    """A bound parameter's atom in the callee's scope."""
+    if isinstance(value, LiveDefault):
+        return _live_value(scope, value.fetch.label, value.value, value.fetch, scope.fn.node)
+    if isinstance(value, ast.AST):
+        return _lower_expr(scope, value)
+    return value
 
 
 def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):

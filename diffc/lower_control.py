@@ -23,6 +23,7 @@ def _child(scope):
     child.template = scope.template
     child.call_stack = getattr(scope, "call_stack", ())
     child.calls = scope.calls
+    child.free = scope.free
     return child
 
 

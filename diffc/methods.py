@@ -10,7 +10,9 @@ Assigning to an attribute inside a differentiated method is a located error.
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
+from dataclasses import dataclass
 
 from diffc import api, pipeline, source
 from diffc.errors import DiffcError
@@ -27,35 +29,59 @@ def is_method(fn):
     return src.method
 
 
+@dataclass
+class _Layout:
+    """How a method is compiled for objects of one class: its source (``self.f`` resolved
+    through that class), the attributes it reads, its inputs' names and ``wrt`` indices."""
+    src: object
+    attributes: tuple
+    names: list
+    wrt: tuple
+    single: bool
+
+
 class MethodGradient(api.GradientFunction):
     """``diffc.grad`` of a method, bound (``net.loss``) or not (``Net.loss``, called with
-    the object first)."""
+    the object first). It compiles per class of the object: ``self.fn`` is the method
+    Python would call, found through the object's class and its bases."""
 
     def __init__(self, method, wrt=0, with_value=False):
         self.bound_to = getattr(method, "__self__", None)
         func = getattr(method, "__func__", method)
-        src = source.from_function(func)
-        src.method = True
-        self.attributes = pipeline.lower(src).attributes
-        own = list(inspect.signature(func).parameters)[1:]
-        names = list(self.attributes) + own
-        indices, single = _resolve(func, names, own, wrt)
+        self._func = func
+        self._wrt_spec = wrt
+        self._layouts = {}
+        self._own = api.parameters(func)[1:]
+        owner = type(self.bound_to) if self.bound_to is not None else None
+        layout = self._layout(owner)
         self.primal = method
         self.with_value = with_value
         self.has_aux = False
         self._nested = False
-        self._params = names
-        self._own = own
-        self.wrt, self._single = indices, single
+        self._params = layout.names
+        self.attributes = layout.attributes
+        self.wrt, self._single = layout.wrt, layout.single
         self._specialised = {}
         self._examples = []
         self._fast_params = None          # a method gathers attributes: no generated dispatcher
         self._last = None
-        self._src = src
+        self._src = layout.src
         self.__wrapped__ = method
         self.__name__ = getattr(func, "__name__", "method")
         self.__qualname__ = getattr(func, "__qualname__", self.__name__)
         self.__doc__ = getattr(func, "__doc__", None)
+
+    def _layout(self, owner):
+        """The ``_Layout`` for objects of class ``owner`` (None: read from the class
+        statements, for an unbound method before its first call)."""
+        layout = self._layouts.get(owner)
+        if layout is None:
+            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner)
+            attributes = pipeline.lower(src).attributes
+            names = list(attributes) + self._own
+            indices, single = _resolve(self._func, names, self._own, self._wrt_spec)
+            layout = self._layouts[owner] = _Layout(src, attributes, names, indices, single)
+        return layout
 
     def __repr__(self):
         names = ", ".join(self._params[i] for i in self.wrt)
@@ -72,27 +98,48 @@ class MethodGradient(api.GradientFunction):
         return bound
 
     def _inputs(self, args, kwargs):
+        """``(layout, inputs)``: the attributes the method reads, then its arguments."""
         obj = self.bound_to
         if obj is None:
             obj, args = args[0], args[1:]
-        if kwargs or len(args) < len(self._own):
-            func = getattr(self.primal, "__func__", self.primal)
-            bound = inspect.signature(func).bind(obj, *args, **kwargs)
-            bound.apply_defaults()
-            args = tuple(bound.arguments.values())[1:]
-        return tuple(getattr(obj, a) for a in self.attributes) + tuple(args)
+        layout = self._layout(type(obj))
+        if kwargs or len(args) != len(self._own):
+            args = api.bind_arguments(self._func, self._own, (obj,) + tuple(args), kwargs)
+        return layout, tuple(getattr(obj, a) for a in layout.attributes) + tuple(args)
 
     def __call__(self, *args, **kwargs):
-        inputs = self._inputs(args, kwargs)
-        fn = self._specialised.get(api._signature(inputs))
-        if fn is None:
-            fn = self._compile(inputs)
-        return fn(*inputs)
+        layout, inputs = self._inputs(args, kwargs)
+        key = (layout.src.owner, api._signature(inputs))
+        entry = self._specialised.get(key)
+        if entry is None:
+            entry = self._compile_for(layout, key, inputs)
+        return api.call(entry, inputs, lambda: self._compile_for(layout, key, inputs))
+
+    def _compile_for(self, layout, key, inputs):
+        def build():
+            compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs,
+                                                 with_value=self.with_value, single=layout.single)
+            return self._load(compiled, layout.src), compiled.free
+        entry = self._specialised[key] = api.compiled(build)
+        self._last = entry.fn
+        return entry
+
+    def _build(self, args):
+        """General code (``args`` None) for the bound object's class, or the class
+        statements' reading."""
+        owner = type(self.bound_to) if self.bound_to is not None else None
+        layout = self._layout(owner)
+        compiled = pipeline.compile_gradient(layout.src, layout.wrt, args,
+                                             with_value=self.with_value, single=layout.single)
+        return self._load(compiled, layout.src), compiled.free
 
     def source_for(self, *args, **kwargs):
-        inputs = self._inputs(args, kwargs)
-        fn = self._specialised.get(api._signature(inputs)) or self._compile(inputs)
-        return fn.diffc_source
+        layout, inputs = self._inputs(args, kwargs)
+        key = (layout.src.owner, api._signature(inputs))
+        entry = self._specialised.get(key)
+        if entry is None or entry.check() is None:
+            entry = self._compile_for(layout, key, inputs)
+        return entry.fn.diffc_source
 
 
 def _resolve(func, names, own, wrt):

@@ -5,10 +5,12 @@
   that has the shape of one of its operands is that operand's shape. A value read only
   for its shape is then no longer computed (a reduction recomputed just to count its
   entries, a product recomputed just for its shape). These hold for every call the code
-  is specialised to (ranks and size-1 axes are part of the signature).
+  is specialised to (ranks and size-1 axes are part of the signature); a product's shape
+  is an operand's only where the signature fixes every size (not with sizes named on the
+  command line, ``--arg A=7xN``, where N = 7 was one choice).
 * ``broadcasts``: an elementwise reader of ``np.broadcast_to(s, S)`` (how ``sum`` and
   ``mean`` spread ``dout``) reads ``s`` itself where NumPy's broadcasting gives the same
-  array.
+  array. Any other reader (a product, a reshape, a cumulative sum...) sees the full shape.
 * ``loop_invariants``: what a ``for`` loop's every iteration computes the same way is
   computed once before it.
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
@@ -27,7 +29,10 @@
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
+import os
 from collections import ChainMap
 
 import numpy as np
@@ -154,13 +159,19 @@ def shape_queries(func: Function, facts=None) -> Function:
         return func
     producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
     mapping = {}
+    # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
+    # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
+    sizes_vary = getattr(facts, "sizes_vary", False)
 
     def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is elementwise (recursively)."""
+        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
+        (recursively): elementwise, or a product whose sizes the signature fixes."""
         eqn = producers.get(v)
         shape = facts.shape(v)
-        if eqn is None or shape is None or not rules.get(eqn.prim).broadcasting \
-                or eqn.prim in ("scatter", "scatter_add", "setitem"):
+        if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
+            return v
+        prim = rules.get(eqn.prim)
+        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
             return v
         for a in eqn.inputs():
             if facts.shape(a) == shape and not isinstance(a, Const):
@@ -235,7 +246,9 @@ def scalar_units(func: Function, facts=None) -> Function:
     as the notes write it); this runs only on the copy of a small gradient that the
     dispatcher inlines (``pipeline``, ``dispatch``), where two float products are a
     fifth of a scalar gradient's time."""
-    return constants(func, facts, units=True) if facts is not None and facts.enabled else func
+    if facts is None or not facts.enabled or not enabled():
+        return func
+    return constants(func, facts, units=True)
 
 
 def _fold_constants_once(func, facts=None, units=False):
@@ -353,13 +366,6 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     return with_body(func, rewrite(func.body))
 
 
-# one-operand elementwise functions: ``f(broadcast_to(s, S))`` is ``broadcast_to(f(s), S)``
-_UNARY_POINTWISE = frozenset({"negative", "positive", "exp", "log", "sqrt", "square", "absolute",
-                              "tanh", "sin", "cos", "reciprocal"})
-_NOT_POINTWISE = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into", "getitem",
-                            "broadcast_to", "unbroadcast"})
-
-
 def broadcasts(func: Function, facts=None) -> Function:
     """Leave the gradient's ``np.broadcast_to`` to NumPy's own broadcasting.
 
@@ -371,6 +377,10 @@ def broadcasts(func: Function, facts=None) -> Function:
     and spread after it (``broadcast_to(s, S) * 2`` → ``broadcast_to(s * 2, S)``), so the
     spreading moves towards a reader that makes it unnecessary. Every rewrite is checked
     on the example values (shape and dtype equal); nothing in the user's own code changes.
+
+    Only an elementwise reader (``Primitive.elementwise``) is rewritten: for any other
+    (``np.dot(dout, b)`` in ``outer``'s rule) the unspread value is another operand, and
+    a result of the same shape (square operands) would be a different, wrong, gradient.
     """
     if facts is None or not facts.enabled:
         return func
@@ -423,8 +433,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
                 if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
                     spread[stmt.outs[0]] = stmt
-                elif (rules.get(stmt.prim).broadcasting or stmt.prim in _UNARY_POINTWISE) \
-                        and stmt.prim not in _NOT_POINTWISE:
+                elif rules.get(stmt.prim).elementwise:
                     out += rewrite(stmt)
                     continue
             for block in blocks_of(stmt):
@@ -673,14 +682,37 @@ EMIT_PASSES = (deferred.inputs, deferred.products, accumulate_in_place, in_place
                product_layouts, in_place.reuse_buffers)
 
 
+_OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
+
+
+def enabled() -> bool:
+    """Whether the optimizing passes run: not inside ``unoptimized()`` and not with the
+    environment variable ``DIFFC_NO_OPTIMIZE=1``."""
+    return not _OFF.get() and os.environ.get("DIFFC_NO_OPTIMIZE") != "1"
+
+
+@contextlib.contextmanager
+def unoptimized():
+    """Compile without any optimizing pass inside this block: every gradient (the main one,
+    generated pairs, nested transforms) is the bare transform, only pruned of dead code.
+    The tests compare its gradients with the optimized ones."""
+    token = _OFF.set(True)
+    try:
+        yield
+    finally:
+        _OFF.reset(token)
+
+
 def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     """Run every pass; the input function is left as it was (passes edit a copy).
 
     ``emitted=False`` for a function another transform will differentiate (``hessian``
     is forward mode over the gradient): the ``EMIT_PASSES`` make primitives without
-    derivative rules, so they run only on code about to be emitted (``for_emission``)."""
+    derivative rules, so they run only on code about to be emitted (``for_emission``).
+    Switched off (``enabled()``), only ``dead_code`` runs."""
     func = copy.deepcopy(func)
-    for p in PASSES + (EMIT_PASSES if emitted else ()):
+    passes = (PASSES + (EMIT_PASSES if emitted else ())) if enabled() else (dead_code,)
+    for p in passes:
         func = p(func, facts)
     return func
 
@@ -688,6 +720,6 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
 def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
-    for p in EMIT_PASSES:
+    for p in EMIT_PASSES if enabled() else ():
         func = p(func, facts)
     return func

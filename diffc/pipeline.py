@@ -11,6 +11,7 @@ import copy
 import gc
 import hashlib
 import os
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ class Compiled:
     helpers: set
     stages: dict = field(default_factory=dict)
     functions: list = field(default_factory=list)    # generated forward/backward pairs
+    free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
 
 
 def lower(src, calls=False):
@@ -69,7 +71,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
     if args is not None:
         _check_args(src, func, wrt, args)
-        for var, value in zip(func.params, args):
+        for var, value in zip(func.params, with_free(func, args)):
             facts.bind_param(var, value)
         for eqn in func.body:
             facts.run(eqn)
@@ -90,7 +92,8 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
           f"with respect to {wrt_names}."
     if args is not None:
-        doc += "\n\n" + _describe_signature(func, args)
+        doc += "\n\n" + _describe_signature(func, with_free(func, args))
+    doc += describe_free(func.free)
 
     def returns(exprs):
         grads = exprs[1:] if with_value else exprs
@@ -99,11 +102,27 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
 
     fdef, helpers = emit.emit_function(grad, fname, doc, returns)
     functions, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
-    compiled = Compiled(fname, fdef, helpers, stages, functions)
+    compiled = Compiled(fname, fdef, helpers, stages, functions, func.free)
     compiled.fast_def = _dispatcher_copy(grad, facts, fname, doc, returns)
     compiled.user_modules = {rules.get(s.prim).call_path[0] for s in walk(grad.body)
                              if isinstance(s, Eqn) and rules.get(s.prim).call_path}
     return compiled
+
+
+def with_free(func, args):
+    """The example arguments of lowered ``func``: ``args`` and then the values its free
+    inputs had when it was lowered."""
+    return tuple(args) + tuple(f.value for f in func.free)
+
+
+def describe_free(free):
+    """A docstring paragraph naming the parameters read from free names, or ''."""
+    if not free:
+        return ""
+    parts = [f.var.name if f.var.name == f.fetch.label else f"{f.var.name} ({f.fetch.label})"
+             for f in free]
+    return ("\n\n" + ", ".join(parts) + (" are" if len(parts) > 1 else " is")
+            + " read from the running program at each call.")
 
 
 def _dispatcher_copy(grad, facts, fname, doc, returns):
@@ -157,11 +176,13 @@ def _generated_functions(fdef, helpers, taken):
     return defs, helpers
 
 
-def module_text(src_path, compiled_list, *, command=None, made_by=None):
+def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=None):
     """The text of a standalone module holding the compiled functions.
 
     ``command``: the ``diffc compile`` line that regenerates it; ``made_by``: instead, the
-    Python call that made it (a run-time compile, specialised to its arguments)."""
+    Python call that made it (a run-time compile, specialised to its arguments).
+    ``baked``: module-level values read from the source text (``Bindings.baked``), named
+    in the header."""
     with open(src_path, "rb") as fh:
         digest = hashlib.sha256(fh.read()).hexdigest()
     base = os.path.basename(src_path)
@@ -171,6 +192,10 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None):
               f"{how} "
               + ("Needs NumPy and the modules whose rules it calls." if any(
                   getattr(c, "user_modules", ()) for c in compiled_list) else "Needs only NumPy.")]
+    if baked:
+        values = ", ".join(f"{k.split(' ')[0]} = {v!r}" for k, v in sorted(baked.items()))
+        header += textwrap.wrap(f"Module-level values read from the source text of {base} "
+                                f"(it was not run) and compiled in: {values}.", 88)
     imports = ast.parse("import numpy as np").body + emit.user_imports(
         {m for c in compiled_list for m in getattr(c, "user_modules", ())})
     helpers = sorted({h for c in compiled_list for h in c.helpers})
@@ -295,7 +320,7 @@ class Trace:
 def evaluate(func, args):
     """``Facts`` holding the value of every Var of IR ``func`` run on ``args``."""
     facts = Facts(True, exact=True)      # the graph prints every value
-    for var, value in zip(func.params, args):
+    for var, value in zip(func.params, with_free(func, args)):
         facts.bind_param(var, value)
     for eqn in func.body:
         try:

@@ -3,17 +3,30 @@
 ``ast.unparse`` prints each statement; comments ride on statements as attributes set
 by the emitter: ``diffc_before`` (lines printed above) and ``diffc_after`` (printed at
 the end of the line, aligned). Compound statements are printed header, then body.
+
+A comment's text (a file name, a line of the user's source, a note) is printed on one
+line whatever it holds: its line breaks are printed escaped (``\\n``), so nothing in it
+can end the comment and become code. A docstring's backslashes are escaped likewise.
 """
 from __future__ import annotations
 
 import ast
 
 TRAILING_COLUMN = 36
+# every character str.splitlines() breaks at (Python's own tokenizer breaks at \r and \n)
+_LINE_BREAKS = {c: c.encode("unicode_escape").decode("ascii")
+                for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+_ONE_LINE = str.maketrans(_LINE_BREAKS)
+
+
+def one_line(text):
+    """``text`` with its line breaks escaped: safe to print after ``#``."""
+    return str(text).translate(_ONE_LINE)
 
 
 def print_module(header_lines, nodes):
     """The text of a module: header comments, then each top-level node."""
-    lines = [f"# {h}" if h else "#" for h in header_lines]
+    lines = [f"# {one_line(h)}" if h else "#" for h in header_lines]
     for node in nodes:
         if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
                       lines[-1].startswith("import")) and lines[-1] != "":
@@ -24,7 +37,7 @@ def print_module(header_lines, nodes):
 
 def _print_statement(node, indent, lines):
     for comment in getattr(node, "diffc_before", ()):
-        lines.append(f"{indent}# {comment}")
+        lines.append(f"{indent}# {one_line(comment)}")
     if isinstance(node, ast.FunctionDef):
         header = ast.unparse(ast.FunctionDef(node.name, node.args, [ast.Pass()], node.decorator_list,
                                              node.returns, lineno=0)).splitlines()
@@ -41,7 +54,7 @@ def _print_statement(node, indent, lines):
         text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
     else:
         text = ast.unparse(node).splitlines()
-    after = getattr(node, "diffc_after", None)
+    after = one_line(getattr(node, "diffc_after", None) or "")
     if after and len(text) == 1:
         first = indent + text[0]
         text_line = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
@@ -59,7 +72,7 @@ def _print_compound(node, indent, lines):
     else:
         header = f"if {ast.unparse(node.test)}:"
     first = indent + header
-    after = getattr(node, "diffc_after", None)
+    after = one_line(getattr(node, "diffc_after", None) or "")
     if after:
         first = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
             else f"{first}  # {after}"
@@ -78,7 +91,10 @@ def _print_compound(node, indent, lines):
 
 
 def _print_docstring(doc, indent, lines):
-    doc_lines = doc.replace('"""', '\\"\\"\\"').splitlines()
+    doc = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if doc.endswith('"'):
+        doc = doc[:-1] + '\\"'             # not a fourth quote before the closing three
+    doc_lines = doc.splitlines()
     if len(doc_lines) == 1:
         lines.append(f'{indent}"""{doc_lines[0]}"""')
         return

@@ -163,11 +163,13 @@ class _Backward:
 
     def _distribute(self, prim, eqn, operand, grad):
         if isinstance(operand, Pack):
+            dict_pack = operand.kind == "dict"          # keys alternate with the values
             for i, item in enumerate(operand.items):
-                if not any(v in self.active for v in atoms_in(item)):
+                if (dict_pack and i % 2 == 0) or not any(v in self.active for v in atoms_in(item)):
                     continue
+                key = operand.items[i - 1] if dict_pack else Const(i)
                 g = grad.items[i] if isinstance(grad, Pack) else self.emit(
-                    "operator.getitem", (grad, Const(i)), {}, adjoint_hint(_hint_of(item)),
+                    "operator.getitem", (grad, key), {}, adjoint_hint(_hint_of(item)),
                     eqn.loc, "adjoint", eqn)
                 self._distribute(prim, eqn, item, g)
             return
@@ -177,6 +179,8 @@ class _Backward:
     def fit(self, prim, eqn, grad, operand):
         """Sum ``grad`` down to ``operand``'s shape where broadcasting made them differ."""
         facts = self.facts
+        if facts.container(operand) in ("list", "tuple"):
+            return reverse_containers.fit_entries(self, prim, eqn, grad, operand)
         gshape, xshape = facts.shape(grad), facts.shape(operand)
         hint = adjoint_hint(operand.hint)
         if gshape is not None and xshape is not None:
@@ -203,20 +207,20 @@ class _Backward:
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
                                  hint, eqn.loc, "unbroadcast", eqn)
             return grad
-        if not prim.broadcasting or _others_are_scalar_constants(prim, eqn, operand):
+        if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
         return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
 
 
 def _others_are_scalar_constants(prim, eqn, operand):
-    """Whether every other operand is a number (so ``operand`` was not broadcast). A
-    nondiff operand counts only when it cannot broadcast: a condition array (``where``)
-    or a shape (``broadcast_to``) can."""
+    """Whether every other operand of elementwise ``eqn`` is a number written in the code
+    (``x * 2.0``): then the result, and the gradient, have ``operand``'s shape. An operand
+    the rule treats as a constant still broadcasts (``np.where(mask, x, 0.0)``,
+    ``np.copysign(x, y)``); an operation that is not elementwise makes its own shape
+    (``np.broadcast_to(x, shape)``, ``np.triu`` of a vector)."""
     operands = bound_operands(prim, eqn)
-    return all(a is operand or (isinstance(a, Const) and isinstance(a.value, (int, float))) or
-               p in prim.nondiff and isinstance(a, Const) and np.ndim(a.value) == 0
-               and not isinstance(a.value, (tuple, list))
-               for p, a in operands.items())
+    return all(a is operand or (isinstance(a, Const) and isinstance(a.value, (int, float)))
+               for a in operands.values())
 
 
 def _hint_of(atom):

@@ -19,6 +19,8 @@ lengths known where they are fixed and measured with ``len`` where they are not.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from diffc.errors import NoRuleError
 from diffc.instantiate import bound_operands
 from diffc.ir import Const, Eqn, If, Loop, Pack, Var, atoms_in, walk
@@ -235,6 +237,22 @@ def send(back, part, grad, eqn):
             send(back, item, _read(back, grad, Const(i), item, eqn), eqn)
 
 
+def fit_entries(back, prim, eqn, grad, operand):
+    """The gradient of a list operand, each entry in its entry's shape: ``np.vstack`` makes
+    rows of 1-D arrays, and its rule's pieces are rows (``reshape_entries`` makes them 1-D
+    again where the example values do not show that they already are)."""
+    if not prim.broadcasting:
+        return grad
+    facts = back.facts
+    if facts.is_static(operand) and isinstance(grad, Var) and facts.is_static(grad):
+        entries, pieces = facts.value(operand), facts.value(grad)
+        if isinstance(pieces, (list, tuple)) and len(pieces) == len(entries) and all(
+                np.shape(p) == np.shape(e) for p, e in zip(pieces, entries)):
+            return grad
+    return back.emit("reshape_entries", (grad, operand), {}, adjoint_hint(operand.hint), eqn.loc,
+                     "unbroadcast", eqn)
+
+
 def _constant_key(index):
     if isinstance(index, Const) and not isinstance(index.value, slice):
         try:
@@ -288,8 +306,9 @@ def _build(back, x, value, grad, loc, origin, hint):
         elif entry is None:
             entry = _zero_entry(back, x, k, value[k], loc, origin)
         items += [Const(k), entry] if isinstance(value, dict) else [entry]
-    pack = Pack("dict" if isinstance(value, dict) else "list", tuple(items))
-    return back.emit("constant", (pack,), {}, hint, loc, "adjoint", origin)
+    kind = "dict" if isinstance(value, dict) else "tuple" if isinstance(value, tuple) else "list"
+    pack = Pack(kind, tuple(items))
+    return back.emit("container", (pack,), {}, hint, loc, "adjoint", origin)
 
 
 def _zero_entry(back, x, key, value, loc, origin):

@@ -4,7 +4,7 @@ A primitive is declared in a template module under ``templates/`` by decorating 
 primal implementation; its reverse (VJP) and forward (JVP) rules are attached to it
 with ``@prim.reverse`` and ``@prim.forward``::
 
-    @primitive("operator.mul", "numpy.multiply", broadcasting=True)
+    @primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
     def multiply(x, y):
         return x * y
 
@@ -35,6 +35,11 @@ Contract of a template:
   ``np.ndim``/``np.shape``/``.dtype`` of operands whose shapes are known).
 * Un-broadcasting a gradient to its operand's shape, accumulation of fan-out and
   zero gradients are the engine's job, never a rule's.
+* ``broadcasting=True``: the operands broadcast against each other, and the engine sums
+  each gradient back to its operand's shape. ``elementwise=True``: each entry of the
+  result depends only on the operands' entries at its position (a ufunc), so the optimizer
+  may hand the rule an unspread ``dout`` that NumPy broadcasts. Every other rule receives
+  ``dout`` at the result's full shape.
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
@@ -51,7 +56,7 @@ _GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reve
 class Primitive:
     """One operation of the IR, with its primal and its derivative rules."""
 
-    def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False,
+    def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False, elementwise=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False):
         module = getattr(impl, "__module__", "") or ""
@@ -63,7 +68,11 @@ class Primitive:
         self.signature = inspect.signature(impl)
         self.params = tuple(self.signature.parameters)
         self.source_names = tuple(source_names)
-        self.broadcasting = broadcasting
+        self.broadcasting = broadcasting  # operands may broadcast: gradients are summed back
+        # each entry of the result depends only on the operands' entries at its position
+        # (a ufunc): ``f(np.broadcast_to(s, S))`` is ``np.broadcast_to(f(s), S)``. A rule
+        # of an operation that is not elementwise must see its ``dout`` at full shape
+        self.elementwise = elementwise
         self.data_dependent_shape = data_dependent_shape
         self.differentiable = differentiable
         self.shape_only = shape_only      # result depends only on operand shapes (np.shape, len)

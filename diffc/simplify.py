@@ -44,7 +44,10 @@ the chain (an overflowed ``exp``) into the finite limit. Constants are Python nu
 which NumPy never lets upcast an array (float32 stays float32). Before a replacement is
 made it is evaluated on the example values: it must give the chain's type, dtype and
 shape, and agree with it within rounding (relative and absolute tolerance
-``sqrt(eps)``, the latter scaled by the cotangent) wherever the chain is finite. The
+``sqrt(eps)``, the latter scaled by the cotangent) wherever the chain is finite; and
+so at three fixed points around them (the chain's roots and cotangent scaled by factors in
+[0.75, 1.25], its forward values made again from the roots), since agreeing at the
+example alone proves little when the cotangent there is zero. The
 usual cancellation of ``1 - s`` for ``s`` near 1 is the one numerical difference from
 the op-by-op chain, and it is within ``eps * |g|`` absolutely.
 
@@ -59,17 +62,21 @@ off.
 """
 from __future__ import annotations
 
+import ast
 import copy
 import dataclasses
+import hashlib
 import heapq
 import itertools
 import math
 import os
+import re
+import string
 from fractions import Fraction
 
 import numpy as np
 
-from diffc import rules
+from diffc import load, rules
 from diffc.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of,
                       with_body)
 
@@ -104,38 +111,42 @@ _tables = None
 # directory), so that a new process does not ask SymPy again: a key and a recipe are plain
 # literals (tuples, strings, numbers), written with ``repr`` and read with
 # ``ast.literal_eval``. A file is named by a hash of the key and of this module's source
-# and SymPy's version: another diffc or SymPy never reads it. A recipe read from disk is
-# checked on the example values like a fresh one, so a damaged file cannot change a
-# gradient (it is ignored). ``DIFFC_NO_RECIPE_CACHE=1`` keeps recipes in memory only.
+# and SymPy's version: another diffc or SymPy never reads it. The files are read only
+# from a directory of the user's own that no one else can write to (``load``), and a
+# recipe from disk is trusted no more than a fresh one: its form is checked (each
+# operation known, each operand a value readable where the chain ends, the comment's
+# text a template of those values) and, like every recipe, it must compute the chain's
+# function on the example values and at points around them (``_Pass.instantiate``): a
+# damaged or planted file cannot change a gradient (it is ignored).
+# ``DIFFC_NO_RECIPE_CACHE=1`` keeps recipes in memory only.
 _NOT_STORED = object()
 _version = None
+_MAX_RECIPE_FILE = 1 << 16           # bytes: a recipe file is a few hundred
 
 
 def _recipe_path(key):
     global _version
     if os.environ.get("DIFFC_NO_RECIPE_CACHE") == "1" or not _is_literal(key):
         return None
-    import hashlib
-
-    from diffc import load
+    directory = load.private_subdir("recipes")
+    if directory is None:
+        return None
     if _version is None:
         with open(__file__, "rb") as fh:
             _version = hashlib.sha256(fh.read() + _sympy().__version__.encode()).hexdigest()[:16]
     digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
-    return os.path.join(load.cache_dir(), "recipes", f"{digest}.txt")
+    return os.path.join(directory, f"{digest}.txt")
 
 
 def _stored(key):
     """The recipe stored for ``key`` (None: nothing better was found), or ``_NOT_STORED``."""
-    import ast
-
     path = _recipe_path(key)
-    if path is None or not os.path.exists(path):
+    data = load.read_cached(path, _MAX_RECIPE_FILE) if path is not None else None
+    if data is None:
         return _NOT_STORED
     try:
-        with open(path, encoding="utf-8") as fh:
-            stored_key, recipe = ast.literal_eval(fh.read())
-    except (OSError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        stored_key, recipe = ast.literal_eval(data.decode("utf-8"))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
         return _NOT_STORED
     return recipe if stored_key == key else _NOT_STORED
 
@@ -144,9 +155,7 @@ def _store(key, recipe):
     path = _recipe_path(key)
     if path is None or not _is_literal(recipe):
         return
-    from diffc import load
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         load.write_atomically(path, repr((key, recipe)))
     except OSError:
         pass                        # a read-only cache: the recipe stays in memory
@@ -542,6 +551,8 @@ class _Pass:
             recipe = _CACHE[problem.key]
         else:
             recipe = _stored(problem.key)
+            if recipe is not _NOT_STORED and recipe is not None and not _well_formed(recipe, problem):
+                recipe = _NOT_STORED        # damaged or planted: solved again, and rewritten
             if recipe is _NOT_STORED:
                 try:
                     recipe = _solve(problem)
@@ -556,7 +567,8 @@ class _Pass:
         return self.instantiate(root, members, problem, recipe)
 
     def instantiate(self, root, members, problem, recipe):
-        """The recipe's equations for this chain, if they check out on the example values."""
+        """The recipe's equations for this chain, if they check out on the example values
+        and around them."""
         from diffc.lower import bind
 
         ops, named, info = recipe
@@ -585,7 +597,7 @@ class _Pass:
             bound, kwargs = bind(prim, tuple(atom(a) for a in args), {})
             eqns.append(Eqn((out,), prim.name, bound, kwargs, root.loc, "adjoint", origin))
         values = self._check(members, eqns, problem, root.outs[0])
-        if values is None:
+        if values is None or not self._holds_around(problem, ops, root.outs[0]):
             return None
         for eqn, value in zip(eqns[:-1], values):
             self.facts.values[eqn.outs[0]] = value
@@ -613,13 +625,9 @@ class _Pass:
         stand-ins of the right shape and dtype (what later passes read of them), the way
         ``Facts.assume`` records a gradient's."""
         shape = self.layout(out)[0]
-        size = int(np.prod(shape)) if shape else 1
-        cut = size > _CHECKED_ENTRIES
 
         def sample(v):
-            if cut and isinstance(v, np.ndarray) and v.shape == shape:
-                return v.reshape(-1)[:_CHECKED_ENTRIES]
-            return v
+            return _sample(v, shape)
 
         def run(stmts):
             env = {}
@@ -645,10 +653,145 @@ class _Pass:
             return None
         if not _agrees(old, new[-1], g):
             return None
-        if cut:
+        if _is_cut(shape):
             return [np.zeros(shape, v.dtype) if isinstance(v, np.ndarray) and v.shape == (_CHECKED_ENTRIES,)
                     else v for v in new[:-1]]
         return new[:-1]
+
+    def _holds_around(self, problem, ops, out):
+        """Whether recipe ``ops`` computes the chain's function at points around the
+        example values too: each value the chain's forward values are made from (its
+        roots) and the cotangent scaled by factors drawn in [0.75, 1.25], the forward
+        values made again from them (``problem.defs``). An identity agrees everywhere; a
+        recipe that is wrong (a damaged or planted file, a bug) may agree at the example
+        values (a zero cotangent, a symmetric point) but not at these."""
+        shape = self.layout(out)[0]
+        impl = {op: rules.get(name).impl for op, name in _ops()[1].items()}
+        chain_outs = {o[0][1] for o in problem.ops}
+        try:
+            roots = {i: _sample(self.value(v), shape) for i, v in enumerate(problem.vars)
+                     if i not in chain_outs and i not in problem.defs}
+        except KeyError:
+            return False
+        rng = np.random.default_rng(_AROUND_SEED)
+        for _ in range(_AROUND_POINTS):
+            env = {i: _scaled(v, rng) for i, v in roots.items()}
+
+            def value(ref, depth=0):
+                if ref[0] == "c":
+                    return ref[2]
+                i = ref[1]
+                if i not in env:
+                    if depth > _MAX_CLOSURE:
+                        raise RecursionError("definitions too deep")
+                    op, args = problem.defs[i]
+                    args = [value(a, depth + 1) for a in args]
+                    env[i] = args[0] if op == "alias" else impl[op](*args)
+                return env[i]
+
+            def run(steps, results):
+                for target, op, args in steps:
+                    vals = [results[a[1]] if a[0] == "t" else value(a) for a in args]
+                    results[target] = impl[op](*vals)
+                return results
+
+            try:
+                with np.errstate(all="ignore"):
+                    chain = run([(o[1], op, args) for o, op, args in problem.ops], env)[problem.root]
+                    new = run([(k, op, args) for k, (op, args) in enumerate(ops)], {})[len(ops) - 1]
+            except Exception:   # noqa: BLE001 - what cannot be checked is not rewritten
+                return False
+            if not _agrees(chain, new, env[problem.cot]):
+                return False
+        return True
+
+
+_AROUND_SEED = 20261123      # the points are fixed: the same chain is always checked alike
+_AROUND_POINTS = 3
+
+
+def _is_cut(shape):
+    return bool(shape) and int(np.prod(shape)) > _CHECKED_ENTRIES
+
+
+def _sample(v, shape):
+    """The first ``_CHECKED_ENTRIES`` entries of an array of the chain's ``shape``."""
+    if _is_cut(shape) and isinstance(v, np.ndarray) and v.shape == shape:
+        return v.reshape(-1)[:_CHECKED_ENTRIES]
+    return v
+
+
+def _scaled(v, rng):
+    """A float value (array or scalar, its type and dtype kept) times random factors in
+    [0.75, 1.25]; anything else as it is."""
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        return v * rng.uniform(0.75, 1.25, v.shape).astype(v.dtype)
+    if type(v) is float:
+        return v * float(rng.uniform(0.75, 1.25))
+    if isinstance(v, np.floating):
+        return type(v)(v * type(v)(rng.uniform(0.75, 1.25)))
+    return v
+
+
+_RECIPE_KINDS = re.compile(r"(sigmoid|tanh)'?( \* -?[0-9]+(/[0-9]+)?)?")
+_MAX_RECIPE_OPS = 4 * _MAX_CHAIN
+
+
+def _well_formed(recipe, problem):
+    """Whether a recipe read from disk has the form ``_solve`` gives one for ``problem``:
+    known operations with their number of operands, each operand a value readable where
+    the chain ends (``problem.visible``), an earlier result or a finite number, and a
+    comment made of text and those values' names only."""
+    n = len(problem.vars)
+
+    def index(i):
+        return type(i) is int and 0 <= i < n
+
+    def ref_ok(r, k):
+        if not isinstance(r, tuple) or not r:
+            return False
+        if r[0] == "v":
+            return len(r) == 2 and index(r[1]) and r[1] in problem.visible
+        if r[0] == "t":
+            return len(r) == 2 and type(r[1]) is int and 0 <= r[1] < k
+        return r[0] == "c" and len(r) == 3 and r[1] in ("int", "float") and type(r[2]).__name__ == r[1] \
+            and math.isfinite(r[2])
+
+    def template_ok(text, arg_vars):
+        if text is None:
+            return True
+        if not isinstance(text, str) or len(text) > 400 or not text.isprintable():
+            return False
+        try:
+            fields = list(string.Formatter().parse(text))
+        except ValueError:
+            return False
+        allowed = {f"v{i}" for i in arg_vars}
+        return all(name is None or (name in allowed and not spec and conversion is None)
+                   for _, name, spec, conversion in fields)
+
+    if not (isinstance(recipe, tuple) and len(recipe) == 3):
+        return False
+    ops, named, info = recipe
+    if not (isinstance(ops, (list, tuple)) and 0 < len(ops) <= _MAX_RECIPE_OPS):
+        return False
+    for k, step in enumerate(ops):
+        if not (isinstance(step, tuple) and len(step) == 2 and step[0] in _NUMPY_NAMES
+                and isinstance(step[1], tuple)):
+            return False
+        op, args = step
+        if len(args) != (2 if op in _BINARY else 1) or not all(ref_ok(a, k) for a in args) \
+                or (op == "pow" and args[1][0] != "c"):
+            return False
+    if not (named is None or (type(named) is int and 0 <= named < len(ops) - 1)):
+        return False
+    if not (isinstance(info, tuple) and len(info) == 6):
+        return False
+    kind, sign, arg, minus, arg_vars, reused = info
+    return (kind is None or (isinstance(kind, str) and _RECIPE_KINDS.fullmatch(kind) is not None)) \
+        and sign in (-1, 0, 1) and type(sign) is int \
+        and all(isinstance(t, tuple) and all(index(i) for i in t) for t in (arg_vars, reused)) \
+        and template_ok(arg, arg_vars) and template_ok(minus, arg_vars)
 
 
 def _linear(ops, cot):

@@ -1,10 +1,11 @@
 """Quoting: find a function's source and the module context its names resolve in.
 
 Nothing here executes the user's file: a module is parsed with ``ast`` and its imports
-are read statically (``import numpy as np``, ``from numpy import exp, sum as npsum``),
-so ``diffc compile`` and ``diffc.grad`` resolve names the same way. A live function
-(given to ``diffc.grad``) adds its runtime globals and closure as a fallback for names
-the static reading cannot settle (module constants computed at import time).
+and literal constants are read statically (``import numpy as np``, ``SCALE = 2.0``), which
+is how ``diffc compile`` resolves names. A live function (given to ``diffc.grad``) is
+*live*: its names resolve to the running program's values (its globals, closure cells and
+defaults, read through ``bindings``), never to the text, and its source must be the code
+that runs: a file edited since the function was defined is an error.
 """
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ class SourceFunction:
     runtime_globals: dict | None = None
     closure: dict = field(default_factory=dict)
     method: bool = False       # a method: its first parameter is ``self``
+    live: object = None        # the running function object (None: read statically)
+    owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
+    through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
 
     @property
     def name(self):
@@ -164,8 +168,12 @@ def find_function(module: Module, qualname: str, firstlineno: int | None = None)
 
 
 def from_function(fn) -> SourceFunction:
-    """Locate a live function's source. Never executes anything."""
-    fn = inspect.unwrap(fn)
+    """Locate a live function's source. Never executes anything.
+
+    The code that runs is what is read: for a function a decorator made (``functools.wraps``
+    sets ``__wrapped__``), that is the wrapper, never the function it wraps; and the file
+    must still hold that code (a file edited after the function was defined is an error,
+    wherever the edit is)."""
     if getattr(fn, "__name__", "") == "<lambda>":
         raise SourceUnavailable(
             "cannot differentiate a lambda", _lambda_loc(fn.__code__),
@@ -181,13 +189,57 @@ def from_function(fn) -> SourceFunction:
             hint="define the function in a .py file; diffc reads source files and cannot "
                  "see code typed at a prompt or made with exec")
     module = module_of_file(path)
-    node = find_function(module, fn.__qualname__, code.co_firstlineno)
+    qualname = getattr(code, "co_qualname", None) or code.co_name
+    node = find_function(module, qualname, code.co_firstlineno)
+    check_current(module, code, qualname)
+    func = getattr(fn, "__func__", fn)
     method = inspect.ismethod(fn) or _defined_in_class(module, node)
     closure = {}
-    if fn.__closure__:
-        closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
+    if func.__closure__:
+        closure = {n: c.cell_contents for n, c in zip(code.co_freevars, func.__closure__)
                    if _cell_is_set(c)}
-    return SourceFunction(node, module, fn.__globals__, closure, method)
+    return SourceFunction(node, module, func.__globals__, closure, method, live=func)
+
+
+def check_current(module, code, qualname):
+    """Raise unless ``module``'s file, compiled now, gives the code object ``code`` runs
+    (the same bytecode, constants, names and positions): the text diffc differentiates
+    is the code Python runs."""
+    if any(_same_code(c, code) for c in _code_objects(module.path)):
+        return
+    raise SourceUnavailable(
+        f"{module.path} has changed since {qualname} was defined: the function in the file "
+        f"is no longer the code that runs",
+        hint="reload the module (or restart) so that the function diffc reads is the one "
+             "that runs")
+
+
+def _same_code(a, b):
+    return a.co_name == b.co_name and a.co_firstlineno == b.co_firstlineno and a == b
+
+
+def _code_objects(path):
+    st = os.stat(path)
+    return _compiled_code_objects(os.path.abspath(path), st.st_mtime, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _compiled_code_objects(path, mtime, size):
+    """Every function's code object in the file at ``path``, compiled as an import would
+    (never run)."""
+    text = _read_text(path)
+    try:
+        top = compile(text, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return ()
+    found, stack = [], [top]
+    while stack:
+        code = stack.pop()
+        for const in code.co_consts:
+            if inspect.iscode(const):
+                found.append(const)
+                stack.append(const)
+    return tuple(found)
 
 
 def _lambda_loc(code):
@@ -222,10 +274,41 @@ def _cell_is_set(cell):
 
 
 def from_file(path: str, qualname: str) -> SourceFunction:
-    """Locate a function in a file, statically (for the command line)."""
+    """Locate a function in a file, statically (for the command line). ``Cls.method`` is
+    looked up as Python would on an object of class ``Cls``: in ``Cls``, then in its
+    bases defined in the file (so an inherited method's ``self.f`` is ``Cls``'s ``f``)."""
     module = module_of_file(path)
+    owner, _, name = qualname.rpartition(".")
+    cls = _class_named(module, owner) if owner and "." not in owner else None
+    if cls is not None:
+        for c in static_mro(module, cls):
+            node = next((s for s in c.body if isinstance(s, ast.FunctionDef) and s.name == name), None)
+            if node is not None:
+                return SourceFunction(node, module, method=_defined_in_class(module, node),
+                                      through_class=cls)
     node = find_function(module, qualname)
     return SourceFunction(node, module, method=_defined_in_class(module, node))
+
+
+def static_mro(module, cls):
+    """``cls`` (an ``ast.ClassDef``) and its bases defined in ``module``, depth first, each
+    once: the classes a method is looked up in when the file is read without running it."""
+    order, queue = [], [cls]
+    while queue:
+        c = queue.pop(0)
+        if c is None or c in order:
+            continue
+        order.append(c)
+        bases = [_class_named(module, b.id) for b in c.bases if isinstance(b, ast.Name)]
+        queue = [b for b in bases if b is not None] + queue
+    return order
+
+
+def _class_named(module, name):
+    found = [s for s in module.tree.body if isinstance(s, ast.ClassDef) and s.name == name]
+    return found[-1] if found else None
+
+
 
 
 def _module_file(module_name, roots):

@@ -44,6 +44,7 @@ class Staged:
     src: object               # the user's SourceFunction at the root
     structure: object = 0     # index into func.results, or a tuple of structures
     what: str = ""            # "f", "grad(f)", ... for messages and docstrings
+    free: tuple = ()          # bindings.FreeInput: parameters after the user's, read at each call
 
     def single_result(self, transform):
         """The one returned atom, or a located error naming ``transform``."""
@@ -69,13 +70,13 @@ def stage_source(src, args) -> Staged:
     func = pipeline.lower(src)
     facts = Facts(args is not None)
     if args is not None:
-        for var, value in zip(func.params, args):
+        for var, value in zip(func.params, pipeline.with_free(func, args)):
             facts.bind_param(var, value)
         for eqn in func.body:
             facts.run(eqn)
     namer = Namer(taken=all_names(func))
     func = expand_calls(func, facts, namer)
-    return Staged(func, facts, namer, src, 0, func.name)
+    return Staged(func, facts, namer, src, 0, func.name, func.free)
 
 
 def check_float_args(staged, wrt, args, transform):
@@ -110,7 +111,8 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     else:
         structure = (grads, n - 1) if has_aux else grads
     kind = "value_and_grad" if with_value else "grad"
-    return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"{kind}({staged.what})")
+    return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"{kind}({staged.what})",
+                  staged.free)
 
 
 def _optimized(func, staged):
@@ -139,7 +141,8 @@ def jvp(staged, wrt, tangent_values) -> Staged:
     out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
     out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
-    return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})")
+    return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})",
+                  staged.free)
 
 
 def _shift(structure, n):
@@ -164,7 +167,8 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     grad.params = grad.params + (seed,)
     grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
-    return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})")
+    return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})",
+                  staged.free)
 
 
 # -- calls to transforms from user code --------------------------------------------------
@@ -202,27 +206,37 @@ def expand_calls(func, facts, namer):
                          "arguments to compile", func.loc, "call the compiled function, "
                          "or pass --arg for every parameter")
     alias, body = {}, []
+    free = {f.fetch: f for f in func.free}
     for eqn in func.body:
         eqn = _substituted(eqn, alias)
         if isinstance(eqn, Eqn) and eqn.prim == call_transform.name:
             transform, operands = eqn.args[0].value, eqn.args[1:]
-            eqns, result = _inlined(transform, operands, facts, namer, eqn.loc)
+            eqns, result = _inlined(transform, operands, facts, namer, eqn.loc, free)
             body.extend(eqns)
             alias[eqn.outs[0]] = result
         else:
             body.append(eqn)
     results = tuple(_sub_atom(r, alias) for r in func.results)
-    out = Function(func.name, func.params, body, results, func.loc, func.doc)
+    added = tuple(f.var for f in list(free.values())[len(func.free):])
+    out = Function(func.name, func.params + added, body, results, func.loc, func.doc,
+                   tuple(free.values()))
     out.defaults = getattr(func, "defaults", {})
     return out
 
 
-def _inlined(transform, operands, facts, namer, loc):
+def _inlined(transform, operands, facts, namer, loc, free):
     """The equations of ``transform`` staged on the operands' example values, renamed into
-    the caller's namespace and run on the caller's facts; and the atom of its result."""
+    the caller's namespace and run on the caller's facts; and the atom of its result.
+    The transform's free inputs become the caller's (``free``: fetch -> FreeInput)."""
     inner = stage(transform, tuple(facts.value(a) for a in operands))
     result = inner.single_result("a call")
     renamed = dict(zip(inner.func.params, operands))
+    for f in inner.free:
+        if f.fetch not in free:
+            var = namer.var(f.var.hint)
+            facts.bind_param(var, f.value)
+            free[f.fetch] = dataclasses.replace(f, var=var)
+        renamed[f.var] = free[f.fetch].var
     copies = {}
     eqns = []
     for eqn in inner.func.body:

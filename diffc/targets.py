@@ -19,6 +19,7 @@ from diffc.errors import DiffcError
 
 ARG_HELP = ("example argument: a shape such as 3x4 or Nx784 (random normal values), 5 (a "
             "length-5 vector), a shape with a dtype such as N:int (integer labels) or 3x4:float32, "
+            "an entry of a dict argument such as params.W=3x4 (one --arg per entry), "
             "a dict or list of shapes such as '{\"W\": \"3x4\", \"b\": \"4\"}', "
             "'scalar', or a Python literal such as 2.0, +3, True, 'mean'")
 
@@ -215,7 +216,7 @@ def examples(src, specs, rng=None, required=False, strict=True):
 
     ``strict=False`` (several functions compiled at once): specs naming another
     function's parameters are passed over."""
-    if not strict and specs and not any(s.partition("=")[0] in param_names(src) for s in specs):
+    if not strict and specs and not any(_named(s) in param_names(src) for s in specs):
         specs = []
     if not specs and not required:
         return None
@@ -224,19 +225,47 @@ def examples(src, specs, rng=None, required=False, strict=True):
     defaults = _literal_defaults(src)
     symbols, given = {}, {}
     for spec in specs:
-        name, eq, value = spec.partition("=")
+        target, eq, value = spec.partition("=")
+        name = _named(spec)
         if eq and name not in params and not strict:
             continue
         if not eq or name not in params:
             raise UsageError(f"--arg {spec}: {src.name} has no parameter {name!r}",
                              hint=f"write --arg NAME=SHAPE|VALUE; its parameters are {', '.join(params)}")
-        given[name] = parse_example(value, symbols, rng)
+        _put(given, target, parse_example(value, symbols, rng), spec)
     missing = [p for p in params if p not in given and p not in defaults]
     if missing:
         raise UsageError(f"no example argument for {', '.join(missing)}",
                          hint="give every parameter one, e.g. " +
                               " ".join(f"--arg {m}=3x4" for m in missing))
     return Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
+
+
+def _named(spec):
+    """The parameter an ``--arg`` spec gives: ``params`` for ``params.W1=3x4``."""
+    return spec.partition("=")[0].partition(".")[0]
+
+
+def _put(given, target, value, spec):
+    """``given[target] = value``; a dotted target (``params.layer1.W=3x4``) is an entry of
+    a dict argument, made from the entries given one by one in command-line order."""
+    name, *keys = target.split(".")
+    if not keys:
+        given[name] = value
+        return
+    entries = given.setdefault(name, {})
+    for depth, key in enumerate(keys):
+        if not isinstance(entries, dict) or not key:
+            where = ".".join([name, *keys[:depth]])
+            raise UsageError(f"--arg {spec}: {where} is already given as a whole value",
+                             hint=f"give {where} either as one value or entry by entry "
+                                  f"({where}.KEY=SHAPE), not both")
+        if depth == len(keys) - 1:
+            if key in entries:
+                raise UsageError(f"--arg {spec}: {target} is given twice")
+            entries[key] = value
+        else:
+            entries = entries.setdefault(key, {})
 
 
 class Examples(tuple):

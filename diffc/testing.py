@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffc import trees
 
 @dataclass
 class ArgReport:
@@ -33,17 +34,27 @@ class ArgReport:
 
 
 def numerical_grad(f, args, index, eps=1e-6):
-    """Central differences of scalar ``f(*args)`` with respect to ``args[index]`` (float64)."""
-    args = list(args)
-    x = np.array(args[index], dtype=np.float64)
+    """Central differences of scalar ``f(*args)`` with respect to ``args[index]`` (float64).
+
+    For a dict, list or tuple argument (nested too), a gradient of the same structure:
+    each entry is perturbed on its own."""
+    arg = args[index]
+    return trees.rebuild(arg, [_numerical_leaf(f, args, index, path, leaf, eps)
+                               for path, leaf in trees.leaves(arg)])
+
+
+def _numerical_leaf(f, args, index, path, leaf, eps):
+    """Central differences with respect to the leaf at ``path`` of ``args[index]``."""
+    x = np.array(leaf, dtype=np.float64)
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)
-    scalar = np.ndim(args[index]) == 0 and not isinstance(args[index], np.ndarray)
+    scalar = np.ndim(leaf) == 0 and not isinstance(leaf, np.ndarray)
+
     def evaluate():
         # fresh copies every time: a function that writes into its arguments must not
         # change what the next evaluation sees
         call = [copy.deepcopy(a) for a in args]
-        call[index] = float(x) if scalar else x.copy()
+        call[index] = trees.replace(call[index], path, float(x) if scalar else x.copy())
         return float(f(*call))
 
     for i in range(flat.size):
@@ -73,6 +84,8 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
 
     Returns a list of ``ArgReport`` (one per argument and compared mode); raises
     ``AssertionError`` with the table on any disagreement beyond ``atol + rtol * |want|``.
+    A dict, list or tuple argument (nested too) is compared entry by entry: its reports
+    are named like ``params['W1']``.
     """
     from diffc.api import _resolve_wrt
 
@@ -83,13 +96,17 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
     params = list(inspect.signature(f).parameters)
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
+        if not wrt:
+            raise ValueError(f"{f.__name__} has no float argument to check (arrays, numbers, "
+                             f"or dicts, lists and tuples of them); pass wrt=")
     wrt, _ = _resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
     results = {m: _gradients(m, f, args, wrt, eps) for m in modes}
     results = {m: g for m, g in results.items() if g is not None}
     reference = next(m for m in ("numeric", "symbolic", "reverse", "forward") if m in results)
-    reports = [_compare(params[i], got[k], results[reference][k], rtol, atol, mode, reference)
-               for mode, got in results.items() if mode != reference
-               for k, i in enumerate(wrt)]
+    reports = [report for mode, got in results.items() if mode != reference
+               for k, i in enumerate(wrt)
+               for report in _compare_tree(params[i], args[i], got[k], results[reference][k],
+                                           rtol, atol, mode, reference)]
     if not all(r.ok for r in reports):
         table = "\n".join(map(str, reports))
         what = "central differences" if reference == "numeric" else reference + " mode"
@@ -116,6 +133,16 @@ def _gradients(mode, f, args, wrt, eps):
     return list(symbolic(f, wrt).gradient(*args))
 
 
+def _compare_tree(name, arg, got, want, rtol, atol, mode, against):
+    """One report per leaf of argument ``arg`` (named ``params['W1']`` in a container)."""
+    if trees.same_structure(arg, got) is not None:
+        return [ArgReport(name, np.shape(arg) if not trees.is_container(arg) else (),
+                          np.inf, np.inf, False, mode, against)]
+    return [_compare(trees.path_text(name, path), trees.get(got, path), trees.get(want, path),
+                     rtol, atol, mode, against)
+            for path, _ in trees.leaves(arg)]
+
+
 def _compare(name, got, want, rtol, atol, mode, against):
     got = np.asarray(got, dtype=np.float64)
     want = np.asarray(want, dtype=np.float64)
@@ -130,6 +157,10 @@ def _compare(name, got, want, rtol, atol, mode, against):
 
 
 def _is_float(a):
+    """An array or number of floats, or a non-empty container of only such values."""
+    if trees.is_container(a):
+        leaves = trees.leaves(a)
+        return bool(leaves) and all(_is_float(leaf) for _, leaf in leaves)
     dtype = getattr(a, "dtype", None)
     if dtype is not None:
         return dtype.kind in "fc"

@@ -13,18 +13,23 @@ tuple of them; a tuple gives tuples below):
 * ``diffc.jvp(f, wrt)(*args, tangents=t)`` → ``(f(*args), J·t)``
 * ``diffc.vjp(f, wrt)(*args)`` → ``(f(*args), pullback)``; ``pullback(u)`` → ``uᵀ·J``
 * ``diffc.jacobian(f, wrt, mode="reverse"|"forward")(*args)`` → ``J``, of shape
-  ``f(*args).shape + args[wrt].shape``
+  ``f(*args).shape + args[wrt].shape`` (a block per entry for containers)
 * ``diffc.hessian(f, wrt)(*args)`` → ``H`` (a tuple of tuples of blocks for a tuple wrt)
 * ``diffc.hvp(f, wrt)(*args, tangents=v)`` → ``H·v`` without forming ``H``
+
+Arguments may be arrays, numbers, or dicts, lists and tuples of them (nested), and
+results keep their structure as JAX lays out pytrees (``trees.py``): a tangent or a
+pullback's result has the argument's structure; a Jacobian is the output's structure
+with each output entry replaced by the input's structure of blocks, so the Hessian of a
+dict argument is a dict of dicts of blocks.
 """
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
-from diffc import load, pipeline, staging
+from diffc import api, load, pipeline, staging, trees
 from diffc.api import _resolve_wrt, _signature, grad
+from diffc.errors import DiffcError, reports_internal_errors
 
 
 class _Transform:
@@ -34,7 +39,7 @@ class _Transform:
 
     def __init__(self, fn, wrt=0):
         self.fn = fn
-        self._params = list(inspect.signature(fn).parameters)
+        self._params = api.parameters(fn)
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self.source = None
@@ -47,26 +52,36 @@ class _Transform:
         return f"<diffc.{self.kind} of {getattr(self.fn, '__qualname__', self.fn)} with respect to {names}>"
 
     def _bind(self, args, kwargs):
-        if kwargs or len(args) < len(self._params):
-            bound = inspect.signature(self.fn).bind(*args, **kwargs)
-            bound.apply_defaults()
-            return tuple(bound.arguments.values())
+        if kwargs or len(args) != len(self._params):
+            return api.bind_arguments(self.fn, self._params, args, kwargs)
         return tuple(args)
 
+    @reports_internal_errors
     def _compiled(self, key_args, build):
-        """The generated function for this signature, compiling it with ``build()``."""
+        """``(generated function, free inputs to pass after the arguments)`` for this
+        signature, compiling it with ``build()`` when new or when a value it read from
+        the running program has changed."""
         key = _signature(key_args)
-        fn = self._specialised.get(key)
-        if fn is None:
-            staged, name, doc = build()
-            compiled = staging.emit_staged(staged, name, doc)
-            text = pipeline.module_text(staged.src.module.path, [compiled])
-            module = load.load_source(text, name)
-            fn = getattr(module, compiled.name)
-            fn.diffc_source = text
-            self._specialised[key] = fn
-            self.source = text
-        return fn
+        entry = self._specialised.get(key)
+        extras = entry.check() if entry is not None else None
+        if extras is None:
+            entry = self._specialised[key] = api.compiled(lambda: self._emit(build))
+            extras = entry.check()
+            if extras is None:
+                raise DiffcError(f"a value {entry.fn.__name__} reads from the running program "
+                                 "changes at every read", None,
+                                 "pass it to the function as an argument")
+        return entry.fn, extras
+
+    def _emit(self, build):
+        staged, name, doc = build()
+        compiled = staging.emit_staged(staged, name, doc + pipeline.describe_free(staged.free))
+        text = pipeline.module_text(staged.src.module.path, [compiled])
+        module = load.load_source(text, name)
+        fn = getattr(module, compiled.name)
+        fn.diffc_source = text
+        self.source = text
+        return fn, staged.free
 
     def _as_tuple(self, values, what):
         if self._single:
@@ -85,8 +100,8 @@ class JVPFunction(_Transform):
         args = self._bind(args, kwargs)
         tangents = tuple(_coerce(args[i], t, "tangent")
                          for i, t in zip(self.wrt, self._as_tuple(tangents, "tangents")))
-        fn = self._compiled(args + tangents, lambda: self._build(args, tangents))
-        return fn(*args, *tangents)
+        fn, extras = self._compiled(args + tangents, lambda: self._build(args, tangents))
+        return fn(*args, *extras, *tangents)
 
     def _build(self, args, tangents):
         staged = staging.stage(self.fn, args)
@@ -106,13 +121,14 @@ class VJPFunction(_Transform):
 
     def __call__(self, *args, **kwargs):
         args = self._bind(args, kwargs)
-        value = self._compiled(("primal",) + args, lambda: self._build_primal(args))(*args)
+        primal, extras = self._compiled(("primal",) + args, lambda: self._build_primal(args))
+        value = primal(*args, *extras)
 
         def pullback(cotangent):
             """``cotangent``ᵀ·J: the gradient of ``sum(f(*args) * cotangent)``."""
             ct = _coerce(value, cotangent, "cotangent")
-            fn = self._compiled(args + (ct,), lambda: self._build(args, ct))
-            return fn(*args, ct)
+            fn, extras = self._compiled(args + (ct,), lambda: self._build(args, ct))
+            return fn(*args, *extras, ct)
 
         return value, pullback
 
@@ -134,22 +150,27 @@ class VJPFunction(_Transform):
 
 
 def _coerce(primal, value, what):
-    """``value`` as a tangent/cotangent of ``primal``: same kind, shape and float dtype."""
+    """``value`` as a tangent/cotangent of ``primal``: the same tree structure, each leaf
+    of its primal leaf's shape and float dtype."""
+    mismatch = trees.same_structure(primal, value)
+    if mismatch:
+        raise ValueError(f"the {what} must have the structure of the value it goes with: {mismatch}")
+    return trees.rebuild(primal, [_coerce_leaf(leaf, trees.get(value, path), what, path)
+                                  for path, leaf in trees.leaves(primal)])
+
+
+def _coerce_leaf(primal, value, what, path):
+    where = trees.path_text("", path)
+    where = f" at {where}" if where else ""
     if isinstance(primal, np.ndarray):
         out = np.asarray(value, dtype=primal.dtype if primal.dtype.kind in "fc" else float)
         if out.shape != primal.shape:
-            raise ValueError(f"the {what} has shape {out.shape}, expected {primal.shape}")
+            raise ValueError(f"the {what}{where} has shape {out.shape}, expected {primal.shape}")
         return out
-    if isinstance(primal, np.generic):
-        if np.shape(value) != ():
-            raise ValueError(f"the {what} has shape {np.shape(value)}, expected ()")
-        return primal.dtype.type(value) if primal.dtype.kind in "fc" else np.float64(value)
-    if isinstance(primal, (tuple, list)):
-        if not isinstance(value, (tuple, list)) or len(value) != len(primal):
-            raise ValueError(f"the {what} must be a tuple of {len(primal)}, like the output")
-        return tuple(_coerce(p, v, what) for p, v in zip(primal, value))
     if np.shape(value) != ():
-        raise ValueError(f"the {what} has shape {np.shape(value)}, expected a scalar")
+        raise ValueError(f"the {what}{where} has shape {np.shape(value)}, expected a scalar")
+    if isinstance(primal, np.generic):
+        return primal.dtype.type(value) if primal.dtype.kind in "fc" else np.float64(value)
     return float(value)
 
 
@@ -168,37 +189,51 @@ class JacobianFunction(_Transform):
 
     def __call__(self, *args, **kwargs):
         args = self._bind(args, kwargs)
-        blocks = self._forward(args) if self.mode == "forward" else self._reverse(args)
-        return blocks[0] if self._single else tuple(blocks)
+        return self._forward(args) if self.mode == "forward" else self._reverse(args)
 
     def _reverse(self, args):
+        """One pullback per element of the (single array) output."""
         value, pullback = self._vjp(*args)
-        if isinstance(value, (tuple, list)):
+        if trees.is_container(value):
             raise ValueError("jacobian(mode='reverse') needs a function with one array output; "
                              "use mode='forward' for a tuple of outputs")
         out_shape = np.shape(value)
-        blocks = [np.zeros(out_shape + np.shape(args[i])) for i in self.wrt]
+        inputs = [trees.leaves(args[i]) for i in self.wrt]
+        blocks = [[np.zeros(out_shape + np.shape(leaf)) for _, leaf in leaves] for leaves in inputs]
         for index in np.ndindex(out_shape):
-            grads = pullback(_unit(value, index))
-            for block, g in zip(blocks, grads):
-                block[index] = g
-        return [_finish(b) for b in blocks]
+            grads = pullback(_unit(value, (), index))
+            for per_leaf, leaves, g in zip(blocks, inputs, grads):
+                for block, (path, _) in zip(per_leaf, leaves):
+                    block[index] = trees.get(g, path)
+        per_wrt = [trees.rebuild(args[i], map(_finish, b)) for i, b in zip(self.wrt, blocks)]
+        return per_wrt[0] if self._single else tuple(per_wrt)
 
     def _forward(self, args):
-        zeros = [_unit(args[i], None) for i in self.wrt]
-        columns = []
+        """One JVP per element of each differentiated input."""
+        zeros = [_unit(args[i], None, None) for i in self.wrt]
+        value = self._jvp(*args, tangents=tuple(zeros))[0]
+        columns = []              # per wrt, per input leaf: an output tree of blocks
         for k, i in enumerate(self.wrt):
-            per_index = {}
-            for index in np.ndindex(np.shape(args[i])):
-                tangents = list(zeros)
-                tangents[k] = _unit(args[i], index)
-                per_index[index] = self._jvp(*args, tangents=tuple(tangents))[1]
-            columns.append(_stack_columns(per_index, np.shape(args[i])))
-        return _transpose_blocks(columns)
+            per_leaf = []
+            for path, leaf in trees.leaves(args[i]):
+                per_index = {}
+                for index in np.ndindex(np.shape(leaf)):
+                    tangents = list(zeros)
+                    tangents[k] = _unit(args[i], path, index)
+                    per_index[index] = self._jvp(*args, tangents=tuple(tangents))[1]
+                per_leaf.append(_stack_columns(value, per_index, np.shape(leaf)))
+            columns.append(per_leaf)
+        return _by_output(value, [args[i] for i in self.wrt], columns, self._single)
 
 
-def _unit(like, index):
-    """Zeros of ``like``'s kind and shape, with a one at ``index`` (None: all zeros)."""
+def _unit(like, path, index):
+    """A tree of zeros shaped like ``like``, with a one at element ``index`` of the leaf at
+    ``path`` (``path`` None: all zeros)."""
+    return trees.rebuild(like, [_unit_leaf(leaf, index if p == path else None)
+                                for p, leaf in trees.leaves(like)])
+
+
+def _unit_leaf(like, index):
     if isinstance(like, np.ndarray):
         out = np.zeros(like.shape, dtype=like.dtype if like.dtype.kind in "fc" else float)
         if index is not None:
@@ -212,25 +247,29 @@ def _finish(block):
     return block.item() if block.ndim == 0 else block
 
 
-def _stack_columns(per_index, in_shape):
-    """``{input index: tangent output}`` → one Jacobian per output leaf (tuples kept)."""
-    sample = next(iter(per_index.values())) if per_index else 0.0
-    if isinstance(sample, tuple):
-        return tuple(_stack_columns({k: v[n] for k, v in per_index.items()}, in_shape)
-                     for n in range(len(sample)))
-    out_shape = np.shape(sample)
-    block = np.zeros(out_shape + in_shape)
-    axes = (slice(None),) * len(out_shape)
-    for index, value in per_index.items():
-        block[axes + index] = value
-    return _finish(block)
+def _stack_columns(value, per_index, in_shape):
+    """``{input index: tangent of the output}`` → a tree like the output ``value`` whose
+    leaves are blocks of shape ``output leaf shape + in_shape``."""
+    blocks = []
+    for path, leaf in trees.leaves(value):
+        out_shape = np.shape(leaf)
+        block = np.zeros(out_shape + in_shape)
+        axes = (slice(None),) * len(out_shape)
+        for index, tangent in per_index.items():
+            block[axes + index] = trees.get(tangent, path)
+        blocks.append(_finish(block))
+    return trees.rebuild(value, blocks)
 
 
-def _transpose_blocks(columns):
-    """Per-wrt lists of output structures → per-output structures of per-wrt blocks."""
-    if not columns or not isinstance(columns[0], tuple):
-        return columns
-    return [tuple(c[n] for c in columns) for n in range(len(columns[0]))]
+def _by_output(value, inputs, columns, single):
+    """The Jacobian as JAX lays it out: ``value``'s tree, each output leaf replaced by the
+    input's tree of blocks (a tuple of them, one per wrt, for a tuple wrt)."""
+    per_output = []
+    for path, _ in trees.leaves(value):
+        per_wrt = tuple(trees.rebuild(arg, [trees.get(c, path) for c in per_leaf])
+                        for arg, per_leaf in zip(inputs, columns))
+        per_output.append(per_wrt[0] if single else per_wrt)
+    return trees.rebuild(value, per_output)
 
 
 class HVPFunction(_Transform):

@@ -4,7 +4,7 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("operator.add", "numpy.add", broadcasting=True)
+@primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True)
 def add(x, y):
     return x + y
 
@@ -23,7 +23,7 @@ def add_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.sub", "numpy.subtract", broadcasting=True)
+@primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True)
 def subtract(x, y):
     return x - y
 
@@ -42,7 +42,7 @@ def subtract_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.mul", "numpy.multiply", broadcasting=True)
+@primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
 def multiply(x, y):
     return x * y
 
@@ -61,7 +61,8 @@ def multiply_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.truediv", "numpy.divide", "numpy.true_divide", broadcasting=True)
+@primitive("operator.truediv", "numpy.divide", "numpy.true_divide",
+           broadcasting=True, elementwise=True)
 def divide(x, y):
     return x / y
 
@@ -80,7 +81,7 @@ def divide_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.neg", "numpy.negative")
+@primitive("operator.neg", "numpy.negative", elementwise=True)
 def negative(x):
     return -x
 
@@ -98,7 +99,7 @@ def negative_forward(out, x, *, dx):
     return dout
 
 
-@primitive("operator.pos", "numpy.positive")
+@primitive("operator.pos", "numpy.positive", elementwise=True)
 def positive(x):
     return +x
 
@@ -116,7 +117,7 @@ def positive_forward(out, x, *, dx):
     return dout
 
 
-@primitive("operator.pow", "numpy.power", broadcasting=True)
+@primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True)
 def power(x, y):
     return x ** y
 

@@ -11,7 +11,7 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("numpy.maximum", broadcasting=True)
+@primitive("numpy.maximum", broadcasting=True, elementwise=True)
 def maximum(x, y):
     return np.maximum(x, y)
 
@@ -30,7 +30,7 @@ def maximum_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.minimum", broadcasting=True)
+@primitive("numpy.minimum", broadcasting=True, elementwise=True)
 def minimum(x, y):
     return np.minimum(x, y)
 
@@ -49,7 +49,7 @@ def minimum_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.fmax", broadcasting=True)
+@primitive("numpy.fmax", broadcasting=True, elementwise=True)
 def fmax(x, y):
     return np.fmax(x, y)
 
@@ -69,7 +69,7 @@ def fmax_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.fmin", broadcasting=True)
+@primitive("numpy.fmin", broadcasting=True, elementwise=True)
 def fmin(x, y):
     return np.fmin(x, y)
 
@@ -127,7 +127,7 @@ def builtin_min_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.arctan2", "numpy.atan2", broadcasting=True)
+@primitive("numpy.arctan2", "numpy.atan2", broadcasting=True, elementwise=True)
 def arctan2(x, y):
     return np.arctan2(x, y)
 
@@ -146,7 +146,7 @@ def arctan2_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.hypot", broadcasting=True)
+@primitive("numpy.hypot", broadcasting=True, elementwise=True)
 def hypot(x, y):
     return np.hypot(x, y)
 
@@ -165,7 +165,7 @@ def hypot_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.logaddexp", broadcasting=True)
+@primitive("numpy.logaddexp", broadcasting=True, elementwise=True)
 def logaddexp(x, y):
     return np.logaddexp(x, y)
 
@@ -184,7 +184,7 @@ def logaddexp_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.logaddexp2", broadcasting=True)
+@primitive("numpy.logaddexp2", broadcasting=True, elementwise=True)
 def logaddexp2(x, y):
     return np.logaddexp2(x, y)
 
@@ -203,7 +203,7 @@ def logaddexp2_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.float_power", broadcasting=True)
+@primitive("numpy.float_power", broadcasting=True, elementwise=True)
 def float_power(x, y):
     return np.float_power(x, y)
 
@@ -223,12 +223,12 @@ def float_power_forward(out, x, y, *, dx, dy):
 
 
 @primitive("operator.floordiv", "numpy.floor_divide", nondiff=("x", "y"),
-           broadcasting=True)
+           broadcasting=True, elementwise=True)
 def floor_divide(x, y):
     return x // y
 
 
-@primitive("operator.mod", "numpy.mod", "numpy.remainder", broadcasting=True)
+@primitive("operator.mod", "numpy.mod", "numpy.remainder", broadcasting=True, elementwise=True)
 def mod(x, y):
     return x % y
 
@@ -247,7 +247,7 @@ def mod_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.copysign", nondiff=("y",), broadcasting=True)
+@primitive("numpy.copysign", nondiff=("y",), broadcasting=True, elementwise=True)
 def copysign(x, y):
     return np.copysign(x, y)
 
@@ -265,7 +265,7 @@ def copysign_forward(out, x, y, *, dx):
     return dout
 
 
-@primitive("numpy.where", nondiff=("condition",), broadcasting=True)
+@primitive("numpy.where", nondiff=("condition",), broadcasting=True, elementwise=True)
 def where(condition, x, y):
     return np.where(condition, x, y)
 
@@ -284,7 +284,7 @@ def where_forward(out, condition, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.clip", "ndarray.clip", broadcasting=True)
+@primitive("numpy.clip", "ndarray.clip", broadcasting=True, elementwise=True)
 def clip(a, a_min=None, a_max=None):
     return np.clip(a, a_min, a_max)
 

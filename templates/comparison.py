@@ -10,87 +10,95 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("operator.gt", "numpy.greater", broadcasting=True, differentiable=False)
+@primitive("operator.gt", "numpy.greater",
+           broadcasting=True, differentiable=False, elementwise=True)
 def greater(x, y):
     return x > y
 
 
-@primitive("operator.lt", "numpy.less", broadcasting=True, differentiable=False)
+@primitive("operator.lt", "numpy.less", broadcasting=True, differentiable=False, elementwise=True)
 def less(x, y):
     return x < y
 
 
-@primitive("operator.ge", "numpy.greater_equal", broadcasting=True, differentiable=False)
+@primitive("operator.ge", "numpy.greater_equal",
+           broadcasting=True, differentiable=False, elementwise=True)
 def greater_equal(x, y):
     return x >= y
 
 
-@primitive("operator.le", "numpy.less_equal", broadcasting=True, differentiable=False)
+@primitive("operator.le", "numpy.less_equal",
+           broadcasting=True, differentiable=False, elementwise=True)
 def less_equal(x, y):
     return x <= y
 
 
-@primitive("operator.eq", "numpy.equal", broadcasting=True, differentiable=False)
+@primitive("operator.eq", "numpy.equal", broadcasting=True, differentiable=False, elementwise=True)
 def equal(x, y):
     return x == y
 
 
-@primitive("operator.ne", "numpy.not_equal", broadcasting=True, differentiable=False)
+@primitive("operator.ne", "numpy.not_equal",
+           broadcasting=True, differentiable=False, elementwise=True)
 def not_equal(x, y):
     return x != y
 
 
-@primitive("numpy.logical_and", broadcasting=True, differentiable=False)
+@primitive("numpy.logical_and", broadcasting=True, differentiable=False, elementwise=True)
 def logical_and(x, y):
     return np.logical_and(x, y)
 
 
-@primitive("numpy.logical_or", broadcasting=True, differentiable=False)
+@primitive("numpy.logical_or", broadcasting=True, differentiable=False, elementwise=True)
 def logical_or(x, y):
     return np.logical_or(x, y)
 
 
-@primitive("numpy.logical_xor", broadcasting=True, differentiable=False)
+@primitive("numpy.logical_xor", broadcasting=True, differentiable=False, elementwise=True)
 def logical_xor(x, y):
     return np.logical_xor(x, y)
 
 
-@primitive("numpy.logical_not", differentiable=False)
+@primitive("numpy.logical_not", differentiable=False, elementwise=True)
 def logical_not(x):
     return np.logical_not(x)
 
 
-@primitive("operator.and_", "numpy.bitwise_and", broadcasting=True, differentiable=False)
+@primitive("operator.and_", "numpy.bitwise_and",
+           broadcasting=True, differentiable=False, elementwise=True)
 def bitwise_and(x, y):
     return x & y
 
 
-@primitive("operator.or_", "numpy.bitwise_or", broadcasting=True, differentiable=False)
+@primitive("operator.or_", "numpy.bitwise_or",
+           broadcasting=True, differentiable=False, elementwise=True)
 def bitwise_or(x, y):
     return x | y
 
 
-@primitive("operator.xor", "numpy.bitwise_xor", broadcasting=True, differentiable=False)
+@primitive("operator.xor", "numpy.bitwise_xor",
+           broadcasting=True, differentiable=False, elementwise=True)
 def bitwise_xor(x, y):
     return x ^ y
 
 
-@primitive("operator.invert", "numpy.invert", "numpy.bitwise_not", differentiable=False)
+@primitive("operator.invert", "numpy.invert", "numpy.bitwise_not",
+           differentiable=False, elementwise=True)
 def invert(x):
     return ~x
 
 
-@primitive("numpy.isnan", differentiable=False)
+@primitive("numpy.isnan", differentiable=False, elementwise=True)
 def isnan(x):
     return np.isnan(x)
 
 
-@primitive("numpy.isinf", differentiable=False)
+@primitive("numpy.isinf", differentiable=False, elementwise=True)
 def isinf(x):
     return np.isinf(x)
 
 
-@primitive("numpy.isfinite", differentiable=False)
+@primitive("numpy.isfinite", differentiable=False, elementwise=True)
 def isfinite(x):
     return np.isfinite(x)
 

@@ -15,6 +15,25 @@ import numpy as np
 from diffc.rules import primitive
 
 
+@primitive()
+def container(items):
+    """A dict, list or tuple built from its entries: a container's gradient, as a literal."""
+    return items
+
+
+@container.forward
+def container_forward(out, items, *, ditems):
+    dout = container(ditems)
+    return dout
+
+
+@container.reverse
+def container_reverse(out, dout, items):
+    "container: each entry gets its entry of dout"
+    ditems = dout
+    return ditems
+
+
 @primitive(differentiable=False)
 def zeros_like_list(items):
     return [np.zeros_like(v) for v in items]
@@ -89,6 +108,26 @@ def replace_at_key(items, key, value):
     updated = dict(items)
     updated[key] = value
     return updated
+
+
+@primitive(nondiff=("like",), helper=True)
+def reshape_entries(grads, like):
+    """Each entry of ``grads`` reshaped to its entry of ``like`` (the rows ``np.vstack``
+    made of 1-D arrays go back to 1-D)."""
+    return [np.reshape(g, np.shape(x)) for g, x in zip(grads, like)]
+
+
+@reshape_entries.reverse
+def reshape_entries_reverse(out, dout, grads, like):
+    "reshape_entries: each entry of dout is reshaped back"
+    dgrads = reshape_entries(dout, grads)
+    return dgrads
+
+
+@reshape_entries.forward
+def reshape_entries_forward(out, grads, like, *, dgrads):
+    dout = reshape_entries(dgrads, like)
+    return dout
 
 
 @primitive(helper=True)

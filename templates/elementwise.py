@@ -11,7 +11,7 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("numpy.absolute", "numpy.abs", "builtins.abs")
+@primitive("numpy.absolute", "numpy.abs", "builtins.abs", elementwise=True)
 def absolute(x):
     return np.absolute(x)
 
@@ -29,7 +29,7 @@ def absolute_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.reciprocal")
+@primitive("numpy.reciprocal", elementwise=True)
 def reciprocal(x):
     return np.reciprocal(x)
 
@@ -47,7 +47,7 @@ def reciprocal_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.square")
+@primitive("numpy.square", elementwise=True)
 def square(x):
     return np.square(x)
 
@@ -65,7 +65,7 @@ def square_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.sqrt")
+@primitive("numpy.sqrt", elementwise=True)
 def sqrt(x):
     return np.sqrt(x)
 
@@ -83,7 +83,7 @@ def sqrt_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.cbrt")
+@primitive("numpy.cbrt", elementwise=True)
 def cbrt(x):
     return np.cbrt(x)
 
@@ -101,7 +101,7 @@ def cbrt_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.exp")
+@primitive("numpy.exp", elementwise=True)
 def exp(x):
     return np.exp(x)
 
@@ -119,7 +119,7 @@ def exp_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.exp2")
+@primitive("numpy.exp2", elementwise=True)
 def exp2(x):
     return np.exp2(x)
 
@@ -137,7 +137,7 @@ def exp2_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.expm1")
+@primitive("numpy.expm1", elementwise=True)
 def expm1(x):
     return np.expm1(x)
 
@@ -155,7 +155,7 @@ def expm1_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.log")
+@primitive("numpy.log", elementwise=True)
 def log(x):
     return np.log(x)
 
@@ -173,7 +173,7 @@ def log_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.log2")
+@primitive("numpy.log2", elementwise=True)
 def log2(x):
     return np.log2(x)
 
@@ -191,7 +191,7 @@ def log2_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.log10")
+@primitive("numpy.log10", elementwise=True)
 def log10(x):
     return np.log10(x)
 
@@ -209,7 +209,7 @@ def log10_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.log1p")
+@primitive("numpy.log1p", elementwise=True)
 def log1p(x):
     return np.log1p(x)
 
@@ -229,36 +229,37 @@ def log1p_forward(out, x, *, dx):
 
 # Piecewise-constant functions: zero gradient wherever the derivative exists.
 
-@primitive("numpy.sign", nondiff=("x",))
+@primitive("numpy.sign", nondiff=("x",), elementwise=True)
 def sign(x):
     return np.sign(x)
 
 
-@primitive("numpy.floor", nondiff=("x",))
+@primitive("numpy.floor", nondiff=("x",), elementwise=True)
 def floor(x):
     return np.floor(x)
 
 
-@primitive("numpy.ceil", nondiff=("x",))
+@primitive("numpy.ceil", nondiff=("x",), elementwise=True)
 def ceil(x):
     return np.ceil(x)
 
 
-@primitive("numpy.round", "numpy.around", "ndarray.round", nondiff=("a", "decimals"))
+@primitive("numpy.round", "numpy.around", "ndarray.round",
+           nondiff=("a", "decimals"), elementwise=True)
 def round(a, decimals=0):
     return np.round(a, decimals)
 
 
-@primitive("numpy.rint", nondiff=("x",))
+@primitive("numpy.rint", nondiff=("x",), elementwise=True)
 def rint(x):
     return np.rint(x)
 
 
-@primitive("numpy.trunc", nondiff=("x",))
+@primitive("numpy.trunc", nondiff=("x",), elementwise=True)
 def trunc(x):
     return np.trunc(x)
 
 
-@primitive("numpy.fix", nondiff=("x",))
+@primitive("numpy.fix", nondiff=("x",), elementwise=True)
 def fix(x):
     return np.fix(x)

@@ -5,7 +5,7 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("scipy.special.expit")
+@primitive("scipy.special.expit", elementwise=True)
 def expit(x):
     return 1 / (1 + np.exp(-x))
 
@@ -50,7 +50,7 @@ def logsumexp_forward(out, a, axis=None, keepdims=False, *, da):
     return dout
 
 
-@primitive("scipy.special.erf", helper=True)
+@primitive("scipy.special.erf", helper=True, elementwise=True)
 def erf(x):
     """The error function, entry by entry (the standard library's math.erf)."""
     import math

@@ -8,7 +8,7 @@ import numpy as np
 from diffc.rules import primitive
 
 
-@primitive("numpy.sin")
+@primitive("numpy.sin", elementwise=True)
 def sin(x):
     return np.sin(x)
 
@@ -26,7 +26,7 @@ def sin_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.cos")
+@primitive("numpy.cos", elementwise=True)
 def cos(x):
     return np.cos(x)
 
@@ -44,7 +44,7 @@ def cos_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.tan")
+@primitive("numpy.tan", elementwise=True)
 def tan(x):
     return np.tan(x)
 
@@ -62,7 +62,7 @@ def tan_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arcsin", "numpy.asin")
+@primitive("numpy.arcsin", "numpy.asin", elementwise=True)
 def arcsin(x):
     return np.arcsin(x)
 
@@ -80,7 +80,7 @@ def arcsin_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arccos", "numpy.acos")
+@primitive("numpy.arccos", "numpy.acos", elementwise=True)
 def arccos(x):
     return np.arccos(x)
 
@@ -98,7 +98,7 @@ def arccos_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arctan", "numpy.atan")
+@primitive("numpy.arctan", "numpy.atan", elementwise=True)
 def arctan(x):
     return np.arctan(x)
 
@@ -116,7 +116,7 @@ def arctan_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.sinh")
+@primitive("numpy.sinh", elementwise=True)
 def sinh(x):
     return np.sinh(x)
 
@@ -134,7 +134,7 @@ def sinh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.cosh")
+@primitive("numpy.cosh", elementwise=True)
 def cosh(x):
     return np.cosh(x)
 
@@ -152,7 +152,7 @@ def cosh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.tanh")
+@primitive("numpy.tanh", elementwise=True)
 def tanh(x):
     return np.tanh(x)
 
@@ -170,7 +170,7 @@ def tanh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arcsinh", "numpy.asinh")
+@primitive("numpy.arcsinh", "numpy.asinh", elementwise=True)
 def arcsinh(x):
     return np.arcsinh(x)
 
@@ -188,7 +188,7 @@ def arcsinh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arccosh", "numpy.acosh")
+@primitive("numpy.arccosh", "numpy.acosh", elementwise=True)
 def arccosh(x):
     return np.arccosh(x)
 
@@ -206,7 +206,7 @@ def arccosh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.arctanh", "numpy.atanh")
+@primitive("numpy.arctanh", "numpy.atanh", elementwise=True)
 def arctanh(x):
     return np.arctanh(x)
 
@@ -224,7 +224,7 @@ def arctanh_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.sinc")
+@primitive("numpy.sinc", elementwise=True)
 def sinc(x):
     return np.sinc(x)
 
@@ -242,7 +242,7 @@ def sinc_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.deg2rad", "numpy.radians")
+@primitive("numpy.deg2rad", "numpy.radians", elementwise=True)
 def deg2rad(x):
     return np.deg2rad(x)
 
@@ -260,7 +260,7 @@ def deg2rad_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.rad2deg", "numpy.degrees")
+@primitive("numpy.rad2deg", "numpy.degrees", elementwise=True)
 def rad2deg(x):
     return np.rad2deg(x)
 

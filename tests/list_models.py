@@ -220,3 +220,7 @@ CASES = [hstack_grown, concatenate_grown, vstack_grown, stack_grown_in_place, ar
 def repeated(x):
     out = [x * 2.0] * 3
     return np.sum(np.stack(out) * np.arange(6.0).reshape(3, 2))
+
+
+def vstack_of_rows(ws):
+    return np.sum(np.vstack(ws) * np.arange(6.0).reshape(3, 2))

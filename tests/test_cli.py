@@ -133,6 +133,104 @@ def test_compiled_module_runs_without_diffc_and_matches_diffc_grad(model, tmp_pa
     np.testing.assert_allclose(shipped["picks"][1], dv, rtol=1e-12)
 
 
+STE_HELPERS = '''\
+import numpy as np
+import diffc
+
+
+@diffc.primitive()
+def round_ste(x):
+    return np.round(x)
+
+
+@round_ste.reverse
+def round_ste_reverse(out, dout, x):
+    "round_ste: straight through, dx = dout"
+    dx = dout
+    return dx
+
+
+@round_ste.forward
+def round_ste_forward(out, x, *, dx):
+    dout = dx
+    return dout
+'''
+
+STE_MODEL = '''\
+import numpy as np
+import diffc
+from helpers import round_ste
+
+
+@diffc.grad
+def loss(w, x):
+    q = round_ste(w * 4.0) / 4.0
+    return np.sum((q * x) ** 2)
+'''
+
+
+def _run_compiled(tmp_path, call):
+    """``call`` (an expression over the generated module ``g``, the imported ``model`` and
+    the arrays ``w``, ``x``) evaluated in a fresh interpreter beside the model."""
+    script = textwrap.dedent(f"""
+        import json
+        import numpy as np
+        import model, model_grad as g
+        w, x = np.array([0.3, -1.2, 2.6]), np.array([1.0, 2.0, 3.0])
+        print(json.dumps(np.asarray({call}).tolist()))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return np.array(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("examples", [[], ["--arg", "w=3", "--arg", "x=3"]], ids=["general", "specialised"])
+def test_compile_calls_a_primitive_rule_from_an_imported_module(tmp_path, examples):
+    """The straight-through round of helpers.py has its own reverse rule: compile must use
+    it (it differentiated round's body instead, a zero gradient)."""
+    write(tmp_path / "helpers.py", STE_HELPERS)
+    write(tmp_path / "model.py", STE_MODEL)
+    run("compile", "model.py", *examples, cwd=tmp_path, check=0)
+    text = (tmp_path / "model_grad.py").read_text()
+    assert "import helpers as user_helpers" in text
+    assert "user_helpers.round_ste.reverse_rule(" in text
+    w, x = np.array([0.3, -1.2, 2.6]), np.array([1.0, 2.0, 3.0])
+    q = np.round(w * 4.0) / 4.0          # straight through: d round(u) / du taken as 1
+    want = diffc.testing.numerical_grad(lambda q: np.sum((q * x) ** 2), (q,), 0)
+    np.testing.assert_allclose(_run_compiled(tmp_path, "g.grad_loss(w, x)"), want, rtol=1e-6)
+    np.testing.assert_allclose(_run_compiled(tmp_path, "model.loss(w, x)"), want, rtol=1e-6)
+    run("compile", "model.py", "-f", "loss", "--mode", "forward", *examples, "-o", "fwd.py",
+        cwd=tmp_path, check=0)
+    tangent = _run_compiled(tmp_path, "__import__('fwd').jvp_loss(w, x, np.array([1.0, 0.0, 2.0]))[1]")
+    np.testing.assert_allclose(tangent, want @ [1.0, 0.0, 2.0], rtol=1e-6)
+
+
+def test_compile_calls_a_primitive_rule_from_the_model_itself(tmp_path):
+    """A rule in the model file: the generated module imports the model to call it, as code
+    compiled at run time does. The rule is deliberately wrong (dx = dout * x), so using it
+    and differentiating the body (3 x**2) give different answers."""
+    (tmp_path / "cubes.py").write_text(WRONG_RULES)
+    run("compile", "cubes.py", "-f", "loss2", cwd=tmp_path, check=0)
+    text = (tmp_path / "cubes_grad.py").read_text()
+    assert "user_cubes.reverse_only_cube.reverse_rule(" in text
+    script = textwrap.dedent("""
+        import json
+        import diffc, cubes, cubes_grad
+        print(json.dumps([cubes_grad.grad_loss2(1.5), diffc.grad(cubes.loss2)(1.5)]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [1.5 * 2.0, 1.5 * 2.0]     # the rule's dx = dout * x
+
+
+def test_a_primitive_declared_with_computed_arguments_is_a_located_error(tmp_path):
+    write(tmp_path / "helpers.py", STE_HELPERS.replace("@diffc.primitive()", "@diffc.primitive(NAME)"))
+    write(tmp_path / "model.py", STE_MODEL)
+    done = run("compile", "model.py", cwd=tmp_path, check=2)
+    assert done.stderr.startswith("helpers.py:5:2: error: diffc reads @diffc.primitive(...) "
+                                  "without importing its module, and its arguments are not literals")
+
+
 def test_compile_honours_decorator_wrt_and_dash_f(model, tmp_path):
     text = run("compile", "model.py", "-o", "-", cwd=tmp_path, check=0).stdout
     assert "def grad_f(x, y, z):" in text and "return dx, dy, dz" in text
@@ -389,6 +487,76 @@ def test_check_user_errors_exit_2(model, tmp_path):
     assert done.stderr.startswith("model.py:20:12: error: picks raised IndexError")
     assert "        return h[1] * h[2]\n" + " " * 15 + "^^^^\n" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+DICT_MODEL = WRONG_RULES + """
+
+def net(params, x):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    return np.sum(h ** 2)
+
+
+def wrong_in_a_dict(params, y):
+    return np.sum(wrong_cube(params["x"])) * y
+
+
+def with_labels(params, labels):
+    return np.sum(params["W"][labels] ** 2)
+"""
+
+
+def _rows(stdout):
+    return [line.split() for line in stdout.splitlines() if line.split()[-1:] in (["ok"], ["MISMATCH"])]
+
+
+def test_check_compares_every_entry_of_a_dict_parameter(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    for given in (["--arg", 'params={"W1": "3x4", "b1": "4"}'],
+                  ["--arg", "params.W1=3x4", "--arg", "params.b1=4"]):
+        done = run("check", "cubes.py:net", *given, "--arg", "x=5x3", cwd=tmp_path, check=0)
+        rows = _rows(done.stdout)
+        assert [(r[0], r[-4]) for r in rows] == [
+            ("params['W1']", "reverse"), ("params['W1']", "forward"), ("params['b1']", "reverse"),
+            ("params['b1']", "forward"), ("x", "reverse"), ("x", "forward")], done.stdout
+        assert "ok: all 6 comparisons agree (params: 2 entries, x)" in done.stdout
+    done = run("check", "cubes.py:net", "--arg", "params.W1=3x4", "--arg", "params.b1=4",
+               "--arg", "x=5x3", "--wrt", "params", cwd=tmp_path, check=0)
+    assert [r[0] for r in _rows(done.stdout)] == ["params['W1']"] * 2 + ["params['b1']"] * 2
+    assert "not compared: x (not in --wrt)" in done.stdout
+    assert "ok: all 4 comparisons agree (params: 2 entries)" in done.stdout
+
+
+def test_check_finds_a_wrong_gradient_inside_a_dict(tmp_path):
+    """The wrong rule is reached only through a dict entry: it used to be skipped, and the
+    check said that all comparisons agree."""
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:wrong_in_a_dict", "--arg", 'params={"x": "3"}', "--arg", "y=scalar",
+               "--mode", "reverse", cwd=tmp_path, check=1)
+    rows = _rows(done.stdout)
+    assert ["params['x']", "(3,)", "reverse"] == rows[0][:3] and rows[0][-1] == "MISMATCH"
+    assert rows[1][0] == "y" and rows[1][-1] == "ok"
+
+
+def test_check_never_says_all_agree_when_it_skipped_floats(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:with_labels", "--arg", "params.W=5x3", "--arg", "labels=4:int",
+               cwd=tmp_path, check=0)
+    assert "not compared: labels (int64 array)" in done.stdout
+    assert "ok: all 2 comparisons agree (params: 1 entries)" in done.stdout
+    done = run("check", "cubes.py:net", "--arg", "params.W1=3x4", "--arg", "params.b1=4:int",
+               "--arg", "x=5x3", cwd=tmp_path, check=1)
+    assert "not compared: params (a dict with int64 array entries)" in done.stdout
+    assert "INCOMPLETE: the 2 comparisons made agree, but params holds floats" in done.stdout
+    assert "all 2 comparisons agree" not in done.stdout
+
+
+def test_arg_entries_of_a_dict_are_checked(tmp_path):
+    (tmp_path / "cubes.py").write_text("import numpy as np\n" + DICT_MODEL)
+    done = run("check", "cubes.py:net", "--arg", "params=3", "--arg", "params.W1=3x4",
+               "--arg", "x=5x3", cwd=tmp_path, check=2)
+    assert "params is already given as a whole value" in done.stderr
+    done = run("check", "cubes.py:net", "--arg", "parms.W1=3x4", "--arg", "x=5x3", cwd=tmp_path, check=2)
+    assert "has no parameter 'parms'" in done.stderr
 
 
 def test_check_reports_a_model_that_exits_on_import(tmp_path):

@@ -154,7 +154,7 @@ def test_traceback_shows_generated_file():
     g = diffc.grad(m.affine_loss, wrt=1)
     args = CASES[1][1]
     g(*args)
-    fn = g._specialised[diffc.api._signature(args)]
+    fn = g._specialised[diffc.api._signature(args)].fn
     assert os.path.exists(fn.__code__.co_filename)
 
 

@@ -82,3 +82,14 @@ def test_without_examples_joined_literals_are_cut_by_their_lengths():
     exec(pipeline.module_text(m.__file__, [compiled]), namespace)
     x = np.array([0.7, 1.4])
     assert_close(namespace[compiled.name](x), numerical_grad(m.joined_literals, (x,), 0), "grad")
+
+
+def test_vstack_of_a_list_argument_gives_each_row_its_shape():
+    """np.vstack makes rows of 1-D arrays; the gradient of each is a 1-D array again (the
+    list's gradient was summed as one array: ValueError)."""
+    ws = [np.array([1.0, 2.0]), np.array([3.0, -4.0]), np.array([5.0, 6.0])]
+    grads = diffc.grad(m.vstack_of_rows)(ws)
+    for k in range(3):
+        def entry(w, k=k):
+            return m.vstack_of_rows(ws[:k] + [w] + ws[k + 1:])
+        assert_close(grads[k], numerical_grad(entry, (ws[k],), 0), f"dws[{k}]")

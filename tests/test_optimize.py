@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import diffc
+from tests.gradcheck import numeric_vjp
 from tests import test_containers, test_control, test_core, test_in_place, test_jumps, test_simplify
 
 CASES = [(f, args, wrt) for f, args, wrt in test_core.CASES + test_control.CASES]
@@ -77,6 +78,55 @@ def test_broadcasts_leave_spreading_to_numpy():
     dx = g(x)
     assert dx.shape == x.shape and dx.flags.writeable
     np.testing.assert_array_equal(dx, np.ones_like(x))
+
+
+def outer_sum(a, b):
+    return np.sum(np.outer(a, b))
+
+
+def outer_mean(a, b):
+    return np.mean(np.outer(a, b))
+
+
+def inner_sum(A, B):
+    return np.sum(np.inner(A, B))
+
+
+def dot_mean(A, B):
+    return np.mean(np.dot(A, B))
+
+
+@pytest.mark.parametrize("f,shapes", [(outer_sum, ((3,), (3,))), (outer_mean, ((3,), (3,))),
+                                      (outer_sum, ((2, 2), (4,))), (inner_sum, ((3, 3), (3, 3))),
+                                      (dot_mean, ((3, 3), (3, 3)))],
+                         ids=["outer-sum", "outer-mean", "outer-flattened", "inner-sum", "dot-mean"])
+def test_a_rule_that_is_not_elementwise_reads_dout_at_full_shape(f, shapes):
+    """``outer``'s rule is ``np.dot(dout, b)``: reading the sum's unspread ``dout`` there
+    gives a result of the right shape when the operands have equal sizes, and the wrong
+    values (was: the gradient of ``np.sum(np.outer(a, b))`` was ``b``, not ``sum(b)``)."""
+    rng = np.random.default_rng(12)
+    args = tuple(rng.normal(size=s) for s in shapes)
+    g = diffc.api.GradientFunction(f, wrt=(0, 1))
+    for k, grad in enumerate(g(*args)):
+        np.testing.assert_allclose(grad, numeric_vjp(f, args, k, 1.0), rtol=1e-6, atol=1e-8)
+
+
+def per_entry_of_the_product(A, B):
+    return np.sum(A * A) / np.size(A @ B)
+
+
+def test_shape_of_a_product_with_sizes_named_on_the_command_line():
+    """``diffc compile --arg A=7xN --arg B=Nx7`` draws N = 7, where ``A @ B`` has ``A``'s
+    shape; ``np.size(A @ B)`` was then answered with ``np.size(A)``, a wrong gradient for
+    every other N (35 entries instead of 49 at N = 5)."""
+    from diffc import load, pipeline, targets
+    src = targets.function_source(__file__, "per_entry_of_the_product")
+    compiled = pipeline.compile_gradient(src, (0,), targets.examples(src, ["A=7xN", "B=Nx7"]), single=True)
+    module = load.load_source(pipeline.module_text(__file__, [compiled], command="diffc compile"), "product")
+    rng = np.random.default_rng(13)
+    A, B = rng.normal(size=(7, 5)), rng.normal(size=(5, 7))
+    np.testing.assert_allclose(getattr(module, compiled.name)(A, B),
+                               numeric_vjp(per_entry_of_the_product, [A, B], 0, 1.0), rtol=1e-6, atol=1e-8)
 
 
 def test_broadcasts_keep_float32():

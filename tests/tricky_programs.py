@@ -225,7 +225,15 @@ def copy_then_write(x, w):
 
 
 def write_into_a_parameter(x, w):
-    """Writing into a parameter: inside the function only `x` sees it."""
+    """Writing into a parameter: Python changes the caller's array (refused)."""
+    x[1] = x[0] * x[2]
+    x[2:] *= 2.0
+    return x @ w
+
+
+def write_into_a_copy_of_a_parameter(x, w):
+    """What the refusal's hint says to write."""
+    x = x.copy()
     x[1] = x[0] * x[2]
     x[2:] *= 2.0
     return x @ w

@@ -92,8 +92,8 @@ def exec_call(x):
     return x @ x
 
 
-def kwargs_splat(x):
-    limits = dict(a_min=0.0, a_max=1.0)
+def kwargs_splat(x, limits):
+    y = x + 0.0
     y = np.clip(x, **limits)
     return y @ x
 

@@ -58,6 +58,7 @@ def alias_chosen_by_branch(x, c):
 
 
 def row_written_through_loop_variable(X):
+    X = X + 0.0
     for row in X:
         row[0] = 0.0
     return X[0] @ X[1]

@@ -78,6 +78,7 @@ def augmented_alias(x):
 
 
 def augmented_subscript_alias(X):
+    X = X * 1.0
     row = X[0]
     row[1:] += 1.0
     return X[0] @ X[1]

@@ -12,11 +12,11 @@ def _v(*shape):
 
 
 CASES = [
-    Case("constant", ([_v(3), _v(2, 2)],), note="a list built from gradients"),
     Case("add_at_index", ([_v(3), _v(3), _v(3)], 1, _v(3)), note="an entry"),
     Case("add_at_index", ([_v(2), _v(2), _v(2)], -1, _v(2)), note="the last entry"),
     Case("replace_at_index", ([_v(2), _v(2), _v(2)], slice(0, 2), [_v(2), _v(2)]), note="a slice"),
     Case("replace_at_index", ([_v(3), _v(2)], 0, _v(3)), note="an entry"),
     Case("add_gradients", ([_v(2), _v(3)], [_v(2), _v(3)]), note="lists entry by entry"),
     Case("add_gradients", (_v(2, 3), _v(2, 3)), note="arrays"),
+    Case("reshape_entries", ([_v(1, 3), _v(1, 2)], [_v(3), _v(2)]), note="rows back to 1-D"),
 ]

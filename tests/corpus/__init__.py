@@ -1,0 +1,1 @@
+"""A corpus of NumPy programs written in the idioms of real user code, and its harness."""

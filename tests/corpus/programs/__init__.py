@@ -1,0 +1,1 @@
+"""The corpus programs: one idiom-bearing program per module (see ``tests/corpus/harness.py``)."""
