@@ -25,7 +25,7 @@ from diffc.errors import InternalError
 from diffc.ir import Block, Eqn, If, Loop
 from diffc.naming import adjoint_hint
 from diffc.reverse_control import depends_on
-from diffc.reverse_tapes import tapes_of
+from diffc.reverse_tapes import tape_classes
 
 
 def _block(t, block, param_tangents=()):
@@ -108,8 +108,11 @@ def _tangent_param(t, param):
 
 
 def tangent_tapes(func, wrt_vars):
-    """The tapes of ``func`` holding values that depend on ``wrt_vars``."""
-    return frozenset(tapes_of(func.body) & depends_on(func.body, wrt_vars))
+    """The tapes of ``func`` holding values that depend on ``wrt_vars``: every Var of such
+    a tape (a loop carrying a tape that it pushes such values on gets a tape of tangents
+    from where the tape is made)."""
+    depends = depends_on(func.body, wrt_vars)
+    return frozenset(v for tape in tape_classes(func.body) if tape & depends for v in tape)
 
 
 def tangent_tape(t, eqn):

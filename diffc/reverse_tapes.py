@@ -27,6 +27,12 @@ def tapes_of(body) -> set:
     parameter, its result and its output; a branch's results and the ``If``'s output; the
     values pushed on a tape and those popped from it) share a type, and a tape's
     elements share one."""
+    return set().union(*tape_classes(body))
+
+
+def tape_classes(body) -> list:
+    """The tape Vars of ``body`` (``tapes_of``) in classes: the Vars that are one tape (its
+    ``new_tape``, a loop's parameter and output carrying it, a branch's output)."""
     types = _Types()
     for stmt in walk(body):
         if isinstance(stmt, Eqn) and stmt.prim == "new_tape":
@@ -44,7 +50,7 @@ def tapes_of(body) -> set:
             for k, p in enumerate(carried):
                 for other in (stmt.inits[k], stmt.body.results[k], stmt.outs[k]):
                     types.unify(p, other)
-    return types.tapes()
+    return types.tape_classes()
 
 
 class _Types:
@@ -85,8 +91,12 @@ class _Types:
             else:
                 self.elements[a] = self.elements[b]
 
-    def tapes(self):
-        return {v for v in self.parent if isinstance(v, Var) and self.find(v) in self.tape}
+    def tape_classes(self):
+        classes = {}
+        for v in self.parent:
+            if isinstance(v, Var) and self.find(v) in self.tape:
+                classes.setdefault(self.find(v), set()).add(v)
+        return list(classes.values())
 
 
 def moves_gradient_tapes(back, blocks):

@@ -348,8 +348,8 @@ SECOND_ORDER = [(f, x) for f in (squares_until_five, squares_until_five_by_break
 def test_every_composition_of_two_transforms_through_loops(f, x):
     """``hessian``, ``hvp``, and ``jvp``, ``vjp``, ``jacobian`` (both modes) of ``grad(f)``,
     and for a scalar ``grad(grad(f))`` and ``value_and_grad(grad(f))``, all equal central
-    differences of the first-order gradient; ``grad`` of ``grad(grad(f))`` equals central
-    differences of ``grad(grad(f))``."""
+    differences of the first-order gradient; ``grad`` of ``grad(grad(f))`` and ``hessian`` of
+    ``grad(f)`` equal central differences of ``grad(grad(f))``."""
     H = _differences_of_the_gradient(f, (x,), 0)
     g = diffc.grad(f)
     v = np.full(np.shape(x), 0.7) if np.ndim(x) else 0.7
@@ -368,6 +368,9 @@ def test_every_composition_of_two_transforms_through_loops(f, x):
         assert_close(diffc.value_and_grad(g)(x)[1], H, "value_and_grad(grad)")
         third = (gg(x + 1e-5) - gg(x - 1e-5)) / 2e-5
         assert_close(diffc.grad(gg)(x), third, "grad(grad(grad))", rtol=1e-4)
+        # forward over reverse over reverse: the second reverse's tapes, carried by its
+        # loops, get tapes of tangents from where they are made (an InternalError before)
+        assert_close(diffc.hessian(g)(x), third, "hessian(grad)", rtol=1e-4)
 
 
 def twice_the_same_sum(x):
