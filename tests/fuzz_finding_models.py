@@ -85,13 +85,13 @@ def after_a_break(a, b, c):
 
 def broadcast_explicitly(x):
     """``diffc compile`` without example values: the gradient of ``np.broadcast_to`` kept
-    the broadcast shape (3, 2), also on main."""
+    the broadcast shape (3, 2)."""
     return np.sum(np.broadcast_to(x, (3, 2)) * np.arange(6.0).reshape(3, 2))
 
 
 def where_with_a_mask(x, c):
     """``diffc compile`` without example values: ``np.where``'s condition broadcast ``x``
-    and its gradient was not summed back, also on main."""
+    and its gradient was not summed back."""
     return np.sum(np.where(c > 0, x, 0.0) * np.arange(6.0).reshape(3, 2))
 
 
@@ -103,3 +103,24 @@ def product_in_one_branch(a, x):
     else:
         y = x * 2.0
     return np.sum(y)
+
+
+def carried_values_swapped(a, b, c):
+    """grad(f), also on main: the backward loop hands on ``(dc, da) = (0, dc)``; assigned one
+    after the other, ``da`` read the new ``dc``."""
+    c = b[0] * c
+    for i in range(2):
+        c = np.sum(b ** 2) * 0.1 + a
+        a = b @ b * 0.2
+        a = np.sum(b ** 2) * 0.1 + a
+    return np.sum(np.tanh(b) * np.array([0.62, 0.91, 1.3])) + a * 0.56 + c * 1.47
+
+
+def merged_value_read_after_a_backward_loop(a, b, c):
+    """grad(grad(f)): the backward loop carried its popped values under the printed name of
+    the branch's merged ``a``, which the second reverse reads after that loop."""
+    if a > -0.72:
+        for i in range(2):
+            a = c / (1.0 + c ** 2)
+    v = np.sin(b) * 0.8 + b * a
+    return np.sum(np.tanh(v) * np.array([1.1, 1.32])) + c * 1.37

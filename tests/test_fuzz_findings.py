@@ -85,3 +85,19 @@ def test_general_code_sums_a_broadcast_gradient_back(f, args):
     namespace = {}
     exec(pipeline.module_text(m.__file__, [compiled]), namespace)
     assert_close(namespace[compiled.name](*args), numerical_grad(f, args, 0), "general code")
+
+
+@pytest.mark.parametrize("a", [-0.9, 0.4])
+def test_carried_gradients_are_handed_on_at_once(a):
+    args = (a, np.array([0.5, -0.7, 1.1]), 0.8)
+    for i in range(3):
+        assert_close(diffc.grad(m.carried_values_swapped, wrt=i)(*args),
+                     numerical_grad(m.carried_values_swapped, args, i), f"d{i}")
+
+
+@pytest.mark.parametrize("a", [0.6, -0.9])
+def test_a_merged_value_keeps_its_name_past_a_backward_loop(a):
+    args = (a, np.array([-0.45, -1.19]), 0.53)
+    want = _second_derivatives(m.merged_value_read_after_a_backward_loop, args, 2, 1)
+    got = diffc.grad(diffc.grad(m.merged_value_read_after_a_backward_loop, wrt=2), wrt=1)(*args)
+    assert_close(got, want, "grad(grad wrt c) wrt b")
