@@ -162,9 +162,9 @@ class Program:
         return made, where
 
     def readable(self, var, stmt, branch):
-        """Whether ``var`` can be read in block ``branch`` of ``stmt``: it is made outside every
-        block ``var``'s definition is not around. (A backward branch reads values of the
-        forward branch on the same path; the other branch cannot.)"""
+        """Whether ``var`` can be read in block ``branch`` of ``stmt``: every block around
+        ``var``'s definition is around that block too. (A backward branch reads values of
+        the forward branch on the same path; the other branch cannot.)"""
         made, where = self.scopes
         if var not in made or id(stmt) not in where:
             return True
@@ -183,28 +183,9 @@ def backprop_if(back, node):
         v in inside[0] or v in inside[1] for v in back.adjoints)
     if not seeds and not effects:
         return
-    # a tape the branches read has one gradient tape, the same in both (made here if none
-    # yet): a branch pushes on it or pops from it, and hands nothing back. (A tape made in
-    # a forward branch is read by the backward branch on the same path: its gradient tape,
-    # made before the backward branch was reversed, is passed down too.)
-    for tape in [v for b in (node.then, node.orelse) for v in block_free_vars(b)
-                 if v in back.program.tapes and v in back.active]:
-        if back.atom_of(tape) is None:
-            back.adjoints[tape] = new_tape(back, tape, node)
-    tapes = {v: grad for v, grad in back.adjoints.items() if v in back.program.tapes}
-    branches = []
-    for block, made in zip((node.then, node.orelse), inside):
-        child = back.child()
-        child.adjoints.update(tapes)
-        # a value made in this branch and read after it by a backward branch on the same
-        # path (a gradient differentiated again): the gradient it got there starts here
-        child.adjoints.update({v: g for v, g in back.adjoints.items() if v in made})
-        for k, out in seeds:
-            send(child, block.results[k], back.adjoints[out], node)
-        for stmt in reversed(block.body):
-            child.backprop(stmt)
-        branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
-                                 if v not in made and v in back.active and v not in back.program.tapes}))
+    tapes = _gradient_tapes(back, node)
+    branches = [_reverse_branch(back, node, block, made, seeds, tapes)
+                for block, made in zip((node.then, node.orelse), inside)]
     outer = []
     for _, contribs in branches:
         outer += [v for v in contribs if v not in outer]
@@ -223,6 +204,33 @@ def backprop_if(back, node):
         # branches: the readers after it, and a transform of this gradient, need the shape)
         back.facts.assume(out, v)
         back.accumulate(v, out, node)
+
+
+def _gradient_tapes(back, node):
+    """The gradient tapes the branches use: one per tape, the same in both (made here if
+    none yet); a branch pushes on it or pops from it and hands nothing back. A tape made
+    in a forward branch is read by the backward branch on the same path: its gradient
+    tape, made before the backward branch was reversed, is among them."""
+    for tape in [v for b in (node.then, node.orelse) for v in block_free_vars(b)
+                 if v in back.program.tapes and v in back.active]:
+        if back.atom_of(tape) is None:
+            back.adjoints[tape] = new_tape(back, tape, node)
+    return {v: grad for v, grad in back.adjoints.items() if v in back.program.tapes}
+
+
+def _reverse_branch(back, node, block, made, seeds, tapes):
+    """``(the branch's backward pass, {outer value: gradient it sends})``. A value ``made``
+    in this branch and read after it by a backward branch on the same path (a gradient
+    differentiated again) starts from the gradient it got there."""
+    child = back.child()
+    child.adjoints.update(tapes)
+    child.adjoints.update({v: g for v, g in back.adjoints.items() if v in made})
+    for k, out in seeds:
+        send(child, block.results[k], back.adjoints[out], node)
+    for stmt in reversed(block.body):
+        child.backprop(stmt)
+    return child, {v: child.atom_of(v) for v in list(child.adjoints)
+                   if v not in made and v in back.active and v not in back.program.tapes}
 
 
 # -- loops ------------------------------------------------------------------------------
