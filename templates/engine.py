@@ -29,15 +29,36 @@ def unbroadcast(grad, x):
 @unbroadcast.reverse
 def unbroadcast_reverse(out, dout, grad, x):
     "unbroadcast: dout is broadcast back to the gradient's shape"
-    if np.ndim(x) > np.ndim(grad):    # x's extra leading axes (all of size 1) go first
-        dout = np.reshape(dout, np.shape(dout)[np.ndim(x) - np.ndim(grad):])
-    dgrad = np.broadcast_to(dout, np.shape(grad))
+    dgrad = broadcast_like(dout, grad)
     return dgrad
 
 
 @unbroadcast.forward
 def unbroadcast_forward(out, grad, x, *, dgrad):
     dout = unbroadcast(dgrad, x)
+    return dout
+
+
+@primitive(nondiff=("like",), helper=True)
+def broadcast_like(x, like):
+    """``x`` broadcast to ``like``'s shape, where ``unbroadcast`` summed it down (``x``'s
+    extra leading axes, all of size 1, dropped first)."""
+    lead = np.ndim(x) - np.ndim(like)
+    if lead > 0:
+        x = np.reshape(x, np.shape(x)[lead:])
+    return np.broadcast_to(x, np.shape(like))
+
+
+@broadcast_like.reverse
+def broadcast_like_reverse(out, dout, x, like):
+    "broadcast_like: dout is summed back to the operand's shape"
+    dx = unbroadcast(dout, x)
+    return dx
+
+
+@broadcast_like.forward
+def broadcast_like_forward(out, x, like, *, dx):
+    dout = broadcast_like(dx, like)
     return dout
 
 

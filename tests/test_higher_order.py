@@ -5,7 +5,7 @@ import pytest
 
 import diffc
 from diffc.testing import check_grads, numerical_grad
-from tests.gradcheck import assert_close
+from tests.gradcheck import assert_close, random_like
 
 rng = np.random.default_rng(11)
 
@@ -133,16 +133,16 @@ def test_gradient_norm_penalty_compiled_as_one_function():
     check_grads(penalized, (w, x), wrt=0, modes=("reverse", "numeric"))
 
 
-def _branch_cases():
-    """Every loop-free case of the control-flow and jump suites (Hessians through loops
-    are refused), with each argument a float or float array."""
+def _control_cases(loops):
+    """The cases of the control-flow and jump suites with each argument a float or float
+    array: those without a loop (``loops=False``), or those with one."""
     import inspect
 
     from tests import test_control, test_jumps
     cases = []
     for f, args, wrt in test_control.CASES + test_jumps.CASES:
         text = inspect.getsource(f)
-        if " for " in text or "while " in text or not all(
+        if (" for " in text or "while " in text) != loops or not all(
                 isinstance(a, float) or getattr(a, "dtype", None) == np.float64 for a in args):
             continue
         wrt = (wrt,) if isinstance(wrt, int) else tuple(wrt)
@@ -150,15 +150,14 @@ def _branch_cases():
     return cases
 
 
-BRANCH_CASES = _branch_cases()
+BRANCH_CASES = _control_cases(loops=False)
+LOOP_CASES = _control_cases(loops=True)
 
 
-@pytest.mark.parametrize("f,args,i", BRANCH_CASES,
-                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(BRANCH_CASES)])
-def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i):
-    """Forward over reverse through ``if``: the backward branch reads the forward branch's
-    values, and their tangents (a dropped tangent there once gave wrong Hessians)."""
-    H = diffc.hessian(f, wrt=i)(*args)
+def _differences_of_the_gradient(f, args, i):
+    """The Hessian's oracle: central differences of the first-order gradient (diffc's
+    reverse mode, which the control-flow suites check against central differences of ``f``),
+    one column per entry of ``args[i]``, in the shape ``args[i].shape * 2``."""
     grad = diffc.api.gradients.GradientFunction(f, wrt=i)
     x = np.asarray(args[i], dtype=float)
     columns = []
@@ -169,8 +168,43 @@ def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i
         plus[i] = (x.reshape(-1) + step).reshape(x.shape) if x.shape else float(x + step[0])
         minus[i] = (x.reshape(-1) - step).reshape(x.shape) if x.shape else float(x - step[0])
         columns.append((np.asarray(grad(*plus)) - np.asarray(grad(*minus))).reshape(-1) / 2e-6)
-    want = np.stack(columns, axis=-1).reshape(np.shape(H))
-    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6)
+    return np.stack(columns, axis=-1).reshape(x.shape * 2)
+
+
+@pytest.mark.parametrize("f,args,i", BRANCH_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(BRANCH_CASES)])
+def test_hessian_through_branches_against_differences_of_the_gradient(f, args, i):
+    """Forward over reverse through ``if``: the backward branch reads the forward branch's
+    values, and their tangents (a dropped tangent there once gave wrong Hessians)."""
+    H = diffc.hessian(f, wrt=i)(*args)
+    np.testing.assert_allclose(H, _differences_of_the_gradient(f, args, i), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("f,args,i", LOOP_CASES,
+                         ids=[f"{c[0].__name__}-{k}" for k, c in enumerate(LOOP_CASES)])
+def test_second_order_through_loops_against_differences_of_the_gradient(f, args, i):
+    """Every loop of the control-flow and jump suites (``for``, ``while``, ``break``,
+    ``continue``, early returns), differentiated twice: the Hessian (forward over reverse:
+    tapes of tangents), a Hessian-vector product, and for a scalar argument
+    ``grad(grad(f))`` (reverse over reverse: tapes of gradients) all equal central
+    differences of the gradient. Both once failed: the Hessian was refused, and
+    ``grad(grad(f))`` missed the path through the values the loop saved (half of
+    ``d²(x²)/dx²`` for ``while c < 5: c = c * x``) or crashed on ``reversed`` of a
+    ``reversed``."""
+    want = _differences_of_the_gradient(f, args, i)
+    H = diffc.hessian(f, wrt=i)(*args)
+    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6, err_msg="hessian")
+    v = random_like(args[i], np.random.default_rng(3))
+    hv = diffc.hvp(f, wrt=i)(*args, tangents=v)
+    want_hv = want.reshape(np.size(v), np.size(v)) @ np.reshape(v, -1)
+    np.testing.assert_allclose(np.reshape(hv, -1), want_hv, rtol=1e-5, atol=1e-5, err_msg="hvp")
+    if isinstance(args[i], float):
+        d2 = diffc.grad(diffc.grad(f, wrt=i), wrt=i)(*args)
+        np.testing.assert_allclose(d2, want, rtol=1e-5, atol=1e-6, err_msg="grad(grad(f))")
+
+
+def test_there_are_loop_cases():
+    assert len(LOOP_CASES) >= 20
 
 
 def test_there_are_branch_cases():
@@ -189,3 +223,174 @@ def test_hessian_through_gradients_accumulated_by_index():
     np.testing.assert_allclose(H, np.diag([6 * 0.5 + 2 * 6 * 0.5, 6 * -1.0 + 2.0, 2.0 + 6 * 2.0]), rtol=1e-12)
     source = diffc.grad(reads_overlapping_parts).source_for(x)
     assert "+=" in source or "np.add.at(dx" in source       # the emitted gradient still updates in place
+
+
+# -- loops differentiated twice ------------------------------------------------------------
+# ``grad(grad(f))`` once missed the path through the values a loop saved on its tape (half
+# of the true value below), and crashed on ``reversed`` of a ``reversed``; ``hessian``
+# refused every loop. The oracles: closed forms, and central differences of the first-order
+# gradient (diffc's reverse mode, itself checked against central differences of f).
+def squares_until_five(x):
+    c = x
+    while c < 5.0:
+        c = c * x
+    return c
+
+
+def squares_until_five_by_break(x):
+    c = x
+    for i in range(10):
+        if c >= 5.0:
+            break
+        c = c * x
+    return c
+
+
+def cube_by_a_loop(x):
+    c = x
+    for i in range(2):
+        c = c * x
+    return c
+
+
+@pytest.mark.parametrize("f,x,want", [(squares_until_five, 3.0, 2.0),
+                                      (squares_until_five_by_break, 3.0, 2.0),
+                                      (squares_until_five, 1.5, 12 * 1.5 ** 2),     # x**4
+                                      (cube_by_a_loop, 3.0, 18.0)])
+def test_grad_of_grad_through_a_loop_is_its_closed_form(f, x, want):
+    assert diffc.grad(diffc.grad(f))(x) == pytest.approx(want, rel=1e-12)
+    assert diffc.hessian(f)(x) == pytest.approx(want, rel=1e-12)
+    assert diffc.grad(diffc.grad(f))(x) == pytest.approx(_differences_of_the_gradient(f, (x,), 0),
+                                                         rel=1e-6)
+
+
+def _sine_times(a, b):
+    return np.sin(a) * b
+
+
+def skips_a_step(x):
+    s = 0.0
+    for i in range(4):
+        if i == 2:
+            continue
+        s = s + np.sin(x * (i + 1.0))
+    return s
+
+
+def nested_loops(x):
+    s = x
+    for i in range(3):
+        for j in range(2):
+            s = np.sin(s) * x + j
+    return s
+
+
+def helper_in_a_loop(x):
+    s = x
+    for i in range(3):
+        s = _sine_times(s, x) + 0.5
+    return s
+
+
+def branch_in_a_loop(x):
+    s = x
+    for i in range(4):
+        if s > 1.0:
+            s = s * 0.7
+        else:
+            s = s * s + x
+    return s
+
+
+def loop_in_a_while_loop(x):
+    s = 0.0
+    k = 0
+    while k < 3:
+        t = x
+        for j in range(k + 1):
+            t = t * np.cos(t)
+        s = s + t
+        k = k + 1
+    return s
+
+
+def recurrence_over_steps(w):
+    h = np.zeros(2)
+    for t in range(3):
+        h = np.tanh(h * w + w[::-1] * (t + 1.0))
+    return np.sum(h ** 2)
+
+
+def sum_until_large(w):
+    s = 0.0
+    for i in range(w.shape[0]):
+        if s > 2.0:
+            break
+        s = s + np.exp(w[i]) * w[0]
+    return s
+
+
+def grow_until_large(w):
+    v = w
+    while np.sum(v ** 2) < 10.0:
+        v = v * 1.5 + np.sin(v)
+    return np.sum(v * w)
+
+
+SECOND_ORDER = [(f, x) for f in (squares_until_five, squares_until_five_by_break, cube_by_a_loop,
+                                 skips_a_step, nested_loops, helper_in_a_loop, branch_in_a_loop,
+                                 loop_in_a_while_loop) for x in (1.3, 1.6)] + \
+               [(f, x) for f in (recurrence_over_steps, sum_until_large, grow_until_large)
+                for x in (np.array([0.3, -0.8]), np.array([1.2, 0.5]))]
+
+
+@pytest.mark.parametrize("f,x", SECOND_ORDER, ids=[f"{f.__name__}-{k}" for k, (f, _) in enumerate(SECOND_ORDER)])
+def test_every_composition_of_two_transforms_through_loops(f, x):
+    """``hessian``, ``hvp``, and ``jvp``, ``vjp``, ``jacobian`` (both modes) of ``grad(f)``,
+    and for a scalar ``grad(grad(f))`` and ``value_and_grad(grad(f))``, all equal central
+    differences of the first-order gradient; ``grad`` of ``grad(grad(f))`` and ``hessian`` of
+    ``grad(f)`` equal central differences of ``grad(grad(f))``."""
+    H = _differences_of_the_gradient(f, (x,), 0)
+    g = diffc.grad(f)
+    v = np.full(np.shape(x), 0.7) if np.ndim(x) else 0.7
+    Hv = H @ v if np.ndim(x) else H * v
+    assert_close(diffc.hessian(f)(x), H, "hessian")
+    assert_close(diffc.hvp(f)(x, tangents=v), Hv, "hvp")
+    value, tangent = diffc.jvp(g)(x, tangents=v)
+    assert_close(value, g(x), "jvp(grad) value")
+    assert_close(tangent, Hv, "jvp(grad)")
+    assert_close(diffc.jacobian(g, mode="forward")(x), H, "jacobian(grad, forward)")
+    assert_close(diffc.jacobian(g, mode="reverse")(x), H, "jacobian(grad, reverse)")
+    assert_close(diffc.vjp(g)(x)[1](v), v @ H if np.ndim(x) else H * v, "vjp(grad)")
+    if np.ndim(x) == 0:
+        gg = diffc.grad(g)
+        assert_close(gg(x), H, "grad(grad)")
+        assert_close(diffc.value_and_grad(g)(x)[1], H, "value_and_grad(grad)")
+        third = (gg(x + 1e-5) - gg(x - 1e-5)) / 2e-5
+        assert_close(diffc.grad(gg)(x), third, "grad(grad(grad))", rtol=1e-4)
+        # forward over reverse over reverse: the second reverse's tapes, carried by its
+        # loops, get tapes of tangents from where they are made (an InternalError before)
+        assert_close(diffc.hessian(g)(x), third, "hessian(grad)", rtol=1e-4)
+
+
+def twice_the_same_sum(x):
+    return np.sum(x ** 2) + np.sum(x ** 2)
+
+
+def test_hessian_after_an_optimized_gradient_keeps_names_apart():
+    """The optimizer rewrites the gradient's ``2x + 2x`` as ``(2 + 2) * x`` under a name it
+    makes; forward mode gave that name to its own temporary, and the Hessian came out 0."""
+    x = np.array([0.7, 1.4])
+    np.testing.assert_allclose(diffc.hessian(twice_the_same_sum)(x), 4 * np.eye(2), rtol=1e-12)
+    assert_close(diffc.hessian(twice_the_same_sum)(x),
+                 _differences_of_the_gradient(twice_the_same_sum, (x,), 0), "hessian")
+
+
+def test_source_of_a_nested_gradient_before_any_call():
+    """General code (no example arguments): it crashed staging ``None`` as arguments."""
+    text = diffc.grad(diffc.grad(sigmoid)).source
+    namespace = {}
+    exec(text, namespace)
+    second = next(v for k, v in namespace.items() if k.startswith("grad_"))
+    s = 1 / (1 + np.exp(-0.3))
+    assert second(0.3) == pytest.approx(s * (1 - s) * (1 - 2 * s), rel=1e-12)

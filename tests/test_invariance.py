@@ -1,4 +1,4 @@
-"""Shift invariance (diffc/softmax_shift.py): the stable softmax's max shift gets no gradient.
+"""Shift invariance (diffc/ad/softmax_shift.py): the stable softmax's max shift gets no gradient.
 
 Each model is checked by central differences and forward mode; the models where the
 shift is *not* cancelled (the exponentials or the sum are read elsewhere, the sum runs

@@ -8,7 +8,7 @@ For each ``Case`` in ``tests/rule_cases/``:
 * forward: the rule's ``dout`` matches the central-difference directional derivative.
 
 Structural tests check that each rule has a case, a forward twin, the signatures of
-the contract in ``diffc/primitives.py``, and a body made only of registered primitives.
+the contract in ``diffc/core/primitives.py``, and a body made only of registered primitives.
 """
 import ast
 import importlib

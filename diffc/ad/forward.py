@@ -38,7 +38,7 @@ from diffc.rules.instantiate import bound_operands, instantiate
 from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
 from diffc.core.naming import adjoint_hint
 
-_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values: no tangent rule
+_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values (forward_control)
 
 
 class Zero:
@@ -75,6 +75,7 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
             example = tangent_values[k] if tangent_values is not None else _zeros_like(facts.value(param))
             facts.bind_param(t, example)
     tangent_of = _Tangents(facts, namer, tangents)
+    tangent_of.tapes = forward_control.tangent_tapes(func, [func.params[i] for i in wrt])
     body = []
     for stmt in func.body:
         body.extend(tangent_of.statement(stmt))
@@ -104,10 +105,13 @@ class _Tangents:
         # pass's backward branch reads the forward branch's values (it runs on the same
         # path), so forward mode over it must read their tangents too
         self.leaked = {} if leaked is None else leaked
+        self.tapes = frozenset()     # tapes whose values have tangents: they get a tape of them
 
     def child(self, tangents=()):
         """The state for a nested block: it sees every tangent defined so far."""
-        return _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)}, self.leaked)
+        child = _Tangents(self.facts, self.namer, {**self.tangents, **dict(tangents)}, self.leaked)
+        child.tapes = self.tapes
+        return child
 
     def statement(self, stmt):
         """The statements replacing ``stmt``: itself then its tangent equations, or (for
@@ -136,10 +140,8 @@ class _Tangents:
 
     def equation(self, eqn):
         """The tangent equations of one equation (none when its tangent is zero)."""
-        if eqn.prim in _TAPE and any(not is_zero(self.of(a)) for a in eqn.args):
-            raise DiffcError("forward mode over reverse mode through a loop (its tape) is not "
-                             "supported yet", eqn.loc, "take the Hessian of a loop-free function, "
-                             "or use central differences of diffc.grad")
+        if eqn.prim in _TAPE:
+            return forward_control.tangent_tape(self, eqn)
         if not eqn.outs:
             return []
         prim = primitives.get(eqn.prim)
@@ -201,11 +203,13 @@ class _Tangents:
             return Pack(like.kind, tuple(self.zeros(i, origin, eqns) for i in like.items))
         if not isinstance(like, Var) or self.facts.kind(like) == "scalar":
             return Const(0.0)
+        if self.facts.container(like) is not None:     # a list of gradients, say
+            return self.make(eqns, "zeros_like_gradient", (like,), origin, adjoint_hint(like.hint))
         return self.make(eqns, "numpy.zeros_like", (like,), origin, adjoint_hint(like.hint))
 
     def make(self, eqns, source_name, args, origin, hint):
         """Append ``source_name(args)`` to ``eqns`` (and run it on the facts); return its output."""
-        prim = primitives.lookup(source_name)
+        prim = primitives.lookup(source_name) if "." in source_name else primitives.get(source_name)
         if prim is None:
             raise DiffcError(f"forward mode needs {source_name}, which has no template", None)
         out = self.namer.var(hint, "adjoint")

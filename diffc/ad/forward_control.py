@@ -11,14 +11,21 @@ on the same path as the primal code:
   point, as activity is). A ``for`` loop iterates a ``range`` (lowering guarantees it),
   which has no tangent; a ``while`` loop's test reads primal values only, so its
   condition block just gets unused parameters for the new slots.
+* Tapes (forward mode over a gradient's loops: ``hessian``, ``hvp``): a tape whose values
+  have tangents gets a tape of their tangents, pushed and popped in step with it, so a
+  value popped in the backward loop has the tangent of the value pushed in the forward
+  loop.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from diffc.ad import forward as fw
-from diffc.core.ir import Block, If, Loop
+from diffc.errors import InternalError
+from diffc.core.ir import Block, Eqn, If, Loop
 from diffc.core.naming import adjoint_hint
+from diffc.ad.reverse_control import depends_on
+from diffc.ad.reverse_tapes import tape_classes
 
 
 def _block(t, block, param_tangents=()):
@@ -98,3 +105,40 @@ def _tangent_param(t, param):
         t.facts.bind_param(tp, np.zeros_like(value) if isinstance(value, np.ndarray) else 0.0)
     return tp
 
+
+
+def tangent_tapes(func, wrt_vars):
+    """The tapes of ``func`` holding values that depend on ``wrt_vars``: every Var of such
+    a tape (a loop carrying a tape that it pushes such values on gets a tape of tangents
+    from where the tape is made)."""
+    depends = depends_on(func.body, wrt_vars)
+    return frozenset(v for tape in tape_classes(func.body) if tape & depends for v in tape)
+
+
+def tangent_tape(t, eqn):
+    """The tangent statements of ``new_tape``, ``push`` and ``pop`` (see the module doc)."""
+    if eqn.prim == "new_tape":
+        tape = eqn.outs[0]
+        if tape not in t.tapes:
+            return []
+        tangent = t.namer.var(adjoint_hint(tape.hint), "adjoint")
+        t.tangents[tape] = tangent
+        return [Eqn((tangent,), "new_tape", (), {}, eqn.loc, "tangent", eqn)]
+    tape = eqn.args[0]
+    if tape not in t.tapes:
+        if eqn.prim == "push" and not fw.is_zero(t.of(eqn.args[1])):
+            raise InternalError(f"diffc bug: a value with a tangent is pushed on {tape}, "
+                                "a tape found to hold none")
+        return []
+    tape_tangent = t.of(tape)
+    if fw.is_zero(tape_tangent):
+        raise InternalError(f"diffc bug: the tape {tape} has no tape of tangents here")
+    if eqn.prim == "push":
+        made = []
+        value = _explicit(t, t.of(eqn.args[1]), eqn.args[1], eqn, made)
+        return made + [Eqn((), "push", (tape_tangent, value), {}, eqn.loc, "tangent", eqn)]
+    out = eqn.outs[0]
+    tangent = t.namer.var(adjoint_hint(out.hint), "adjoint")
+    t.facts.assume(tangent, out)
+    t.tangents[out] = tangent
+    return [Eqn((tangent,), "pop", (tape_tangent,), {}, eqn.loc, "tangent", eqn)]

@@ -22,6 +22,7 @@ from diffc.ad import softmax_shift
 from diffc.ad import reverse_calls
 from diffc.ad import reverse_containers
 from diffc.ad import reverse_control
+from diffc.ad import reverse_tapes
 from diffc.core import primitives
 from diffc.errors import NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate, returned_names
@@ -38,11 +39,13 @@ def activity(func: Function, wrt_vars) -> set:
 class _Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
-    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset()):
+    def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), program=None):
         self.facts = facts
         self.namer = namer
         self.active = active
         self.zero = zero            # (id(eqn), operand): adjoints known to be exactly zero
+        # what is known of the whole function (its tapes, lists, branches), asked as needed
+        self.program = program if program is not None else reverse_control.Program([])
         self.adjoints: dict = {}
         self.body: list = []
         self.insert_before = insert_before if insert_before is not None else {}
@@ -57,11 +60,14 @@ class _Backward:
 
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
-        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero)
+        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
+                         self.program)
 
     def zeros(self, var, origin):
         if not isinstance(var, Var):
             return Const(0.0)
+        if var in self.program.tapes:
+            return reverse_tapes.new_tape(self, var, origin)
         if self.facts.container(var) is not None:
             return reverse_containers.zeros(self, var, origin)
         if self.facts.is_python_float(var):
@@ -80,6 +86,8 @@ class _Backward:
         return out
 
     def accumulate(self, var, grad, eqn):
+        if var in self.program.tapes:
+            return reverse_tapes.accumulate_tape(self, var, grad)
         if var not in self.adjoints:
             self.adjoints[var] = grad
             return
@@ -94,6 +102,8 @@ class _Backward:
             return reverse_control.backprop_if(self, eqn)
         if isinstance(eqn, Loop):
             return reverse_control.backprop_loop(self, eqn, self.insert_before)
+        if eqn.prim in ("push", "pop"):
+            return reverse_tapes.backprop_tape(self, eqn)
         if not eqn.outs:
             return
         out = eqn.outs[0]
@@ -104,6 +114,8 @@ class _Backward:
             return reverse_calls.backprop(self, prim, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
+        if reverse_containers.is_sequence_arithmetic(self, eqn):
+            return reverse_containers.backprop_sequence_arithmetic(self, eqn)
         if eqn.prim == "getitem" and not self.facts.enabled and isinstance(eqn.args[1], Const) \
                 and isinstance(eqn.args[1].value, str):
             raise NoRuleError(
@@ -172,6 +184,8 @@ class _Backward:
     def fit(self, prim, eqn, grad, operand):
         """Sum ``grad`` down to ``operand``'s shape where broadcasting made them differ."""
         facts = self.facts
+        if facts.container(operand) in ("list", "tuple"):
+            return reverse_containers.fit_entries(self, prim, eqn, grad, operand)
         gshape, xshape = facts.shape(grad), facts.shape(operand)
         hint = adjoint_hint(operand.hint)
         if gshape is not None and xshape is not None:
@@ -235,7 +249,8 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
     active = activity(func, wrt_vars)
-    back = _Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts))
+    back = _Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts),
+                     program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:
             seed_var = namer.var(adjoint_hint(result.hint), "adjoint")

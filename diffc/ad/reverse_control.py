@@ -9,13 +9,20 @@
   and carries the gradients of the loop's carried values and of every outer value the
   body reads (``dW`` accumulates across iterations). A ``while`` loop counts its
   iterations so that the backward loop can run them again.
+* Tapes, met again when a gradient is differentiated (``grad(grad(f))``): see
+  ``reverse_tapes``. A backward loop's iterable ``reversed(steps)`` is iterated in its
+  forward order ``steps`` when that loop is reversed in turn.
 """
 from __future__ import annotations
 
+import functools
+
 from diffc.core import primitives
 from diffc.rules.instantiate import bound_operands
-from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, defined_in, substitute, walk)
+from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, blocks_of, defined_in, producers, substitute, walk)
 from diffc.core.naming import adjoint_hint
+from diffc.ad.reverse_containers import send, sequences_of
+from diffc.ad.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape, tapes_of
 
 
 # -- activity ---------------------------------------------------------------------------
@@ -28,9 +35,22 @@ def activity(func, wrt_vars) -> set:
     return forward & backward
 
 
+def depends_on(body, wrt_vars) -> set:
+    """Values of ``body`` that depend on ``wrt_vars`` (the first half of ``activity``)."""
+    forward = set(wrt_vars)
+    _forward(body, forward)
+    return forward
+
+
 def _forward(body, active):
     for stmt in body:
-        if isinstance(stmt, Eqn):
+        if isinstance(stmt, Eqn) and stmt.prim in TAPE_OPS:
+            tape, *value = stmt.args
+            if stmt.prim == "push" and any(v in active for v in atoms_in(value[0])):
+                active.add(tape)       # a tape holding a value that depends on wrt
+            elif stmt.prim == "pop" and tape in active:
+                active.update(stmt.outs)
+        elif isinstance(stmt, Eqn):
             prim = primitives.get(stmt.prim)
             if prim.differentiable and any(
                     v in active for p, a in bound_operands(prim, stmt).items()
@@ -66,7 +86,10 @@ def _forward(body, active):
 
 def _backward(body, needed):
     for stmt in reversed(body):
-        if isinstance(stmt, Eqn):
+        if isinstance(stmt, Eqn) and stmt.prim == "push":
+            if stmt.args[0] in needed:       # a value popped later is needed: so is this one
+                needed.update(atoms_in(stmt.args[1]))
+        elif isinstance(stmt, Eqn):
             if any(o in needed for o in stmt.outs):
                 needed.update(stmt.inputs())
         elif isinstance(stmt, If):
@@ -99,50 +122,128 @@ def _carried_params(loop):
     return loop.body.params[1:] if loop.kind == "for" else loop.body.params
 
 
+class Program:
+    """What the reverse pass asks about the whole function it differentiates, found when
+    first asked: the Vars holding tapes (a gradient's own code, differentiated again), those
+    holding lists built from literals (for code without example values), the equation
+    making each Var, and the blocks each Var and statement is in."""
+
+    def __init__(self, body):
+        self.body = body
+
+    @functools.cached_property
+    def tapes(self):
+        return tapes_of(self.body)
+
+    @functools.cached_property
+    def sequences(self):
+        return sequences_of(self.body)
+
+    @functools.cached_property
+    def producer(self):
+        return producers(self.body)
+
+    @functools.cached_property
+    def scopes(self):
+        """``(Var -> path, id(statement) -> path)``, a path being the blocks around, outermost
+        first, as ``(id(statement), index of its block)``."""
+        made, where = {}, {}
+
+        def visit(stmts, path):
+            for stmt in stmts:
+                where[id(stmt)] = path
+                made.update((o, path) for o in stmt.outs)
+                for k, block in enumerate(blocks_of(stmt)):
+                    inner = path + ((id(stmt), k),)
+                    made.update((p, inner) for p in block.params)
+                    visit(block.body, inner)
+        visit(self.body, ())
+        return made, where
+
+    def readable(self, var, stmt, branch):
+        """Whether ``var`` can be read in block ``branch`` of ``stmt``: every block around
+        ``var``'s definition is around that block too. (A backward branch reads values of
+        the forward branch on the same path; the other branch cannot.)"""
+        made, where = self.scopes
+        if var not in made or id(stmt) not in where:
+            return True
+        here = where[id(stmt)] + ((id(stmt), branch),)
+        return here[:len(made[var])] == made[var]
+
+
 # -- branches ---------------------------------------------------------------------------
 def backprop_if(back, node):
     seeds = [(k, out) for k, out in enumerate(node.outs) if out in back.adjoints]
-    if not seeds:
+    # effects on gradient tapes, or gradients that values made in a branch got from the
+    # backward branch on the same path (a gradient differentiated again): the branches'
+    # reverse must run even with no out to seed it
+    inside = [defined_in(node.then), defined_in(node.orelse)]
+    effects = moves_gradient_tapes(back, (node.then, node.orelse)) or any(
+        v in inside[0] or v in inside[1] for v in back.adjoints)
+    if not seeds and not effects:
         return
-    branches = []
-    for block in (node.then, node.orelse):
-        child = back.child()
-        for k, out in seeds:
-            for v in atoms_in(block.results[k]):
-                if v in back.active:
-                    child.accumulate(v, back.atom_of(out), node)
-        for stmt in reversed(block.body):
-            child.backprop(stmt)
-        inside = defined_in(block)
-        branches.append((child, {v: child.atom_of(v) for v in list(child.adjoints)
-                                 if v not in inside and v in back.active}))
+    tapes = _gradient_tapes(back, node)
+    branches = [_reverse_branch(back, node, block, made, seeds, tapes)
+                for block, made in zip((node.then, node.orelse), inside)]
     outer = []
     for _, contribs in branches:
         outer += [v for v in contribs if v not in outer]
-    if not outer:
+    if not outer and not effects:
         return
     blocks = []
-    for child, contribs in branches:
-        results = tuple(contribs[v] if v in contribs else child.zeros(v, node) for v in outer)
+    for k, (child, contribs) in enumerate(branches):
+        # where a value is not made on this path, nothing reads its gradient either
+        results = tuple(contribs[v] if v in contribs else child.zeros(v, node)
+                        if back.program.readable(v, node, k) else Const(0.0) for v in outer)
         blocks.append(Block((), child.body, results))
     outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
     back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
     for v, out in zip(outer, outs):
+        # a gradient has the shape of what it is the gradient of (facts do not run backward
+        # branches: the readers after it, and a transform of this gradient, need the shape)
+        back.facts.assume(out, v)
         back.accumulate(v, out, node)
+
+
+def _gradient_tapes(back, node):
+    """The gradient tapes the branches use: one per tape, the same in both (made here if
+    none yet); a branch pushes on it or pops from it and hands nothing back. A tape made
+    in a forward branch is read by the backward branch on the same path: its gradient
+    tape, made before the backward branch was reversed, is among them."""
+    for tape in [v for b in (node.then, node.orelse) for v in block_free_vars(b)
+                 if v in back.program.tapes and v in back.active]:
+        if back.atom_of(tape) is None:
+            back.adjoints[tape] = new_tape(back, tape, node)
+    return {v: grad for v, grad in back.adjoints.items() if v in back.program.tapes}
+
+
+def _reverse_branch(back, node, block, made, seeds, tapes):
+    """``(the branch's backward pass, {outer value: gradient it sends})``. A value ``made``
+    in this branch and read after it by a backward branch on the same path (a gradient
+    differentiated again) starts from the gradient it got there."""
+    child = back.child()
+    child.adjoints.update(tapes)
+    child.adjoints.update({v: g for v, g in back.adjoints.items() if v in made})
+    for k, out in seeds:
+        send(child, block.results[k], back.adjoints[out], node)
+    for stmt in reversed(block.body):
+        child.backprop(stmt)
+    return child, {v: child.atom_of(v) for v in list(child.adjoints)
+                   if v not in made and v in back.active and v not in back.program.tapes}
 
 
 # -- loops ------------------------------------------------------------------------------
 def backprop_loop(back, node, insert_before):
     params = _carried_params(node)
     slots = [k for k, p in enumerate(params) if p in back.active or node.outs[k] in back.adjoints]
-    if not slots:
+    if not slots and not moves_gradient_tapes(back, (node.body,)):
         return
     if _runs_no_iteration(back, node):
         # the carried values leave as they came in: their gradients pass straight through
         for k in slots:
-            init, grad = node.inits[k], back.atom_of(node.outs[k])
-            if grad is not None and isinstance(init, Var) and init in back.active:
-                back.accumulate(init, grad, node)
+            grad = back.adjoints.get(node.outs[k])
+            if grad is not None:
+                send(back, node.inits[k], grad, node)
         return
     if node.kind == "while":
         _count_iterations(back, node, insert_before)
@@ -159,9 +260,7 @@ def backprop_loop(back, node, insert_before):
     for v, acc in zip(free, accumulators):
         child.adjoints[v] = acc
     for k, seed in zip(slots, seeds):
-        for v in atoms_in(body.results[k]):
-            if v in back.active:
-                child.accumulate(v, seed, node)
+        send(child, body.results[k], seed, node)
     for stmt in reversed(body.body):
         child.backprop(stmt)
     results = tuple(child.atom_of(params[k]) or child.zeros(params[k], node) for k in slots) + \
@@ -173,8 +272,7 @@ def backprop_loop(back, node, insert_before):
         tuple(back.atom_of(v) or back.zeros(v, node) for v in free)
     if node.kind == "for":
         item = fresh[body.params[0]]
-        steps = back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
-                          kind="temp")
+        steps = _reversed(back, node)
     else:
         item = back.namer.var("_", "user")
         steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
@@ -202,9 +300,18 @@ def backprop_loop(back, node, insert_before):
     for v, out in zip(free, outs[len(slots):]):
         back.adjoints[v] = out
     for k, out in zip(slots, outs):
-        init = node.inits[k]
-        if isinstance(init, Var) and init in back.active:
-            back.accumulate(init, out, node)
+        send(back, node.inits[k], out, node)
+
+
+def _reversed(back, node):
+    """The iterable of the backward loop: ``reversed(steps)``, or ``steps`` itself when the
+    loop reversed is a backward loop over ``reversed(steps)`` (``grad(grad(f))``: an iterator
+    of ``reversed`` cannot be reversed again)."""
+    made = back.program.producer.get(node.iterable)
+    if made is not None and made.prim == primitives.lookup("builtins.reversed").name:
+        return made.args[0]
+    return back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
+                     kind="temp")
 
 
 def _runs_no_iteration(back, node):
@@ -267,7 +374,7 @@ def _tape(back, node, backward_body, results, insert_before):
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before)
+        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before, back.facts)
         push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
@@ -286,7 +393,7 @@ def _tape(back, node, backward_body, results, insert_before):
     return opening, extra, fresh
 
 
-def _export(namer, stmts, v, insert_before=None):
+def _export(namer, stmts, v, insert_before=None, facts=None):
     """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
 
     The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
@@ -306,11 +413,13 @@ def _export(namer, stmts, v, insert_before=None):
             if v in inner:
                 results.append(v)
             elif v in defined_in(block) or v in made_before(list(walk(block.body))):
-                results.append(_export(namer, block.body, v, insert_before))
+                results.append(_export(namer, block.body, v, insert_before, facts))
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):
             out = namer.var(v.hint, "user")
+            if facts is not None:
+                facts.assume(out, v)      # (the popped copy gets the shape from here)
             stmt.outs = stmt.outs + (out,)
             stmt.then.results = stmt.then.results + (results[0],)
             stmt.orelse.results = stmt.orelse.results + (results[1],)

@@ -120,6 +120,15 @@ class _BusyIndex:
         return i - cap
 
 
+def _renamed_reads(expr, name, new):
+    """A copy of ``expr`` reading ``new`` where it read ``name``."""
+    expr = copy.deepcopy(expr)
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == name:
+            node.id = new
+    return expr
+
+
 def _assign(name, expr):
     return ast.Assign([ast.Name(name, ast.Store())], expr, lineno=0)
 
@@ -386,9 +395,13 @@ class Emitter:
         chosen = []
         for out, init in zip(outs, prefer_from):
             name = None
+            # (not a name a branch's value still holds, read later on its own path, nor one
+            # another value now holds: a branch's merged out, named like the branch's value)
             if isinstance(init, Var) and init in self.names and self.live.last_use.get(init, -1) <= at \
                     and init not in self.func.params and self.names[init] not in chosen \
-                    and self.reserved.get(self.names[init]) is None:
+                    and self.reserved.get(self.names[init]) is None \
+                    and self.lingering.get(self.names[init], -1) <= at \
+                    and self.live.last_use.get(self.holders.get(self.names[init], init), -1) <= at:
                 name = self.names[init]
             if name is None:
                 base = _base(out.hint)
@@ -415,12 +428,31 @@ class Emitter:
                 if v in result_prefer and v not in self.folded_vars:
                     self.name(v, self.live.pos[id(stmt)], True, prefer=result_prefer[v])
             stmts += self.block([stmt])
-        for r, name in zip(block.results, names_for_results):
-            e = self.expr(r)
-            if not (isinstance(e, ast.Name) and e.id == name):
-                stmts.append(_assign(name, e))
+        moves = [(name, self.expr(r)) for r, name in zip(block.results, names_for_results)]
+        stmts += self._simultaneous(moves)
         self.reserved = saved
         return stmts or [ast.Pass()]
+
+    def _simultaneous(self, moves):
+        """Assignments ``name = expr`` made as if at once: ``dc = dc_1`` must come after
+        ``da = dc`` reads the old ``dc`` (a loop's carried values, a branch's results). An
+        assignment whose name no other pending one reads goes first; a cycle saves one old
+        value in a fresh name."""
+        pending = [(n, e) for n, e in moves if not (isinstance(e, ast.Name) and e.id == n)]
+        out = []
+        while pending:
+            reads = [{x.id for x in ast.walk(e) if isinstance(x, ast.Name)} for _, e in pending]
+            ready = next((k for k, (n, _) in enumerate(pending)
+                          if not any(n in r for j, r in enumerate(reads) if j != k)), None)
+            if ready is not None:
+                out.append(_assign(*pending.pop(ready)))
+                continue
+            name = pending[0][0]
+            saved = self.namer.fresh(name)
+            self.taken.add(saved)
+            out.append(_assign(saved, ast.Name(name, ast.Load())))
+            pending = [(n, _renamed_reads(e, name, saved)) for n, e in pending]
+        return out
 
     def if_(self, node):
         at, end = self.live.pos[id(node)], self.live.end[id(node)]
@@ -446,11 +478,7 @@ class Emitter:
         at, end = self.live.pos[id(node)], self.live.end[id(node)]
         carried = node.body.params[1:] if node.kind == "for" else node.body.params
         names = self._carried_names(node.outs, node.inits, at, end)
-        before = []
-        for init, name in zip(node.inits, names):
-            e = self.expr(init)
-            if not (isinstance(e, ast.Name) and e.id == name):
-                before.append(_assign(name, e))
+        before = self._simultaneous([(name, self.expr(init)) for init, name in zip(node.inits, names)])
         # the body's params bound last: they hold the names while the body is emitted, so a
         # carried value still read later in the body is not overwritten (``s = ...`` before
         # the tangent reads the old ``s``)

@@ -62,7 +62,7 @@ def stage(fn, args) -> Staged:
     """Stage a Python function or a diffc transform object on example ``args``."""
     hook = getattr(fn, "_diffc_stage", None)
     if hook is not None:
-        return hook(tuple(args))
+        return hook(tuple(args) if args is not None else None)
     return stage_source(source.from_function(fn), args)
 
 
@@ -105,7 +105,7 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
-    grad = passes.optimize(grad, staged.facts, emitted=False)
+    grad = _optimized(grad, staged)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
     n = len(grad.results)
@@ -116,6 +116,16 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     kind = "value_and_grad" if with_value else "grad"
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"{kind}({staged.what})",
                   staged.free)
+
+
+def _optimized(func, staged):
+    """``func`` optimized for another transform; the names the passes made are the
+    ``Namer``'s from now on (a transform of it must not give one of them to another value:
+    two values of one name are one value to the facts and to every pass)."""
+    out = passes.optimize(func, staged.facts, emitted=False)
+    staged.namer.taken.update(all_names(out))
+    staged.namer.taken.update(v.name for v in staged.facts.values if isinstance(v, Var))
+    return out
 
 
 def _check_scalar(staged, result):
@@ -129,10 +139,10 @@ def _check_scalar(staged, result):
 
 def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
-    func = passes.optimize(staged.func, staged.facts, emitted=False)
+    func = _optimized(staged.func, staged)
     n = len(func.results)
     out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
-    out = passes.optimize(out, staged.facts, emitted=False)
+    out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})",
                   staged.free)
@@ -158,7 +168,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
     grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
     grad.params = grad.params + (seed,)
-    grad = passes.optimize(grad, staged.facts, emitted=False)
+    grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})",
                   staged.free)

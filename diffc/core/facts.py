@@ -197,7 +197,7 @@ class Facts:
             elif not (self.is_static(r) and self.is_static(r_other) and
                       _shape_key(self.value(r)) == _shape_key(self.value(r_other))):
                 self.dynamic.add(out)
-                other_known = not isinstance(r_other, Var) or r_other in self.values
+                other_known = all(v in self.values for v in _vars(r_other))
                 if not other_known or np.ndim(self.value(r_other)) != np.ndim(value):
                     self.rank_dynamic.add(out)
 
@@ -426,9 +426,15 @@ def _vars(atom):
 
 def _shape_key(value):
     """What must stay the same across iterations for a value's shape to be static: its
-    shape (a Python float and a NumPy float64 are both of shape ())."""
+    shape (a Python float and a NumPy float64 are both of shape ()); a list's or tuple's
+    length, a dict's keys (a list grown by ``out = out + [v]`` in a loop has no one
+    structure: what its gradient does must not be read off one iteration's example)."""
     if isinstance(value, (np.ndarray, np.generic, float, int, complex, bool)):
         return (tuple(np.shape(value)),)
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, len(value))
+    if isinstance(value, dict):
+        return ("dict", tuple(value))
     return (type(value).__name__,)
 
 

@@ -43,7 +43,9 @@ from diffc.core import primitives
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
 
-_EFFECTS = frozenset({"push", "pop", "new_tape"})
+# tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
+# so never shared by two loops nor moved out of the loop around it
+_EFFECTS = frozenset({"push", "pop", "new_tape", "reverse_order"})
 
 
 def dead_code(func: Function, facts=None) -> Function:

@@ -30,6 +30,8 @@ CASES += [
     Case("unbroadcast", (rng.normal(size=3), rng.normal(size=(1, 1))), note="operand with more axes, all 1"),
 ]
 CASES += [
+    Case("broadcast_like", (rng.normal(size=(1, 3)), rng.normal(size=(4, 2, 3))), note="leading and size-1"),
+    Case("broadcast_like", (rng.normal(size=(1, 1, 3)), rng.normal(size=(2, 3))), note="extra leading 1s dropped"),
     Case("container", ([x5, x23],), note="a list of entries"),
     Case("container", ((x5, 2.5),), note="a tuple with a scalar entry"),
 ]
