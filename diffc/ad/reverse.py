@@ -19,9 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.ad import softmax_shift
-from diffc.ad import reverse_calls
 from diffc.ad import reverse_containers
 from diffc.ad import reverse_control
+from diffc.ad import reverse_pairs
 from diffc.ad import reverse_tapes
 from diffc.core import primitives
 from diffc.errors import NoRuleError
@@ -36,7 +36,7 @@ def activity(func: Function, wrt_vars) -> set:
     return reverse_control.activity(func, wrt_vars)
 
 
-class _Backward:
+class Backward:
     """State of one reverse pass: the adjoint of each value and the equations emitted."""
 
     def __init__(self, facts, namer, active, insert_before=None, zero=frozenset(), program=None):
@@ -60,7 +60,7 @@ class _Backward:
 
     def child(self):
         """A backward pass over a nested block, emitting into its own body."""
-        return _Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
+        return Backward(self.facts, self.namer, self.active, self.insert_before, self.zero,
                          self.program)
 
     def zeros(self, var, origin):
@@ -111,7 +111,7 @@ class _Backward:
             return
         prim = primitives.get(eqn.prim)
         if getattr(prim, "backward", None) is not None:       # a generated pair's forward half
-            return reverse_calls.backprop(self, prim, eqn)
+            return reverse_pairs.backprop(self, prim, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
         if reverse_containers.is_sequence_arithmetic(self, eqn):
@@ -244,12 +244,14 @@ def _needed(eqns, wanted):
 
 
 def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -> Function:
-    """The gradient function of ``func`` with respect to parameters ``wrt`` (indices)."""
+    """The gradient function of ``func`` with respect to parameters ``wrt`` (indices).
+
+    ``func`` holds no ``ir.Call``: ``compiler.call_pairs.reverse`` first makes each call a
+    call of a generated pair or inlines it."""
     wrt_vars = [func.params[i] for i in wrt]
-    func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
     active = activity(func, wrt_vars)
-    back = _Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts),
+    back = Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts),
                      program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:

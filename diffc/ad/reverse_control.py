@@ -374,7 +374,8 @@ def _tape(back, node, backward_body, results, insert_before):
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
             Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
-        saved = v if v in top_level else _export(back.namer, body.body, v, insert_before, back.facts)
+        saved = v if v in top_level else \
+            export_from_branches(back.namer, body.body, v, insert_before, back.facts)
         push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
@@ -393,7 +394,7 @@ def _tape(back, node, backward_body, results, insert_before):
     return opening, extra, fresh
 
 
-def _export(namer, stmts, v, insert_before=None, facts=None):
+def export_from_branches(namer, stmts, v, insert_before=None, facts=None):
     """Make ``v``, defined inside a branch in ``stmts``, readable after that branch.
 
     The branch's ``If`` gets one more output: ``v`` where it is defined, None on the
@@ -413,7 +414,7 @@ def _export(namer, stmts, v, insert_before=None, facts=None):
             if v in inner:
                 results.append(v)
             elif v in defined_in(block) or v in made_before(list(walk(block.body))):
-                results.append(_export(namer, block.body, v, insert_before, facts))
+                results.append(export_from_branches(namer, block.body, v, insert_before, facts))
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):

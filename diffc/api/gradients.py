@@ -22,7 +22,7 @@ from diffc.backend import dispatch
 from diffc.backend import load
 from diffc.compiler import pipeline
 from diffc.frontend import source
-from diffc.compiler import staging
+from diffc.compiler import staging, transform_calls
 from diffc.errors import DiffcError, reports_internal_errors, user_code
 
 _BY_VALUE = (int, bool, str, type(None))
@@ -176,7 +176,7 @@ class GradientFunction:
 
     def __diffc_lower_call__(self, scope, args, kwargs, node, hint):
         """How ``lower`` reads a call to this gradient inside a function diffc compiles."""
-        return staging.lower_transform_call(self, scope, args, kwargs, node, hint)
+        return transform_calls.lower_transform_call(self, scope, args, kwargs, node, hint)
 
     def _compile_staged(self, args):
         staged = self._diffc_stage(args)

@@ -16,37 +16,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from diffc.backend import expressions
-from diffc.frontend import fence
-from diffc.optimize import passes
-from diffc.backend import printer
-from diffc.core import primitives
+from diffc.ad.reverse import Backward, activity
+from diffc.backend import expressions, printer
 from diffc.compiler import staging
-from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
+from diffc.compiler.call_pairs import reverse, uses_generated
+from diffc.compiler.lowering import Compiled, check_args, lower, with_free
+from diffc.core import primitives
 from diffc.core.facts import Facts
 from diffc.core.ir import Const, Eqn, Var, all_names, walk
-from diffc.frontend.lower import lower_function
-from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
-from diffc.ad.reverse import _Backward, activity, reverse
-
-
-@dataclass
-class Compiled:
-    """One compiled gradient: its generated source, function name and IR stages."""
-    name: str
-    function_def: ast.FunctionDef
-    helpers: set
-    stages: dict = field(default_factory=dict)
-    functions: list = field(default_factory=list)    # generated forward/backward pairs
-    free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
-
-
-def lower(src, calls=False):
-    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``)."""
-    fence.check(src)
-    func = lower_function(src, method=src.method, calls=calls)
-    return func
+from diffc.errors import DiffcError, NonScalarOutput
+from diffc.frontend.jumps import last_return
+from diffc.optimize import passes
 
 
 def compile_gradient(src, wrt, args=None, **options):
@@ -75,7 +56,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     facts = Facts(args is not None)
     facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
     if args is not None:
-        _check_args(src, func, wrt, args)
+        check_args(src, func, wrt, args)
         for var, value in zip(func.params, with_free(func, args)):
             facts.bind_param(var, value)
         for eqn in func.body:
@@ -114,12 +95,6 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     return compiled
 
 
-def with_free(func, args):
-    """The example arguments of lowered ``func``: ``args`` and then the values its free
-    inputs had when it was lowered."""
-    return tuple(args) + tuple(f.value for f in func.free)
-
-
 def describe_free(free):
     """A docstring paragraph naming the parameters read from free names, or ''."""
     if not free:
@@ -152,8 +127,7 @@ def _generated_functions(fdef, helpers, taken):
     first call (``affine_forward``/``affine_backward``; ``affine_forward_2``... for a
     second specialisation), and every call to it is renamed to match.
     """
-    from diffc.ad.reverse_calls import uses_generated
-    helpers = {(h, a) for h, a in helpers if h not in primitives._GENERATED}
+    helpers = {(h, a) for h, a in helpers if h not in primitives.GENERATED}
     forwards = []
 
     def visit(node):
@@ -251,43 +225,6 @@ def _describe_signature(func, args):
     return "Specialised to arguments " + ", ".join(parts) + "."
 
 
-def _leaves(value):
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _leaves(v)
-    else:
-        yield value
-
-
-def _check_args(src, func, wrt, args):
-    for i in wrt:
-        bad = [leaf for leaf in _leaves(args[i]) if not _is_float_leaf(leaf)]
-        if not bad:
-            continue
-        value = bad[0]
-        dtype = getattr(value, "dtype", None)
-        is_int = isinstance(value, (bool, int, np.integer, np.bool_)) or \
-            (dtype is not None and dtype.kind in "biu")
-        if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
-            param = func.params[i].name
-            what = f"an integer {type(value).__name__}" if is_int else f"a {type(value).__name__}"
-            raise NonDifferentiableInput(
-                f"cannot differentiate with respect to {param!r}: it is {what}",
-                src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node),
-                f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
-                f"or leave it out of wrt")
-
-
-def _is_float_leaf(value):
-    dtype = getattr(value, "dtype", None)
-    if dtype is not None:
-        return dtype.kind in "fc"
-    return isinstance(value, (float, complex))
-
-
 def _check_scalar(src, func, facts):
     result = func.results[0]
     value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
@@ -359,7 +296,7 @@ def trace(src, args, wrt):
     return Trace(func, facts, back.adjoints, back.contributions)
 
 
-class _RecordingBackward(_Backward):
+class _RecordingBackward(Backward):
     """The reverse pass, also recording the gradient each use of a value sends back."""
 
     def __init__(self, facts, namer, active):

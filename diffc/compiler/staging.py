@@ -26,17 +26,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from diffc.backend import expressions
-from diffc.optimize import passes
-from diffc.core import primitives
-from diffc.frontend import source
-from diffc.errors import DiffcError, NonScalarOutput
-from diffc.core.facts import Facts
 from diffc.ad.forward import forward
-from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk)
+from diffc.backend import expressions, functions
+from diffc.compiler.call_pairs import reverse
+from diffc.compiler.lowering import Compiled, check_args, lower, with_free
+from diffc.compiler.transform_calls import call_transform
+from diffc.core import primitives
+from diffc.core.facts import Facts
+from diffc.core.ir import Block, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk
 from diffc.core.naming import Namer, adjoint_hint
-from diffc.ad.reverse import reverse
-from diffc.core.primitives import primitive
+from diffc.errors import DiffcError, NonScalarOutput
+from diffc.frontend import source
+from diffc.optimize import passes
 
 
 @dataclass
@@ -68,12 +69,10 @@ def stage(fn, args) -> Staged:
 
 def stage_source(src, args) -> Staged:
     """Lower ``src`` and run it on ``args`` (None: no example values, general code)."""
-    from diffc.compiler import pipeline
-
-    func = pipeline.lower(src)
+    func = lower(src)
     facts = Facts(args is not None)
     if args is not None:
-        for var, value in zip(func.params, pipeline.with_free(func, args)):
+        for var, value in zip(func.params, with_free(func, args)):
             facts.bind_param(var, value)
         for eqn in func.body:
             facts.run(eqn)
@@ -84,9 +83,7 @@ def stage_source(src, args) -> Staged:
 
 def check_float_args(staged, wrt, args, transform):
     """Every differentiated argument must hold floats (a located error otherwise)."""
-    from diffc.compiler import pipeline
-
-    pipeline._check_args(staged.src, staged.func, wrt, args)
+    check_args(staged.src, staged.func, wrt, args)
 
 
 def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> Staged:
@@ -175,30 +172,6 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
 
 
 # -- calls to transforms from user code --------------------------------------------------
-@primitive()
-def call_transform(transform, *args):
-    """``transform(*args)`` for a diffc transform called inside a compiled function
-    (``g = grad_loss(w)``); replaced by the transform's own IR by ``expand_calls``."""
-    return transform(*args)
-
-
-def lower_transform_call(transform, scope, args, kwargs, node, hint):
-    """Lowering of a call to a diffc transform object: one ``call_transform`` equation,
-    expanded once example values are known (``expand_calls``)."""
-    import inspect
-
-    try:
-        bound = inspect.signature(transform).bind(*args, **kwargs)
-    except TypeError as e:
-        raise DiffcError(f"bad call to {transform!r}: {e}", scope.loc(node)) from None
-    bound.apply_defaults()
-    operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
-    out = scope.namer.var(hint or "call", "user" if hint else "temp")
-    scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
-                          scope.loc(node)))
-    return out
-
-
 def expand_calls(func, facts, namer):
     """``func`` with each ``call_transform`` replaced by the IR of the transform staged on
     the call's example values (its parameters bound to the call's operands)."""
@@ -270,16 +243,14 @@ def _substituted(eqn, mapping):
 
 # -- emission ---------------------------------------------------------------------------
 def emit_staged(staged, name, doc):
-    """``def name(...)`` for a staged function, as a ``pipeline.Compiled``."""
-    from diffc.compiler import pipeline
-
+    """``def name(...)`` for a staged function, as a ``Compiled``."""
     func = _presentable(passes.for_emission(staged.func, staged.facts))
 
     def returns(exprs):
         return _build(staged.structure, exprs)
 
     fdef, helpers = expressions.emit_function(func, name, doc, returns)
-    compiled = pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func})
+    compiled = Compiled(name, fdef, helpers, {"optimized": staged.func})
     compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(func.body)
                              if isinstance(s, Eqn) and getattr(primitives.get(s.prim), "call_path", None)}
     return compiled
@@ -298,8 +269,6 @@ def _presentable(func):
     its end); a tangent of an adjoint line joins that adjoint line's block. Temporaries
     that the emitter folds into their reader are moved next to it (see ``_sink``).
     """
-    from diffc.backend import functions
-
     foldable = functions.plan_folding(func)
     out = Function(func.name, func.params, _present_body(func.body, foldable), func.results,
                    func.loc, func.doc)

@@ -197,7 +197,7 @@ class Call:
 
     ``body`` is the callee lowered in place: its parameters are bound to ``args`` (the
     caller's atoms), its one result leaves as ``outs[0]``. The reverse pass turns it
-    into a call to a generated forward/backward pair (``reverse_calls``) or, where no
+    into a call to a generated forward/backward pair (``compiler.call_pairs``) or, where no
     gradient flows through it, back into the callee's equations inline.
     """
     __deepcopy__ = _deepcopy_fields

@@ -50,7 +50,7 @@ import inspect
 
 _BY_NAME: dict[str, "Primitive"] = {}
 _BY_SOURCE_NAME: dict[str, "Primitive"] = {}
-_GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reverse_calls)
+GENERATED: dict[str, "Primitive"] = {}      # functions the compiler wrote (compiler.call_pairs)
 
 
 class Primitive:
@@ -166,7 +166,7 @@ def get(name):
     """The primitive called ``name``."""
     _load()
     prim = _BY_NAME.get(name)
-    return prim if prim is not None else _GENERATED[name]
+    return prim if prim is not None else GENERATED[name]
 
 
 def all_primitives():

@@ -1,4 +1,4 @@
-"""Models whose helpers get generated forward/backward pairs (see diffc/ad/reverse_calls.py)."""
+"""Models whose helpers get generated forward/backward pairs (see diffc/compiler/call_pairs.py)."""
 import numpy as np
 
 from tests.calls import helpers

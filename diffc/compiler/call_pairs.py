@@ -27,9 +27,15 @@ import inspect
 
 import numpy as np
 
+from diffc.ad import reverse as reverse_mode
+from diffc.ad.reverse_control import activity, export_from_branches
+from diffc.backend import functions
+from diffc.compiler.transform_calls import call_transform
 from diffc.core import primitives
-from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Var, atoms_in, block_free_vars, blocks_of, substitute, substitute_atom, walk)
+from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Var, block_free_vars, blocks_of, substitute,
+                           substitute_atom, walk)
 from diffc.core.naming import adjoint_hint
+from diffc.optimize import passes
 
 
 class Generated(primitives.Primitive):
@@ -64,8 +70,8 @@ class Generated(primitives.Primitive):
                 namespace[alias] = primitives.get(prim_name).impl
             for node in ast.walk(self.definition):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                        and node.func.id in primitives._GENERATED:
-                    namespace[node.func.id] = primitives._GENERATED[node.func.id].run
+                        and node.func.id in primitives.GENERATED:
+                    namespace[node.func.id] = primitives.GENERATED[node.func.id].run
             module = ast.fix_missing_locations(ast.Module([copy.deepcopy(self.definition)], []))
             exec(compile(module, f"<diffc {self.emit_name}>", "exec"), namespace)
             self._compiled = namespace[self.definition.name]
@@ -75,13 +81,13 @@ class Generated(primitives.Primitive):
 def uses_generated(fdef):
     """The generated primitives a ``def`` calls, in the order of their first call."""
     found = []
-    if not primitives._GENERATED:
+    if not primitives.GENERATED:
         return found
 
     def visit(node):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in primitives._GENERATED:
-            prim = primitives._GENERATED[node.func.id]
+                and node.func.id in primitives.GENERATED:
+            prim = primitives.GENERATED[node.func.id]
             if prim not in found:
                 found.append(prim)
         for child in ast.iter_child_nodes(node):
@@ -90,15 +96,21 @@ def uses_generated(fdef):
     return found
 
 
+def reverse(func, wrt, facts, namer, *, with_value=False, seed=None):
+    """The reverse transform (``ad.reverse.reverse``) of ``func`` once each of its calls
+    became a call of a generated pair or was inlined (``expand``)."""
+    func = expand(func, [func.params[i] for i in wrt], facts, namer)
+    return reverse_mode.reverse(func, wrt, facts, namer, with_value=with_value, seed=seed)
+
+
 # -- the pass: every ir.Call becomes a pair call or is inlined ---------------------------
-def expand(func, wrt_vars, facts, namer, reverse):
-    """``func`` with each ``ir.Call`` replaced (``reverse`` is the reverse transform)."""
+def expand(func, wrt_vars, facts, namer):
+    """``func`` with each ``ir.Call`` replaced by a pair call or inlined."""
     if not any(isinstance(s, Call) for s in walk(func.body)):
         return func
-    from diffc.ad.reverse_control import activity
     active = activity(func, wrt_vars)
     alias = {}
-    body = _expand(func.body, active, facts, namer, reverse, alias)
+    body = _expand(func.body, active, facts, namer, alias)
     if alias:
         resolve = _resolver(alias)
         mapping = {v: resolve(v) for v in alias}
@@ -123,27 +135,26 @@ def _resolver(alias):
     return resolve
 
 
-def _expand(stmts, active, facts, namer, reverse, alias):
+def _expand(stmts, active, facts, namer, alias):
     out = []
     for stmt in stmts:
         if isinstance(stmt, Call):
             if _worth_a_pair(stmt, active, facts):
-                out.append(_pair_call(stmt, active, facts, namer, reverse))
+                out.append(_pair_call(stmt, active, facts, namer))
                 continue
             for p, a in zip(stmt.body.params, stmt.args):
                 alias[p] = a
             alias[stmt.outs[0]] = stmt.body.results[0]
-            out.extend(_expand(stmt.body.body, active, facts, namer, reverse, alias))
+            out.extend(_expand(stmt.body.body, active, facts, namer, alias))
             continue
         for block in blocks_of(stmt):
-            block.body = _expand(block.body, active, facts, namer, reverse, alias)
+            block.body = _expand(block.body, active, facts, namer, alias)
         out.append(stmt)
     return out
 
 
 def _worth_a_pair(call, active, facts):
     """A gradient flows through, and the callee returns one array or number."""
-    from diffc.compiler.staging import call_transform
     if call.outs[0] not in active or not any(p in active for p in call.body.params):
         return False
     result = call.body.results[0]
@@ -158,43 +169,19 @@ def _worth_a_pair(call, active, facts):
     return isinstance(producer, Eqn) and producer.prim != "getitem"
 
 
-def _pair_call(call, active, facts, namer, reverse):
+def _pair_call(call, active, facts, namer):
     """``out, saved = <callee>_forward(args)``, with the pair generated for this call."""
     params = call.body.params
     wrt = tuple(i for i, p in enumerate(params) if p in active)
-    forward, saved_value = _generate(call, wrt, facts, namer, reverse)
+    forward, saved_value = _generate(call, wrt, facts, namer)
     saved = namer.var("saved", "user")
     if saved_value is not None:
         facts.values[saved] = saved_value
     return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, "primal", None)
 
 
-def backprop(back, prim, eqn):
-    """The caller's backward step for a pair call: ``d... = <callee>_backward(saved, dout)``."""
-    out, saved = eqn.outs
-    dout = back.atom_of(out)
-    operands = list(eqn.args)
-    needs = [i for i in prim.needs if any(v in back.active for v in atoms_in(operands[i]))]
-    if dout is None or not needs:
-        return
-    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), "adjoint") for i in prim.needs)
-    step = Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, "adjoint", eqn)
-    back.body.append(step)
-    back.facts.run(step)
-    for i, grad in zip(prim.needs, grads):
-        if i in needs:
-            back._distribute(prim, eqn, operands[i], grad)
-
-
-def _hint(atom):
-    return atom.hint if isinstance(atom, Var) else "arg"
-
-
 # -- generating a pair ---------------------------------------------------------------------
-def _generate(call, wrt, facts, namer, reverse):
-    from diffc.backend import functions
-    from diffc.optimize import passes
-
+def _generate(call, wrt, facts, namer):
     block = copy.deepcopy(call.body)
     callee = Function(call.callee, block.params, block.body, block.results, call.loc)
     result = block.results[0]
@@ -228,7 +215,7 @@ def _generate(call, wrt, facts, namer, reverse):
     base = call.callee
     fwd_key, bwd_key = f"{base}_forward__{digest}", f"{base}_backward__{digest}"
     fwd_def.name, bwd_def.name = fwd_key, bwd_key
-    if fwd_key not in primitives._GENERATED:
+    if fwd_key not in primitives.GENERATED:
         backward_prim = Generated(bwd_key, f"{base}_backward", (saved_name, seed.hint), bwd_def,
                                   _template_helpers(bwd_helpers), differentiable=False)
         forward_prim = Generated(fwd_key, f"{base}_forward", names, fwd_def,
@@ -236,20 +223,18 @@ def _generate(call, wrt, facts, namer, reverse):
                                  nondiff=[n for i, n in enumerate(names) if i not in wrt])
         forward_prim.backward = backward_prim
         forward_prim.needs = wrt
-        primitives._GENERATED[bwd_key] = backward_prim
-        primitives._GENERATED[fwd_key] = forward_prim
+        primitives.GENERATED[bwd_key] = backward_prim
+        primitives.GENERATED[fwd_key] = forward_prim
     known = facts.enabled and all(v in facts.values for v in read)
-    return primitives._GENERATED[fwd_key], tuple(facts.values[v] for v in read) if known else None
+    return primitives.GENERATED[fwd_key], tuple(facts.values[v] for v in read) if known else None
 
 
 def _saved(read, callee, primal, namer):
     """What the forward function returns for each value its backward reads: a value
     made inside a branch (``if``/``elif`` nests) leaves that branch as one more output,
     None on the paths that did not make it (the backward reads it only on its own path)."""
-    from diffc.ad.reverse_control import _export
-
     top = set(callee.params) | {o for s in primal for o in s.outs}
-    return [v if v in top else _export(namer, primal, v) for v in read]
+    return [v if v in top else export_from_branches(namer, primal, v) for v in read]
 
 
 def _function(name, params, body, results):
@@ -259,7 +244,7 @@ def _function(name, params, body, results):
 
 
 def _template_helpers(helpers):
-    return {(h, a) for h, a in helpers if h not in primitives._GENERATED}
+    return {(h, a) for h, a in helpers if h not in primitives.GENERATED}
 
 
 def _names_in(fdef):
