@@ -215,7 +215,7 @@ def stage_timer():
     times = dict.fromkeys(STAGES + ("compile_gradient",), 0.0)
     patches = [(source, "from_function", "parse"), (pipeline, "lower", "lower"),
                (pipeline, "reverse", "reverse"), (pipeline.passes, "optimize", "optimize"),
-               (pipeline.expressions, "emit_function", "emit"),
+               (pipeline.functions, "emit_function", "emit"),
                (pipeline, "_generated_functions", "emit"), (pipeline, "module_text", "print"),
                (load, "load_source", "load"), (dispatch, "install", "dispatch"),
                (pipeline, "compile_gradient", "compile_gradient")]

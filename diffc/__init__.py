@@ -10,7 +10,7 @@
     f(-2.0, 5.0, -4.0)   # (-4.0, -4.0, 3.0)
     print(f.source)      # the generated gradient code
 """
-from diffc.api.gradients import grad, ir, value_and_grad
+from diffc.api.decorators import grad, ir, value_and_grad
 from diffc.errors import DiffcError, InternalError
 from diffc.tools.graph import graph
 from diffc.core.primitives import primitive

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffc.api.gradients import GradientFunction, resolve_wrt
+from diffc.api.transforms import JacobianFunction
 from diffc.core import trees
+from diffc.tools.symbolic import applies, symbolic
 
 @dataclass
 class ArgReport:
@@ -87,19 +90,17 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
     A dict, list or tuple argument (nested too) is compared entry by entry: its reports
     are named like ``params['W1']``.
     """
-    from diffc.api.gradients import _resolve_wrt
-
     unknown = [m for m in modes if m not in MODES]
     if unknown or len(modes) < 2:
         raise ValueError(f"modes must name at least two of {MODES}, got {modes!r}")
     args = tuple(args)
     params = list(inspect.signature(f).parameters)
     if wrt is None:
-        wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
+        wrt = tuple(i for i, a in enumerate(args) if is_float(a))
         if not wrt:
             raise ValueError(f"{f.__name__} has no float argument to check (arrays, numbers, "
                              f"or dicts, lists and tuples of them); pass wrt=")
-    wrt, _ = _resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+    wrt, _ = resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
     results = {m: _gradients(m, f, args, wrt, eps) for m in modes}
     results = {m: g for m, g in results.items() if g is not None}
     reference = next(m for m in ("numeric", "symbolic", "reverse", "forward") if m in results)
@@ -122,12 +123,9 @@ def _gradients(mode, f, args, wrt, eps):
     if mode == "numeric":
         return [numerical_grad(f, args, i, eps) for i in wrt]
     if mode == "reverse":
-        from diffc.api.gradients import GradientFunction
         return list(GradientFunction(f, wrt)(*args))
     if mode == "forward":
-        from diffc.api.transforms import JacobianFunction
         return list(JacobianFunction(f, wrt, mode="forward")(*args))
-    from diffc.tools.symbolic import applies, symbolic
     if not applies(f, args):
         return None
     return list(symbolic(f, wrt).gradient(*args))
@@ -156,11 +154,11 @@ def _compare(name, got, want, rtol, atol, mode, against):
     return ArgReport(name, want.shape, abs_err, rel_err, ok, mode, against)
 
 
-def _is_float(a):
+def is_float(a):
     """An array or number of floats, or a non-empty container of only such values."""
     if trees.is_container(a):
         leaves = trees.leaves(a)
-        return bool(leaves) and all(_is_float(leaf) for _, leaf in leaves)
+        return bool(leaves) and all(is_float(leaf) for _, leaf in leaves)
     dtype = getattr(a, "dtype", None)
     if dtype is not None:
         return dtype.kind in "fc"

@@ -41,13 +41,13 @@ def test_stage_timer_restores_what_it_wraps(tmp_path):
     from diffc.compiler import pipeline
     from diffc.frontend import source
     before = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.passes.optimize,
-              pipeline.expressions.emit_function, pipeline.module_text, load.load_source,
+              pipeline.functions.emit_function, pipeline.module_text, load.load_source,
               pipeline.compile_gradient, pipeline.passes.PASSES, pipeline.passes.EMIT_PASSES)
     module, _, _ = cs.write_model(str(tmp_path), 60, 3)
     times, grads = cs.time_compile(module.loss, cs.model_args(3), cs.WRT, repeat=1)
     assert set(cs.STAGES) <= set(times) and all(t >= 0 for t in times.values())
     assert len(grads) == len(cs.WRT) and all(np.all(np.isfinite(g)) for g in grads)
     after = (source.from_function, pipeline.lower, pipeline.reverse, pipeline.passes.optimize,
-             pipeline.expressions.emit_function, pipeline.module_text, load.load_source,
+             pipeline.functions.emit_function, pipeline.module_text, load.load_source,
              pipeline.compile_gradient, pipeline.passes.PASSES, pipeline.passes.EMIT_PASSES)
     assert before == after

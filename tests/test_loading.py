@@ -11,7 +11,7 @@
 
 Ownership is tested twice: with a directory really given to another uid (``os.chown``,
 which needs root; the suite runs as root in CI), and, for any user, by making diffc
-believe it runs as another uid (``load._uid``), so its own directories are foreign.
+believe it runs as another uid (``cache_files._uid``), so its own directories are foreign.
 """
 import ast
 import glob
@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 import pytest
 
+from diffc import cache as cache_files
 from diffc.backend import load
 from diffc.optimize import simplify
 from diffc.api.gradients import GradientFunction
@@ -58,9 +59,9 @@ def cache(tmp_path, monkeypatch):
     shared_tmp = tmp_path / "tmp"
     shared_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(shared_tmp))
-    monkeypatch.setattr(load, "_own_private_dir", None, raising=False)
+    monkeypatch.setattr(cache_files, "_own_private_dir", None)
     monkeypatch.setattr(load, "_loaded", {}, raising=False)
-    monkeypatch.setattr(load, "_warned", set(), raising=False)
+    monkeypatch.setattr(cache_files, "_warned", set())
     monkeypatch.setattr(simplify, "_CACHE", {})
     for name in [n for n in sys.modules if n.startswith("diffc_generated_")]:
         monkeypatch.delitem(sys.modules, name)
@@ -163,13 +164,13 @@ def test_a_cached_file_that_is_a_fifo_does_not_block(cache):
     path = _generated(cache / "cache", text)
     os.unlink(path)
     os.mkfifo(path)
-    assert load.read_cached(path) is None
+    assert cache_files.read_cached(path) is None
     assert open(load.cached_file(os.path.basename(path), text)).read() == text
 
 
 # -- the cache directory ---------------------------------------------------------------------
 def test_a_new_cache_directory_is_private(cache):
-    directory = load.cache_dir()
+    directory = cache_files.cache_dir()
     assert directory == str(cache / "cache")
     assert stat.S_IMODE(os.stat(directory).st_mode) & 0o077 == 0
 
@@ -180,7 +181,7 @@ def test_a_cache_directory_others_can_write_to_is_not_used(cache, mode):
     configured.mkdir()
     os.chmod(configured, mode)
     with pytest.warns(RuntimeWarning, match="others can write to it"):
-        directory = load.cache_dir()
+        directory = cache_files.cache_dir()
     assert directory == str(_shared(cache))
     x = rng.normal(size=3)
     np.testing.assert_allclose(GradientFunction(cube_sum)(x), 3 * x ** 2, rtol=1e-15)
@@ -189,7 +190,7 @@ def test_a_cache_directory_others_can_write_to_is_not_used(cache, mode):
 
 def _give_away(path):
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("only root can give a directory to another user (see the load._uid test)")
+        pytest.skip("only root can give a directory to another user (see the cache_files._uid test)")
     os.chown(path, OTHER_UID, OTHER_UID)
 
 
@@ -198,7 +199,7 @@ def test_a_cache_directory_of_another_user_is_not_used(cache):
     configured.mkdir(mode=0o700)
     _give_away(configured)
     with pytest.warns(RuntimeWarning, match=f"another user \\(uid {OTHER_UID}\\)"):
-        assert load.cache_dir() == str(_shared(cache))
+        assert cache_files.cache_dir() == str(_shared(cache))
     x = rng.normal(size=3)
     np.testing.assert_allclose(GradientFunction(cube_sum)(x), 3 * x ** 2, rtol=1e-15)
     assert os.listdir(configured) == []
@@ -211,13 +212,13 @@ def test_directories_made_by_another_uid_are_not_used(cache, monkeypatch):
     configured.mkdir(mode=0o700)
     _shared(cache).mkdir(mode=0o700)
     me = os.getuid()
-    monkeypatch.setattr(load, "_uid", lambda: me + 1)
+    monkeypatch.setattr(cache_files, "_uid", lambda: me + 1)
     with pytest.warns(RuntimeWarning, match="belongs to another user"):
-        directory = load.cache_dir()
+        directory = cache_files.cache_dir()
     assert directory not in (str(configured), str(cache / "tmp" / f"diffc-{me}"),
                              str(cache / "tmp" / f"diffc-{me + 1}"))
-    monkeypatch.setattr(load, "_uid", lambda: me)
-    assert load.cache_dir() == str(configured)
+    monkeypatch.setattr(cache_files, "_uid", lambda: me)
+    assert cache_files.cache_dir() == str(configured)
 
 
 def _unusable_configured(cache, monkeypatch):
@@ -257,7 +258,7 @@ def test_a_shared_fallback_directory_made_by_someone_else_is_not_used(cache, mon
         os.chmod(shared, 0o777)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        directory = load.cache_dir()
+        directory = cache_files.cache_dir()
         np.testing.assert_allclose(GradientFunction(cube_sum)(x), 3 * x ** 2, rtol=1e-15)
     assert directory not in (str(shared), os.path.realpath(shared))
     assert stat.S_IMODE(os.stat(directory).st_mode) & 0o077 == 0
@@ -394,5 +395,5 @@ def test_a_class_name_with_a_backslash_in_the_docstring(cache):
 def test_a_missing_cache_directory_parent_is_made(cache, monkeypatch):
     deep = cache / "a" / "b" / "cache"
     monkeypatch.setenv("DIFFC_CACHE_DIR", str(deep))
-    assert load.cache_dir() == str(deep)
+    assert cache_files.cache_dir() == str(deep)
     shutil.rmtree(cache / "a")

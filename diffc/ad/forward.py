@@ -32,6 +32,7 @@ import inspect
 import numpy as np
 
 from diffc.ad import forward_control
+from diffc.ad.forward_control import Zero, is_zero
 from diffc.core import primitives
 from diffc.errors import DiffcError, NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate
@@ -39,20 +40,6 @@ from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
 from diffc.core.naming import adjoint_hint
 
 _TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values (forward_control)
-
-
-class Zero:
-    """The symbolic zero tangent of a value shaped like ``like`` (an atom, or None)."""
-
-    def __init__(self, like=None):
-        self.like = like
-
-    def __repr__(self):
-        return "Zero"
-
-
-def is_zero(atom):
-    return isinstance(atom, Const) and isinstance(atom.value, Zero)
 
 
 def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Function:

@@ -32,7 +32,8 @@ from diffc.backend import load
 from diffc.compiler import pipeline
 from diffc.compiler import staging
 from diffc.core import trees
-from diffc.api.gradients import _resolve_wrt, _signature, grad
+from diffc.api.decorators import grad
+from diffc.api.gradients import _signature, resolve_wrt
 from diffc.errors import DiffcError, reports_internal_errors
 
 
@@ -44,7 +45,7 @@ class _Transform:
     def __init__(self, fn, wrt=0):
         self.fn = fn
         self._params = gradients.parameters(fn)
-        self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
+        self.wrt, self._single = resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self.source = None
         for attr in ("__module__", "__name__", "__qualname__", "__doc__"):

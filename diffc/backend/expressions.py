@@ -215,12 +215,6 @@ def instantiate_primal(eqn, names, folded, fresh):
     return new_stmts, expr
 
 
-def emit_function(func, name, doc, returns):
-    """Assemble the generated ``def`` (see ``codegen``)."""
-    from diffc.backend import functions
-    return functions.emit_function(func, name, doc, returns)
-
-
 def helper_definition(prim_name, alias=None):
     """The module-level ``def`` of a helper primitive, copied from its template
     (defined as ``alias`` where a parameter of the user's has its name)."""

@@ -18,8 +18,9 @@ import traceback
 
 import numpy as np
 
+import diffc
 from diffc import testing
-from diffc.backend import load
+from diffc import cache
 from diffc.frontend import source
 from diffc.cli import targets
 from diffc.core import trees
@@ -95,7 +96,6 @@ def _compared(reports):
 
 def _check_modes(choice):
     """The modes to check: ``--mode``, by default every mode diffc has."""
-    import diffc
     has_forward = hasattr(diffc, "jvp") and "modes" in inspect.signature(testing.check_grads).parameters
     if choice in ("forward", "both") and not has_forward:
         raise UsageError("this diffc has no forward mode to check", hint="use --mode reverse")
@@ -129,7 +129,7 @@ def _check_wrt(src, fn, wrt_text, values):
         indices = targets.wrt_indices(src, wrt if isinstance(wrt, (tuple, list)) else (wrt,))[0]
         why = "not in --wrt" if wrt_text else "not in the decorator's wrt"
         return indices, [(names[i], why, False) for i in range(len(values)) if i not in indices]
-    indices = tuple(i for i, v in enumerate(values) if testing._is_float(v))
+    indices = tuple(i for i, v in enumerate(values) if testing.is_float(v))
     if not indices:
         raise UsageError(f"{src.name} has no float argument to check",
                          hint="give a float example, e.g. --arg x=3x4 or --arg x=2.0")
@@ -140,7 +140,7 @@ def _check_wrt(src, fn, wrt_text, values):
 
 def _not_float(value):
     """Why a value is not differentiated: ``an int64 array``, ``a dict with int64 entries``."""
-    kinds = sorted({_kind(leaf) for _, leaf in trees.leaves(value) if not testing._is_float(leaf)})
+    kinds = sorted({_kind(leaf) for _, leaf in trees.leaves(value) if not testing.is_float(leaf)})
     if trees.is_container(value):
         return f"a {type(value).__name__} with {' and '.join(kinds) or 'no'} entries"
     return kinds[0]
@@ -153,7 +153,7 @@ def _kind(leaf):
 
 
 def _holds_floats(value):
-    return any(testing._is_float(leaf) for _, leaf in trees.leaves(value))
+    return any(testing.is_float(leaf) for _, leaf in trees.leaves(value))
 
 
 def _import_function(path, name):
@@ -191,7 +191,7 @@ def _user_exception(error, path, name):
     located error; re-raised when no user frame is involved (then it is diffc's bug).
     diffc's package and its cache of generated modules are never the user's code."""
     home = os.path.dirname(os.path.abspath(path))
-    not_users = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(load.cache_dir()))
+    not_users = (os.path.dirname(os.path.abspath(__file__)), os.path.abspath(cache.cache_dir()))
     frames = [f for f in traceback.extract_tb(error.__traceback__)
               if _inside(f.filename, home) and not any(_inside(f.filename, d) for d in not_users)]
     if not frames:

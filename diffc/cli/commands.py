@@ -25,11 +25,13 @@ import sys
 import tempfile
 
 from diffc import __version__
-from diffc.frontend import bindings
-from diffc.compiler import pipeline
-from diffc.cli import targets
-from diffc.errors import DiffcError, InternalError
+from diffc.cli import check, targets
 from diffc.cli.targets import UsageError
+from diffc.compiler import pipeline, staging
+from diffc.core import primitives
+from diffc.errors import DiffcError, InternalError
+from diffc.frontend import bindings
+from diffc.tools.graph import graph_of
 
 EXAMPLES = {
     "compile": "diffc compile model.py                 # @diffc.grad functions -> model_grad.py\n"
@@ -164,7 +166,6 @@ def _compile_function(path, name, args, strict=True):
     indices, single = targets.wrt_indices(src, wrt)
     examples = targets.examples(src, args.arg, strict=strict)
     if getattr(args, "mode", "reverse") == "forward":
-        from diffc.compiler import staging
         staged = staging.jvp(staging.stage_source(src, examples), indices,
                              tuple(examples[i] for i in indices) if examples is not None else None)
         names = ", ".join(targets.param_names(src)[i] for i in indices)
@@ -301,7 +302,6 @@ def _highlight(text):
 
 
 def _check(args):
-    from diffc.cli import check
     return check.run(args)
 
 
@@ -311,8 +311,6 @@ def _same_file(a, b):
 
 # -- graph and coverage --------------------------------------------------------------------------
 def _graph(args):
-    from diffc.tools.graph import graph_of
-
     path, name = targets.split_target(args.target)
     src = targets.function_source(path, name)
     wrt = None
@@ -330,7 +328,6 @@ def _graph(args):
 
 
 def _coverage(args):
-    from diffc.core import primitives
     print(coverage_table(primitives))
     return 0
 

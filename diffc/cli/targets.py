@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.errors import DiffcError
 
@@ -124,7 +125,6 @@ def param_names(src):
     a = src.node.args
     names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
     if getattr(src, "method", False):
-        from diffc.compiler import pipeline
         return list(pipeline.lower(src).attributes) + names[1:]
     return names
 

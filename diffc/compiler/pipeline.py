@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from diffc.ad.reverse import Backward, activity
-from diffc.backend import expressions, printer
+from diffc.backend import expressions, functions, printer
 from diffc.compiler import staging
 from diffc.compiler.call_pairs import reverse, uses_generated
 from diffc.compiler.lowering import Compiled, check_args, lower, with_free
@@ -86,9 +86,9 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
         g = grads[0] if single else ast.Tuple(grads, ast.Load())
         return ast.Tuple([exprs[0], g], ast.Load()) if with_value else g
 
-    fdef, helpers = expressions.emit_function(grad, fname, doc, returns)
-    functions, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
-    compiled = Compiled(fname, fdef, helpers, stages, functions, func.free)
+    fdef, helpers = functions.emit_function(grad, fname, doc, returns)
+    pairs, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
+    compiled = Compiled(fname, fdef, helpers, stages, pairs, func.free)
     compiled.fast_def = _dispatcher_copy(grad, facts, fname, doc, returns)
     compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(grad.body)
                              if isinstance(s, Eqn) and primitives.get(s.prim).call_path}
@@ -114,7 +114,7 @@ def _dispatcher_copy(grad, facts, fname, doc, returns):
     if len(folded.body) == len(grad.body):
         return None
     folded.result_names = grad.result_names
-    return expressions.emit_function(passes.dead_code(folded, facts), fname, doc, returns)[0]
+    return functions.emit_function(passes.dead_code(folded, facts), fname, doc, returns)[0]
 
 
 _SMALL = 60      # equations: the dispatcher inlines only short gradients anyway

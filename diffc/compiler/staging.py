@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffc.ad.forward import forward
-from diffc.backend import expressions, functions
+from diffc.backend import functions
 from diffc.compiler.call_pairs import reverse
 from diffc.compiler.lowering import Compiled, check_args, lower, with_free
 from diffc.compiler.transform_calls import call_transform
@@ -249,7 +249,7 @@ def emit_staged(staged, name, doc):
     def returns(exprs):
         return _build(staged.structure, exprs)
 
-    fdef, helpers = expressions.emit_function(func, name, doc, returns)
+    fdef, helpers = functions.emit_function(func, name, doc, returns)
     compiled = Compiled(name, fdef, helpers, {"optimized": staged.func})
     compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(func.body)
                              if isinstance(s, Eqn) and getattr(primitives.get(s.prim), "call_path", None)}

@@ -21,7 +21,7 @@ import numpy as np
 
 from diffc.core import primitives
 from diffc.errors import user_code
-from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Var, walk
+from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Var, atoms_in, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
@@ -420,7 +420,6 @@ _SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "a
 
 
 def _vars(atom):
-    from diffc.core.ir import atoms_in
     return list(atoms_in(atom))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import keyword
 
-from diffc.core.ir import Var
+from diffc.core.ir import Var, all_names
 
 RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"np", "numpy"}
 
@@ -48,6 +48,5 @@ def adjoint_hint(hint):
 def fresh_namer(func, facts):
     """A ``Namer`` whose names are new to IR ``func`` and to every value ``facts`` knows (the
     stages of grad-of-grad share one ``facts``: a reused name would overwrite a value)."""
-    from diffc.core.ir import all_names
     known = {v.name for v in facts.values if isinstance(v, Var)} if facts is not None else set()
     return Namer(taken=all_names(func) | known)

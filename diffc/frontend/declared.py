@@ -22,9 +22,10 @@ import copy
 import os
 
 from diffc.core import primitives
-from diffc.frontend import source
-from diffc.errors import DiffcError
 from diffc.core.facts import Facts
+from diffc.errors import DiffcError
+from diffc.frontend import fence, source
+from diffc.frontend import lower as lowering     # imports this module: read at call time
 
 _OPTIONS = ("nondiff", "broadcasting", "data_dependent_shape", "differentiable", "shape_only")
 _MADE: dict = {}            # (module name, path, line, text) -> the Primitive registered
@@ -146,10 +147,9 @@ class _Evaluator:
         self.func = None
 
     def __call__(self, *args):
-        from diffc.compiler import pipeline           # lowering needs the whole front end
-
         if self.func is None:
-            self.func = pipeline.lower(self.src)
+            fence.check(self.src)
+            self.func = lowering.lower_function(self.src, method=self.src.method)
         facts = Facts(True, exact=True)
         for var, value in zip(self.func.params, args):
             facts.bind_param(var, value)

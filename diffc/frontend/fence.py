@@ -26,174 +26,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from diffc.errors import UnsupportedSyntax
+from diffc.frontend import fence_flow
+from diffc.frontend.fence_rules import EXPRESSIONS, OTHER, STATEMENTS, Banned, fail
 
-
-@dataclass(frozen=True)
-class Banned:
-    """One unsupported construct: what it is, what to write instead, and an example."""
-    what: str          # "a lambda": the message is "<what> is not supported"
-    hint: str
-    example: str       # lines of a function body showing it (docs and tests)
-    fields: tuple = () # (name, value) pairs filling {name} in what/hint for the docs
-
-    def documented(self):
-        """(construct, example, hint) as the docs show them."""
-        values = dict(self.fields)
-        return self.what.format(**values), self.example, self.hint.format(**values)
-
-
-def _stmt(name):
-    return getattr(ast, name, None)
-
-
-STATEMENTS = {kind: rule for kind, rule in {
-    _stmt("Try"): Banned("`try`", "remove the try/except: a differentiated function cannot "
-                         "catch exceptions; check inputs before calling it",
-                         "try:\n    y = np.log(x)\nexcept ValueError:\n    y = x"),
-    _stmt("TryStar"): Banned("`try`/`except*`", "remove the try/except: a differentiated "
-                             "function cannot catch exceptions",
-                             "try:\n    y = np.log(x)\nexcept* ValueError:\n    y = x"),
-    _stmt("With"): Banned("`with`", "move the `with` block outside the differentiated "
-                          "function (for np.errstate, wrap the call instead)",
-                          "with np.errstate(all='ignore'):\n    y = np.log(x)"),
-    _stmt("AsyncWith"): Banned("`async with`", "use a plain function",
-                               "async with lock:\n    y = x"),
-    _stmt("AsyncFor"): Banned("`async for`", "use a plain function",
-                              "async for t in stream:\n    y = x"),
-    _stmt("FunctionDef"): Banned("a nested `def`", "define the helper at module level and "
-                                 "pass it what it needs as arguments",
-                                 "def helper(t):\n    return t * 2.0\ny = x"),
-    _stmt("AsyncFunctionDef"): Banned("a nested `async def`", "define plain helper functions "
-                                      "at module level", "async def helper(t):\n    return t\ny = x"),
-    _stmt("ClassDef"): Banned("a class definition", "define classes outside the "
-                              "differentiated function", "class State:\n    pass\ny = x"),
-    _stmt("Global"): Banned("`global`", "pass the value in as an argument and return what "
-                            "you compute", "global counter\ny = x"),
-    _stmt("Nonlocal"): Banned("`nonlocal`", "pass the value in as an argument and return "
-                              "what you compute", "nonlocal counter\ny = x"),
-    _stmt("Delete"): Banned("`del`", "remove the `del`: values are freed when the gradient "
-                            "function returns", "y = x * 2.0\ndel y"),
-    _stmt("Import"): Banned("an `import` inside the function", "import at module level",
-                            "import math\ny = x"),
-    _stmt("ImportFrom"): Banned("an `import` inside the function", "import at module level",
-                                "from math import pi\ny = x"),
-    _stmt("Raise"): Banned("`raise`", "check inputs and raise before calling the "
-                           "differentiated function", "raise ValueError('bad x')"),
-    _stmt("Match"): Banned("`match`", "compute each case and select with np.where",
-                           "match n:\n    case 1:\n        y = x"),
-    _stmt("TypeAlias"): Banned("a `type` alias", "declare type aliases at module level",
-                               "type Vec = list\ny = x"),
-}.items() if kind is not None}
-
-EXPRESSIONS = {
-    ast.Lambda: Banned("a lambda", "write the expression inline, or define a module-level "
-                       "function with `def`", "g = lambda t: t * 2.0"),
-    ast.ListComp: Banned("a list comprehension", "use a NumPy operation on the whole array "
-                         "(x * 2.0), or write the items out",
-                         "ys = [t * 2.0 for t in x]"),
-    ast.SetComp: Banned("a set comprehension", "sets are not differentiable; use arrays",
-                        "ys = {t for t in x}"),
-    ast.DictComp: Banned("a dict comprehension", "dicts are not differentiable; use "
-                         "separate names or arrays", "ys = {i: t for i, t in enumerate(x)}"),
-    ast.GeneratorExp: Banned("a generator expression", "use a NumPy reduction over the "
-                             "array, such as np.sum(x * 2.0)", "y = sum(t * 2.0 for t in x)"),
-    ast.Await: Banned("`await`", "use a plain function", "y = await x"),
-    ast.Yield: Banned("`yield`", "a generator is not differentiable; return the value",
-                      "yield x"),
-    ast.YieldFrom: Banned("`yield from`", "a generator is not differentiable; return the "
-                          "value", "yield from x"),
-    ast.NamedExpr: Banned("the walrus operator `:=`", "assign with `=` on its own line",
-                          "y = (z := x * 2.0) + z"),
-    ast.JoinedStr: Banned("an f-string", "strings are not differentiable; format messages "
-                          "outside the differentiated function", "label = f'{x}'"),
-    ast.Set: Banned("a set literal", "sets are not differentiable; use a tuple or an array",
-                    "s = {x, y}"),
-    ast.Dict: Banned("a dict", "dicts are not differentiable; use separate names, or pass "
-                     "the arrays as arguments", "d = {'w': x}"),
-    ast.Starred: Banned("star-unpacking `*x`", "pass and build values explicitly: "
-                        "f(a, b) rather than f(*args)", "y = np.maximum(*x)"),
-}
-
-OTHER = {
-    "async def": Banned("an `async def` function", "differentiate a plain `def`", ""),
-    "*args": Banned("a `*args`/`**kwargs` parameter", "name each parameter explicitly",
-                    ""),
-    "default": Banned("a default value that is not a literal", "write the value itself "
-                      "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
-    "and/or": Banned("`and`/`or` on values", "use np.logical_and / np.logical_or, or "
-                     "np.where(cond, a, b) to select a value", "y = x and 2.0"),
-    "not": Banned("`not` on a value", "use np.logical_not(c), or compare: c == 0",
-                  "flag = not x"),
-    "chained": Banned("a chained comparison", "compare two values at a time and combine "
-                      "with np.logical_and(a < x, x < b)", "inside = 0.0 < x < 1.0"),
-    "is/in": Banned("`{op}`", "compare values with == or !=, or test membership outside "
-                    "the differentiated function", "missing = x is None", (("op", "is"),)),
-    "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
-                      "code out in the function instead of building it at run time",
-                      "y = eval('x * 2.0')", (("name", "eval"),)),
-    "side effect": Banned("`{name}()`", "remove it: diffc's gradient code does not repeat "
-                          "side effects (print from the primal function, or from a "
-                          "wrapper that calls it)", "print(x)", (("name", "print"),)),
-    "**kwargs call": Banned("passing `**kwargs` to a call", "pass each keyword explicitly",
-                            "y = np.clip(x, **limits)"),
-    "out=": Banned("writing into an existing array with `out=`", "assign the result "
-                   "instead: y = np.exp(x)", "y = np.exp(x, out=x)"),
-    "unused call": Banned("a call whose result is not used", "diffc does not track "
-                          "in-place changes: compute a new value and assign it "
-                          "(y = ..., or x[i] = v)", "x.fill(0.0)"),
-    "no effect": Banned("an expression whose value is not used", "assign it to a name, or "
-                        "remove the line", "x * 2.0"),
-    "bare annotation": Banned("an annotation without a value", "annotate where you assign: "
-                              "y: float = x * 2.0, or remove the line", "y: float"),
-    "attribute target": Banned("assignment to an attribute", "assign to a local name and "
-                               "return it", "x.data = 1.0"),
-    "nested subscript": Banned("assignment into an indexed expression `a[i][j] = v`",
-                               "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
-    "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
-                          "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v), "
-                          "or into a local copy (a = {base}.copy(), then a[...] = v)",
-                          "x.T[0] = 2.0", (("base", "x.T"),)),
-    "star target": Banned("star-unpacking in an assignment", "index explicitly: a = x[0], "
-                          "rest = x[1:]", "a, *rest = x"),
-    "target": Banned("this assignment target", "assign to a name, a tuple of names, or "
-                     "name[index]", "(y for y in x)[0] = 1.0"),
-    "statement": Banned("a `{name}` statement", "rewrite it as assignments and a return", ""),
-    "unbound": Banned("reading a name before the function assigns it",
-                      "Python makes `{name}` local to the whole function because the "
-                      "function assigns it, so this read raises UnboundLocalError; assign "
-                      "it before reading it, or rename the local variable",
-                      "y = x * K\nK = 2.0", (("name", "K"),)),
-    "maybe unbound": Banned("reading a name that only some paths assign",
-                            "assign `{name}` before the `if` (or the loop), or in every "
-                            "branch", "", (("name", "t"),)),
-    "write global": Banned("writing into a module-level array",
-                           "assigning into `{name}[...]` changes a module-level array; "
-                           "pass `{name}` in as an argument, copy it (`{name} = "
-                           "{name}.copy()`) and write into the copy",
-                           "W[0] = x", (("name", "W"),)),
-    "write alias": Banned("writing into an array that another name, read later, shares",
-                          "if `{other}` should see the change, write into `{other}` itself; "
-                          "if not, copy before writing: `{name} = {name}.copy()`",
-                          "a = x * 2.0\nz = a\nz[0] = 2.0\ny = a",
-                          (("name", "z"), ("other", "a"))),
-    "write alias in place": Banned("changing in place (`+=`) a value another name, read "
-                                   "later, shares", "`{name} += ...` changes the array in "
-                                   "place; to make a new value write `{name} = {name} + ...`, "
-                                   "or, if `{other}` should see the change, change `{other}`",
-                                   "a = x * 2.0\ns = a[0]\ns += 1.0\ny = a",
-                                   (("name", "s"), ("other", "a"))),
-    "write argument": Banned("writing into an argument's array",
-                             "Python would change the caller's array, which diffc's compiled "
-                             "code does not do; write into a copy (`{name} = {name}.copy()`) "
-                             "and, if the caller needs the change, return it",
-                             "x[0] = 2.0", (("name", "x"),)),
-    "write parameter": Banned("writing into a parameter of a called function",
-                              "this function is called by the one being "
-                              "differentiated, so the caller's array would change; write "
-                              "into a copy (`{name} = {name}.copy()`) and return it", "",
-                              (("name", "a"),)),
-}
 
 # --------------------------------------------------------------------------------------
 # CONTROL FLOW: if/elif/else, conditional expressions, for and while loops, `break`,
@@ -219,15 +54,15 @@ def _check_jumps(ctx, body, in_loop=False):
     """``return`` outside loops, ``break``/``continue`` inside one, no ``else`` after a loop."""
     for stmt in body:
         if isinstance(stmt, ast.Return) and in_loop:
-            _fail(ctx, stmt, RETURN_IN_LOOP)
+            fail(ctx, stmt, RETURN_IN_LOOP)
         elif isinstance(stmt, (ast.Break, ast.Continue)) and not in_loop:
-            _fail(ctx, stmt, JUMP_OUTSIDE_LOOP, name=type(stmt).__name__.lower())
+            fail(ctx, stmt, JUMP_OUTSIDE_LOOP, name=type(stmt).__name__.lower())
         elif isinstance(stmt, ast.If):
             _check_jumps(ctx, stmt.body, in_loop)
             _check_jumps(ctx, stmt.orelse, in_loop)
         elif isinstance(stmt, (ast.For, ast.While)):
             if stmt.orelse:
-                _fail(ctx, stmt.orelse[0], LOOP_ELSE)
+                fail(ctx, stmt.orelse[0], LOOP_ELSE)
             _check_jumps(ctx, stmt.body, True)
 
 
@@ -237,12 +72,12 @@ def _check_returns(ctx, body):
     for stmt in body:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Return) and node.value is None:
-                _fail(ctx, node, NO_RETURN)
+                fail(ctx, node, NO_RETURN)
     if not _always_returns(body):
         last = body[-1] if body else ctx.fn.node
         message = "some paths through this `if` reach the end of the function without a " \
             "`return`" if isinstance(last, ast.If) else None
-        _fail(ctx, last, NO_RETURN, message)
+        fail(ctx, last, NO_RETURN, message)
 
 
 def _always_returns(body):
@@ -273,14 +108,8 @@ def check(fn, *, entry=True) -> None:
     _check_block(ctx, body)
     _check_jumps(ctx, body)
     _check_returns(ctx, body)
-    from diffc.frontend import fence_flow
     fence_flow.check_scoping(ctx, body)
     fence_flow.check_aliasing(ctx, body)
-
-
-def _fail(ctx, node, rule, message=None, **fields):
-    text = message or f"{rule.what.format(**fields)} is not supported"
-    raise UnsupportedSyntax(text, ctx.fn.loc(node), rule.hint.format(**fields))
 
 
 def _without_docstring(body):
@@ -301,15 +130,15 @@ def _stored_names(body):
 
 def _check_signature(ctx, node):
     if isinstance(node, ast.AsyncFunctionDef):
-        _fail(ctx, node, OTHER["async def"])
+        fail(ctx, node, OTHER["async def"])
     args = node.args
     if ctx.fn.live is not None:
         return      # *args are bound to the call's arguments, defaults to their live values
     if (args.vararg or args.kwarg) and ctx.entry:
-        _fail(ctx, args.vararg or args.kwarg, OTHER["*args"])
+        fail(ctx, args.vararg or args.kwarg, OTHER["*args"])
     for default in list(args.defaults) + [d for d in args.kw_defaults if d is not None]:
         if not _is_literal_default(ctx, default):
-            _fail(ctx, default, OTHER["default"])
+            fail(ctx, default, OTHER["default"])
 
 
 def _is_literal_default(ctx, node):
@@ -330,7 +159,7 @@ def _check_block(ctx, body):
     for stmt in body:
         rule = STATEMENTS.get(type(stmt))
         if rule is not None:
-            _fail(ctx, stmt, rule)
+            fail(ctx, stmt, rule)
         _check_statement(ctx, stmt)
 
 
@@ -353,7 +182,7 @@ def _check_statement(ctx, stmt):
         _check_expr(ctx, stmt.value)
     elif isinstance(stmt, ast.AnnAssign):
         if stmt.value is None:
-            _fail(ctx, stmt, OTHER["bare annotation"])
+            fail(ctx, stmt, OTHER["bare annotation"])
         _check_target(ctx, stmt.target)
         _check_expr(ctx, stmt.value)
     elif isinstance(stmt, ast.Expr):
@@ -366,14 +195,14 @@ def _check_statement(ctx, stmt):
         if stmt.value is not None:
             _check_expr(ctx, stmt.value)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
-        _fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
+        fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
 
 
 def _check_expression_statement(ctx, stmt):
     if isinstance(stmt.value, ast.Constant):
         return                                  # a docstring-like string, or `...`
     _check_expr(ctx, stmt.value)
-    _fail(ctx, stmt, OTHER["unused call" if isinstance(stmt.value, ast.Call) else "no effect"])
+    fail(ctx, stmt, OTHER["unused call" if isinstance(stmt.value, ast.Call) else "no effect"])
 
 
 def _check_expr(ctx, node, condition=False):
@@ -382,16 +211,16 @@ def _check_expr(ctx, node, condition=False):
     np.logical_and/or/not mean."""
     rule = EXPRESSIONS.get(type(node))
     if rule is not None:
-        _fail(ctx, node, rule)
+        fail(ctx, node, rule)
     if isinstance(node, ast.BoolOp):
         if not condition:
-            _fail(ctx, node, OTHER["and/or"])
+            fail(ctx, node, OTHER["and/or"])
         for value in node.values:
             _check_expr(ctx, value, condition=True)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         if not condition:
-            _fail(ctx, node, OTHER["not"])
+            fail(ctx, node, OTHER["not"])
         _check_expr(ctx, node.operand, condition=True)
         return
     if isinstance(node, ast.IfExp):
@@ -420,11 +249,11 @@ def _check_expr(ctx, node, condition=False):
 
 def _check_compare(ctx, node):
     if len(node.ops) > 1:
-        _fail(ctx, node, OTHER["chained"])
+        fail(ctx, node, OTHER["chained"])
     op = node.ops[0]
     words = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
     if type(op) in words:
-        _fail(ctx, node, OTHER["is/in"], op=words[type(op)])
+        fail(ctx, node, OTHER["is/in"], op=words[type(op)])
 
 
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr",
@@ -437,12 +266,12 @@ def _check_call(ctx, node):
     if isinstance(func, ast.Name) and func.id not in ctx.local_names \
             and func.id not in ctx.fn.module.aliases:
         if func.id in DYNAMIC:
-            _fail(ctx, node, OTHER["dynamic"], name=func.id)
+            fail(ctx, node, OTHER["dynamic"], name=func.id)
         if func.id in SIDE_EFFECTS:
-            _fail(ctx, node, OTHER["side effect"], name=func.id)
+            fail(ctx, node, OTHER["side effect"], name=func.id)
     for keyword in node.keywords:
         if keyword.arg == "out":
-            _fail(ctx, keyword, OTHER["out="])
+            fail(ctx, keyword, OTHER["out="])
 
 
 def _check_target(ctx, target):
@@ -451,21 +280,21 @@ def _check_target(ctx, target):
     if isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:
             if isinstance(elt, ast.Starred):
-                _fail(ctx, elt, OTHER["star target"])
+                fail(ctx, elt, OTHER["star target"])
             _check_target(ctx, elt)
         return
     if isinstance(target, ast.Attribute):
-        _fail(ctx, target, OTHER["attribute target"])
+        fail(ctx, target, OTHER["attribute target"])
     if isinstance(target, ast.Subscript):
         base = target.value
         if isinstance(base, ast.Name):
             _check_expr(ctx, target.slice)
             return
         if isinstance(base, ast.Subscript):
-            _fail(ctx, target, OTHER["nested subscript"])
+            fail(ctx, target, OTHER["nested subscript"])
         if isinstance(base, ast.Attribute):
-            _fail(ctx, target, OTHER["view target"], base=ast.unparse(base))
-    _fail(ctx, target, OTHER["target"])
+            fail(ctx, target, OTHER["view target"], base=ast.unparse(base))
+    fail(ctx, target, OTHER["target"])
 
 
 def sections():

@@ -24,7 +24,7 @@ import builtins
 import itertools
 from dataclasses import dataclass, field
 
-from diffc.frontend.fence import OTHER, _fail
+from diffc.frontend.fence_rules import OTHER, fail
 
 # --- scoping ------------------------------------------------------------------------
 
@@ -89,11 +89,11 @@ class _Scoping:
         earlier = store is not None and \
             (store.end_lineno, store.end_col_offset) <= (name.lineno, name.col_offset)
         if earlier or in_loop:
-            _fail(self.ctx, name, OTHER["maybe unbound"],
+            fail(self.ctx, name, OTHER["maybe unbound"],
                   f"`{name.id}` may not be assigned here: only some paths assign it "
                   f"before this line", name=name.id)
         where = f" (it is assigned on line {store.lineno})" if store is not None else ""
-        _fail(self.ctx, name, OTHER["unbound"],
+        fail(self.ctx, name, OTHER["unbound"],
               f"`{name.id}` is read before it is assigned{where}", name=name.id)
 
 
@@ -233,7 +233,7 @@ class _Aliasing:
                     and name.id in state.stale:
                 write, written = state.stale[name.id]
                 in_place = isinstance(write, ast.Name)          # `z += v`, not `z[i] = v`
-                _fail(self.ctx, write, OTHER["write alias in place" if in_place else "write alias"],
+                fail(self.ctx, write, OTHER["write alias in place" if in_place else "write alias"],
                       f"this writes into an array that `{written}` shares with `{name.id}`, "
                       f"and `{name.id}` is read afterwards (line {name.lineno}): Python would "
                       f"see the change in `{name.id}`, diffc would not",
@@ -265,11 +265,11 @@ class _Aliasing:
     def write(self, name, node, state):
         tokens = state.groups.get(name)
         if tokens is None or any(t.startswith("global:") for t in tokens):
-            _fail(self.ctx, node, OTHER["write global"],
+            fail(self.ctx, node, OTHER["write global"],
                   f"this writes into `{name}`, which is not a local array of the function",
                   name=name)
         if tokens & self.param_tokens:
-            _fail(self.ctx, node, OTHER["write parameter" if not self.ctx.entry else "write argument"],
+            fail(self.ctx, node, OTHER["write parameter" if not self.ctx.entry else "write argument"],
                   f"this writes into the caller's array `{name}`", name=name)
         for other, other_tokens in state.groups.items():
             if other != name and other_tokens & tokens:

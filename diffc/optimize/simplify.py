@@ -76,9 +76,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from diffc.backend import load
+from diffc import cache
 from diffc.core import primitives
-from diffc.core.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of, with_body)
+from diffc.core.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of, walk,
+                           with_body)
+from diffc.frontend.lower import bind
 
 # op key -> the NumPy name of its primitive (the primitive's IR name comes from the registry)
 _NUMPY_NAMES = {
@@ -112,7 +114,7 @@ _tables = None
 # literals (tuples, strings, numbers), written with ``repr`` and read with
 # ``ast.literal_eval``. A file is named by a hash of the key and of this module's source
 # and SymPy's version: another diffc or SymPy never reads it. The files are read only
-# from a directory of the user's own that no one else can write to (``load``), and a
+# from a directory of the user's own that no one else can write to (``diffc.cache``), and a
 # recipe from disk is trusted no more than a fresh one: its form is checked (each
 # operation known, each operand a value readable where the chain ends, the comment's
 # text a template of those values) and, like every recipe, it must compute the chain's
@@ -128,7 +130,7 @@ def _recipe_path(key):
     global _version
     if os.environ.get("DIFFC_NO_RECIPE_CACHE") == "1" or not _is_literal(key):
         return None
-    directory = load.private_subdir("recipes")
+    directory = cache.private_subdir("recipes")
     if directory is None:
         return None
     if _version is None:
@@ -141,7 +143,7 @@ def _recipe_path(key):
 def _stored(key):
     """The recipe stored for ``key`` (None: nothing better was found), or ``_NOT_STORED``."""
     path = _recipe_path(key)
-    data = load.read_cached(path, _MAX_RECIPE_FILE) if path is not None else None
+    data = cache.read_cached(path, _MAX_RECIPE_FILE) if path is not None else None
     if data is None:
         return _NOT_STORED
     try:
@@ -156,7 +158,7 @@ def _store(key, recipe):
     if path is None or not _is_literal(recipe):
         return
     try:
-        load.write_atomically(path, repr((key, recipe)))
+        cache.write_atomically(path, repr((key, recipe)))
     except OSError:
         pass                        # a read-only cache: the recipe stays in memory
 
@@ -569,8 +571,6 @@ class _Pass:
     def instantiate(self, root, members, problem, recipe):
         """The recipe's equations for this chain, if they check out on the example values
         and around them."""
-        from diffc.frontend.lower import bind
-
         ops, named, info = recipe
         by_op = _ops()[1]
         origin = copy.copy(root.origin) if isinstance(root.origin, Eqn) else \
@@ -830,8 +830,6 @@ _EFFECTS = frozenset({"push", "pop", "new_tape"})
 def _live_uses(func):
     """How many times each value is read by what ``dead_code`` will keep (the reverse
     transform's primal result, for one, is read by nothing that stays)."""
-    from diffc.core.ir import walk
-
     uses = func.uses()
     producer, dead = {}, []
     for s in walk(func.body):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.errors import DiffcError
 from diffc.core.ir import Const, Eqn, Pack, Var
@@ -107,8 +108,6 @@ def _is_number(a):
 def symbolic(fn, wrt=None) -> SymbolicGradient:
     """sympy expressions of ``fn`` (scalar straight-line code) and of its partial
     derivatives with respect to ``wrt`` (indices or names; default: every parameter)."""
-    from diffc.compiler import pipeline
-
     src = source.from_function(fn)
     func = pipeline.lower(src)
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in func.params}
