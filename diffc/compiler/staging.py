@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffc.ad.forward import forward
-from diffc.backend import functions
+from diffc.backend import emit_names, functions
 from diffc.compiler.call_pairs import reverse
 from diffc.compiler.lowering import Compiled, check_args, lower, with_free
 from diffc.compiler.transform_calls import call_transform
@@ -269,7 +269,7 @@ def _presentable(func):
     its end); a tangent of an adjoint line joins that adjoint line's block. Temporaries
     that the emitter folds into their reader are moved next to it (see ``_sink``).
     """
-    foldable = functions.plan_folding(func)
+    foldable = emit_names.plan_folding(func)
     out = Function(func.name, func.params, _present_body(func.body, foldable), func.results,
                    func.loc, func.doc)
     out.defaults = getattr(func, "defaults", {})

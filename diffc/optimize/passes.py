@@ -26,6 +26,12 @@
 * ``EMIT_PASSES``, only on code about to be emitted (their primitives have no derivative
   rules): in-place accumulation and arithmetic (``in_place.py``), and reductions of
   arrays as methods (``a.sum(axis=0)``).
+
+The passes live by what they do: ``shapes`` (``shape_queries``, ``broadcasts``),
+``patterns`` (``doubled_products``, ``unique_scatters``), ``simplify`` and its parts,
+``emit_forms`` (the passes only emitted code gets), ``bptt`` and ``in_place``. This module
+holds the others (dead code, common subexpressions, constants, loop invariants) and runs
+them all in order (``PASSES``, ``EMIT_PASSES``).
 """
 from __future__ import annotations
 
@@ -37,11 +43,14 @@ from collections import ChainMap
 
 import numpy as np
 
-from diffc.optimize import bptt
-from diffc.optimize import in_place
 from diffc.core import primitives
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
-from diffc.core.naming import fresh_namer
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, blocks_of, defined_in,
+                           substitute, walk, with_body)
+from diffc.optimize import bptt, in_place
+from diffc.optimize.emit_forms import accumulate_in_place, array_methods, product_layouts
+from diffc.optimize.patterns import doubled_products, unique_scatters
+from diffc.optimize.shapes import broadcasts, shape_queries
+from diffc.optimize.simplify import simplify
 
 # tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
 # so never shared by two loops nor moved out of the loop around it
@@ -154,78 +163,6 @@ def common_subexpressions(func: Function, facts=None) -> Function:
     return new
 
 
-def shape_queries(func: Function, facts=None) -> Function:
-    """Answer ``np.ndim``/``np.shape``/``np.size`` without computing what they ask about."""
-    if facts is None or not facts.enabled:
-        return func
-    producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
-    mapping = {}
-    # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
-    # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
-    sizes_vary = getattr(facts, "sizes_vary", False)
-
-    def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
-        (recursively): elementwise, or a product whose sizes the signature fixes."""
-        eqn = producers.get(v)
-        shape = facts.shape(v)
-        if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
-            return v
-        prim = primitives.get(eqn.prim)
-        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
-            return v
-        for a in eqn.inputs():
-            if facts.shape(a) == shape and not isinstance(a, Const):
-                return cheapest(a)
-        return v
-
-    def rewrite(stmts):
-        out = []
-        for stmt in stmts:
-            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in ("ndim", "shape", "size") \
-                    and len(stmt.args) == 1 and isinstance(stmt.args[0], Var):
-                v = stmt.args[0]
-                shape = facts.shape(v)
-                if shape is not None and stmt.prim == "ndim":
-                    mapping[stmt.outs[0]] = Const(len(shape))
-                    continue
-                if shape == ():
-                    mapping[stmt.outs[0]] = Const(() if stmt.prim == "shape" else 1)
-                    continue
-                if stmt.prim == "shape" or (stmt.prim == "size" and not stmt.kwargs):
-                    stmt = Eqn(stmt.outs, stmt.prim, (cheapest(v),), stmt.kwargs, stmt.loc,
-                               stmt.role, stmt.origin)
-            for block in blocks_of(stmt):
-                block.body = rewrite(block.body)
-            out.append(stmt)
-        return out
-
-    body = rewrite(func.body)
-    if mapping:
-        body = _substitute_atoms(body, mapping)
-    return with_body(func, body)
-
-
-def _substitute_atoms(stmts, mapping):
-    """Like ``ir.substitute`` but a Var may be replaced by a Const."""
-    return substitute(stmts, mapping)
-
-
-
-
-def _each_statement(func, rewrite):
-    """``func`` with every statement (those of nested blocks first) replaced by the list
-    ``rewrite(stmt)`` returns. ``rewrite`` makes new statements, never edits one, and
-    statements with blocks are copied (``ir.map_blocks``): the input is left as it was."""
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            out += rewrite(map_blocks(stmt, visit))
-        return out
-
-    return with_body(func, visit(func.body))
-
-
 def constants(func: Function, facts=None, *, units=False) -> Function:
     """Fold an equation whose operands are all constants (``2 - 1`` → ``1``), and
     ``x ** 1`` → ``x``, until nothing changes. Only Python numbers are folded:
@@ -311,140 +248,6 @@ _FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})
 def _is_one(atom):
     return isinstance(atom, Const) and type(atom.value) in (int, float) and atom.value == 1
 
-_FRESH = frozenset({"zeros_like", "scatter", "scatter_add", "add", "add_into", "add_at_into", "copy"})
-
-
-def accumulate_in_place(func: Function, facts=None) -> Function:
-    """``acc + scatter(x, index, v)`` → ``acc[index] += v`` where that is provably safe.
-
-    Safe means: ``acc`` is read by nothing else, it was made by the gradient code itself
-    (zeros, a sum, a scatter; or a loop's carried value starting from one), and the
-    scatter's result is read only by this sum, with the same shape and dtype as ``acc``.
-    """
-    if facts is None or not facts.enabled:
-        return func
-    uses = func.uses()
-    producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
-    carried_init = {}
-    for stmt in walk(func.body):
-        if isinstance(stmt, Loop) and stmt.role != "primal":
-            params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
-            for p, init in zip(params, stmt.inits):
-                carried_init[p] = init
-
-    def owned(v, depth=0):
-        if not isinstance(v, Var) or uses.get(v, 0) != 1 or depth > 8:
-            return False
-        if v in carried_init:
-            return owned(carried_init[v], depth + 1)
-        producer = producers.get(v)
-        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
-
-    def same_layout(a, b):
-        return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
-            and facts.dtype(a) == facts.dtype(b)
-
-    def rewrite(stmts):
-        out, drop = [], set()
-        for stmt in stmts:
-            if isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs:
-                for acc, part in (stmt.args, stmt.args[::-1]):
-                    scatter = producers.get(part) if isinstance(part, Var) else None
-                    if scatter is not None and scatter.prim in ("scatter", "scatter_add") \
-                            and uses.get(part, 0) == 1 and scatter in stmts and owned(acc) \
-                            and same_layout(acc, part):
-                        _, index, values = scatter.args
-                        prim = "add_into" if scatter.prim == "scatter" else "add_at_into"
-                        stmt = Eqn(stmt.outs, prim, (acc, index, values), {}, stmt.loc,
-                                   stmt.role, stmt.origin)
-                        drop.add(id(scatter))
-                        break
-            for block in blocks_of(stmt):
-                block.body = rewrite(block.body)
-            out.append(stmt)
-        return [s for s in out if id(s) not in drop]
-
-    return with_body(func, rewrite(func.body))
-
-
-def broadcasts(func: Function, facts=None) -> Function:
-    """Leave the gradient's ``np.broadcast_to`` to NumPy's own broadcasting.
-
-    The reverse rules of ``sum`` and ``mean`` spread ``dout`` back with
-    ``np.broadcast_to``; when what reads the spread value is elementwise, reading the
-    unspread value gives the same array. An elementwise reader whose result keeps its
-    shape and dtype reads the source instead (``broadcast_to(s, S) * a`` → ``s * a`` for
-    ``a`` of shape ``S``); one whose other operands are scalars is computed on the source
-    and spread after it (``broadcast_to(s, S) * 2`` → ``broadcast_to(s * 2, S)``), so the
-    spreading moves towards a reader that makes it unnecessary. Every rewrite is checked
-    on the example values (shape and dtype equal); nothing in the user's own code changes.
-
-    Only an elementwise reader (``Primitive.elementwise``) is rewritten: for any other
-    (``np.dot(dout, b)`` in ``outer``'s rule) the unspread value is another operand, and
-    a result of the same shape (square operands) would be a different, wrong, gradient.
-    """
-    if facts is None or not facts.enabled:
-        return func
-    spread = {}                 # broadcast_to's result -> its equation
-    namer = None
-
-    def check(eqn):
-        values = [facts.value(a) for a in eqn.args]
-        kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
-        with np.errstate(all="ignore"):
-            return primitives.get(eqn.prim).impl(*values, **kwargs)
-
-    def same_layout(a, b):
-        return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
-
-    def rewrite(eqn):
-        nonlocal namer
-        out = eqn.outs[0]
-        for i, a in enumerate(eqn.args):
-            if a not in spread or not all(facts.is_static(v) for v in eqn.inputs()):
-                continue
-            source = spread[a].args[0]
-            if not facts.is_static(source):
-                continue
-            args = eqn.args[:i] + (source,) + eqn.args[i + 1:]
-            trial = Eqn(eqn.outs, eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
-            try:
-                value = check(trial)
-            except Exception:       # noqa: BLE001 - a rewrite that does not evaluate is not made
-                continue
-            if same_layout(value, facts.value(out)):
-                eqn = trial
-                continue
-            others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
-            if all(np.ndim(facts.value(b)) == 0 for b in others) and \
-                    np.result_type(value) == np.result_type(facts.value(out)):
-                namer = namer or fresh_namer(func, facts)
-                small = namer.var(out.hint, "temp")
-                facts.values[small] = value
-                first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
-                again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
-                            dict(spread[a].kwargs), eqn.loc, eqn.role, eqn.origin)
-                spread[out] = again
-                return [first, again]
-        return [eqn]
-
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
-                if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
-                    spread[stmt.outs[0]] = stmt
-                elif primitives.get(stmt.prim).elementwise:
-                    out += rewrite(stmt)
-                    continue
-            for block in blocks_of(stmt):
-                block.body = visit(block.body)
-            out.append(stmt)
-        return out
-
-    return with_body(func, visit(func.body))
-
-
 _IN_PLACE = frozenset({"add_into", "add_at_into"})
 _VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads better where it is
 
@@ -495,187 +298,9 @@ def loop_invariants(func: Function, facts=None) -> Function:
     return with_body(func, visit(func.body))
 
 
-def doubled_products(func: Function, facts=None) -> Function:
-    """``v + v`` with ``v = s * A`` (``s`` a scalar, ``v`` read nowhere else) → ``(s + s) * A``.
-
-    A value used twice by one product (``np.sum(W * W)``) sends it two equal gradients,
-    ``dout * W`` each, that the engine adds: one array multiply and one array add become
-    one scalar add and one array multiply. Both are exact (doubling is), so the result
-    is bit-for-bit the same."""
-    if facts is None or not facts.enabled:
-        return func
-    uses = func.uses()
-    producer = producers(func.body)
-    namer = None
-
-    def rewrite(stmt):
-        nonlocal namer
-        if not (isinstance(stmt, Eqn) and stmt.prim == "add" and len(stmt.args) == 2 and not stmt.kwargs
-                and isinstance(stmt.args[0], Var) and stmt.args[0] is stmt.args[1]
-                and uses.get(stmt.args[0]) == 2):
-            return [stmt]
-        product = producer.get(stmt.args[0])
-        if product is None or product.prim != "multiply" or len(product.args) != 2 or product.kwargs:
-            return [stmt]
-        scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
-        if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
-            return [stmt]
-        i = scalar[0]
-        namer = namer or fresh_namer(func, facts)
-        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
-        doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
-                      stmt.origin)
-        facts.run(doubled)
-        args = list(product.args)
-        args[i] = twice
-        return [doubled, Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
-
-    return _each_statement(func, rewrite)
-
-
-def unique_scatters(func: Function, facts=None) -> Function:
-    """``np.add.at(d, (rows, cols), v)`` → ``d[rows, cols] = v`` when no position repeats.
-
-    The gradient of a fancy-index read ``x[index]`` adds values at the positions read,
-    with ``np.add.at`` because an integer array may name a position twice. An index
-    tuple whose integer arrays are all one-dimensional with one shape, one of them
-    ``np.arange(n)``, names ``n`` different positions (the rows differ), so assigning
-    into zeros gives the same array, several times faster. Ranks and shapes come from the
-    example arguments (the code is specialised to them)."""
-    if facts is None or not facts.enabled:
-        return func
-    producer = producers(func.body)
-
-    def is_rows(atom):
-        eqn = producer.get(atom)
-        return eqn is not None and eqn.prim == "arange" and len(eqn.args) == 1 and not eqn.kwargs
-
-    def unique(index):
-        if not isinstance(index, Pack) or index.kind != "tuple":
-            return False
-        arrays = [a for a in index.items if isinstance(a, Var)]
-        if len(arrays) != len(index.items) or not any(is_rows(a) for a in arrays):
-            return False
-        shapes = {facts.shape(a) for a in arrays}
-        dtypes = [facts.dtype(a) for a in arrays]
-        return len(shapes) == 1 and None not in shapes and len(next(iter(shapes))) == 1 \
-            and all(d is not None and np.dtype(d).kind in "iu" for d in dtypes)
-
-    def rewrite(stmt):
-        if isinstance(stmt, Eqn) and stmt.prim == "scatter_add" and len(stmt.args) == 3 \
-                and unique(stmt.args[1]):
-            return [_renamed(stmt, "scatter")]
-        return [stmt]
-
-    return _each_statement(func, rewrite)
-
-
-from diffc.optimize.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
-
 PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
           doubled_products, loop_invariants, simplify, dead_code)
 
-
-def product_layouts(func: Function, facts=None) -> Function:
-    """``(B.T @ A).T`` for a large ``A.T @ B`` where the BLAS runs it clearly faster.
-
-    The gradient of ``X @ W`` with respect to ``W`` is ``X.T @ dY``; for a wide ``X``
-    and a thin ``dY`` (500 × 3073 and 500 × 10) OpenBLAS computes ``(dY.T @ X).T``, the
-    same numbers, a third faster on this project's machines, and other libraries may
-    differ. So both forms are timed once on the example values (products of at least
-    ``_TIMED_FLOPS`` only, a few milliseconds of compile time) and the transposed one is
-    kept only when it is at least 20% faster. Its result is a transposed view, so it is
-    used only where an elementwise equation reads it (never returned as a gradient).
-    Emitted code only, with concrete shapes."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
-        return func
-    uses = func.uses()
-    producer = producers(func.body)
-    readers = {}
-    for stmt in walk(func.body):
-        for v in stmt.inputs() if isinstance(stmt, Eqn) else ():
-            readers.setdefault(v, []).append(stmt)
-    returned = {v for r in func.results for v in atoms_in(r)} | {
-        v for s in walk(func.body) for b in blocks_of(s) for r in b.results for v in atoms_in(r)}
-    namer = None
-
-    def rewrite(stmt):
-        nonlocal namer
-        swapped = _swapped_product(stmt, producer, uses, readers, returned, facts)
-        if swapped is None:
-            return [stmt]
-        a, b = swapped
-        namer = namer or fresh_namer(func, facts)
-        bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
-        new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
-        for e in new:
-            facts.run(e)
-        return new
-
-    return _each_statement(func, rewrite)
-
-
-_TIMED_FLOPS = 5e6
-_ELEMENTWISE_READERS = frozenset({"add", "subtract", "multiply", "divide", "negative"})
-
-
-def _swapped_product(stmt, producer, uses, readers, returned, facts):
-    """``(A, B)`` when ``stmt`` is ``A.T @ B`` better computed as ``(B.T @ A).T``."""
-    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role == "primal" or stmt.kwargs \
-            or len(stmt.args) != 2 or stmt.outs[0] in returned:
-        return None
-    tr = producer.get(stmt.args[0]) if isinstance(stmt.args[0], Var) else None
-    if tr is None or tr.prim != "T" or uses.get(stmt.args[0]) != 1:
-        return None
-    a, b = tr.args[0], stmt.args[1]
-    av, bv = facts.values.get(a), facts.values.get(b)
-    if not (isinstance(av, np.ndarray) and isinstance(bv, np.ndarray) and av.ndim == bv.ndim == 2
-            and facts.is_static(a) and facts.is_static(b)) or av.dtype != bv.dtype:
-        return None
-    if av.shape[0] * av.shape[1] * bv.shape[1] < _TIMED_FLOPS:
-        return None
-    if any(not isinstance(r, Eqn) or r.prim not in _ELEMENTWISE_READERS
-           for r in readers.get(stmt.outs[0], [])):
-        return None
-    plain = _best_of(lambda: av.T @ bv)
-    swapped = _best_of(lambda: (bv.T @ av).T)
-    return (a, b) if swapped < 0.8 * plain else None
-
-
-def _best_of(call, repeat=3):
-    import time
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def array_methods(func: Function, facts=None) -> Function:
-    """``a.sum(axis=0)`` for ``np.sum(a, axis=0)`` where ``a`` is known to be a NumPy array
-    or scalar (from the example arguments): the method skips ``np.sum``'s dispatch."""
-    if facts is None or not facts.enabled:
-        return func
-
-    def rewrite(stmt):
-        if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
-                and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
-                and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
-                and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
-            return [_renamed(stmt, _METHODS[stmt.prim])]
-        return [stmt]
-
-    return _each_statement(func, rewrite)
-
-
-def _renamed(eqn, prim):
-    return Eqn(eqn.outs, prim, eqn.args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
-
-
-_METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean": "mean_method"}
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.

@@ -1,0 +1,146 @@
+"""Passes on shapes: a query of a shape answered at compile time (``shape_queries``), and a
+broadcast read as the smaller array where NumPy's broadcasting gives the same result
+(``broadcasts``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.core import primitives
+from diffc.core.ir import Const, Eqn, Function, Var, blocks_of, substitute, walk, with_body
+from diffc.core.naming import fresh_namer
+
+
+def shape_queries(func: Function, facts=None) -> Function:
+    """Answer ``np.ndim``/``np.shape``/``np.size`` without computing what they ask about."""
+    if facts is None or not facts.enabled:
+        return func
+    producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
+    mapping = {}
+    # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
+    # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
+    sizes_vary = getattr(facts, "sizes_vary", False)
+
+    def cheapest(v):
+        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
+        (recursively): elementwise, or a product whose sizes the signature fixes."""
+        eqn = producers.get(v)
+        shape = facts.shape(v)
+        if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
+            return v
+        prim = primitives.get(eqn.prim)
+        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
+            return v
+        for a in eqn.inputs():
+            if facts.shape(a) == shape and not isinstance(a, Const):
+                return cheapest(a)
+        return v
+
+    def rewrite(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in ("ndim", "shape", "size") \
+                    and len(stmt.args) == 1 and isinstance(stmt.args[0], Var):
+                v = stmt.args[0]
+                shape = facts.shape(v)
+                if shape is not None and stmt.prim == "ndim":
+                    mapping[stmt.outs[0]] = Const(len(shape))
+                    continue
+                if shape == ():
+                    mapping[stmt.outs[0]] = Const(() if stmt.prim == "shape" else 1)
+                    continue
+                if stmt.prim == "shape" or (stmt.prim == "size" and not stmt.kwargs):
+                    stmt = Eqn(stmt.outs, stmt.prim, (cheapest(v),), stmt.kwargs, stmt.loc,
+                               stmt.role, stmt.origin)
+            for block in blocks_of(stmt):
+                block.body = rewrite(block.body)
+            out.append(stmt)
+        return out
+
+    body = rewrite(func.body)
+    if mapping:
+        body = _substitute_atoms(body, mapping)
+    return with_body(func, body)
+
+
+def _substitute_atoms(stmts, mapping):
+    """Like ``ir.substitute`` but a Var may be replaced by a Const."""
+    return substitute(stmts, mapping)
+
+
+def broadcasts(func: Function, facts=None) -> Function:
+    """Leave the gradient's ``np.broadcast_to`` to NumPy's own broadcasting.
+
+    The reverse rules of ``sum`` and ``mean`` spread ``dout`` back with
+    ``np.broadcast_to``; when what reads the spread value is elementwise, reading the
+    unspread value gives the same array. An elementwise reader whose result keeps its
+    shape and dtype reads the source instead (``broadcast_to(s, S) * a`` → ``s * a`` for
+    ``a`` of shape ``S``); one whose other operands are scalars is computed on the source
+    and spread after it (``broadcast_to(s, S) * 2`` → ``broadcast_to(s * 2, S)``), so the
+    spreading moves towards a reader that makes it unnecessary. Every rewrite is checked
+    on the example values (shape and dtype equal); nothing in the user's own code changes.
+
+    Only an elementwise reader (``Primitive.elementwise``) is rewritten: for any other
+    (``np.dot(dout, b)`` in ``outer``'s rule) the unspread value is another operand, and
+    a result of the same shape (square operands) would be a different, wrong, gradient.
+    """
+    if facts is None or not facts.enabled:
+        return func
+    spread = {}                 # broadcast_to's result -> its equation
+    namer = None
+
+    def check(eqn):
+        values = [facts.value(a) for a in eqn.args]
+        kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
+        with np.errstate(all="ignore"):
+            return primitives.get(eqn.prim).impl(*values, **kwargs)
+
+    def same_layout(a, b):
+        return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
+
+    def rewrite(eqn):
+        nonlocal namer
+        out = eqn.outs[0]
+        for i, a in enumerate(eqn.args):
+            if a not in spread or not all(facts.is_static(v) for v in eqn.inputs()):
+                continue
+            source = spread[a].args[0]
+            if not facts.is_static(source):
+                continue
+            args = eqn.args[:i] + (source,) + eqn.args[i + 1:]
+            trial = Eqn(eqn.outs, eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
+            try:
+                value = check(trial)
+            except Exception:       # noqa: BLE001 - a rewrite that does not evaluate is not made
+                continue
+            if same_layout(value, facts.value(out)):
+                eqn = trial
+                continue
+            others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
+            if all(np.ndim(facts.value(b)) == 0 for b in others) and \
+                    np.result_type(value) == np.result_type(facts.value(out)):
+                namer = namer or fresh_namer(func, facts)
+                small = namer.var(out.hint, "temp")
+                facts.values[small] = value
+                first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
+                again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
+                            dict(spread[a].kwargs), eqn.loc, eqn.role, eqn.origin)
+                spread[out] = again
+                return [first, again]
+        return [eqn]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
+                if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
+                    spread[stmt.outs[0]] = stmt
+                elif primitives.get(stmt.prim).elementwise:
+                    out += rewrite(stmt)
+                    continue
+            for block in blocks_of(stmt):
+                block.body = visit(block.body)
+            out.append(stmt)
+        return out
+
+    return with_body(func, visit(func.body))
