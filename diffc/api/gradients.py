@@ -1,6 +1,7 @@
-"""The Python API: ``grad`` and ``value_and_grad``, usable as functions or decorators.
+"""The gradient object behind ``grad`` and ``value_and_grad`` (``decorators``): a
+``GradientFunction``.
 
-The object returned compiles on its first call for the arguments' signature (array
+It compiles on its first call for the arguments' signature (array
 shapes and dtypes, Python scalar types, values of int/bool/str arguments) and then
 calls the generated NumPy function directly; a new signature compiles again. So does a
 call at which a value the compiled code took from the running program has changed (a
