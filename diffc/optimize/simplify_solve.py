@@ -66,22 +66,70 @@ def _solve(p):
     """
     sp = _sympy()
     S = [sp.Symbol(f"v{i}", real=True) for i in range(len(p.vars))]
+    g = S[p.cot]
+    F = sp.together(_chain_expression(sp, p, S).xreplace({g: 1}))  # C = g * F: linear in g
+    if F.is_Number:
+        return None
+    original = sum(_weight(op, args, out in p.scalars) for (_, out), op, args in p.ops)
+    scalar_syms = {S[i] for i in p.scalars}
+    divisors = set(sp.fraction(F)[1].free_symbols)      # what the chain itself divides by
+    available = [i for i in sorted(p.visible) if i != p.cot]
+    F_norm, E, bases, atoms = _normalised(sp, p, S, F, available)
+    visible_syms = {S[i] for i in available}
+    options = _atom_options(sp, F_norm, available, E, S, bases, atoms, visible_syms)
+    # (expression, substitution (None: F as written), recomputed)
+    candidates = [(F, None, {})] + _substituted(sp, F_norm, options, bases, atoms)
 
+    def score(expr, recomputed, order):
+        return _score(sp, expr, g, S, divisors, visible_syms, recomputed, scalar_syms, order)
+
+    scored = _ranked(candidates, score)
+    if not scored:
+        return None
+    refined = _refined(sp, scored[:2], available, E, S, visible_syms, score)
+    (cost, *_), expr, _, recomputed = min(refined + scored, key=lambda c: c[0])
+    kind, sign, arg, minus, arg_vars = _recognise(sp, F_norm, bases, S)
+    if not (cost < original or (cost == original and kind is not None)):
+        return None
+    named_first = kind in ("sigmoid", "tanh") and not (expr.is_Symbol and expr in visible_syms)
+    ops, named = _Emitter(sp, S, divisors, recomputed, scalar_syms).top(expr, g, named_first)
+    reused = tuple(sorted(int(str(s)[1:]) for s in expr.free_symbols if s in visible_syms))
+    return ops, named, (kind, sign, arg, minus, arg_vars, reused)
+
+
+def _chain_expression(sp, p, S):
+    """The chain's result as a SymPy expression of its values' symbols ``S``."""
     def operand(r, env):
         return _number(sp, r[2]) if r[0] == "c" else env.get(r[1], S[r[1]])
 
     env = {}
     for (_, out), op, args in p.ops:
         env[out] = _build(sp, op, [operand(a, env) for a in args])
-    g = S[p.cot]
-    F = sp.together(env[p.root].xreplace({g: 1}))    # C = g * F: the chain is linear in g
-    if F.is_Number:
-        return None
-    original = sum(_weight(op, args, out in p.scalars) for (_, out), op, args in p.ops)
-    scalar_syms = {S[i] for i in p.scalars}
-    divisors = set(sp.fraction(F)[1].free_symbols)      # what the chain itself divides by
+    return env[p.root]
 
-    # each value as a function of roots
+
+def _normalised(sp, p, S, F, available):
+    """``F`` and the available values as functions of the chain's roots, in the normal form
+    of ``_normaliser``: ``(F, {value index: expression}, exp bases, other atoms)``."""
+    expand = _expander(sp, p, S)
+    F_root = F.xreplace({S[i]: expand(i) for i in p.leaves if i in p.defs})
+    norm, bases, atoms = _normaliser(sp, [F_root] + [expand(i) for i in available])
+    return norm(F_root), {i: norm(expand(i)) for i in available}, bases, atoms
+
+
+def _ranked(candidates, score):
+    """The candidates that have a score (can be written), best first."""
+    scored = []
+    for n, (expr, sub, recomputed) in enumerate(candidates):
+        s = score(expr, recomputed, (0, n))
+        if s is not None:
+            scored.append((s, expr, sub, recomputed))
+    scored.sort(key=lambda c: c[0])
+    return scored
+
+
+def _expander(sp, p, S):
+    """``expand(i)``: value ``i`` of the problem as a function of its roots (memoised)."""
     expanded = {}
 
     def expand(i):
@@ -95,17 +143,13 @@ def _solve(p):
                 expanded[i] = _build(sp, d[0], [expand(a[1]) if a[0] == "v" else _number(sp, a[2])
                                                for a in d[1]])
         return expanded[i]
+    return expand
 
-    available = [i for i in sorted(p.visible) if i != p.cot]
-    F_root = F.xreplace({S[i]: expand(i) for i in p.leaves if i in p.defs})
-    norm, bases, atoms = _normaliser(sp, [F_root] + [expand(i) for i in available])
-    F_norm = norm(F_root)
-    E = {i: norm(expand(i)) for i in available}
-    visible_syms = {S[i] for i in available}
 
-    candidates = [(F, None, {})]      # (expression, substitution (None: F as written), recomputed)
-    # the atoms of F (exp bases u, other functions w), each expressed by a forward value
-    # (solved for it) or recomputed from its roots
+def _atom_options(sp, F_norm, available, E, S, bases, atoms, visible_syms):
+    """The atoms of F (exp bases u, other functions w), each expressed by a forward value
+    (solved for it) or recomputed from its roots: for each atom, its ``(atom, choice)``
+    options; None when an atom can be neither."""
     options = []
     free = F_norm.free_symbols
     if all(s in visible_syms or s in bases or s in atoms for s in free):
@@ -122,9 +166,15 @@ def _solve(p):
                 if inner <= visible_syms:
                     choices = ["+", "-"] if s in bases else ["+"]
             if not choices:
-                options = None
-                break
+                return None
             options.append([(s, c) for c in choices])
+    return options
+
+
+def _substituted(sp, F_norm, options, bases, atoms):
+    """``F_norm`` with each combination of the atoms' options (at most ``_MAX_COMBOS``), as
+    candidates ``(expression, substitution, recomputed)``."""
+    candidates = []
     for combo in itertools.islice(itertools.product(*options), _MAX_COMBOS) if options is not None else ():
         sub, recomputed = {}, {}
         for s, choice in combo:
@@ -140,23 +190,15 @@ def _solve(p):
             else:
                 sub[s] = choice
         candidates.append((sp.together(F_norm.xreplace(sub)), sub, recomputed))
+    return candidates
 
-    def score(expr, recomputed, order):
-        return _score(sp, expr, g, S, divisors, visible_syms, recomputed, scalar_syms, order)
 
-    # each candidate as sympy combines it (cheap), then the two best also with common
-    # factors taken out (s * (1 - s)), cancelled, fully factored, and with other forward
-    # values substituted for the subexpressions they are (exp + 1 -> add)
-    scored = []
-    for n, (expr, sub, recomputed) in enumerate(candidates):
-        s = score(expr, recomputed, (0, n))
-        if s is not None:
-            scored.append((s, expr, sub, recomputed))
-    if not scored:
-        return None
-    scored.sort(key=lambda c: c[0])
+def _refined(sp, best, available, E, S, visible_syms, score):
+    """The best candidates (as SymPy combines them, which is cheap) also with common
+    factors taken out (s * (1 - s)), cancelled, fully factored, and with other forward
+    values substituted for the subexpressions they are (exp + 1 -> add)."""
     refined = []
-    for s, expr, sub, recomputed in scored[:2]:
+    for s, expr, sub, recomputed in best:
         n = s[-1][1]
         forms = _reduced(sp, expr)
         for k, form in enumerate(forms):
@@ -181,16 +223,7 @@ def _solve(p):
                     s2 = score(form, recomputed, (4 + j, n))
                     if s2 is not None:
                         refined.append((s2, form, sub, recomputed))
-    best = min(refined + scored, key=lambda c: c[0])
-    (cost, *_), expr, _, recomputed = best
-    kind, sign, arg, minus, arg_vars = _recognise(sp, F_norm, bases, S)
-    if not (cost < original or (cost == original and kind is not None)):
-        return None
-    named_first = kind in ("sigmoid", "tanh") and not (expr.is_Symbol and expr in visible_syms)
-    emitter = _Emitter(sp, S, divisors, recomputed, scalar_syms)
-    ops, named = emitter.top(expr, g, named_first)
-    reused = tuple(sorted(int(str(s)[1:]) for s in expr.free_symbols if s in visible_syms))
-    return ops, named, (kind, sign, arg, minus, arg_vars, reused)
+    return refined
 
 
 def _reduced(sp, expr):
