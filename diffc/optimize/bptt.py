@@ -138,11 +138,20 @@ def _defer(loop, block, uses, producer, facts, namer):
     order = _order(loop, producer, facts)
     if order is None:
         return [], [], set(), []
-    steps, forwards, full = order
     body = loop.body
-    item, carried = body.params[0], body.params[1:]
     made = {s.outs[0]: s for s in body.body if isinstance(s, Eqn) and len(s.outs) == 1}
-    updates = []                            # (slot, kind, A or None, B, eqns to remove)
+    updates = _updates(loop, made, uses, facts)
+    if not updates:
+        return [], [], set(), []
+    return _Deferral(loop, block, uses, producer, facts, namer, order, made).run(updates)
+
+
+def _updates(loop, made, uses, facts):
+    """The carried sums of ``loop`` that gather a product or a column sum per step:
+    ``(slot, kind, A or None, B, eqns to remove)``."""
+    body = loop.body
+    carried = body.params[1:]
+    updates = []
     for k, (param, result) in enumerate(zip(carried, body.results)):
         update = made.get(result)
         if update is None or update.prim != "add" or len(update.args) != 2 or update.kwargs \
@@ -153,130 +162,176 @@ def _defer(loop, block, uses, producer, facts, namer):
         if found is None or not _layout_matches(facts, param, loop.inits[k]):
             continue
         updates.append((k, found[0], found[1], found[2], [update] + found[3]))
-    if not updates:
-        return [], [], set(), []
-    before, after, pushes, stacks, dropped, allocations, earlier = [], [], [], {}, set(), [], []
+    return updates
 
-    def emit(where, out_hint, prim, args, kind="temp"):
-        out = namer.var(out_hint, kind)
-        where.append(Eqn((out,), prim, args, {}, loop.loc, "adjoint", loop))
-        facts.run(where[-1])
-        facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
+
+class _Deferral:
+    """One loop's sums over the steps made after it: the statements it puts before and
+    after the loop (``before``, ``allocations``, ``after``), in the loop (``pushes``), the
+    steps' values stacked (``stacks``), and what it drops or moves (``dropped``, ``earlier``)."""
+
+    def __init__(self, loop, block, uses, producer, facts, namer, order, made):
+        self.loop, self.block, self.uses, self.producer = loop, block, uses, producer
+        self.facts, self.namer, self.made = facts, namer, made
+        self.steps, self.forwards, self.full = order
+        self.body = loop.body
+        self.item = self.body.params[0]
+        self.before, self.after, self.pushes, self.stacks = [], [], [], {}
+        self.dropped, self.allocations, self.earlier = set(), [], []
+
+    def emit(self, where, out_hint, prim, args, kind="temp"):
+        out = self.namer.var(out_hint, kind)
+        where.append(Eqn((out,), prim, args, {}, self.loop.loc, "adjoint", self.loop))
+        self.facts.run(where[-1])
+        self.facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
         return out
 
-    def stack_of(v):
+    def stack_of(self, v):
         """All steps' ``v`` as one 2-D array, rows in the order of the forward steps."""
-        if v in stacks:
-            return stacks[v]
-        eqn = made.get(v)
+        if v in self.stacks:
+            return self.stacks[v]
+        loop, body, facts, full = self.loop, self.body, self.facts, self.full
+        eqn = self.made.get(v)
         width = Const((-1, facts.shape(v)[1]))
-        source = eqn.args[0] if eqn is not None and eqn.prim == "getitem" and eqn.args[1] is item \
+        source = eqn.args[0] if eqn is not None and eqn.prim == "getitem" and eqn.args[1] is self.item \
             and full and _free(eqn.args[0], body) else None
-        tape = eqn.args[0] if eqn is not None and eqn.prim == "pop" and not forwards and full \
-            and uses.get(eqn.args[0]) == 2 else None
-        if source is not None and _rows_of(facts, source, steps):
+        tape = eqn.args[0] if eqn is not None and eqn.prim == "pop" and not self.forwards and full \
+            and self.uses.get(eqn.args[0]) == 2 else None
+        if source is not None and _rows_of(facts, source, self.steps):
             # the loop reads row t of an argument: that argument is the stack
-            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (source, width))
-        elif tape is not None and (states := _states(tape, loop, block, producer, facts, namer)):
-            # the forward loop computed each state into its row of one array: no tape
-            rows, made_before, forward, new_tape = states
-            earlier.append((forward, made_before))
-            dropped.add(id(new_tape))
-            body.body = [Eqn(s.outs, "getitem", (rows, item), {}, s.loc, s.role, s.origin)
-                         if s is eqn else s for s in body.body]
-            first = emit(after, f"{v.hint}_before", "getitem",
-                         (rows, Pack("slice", (Const(None), Const(steps), Const(None)))))
-            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (first, width))
-        elif tape is not None and _pushed_once_per_step(tape, loop, block, producer):
-            # the forward loop's tape, stacked once (and emptied: one copy in memory); the
-            # loop reads row t of the stack instead of popping
-            value = facts.values[v]
-            free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
-            if free is not None:      # into an earlier loop's array, free now: no new memory
-                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                before[-1].role = "reuse"
-                flat = emit(before, "rows", "reshape", (steps3, width))
-                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
-            else:
-                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
-            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
-            body.body = [Eqn(s.outs, "getitem", (steps3, item), {}, s.loc, s.role, s.origin)
-                         if s is eqn else s for s in body.body]
-            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (steps3, width))
+            self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (source, width))
+        elif tape is not None and (states := _states(tape, loop, self.block, self.producer, facts,
+                                                     self.namer)):
+            self._stack_states(v, eqn, states, width)
+        elif tape is not None and _pushed_once_per_step(tape, loop, self.block, self.producer):
+            self._stack_tape(v, eqn, tape, width)
         elif full:
-            # computed in the loop: copied into row t of one array made before it
-            value = facts.values[v]
-            # made after the stacks of tapes (each frees its tape): a lower peak of memory;
-            # an earlier loop's array of that layout, free now, is used instead of a new one
-            free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
-            if free is not None:
-                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                allocations[-1].role = "reuse"
-            else:
-                rows = emit(allocations, f"{v.hint}_steps", "empty",
-                            (Const((steps,) + value.shape),), kind="adjoint")
-                allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
-            facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
-            into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
-            if into is not None and len(eqn.args) == 2:
-                # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
-                row = namer.var("row", "temp")
-                at = body.body.index(eqn)
-                body.body[at:at + 1] = [
-                    Eqn((row,), "getitem", (rows, item), {}, eqn.loc, eqn.role, eqn.origin),
-                    Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
-            else:
-                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, "tape", loop))
-            stacks[v] = emit(after, f"{v.hint}_all", "reshape", (rows, width))
+            self._stack_rows(v, eqn, width)
         else:
-            steps_list = namer.var(f"{v.hint}_steps", "temp")
-            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
-            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
-            facts.values[steps_list] = [facts.values[v]] * steps
-            rows = steps_list
-            if not forwards:
-                rows = emit(after, f"{v.hint}_steps", "getitem",
-                            (steps_list, Pack("slice", (Const(None), Const(None), Const(-1)))))
-            stacks[v] = emit(after, f"{v.hint}_all", "concatenate", (rows,))
-        return stacks[v]
+            self._stack_list(v)
+        return self.stacks[v]
 
-    for k, kind, a, b, eqns in updates:     # tapes first: they may take a free array
-        if kind == "product" and a in made and made[a].prim == "pop":
-            stack_of(a)
-    loop.note = ("the steps' weight gradients at once: the sum over the steps of A.T @ B "
-                 "is (all A).T @ (all B)")
-    slots = set()
-    for k, kind, a, b, eqns in updates:
-        dropped_here = {id(e) for e in eqns}
-        body.body = [s for s in body.body if id(s) not in dropped_here]
-        slots.add(k)
+    def _stack_states(self, v, eqn, states, width):
+        """The forward loop computed each state into its row of one array: no tape."""
+        body, item = self.body, self.item
+        rows, made_before, forward, new_tape = states
+        self.earlier.append((forward, made_before))
+        self.dropped.add(id(new_tape))
+        body.body = [Eqn(s.outs, "getitem", (rows, item), {}, s.loc, s.role, s.origin)
+                     if s is eqn else s for s in body.body]
+        first = self.emit(self.after, f"{v.hint}_before", "getitem",
+                          (rows, Pack("slice", (Const(None), Const(self.steps), Const(None)))))
+        self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (first, width))
+
+    def _stack_tape(self, v, eqn, tape, width):
+        """The forward loop's tape, stacked once (and emptied: one copy in memory); the
+        loop reads row t of the stack instead of popping."""
+        loop, body, before, steps = self.loop, self.body, self.before, self.steps
+        value = self.facts.values[v]
+        free = _spare(self.block, loop, self.facts, (steps,) + value.shape, value.dtype)
+        if free is not None:      # into an earlier loop's array, free now: no new memory
+            steps3 = self.emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
+            before[-1].role = "reuse"
+            flat = self.emit(before, "rows", "reshape", (steps3, width))
+            before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
+        else:
+            steps3 = self.emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
+        before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
+        body.body = [Eqn(s.outs, "getitem", (steps3, self.item), {}, s.loc, s.role, s.origin)
+                     if s is eqn else s for s in body.body]
+        self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (steps3, width))
+
+    def _stack_rows(self, v, eqn, width):
+        """Computed in the loop: copied into row t of one array made before it."""
+        loop, body, facts, steps, allocations = self.loop, self.body, self.facts, self.steps, \
+            self.allocations
+        value = facts.values[v]
+        # made after the stacks of tapes (each frees its tape): a lower peak of memory;
+        # an earlier loop's array of that layout, free now, is used instead of a new one
+        free = _spare(self.block, loop, facts, (steps,) + value.shape, value.dtype)
+        if free is not None:
+            rows = self.emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
+            allocations[-1].role = "reuse"
+        else:
+            rows = self.emit(allocations, f"{v.hint}_steps", "empty",
+                             (Const((steps,) + value.shape),), kind="adjoint")
+            allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
+        facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
+        into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
+        if into is not None and len(eqn.args) == 2:
+            # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
+            row = self.namer.var("row", "temp")
+            at = body.body.index(eqn)
+            body.body[at:at + 1] = [
+                Eqn((row,), "getitem", (rows, self.item), {}, eqn.loc, eqn.role, eqn.origin),
+                Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
+        else:
+            self.pushes.append(Eqn((), "store_row", (rows, self.item, v), {}, loop.loc, "tape", loop))
+        self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (rows, width))
+
+    def _stack_list(self, v):
+        """Pushed onto a list in the loop, concatenated after it."""
+        loop, facts = self.loop, self.facts
+        steps_list = self.namer.var(f"{v.hint}_steps", "temp")
+        self.before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
+        self.pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
+        facts.values[steps_list] = [facts.values[v]] * self.steps
+        rows = steps_list
+        if not self.forwards:
+            rows = self.emit(self.after, f"{v.hint}_steps", "getitem",
+                             (steps_list, Pack("slice", (Const(None), Const(None), Const(-1)))))
+        self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "concatenate", (rows,))
+
+    def run(self, updates):
+        """Make each update's sum after the loop; returns ``_defer``'s four results."""
+        for k, kind, a, b, eqns in updates:     # tapes first: they may take a free array
+            if kind == "product" and a in self.made and self.made[a].prim == "pop":
+                self.stack_of(a)
+        self.loop.note = ("the steps' weight gradients at once: the sum over the steps of A.T @ B "
+                          "is (all A).T @ (all B)")
+        slots = set()
+        for k, kind, a, b, eqns in updates:
+            dropped_here = {id(e) for e in eqns}
+            self.body.body = [s for s in self.body.body if id(s) not in dropped_here]
+            slots.add(k)
+            self._sum_after(k, kind, a, b)
+        self._narrow(slots)
+        return self.before + self.allocations, self.after, self.dropped, self.earlier
+
+    def _sum_after(self, k, kind, a, b):
+        """Slot ``k``'s sum over the steps, computed after the loop into its output."""
+        loop, after, facts, uses = self.loop, self.after, self.facts, self.uses
         final, init = loop.outs[k], loop.inits[k]
         if kind == "product":
-            tr = emit(after, "tr", "T", (stack_of(a),))
-            term = ("matmul", (tr, stack_of(b)))
+            tr = self.emit(after, "tr", "T", (self.stack_of(a),))
+            term = ("matmul", (tr, self.stack_of(b)))
         else:
-            term = ("sum", (stack_of(b), Const(0)))
-        zeros = producer.get(init) if isinstance(init, Var) else None
-        if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in block:
-            dropped.add(id(zeros))          # the first contribution is assigned, not added
+            term = ("sum", (self.stack_of(b), Const(0)))
+        zeros = self.producer.get(init) if isinstance(init, Var) else None
+        if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in self.block:
+            self.dropped.add(id(zeros))          # the first contribution is assigned, not added
             after.append(Eqn((final,), term[0], term[1], {}, loop.loc, "adjoint", loop))
         else:
-            total = emit(after, final.hint, *term)
+            total = self.emit(after, final.hint, *term)
             after.append(Eqn((final,), "add", (init, total), {}, loop.loc, "accumulate", loop))
         facts.run(after[-1])
         facts.dynamic.discard(final)
-    # a row read only for a product now made after the loop (``xs[t]``) is not read in it
-    used = {v for s in body.body for v in s.inputs()} | {v for r in body.results for v in atoms_in(r)} \
-        | {p.args[1] for p in pushes}
-    body.body = [s for s in body.body if not (isinstance(s, Eqn) and s.prim == "getitem"
-                                              and len(s.outs) == 1 and s.outs[0] not in used)]
-    keep = [k for k in range(len(carried)) if k not in slots]
-    loop.inits = tuple(loop.inits[k] for k in keep)
-    loop.outs = tuple(loop.outs[k] for k in keep)
-    body.params = (item,) + tuple(carried[k] for k in keep)
-    body.body = body.body + pushes
-    body.results = tuple(body.results[k] for k in keep)
-    return before + allocations, after, dropped, earlier
+
+    def _narrow(self, slots):
+        """The loop without the carried sums in ``slots``, and without the rows it read only
+        for the products now made after it (``xs[t]``)."""
+        loop, body, item = self.loop, self.body, self.item
+        carried = body.params[1:]
+        used = {v for s in body.body for v in s.inputs()} | {v for r in body.results for v in atoms_in(r)} \
+            | {p.args[1] for p in self.pushes}
+        body.body = [s for s in body.body if not (isinstance(s, Eqn) and s.prim == "getitem"
+                                                  and len(s.outs) == 1 and s.outs[0] not in used)]
+        keep = [k for k in range(len(carried)) if k not in slots]
+        loop.inits = tuple(loop.inits[k] for k in keep)
+        loop.outs = tuple(loop.outs[k] for k in keep)
+        body.params = (item,) + tuple(carried[k] for k in keep)
+        body.body = body.body + self.pushes
+        body.results = tuple(body.results[k] for k in keep)
 
 
 # elementwise operations that can write their result into a given array
