@@ -95,12 +95,7 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
         raise ValueError(f"modes must name at least two of {MODES}, got {modes!r}")
     args = tuple(args)
     params = list(inspect.signature(f).parameters)
-    if wrt is None:
-        wrt = tuple(i for i, a in enumerate(args) if is_float(a))
-        if not wrt:
-            raise ValueError(f"{f.__name__} has no float argument to check (arrays, numbers, "
-                             f"or dicts, lists and tuples of them); pass wrt=")
-    wrt, _ = resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+    wrt = _wrt_indices(f, args, params, wrt)
     results = {m: _gradients(m, f, args, wrt, eps) for m in modes}
     results = {m: g for m, g in results.items() if g is not None}
     reference = next(m for m in ("numeric", "symbolic", "reverse", "forward") if m in results)
@@ -115,6 +110,17 @@ def check_grads(f, args, wrt=None, *, rtol=1e-5, atol=1e-6, eps=1e-6, quiet=True
     if not quiet:
         print("\n".join(map(str, reports)))
     return reports
+
+
+def _wrt_indices(f, args, params, wrt):
+    """``wrt`` as parameter indices; None: every float argument."""
+    if wrt is None:
+        wrt = tuple(i for i, a in enumerate(args) if is_float(a))
+        if not wrt:
+            raise ValueError(f"{f.__name__} has no float argument to check (arrays, numbers, "
+                             f"or dicts, lists and tuples of them); pass wrt=")
+    wrt, _ = resolve_wrt(f, params, wrt if isinstance(wrt, (tuple, list)) else (wrt,))
+    return wrt
 
 
 def _gradients(mode, f, args, wrt, eps):

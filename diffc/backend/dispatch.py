@@ -131,44 +131,11 @@ def _dispatcher(params, specialised, inline):
     namespace = {"ndarray": np.ndarray, "float": float, "complex": complex, "int": int,
                  "bool": bool, "str": str, "type": type, "dict": dict, "tuple": tuple,
                  "_MISSING": MISSING, "np": np}
-
-    def inlined(fn):
-        return _inlined(fn, params) if inline else None
-
     body = []
     for i, (args, entry) in enumerate(list(specialised)[-_MAX_FAST:]):
-        fn = entry.fn
-        conditions = []
-        for name, value in zip(params, args):
-            c = _checks(name, value, namespace)
-            if c is None:
-                conditions = None
-                break
-            conditions += c
-        if conditions is None:
-            continue
-        namespace[f"compiled_{i}"] = fn
-        call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
-                        [ast.Name(p, ast.Load()) for p in params], [])
-        test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
-        if entry.check is bindings.NOTHING:
-            body.append(ast.If(test, inlined(fn) or [ast.Return(call)], []))
-            continue
-        if not entry.check.free:
-            # values compiled in from the running program: their guards join the tests
-            guards = entry.check.bindings.conditions(namespace, f"guard_{i}_")
-            test = ast.BoolOp(ast.And(), conditions + guards)
-            body.append(ast.If(test, inlined(fn) or [ast.Return(call)], []))
-            continue
-        # it read values from the running program: they must still hold (``bindings``)
-        namespace[f"check_{i}"] = entry.check
-        extras = ast.Name(f"extras_{i}", ast.Load())
-        call.args.append(ast.Starred(extras, ast.Load()))
-        body.append(ast.If(test, [
-            ast.Assign([ast.Name(f"extras_{i}", ast.Store())],
-                       ast.Call(ast.Name(f"check_{i}", ast.Load()), [], []), lineno=1),
-            ast.If(ast.Compare(extras, [ast.IsNot()], [ast.Constant(None)]), [ast.Return(call)], [])],
-            []))
+        case = _case(i, args, entry, params, namespace, inline)
+        if case is not None:
+            body.append(case)
     slow = ast.Call(ast.Attribute(ast.Name("self", ast.Load()), "_slow_call", ast.Load()),
                     [ast.Name(p, ast.Load()) for p in params], [])
     body.append(ast.Return(slow))
@@ -177,6 +144,43 @@ def _dispatcher(params, specialised, inline):
                               kwonlyargs=[], kw_defaults=[], defaults=defaults)
     module = ast.Module([ast.FunctionDef("__call__", arguments, body, [], None, lineno=1)], [])
     return ast.unparse(module) + "\n", namespace       # printed, then compiled: no locations needed
+
+
+def _case(i, args, entry, params, namespace, inline):
+    """``if <the arguments have this signature>: return compiled_i(...)`` for the i-th
+    specialisation (its code inlined when ``inline``), or None when its signature cannot
+    be checked inline."""
+    fn = entry.fn
+
+    def inlined(fn):
+        return _inlined(fn, params) if inline else None
+
+    conditions = []
+    for name, value in zip(params, args):
+        c = _checks(name, value, namespace)
+        if c is None:
+            return None
+        conditions += c
+    namespace[f"compiled_{i}"] = fn
+    call = ast.Call(ast.Name(f"compiled_{i}", ast.Load()),
+                    [ast.Name(p, ast.Load()) for p in params], [])
+    test = ast.BoolOp(ast.And(), conditions) if len(conditions) > 1 else conditions[0]
+    if entry.check is bindings.NOTHING:
+        return ast.If(test, inlined(fn) or [ast.Return(call)], [])
+    if not entry.check.free:
+        # values compiled in from the running program: their guards join the tests
+        guards = entry.check.bindings.conditions(namespace, f"guard_{i}_")
+        test = ast.BoolOp(ast.And(), conditions + guards)
+        return ast.If(test, inlined(fn) or [ast.Return(call)], [])
+    # it read values from the running program: they must still hold (``bindings``)
+    namespace[f"check_{i}"] = entry.check
+    extras = ast.Name(f"extras_{i}", ast.Load())
+    call.args.append(ast.Starred(extras, ast.Load()))
+    return ast.If(test, [
+        ast.Assign([ast.Name(f"extras_{i}", ast.Store())],
+                   ast.Call(ast.Name(f"check_{i}", ast.Load()), [], []), lineno=1),
+        ast.If(ast.Compare(extras, [ast.IsNot()], [ast.Constant(None)]), [ast.Return(call)], [])],
+        [])
 
 
 def _shadowed(text, namespace):

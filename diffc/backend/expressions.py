@@ -185,20 +185,7 @@ def instantiate_primal(eqn, names, folded, fresh):
         args = [_atom_expr(a, names, folded) for a in eqn.args]
         kwargs = [ast.keyword(k, _atom_expr(a, names, folded)) for k, a in eqn.kwargs.items()]
         return [], ast.Call(ast.Name(prim.name, ast.Load()), args, kwargs)
-    explicit = prim.signature.bind(*eqn.args, **eqn.kwargs).arguments
-    bound = prim.signature.bind(*eqn.args, **eqn.kwargs)
-    bound.apply_defaults()
-    mapping, dropped = {}, set()
-    for name, value in bound.arguments.items():
-        kind = prim.signature.parameters[name].kind
-        if name not in explicit:
-            dropped.add(name)
-        if kind is inspect.Parameter.VAR_POSITIONAL:
-            mapping[name] = ast.Tuple([_atom_expr(a, names, folded) for a in value], ast.Load())
-        elif isinstance(value, (Var, Const, Pack)):
-            mapping[name] = _atom_expr(value, names, folded)
-        else:
-            mapping[name] = expr_of_const(value)
+    mapping, dropped = _parameter_exprs(prim, eqn, names, folded)
     stmts, ret = _impl_parts(prim)
     out_name = names.get(eqn.outs[0]) if eqn.outs else None
     if stmts:
@@ -213,6 +200,25 @@ def instantiate_primal(eqn, names, folded, fresh):
     new_stmts = [sub.visit(copy_ast(s)) for s in stmts]
     expr = sub.visit(copy_ast(ret)) if ret is not None else None
     return new_stmts, expr
+
+
+def _parameter_exprs(prim, eqn, names, folded):
+    """``({parameter: its expression at this call}, {parameters left at their defaults})``."""
+    explicit = prim.signature.bind(*eqn.args, **eqn.kwargs).arguments
+    bound = prim.signature.bind(*eqn.args, **eqn.kwargs)
+    bound.apply_defaults()
+    mapping, dropped = {}, set()
+    for name, value in bound.arguments.items():
+        kind = prim.signature.parameters[name].kind
+        if name not in explicit:
+            dropped.add(name)
+        if kind is inspect.Parameter.VAR_POSITIONAL:
+            mapping[name] = ast.Tuple([_atom_expr(a, names, folded) for a in value], ast.Load())
+        elif isinstance(value, (Var, Const, Pack)):
+            mapping[name] = _atom_expr(value, names, folded)
+        else:
+            mapping[name] = expr_of_const(value)
+    return mapping, dropped
 
 
 def helper_definition(prim_name, alias=None):

@@ -53,6 +53,15 @@ def _parser():
     p.add_argument("--version", action="version", version=f"diffc {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _compile_parser(sub)
+    _show_parser(sub)
+    _check_parser(sub)
+    _graph_parser(sub)
+    _subparser(sub, "coverage", "list every operation diffc has rules for")
+    return p
+
+
+def _compile_parser(sub):
     c = _subparser(sub, "compile", "write a standalone gradient module beside the model "
                    "(never runs the model)")
     c.add_argument("model", help="the model file (parsed, never executed)")
@@ -66,12 +75,18 @@ def _parser():
     c.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse: grad_NAME returns the gradient; forward: jvp_NAME(params..., "
                         "d<param>...) returns the value and the directional derivative")
+
+
+def _show_parser(sub):
     s = _subparser(sub, "show", "print the generated gradient code, or the IR (never runs the model)")
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
     s.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="syntax highlighting (auto: only on a terminal, and not when NO_COLOR is set)")
+
+
+def _check_parser(sub):
     k = _subparser(sub, "check", "compare diffc's gradient with central differences at random "
                    "inputs. This IMPORTS the model (it runs the function numerically). Exit 0 "
                    "when all agree, 1 on a mismatch, 2 on a mistake in the model or command")
@@ -83,6 +98,9 @@ def _parser():
     k.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
     k.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance (default 1e-6)")
     k.add_argument("--eps", type=float, default=1e-6, help="central-difference step (default 1e-6)")
+
+
+def _graph_parser(sub):
     g = _subparser(sub, "graph", "draw the computational graph: values forward, gradients back "
                    "(never runs the model)")
     g.add_argument("target", help="MODEL.py:FUNCTION")
@@ -90,8 +108,6 @@ def _parser():
     g.add_argument("-o", "--output", default="-",
                    help="graph.svg, graph.png, graph.pdf (need Graphviz) or graph.dot; "
                         "default: DOT on stdout")
-    _subparser(sub, "coverage", "list every operation diffc has rules for")
-    return p
 
 
 def _subparser(sub, name, help_text):
