@@ -252,21 +252,9 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     result = func.results[0]
     active = activity(func, wrt_vars)
     back = Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts),
-                     program=reverse_control.Program(func.body))
+                    program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
-        if seed is None:
-            seed_var = namer.var(adjoint_hint(result.hint), "adjoint")
-            if _is_float64(facts, result):
-                seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
-            else:       # keep the output's dtype (float32 in, float32 gradient out)
-                prim = primitives.lookup("numpy.ones_like")
-                args, kwargs = bind(prim, (result,), {}, func.loc)
-                seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, "seed", None)
-            back.body.append(seed_eqn)
-            facts.run(seed_eqn)
-        else:
-            seed_var = seed
-        back.adjoints[result] = seed_var
+        back.adjoints[result] = seed if seed is not None else _seed(back, func, result)
     for eqn in reversed(func.body):
         back.backprop(eqn)
     body = _with_insertions(func.body, back.insert_before)
@@ -285,6 +273,20 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     out.wrt = tuple(wrt)
     out.with_value = with_value
     return out
+
+
+def _seed(back, func, result):
+    """The gradient of ``result`` with respect to itself: 1, of the output's dtype."""
+    seed_var = back.namer.var(adjoint_hint(result.hint), "adjoint")
+    if _is_float64(back.facts, result):
+        seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
+    else:       # keep the output's dtype (float32 in, float32 gradient out)
+        prim = primitives.lookup("numpy.ones_like")
+        args, kwargs = bind(prim, (result,), {}, func.loc)
+        seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, "seed", None)
+    back.body.append(seed_eqn)
+    back.facts.run(seed_eqn)
+    return seed_var
 
 
 def _writeable(back, grad, func):

@@ -204,19 +204,33 @@ def _generate(call, wrt, facts, namer):
         bwd, "backward", "", lambda e: e[0] if len(e) == 1 else ast.Tuple(e, ast.Load()))
     _rename_params(fwd_def, names)
     saved_name = _unpack_saved(bwd_def, [v.hint for v in read], seed.hint)
-    wrt_names = ", ".join(names[i] for i in wrt)
+    _document(call, fwd_def, bwd_def, ", ".join(names[i] for i in wrt))
+    forward_prim = _registered(call.callee, (fwd_def, fwd_helpers), (bwd_def, bwd_helpers), names,
+                               wrt, (saved_name, seed.hint))
+    known = facts.enabled and all(v in facts.values for v in read)
+    return forward_prim, tuple(facts.values[v] for v in read) if known else None
+
+
+def _document(call, fwd_def, bwd_def, wrt_names):
+    """The docstrings of a pair."""
     where = call.defined_at.short if call.defined_at else call.callee
     fwd_def.body.insert(0, ast.Expr(ast.Constant(
         f"{call.callee} ({where}), also returning the values its backward pass reads.")))
     bwd_def.body.insert(0, ast.Expr(ast.Constant(
         f"Gradient of {call.callee} with respect to {wrt_names}, from the values its forward "
         f"pass saved and the gradient of its result.")))
+
+
+def _registered(base, forward, backward, names, wrt, backward_params):
+    """The forward half of the pair ``(def, helpers)`` ``forward`` and ``backward``, named by
+    a digest of their code: registered in ``primitives.GENERATED``, or the same pair
+    registered before."""
+    (fwd_def, fwd_helpers), (bwd_def, bwd_helpers) = forward, backward
     digest = hashlib.sha256((ast.dump(fwd_def) + ast.dump(bwd_def)).encode()).hexdigest()[:12]
-    base = call.callee
     fwd_key, bwd_key = f"{base}_forward__{digest}", f"{base}_backward__{digest}"
     fwd_def.name, bwd_def.name = fwd_key, bwd_key
     if fwd_key not in primitives.GENERATED:
-        backward_prim = Generated(bwd_key, f"{base}_backward", (saved_name, seed.hint), bwd_def,
+        backward_prim = Generated(bwd_key, f"{base}_backward", backward_params, bwd_def,
                                   _template_helpers(bwd_helpers), differentiable=False)
         forward_prim = Generated(fwd_key, f"{base}_forward", names, fwd_def,
                                  _template_helpers(fwd_helpers),
@@ -225,8 +239,7 @@ def _generate(call, wrt, facts, namer):
         forward_prim.needs = wrt
         primitives.GENERATED[bwd_key] = backward_prim
         primitives.GENERATED[fwd_key] = forward_prim
-    known = facts.enabled and all(v in facts.values for v in read)
-    return primitives.GENERATED[fwd_key], tuple(facts.values[v] for v in read) if known else None
+    return primitives.GENERATED[fwd_key]
 
 
 def _saved(read, callee, primal, namer):

@@ -53,15 +53,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     stages = {}
     func = lower(src, calls=True)
     stages["ir"] = func
-    facts = Facts(args is not None)
-    facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
-    if args is not None:
-        check_args(src, func, wrt, args)
-        for var, value in zip(func.params, with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
-        _check_scalar(src, func, facts)
+    facts = _example_facts(src, func, wrt, args)
     namer = Namer(taken=all_names(func))
     func = staging.expand_calls(func, facts, namer)
     grad = reverse(func, wrt, facts, namer, with_value=with_value)
@@ -74,12 +66,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     grad.result_names = ([None] if with_value else []) + \
         [adjoint_hint(func.params[i].hint) for i in wrt]
     fname = name or (("value_and_grad_" if with_value else "grad_") + func.name)
-    wrt_names = ", ".join(func.params[i].name for i in wrt)
-    doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
-          f"with respect to {wrt_names}."
-    if args is not None:
-        doc += "\n\n" + _describe_signature(func, with_free(func, args))
-    doc += describe_free(func.free)
+    doc = _docstring(func, wrt, args, with_value)
 
     def returns(exprs):
         grads = exprs[1:] if with_value else exprs
@@ -93,6 +80,31 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(grad.body)
                              if isinstance(s, Eqn) and primitives.get(s.prim).call_path}
     return compiled
+
+
+def _example_facts(src, func, wrt, args):
+    """The ``Facts`` of lowered ``func`` run on example ``args`` (checked: floats where
+    differentiated, a scalar result), or empty ones for general code (``args`` None)."""
+    facts = Facts(args is not None)
+    facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
+    if args is not None:
+        check_args(src, func, wrt, args)
+        for var, value in zip(func.params, with_free(func, args)):
+            facts.bind_param(var, value)
+        for eqn in func.body:
+            facts.run(eqn)
+        _check_scalar(src, func, facts)
+    return facts
+
+
+def _docstring(func, wrt, args, with_value):
+    """The generated gradient's docstring: what it computes, for which arguments."""
+    wrt_names = ", ".join(func.params[i].name for i in wrt)
+    doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
+          f"with respect to {wrt_names}."
+    if args is not None:
+        doc += "\n\n" + _describe_signature(func, with_free(func, args))
+    return doc + describe_free(func.free)
 
 
 def describe_free(free):
