@@ -195,8 +195,23 @@ class _Chains:
         if len(cots) != 1 or not _linear(ops, cots[0]):
             return None
         cot = cots[0]
+        defs, blocks = self._definitions([names[i] for i in leaves if i != cot], names, index, ref,
+                                         scope)
+        if len(blocks) > 1:           # values popped from tapes pushed in different blocks
+            return None
+        if not any(self.reaches(names[i]) for i in leaves if i != cot):
+            return None               # no forward value to relate: nothing for sympy to find
+        visible = frozenset(i for i, v in enumerate(names)
+                            if i not in outs and (i in leaves or scope.has(v) or v in self.func.params))
+        scalars = frozenset(i for i, v in enumerate(names) if (self.layout(v) or ((0,),))[0] == ())
+        key = (tuple(ops), tuple(sorted(defs.items())), cot, tuple(sorted(visible)), tuple(sorted(scalars)))
+        return _Problem(names, tuple(ops), ops[-1][0][1], cot, tuple(leaves), defs, visible, scalars, key)
+
+    def _definitions(self, work, names, index, ref, scope):
+        """How the values in ``work`` (the chain's forward leaves) were made, expanded
+        recursively: ``{index: (op, refs)}`` (``ref`` indexes a new value), and the blocks
+        of the tapes the popped values among them were pushed in."""
         defs, blocks = {}, set()
-        work = [names[i] for i in leaves if i != cot]
         while work:
             v = work.pop(0)
             d = self.definition(v)
@@ -218,15 +233,7 @@ class _Chains:
                     blocks.add(self.pushed[w][1])
                     ref(pop)
                     defs[index[pop]] = ("alias", (("v", index[w]),))
-        if len(blocks) > 1:           # values popped from tapes pushed in different blocks
-            return None
-        if not any(self.reaches(names[i]) for i in leaves if i != cot):
-            return None               # no forward value to relate: nothing for sympy to find
-        visible = frozenset(i for i, v in enumerate(names)
-                            if i not in outs and (i in leaves or scope.has(v) or v in self.func.params))
-        scalars = frozenset(i for i, v in enumerate(names) if (self.layout(v) or ((0,),))[0] == ())
-        key = (tuple(ops), tuple(sorted(defs.items())), cot, tuple(sorted(visible)), tuple(sorted(scalars)))
-        return _Problem(names, tuple(ops), ops[-1][0][1], cot, tuple(leaves), defs, visible, scalars, key)
+        return defs, blocks
 
     def _is_cotangent(self, v, depth=0):
         """An adjoint value, or one computed from one (a rule's temporary read twice); not

@@ -61,6 +61,25 @@ def _well_formed(recipe, problem):
     def index(i):
         return type(i) is int and 0 <= i < n
 
+    if not (isinstance(recipe, tuple) and len(recipe) == 3):
+        return False
+    ops, named, info = recipe
+    if not _ops_well_formed(ops, problem, index):
+        return False
+    if not (named is None or (type(named) is int and 0 <= named < len(ops) - 1)):
+        return False
+    if not (isinstance(info, tuple) and len(info) == 6):
+        return False
+    kind, sign, arg, minus, arg_vars, reused = info
+    return (kind is None or (isinstance(kind, str) and _RECIPE_KINDS.fullmatch(kind) is not None)) \
+        and sign in (-1, 0, 1) and type(sign) is int \
+        and all(isinstance(t, tuple) and all(index(i) for i in t) for t in (arg_vars, reused)) \
+        and _template_ok(arg, arg_vars) and _template_ok(minus, arg_vars)
+
+
+def _ops_well_formed(ops, problem, index):
+    """The recipe's operations: known, with their number of operands, each operand well
+    formed (``index``: whether an int is a value of the problem)."""
     def ref_ok(r, k):
         if not isinstance(r, tuple) or not r:
             return False
@@ -71,22 +90,6 @@ def _well_formed(recipe, problem):
         return r[0] == "c" and len(r) == 3 and r[1] in ("int", "float") and type(r[2]).__name__ == r[1] \
             and math.isfinite(r[2])
 
-    def template_ok(text, arg_vars):
-        if text is None:
-            return True
-        if not isinstance(text, str) or len(text) > 400 or not text.isprintable():
-            return False
-        try:
-            fields = list(string.Formatter().parse(text))
-        except ValueError:
-            return False
-        allowed = {f"v{i}" for i in arg_vars}
-        return all(name is None or (name in allowed and not spec and conversion is None)
-                   for _, name, spec, conversion in fields)
-
-    if not (isinstance(recipe, tuple) and len(recipe) == 3):
-        return False
-    ops, named, info = recipe
     if not (isinstance(ops, (list, tuple)) and 0 < len(ops) <= _MAX_RECIPE_OPS):
         return False
     for k, step in enumerate(ops):
@@ -97,15 +100,22 @@ def _well_formed(recipe, problem):
         if len(args) != (2 if op in _BINARY else 1) or not all(ref_ok(a, k) for a in args) \
                 or (op == "pow" and args[1][0] != "c"):
             return False
-    if not (named is None or (type(named) is int and 0 <= named < len(ops) - 1)):
+    return True
+
+
+def _template_ok(text, arg_vars):
+    """A comment template: printable text whose fields are only the names of ``arg_vars``."""
+    if text is None:
+        return True
+    if not isinstance(text, str) or len(text) > 400 or not text.isprintable():
         return False
-    if not (isinstance(info, tuple) and len(info) == 6):
+    try:
+        fields = list(string.Formatter().parse(text))
+    except ValueError:
         return False
-    kind, sign, arg, minus, arg_vars, reused = info
-    return (kind is None or (isinstance(kind, str) and _RECIPE_KINDS.fullmatch(kind) is not None)) \
-        and sign in (-1, 0, 1) and type(sign) is int \
-        and all(isinstance(t, tuple) and all(index(i) for i in t) for t in (arg_vars, reused)) \
-        and template_ok(arg, arg_vars) and template_ok(minus, arg_vars)
+    allowed = {f"v{i}" for i in arg_vars}
+    return all(name is None or (name in allowed and not spec and conversion is None)
+               for _, name, spec, conversion in fields)
 
 
 def _linear(ops, cot):
@@ -269,31 +279,37 @@ class _Checks:
         rng = np.random.default_rng(_AROUND_SEED)
         for _ in range(_AROUND_POINTS):
             env = {i: _scaled(v, rng) for i, v in roots.items()}
-
-            def value(ref, depth=0):
-                if ref[0] == "c":
-                    return ref[2]
-                i = ref[1]
-                if i not in env:
-                    if depth > _MAX_CLOSURE:
-                        raise RecursionError("definitions too deep")
-                    op, args = problem.defs[i]
-                    args = [value(a, depth + 1) for a in args]
-                    env[i] = args[0] if op == "alias" else impl[op](*args)
-                return env[i]
-
-            def run(steps, results):
-                for target, op, args in steps:
-                    vals = [results[a[1]] if a[0] == "t" else value(a) for a in args]
-                    results[target] = impl[op](*vals)
-                return results
-
             try:
                 with np.errstate(all="ignore"):
-                    chain = run([(o[1], op, args) for o, op, args in problem.ops], env)[problem.root]
-                    new = run([(k, op, args) for k, (op, args) in enumerate(ops)], {})[len(ops) - 1]
+                    chain, new = _chain_and_recipe_at(problem, ops, impl, env)
             except Exception:   # noqa: BLE001 - what cannot be checked is not rewritten
                 return False
             if not _agrees(chain, new, env[problem.cot]):
                 return False
         return True
+
+
+def _chain_and_recipe_at(problem, ops, impl, env):
+    """The chain's result and recipe ``ops``'s at the point whose roots are ``env`` (the
+    values made from them are added to ``env``)."""
+    def value(ref, depth=0):
+        if ref[0] == "c":
+            return ref[2]
+        i = ref[1]
+        if i not in env:
+            if depth > _MAX_CLOSURE:
+                raise RecursionError("definitions too deep")
+            op, args = problem.defs[i]
+            args = [value(a, depth + 1) for a in args]
+            env[i] = args[0] if op == "alias" else impl[op](*args)
+        return env[i]
+
+    def run(steps, results):
+        for target, op, args in steps:
+            vals = [results[a[1]] if a[0] == "t" else value(a) for a in args]
+            results[target] = impl[op](*vals)
+        return results
+
+    chain = run([(o[1], op, args) for o, op, args in problem.ops], env)[problem.root]
+    new = run([(k, op, args) for k, (op, args) in enumerate(ops)], {})[len(ops) - 1]
+    return chain, new

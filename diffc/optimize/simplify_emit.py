@@ -163,23 +163,7 @@ class _Emitter:
 
     def product(self, e, lead):
         sp = self.sp
-        c, factors = e.as_coeff_mul()
-        num, den = [], []
-        for f in factors:
-            base, exponent = f.as_base_exp()
-            if exponent.is_Number and exponent < 0:
-                den.append((base, -exponent))
-            else:
-                num.append(f)
-        negate = False
-        if c < 0:
-            sums = [k for k, f in enumerate(num) if f.is_Add]
-            if sums:
-                k = next((k for k in sums if num[k].as_coeff_add()[0] < 0), sums[0])
-                num[k] = -num[k]
-            else:
-                negate = True
-            c = -c
+        c, num, den, negate = _factors(e)
         for base, _ in den:
             if not (base in self.divisors or base.is_positive or base in self.recomputed):
                 raise _Unsupported(f"a division by {base}, which may vanish")
@@ -211,3 +195,27 @@ class _Emitter:
         if negate:
             acc = self.op("neg", acc)
         return acc
+
+
+def _factors(e):
+    """Product ``e`` as ``(c, numerator factors, [(base, exponent)] of the denominator,
+    negate)``, ``c`` positive: a negative coefficient goes into a sum of the numerator
+    (one with a negative constant first), else it is a negation."""
+    c, factors = e.as_coeff_mul()
+    num, den = [], []
+    for f in factors:
+        base, exponent = f.as_base_exp()
+        if exponent.is_Number and exponent < 0:
+            den.append((base, -exponent))
+        else:
+            num.append(f)
+    negate = False
+    if c < 0:
+        sums = [k for k, f in enumerate(num) if f.is_Add]
+        if sums:
+            k = next((k for k in sums if num[k].as_coeff_add()[0] < 0), sums[0])
+            num[k] = -num[k]
+        else:
+            negate = True
+        c = -c
+    return c, num, den, negate

@@ -292,22 +292,7 @@ def _normaliser(sp, exprs):
     Returns ``(norm, bases, atoms)``: ``bases[u]`` = the argument of the exp ``u`` is,
     ``atoms[w]`` = the expression ``w`` stands for.
     """
-    groups = {}
-    for e in exprs:
-        for a in e.atoms(sp.exp):
-            c, rest = _split(sp, a.args[0])
-            if c.is_Rational and not rest.atoms(sp.Function) and not rest.is_Number:
-                groups.setdefault(rest, set()).add(c)
-    bases, by_rest = {}, {}
-    for k, rest in enumerate(sorted(groups, key=sp.default_sort_key)):
-        top, bottom = 0, 1
-        for c in groups[rest]:
-            top = math.gcd(top, abs(int(c.p)))
-            bottom = bottom * int(c.q) // math.gcd(bottom, int(c.q))
-        step = sp.Rational(top, bottom)
-        u = sp.Symbol(f"u{k}", positive=True)
-        bases[u] = step * rest
-        by_rest[rest] = (u, step)
+    bases, by_rest = _exp_bases(sp, exprs)
     atoms, by_atom, memo = {}, {}, {}
 
     def norm(e):
@@ -332,6 +317,28 @@ def _normaliser(sp, exprs):
         return memo[e]
 
     return norm, bases, atoms
+
+
+def _exp_bases(sp, exprs):
+    """The exps in ``exprs`` grouped by ``rest`` (``exp(k * rest)``, k rational): for each
+    group a symbol ``u = exp(b * rest)``; returns ``({u: b * rest}, {rest: (u, b)})``."""
+    groups = {}
+    for e in exprs:
+        for a in e.atoms(sp.exp):
+            c, rest = _split(sp, a.args[0])
+            if c.is_Rational and not rest.atoms(sp.Function) and not rest.is_Number:
+                groups.setdefault(rest, set()).add(c)
+    bases, by_rest = {}, {}
+    for k, rest in enumerate(sorted(groups, key=sp.default_sort_key)):
+        top, bottom = 0, 1
+        for c in groups[rest]:
+            top = math.gcd(top, abs(int(c.p)))
+            bottom = bottom * int(c.q) // math.gcd(bottom, int(c.q))
+        step = sp.Rational(top, bottom)
+        u = sp.Symbol(f"u{k}", positive=True)
+        bases[u] = step * rest
+        by_rest[rest] = (u, step)
+    return bases, by_rest
 
 
 def _exactly(e, u, x):
@@ -359,17 +366,7 @@ def _recognise(sp, F, bases, S):
     if len(F.free_symbols) != 1 or next(iter(F.free_symbols)) not in bases:
         return None, 0, None, None, ()
     u = next(iter(F.free_symbols))
-    half = sp.Rational(1, 2)
-    # (kind, template in u = exp(arg), the function's argument as a multiple of arg); the
-    # templates are evaluated in exact Python fractions (SymPy's numbers cost milliseconds)
-    templates = (("sigmoid", lambda u: u / (u + 1), 1), ("sigmoid", lambda u: 1 / (u + 1), -1),
-                 ("sigmoid'", lambda u: u / (u + 1) ** 2, 1),
-                 ("tanh", lambda u: (u ** 2 - 1) / (u ** 2 + 1), 1),
-                 ("tanh", lambda u: (u - 1) / (u + 1), half),
-                 ("tanh", lambda u: (1 - u ** 2) / (u ** 2 + 1), -1),
-                 ("tanh", lambda u: (1 - u) / (u + 1), -half),
-                 ("tanh'", lambda u: 4 * u ** 2 / (u ** 2 + 1) ** 2, 1),
-                 ("tanh'", lambda u: 4 * u / (u + 1) ** 2, half))
+    templates = _templates(sp)
     matches = []
     points = [Fraction(k, 7) for k in (3, 11, 19, 30, 45)]
     try:
@@ -396,3 +393,17 @@ def _recognise(sp, F, bases, S):
     placeholders = {s: sp.Symbol("{" + str(s) + "}") for s in a.free_symbols}
     indices = tuple(sorted(int(str(s)[1:]) for s in a.free_symbols))
     return kind, sign, str(a.xreplace(placeholders)), str((-a).xreplace(placeholders)), indices
+
+
+def _templates(sp):
+    """(kind, template in u = exp(arg), the function's argument as a multiple of arg); the
+    templates are evaluated in exact Python fractions (SymPy's numbers cost milliseconds)."""
+    half = sp.Rational(1, 2)
+    return (("sigmoid", lambda u: u / (u + 1), 1), ("sigmoid", lambda u: 1 / (u + 1), -1),
+            ("sigmoid'", lambda u: u / (u + 1) ** 2, 1),
+            ("tanh", lambda u: (u ** 2 - 1) / (u ** 2 + 1), 1),
+            ("tanh", lambda u: (u - 1) / (u + 1), half),
+            ("tanh", lambda u: (1 - u ** 2) / (u ** 2 + 1), -1),
+            ("tanh", lambda u: (1 - u) / (u + 1), -half),
+            ("tanh'", lambda u: 4 * u ** 2 / (u ** 2 + 1) ** 2, 1),
+            ("tanh'", lambda u: 4 * u / (u + 1) ** 2, half))
