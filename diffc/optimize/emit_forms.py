@@ -25,20 +25,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
         return func
     uses = func.uses()
     producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
-    carried_init = {}
-    for stmt in walk(func.body):
-        if isinstance(stmt, Loop) and stmt.role != "primal":
-            params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
-            for p, init in zip(params, stmt.inits):
-                carried_init[p] = init
-
-    def owned(v, depth=0):
-        if not isinstance(v, Var) or uses.get(v, 0) != 1 or depth > 8:
-            return False
-        if v in carried_init:
-            return owned(carried_init[v], depth + 1)
-        producer = producers.get(v)
-        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+    owned = _ownership(func, uses, producers)
 
     def same_layout(a, b):
         return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
@@ -65,6 +52,26 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
         return [s for s in out if id(s) not in drop]
 
     return with_body(func, rewrite(func.body))
+
+
+def _ownership(func, uses, producers):
+    """``owned(v)``: whether ``v`` is read once and was made by the gradient code itself
+    (``_FRESH``), or is a loop's carried value starting from such a value."""
+    carried_init = {}
+    for stmt in walk(func.body):
+        if isinstance(stmt, Loop) and stmt.role != "primal":
+            params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
+            for p, init in zip(params, stmt.inits):
+                carried_init[p] = init
+
+    def owned(v, depth=0):
+        if not isinstance(v, Var) or uses.get(v, 0) != 1 or depth > 8:
+            return False
+        if v in carried_init:
+            return owned(carried_init[v], depth + 1)
+        producer = producers.get(v)
+        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+    return owned
 
 
 def product_layouts(func: Function, facts=None) -> Function:

@@ -197,22 +197,8 @@ def _fold_constants_once(func, facts=None, units=False):
     def one(a):
         return _is_one(a) or a in ones
 
-    def float_var(a):
-        """A Python float or NumPy floating scalar: ``1.0 * a`` is ``a``, same type and value."""
-        if not isinstance(a, Var) or facts is None or not facts.enabled or a not in facts.values:
-            return False
-        return type(facts.values[a]) is float or isinstance(facts.values[a], np.floating)
-
     def unit_factor(stmt):
-        """The operand ``stmt`` equals when it multiplies a Python float by one, or None."""
-        if len(stmt.args) != 2 or stmt.kwargs:
-            return None
-        a, b = stmt.args
-        if stmt.prim == "multiply":
-            return b if one(a) and float_var(b) else a if one(b) and float_var(a) else None
-        if stmt.prim == "divide":
-            return a if one(b) and float_var(a) else None
-        return None
+        return _unit_factor(stmt, one, facts)
 
     def fold(stmts):
         out = []
@@ -240,6 +226,25 @@ def _fold_constants_once(func, facts=None, units=False):
     new = with_body(func, substitute(body, mapping) if mapping else body)
     new.results = tuple(mapping.get(r, r) if isinstance(r, Var) else r for r in func.results)
     return new
+
+
+def _unit_factor(stmt, one, facts):
+    """The operand ``stmt`` equals when it multiplies a Python float by one (``one(a)``:
+    whether ``a`` is one), or None."""
+    def float_var(a):
+        """A Python float or NumPy floating scalar: ``1.0 * a`` is ``a``, same type and value."""
+        if not isinstance(a, Var) or facts is None or not facts.enabled or a not in facts.values:
+            return False
+        return type(facts.values[a]) is float or isinstance(facts.values[a], np.floating)
+
+    if len(stmt.args) != 2 or stmt.kwargs:
+        return None
+    a, b = stmt.args
+    if stmt.prim == "multiply":
+        return b if one(a) and float_var(b) else a if one(b) and float_var(a) else None
+    if stmt.prim == "divide":
+        return a if one(b) and float_var(a) else None
+    return None
 
 
 _FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})

@@ -22,19 +22,7 @@ def shape_queries(func: Function, facts=None) -> Function:
     sizes_vary = getattr(facts, "sizes_vary", False)
 
     def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
-        (recursively): elementwise, or a product whose sizes the signature fixes."""
-        eqn = producers.get(v)
-        shape = facts.shape(v)
-        if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
-            return v
-        prim = primitives.get(eqn.prim)
-        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
-            return v
-        for a in eqn.inputs():
-            if facts.shape(a) == shape and not isinstance(a, Const):
-                return cheapest(a)
-        return v
+        return _cheapest(v, producers, facts, sizes_vary)
 
     def rewrite(stmts):
         out = []
@@ -63,6 +51,22 @@ def shape_queries(func: Function, facts=None) -> Function:
     return with_body(func, body)
 
 
+def _cheapest(v, producers, facts, sizes_vary):
+    """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
+    (recursively): elementwise, or a product whose sizes the signature fixes."""
+    eqn = producers.get(v)
+    shape = facts.shape(v)
+    if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
+        return v
+    prim = primitives.get(eqn.prim)
+    if not prim.broadcasting or (sizes_vary and not prim.elementwise):
+        return v
+    for a in eqn.inputs():
+        if facts.shape(a) == shape and not isinstance(a, Const):
+            return _cheapest(a, producers, facts, sizes_vary)
+    return v
+
+
 def _substitute_atoms(stmts, mapping):
     """Like ``ir.substitute`` but a Var may be replaced by a Const."""
     return substitute(stmts, mapping)
@@ -86,20 +90,33 @@ def broadcasts(func: Function, facts=None) -> Function:
     """
     if facts is None or not facts.enabled:
         return func
-    spread = {}                 # broadcast_to's result -> its equation
-    namer = None
+    return _Unspreading(func, facts).run()
 
-    def check(eqn):
-        values = [facts.value(a) for a in eqn.args]
-        kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
-        with np.errstate(all="ignore"):
-            return primitives.get(eqn.prim).impl(*values, **kwargs)
 
-    def same_layout(a, b):
-        return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
+def _evaluated(eqn, facts):
+    values = [facts.value(a) for a in eqn.args]
+    kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
+    with np.errstate(all="ignore"):
+        return primitives.get(eqn.prim).impl(*values, **kwargs)
 
-    def rewrite(eqn):
-        nonlocal namer
+
+def _same_layout(a, b):
+    return np.shape(a) == np.shape(b) and np.result_type(a) == np.result_type(b)
+
+
+class _Unspreading:
+    """One run of ``broadcasts``: ``spread`` maps a ``broadcast_to``'s result to its equation."""
+
+    def __init__(self, func, facts):
+        self.func, self.facts = func, facts
+        self.spread = {}
+        self.namer = None
+
+    def run(self):
+        return with_body(self.func, self.visit(self.func.body))
+
+    def rewrite(self, eqn):
+        facts, spread = self.facts, self.spread
         out = eqn.outs[0]
         for i, a in enumerate(eqn.args):
             if a not in spread or not all(facts.is_static(v) for v in eqn.inputs()):
@@ -110,17 +127,17 @@ def broadcasts(func: Function, facts=None) -> Function:
             args = eqn.args[:i] + (source,) + eqn.args[i + 1:]
             trial = Eqn(eqn.outs, eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
             try:
-                value = check(trial)
+                value = _evaluated(trial, facts)
             except Exception:       # noqa: BLE001 - a rewrite that does not evaluate is not made
                 continue
-            if same_layout(value, facts.value(out)):
+            if _same_layout(value, facts.value(out)):
                 eqn = trial
                 continue
             others = [b for j, b in enumerate(eqn.args) if j != i] + list(eqn.kwargs.values())
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
-                namer = namer or fresh_namer(func, facts)
-                small = namer.var(out.hint, "temp")
+                self.namer = self.namer or fresh_namer(self.func, facts)
+                small = self.namer.var(out.hint, "temp")
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
                 again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
@@ -129,18 +146,16 @@ def broadcasts(func: Function, facts=None) -> Function:
                 return [first, again]
         return [eqn]
 
-    def visit(stmts):
+    def visit(self, stmts):
         out = []
         for stmt in stmts:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
-                if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
-                    spread[stmt.outs[0]] = stmt
+                if stmt.prim == "broadcast_to" and self.facts.is_static(stmt.outs[0]):
+                    self.spread[stmt.outs[0]] = stmt
                 elif primitives.get(stmt.prim).elementwise:
-                    out += rewrite(stmt)
+                    out += self.rewrite(stmt)
                     continue
             for block in blocks_of(stmt):
-                block.body = visit(block.body)
+                block.body = self.visit(block.body)
             out.append(stmt)
         return out
-
-    return with_body(func, visit(func.body))
