@@ -46,7 +46,11 @@ each rule against central differences independently of the compiler.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import inspect
+import pathlib
+import sys
 
 _BY_NAME: dict[str, "Primitive"] = {}
 _BY_SOURCE_NAME: dict[str, "Primitive"] = {}
@@ -152,8 +156,38 @@ def _register_companion(prim, fn, attr):
     _BY_NAME[companion.name] = companion
 
 
+LIBRARY = "diffc.templates"      # the rule library: the top-level ``templates/`` of the project
+
+
 def _load():
-    from diffc import templates  # noqa: F401  (importing registers every rule)
+    """Import the rule library (importing it registers every rule), once.
+
+    An installed diffc has it as the package ``diffc.templates`` (``pyproject.toml`` maps
+    ``templates/`` there); diffc run from a checkout (``diffc/`` on ``sys.path``, nothing
+    installed) finds it beside its own package, as the checkout's ``templates/``."""
+    if LIBRARY in sys.modules:
+        return
+    try:
+        importlib.import_module(LIBRARY)
+    except ModuleNotFoundError as error:
+        if error.name != LIBRARY:
+            raise
+        _load_from_checkout()
+
+
+def _load_from_checkout():
+    root = pathlib.Path(__file__).resolve().parents[2] / "templates"
+    spec = importlib.util.spec_from_file_location(LIBRARY, root / "__init__.py",
+                                                  submodule_search_locations=[str(root)])
+    if spec is None:
+        raise ImportError(f"diffc's rule library is neither installed ({LIBRARY}) nor at {root}")
+    library = importlib.util.module_from_spec(spec)
+    sys.modules[LIBRARY] = library
+    try:
+        spec.loader.exec_module(library)
+    except BaseException:
+        del sys.modules[LIBRARY]
+        raise
 
 
 def lookup(source_name):
