@@ -162,25 +162,23 @@ LIBRARY = "diffc.templates"      # the rule library: the top-level ``templates/`
 def _load():
     """Import the rule library (importing it registers every rule), once.
 
-    An installed diffc has it as the package ``diffc.templates`` (``pyproject.toml`` maps
-    ``templates/`` there); diffc run from a checkout (``diffc/`` on ``sys.path``, nothing
-    installed) finds it beside its own package, as the checkout's ``templates/``."""
+    Installed, diffc has it as its subpackage ``diffc.templates`` (``pyproject.toml`` maps
+    ``templates/`` there). Run from a checkout (installed editable, or only on
+    ``sys.path``), diffc has no such subpackage, and the library is the checkout's own
+    ``templates/`` beside ``diffc/``, imported under the same name."""
     if LIBRARY in sys.modules:
         return
-    try:
+    package = pathlib.Path(__file__).resolve().parents[1]
+    checkout = package.parent / "templates"
+    if not (package / "templates").is_dir() and (checkout / "__init__.py").is_file():
+        _load_from(checkout)
+    else:
         importlib.import_module(LIBRARY)
-    except ModuleNotFoundError as error:
-        if error.name != LIBRARY:
-            raise
-        _load_from_checkout()
 
 
-def _load_from_checkout():
-    root = pathlib.Path(__file__).resolve().parents[2] / "templates"
+def _load_from(root):
     spec = importlib.util.spec_from_file_location(LIBRARY, root / "__init__.py",
                                                   submodule_search_locations=[str(root)])
-    if spec is None:
-        raise ImportError(f"diffc's rule library is neither installed ({LIBRARY}) nor at {root}")
     library = importlib.util.module_from_spec(spec)
     sys.modules[LIBRARY] = library
     try:

@@ -1,7 +1,7 @@
 """NumPy functions of two or more arrays that broadcast: max/min gates, ``where``,
 ``clip``, arctan2, hypot, logaddexp, powers and mod.
 
-The selecting functions (``maximum``, ``fmax``, builtin ``max``, ...) route ``dout`` to
+The selecting functions (``maximum``, ``fmax``, ...) route ``dout`` to
 the input that was selected; when the inputs tie, each gets half, so the gradient is
 symmetric in ``x`` and ``y``. ``clip`` passes ``dout`` to ``a`` inside the closed
 interval ``[a_min, a_max]`` and to the bound that was hit outside it.
@@ -86,44 +86,6 @@ def fmin_reverse(out, dout, x, y):
 def fmin_forward(out, x, y, *, dx, dy):
     dout = (dx * (((x < y) | np.isnan(y)) + 0.5 * (x == y))
             + dy * (((y < x) | np.isnan(x)) + 0.5 * (x == y)))
-    return dout
-
-
-@primitive("builtins.max")
-def builtin_max(x, y):
-    return max(x, y)
-
-
-@builtin_max.reverse
-def builtin_max_reverse(out, dout, x, y):
-    "max: dout goes to the larger operand; ties split it equally"
-    dx = dout * ((x > y) + 0.5 * (x == y))
-    dy = dout * ((y > x) + 0.5 * (x == y))
-    return dx, dy
-
-
-@builtin_max.forward
-def builtin_max_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x > y) + 0.5 * (x == y)) + dy * ((y > x) + 0.5 * (x == y))
-    return dout
-
-
-@primitive("builtins.min")
-def builtin_min(x, y):
-    return min(x, y)
-
-
-@builtin_min.reverse
-def builtin_min_reverse(out, dout, x, y):
-    "min: dout goes to the smaller operand; ties split it equally"
-    dx = dout * ((x < y) + 0.5 * (x == y))
-    dy = dout * ((y < x) + 0.5 * (x == y))
-    return dx, dy
-
-
-@builtin_min.forward
-def builtin_min_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x < y) + 0.5 * (x == y)) + dy * ((y < x) + 0.5 * (x == y))
     return dout
 
 

@@ -1,10 +1,10 @@
-"""One-argument NumPy functions of powers, exponentials and logarithms, and rounding.
+"""One-argument NumPy functions: powers and roots, exponentials and logarithms, and the
+absolute value.
 
 Each reverse rule scales ``dout`` by the derivative at ``x``, reusing ``out`` where the
-derivative is most simply written in terms of it (``exp``: ``dx = dout * out``). The
-rounding functions are piecewise constant: they are registered with ``x`` in
-``nondiff`` and no rules, which the engine treats as a zero gradient.
-Trigonometric and hyperbolic functions are in ``trigonometric.py``.
+derivative is most simply written in terms of it (``exp``: ``dx = dout * out``).
+Rounding and ``sign`` are in ``rounding.py``; trigonometric and hyperbolic functions in
+``trigonometric.py`` and ``hyperbolic.py``.
 """
 import numpy as np
 
@@ -225,41 +225,3 @@ def log1p_reverse(out, dout, x):
 def log1p_forward(out, x, *, dx):
     dout = dx / (1 + x)
     return dout
-
-
-# Piecewise-constant functions: zero gradient wherever the derivative exists.
-
-@primitive("numpy.sign", nondiff=("x",), elementwise=True)
-def sign(x):
-    return np.sign(x)
-
-
-@primitive("numpy.floor", nondiff=("x",), elementwise=True)
-def floor(x):
-    return np.floor(x)
-
-
-@primitive("numpy.ceil", nondiff=("x",), elementwise=True)
-def ceil(x):
-    return np.ceil(x)
-
-
-@primitive("numpy.round", "numpy.around", "ndarray.round",
-           nondiff=("a", "decimals"), elementwise=True)
-def round(a, decimals=0):
-    return np.round(a, decimals)
-
-
-@primitive("numpy.rint", nondiff=("x",), elementwise=True)
-def rint(x):
-    return np.rint(x)
-
-
-@primitive("numpy.trunc", nondiff=("x",), elementwise=True)
-def trunc(x):
-    return np.trunc(x)
-
-
-@primitive("numpy.fix", nondiff=("x",), elementwise=True)
-def fix(x):
-    return np.fix(x)

@@ -1,7 +1,9 @@
-"""Trigonometric and hyperbolic NumPy functions of one argument, and angle conversion.
+"""Trigonometric NumPy functions of one argument, their inverses, and angle conversion.
 
-Each reverse rule scales ``dout`` by the textbook derivative at ``x``; ``tan`` and
-``tanh`` reuse ``out``. Domains are NumPy's: outside them the primal is already NaN.
+Each reverse rule scales ``dout`` by the textbook derivative at ``x``; ``tan`` reuses
+``out``. Domains are NumPy's: outside them the primal is already NaN. The hyperbolic
+functions are in ``hyperbolic.py``; ``arctan2`` and ``hypot`` (two arguments) in
+``binary.py``.
 """
 import numpy as np
 
@@ -113,114 +115,6 @@ def arctan_reverse(out, dout, x):
 @arctan.forward
 def arctan_forward(out, x, *, dx):
     dout = dx / (1 + x ** 2)
-    return dout
-
-
-@primitive("numpy.sinh", elementwise=True)
-def sinh(x):
-    return np.sinh(x)
-
-
-@sinh.reverse
-def sinh_reverse(out, dout, x):
-    "sinh: dx = dout * cosh(x)"
-    dx = dout * np.cosh(x)
-    return dx
-
-
-@sinh.forward
-def sinh_forward(out, x, *, dx):
-    dout = dx * np.cosh(x)
-    return dout
-
-
-@primitive("numpy.cosh", elementwise=True)
-def cosh(x):
-    return np.cosh(x)
-
-
-@cosh.reverse
-def cosh_reverse(out, dout, x):
-    "cosh: dx = dout * sinh(x)"
-    dx = dout * np.sinh(x)
-    return dx
-
-
-@cosh.forward
-def cosh_forward(out, x, *, dx):
-    dout = dx * np.sinh(x)
-    return dout
-
-
-@primitive("numpy.tanh", elementwise=True)
-def tanh(x):
-    return np.tanh(x)
-
-
-@tanh.reverse
-def tanh_reverse(out, dout, x):
-    "tanh: dx = dout * (1 - out ** 2)"
-    dx = dout * (1 - out ** 2)
-    return dx
-
-
-@tanh.forward
-def tanh_forward(out, x, *, dx):
-    dout = dx * (1 - out ** 2)
-    return dout
-
-
-@primitive("numpy.arcsinh", "numpy.asinh", elementwise=True)
-def arcsinh(x):
-    return np.arcsinh(x)
-
-
-@arcsinh.reverse
-def arcsinh_reverse(out, dout, x):
-    "arcsinh: dx = dout / sqrt(x ** 2 + 1)"
-    dx = dout / np.sqrt(x ** 2 + 1)
-    return dx
-
-
-@arcsinh.forward
-def arcsinh_forward(out, x, *, dx):
-    dout = dx / np.sqrt(x ** 2 + 1)
-    return dout
-
-
-@primitive("numpy.arccosh", "numpy.acosh", elementwise=True)
-def arccosh(x):
-    return np.arccosh(x)
-
-
-@arccosh.reverse
-def arccosh_reverse(out, dout, x):
-    "arccosh: dx = dout / sqrt(x ** 2 - 1)"
-    dx = dout / np.sqrt(x ** 2 - 1)
-    return dx
-
-
-@arccosh.forward
-def arccosh_forward(out, x, *, dx):
-    dout = dx / np.sqrt(x ** 2 - 1)
-    return dout
-
-
-@primitive("numpy.arctanh", "numpy.atanh", elementwise=True)
-def arctanh(x):
-    return np.arctanh(x)
-
-
-@arctanh.reverse
-def arctanh_reverse(out, dout, x):
-    "arctanh: dx = dout / (1 - x ** 2)"
-    dx = dout / (1 - x ** 2)
-    return dx
-
-
-@arctanh.forward
-def arctanh_forward(out, x, *, dx):
-    dout = dx / (1 - x ** 2)
     return dout
 
 

@@ -1,0 +1,18 @@
+"""The tape: what a forward loop saves for its backward loop, in a plain Python list
+(``h_tape.append(h)`` forwards, ``h = h_tape.pop()`` backwards)."""
+from diffc.core.primitives import primitive
+
+
+@primitive(differentiable=False)
+def new_tape():
+    return []
+
+
+@primitive(differentiable=False)
+def push(tape, value):
+    tape.append(value)
+
+
+@primitive(differentiable=False)
+def pop(tape):
+    return tape.pop()
