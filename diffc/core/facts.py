@@ -35,7 +35,6 @@ _STATIC_PY = (bool, int, str, type(None), tuple)
 # ``Facts(exact=True)`` computes everything (drawing the graph prints the gradients' values).
 _STAND_IN_FLOPS = 1 << 20
 _STAND_IN_SIZE = 1 << 14        # elements of an elementwise result
-_ELEMENTWISE_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "negative"})
 
 
 class Facts:
@@ -367,7 +366,7 @@ class Facts:
         """``(shape, dtype)`` when adjoint equation ``eqn`` gets a stand-in, else None."""
         if eqn.prim == "matmul" and len(args) == 2:
             return _product_like(*args)
-        if eqn.prim in _ELEMENTWISE_ARITHMETIC and any(
+        if primitives.get(eqn.prim).arithmetic and any(
                 isinstance(a, Var) and a in self.stand_ins for a in eqn.args):
             return _elementwise_like(args)
         return None

@@ -41,6 +41,27 @@ Contract of a template:
   may hand the rule an unspread ``dout`` that NumPy broadcasts. Every other rule receives
   ``dout`` at the result's full shape.
 
+Properties the passes read (``prim.fresh``...), declared in the same decorator; a pass
+asks the primitive, it keeps no list of names:
+
+* ``effect``: running it does something besides computing its result, so it is never
+  dropped, merged with an equal one, or moved: ``"tape"`` (a loop's saved values:
+  ``new_tape``, ``push``, ``pop``), ``"iterator"`` (``reversed(steps)``, used up by the
+  loop that reads it).
+* ``fresh``: its result is memory nothing else holds (a new array, or an operand the
+  gradient code owns updated in place), so the gradient code may write into it.
+* ``arithmetic``: ``+ - * /`` and unary ``-``: elementwise, and the result's shape and
+  dtype are the operands' broadcast.
+* ``folds``: on Python numbers it is computed at compile time (``2 * 3`` is ``6``).
+* ``view``: its result is its operand with the axes permuted (``a.T``): free to compute,
+  and it reads best where it is used.
+* ``writes_first``: it updates its first operand in place and returns it (``acc += y``).
+* ``in_place``: per operand position, the primitive computing the same value into that
+  operand (``subtract``: ``("subtract_to", "subtract_from")``), or None.
+* ``out_form``: the primitive computing it into a given array, ``np.add(x, y, out=buf)``
+  (``power``'s, ``square_out``, only for an exponent of 2).
+* ``method``: the primitive writing it as the array's method (``a.sum(axis=0)``).
+
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
 """
@@ -55,6 +76,7 @@ import sys
 _BY_NAME: dict[str, "Primitive"] = {}
 _BY_SOURCE_NAME: dict[str, "Primitive"] = {}
 _GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reverse_calls)
+_NAMED_BY: dict[str, frozenset] = {}        # property -> the names primitives give in it
 
 
 class Primitive:
@@ -62,7 +84,8 @@ class Primitive:
 
     def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False, elementwise=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
-                 helper=False):
+                 helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
+                 view=False, writes_first=False, in_place=(), out_form=None, method=None):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -82,6 +105,16 @@ class Primitive:
         self.shape_only = shape_only      # result depends only on operand shapes (np.shape, len)
         self.helper = helper              # emitted as a call to a function defined in the module
         self.nondiff = frozenset(self.params if not differentiable else nondiff)
+        # What the optimizer and the transforms ask of it (see "Properties" above)
+        self.effect = effect
+        self.fresh = fresh
+        self.arithmetic = arithmetic
+        self.folds = folds
+        self.view = view
+        self.writes_first = writes_first
+        self.in_place = tuple(in_place)
+        self.out_form = out_form
+        self.method = method
         self.reverse_rule = None
         self.forward_rule = None
 
@@ -133,6 +166,7 @@ def primitive(*source_names, **options):
         if prim.name in _BY_NAME:
             raise ValueError(f"primitive {prim.name!r} is registered twice")
         _BY_NAME[prim.name] = prim
+        _NAMED_BY.clear()
         for source_name in prim.source_names:
             if source_name in _BY_SOURCE_NAME:
                 raise ValueError(f"{source_name!r} is claimed by two primitives")
@@ -205,6 +239,15 @@ def all_primitives():
     """Every registered primitive, sorted by name."""
     _load()
     return [_BY_NAME[k] for k in sorted(_BY_NAME)]
+
+
+def named_by(prop):
+    """The names of the primitives some primitive names in property ``prop``:
+    ``named_by("out_form")`` are the out forms (``add_out``...)."""
+    _load()
+    if prop not in _NAMED_BY:
+        _NAMED_BY[prop] = frozenset(getattr(p, prop) for p in _BY_NAME.values()) - {None}
+    return _NAMED_BY[prop]
 
 
 def source_names():

@@ -11,13 +11,13 @@ from diffc.core.primitives import primitive
 # owned (made by the gradient code itself) and read by nothing else, and only in code
 # about to be emitted. They have no derivative rules: differentiating one is an error,
 # never a silently zero gradient.
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def add_into(acc, index, values):
     acc[index] += values
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def add_at_into(acc, index, values):
     np.add.at(acc, index, values)
     return acc
@@ -27,43 +27,43 @@ def add_at_into(acc, index, values):
 # emitted gradient code only, where the array written into (the first parameter) was
 # made by the gradient code, has the result's shape and dtype, and is read by nothing
 # else. Like ``add_into``, they have no derivative rules.
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def add_to(acc, y):
     acc += y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def subtract_to(acc, y):
     acc -= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def subtract_from(acc, x):
     np.subtract(x, acc, out=acc)
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def multiply_to(acc, y):
     acc *= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def divide_to(acc, y):
     acc /= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def divide_from(acc, x):
     np.divide(x, acc, out=acc)
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def negate_in_place(acc):
     np.negative(acc, out=acc)
     return acc

@@ -3,16 +3,16 @@
 from diffc.core.primitives import primitive
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, effect="tape")
 def new_tape():
     return []
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, effect="tape")
 def push(tape, value):
     tape.append(value)
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, effect="tape")
 def pop(tape):
     return tape.pop()

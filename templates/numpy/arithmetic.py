@@ -4,7 +4,8 @@ import numpy as np
 from diffc.core.primitives import primitive
 
 
-@primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True)
+@primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("add_to", "add_to"), out_form="add_out")
 def add(x, y):
     return x + y
 
@@ -23,7 +24,8 @@ def add_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True)
+@primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("subtract_to", "subtract_from"), out_form="subtract_out")
 def subtract(x, y):
     return x - y
 
@@ -42,7 +44,8 @@ def subtract_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
+@primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("multiply_to", "multiply_to"), out_form="multiply_out")
 def multiply(x, y):
     return x * y
 
@@ -62,7 +65,8 @@ def multiply_forward(out, x, y, *, dx, dy):
 
 
 @primitive("operator.truediv", "numpy.divide", "numpy.true_divide",
-           broadcasting=True, elementwise=True)
+           broadcasting=True, elementwise=True, arithmetic=True,
+           fresh=True, in_place=("divide_to", "divide_from"), out_form="divide_out")
 def divide(x, y):
     return x / y
 
@@ -81,7 +85,8 @@ def divide_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.neg", "numpy.negative", elementwise=True)
+@primitive("operator.neg", "numpy.negative", elementwise=True, arithmetic=True, folds=True, fresh=True,
+           in_place=("negate_in_place",), out_form="negative_out")
 def negative(x):
     return -x
 
@@ -117,7 +122,8 @@ def positive_forward(out, x, *, dx):
     return dout
 
 
-@primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True)
+@primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True, folds=True, fresh=True,
+           out_form="square_out")
 def power(x, y):
     return x ** y
 
@@ -136,7 +142,7 @@ def power_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.matmul", "numpy.matmul", broadcasting=True)
+@primitive("operator.matmul", "numpy.matmul", broadcasting=True, fresh=True, out_form="matmul_out")
 def matmul(x, y):
     return x @ y
 

@@ -11,7 +11,7 @@ import numpy as np
 from diffc.core.primitives import primitive
 
 
-@primitive("numpy.maximum", broadcasting=True, elementwise=True)
+@primitive("numpy.maximum", broadcasting=True, elementwise=True, fresh=True)
 def maximum(x, y):
     return np.maximum(x, y)
 
@@ -30,7 +30,7 @@ def maximum_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("numpy.minimum", broadcasting=True, elementwise=True)
+@primitive("numpy.minimum", broadcasting=True, elementwise=True, fresh=True)
 def minimum(x, y):
     return np.minimum(x, y)
 

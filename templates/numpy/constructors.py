@@ -33,7 +33,7 @@ def empty(shape, dtype=None):
     return np.empty(shape, dtype=dtype)
 
 
-@primitive("numpy.zeros_like", differentiable=False)
+@primitive("numpy.zeros_like", differentiable=False, fresh=True)
 def zeros_like(a, dtype=None):
     return np.zeros_like(a, dtype=dtype)
 

@@ -47,7 +47,7 @@ def reciprocal_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.square", elementwise=True)
+@primitive("numpy.square", elementwise=True, fresh=True)
 def square(x):
     return np.square(x)
 
@@ -65,7 +65,7 @@ def square_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.sqrt", elementwise=True)
+@primitive("numpy.sqrt", elementwise=True, fresh=True)
 def sqrt(x):
     return np.sqrt(x)
 
@@ -101,7 +101,7 @@ def cbrt_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.exp", elementwise=True)
+@primitive("numpy.exp", elementwise=True, fresh=True, out_form="exp_out")
 def exp(x):
     return np.exp(x)
 
@@ -155,7 +155,7 @@ def expm1_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.log", elementwise=True)
+@primitive("numpy.log", elementwise=True, fresh=True)
 def log(x):
     return np.log(x)
 

@@ -32,7 +32,7 @@ def getitem_forward(out, x, index, *, dx):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True)
 def scatter(x, index, values):
     dx = np.zeros_like(x)
     dx[index] = values
@@ -52,7 +52,7 @@ def scatter_forward(out, x, index, values, *, dvalues):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True)
 def scatter_add(x, index, values):
     dx = np.zeros_like(x)
     np.add.at(dx, index, values)

@@ -10,7 +10,7 @@ import numpy as np
 from diffc.core.primitives import primitive
 
 
-@primitive("numpy.sin", elementwise=True)
+@primitive("numpy.sin", elementwise=True, fresh=True)
 def sin(x):
     return np.sin(x)
 
@@ -28,7 +28,7 @@ def sin_forward(out, x, *, dx):
     return dout
 
 
-@primitive("numpy.cos", elementwise=True)
+@primitive("numpy.cos", elementwise=True, fresh=True)
 def cos(x):
     return np.cos(x)
 

@@ -81,6 +81,6 @@ def builtin_range(*args):
     return range(*args)
 
 
-@primitive("builtins.reversed", differentiable=False)
+@primitive("builtins.reversed", differentiable=False, effect="iterator")
 def reverse_order(seq):
     return reversed(seq)
