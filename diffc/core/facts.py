@@ -287,7 +287,7 @@ class Facts:
     def _makes_dynamic(self, prim, eqn, inputs):
         if prim.data_dependent_shape:
             return True
-        if eqn.prim in _SHAPE_OF_FIRST:       # the result has its first operand's shape
+        if prim.shape_of_first:
             first = eqn.args[0] if eqn.args else None
             return not (isinstance(first, Var) and first not in self.dynamic) and not isinstance(first, Const)
         # an integer operand of elementwise arithmetic adds a shape () to the broadcast,
@@ -415,7 +415,6 @@ def _elementwise_like(args):
     return shape, dtype
 
 
-_SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into"})
 
 
 def _vars(atom):

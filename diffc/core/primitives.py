@@ -1,8 +1,9 @@
 """The rule registry: what diffc knows about each primitive operation.
 
 A primitive is declared in a template module under ``templates/`` by decorating its
-primal implementation; its reverse (VJP) and forward (JVP) rules are attached to it
-with ``@prim.reverse`` and ``@prim.forward``::
+primal implementation (with ``primitive`` from ``diffc.extend``, the public interface);
+its reverse (VJP) and forward (JVP) rules are attached to it with ``@prim.reverse`` and
+``@prim.forward``::
 
     @primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
     def multiply(x, y):
@@ -29,7 +30,10 @@ Contract of a template:
   A parameter that is neither returned nor listed in ``nondiff`` has no rule: if a
   differentiable value flows into it, compiling fails instead of dropping a gradient.
 * The forward rule takes ``(out, <the primal's parameters>, *, d<param>...)`` for the
-  parameters the reverse rule returns, and returns ``dout``.
+  parameters the reverse rule returns, and returns ``dout``. An ``elementwise``
+  primitive's is derived from its reverse rule (``diffc/rules/derived.py``): it is
+  written only when it says more (``multiply``'s above orders its terms as the formula
+  is read; ``divide``'s reverse rule reuses ``dx``, so it cannot be derived).
 * Rule bodies are straight-line Python over registered primitives. An ``if`` must be
   decidable when the rule is instantiated (it may test constant parameters and
   ``np.ndim``/``np.shape``/``.dtype`` of operands whose shapes are known).
@@ -61,6 +65,8 @@ asks the primitive, it keeps no list of names:
 * ``out_form``: the primitive computing it into a given array, ``np.add(x, y, out=buf)``
   (``power``'s, ``square_out``, only for an exponent of 2).
 * ``method``: the primitive writing it as the array's method (``a.sum(axis=0)``).
+* ``shape_of_first``: its result has its first operand's shape, whatever the others'
+  (``scatter(x, index, values)``).
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
@@ -85,7 +91,8 @@ class Primitive:
     def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False, elementwise=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
-                 view=False, writes_first=False, in_place=(), out_form=None, method=None):
+                 view=False, writes_first=False, in_place=(), out_form=None, method=None,
+                 shape_of_first=False):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -115,6 +122,7 @@ class Primitive:
         self.in_place = tuple(in_place)
         self.out_form = out_form
         self.method = method
+        self.shape_of_first = shape_of_first
         self.reverse_rule = None
         self.forward_rule = None
 

@@ -4,20 +4,20 @@ rows of a loop's steps. None has derivative rules: differentiating one is an err
 never a silently zero gradient."""
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 # In-place accumulation, used by the optimizer only where the accumulator is provably
 # owned (made by the gradient code itself) and read by nothing else, and only in code
 # about to be emitted. They have no derivative rules: differentiating one is an error,
 # never a silently zero gradient.
-@primitive(fresh=True, writes_first=True)
+@primitive(fresh=True, writes_first=True, shape_of_first=True)
 def add_into(acc, index, values):
     acc[index] += values
     return acc
 
 
-@primitive(fresh=True, writes_first=True)
+@primitive(fresh=True, writes_first=True, shape_of_first=True)
 def add_at_into(acc, index, values):
     np.add.at(acc, index, values)
     return acc

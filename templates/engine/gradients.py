@@ -3,7 +3,7 @@ back down to the shape of an operand that was broadcast (and its inverse), and
 ``diffc.stop_gradient``."""
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive(differentiable=False)

@@ -1,6 +1,6 @@
 """The tape: what a forward loop saves for its backward loop, in a plain Python list
 (``h_tape.append(h)`` forwards, ``h = h_tape.pop()`` backwards)."""
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive(differentiable=False, effect="tape")

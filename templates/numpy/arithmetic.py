@@ -1,7 +1,7 @@
 """Python's arithmetic operators on numbers and arrays: + - * / ** @ and unary -."""
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True, arithmetic=True,
@@ -16,12 +16,6 @@ def add_reverse(out, dout, x, y):
     dx = dout
     dy = dout
     return dx, dy
-
-
-@add.forward
-def add_forward(out, x, y, *, dx, dy):
-    dout = dx + dy
-    return dout
 
 
 @primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True, arithmetic=True,
@@ -98,12 +92,6 @@ def negative_reverse(out, dout, x):
     return dx
 
 
-@negative.forward
-def negative_forward(out, x, *, dx):
-    dout = -dx
-    return dout
-
-
 @primitive("operator.pos", "numpy.positive", elementwise=True)
 def positive(x):
     return +x
@@ -114,12 +102,6 @@ def positive_reverse(out, dout, x):
     "positive: dout passes through"
     dx = dout
     return dx
-
-
-@positive.forward
-def positive_forward(out, x, *, dx):
-    dout = dx
-    return dout
 
 
 @primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True, folds=True, fresh=True,
@@ -134,12 +116,6 @@ def power_reverse(out, dout, x, y):
     dx = dout * y * x ** (y - 1)
     dy = dout * out * np.log(np.where(x == 0, 1.0, x))
     return dx, dy
-
-
-@power.forward
-def power_forward(out, x, y, *, dx, dy):
-    dout = dx * y * x ** (y - 1) + dy * out * np.log(np.where(x == 0, 1.0, x))
-    return dout
 
 
 @primitive("operator.matmul", "numpy.matmul", broadcasting=True, fresh=True, out_form="matmul_out")

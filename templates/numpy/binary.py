@@ -8,7 +8,7 @@ interval ``[a_min, a_max]`` and to the bound that was hit outside it.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.maximum", broadcasting=True, elementwise=True, fresh=True)
@@ -24,12 +24,6 @@ def maximum_reverse(out, dout, x, y):
     return dx, dy
 
 
-@maximum.forward
-def maximum_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x > y) + 0.5 * (x == y)) + dy * ((y > x) + 0.5 * (x == y))
-    return dout
-
-
 @primitive("numpy.minimum", broadcasting=True, elementwise=True, fresh=True)
 def minimum(x, y):
     return np.minimum(x, y)
@@ -41,12 +35,6 @@ def minimum_reverse(out, dout, x, y):
     dx = dout * ((x < y) + 0.5 * (x == y))
     dy = dout * ((y < x) + 0.5 * (x == y))
     return dx, dy
-
-
-@minimum.forward
-def minimum_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x < y) + 0.5 * (x == y)) + dy * ((y < x) + 0.5 * (x == y))
-    return dout
 
 
 @primitive("numpy.fmax", broadcasting=True, elementwise=True)
@@ -62,13 +50,6 @@ def fmax_reverse(out, dout, x, y):
     return dx, dy
 
 
-@fmax.forward
-def fmax_forward(out, x, y, *, dx, dy):
-    dout = (dx * (((x > y) | np.isnan(y)) + 0.5 * (x == y))
-            + dy * (((y > x) | np.isnan(x)) + 0.5 * (x == y)))
-    return dout
-
-
 @primitive("numpy.fmin", broadcasting=True, elementwise=True)
 def fmin(x, y):
     return np.fmin(x, y)
@@ -80,13 +61,6 @@ def fmin_reverse(out, dout, x, y):
     dx = dout * (((x < y) | np.isnan(y)) + 0.5 * (x == y))
     dy = dout * (((y < x) | np.isnan(x)) + 0.5 * (x == y))
     return dx, dy
-
-
-@fmin.forward
-def fmin_forward(out, x, y, *, dx, dy):
-    dout = (dx * (((x < y) | np.isnan(y)) + 0.5 * (x == y))
-            + dy * (((y < x) | np.isnan(x)) + 0.5 * (x == y)))
-    return dout
 
 
 @primitive("numpy.arctan2", "numpy.atan2", broadcasting=True, elementwise=True)
@@ -140,12 +114,6 @@ def logaddexp_reverse(out, dout, x, y):
     return dx, dy
 
 
-@logaddexp.forward
-def logaddexp_forward(out, x, y, *, dx, dy):
-    dout = dx * np.exp(x - out) + dy * np.exp(y - out)
-    return dout
-
-
 @primitive("numpy.logaddexp2", broadcasting=True, elementwise=True)
 def logaddexp2(x, y):
     return np.logaddexp2(x, y)
@@ -159,12 +127,6 @@ def logaddexp2_reverse(out, dout, x, y):
     return dx, dy
 
 
-@logaddexp2.forward
-def logaddexp2_forward(out, x, y, *, dx, dy):
-    dout = dx * np.exp2(x - out) + dy * np.exp2(y - out)
-    return dout
-
-
 @primitive("numpy.float_power", broadcasting=True, elementwise=True)
 def float_power(x, y):
     return np.float_power(x, y)
@@ -176,12 +138,6 @@ def float_power_reverse(out, dout, x, y):
     dx = dout * y * np.float_power(x, y - 1)
     dy = dout * out * np.log(np.where(x == 0, 1.0, x))
     return dx, dy
-
-
-@float_power.forward
-def float_power_forward(out, x, y, *, dx, dy):
-    dout = dx * y * np.float_power(x, y - 1) + dy * out * np.log(np.where(x == 0, 1.0, x))
-    return dout
 
 
 @primitive("operator.floordiv", "numpy.floor_divide", nondiff=("x", "y"),
@@ -219,12 +175,6 @@ def copysign_reverse(out, dout, x, y):
     "copysign: dx = dout * sign(x) * sign(out); y only lends its sign"
     dx = dout * np.sign(x) * np.sign(out)
     return dx
-
-
-@copysign.forward
-def copysign_forward(out, x, y, *, dx):
-    dout = dx * np.sign(x) * np.sign(out)
-    return dout
 
 
 @primitive("numpy.where", nondiff=("condition",), broadcasting=True, elementwise=True)

@@ -13,7 +13,7 @@ sequence; its gradient is ``dout``, whose ``i``-th entry the engine hands to the
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 # --- arrays of a given shape -------------------------------------------------------

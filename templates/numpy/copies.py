@@ -6,7 +6,7 @@ integer or boolean type is flat almost everywhere, so its gradient is zero.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.flip")

@@ -8,7 +8,7 @@ Rounding and ``sign`` are in ``rounding.py``; trigonometric and hyperbolic funct
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.absolute", "numpy.abs", "builtins.abs", elementwise=True)
@@ -23,12 +23,6 @@ def absolute_reverse(out, dout, x):
     return dx
 
 
-@absolute.forward
-def absolute_forward(out, x, *, dx):
-    dout = dx * np.sign(x)
-    return dout
-
-
 @primitive("numpy.reciprocal", elementwise=True)
 def reciprocal(x):
     return np.reciprocal(x)
@@ -39,12 +33,6 @@ def reciprocal_reverse(out, dout, x):
     "reciprocal: dx = -dout * out ** 2"
     dx = -dout * out ** 2
     return dx
-
-
-@reciprocal.forward
-def reciprocal_forward(out, x, *, dx):
-    dout = -dx * out ** 2
-    return dout
 
 
 @primitive("numpy.square", elementwise=True, fresh=True)
@@ -59,12 +47,6 @@ def square_reverse(out, dout, x):
     return dx
 
 
-@square.forward
-def square_forward(out, x, *, dx):
-    dout = dx * 2 * x
-    return dout
-
-
 @primitive("numpy.sqrt", elementwise=True, fresh=True)
 def sqrt(x):
     return np.sqrt(x)
@@ -75,12 +57,6 @@ def sqrt_reverse(out, dout, x):
     "sqrt: dx = dout / (2 * out)"
     dx = dout / (2 * out)
     return dx
-
-
-@sqrt.forward
-def sqrt_forward(out, x, *, dx):
-    dout = dx / (2 * out)
-    return dout
 
 
 @primitive("numpy.cbrt", elementwise=True)
@@ -95,12 +71,6 @@ def cbrt_reverse(out, dout, x):
     return dx
 
 
-@cbrt.forward
-def cbrt_forward(out, x, *, dx):
-    dout = dx / (3 * out ** 2)
-    return dout
-
-
 @primitive("numpy.exp", elementwise=True, fresh=True, out_form="exp_out")
 def exp(x):
     return np.exp(x)
@@ -111,12 +81,6 @@ def exp_reverse(out, dout, x):
     "exp: dx = dout * out (exp is its own derivative)"
     dx = dout * out
     return dx
-
-
-@exp.forward
-def exp_forward(out, x, *, dx):
-    dout = dx * out
-    return dout
 
 
 @primitive("numpy.exp2", elementwise=True)
@@ -131,12 +95,6 @@ def exp2_reverse(out, dout, x):
     return dx
 
 
-@exp2.forward
-def exp2_forward(out, x, *, dx):
-    dout = dx * out * np.log(2.0)
-    return dout
-
-
 @primitive("numpy.expm1", elementwise=True)
 def expm1(x):
     return np.expm1(x)
@@ -147,12 +105,6 @@ def expm1_reverse(out, dout, x):
     "expm1: dx = dout * (out + 1), which is dout * exp(x)"
     dx = dout * (out + 1)
     return dx
-
-
-@expm1.forward
-def expm1_forward(out, x, *, dx):
-    dout = dx * (out + 1)
-    return dout
 
 
 @primitive("numpy.log", elementwise=True, fresh=True)
@@ -167,12 +119,6 @@ def log_reverse(out, dout, x):
     return dx
 
 
-@log.forward
-def log_forward(out, x, *, dx):
-    dout = dx / x
-    return dout
-
-
 @primitive("numpy.log2", elementwise=True)
 def log2(x):
     return np.log2(x)
@@ -183,12 +129,6 @@ def log2_reverse(out, dout, x):
     "log2: dx = dout / (x * log(2))"
     dx = dout / (x * np.log(2.0))
     return dx
-
-
-@log2.forward
-def log2_forward(out, x, *, dx):
-    dout = dx / (x * np.log(2.0))
-    return dout
 
 
 @primitive("numpy.log10", elementwise=True)
@@ -203,12 +143,6 @@ def log10_reverse(out, dout, x):
     return dx
 
 
-@log10.forward
-def log10_forward(out, x, *, dx):
-    dout = dx / (x * np.log(10.0))
-    return dout
-
-
 @primitive("numpy.log1p", elementwise=True)
 def log1p(x):
     return np.log1p(x)
@@ -219,9 +153,3 @@ def log1p_reverse(out, dout, x):
     "log1p: dx = dout / (1 + x)"
     dx = dout / (1 + x)
     return dx
-
-
-@log1p.forward
-def log1p_forward(out, x, *, dx):
-    dout = dx / (1 + x)
-    return dout

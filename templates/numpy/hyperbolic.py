@@ -5,7 +5,7 @@ Each reverse rule scales ``dout`` by the textbook derivative at ``x``; ``tanh`` 
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.sinh", elementwise=True)
@@ -20,12 +20,6 @@ def sinh_reverse(out, dout, x):
     return dx
 
 
-@sinh.forward
-def sinh_forward(out, x, *, dx):
-    dout = dx * np.cosh(x)
-    return dout
-
-
 @primitive("numpy.cosh", elementwise=True)
 def cosh(x):
     return np.cosh(x)
@@ -36,12 +30,6 @@ def cosh_reverse(out, dout, x):
     "cosh: dx = dout * sinh(x)"
     dx = dout * np.sinh(x)
     return dx
-
-
-@cosh.forward
-def cosh_forward(out, x, *, dx):
-    dout = dx * np.sinh(x)
-    return dout
 
 
 @primitive("numpy.tanh", elementwise=True, fresh=True, out_form="tanh_out")
@@ -56,12 +44,6 @@ def tanh_reverse(out, dout, x):
     return dx
 
 
-@tanh.forward
-def tanh_forward(out, x, *, dx):
-    dout = dx * (1 - out ** 2)
-    return dout
-
-
 @primitive("numpy.arcsinh", "numpy.asinh", elementwise=True)
 def arcsinh(x):
     return np.arcsinh(x)
@@ -72,12 +54,6 @@ def arcsinh_reverse(out, dout, x):
     "arcsinh: dx = dout / sqrt(x ** 2 + 1)"
     dx = dout / np.sqrt(x ** 2 + 1)
     return dx
-
-
-@arcsinh.forward
-def arcsinh_forward(out, x, *, dx):
-    dout = dx / np.sqrt(x ** 2 + 1)
-    return dout
 
 
 @primitive("numpy.arccosh", "numpy.acosh", elementwise=True)
@@ -92,12 +68,6 @@ def arccosh_reverse(out, dout, x):
     return dx
 
 
-@arccosh.forward
-def arccosh_forward(out, x, *, dx):
-    dout = dx / np.sqrt(x ** 2 - 1)
-    return dout
-
-
 @primitive("numpy.arctanh", "numpy.atanh", elementwise=True)
 def arctanh(x):
     return np.arctanh(x)
@@ -108,9 +78,3 @@ def arctanh_reverse(out, dout, x):
     "arctanh: dx = dout / (1 - x ** 2)"
     dx = dout / (1 - x ** 2)
     return dx
-
-
-@arctanh.forward
-def arctanh_forward(out, x, *, dx):
-    dout = dx / (1 - x ** 2)
-    return dout

@@ -19,7 +19,7 @@ Conventions where the derivative is not unique:
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.sum", "ndarray.sum", method="sum_method")

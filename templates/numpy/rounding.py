@@ -5,7 +5,7 @@ operand in ``nondiff`` and no rules, which the engine treats as a zero gradient.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.sign", nondiff=("x",), elementwise=True)

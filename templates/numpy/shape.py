@@ -12,7 +12,7 @@ own: ``x.transpose(1, 0)`` (``array_transpose(a, *axes)``, which also accepts
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
 @primitive("ndarray.T", view=True)

@@ -7,7 +7,7 @@ functions are in ``hyperbolic.py``; ``arctan2`` and ``hypot`` (two arguments) in
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.sin", elementwise=True, fresh=True)
@@ -22,12 +22,6 @@ def sin_reverse(out, dout, x):
     return dx
 
 
-@sin.forward
-def sin_forward(out, x, *, dx):
-    dout = dx * np.cos(x)
-    return dout
-
-
 @primitive("numpy.cos", elementwise=True, fresh=True)
 def cos(x):
     return np.cos(x)
@@ -38,12 +32,6 @@ def cos_reverse(out, dout, x):
     "cos: dx = -dout * sin(x)"
     dx = -dout * np.sin(x)
     return dx
-
-
-@cos.forward
-def cos_forward(out, x, *, dx):
-    dout = -dx * np.sin(x)
-    return dout
 
 
 @primitive("numpy.tan", elementwise=True)
@@ -58,12 +46,6 @@ def tan_reverse(out, dout, x):
     return dx
 
 
-@tan.forward
-def tan_forward(out, x, *, dx):
-    dout = dx * (1 + out ** 2)
-    return dout
-
-
 @primitive("numpy.arcsin", "numpy.asin", elementwise=True)
 def arcsin(x):
     return np.arcsin(x)
@@ -74,12 +56,6 @@ def arcsin_reverse(out, dout, x):
     "arcsin: dx = dout / sqrt(1 - x ** 2)"
     dx = dout / np.sqrt(1 - x ** 2)
     return dx
-
-
-@arcsin.forward
-def arcsin_forward(out, x, *, dx):
-    dout = dx / np.sqrt(1 - x ** 2)
-    return dout
 
 
 @primitive("numpy.arccos", "numpy.acos", elementwise=True)
@@ -94,12 +70,6 @@ def arccos_reverse(out, dout, x):
     return dx
 
 
-@arccos.forward
-def arccos_forward(out, x, *, dx):
-    dout = -dx / np.sqrt(1 - x ** 2)
-    return dout
-
-
 @primitive("numpy.arctan", "numpy.atan", elementwise=True)
 def arctan(x):
     return np.arctan(x)
@@ -110,12 +80,6 @@ def arctan_reverse(out, dout, x):
     "arctan: dx = dout / (1 + x ** 2)"
     dx = dout / (1 + x ** 2)
     return dx
-
-
-@arctan.forward
-def arctan_forward(out, x, *, dx):
-    dout = dx / (1 + x ** 2)
-    return dout
 
 
 @primitive("numpy.sinc", elementwise=True)
@@ -130,12 +94,6 @@ def sinc_reverse(out, dout, x):
     return dx
 
 
-@sinc.forward
-def sinc_forward(out, x, *, dx):
-    dout = dx * np.where(x == 0, 0.0, (np.cos(np.pi * x) - out) / np.where(x == 0, 1.0, x))
-    return dout
-
-
 @primitive("numpy.deg2rad", "numpy.radians", elementwise=True)
 def deg2rad(x):
     return np.deg2rad(x)
@@ -148,12 +106,6 @@ def deg2rad_reverse(out, dout, x):
     return dx
 
 
-@deg2rad.forward
-def deg2rad_forward(out, x, *, dx):
-    dout = dx * (np.pi / 180)
-    return dout
-
-
 @primitive("numpy.rad2deg", "numpy.degrees", elementwise=True)
 def rad2deg(x):
     return np.rad2deg(x)
@@ -164,9 +116,3 @@ def rad2deg_reverse(out, dout, x):
     "rad2deg: dx = dout * 180 / pi"
     dx = dout * (180 / np.pi)
     return dx
-
-
-@rad2deg.forward
-def rad2deg_forward(out, x, *, dx):
-    dout = dx * (180 / np.pi)
-    return dout

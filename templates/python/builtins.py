@@ -7,7 +7,7 @@ the others give integers, ranges and iterators, which carry no gradient.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("builtins.max")
