@@ -37,9 +37,9 @@ def forward_from_reverse(prim, reverse: SourceFunction):
     ``def`` is ``reverse``), or None when the reverse body is not of a derivable form."""
     node = reverse.node
     body = node.body[1:] if _docstring(node) else node.body
-    *stmts, ret = body
-    if not isinstance(ret, ast.Return) or ret.value is None:
+    if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
         return None
+    *stmts, ret = body
     items = ret.value.elts if isinstance(ret.value, ast.Tuple) else [ret.value]
     if not all(isinstance(i, ast.Name) or isinstance(i, ast.Constant) and i.value is None for i in items):
         return None
