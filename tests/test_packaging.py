@@ -1,5 +1,6 @@
-"""diffc finds its rule library (the top-level ``templates/``) both ways it is run: from a
-plain checkout, with nothing installed, and installed from a wheel (not editable).
+"""diffc finds its rule library (the top-level ``templates/``) every way it is run: from a
+plain checkout, with nothing installed; installed from a wheel (``pip install .``); and
+installed editable (``pip install -e .``).
 
 Each runs a gradient in a fresh interpreter and checks it against the closed form, and
 that the rules came from where that layout keeps them (``templates/`` of the checkout;
@@ -80,27 +81,56 @@ def test_a_plain_checkout_finds_its_rules(tmp_path):
     assert pathlib.Path(found["library"]) == checkout / "templates" / "__init__.py"
 
 
-def test_an_installed_wheel_finds_its_rules(tmp_path):
-    """``pip install .`` (not editable) into a fresh virtual environment, which sees NumPy
-    and SymPy through a ``.pth`` file naming their directory (nothing is downloaded)."""
-    source = tmp_path / "source"
-    _copy_checkout(source)
-    wheels = tmp_path / "wheels"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
-    subprocess.run(pip + ["wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
-                   check=True, capture_output=True, timeout=300)
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input", "-q"]
+
+
+def _new_venv(tmp_path, *extra_dirs):
+    """A virtual environment without pip that sees NumPy and SymPy (and ``extra_dirs``)
+    through a ``.pth`` file naming their directories: nothing is downloaded."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    (wheel,) = wheels.glob("diffc-*.whl")
-    subprocess.run(pip + ["--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
-    (pathlib.Path(site) / "dependencies.pth").write_text("\n".join(_dependency_dirs()) + "\n")
+    (pathlib.Path(site) / "dependencies.pth").write_text("\n".join(_dependency_dirs() + list(extra_dirs)) + "\n")
+    return python, pathlib.Path(site)
+
+
+def test_an_installed_wheel_finds_its_rules(tmp_path):
+    """``pip install .`` (not editable): the wheel, built here, installed into a new venv."""
+    source = tmp_path / "source"
+    _copy_checkout(source)
+    wheels = tmp_path / "wheels"
+    subprocess.run(PIP + ["wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    python, site = _new_venv(tmp_path)
+    (wheel,) = wheels.glob("diffc-*.whl")
+    subprocess.run(PIP + ["--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
     found = _run(str(python), tmp_path, [])
     np.testing.assert_allclose(found["grad"], _expected(), rtol=1e-12)
-    package = pathlib.Path(site) / "diffc"
+    package = site / "diffc"
     assert pathlib.Path(found["diffc"]).is_relative_to(package)
     assert pathlib.Path(found["rules"]) == package / "templates" / "numpy" / "hyperbolic.py"
     assert pathlib.Path(found["library"]) == package / "templates" / "__init__.py"
+
+
+def test_an_editable_install_finds_its_rules(tmp_path):
+    """``pip install -e .`` into a new venv, whose build (without isolation) finds
+    setuptools and wheel through links to them: the checkout's own files answer."""
+    import setuptools
+    import wheel
+    source = tmp_path / "source"
+    _copy_checkout(source)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    for module in (setuptools, wheel):
+        (tools / module.__name__).symlink_to(pathlib.Path(module.__file__).parent)
+    python, _ = _new_venv(tmp_path, str(tools))
+    subprocess.run(PIP + ["--python", str(python), "install", "--no-deps", "--no-build-isolation", "--no-index",
+                          "-e", str(source)], check=True, capture_output=True, timeout=300)
+    found = _run(str(python), tmp_path, [])
+    np.testing.assert_allclose(found["grad"], _expected(), rtol=1e-12)
+    assert pathlib.Path(found["diffc"]).is_relative_to(source / "diffc")
+    assert pathlib.Path(found["rules"]) == source / "templates" / "numpy" / "hyperbolic.py"
+    assert pathlib.Path(found["library"]) == source / "templates" / "__init__.py"
