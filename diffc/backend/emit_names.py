@@ -11,7 +11,6 @@ import unicodedata
 from diffc.backend.expressions import is_single_expression
 from diffc.core import primitives
 from diffc.core.ir import Eqn, If, Loop, atoms_in, blocks_of, walk
-from diffc.optimize.in_place import OUT_FORMS, WRITES_FIRST
 
 
 def _printable(name):
@@ -198,7 +197,7 @@ def plan_folding(func):
     in-place update writes into: it needs its name)."""
     uses = func.uses()
     written = {s.args[0] for s in walk(func.body) if isinstance(s, Eqn) and s.args
-               and s.prim in WRITES_FIRST | {"add_into", "add_at_into"}}
+               and primitives.get(s.prim).writes_first}
     foldable = set()
 
     def scan(body):
@@ -212,7 +211,7 @@ def plan_folding(func):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
-                        and out not in written and stmt.prim not in OUT_FORMS \
+                        and out not in written and stmt.prim not in primitives.named_by("out_form") \
                         and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
                     foldable.add(out)
             for block in blocks_of(stmt):

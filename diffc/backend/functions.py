@@ -22,7 +22,6 @@ from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_
 from diffc.core import primitives
 from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, walk
 from diffc.core.naming import Namer, RESERVED
-from diffc.optimize.in_place import WRITES_FIRST
 
 
 class Emitter:
@@ -150,7 +149,7 @@ class Emitter:
             return self._unpacking(eqn, at)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
             # an in-place update may take its accumulator's name: it only writes into it
-            in_place = eqn.prim in ("add_into", "add_at_into") or eqn.prim in WRITES_FIRST
+            in_place = prim.writes_first
             prefer = self.names.get(eqn.args[0]) if in_place else None
             self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
         pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)

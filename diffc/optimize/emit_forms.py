@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core import primitives
 from diffc.core.ir import Eqn, Function, Loop, Var, atoms_in, blocks_of, producers, walk, with_body
 from diffc.core.naming import fresh_namer
 from diffc.optimize.patterns import _each_statement, _renamed
-
-
-_FRESH = frozenset({"zeros_like", "scatter", "scatter_add", "add", "add_into", "add_at_into", "copy"})
 
 
 def accumulate_in_place(func: Function, facts=None) -> Function:
@@ -56,7 +54,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
 
 def _ownership(func, uses, producers):
     """``owned(v)``: whether ``v`` is read once and was made by the gradient code itself
-    (``_FRESH``), or is a loop's carried value starting from such a value."""
+    (``fresh``), or is a loop's carried value starting from such a value."""
     carried_init = {}
     for stmt in walk(func.body):
         if isinstance(stmt, Loop) and stmt.role != "primal":
@@ -70,7 +68,7 @@ def _ownership(func, uses, producers):
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+        return producer is not None and primitives.get(producer.prim).fresh and producer.role != "primal"
     return owned
 
 
@@ -118,9 +116,6 @@ def product_layouts(func: Function, facts=None) -> Function:
 _TIMED_FLOPS = 5e6
 
 
-_ELEMENTWISE_READERS = frozenset({"add", "subtract", "multiply", "divide", "negative"})
-
-
 def _swapped_product(stmt, producer, uses, readers, returned, facts):
     """``(A, B)`` when ``stmt`` is ``A.T @ B`` better computed as ``(B.T @ A).T``."""
     if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role == "primal" or stmt.kwargs \
@@ -136,7 +131,7 @@ def _swapped_product(stmt, producer, uses, readers, returned, facts):
         return None
     if av.shape[0] * av.shape[1] * bv.shape[1] < _TIMED_FLOPS:
         return None
-    if any(not isinstance(r, Eqn) or r.prim not in _ELEMENTWISE_READERS
+    if any(not isinstance(r, Eqn) or not primitives.get(r.prim).arithmetic
            for r in readers.get(stmt.outs[0], [])):
         return None
     plain = _best_of(lambda: av.T @ bv)
@@ -161,14 +156,14 @@ def array_methods(func: Function, facts=None) -> Function:
         return func
 
     def rewrite(stmt):
-        if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
+        method = primitives.get(stmt.prim).method if isinstance(stmt, Eqn) else None
+        if method is not None and stmt.args \
                 and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
                 and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
                 and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
-            return [_renamed(stmt, _METHODS[stmt.prim])]
+            return [_renamed(stmt, method)]
         return [stmt]
 
     return _each_statement(func, rewrite)
 
 
-_METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean": "mean_method"}

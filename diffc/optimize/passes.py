@@ -52,9 +52,11 @@ from diffc.optimize.patterns import doubled_products, unique_scatters
 from diffc.optimize.shapes import broadcasts, shape_queries
 from diffc.optimize.simplify import simplify
 
-# tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
-# so never shared by two loops nor moved out of the loop around it
-_EFFECTS = frozenset({"push", "pop", "new_tape", "reverse_order"})
+
+def _effect(eqn):
+    """Whether ``eqn`` does more than compute its result (a tape's push or pop; an
+    iterator, used up by the loop that reads it): never dropped, shared, nor moved."""
+    return primitives.get(eqn.prim).effect is not None
 
 
 def dead_code(func: Function, facts=None) -> Function:
@@ -76,7 +78,7 @@ def dead_code(func: Function, facts=None) -> Function:
         def prune(stmts):
             kept = []
             for stmt in reversed(stmts):
-                if isinstance(stmt, Eqn) and (id(stmt) in dead or stmt.outs and stmt.prim not in _EFFECTS
+                if isinstance(stmt, Eqn) and (id(stmt) in dead or stmt.outs and not _effect(stmt)
                                               and not any(uses.get(o, 0) for o in stmt.outs)):
                     removed[0] = True
                     for v in stmt.inputs():
@@ -98,7 +100,7 @@ def _unread_tapes(body, uses):
     whose popped values is read: its ``new_tape``, its pushes and its pops."""
     made, effects = {}, {}
     for stmt in walk(body):
-        if isinstance(stmt, Eqn) and stmt.prim in _EFFECTS:
+        if isinstance(stmt, Eqn) and _effect(stmt):
             if stmt.prim == "new_tape":
                 made[stmt.outs[0]] = stmt
             elif stmt.args and isinstance(stmt.args[0], Var):
@@ -139,7 +141,7 @@ def common_subexpressions(func: Function, facts=None) -> Function:
     def visit(stmts, seen):
         out = []
         for stmt in substitute(stmts, mapping) if mapping else stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.prim not in _EFFECTS \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not _effect(stmt) \
                     and primitives.get(stmt.prim).call_path is None:
                 key = _key(stmt)
                 if key is not None and key in seen:
@@ -207,7 +209,7 @@ def _fold_constants_once(func, facts=None, units=False):
             if factor is not None:
                 mapping[stmt.outs[0]] = factor
                 continue
-            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in _FOLDABLE:
+            if isinstance(stmt, Eqn) and stmt.outs and primitives.get(stmt.prim).folds:
                 args = list(stmt.args) + list(stmt.kwargs.values())
                 if all(isinstance(a, Const) and type(a.value) in (int, float) for a in args):
                     mapping[stmt.outs[0]] = Const(primitives.get(stmt.prim).impl(*[a.value for a in stmt.args]))
@@ -247,14 +249,8 @@ def _unit_factor(stmt, one, facts):
     return None
 
 
-_FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})
-
-
 def _is_one(atom):
     return isinstance(atom, Const) and type(atom.value) in (int, float) and atom.value == 1
-
-_IN_PLACE = frozenset({"add_into", "add_at_into"})
-_VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads better where it is
 
 
 def loop_invariants(func: Function, facts=None) -> Function:
@@ -272,9 +268,12 @@ def loop_invariants(func: Function, facts=None) -> Function:
         return func
 
     def movable(eqn, inside):
-        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1 or eqn.prim in _EFFECTS | _IN_PLACE | _VIEWS:
+        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1:
             return False
         prim = primitives.get(eqn.prim)
+        # a view (``Wh.T``) is free, and ``dadd @ Wh.T`` reads better where it is
+        if prim.effect or prim.writes_first or prim.view:
+            return False
         return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
             and not any(v in inside for v in eqn.inputs())
 
