@@ -267,39 +267,44 @@ def loop_invariants(func: Function, facts=None) -> Function:
     if facts is None or not facts.enabled:
         return func
 
-    def movable(eqn, inside):
-        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1:
-            return False
-        prim = primitives.get(eqn.prim)
-        # a view (``Wh.T``) is free, and ``dadd @ Wh.T`` reads better where it is
-        if prim.effect or prim.writes_first or prim.view:
-            return False
-        return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
-            and not any(v in inside for v in eqn.inputs())
-
-    def hoist(loop):
-        before, kept = [], []
-        inside = set(defined_in(loop.body))
-        for stmt in loop.body.body:
-            if movable(stmt, inside):
-                before.append(stmt)
-                inside.discard(stmt.outs[0])
-                continue
-            kept.append(stmt)
-        loop.body.body = kept
-        return before
-
     def visit(stmts):
         out = []
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = visit(block.body)
             if isinstance(stmt, Loop) and stmt.kind == "for":
-                out += hoist(stmt)
+                out += _hoisted(stmt, facts)
             out.append(stmt)
         return out
 
     return with_body(func, visit(func.body))
+
+
+def _hoisted(loop, facts):
+    """The equations of ``loop``'s body that move before it (taken out of the body)."""
+    before, kept = [], []
+    inside = set(defined_in(loop.body))
+    for stmt in loop.body.body:
+        if _movable(stmt, inside, facts):
+            before.append(stmt)
+            inside.discard(stmt.outs[0])
+            continue
+        kept.append(stmt)
+    loop.body.body = kept
+    return before
+
+
+def _movable(eqn, inside, facts):
+    """Whether ``eqn`` is pure, was computed on the example arguments, and reads nothing
+    made ``inside`` the loop."""
+    if not isinstance(eqn, Eqn) or len(eqn.outs) != 1:
+        return False
+    prim = primitives.get(eqn.prim)
+    # a view (``Wh.T``) is free, and ``dadd @ Wh.T`` reads better where it is
+    if prim.effect or prim.writes_first or prim.view:
+        return False
+    return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
+        and not any(v in inside for v in eqn.inputs())
 
 
 PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
