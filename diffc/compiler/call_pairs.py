@@ -17,6 +17,11 @@ through, or one returning a container, is inlined instead.
 Generated pairs are primitives (``Generated``) living outside the rule tables, named by a
 digest of their code; ``pipeline`` gives them their printed names
 (``affine_forward``, ``affine_forward_2``...) when it assembles the module.
+
+Making a pair runs the later stages on the callee (its reverse transform, the optimizer,
+the emitter), so it is a compiler stage, above ``ad``: ``reverse`` here is the reverse
+transform of a function whose calls were first made pair calls or inlined; the backward
+step of a pair call is ``ad.reverse_pairs``.
 """
 from __future__ import annotations
 
