@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.ad import softmax_shift
-from diffc.ad import reverse_containers
-from diffc.ad import reverse_control
-from diffc.ad import reverse_pairs
-from diffc.ad import reverse_tapes
+from diffc.ad import (reverse_containers, reverse_control, reverse_pairs, reverse_tapes,
+                      softmax_shift)
 from diffc.core import primitives
-from diffc.errors import NoRuleError
-from diffc.rules.instantiate import bound_operands, instantiate, returned_names
 from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
-from diffc.frontend.lower import bind
 from diffc.core.naming import adjoint_hint
+from diffc.errors import NoRuleError
+from diffc.frontend.lower import bind
+from diffc.rules.instantiate import bound_operands, instantiate, returned_names
 
 
 def activity(func: Function, wrt_vars) -> set:

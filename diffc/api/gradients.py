@@ -17,13 +17,10 @@ import inspect
 
 import numpy as np
 
-from diffc.frontend import bindings
-from diffc.backend import dispatch
-from diffc.backend import load
-from diffc.compiler import pipeline
-from diffc.frontend import source
-from diffc.compiler import staging, transform_calls
+from diffc.backend import dispatch, load
+from diffc.compiler import pipeline, staging, transform_calls
 from diffc.errors import DiffcError, reports_internal_errors, user_code
+from diffc.frontend import bindings, source
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray

@@ -28,12 +28,11 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.api import gradients
-from diffc.backend import load
-from diffc.compiler import pipeline
-from diffc.compiler import staging
-from diffc.core import trees
 from diffc.api.decorators import grad
 from diffc.api.gradients import _signature, resolve_wrt
+from diffc.backend import load
+from diffc.compiler import pipeline, staging
+from diffc.core import trees
 from diffc.errors import DiffcError, reports_internal_errors
 
 

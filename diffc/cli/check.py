@@ -19,13 +19,12 @@ import traceback
 import numpy as np
 
 import diffc
-from diffc import testing
-from diffc import cache
-from diffc.frontend import source
+from diffc import cache, testing
 from diffc.cli import targets
+from diffc.cli.targets import UsageError
 from diffc.core import trees
 from diffc.errors import DiffcError
-from diffc.cli.targets import UsageError
+from diffc.frontend import source
 
 
 def run(args):

@@ -25,7 +25,7 @@ from diffc.core import primitives
 from diffc.core.facts import Facts
 from diffc.errors import DiffcError
 from diffc.frontend import fence, source
-from diffc.frontend import lower as lowering     # imports this module: read at call time
+from diffc.frontend import lower as lowering     # it imports this module: used at call time
 
 _OPTIONS = ("nondiff", "broadcasting", "data_dependent_shape", "differentiable", "shape_only")
 _MADE: dict = {}            # (module name, path, line, text) -> the Primitive registered
