@@ -21,8 +21,9 @@ the entry points built on it):
     __main__               ``python -m diffc``
 
 The rule library (top-level ``templates/``, importable as ``diffc.templates``) is not a
-layer of ``diffc/``: it registers itself into ``core.primitives`` and is loaded by name on
-the first lookup of a primitive (the one import of it inside a function, and not checked).
+layer of ``diffc/``: it registers itself into ``core.primitives`` (through ``diffc.extend``),
+which loads it by name (``importlib``) on the first lookup of a primitive; imports of it
+are not checked here.
 
 Checked here, on the source text (no import runs): no import cycle between modules; no
 import upward or sideways between subpackages; no ``_private`` name of one subpackage used
@@ -58,9 +59,10 @@ LAYERS = [
     {"__main__"},
 ]
 
-# Modules the lead is rewriting: what they break here is left for that rewrite, and the
-# uses of their names elsewhere (e.g. ``rules.instantiate`` calling ``lower._lower_expr``)
-# with them. This is the only list of exceptions; it should only ever get shorter.
+# The lowering, being rewritten: what these modules break here is left to that rewrite, and
+# so are the uses of their names elsewhere (``rules.instantiate`` calling
+# ``lower._lower_expr``) and the cycle through them (``declared`` -> ``lower`` ->
+# ``declared``). This is the only list of exceptions; it should only ever get shorter.
 BEING_REWRITTEN = {"diffc.frontend.lower", "diffc.frontend.lower_control", "diffc.frontend.static"}
 
 MAX_MODULE_LINES = 500
