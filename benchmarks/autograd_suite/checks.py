@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import diffc
+import diffc.templates
 from diffc.errors import from_user_code
 from benchmarks.autograd_suite import numeric, ports, trees
 
@@ -261,7 +262,9 @@ class Case:
 def classify(error, own_dirs):
     """``(verdict, one-line cause, location)`` of an exception raised by a diffc call."""
     if isinstance(error, diffc.InternalError):
-        return "crash", _first_line(error), ""
+        inner = error.__cause__
+        what = f"{type(inner).__name__}: {_first_line(inner)}" if inner else _first_line(error)
+        return "crash", f"InternalError ({what})", ""
     if isinstance(error, diffc.DiffcError):
         loc = error.loc
         if loc is not None and _under(loc.file, own_dirs):
@@ -273,10 +276,23 @@ def classify(error, own_dirs):
     api = os.path.join(os.path.dirname(os.path.realpath(diffc.__file__)), "api")
     if isinstance(error, (TypeError, ValueError)) and os.path.realpath(last).startswith(api + os.sep):
         return "unlocated", f"{type(error).__name__} from diffc's API: {_first_line(error)}", ""
+    own = _last_diffc_frame(frames)
+    at = f" in {own}" if own else ""
     if from_user_code(error):
-        return "crash", (f"{type(error).__name__} raised by the function while diffc ran it "
-                         f"(it runs under plain NumPy): {_first_line(error)}"), ""
-    return "crash", f"{type(error).__name__}: {_first_line(error)}", ""
+        return "crash", (f"{type(error).__name__}{at}, reported as raised by the function "
+                         f"(which runs under plain NumPy): {_first_line(error)}"), ""
+    return "crash", f"{type(error).__name__}{at}: {_first_line(error)}", ""
+
+
+def _last_diffc_frame(frames):
+    """``templates/special.py:57``: the innermost frame in diffc's package or rules."""
+    dirs = [os.path.dirname(os.path.realpath(m.__file__)) for m in (diffc, diffc.templates)]
+    for frame in reversed(frames):
+        path = os.path.realpath(frame.filename)
+        for d in dirs:
+            if path.startswith(d + os.sep):
+                return f"{os.path.basename(d)}/{os.path.relpath(path, d)}:{frame.lineno}"
+    return ""
 
 
 def _under(path, dirs):

@@ -47,16 +47,21 @@ def causes(results):
         groups = collections.defaultdict(list)
         for r in results:
             if r.verdict == verdict:
-                groups[_key(r.cause)].append(r)
+                groups[r.cause.strip()].append(r)
         if not groups:
             continue
         total = sum(len(g) for g in groups.values())
         out.append(f"\n**{verdict}** ({total}):\n")
-        for cause, rs in sorted(groups.items(), key=lambda item: -len(item[1])):
-            names = ", ".join(f"`{r.name}`" for r in rs)
-            where = next((r.location for r in rs if r.location), "")
-            at = f" (e.g. at `{_short_path(where)}`)" if where else ""
-            out.append(f"- {len(rs)} × {cause}{at}: {names}")
+        missing = {c: rs for c, rs in groups.items() if NO_RULE.match(c)}
+        for cause, rs in _by_size(groups):
+            if cause not in missing:
+                out.append(f"- {len(rs)} × {cause}{_example(rs)}: {_names(rs)}")
+        if missing:
+            count = sum(len(rs) for rs in missing.values())
+            out.append(f"- {count} × diffc has no rule for the function called "
+                       f"({len(missing)} functions):")
+            for cause, rs in _by_size(missing):
+                out.append(f"  - `{NO_RULE.match(cause).group(1)}` ({len(rs)}): {_names(rs)}")
     na = [r for r in results if r.verdict == "n/a"]
     if na:
         out.append(f"\n**n/a** ({len(na)}):\n")
@@ -78,8 +83,20 @@ def verbose_line(r):
     return text
 
 
-def _key(cause):
-    return cause.strip()
+NO_RULE = re.compile(r"^diffc has no rule for (.+)$")
+
+
+def _by_size(groups):
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+def _names(rs):
+    return ", ".join(f"`{r.name}`" for r in rs)
+
+
+def _example(rs):
+    where = next((r.location for r in rs if r.location), "")
+    return f" (e.g. at `{_short_path(where)}`)" if where else ""
 
 
 def _short_path(location):
