@@ -537,7 +537,7 @@ def _live_value(scope, name, value, fetch, node):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
-    qual = _numpy_qualname(value) or _library_qualname(value)
+    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
     if qual:
         return Ref(qual)
     raise NameResolutionError(
@@ -582,6 +582,27 @@ def _library_qualname(value):
     return None
 
 
+def _library_instance(value):
+    """``scipy.stats.norm`` for that object: an object a library exposes under a public
+    name (a distribution), found in a public package its class comes from, when diffc
+    has rules for its methods."""
+    import sys
+
+    parts = (type(value).__module__ or "").split(".")
+    if parts[0] not in _LIBRARIES:
+        return None
+    for k in range(1, len(parts) + 1):
+        if parts[k - 1].startswith("_"):
+            break
+        package = sys.modules.get(".".join(parts[:k]))
+        for attr, member in vars(package).items() if package else ():
+            qual = f"{package.__name__}.{attr}"
+            if member is value and not attr.startswith("_") and \
+                    any(n.startswith(qual + ".") for n in primitives.source_names()):
+                return qual
+    return None
+
+
 def _assigned_a_diffc_call(module, name):
     for stmt in module.tree.body:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets) \
@@ -593,15 +614,25 @@ def _assigned_a_diffc_call(module, name):
 
 
 def _template_primitive(fn, name):
-    """In a rule template, a primitive defined in the same template module."""
-    if name not in fn.module.functions:
+    """In a rule template, a primitive defined in the same template module, or imported
+    from a sibling one (``from .special_functions import digamma``)."""
+    defined = name in fn.module.functions
+    if not defined and name not in _relative_imports(fn.module.tree):
         return None
     try:
         prim = primitives.get(name)
     except KeyError:
         return None
+    if not defined:
+        return None if prim.user else prim
     code = getattr(prim.impl, "__code__", None)
     return prim if code is not None and code.co_filename == fn.module.path else None
+
+
+def _relative_imports(tree):
+    """The names a module imports with ``from .sibling import name``."""
+    return {a.asname or a.name for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
+            and stmt.level > 0 for a in stmt.names}
 
 
 def _runtime_value(scope, name, value, node):
