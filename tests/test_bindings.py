@@ -146,6 +146,22 @@ def test_forward_and_reverse_of_a_closure_over_an_array():
     assert_close(pullback(u), numeric_vjp(stacked, [x], 0, u), "vjp of a closure over an array")
 
 
+def test_a_helper_closing_over_an_array_called_by_the_differentiated_function():
+    # the helper's free array was collected in the inlined scope and lost: the emitter
+    # had no name for it (KeyError, an InternalError)
+    A = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+    def stacked(x):
+        return np.concatenate((A, x))
+
+    def projected(x, u):
+        return np.sum(stacked(x) * u)
+
+    x, u = np.array([[0.3, -1.1]]), np.arange(6.0).reshape(3, 2)
+    assert_close(diffc.grad(projected)(x, u), numeric_vjp(projected, [x, u], 0, 1.0),
+                 "gradient through a helper closing over an array")
+
+
 def test_a_changed_default_is_read_again(restore):
     g = diffc.grad(bm.with_default)
     check(g, bm.with_default, X)

@@ -777,6 +777,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     fence.check(callee, entry=False)
     inner = Scope(callee, scope.namer)
     inner.calls = scope.calls
+    inner.free = scope.free          # arrays the callee reads from free names are inputs too
     inner.call_stack = stack + (key,)
     try:
         bound = _bind_user_args(callee, args, kwargs)
