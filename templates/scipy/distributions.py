@@ -20,7 +20,7 @@ of ``cov`` (as the rule assumes), and a missing mean, a scalar covariance or
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 from .special_functions import digamma
 
 

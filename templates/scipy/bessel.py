@@ -9,7 +9,7 @@ The order has no rule: differentiating with respect to it is a located error.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("scipy.special.j0", helper=True, elementwise=True)
@@ -26,12 +26,6 @@ def j0_reverse(out, dout, x):
     return dx
 
 
-@j0.forward
-def j0_forward(out, x, *, dx):
-    dout = dx * -j1(x)
-    return dout
-
-
 @primitive("scipy.special.j1", helper=True, elementwise=True)
 def j1(x):
     """The Bessel function of the first kind of order 1 (scipy.special.j1)."""
@@ -44,12 +38,6 @@ def j1_reverse(out, dout, x):
     "j1: dx = dout * (j0(x) - jn(2, x)) / 2"
     dx = dout * (j0(x) - jn(2, x)) / 2
     return dx
-
-
-@j1.forward
-def j1_forward(out, x, *, dx):
-    dout = dx * (j0(x) - jn(2, x)) / 2
-    return dout
 
 
 @primitive("scipy.special.jn", helper=True, broadcasting=True)
@@ -86,12 +74,6 @@ def y0_reverse(out, dout, x):
     return dx
 
 
-@y0.forward
-def y0_forward(out, x, *, dx):
-    dout = dx * -y1(x)
-    return dout
-
-
 @primitive("scipy.special.y1", helper=True, elementwise=True)
 def y1(x):
     """The Bessel function of the second kind of order 1 (scipy.special.y1)."""
@@ -104,12 +86,6 @@ def y1_reverse(out, dout, x):
     "y1: dx = dout * (y0(x) - yn(2, x)) / 2"
     dx = dout * (y0(x) - yn(2, x)) / 2
     return dx
-
-
-@y1.forward
-def y1_forward(out, x, *, dx):
-    dout = dx * (y0(x) - yn(2, x)) / 2
-    return dout
 
 
 @primitive("scipy.special.yn", helper=True, broadcasting=True)
@@ -146,12 +122,6 @@ def i0_reverse(out, dout, x):
     return dx
 
 
-@i0.forward
-def i0_forward(out, x, *, dx):
-    dout = dx * i1(x)
-    return dout
-
-
 @primitive("scipy.special.i1", helper=True, elementwise=True)
 def i1(x):
     """The modified Bessel function of the first kind of order 1 (scipy.special.i1)."""
@@ -164,12 +134,6 @@ def i1_reverse(out, dout, x):
     "i1: dx = dout * (i0(x) + iv(2, x)) / 2"
     dx = dout * (i0(x) + iv(2, x)) / 2
     return dx
-
-
-@i1.forward
-def i1_forward(out, x, *, dx):
-    dout = dx * (i0(x) + iv(2, x)) / 2
-    return dout
 
 
 @primitive("scipy.special.iv", helper=True, broadcasting=True)

@@ -13,7 +13,7 @@ an integer.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 # -- gamma and its logarithm ------------------------------------------------------------
@@ -32,12 +32,6 @@ def gammaln_reverse(out, dout, x):
     return dx
 
 
-@gammaln.forward
-def gammaln_forward(out, x, *, dx):
-    dout = dx * digamma(x)
-    return dout
-
-
 @primitive("scipy.special.digamma", "scipy.special.psi", helper=True, elementwise=True)
 def digamma(x):
     """The digamma function, d/dx log Gamma(x) (scipy.special.digamma)."""
@@ -50,12 +44,6 @@ def digamma_reverse(out, dout, x):
     "digamma: dx = dout * polygamma(1, x)"
     dx = dout * polygamma(1, x)
     return dx
-
-
-@digamma.forward
-def digamma_forward(out, x, *, dx):
-    dout = dx * polygamma(1, x)
-    return dout
 
 
 @primitive("scipy.special.polygamma", helper=True, broadcasting=True)
@@ -92,12 +80,6 @@ def gamma_reverse(out, dout, x):
     return dx
 
 
-@gamma.forward
-def gamma_forward(out, x, *, dx):
-    dout = dx * out * digamma(x)
-    return dout
-
-
 @primitive("scipy.special.rgamma", helper=True, elementwise=True)
 def rgamma(x):
     """1 / Gamma(x) (scipy.special.rgamma)."""
@@ -110,12 +92,6 @@ def rgamma_reverse(out, dout, x):
     "rgamma: dx = -dout * rgamma(x) * digamma(x), reusing out"
     dx = -dout * out * digamma(x)
     return dx
-
-
-@rgamma.forward
-def rgamma_forward(out, x, *, dx):
-    dout = -dx * out * digamma(x)
-    return dout
 
 
 @primitive("scipy.special.gammasgn", helper=True, elementwise=True, nondiff=("x",))
@@ -209,12 +185,6 @@ def gammainc_reverse(out, dout, a, x):
     return dx
 
 
-@gammainc.forward
-def gammainc_forward(out, a, x, *, dx):
-    dout = dx * np.exp((a - 1) * np.log(x) - x - gammaln(a))
-    return dout
-
-
 @primitive("scipy.special.gammaincc", helper=True, broadcasting=True, elementwise=True)
 def gammaincc(a, x):
     """The regularized upper incomplete gamma function Q(a, x) (scipy.special.gammaincc)."""
@@ -229,12 +199,6 @@ def gammaincc_reverse(out, dout, a, x):
     return dx
 
 
-@gammaincc.forward
-def gammaincc_forward(out, a, x, *, dx):
-    dout = -dx * np.exp((a - 1) * np.log(x) - x - gammaln(a))
-    return dout
-
-
 @primitive("scipy.special.betainc", helper=True, broadcasting=True, elementwise=True)
 def betainc(a, b, x):
     """The regularized incomplete beta function I_x(a, b) (scipy.special.betainc)."""
@@ -247,12 +211,6 @@ def betainc_reverse(out, dout, a, b, x):
     "betainc: dx = dout * x ** (a - 1) * (1 - x) ** (b - 1) / B(a, b); a and b have no rule"
     dx = dout * np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - betaln(a, b))
     return dx
-
-
-@betainc.forward
-def betainc_forward(out, a, b, x, *, dx):
-    dout = dx * np.exp((a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - betaln(a, b))
-    return dout
 
 
 # -- error functions, logit, xlogy ------------------------------------------------------
@@ -271,12 +229,6 @@ def erfc_reverse(out, dout, x):
     return dx
 
 
-@erfc.forward
-def erfc_forward(out, x, *, dx):
-    dout = -dx * 1.1283791670955126 * np.exp(-x ** 2)
-    return dout
-
-
 @primitive("scipy.special.erfinv", helper=True, elementwise=True)
 def erfinv(x):
     """The inverse of erf on (-1, 1) (scipy.special.erfinv)."""
@@ -289,12 +241,6 @@ def erfinv_reverse(out, dout, x):
     "erfinv: dx = dout * sqrt(pi) / 2 * exp(out ** 2)"
     dx = dout * 0.886226925452758 * np.exp(out ** 2)
     return dx
-
-
-@erfinv.forward
-def erfinv_forward(out, x, *, dx):
-    dout = dx * 0.886226925452758 * np.exp(out ** 2)
-    return dout
 
 
 @primitive("scipy.special.erfcinv", helper=True, elementwise=True)
@@ -311,12 +257,6 @@ def erfcinv_reverse(out, dout, x):
     return dx
 
 
-@erfcinv.forward
-def erfcinv_forward(out, x, *, dx):
-    dout = -dx * 0.886226925452758 * np.exp(out ** 2)
-    return dout
-
-
 @primitive("scipy.special.logit", helper=True, elementwise=True)
 def logit(x):
     """log(x / (1 - x)), the inverse of expit (scipy.special.logit)."""
@@ -329,12 +269,6 @@ def logit_reverse(out, dout, x):
     "logit: dx = dout / (x * (1 - x))"
     dx = dout / (x * (1 - x))
     return dx
-
-
-@logit.forward
-def logit_forward(out, x, *, dx):
-    dout = dx / (x * (1 - x))
-    return dout
 
 
 @primitive("scipy.special.xlogy", helper=True, broadcasting=True, elementwise=True)
@@ -352,12 +286,6 @@ def xlogy_reverse(out, dout, x, y):
     return dx, dy
 
 
-@xlogy.forward
-def xlogy_forward(out, x, y, *, dx, dy):
-    dout = dx * np.log(y) + dy * x / y
-    return dout
-
-
 @primitive("scipy.special.xlog1py", helper=True, broadcasting=True, elementwise=True)
 def xlog1py(x, y):
     """x * log(1 + y), 0 where x == 0 (scipy.special.xlog1py)."""
@@ -371,9 +299,3 @@ def xlog1py_reverse(out, dout, x, y):
     dx = dout * np.log1p(y)
     dy = dout * x / (1 + y)
     return dx, dy
-
-
-@xlog1py.forward
-def xlog1py_forward(out, x, y, *, dx, dy):
-    dout = dx * np.log1p(y) + dy * x / (1 + y)
-    return dout

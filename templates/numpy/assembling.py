@@ -10,7 +10,7 @@ where it replaced a NaN or an infinity (a constant there).
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.append")

@@ -15,7 +15,7 @@ log-mass and ``-pmf(floor(k), mu)`` in the ``cdf``. ``dirichlet`` takes one poin
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 from .special_functions import digamma
 
 
@@ -278,12 +278,6 @@ def poisson_logpmf_reverse(out, dout, k, mu, loc=0):
     return None, dmu, None
 
 
-@poisson_logpmf.forward
-def poisson_logpmf_forward(out, k, mu, loc=0, *, dmu):
-    dout = dmu * ((k - loc) / mu - 1)
-    return dout
-
-
 @primitive("scipy.stats.poisson.pmf", helper=True, broadcasting=True, elementwise=True)
 def poisson_pmf(k, mu, loc=0):
     """The Poisson mass (scipy.stats.poisson.pmf); k and loc have no rule."""
@@ -298,12 +292,6 @@ def poisson_pmf_reverse(out, dout, k, mu, loc=0):
     return None, dmu, None
 
 
-@poisson_pmf.forward
-def poisson_pmf_forward(out, k, mu, loc=0, *, dmu):
-    dout = dmu * out * ((k - loc) / mu - 1)
-    return dout
-
-
 @primitive("scipy.stats.poisson.cdf", helper=True, broadcasting=True, elementwise=True)
 def poisson_cdf(k, mu, loc=0):
     """The Poisson distribution function (scipy.stats.poisson.cdf); k and loc have no rule."""
@@ -316,12 +304,6 @@ def poisson_cdf_reverse(out, dout, k, mu, loc=0):
     "poisson.cdf: dmu = -dout * pmf(floor(k - loc), mu)"
     dmu = -dout * poisson_pmf(np.floor(k - loc), mu)
     return None, dmu, None
-
-
-@poisson_cdf.forward
-def poisson_cdf_forward(out, k, mu, loc=0, *, dmu):
-    dout = -dmu * poisson_pmf(np.floor(k - loc), mu)
-    return dout
 
 
 # -- dirichlet ------------------------------------------------------------------------------
