@@ -177,6 +177,22 @@ def test_comparisons_reject_a_wrong_derivative():
         numeric.compare_tangent(f, (0,), (x,), {}, f(x), v, np.cos(x) * v[0] + 1e-4)
 
 
+def test_a_list_of_numbers_gets_its_array_derivative_compared_by_value():
+    rng = np.random.default_rng(1)
+    x = [[0.3, -1.2], [0.5, 2.0]]
+
+    def f(x):
+        return np.sin(np.asarray(x))
+    u = rng.standard_normal((2, 2))
+    v = (trees.random_like(x, rng),)
+    right = u * np.cos(np.asarray(x))
+    numeric.compare_gradient(f, (0,), (x,), {}, f(x), u, (right,), None, v)
+    with pytest.raises(numeric.Mismatch):
+        numeric.compare_gradient(f, (0,), (x,), {}, f(x), u, (1.001 * right,), None, v)
+    with pytest.raises(numeric.Mismatch, match="structure"):      # not the list's shape
+        numeric.compare_gradient(f, (0,), (x,), {}, f(x), u, (right.ravel(),), None, v)
+
+
 def test_trees_keep_the_kind_of_each_leaf():
     tree = ([1.0, np.float64(2.0)], np.ones(2))
     moved = trees.shifted(tree, ([1.0, 1.0], np.ones(2)), 0.5)

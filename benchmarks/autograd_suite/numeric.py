@@ -61,6 +61,7 @@ def _estimates(fun, indices, args, kwargs, v):
 
 def compare_gradient(fun, indices, args, kwargs, value, u, grads, rng, v=None):
     """``<grads, v>`` against ``<u, J v>`` by differences (``u`` a cotangent of ``value``)."""
+    grads = tuple(trees.as_array_like(args[i], g) for g, i in zip(grads, indices))
     for g, i in zip(grads, indices):
         problem = trees.same_shapes(args[i], g)
         if problem:
