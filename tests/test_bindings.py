@@ -162,6 +162,26 @@ def test_a_helper_closing_over_an_array_called_by_the_differentiated_function():
                  "gradient through a helper closing over an array")
 
 
+def test_a_helper_of_several_statements_closing_over_arrays():
+    # such a helper stays one call with a forward/backward pair: the arrays it reads from
+    # free names must be passed to it (the pair had no name for them: KeyError, an
+    # InternalError)
+    mask = np.array([[True, False], [False, True]])
+    scale = np.array([[2.0, -1.0], [0.5, 3.0]])
+
+    def pick(x, y):
+        b = np.where(mask, x, y)
+        return b * scale
+
+    def projected(x, y):
+        return np.sum(np.sin(pick(x, y)))
+
+    x, y = np.array([[0.3, -1.1], [0.2, 0.9]]), np.array([[1.5, 0.4], [-0.7, 0.1]])
+    for wrt in (0, 1):
+        assert_close(diffc.grad(projected, wrt)(x, y), numeric_vjp(projected, [x, y], wrt, 1.0),
+                     f"gradient {wrt} through a helper of two statements closing over arrays")
+
+
 def test_a_changed_default_is_read_again(restore):
     g = diffc.grad(bm.with_default)
     check(g, bm.with_default, X)

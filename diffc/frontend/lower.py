@@ -30,7 +30,7 @@ from diffc.frontend import fence
 from diffc.frontend import jumps
 from diffc.core import primitives
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
+from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Pack, Var, atoms_in, blocks_of, walk
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
 
@@ -805,11 +805,32 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
             _lower_statement(inner, stmt)
     if not whole:
         return result
+    for free in _free_inputs_read(scope.free, inner.body, result):   # arrays read from free names
+        params.append(free)
+        operands.append(free)
     out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
     scope.body.append(Call((out,), callee.name, tuple(operands),
                            Block(tuple(params), inner.body, (result,)), scope.loc(node),
                            defined_at=callee.loc(callee.node)))
     return out
+
+
+def _free_inputs_read(free, body, result):
+    """The Vars of free inputs (arrays read from free names) that ``body`` or its
+    ``result`` reads."""
+    read = {a for stmt in walk(body) for a in _atoms_read(stmt)} | set(atoms_in(result))
+    return [f.var for f in free.values() if f.var in read]       # in the order first read
+
+
+def _atoms_read(stmt):
+    """The Vars a statement reads: its operands, a branch's condition, a loop's iterable
+    and initial values, and what each of its blocks returns."""
+    args = [*getattr(stmt, "args", ()), *getattr(stmt, "kwargs", {}).values(),
+            *getattr(stmt, "inits", ()), getattr(stmt, "iterable", None)]
+    if isinstance(stmt, If):
+        args.append(stmt.cond)
+    args += [r for block in blocks_of(stmt) for r in block.results]
+    return [v for a in args for v in atoms_in(a)]
 
 
 def _keeps_whole(statements, bound):
