@@ -1,0 +1,103 @@
+"""Which array namespace a call's arguments belong to, and NumPy stand-ins for them.
+
+A call whose arrays are all NumPy's (or that has none) takes the NumPy form, as it
+always has, and nothing here imports more than NumPy. A call with arrays of another
+library (PyTorch, JAX, Dask, array-api-strict, ...) takes the array-API form
+(``portable``) for the namespace ``array_api_compat.array_namespace`` gives; the
+compiler runs the function on NumPy stand-ins of the same shapes and dtypes (the
+arrays' own values where NumPy can read them without a copy to the host or a
+computation, seeded made-up values otherwise: a JAX tracer has none), as the code is
+specialised to shapes and dtypes, never to array values.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.backend.portable import Target
+
+_PLAIN = (np.ndarray, np.generic, float, int, bool, complex, str, bytes, type(None))
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def foreign_arrays(args):
+    """The arrays among ``args`` (nested in lists, tuples, dicts) that are not NumPy's."""
+    candidates = [a for a in _leaves(args) if not isinstance(a, _PLAIN)
+                  and hasattr(a, "shape") and hasattr(a, "dtype")]
+    if not candidates:
+        return []
+    try:
+        import array_api_compat
+    except ImportError:
+        return []                  # without array-api-compat, only NumPy arrays are arrays
+    return [a for a in candidates if array_api_compat.is_array_api_obj(a)]
+
+
+def target_for(args, wrt):
+    """The ``Target`` for a call with ``args`` (None: the NumPy form)."""
+    arrays = foreign_arrays(args)
+    if not arrays:
+        return None
+    import array_api_compat as compat
+
+    namespace = compat.array_namespace(*arrays)
+    floating = [a for i in wrt if i < len(args) for a in _leaves(args[i]) if _is_float_array(a)] + \
+        [a for a in arrays if _is_float_array(a)]
+    precision = numpy_dtype(floating[0].dtype).name if floating else "float64"
+    is_torch, is_jax, is_dask = (compat.is_torch_namespace(namespace), compat.is_jax_namespace(namespace),
+                                 compat.is_dask_namespace(namespace))
+    return Target(namespace, _library_name(namespace), writes=not is_jax, torch=is_torch,
+                  precision=precision, extended=is_torch or is_jax or is_dask)
+
+
+def _library_name(namespace):
+    name = namespace.__name__
+    for prefix in ("array_api_compat.",):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return name
+
+
+def _is_float_array(a):
+    return hasattr(a, "dtype") and hasattr(a, "shape") and not isinstance(a, (np.ndarray, np.generic)) \
+        and numpy_dtype(a.dtype).kind in "fc"
+
+
+def numpy_dtype(dtype):
+    """NumPy's dtype of the same name as another library's (``torch.float32`` → float32)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
+def stand_in(value):
+    """A NumPy array of ``value``'s shape and dtype (``value`` itself if it is not a
+    foreign array): its values where NumPy can share them, made-up ones otherwise."""
+    if isinstance(value, dict):
+        return {k: stand_in(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(stand_in(v) for v in value)
+    if isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return value
+    try:
+        shared = np.from_dlpack(value)
+    except (TypeError, BufferError, RuntimeError, ValueError, AttributeError):
+        # a tracer, a lazy array or one on a device: no values NumPy can read here
+        shared = None
+    if shared is not None:
+        return shared
+    dtype = numpy_dtype(value.dtype)
+    shape = tuple(int(s) for s in value.shape)
+    if dtype.kind in "fc":
+        return np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dtype)
+    return np.zeros(shape, dtype)

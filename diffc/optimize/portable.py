@@ -1,0 +1,67 @@
+"""Passes for code emitted for an array namespace other than NumPy.
+
+They replace ``optimize.EMIT_PASSES`` there (``passes.portable()``), on IR about to be
+emitted, and make primitives without derivative rules:
+
+* ``row_scatters``: the gradient of ``p[np.arange(n), cols]`` on a 2-D ``p`` of n rows
+  (a cross-entropy's pick) is ``scatter_rows``, a comparison with the column numbers,
+  not a write at an array of indices: every row is written once, so writing and adding
+  are the same. Checked on the example values: the rows are ``arange`` of the number of
+  rows of ``p``, the columns a 1-D integer array of that length, the values one per row.
+  Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
+
+
+def row_scatters(func, facts=None):
+    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+        return func
+    made_by = producers(func.body)
+
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim in _ROW_FORMS and not stmt.kwargs and len(stmt.args) == 3:
+            prim, values_shape = _ROW_FORMS[stmt.prim]
+            x, index, values = stmt.args
+            if _one_per_row(x, index, made_by, facts) and \
+                    facts.shape(values) == (facts.shape(x)[:1] if values_shape is None else values_shape):
+                return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
+                             stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+# primitive -> (its row form, the shape its values must have: () or one per row (None))
+_ROW_FORMS = {"scatter": ("scatter_rows", None), "scatter_add": ("scatter_rows", None),
+              "setitem": ("setitem_rows", ())}
+
+
+def _one_per_row(x, index, made_by, facts):
+    """Whether ``x[index]`` is one entry of each row of 2-D ``x``: ``index`` is
+    ``(np.arange(n), cols)`` with n the number of rows and cols n integers."""
+    shape = facts.shape(x)
+    if shape is None or len(shape) != 2 or not (isinstance(index, Pack) and index.kind == "tuple") \
+            or len(index.items) != 2 or not all(isinstance(i, Var) for i in index.items):
+        return False
+    rows, cols = index.items
+    n = shape[0]
+    arange = made_by.get(rows)
+    if arange is None or arange.prim != "arange" or len(arange.args) != 1 or arange.kwargs \
+            or not facts.is_static(arange.args[0]) or facts.value(arange.args[0]) != n:
+        return False
+    col_values = facts.values.get(cols)
+    return facts.shape(cols) == (n,) and isinstance(col_values, np.ndarray) \
+        and col_values.dtype.kind in "iu"
+
+
+PASSES = (row_scatters,)

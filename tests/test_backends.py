@@ -1,0 +1,242 @@
+"""The gradient on other array namespaces: array-api-strict (conformance), PyTorch, JAX.
+
+Each gradient computed on another library's arrays is checked against an oracle that
+never uses diffc (the seed notes' hand-written gradients in ``oracles.py``, or central
+differences of the user's function on NumPy arrays), and against the NumPy form's
+result. A library that is not installed skips its tests, saying which extra installs it.
+"""
+import ast
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import diffc
+from diffc.backend import namespaces, portable
+from tests import gradcheck
+from tests.seed_cases import CASES
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+import linear_classifiers  # noqa: E402
+import mlp_digits  # noqa: E402
+import two_layer_net  # noqa: E402
+
+
+def _library(name, extra):
+    return pytest.importorskip(name, reason=f"{name} is not installed (pip install 'diffc[{extra}]')")
+
+
+def _converted(value, asarray):
+    if isinstance(value, np.ndarray):
+        return asarray(value)
+    if isinstance(value, float):
+        return asarray(np.float64(value))       # a 0-d array: the scalar seed examples too
+    return value
+
+
+def _host(value):
+    """A gradient from any library as a NumPy array (on the host, off any tape)."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+    try:
+        return np.from_dlpack(value)
+    except (TypeError, BufferError, RuntimeError, AttributeError):
+        return np.asarray(value)
+
+
+def _grads(result, wrt):
+    return dict(zip(wrt, result if isinstance(result, tuple) else (result,)))
+
+
+# -- the examples: users' models with every argument's gradient by central differences ----
+def _softmax_args(seed=0, n=7):
+    rng = np.random.default_rng(seed)
+    return (0.1 * rng.standard_normal((64, 10)), rng.standard_normal(10), rng.standard_normal((n, 64)),
+            rng.integers(0, 10, n), 0.1)
+
+
+def _svm_args():
+    W, b, X, y, reg = _softmax_args(1)
+    scores = X @ W + b
+    margins = scores - scores[np.arange(len(y)), y][:, None] + 1.0
+    assert np.min(np.abs(margins)) > 1e-4       # no kink a central difference could straddle
+    return W, b, X, y, reg
+
+
+def _mlp_args():
+    rng = np.random.default_rng(2)
+    return (rng.standard_normal((30, 64)), rng.standard_normal((30, 1)), rng.standard_normal((10, 30)),
+            rng.standard_normal((10, 1)), rng.standard_normal((64, 5)), rng.uniform(size=(10, 5)))
+
+
+def _two_layer_args():
+    rng = np.random.default_rng(3)
+    W1, b1 = 0.1 * rng.standard_normal((64, 50)), 0.1 * rng.standard_normal(50)
+    W2, b2 = 0.1 * rng.standard_normal((50, 10)), 0.1 * rng.standard_normal(10)
+    x, t = rng.standard_normal((6, 64)), np.eye(10)[rng.integers(0, 10, 6)]
+    assert np.min(np.abs(x @ W1 + b1)) > 1e-4
+    return W1, b1, W2, b2, x, t
+
+
+EXAMPLE_CASES = [
+    pytest.param(linear_classifiers.softmax_loss, _softmax_args, ("W", "b"), id="softmax_classifier"),
+    pytest.param(linear_classifiers.svm_loss, _svm_args, ("W", "b"), id="svm_classifier"),
+    pytest.param(mlp_digits.quadratic_cost, _mlp_args, ("w1", "b1", "w2", "b2"), id="mlp_digits"),
+    pytest.param(two_layer_net.loss, _two_layer_args, ("W1", "b1", "W2", "b2"), id="two_layer_net"),
+]
+
+
+def _numeric(gradient, args, wrt):
+    """Central differences of the user's own function (NumPy), one per ``wrt``."""
+    f = gradient.primal
+    params = list(gradient._params)
+    return {name: gradcheck.numeric_vjp(f, args, params.index(name), 1.0) for name in wrt}
+
+
+def _check_example(gradient, make_args, wrt, asarray):
+    args = make_args()
+    numeric = _numeric(gradient, args, wrt)
+    on_numpy = _grads(gradient(*args), wrt)
+    out = _grads(gradient(*(_converted(a, asarray) if not isinstance(a, float) else a for a in args)), wrt)
+    for name in wrt:
+        got = _host(out[name])
+        assert got.shape == np.shape(args[gradient._params.index(name)])
+        gradcheck.assert_close(got, numeric[name], f"d{name} against central differences")
+        np.testing.assert_allclose(got, on_numpy[name], rtol=1e-10, atol=1e-12,
+                                   err_msg=f"d{name} against the NumPy form")
+
+
+# -- array-api-strict: conformance to the standard, nothing beyond it -------------------
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_seed_examples_on_array_api_strict(case):
+    xp = _library("array_api_strict", "array-api")
+    args = case.args()
+    _, expected = case.oracle(*args)
+    gradient = diffc.grad(case.model, wrt=case.wrt)
+    out = _grads(gradient(*(_converted(a, xp.asarray) for a in args)), case.wrt)
+    assert "import numpy" not in gradient._last.diffc_source
+    for name in case.wrt:
+        np.testing.assert_allclose(_host(out[name]), expected[name], rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{case.id}: d{name} against the hand-written gradient")
+
+
+@pytest.mark.parametrize("gradient, make_args, wrt", EXAMPLE_CASES)
+def test_examples_on_array_api_strict(gradient, make_args, wrt):
+    xp = _library("array_api_strict", "array-api")
+    _check_example(gradient, make_args, wrt, xp.asarray)
+
+
+def test_the_cross_entropy_pick_is_written_without_a_write_into_an_array():
+    """The standard has no write at an array of indices: the gradient of
+    ``log_probs[np.arange(N), y]`` compares column numbers instead."""
+    xp = _library("array_api_strict", "array-api")
+    gradient = linear_classifiers.softmax_loss
+    gradient(*(_converted(a, xp.asarray) if not isinstance(a, float) else a for a in _softmax_args()))
+    text = gradient._last.diffc_source
+    assert "xp.where(xp.arange(log_probs.shape[1]) == y[:, None], dsel[:, None], 0.0)" in text
+    tree = ast.parse(text)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)]
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "np"]
+
+
+def test_a_numpy_only_operation_is_refused_by_name():
+    xp = _library("array_api_strict", "array-api")
+
+    def outer_loss(a, b):
+        return np.sum(np.outer(a, b) ** 2)
+
+    with pytest.raises(portable.BackendUnsupported, match=r"np\.outer.*array_api_strict") as info:
+        diffc.grad(outer_loss)(xp.asarray(np.ones(3)), xp.asarray(np.ones(2)))
+    assert info.value.loc.line == outer_loss.__code__.co_firstlineno + 1 and info.value.hint
+
+
+def test_numpy_arrays_keep_the_numpy_form():
+    """Nothing of the array-API form reaches a call on NumPy arrays (out=, in place, methods)."""
+    gradient = linear_classifiers.softmax_loss
+    text = gradient.source_for(*_softmax_args())
+    assert "import numpy as np" in text and "array_namespace" not in text
+    assert namespaces.target_for(_softmax_args(), (0, 1)) is None
+
+
+# -- PyTorch: its tensors and kernels, no tape -------------------------------------------
+@pytest.mark.parametrize("gradient, make_args, wrt", EXAMPLE_CASES)
+def test_examples_on_torch_tensors(gradient, make_args, wrt):
+    torch = _library("torch", "torch")
+    _check_example(gradient, make_args, wrt, torch.asarray)
+
+
+def test_torch_gradient_makes_no_tape():
+    torch = _library("torch", "torch")
+    args = [_converted(a, torch.asarray) if not isinstance(a, float) else a for a in _softmax_args()]
+    args[0].requires_grad_(True)
+    dW, db = linear_classifiers.softmax_loss(*args)
+    assert dW.grad_fn is None and not dW.requires_grad
+    assert isinstance(dW, torch.Tensor) and dW.dtype == torch.float64
+
+
+def test_torch_float32_stays_float32():
+    torch = _library("torch", "torch")
+    args = _softmax_args()
+    numeric = _numeric(linear_classifiers.softmax_loss, args, ("W",))
+    t = [torch.asarray(a.astype(np.float32) if a.dtype.kind == "f" else a) if isinstance(a, np.ndarray)
+         else a for a in args]
+    dW, db = linear_classifiers.softmax_loss(*t)
+    assert dW.dtype == torch.float32 and db.dtype == torch.float32
+    gradcheck.assert_close(_host(dW), numeric["W"], "dW (float32)", rtol=1e-4, atol=1e-5)
+
+
+# -- JAX: traceable, so jax.jit and jax.vmap of diffc's gradient work --------------------
+@pytest.fixture
+def jax64():
+    jax = _library("jax", "jax")
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", False)
+
+
+@pytest.mark.parametrize("gradient, make_args, wrt", EXAMPLE_CASES)
+def test_jax_jit_of_the_gradient(jax64, gradient, make_args, wrt):
+    import jax.numpy as jnp
+    args = make_args()
+    numeric = _numeric(gradient, args, wrt)
+    jitted = jax64.jit(gradient)
+    out = _grads(jitted(*(_converted(a, jnp.asarray) if not isinstance(a, float) else a for a in args)), wrt)
+    for name in wrt:
+        gradcheck.assert_close(_host(out[name]), numeric[name], f"d{name} of jax.jit(grad)")
+
+
+def test_jax_vmap_of_the_gradient(jax64):
+    import jax.numpy as jnp
+    W, b, X, y, reg = _softmax_args()
+    Ws = np.stack([W, 2 * W, -W])
+    dWs, dbs = jax64.vmap(linear_classifiers.softmax_loss, in_axes=(0, None, None, None, None))(
+        jnp.asarray(Ws), jnp.asarray(b), jnp.asarray(X), jnp.asarray(y), reg)
+    for k in range(3):
+        args = (Ws[k], b, X, y, reg)
+        numeric = _numeric(linear_classifiers.softmax_loss, args, ("W", "b"))
+        gradcheck.assert_close(_host(dWs[k]), numeric["W"], f"dW of batch entry {k}")
+        gradcheck.assert_close(_host(dbs[k]), numeric["b"], f"db of batch entry {k}")
+
+
+def test_jax_form_writes_into_no_array(jax64):
+    """JAX arrays take no writes: a write at an index is ``.at[...].set`` (and the user's
+    own in-place assignment too)."""
+    import jax.numpy as jnp
+
+    def clipped_head(x, w):
+        h = x * w
+        h[0] = 0.0
+        return np.sum(h[1:3] ** 2) + np.sum(h)
+
+    x, w = np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.5, -1.5, 2.0, 0.25])
+    numeric = gradcheck.numeric_vjp(clipped_head, [x, w], 1, 1.0)
+    gradient = diffc.grad(clipped_head, wrt="w")
+    dw = gradient(jnp.asarray(x), jnp.asarray(w))
+    gradcheck.assert_close(_host(dw), numeric, "dw on JAX")
+    dw_jit = jax64.jit(gradient)(jnp.asarray(x), jnp.asarray(w))
+    gradcheck.assert_close(_host(dw_jit), numeric, "dw of jax.jit")
+    assert ".at[" in gradient._last.diffc_source
