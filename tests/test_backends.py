@@ -240,3 +240,45 @@ def test_jax_form_writes_into_no_array(jax64):
     dw_jit = jax64.jit(gradient)(jnp.asarray(x), jnp.asarray(w))
     gradcheck.assert_close(_host(dw_jit), numeric, "dw of jax.jit")
     assert ".at[" in gradient._last.diffc_source
+
+
+# -- Dask: a lazy graph over chunks of rows, run on a cluster ----------------------------
+@pytest.fixture(scope="module")
+def dask_client():
+    _library("dask.array", "dask")
+    distributed = _library("distributed", "dask")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_softmax_classifier_gradient_is_lazy_and_matches_numpy(dask_client):
+    import dask.array as da
+
+    W, b, X, y, reg = _softmax_args(4, n=3000)
+    numeric = _numeric(linear_classifiers.softmax_loss, (W, b, X[:40], y[:40], reg), ("W", "b"))
+    on_numpy = linear_classifiers.softmax_loss(W, b, X, y, reg)
+    lazy = linear_classifiers.softmax_loss(da.from_array(W), da.from_array(b),
+                                           da.from_array(X, chunks=(700, 64)), da.from_array(y, chunks=700), reg)
+    assert all(isinstance(g, da.Array) for g in lazy)                 # a graph, nothing computed yet
+    dW, db = dask_client.compute(lazy, sync=True)
+    for got, want, name in zip((dW, db), on_numpy, "Wb"):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14 * np.max(np.abs(want)),
+                                   err_msg=f"d{name} on Dask against NumPy")
+    # and the first 40 rows' gradient against central differences (an oracle without diffc)
+    head = linear_classifiers.softmax_loss(da.from_array(W), da.from_array(b), da.from_array(X[:40], chunks=(15, 64)),
+                                           da.from_array(y[:40], chunks=15), reg)
+    dW_head, db_head = dask_client.compute(head, sync=True)
+    gradcheck.assert_close(dW_head, numeric["W"], "dW of 40 rows on Dask")
+    gradcheck.assert_close(db_head, numeric["b"], "db of 40 rows on Dask")
+
+
+def test_a_stand_in_for_data_too_large_to_make_up_takes_no_memory():
+    class Lazy:                       # shape and dtype, no values (as a Dask array before compute)
+        shape, dtype = (10_000_000, 64), np.dtype("float64")
+
+    s = namespaces.stand_in(Lazy())
+    assert s.shape == (10_000_000, 64) and s.dtype == np.float64 and s.strides == (0, 0)

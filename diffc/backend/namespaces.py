@@ -6,8 +6,9 @@ library (PyTorch, JAX, Dask, array-api-strict, ...) takes the array-API form
 (``portable``) for the namespace ``array_api_compat.array_namespace`` gives; the
 compiler runs the function on NumPy stand-ins of the same shapes and dtypes (the
 arrays' own values where NumPy can read them without a copy to the host or a
-computation, seeded made-up values otherwise: a JAX tracer has none), as the code is
-specialised to shapes and dtypes, never to array values.
+computation, seeded made-up values otherwise: a JAX tracer has none, a Dask array has
+them only once computed), as the code is specialised to shapes and dtypes, never to
+array values.
 """
 from __future__ import annotations
 
@@ -98,6 +99,13 @@ def stand_in(value):
         return shared
     dtype = numpy_dtype(value.dtype)
     shape = tuple(int(s) for s in value.shape)
-    if dtype.kind in "fc":
-        return np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dtype)
-    return np.zeros(shape, dtype)
+    if dtype.kind not in "fc":
+        return np.broadcast_to(np.zeros((), dtype), shape)       # valid indices, no memory
+    if np.prod(shape, dtype=float) > _MADE_UP:
+        # data too large to make up (a Dask array of millions of rows): one value read
+        # through every position, which takes no memory
+        return np.broadcast_to(np.asarray(0.75, dtype), shape)
+    return np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dtype)
+
+
+_MADE_UP = 1 << 20      # entries of a stand-in with made-up values of its own

@@ -704,7 +704,7 @@ def _emit_passes():
     """The passes for code about to be emitted; the portable ones run even when the
     optimizer is off (the forms they make are the only ones some namespaces accept)."""
     if _PORTABLE.get():
-        return portable_passes.PASSES
+        return portable_passes.PASSES + (dead_code,)
     return EMIT_PASSES if enabled() else ()
 
 

@@ -9,6 +9,9 @@ emitted, and make primitives without derivative rules:
   are the same. Checked on the example values: the rows are ``arange`` of the number of
   rows of ``p``, the columns a 1-D integer array of that length, the values one per row.
   Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``.
+* ``picked_shapes``: the shape of such a pick is the shape of ``cols``.
+
+(``passes`` runs ``dead_code`` after them: a pick read only for its shape goes.)
 """
 from __future__ import annotations
 
@@ -64,4 +67,29 @@ def _one_per_row(x, index, made_by, facts):
         and col_values.dtype.kind in "iu"
 
 
-PASSES = (row_scatters,)
+def picked_shapes(func, facts=None):
+    """``np.shape(p[np.arange(n), cols])`` is ``np.shape(cols)``: no gather just for a
+    shape (Dask has none for two arrays of indices)."""
+    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+        return func
+    made_by = producers(func.body)
+
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim == "shape" and len(stmt.args) == 1 and not stmt.kwargs:
+            picked = made_by.get(stmt.args[0])
+            if picked is not None and picked.prim == "getitem" and len(picked.args) == 2 \
+                    and _one_per_row(*picked.args, made_by, facts):
+                return [Eqn(stmt.outs, "shape", (picked.args[1].items[1],), {}, stmt.loc,
+                             stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+PASSES = (row_scatters, picked_shapes)
