@@ -6,6 +6,7 @@ differences of the user's function on NumPy arrays), and against the NumPy form'
 result. A library that is not installed skips its tests, saying which extra installs it.
 """
 import ast
+import os
 import sys
 from pathlib import Path
 
@@ -282,3 +283,47 @@ def test_a_stand_in_for_data_too_large_to_make_up_takes_no_memory():
 
     s = namespaces.stand_in(Lazy())
     assert s.shape == (10_000_000, 64) and s.dtype == np.float64 and s.strides == (0, 0)
+
+
+# -- diffc compile --backend: a module for one of them -----------------------------------
+COMPILE = [sys.executable, "-m", "diffc", "compile", str(EXAMPLES / "linear_classifiers.py"),
+           "--arg", "W=64x10", "--arg", "b=10", "--arg", "X=7x64", "--arg", "y=7:int", "--arg", "reg=scalar"]
+
+
+def _compiled_module(tmp_path, backend):
+    import importlib.util
+    import subprocess
+
+    out = tmp_path / f"linear_classifiers_{backend.replace('-', '_')}.py"
+    done = subprocess.run(COMPILE + ["--backend", backend, "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert f"--backend {backend} " in text.splitlines()[1] and "import numpy" not in text
+    spec = importlib.util.spec_from_file_location(out.stem, out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("backend, library, extra", [("array-api", "array_api_strict", "array-api"),
+                                                     ("torch", "torch", "torch")])
+def test_compile_writes_a_module_for_a_backend(tmp_path, backend, library, extra):
+    lib = _library(library, extra)
+    module = _compiled_module(tmp_path, backend)
+    for rows in (7, 30):           # the module is not tied to the example's number of rows
+        W, b, X, y, reg = _softmax_args(5, n=rows)
+        numeric = _numeric(linear_classifiers.softmax_loss, (W, b, X, y, reg), ("W", "b"))
+        dW, db = module.grad_softmax_loss(*(lib.asarray(a) for a in (W, b, X, y)), reg)
+        gradcheck.assert_close(_host(dW), numeric["W"], f"dW from --backend {backend}, {rows} rows")
+        gradcheck.assert_close(_host(db), numeric["b"], f"db from --backend {backend}, {rows} rows")
+
+
+def test_compile_for_a_missing_library_says_which_extra_installs_it(tmp_path, monkeypatch):
+    import subprocess
+
+    blocker = tmp_path / "jax"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('no jax here')\n")
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    done = subprocess.run(COMPILE + ["--backend", "jax", "-o", "-"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "pip install 'diffc[jax]'" in done.stderr

@@ -109,3 +109,27 @@ def stand_in(value):
 
 
 _MADE_UP = 1 << 20      # entries of a stand-in with made-up values of its own
+
+
+# ``diffc compile --backend NAME``: the library whose namespace the module is checked
+# against (its functions must exist there), and the extra that installs it
+BACKENDS = {"torch": ("array_api_compat.torch", "torch"), "jax": ("jax.numpy", "jax"),
+            "dask": ("array_api_compat.dask.array", "dask"), "array-api": ("array_api_strict", "array-api")}
+
+
+def target_named(name, args, wrt):
+    """The ``Target`` of backend ``name`` (a key of ``BACKENDS``) for NumPy example
+    ``args``; ImportError (naming the extra to install) when its library is missing."""
+    import importlib
+
+    module, extra = BACKENDS[name]
+    try:
+        namespace = importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"--backend {name} needs {module.split('.')[0]} and array-api-compat: "
+                          f"pip install 'diffc[{extra}]'") from e
+    floating = [a for i in wrt if i < len(args) for a in _leaves(args[i])
+                if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
+    return Target(namespace, name, writes=name != "jax", torch=name == "torch",
+                  precision=floating[0].dtype.name if floating else "float64",
+                  extended=name in ("torch", "jax", "dask"))

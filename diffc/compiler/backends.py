@@ -14,14 +14,19 @@ import functools
 import hashlib
 import os
 
+import numpy as np
+
 from diffc.backend import load, namespaces, portable, printer
 from diffc.compiler import pipeline
 from diffc.optimize import passes
 
 
 def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
-    """``(Compiled, the rewritten def, whether it needs math)`` for ``args`` on ``target``."""
-    stand_ins = tuple(namespaces.stand_in(a) for a in args)
+    """``(Compiled, the rewritten def, whether it needs math)`` for ``args`` on ``target``
+    (``args``: the call's arguments, or NumPy examples from the command line)."""
+    stand_ins = type(args)(namespaces.stand_in(a) for a in args)   # keeps Examples' sizes_vary
+    if hasattr(args, "sizes_vary"):
+        stand_ins.sizes_vary = args.sizes_vary
     with passes.portable():
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single)
     if compiled.functions or compiled.helpers or compiled.user_modules:
@@ -30,7 +35,7 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
             f"the gradient of {src.name} needs {what}, which diffc's array-API form does not "
             f"emit yet", src.loc(), "call the gradient with NumPy arrays")
     arrays = [p for p, a in zip(_param_names(compiled.function_def), args)
-              if namespaces.foreign_arrays([a])]
+              if namespaces.foreign_arrays([a]) or isinstance(a, np.ndarray)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args)
                if isinstance(a, (int, float, complex)) and not isinstance(a, bool)]
     try:
