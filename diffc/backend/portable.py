@@ -393,7 +393,8 @@ class _Rewrite:
 
 def rewrite_function(fdef, target, array_params, scalar_params=()):
     """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
-    ``array_params``: the parameters ``array_namespace`` is asked about;
+    ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
+    ``*params.values()``);
     ``scalar_params``: those that are Python numbers at the call."""
     rewrite = _Rewrite(target, scalar_params)
     body = list(fdef.body)
@@ -402,7 +403,7 @@ def rewrite_function(fdef, target, array_params, scalar_params=()):
         doc = [body.pop(0)]
     new_body = rewrite.body(body)
     namespace = ast.Assign([ast.Name("xp", ast.Store())],
-                           _call(_name("array_namespace"), [_name(p) for p in array_params]), lineno=0)
+                           _call(_name("array_namespace"), array_params), lineno=0)
     new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + [namespace] + new_body, [], None, lineno=0)
     leftover = [n for n in ast.walk(new) if isinstance(n, ast.Name) and n.id == "np"]
     if leftover:

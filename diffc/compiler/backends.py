@@ -34,8 +34,8 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} needs {what}, which diffc's array-API form does not "
             f"emit yet", src.loc(), "call the gradient with NumPy arrays")
-    arrays = [p for p, a in zip(_param_names(compiled.function_def), args)
-              if namespaces.foreign_arrays([a]) or isinstance(a, np.ndarray)]
+    arrays = [_arrays_of(p, a) for p, a in zip(_param_names(compiled.function_def), args)]
+    arrays = [e for e in arrays if e is not None]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args)
                if isinstance(a, (int, float, complex)) and not isinstance(a, bool)]
     try:
@@ -54,6 +54,20 @@ def _line_loc(src, line):
         if isinstance(node, ast.stmt) and node is not src.node and node.lineno == line:
             return src.loc(node)
     return src.loc()
+
+
+def _arrays_of(name, value):
+    """The argument of ``array_namespace`` for parameter ``name``: ``W``, ``*params.values()``
+    for a dict of arrays, ``*Ws`` for a list or tuple of them; None for no array."""
+    def is_array(v):
+        return isinstance(v, np.ndarray) or bool(namespaces.foreign_arrays([v]))
+
+    if isinstance(value, dict) and value and all(is_array(v) for v in value.values()):
+        values = ast.Call(ast.Attribute(ast.Name(name, ast.Load()), "values", ast.Load()), [], [])
+        return ast.Starred(values, ast.Load())
+    if isinstance(value, (list, tuple)) and value and all(is_array(v) for v in value):
+        return ast.Starred(ast.Name(name, ast.Load()), ast.Load())
+    return ast.Name(name, ast.Load()) if is_array(value) else None
 
 
 def _param_names(fdef):
