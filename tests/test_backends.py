@@ -246,6 +246,9 @@ def test_jax_form_writes_into_no_array(jax64):
 # -- Dask: a lazy graph over chunks of rows, run on a cluster ----------------------------
 @pytest.fixture(scope="module")
 def dask_client():
+    # distributed sets variables for its workers in this process's environment
+    # (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS...), which later subprocesses would inherit
+    environment = dict(os.environ)
     _library("dask.array", "dask")
     distributed = _library("distributed", "dask")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -254,6 +257,8 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+    os.environ.clear()
+    os.environ.update(environment)
 
 
 def test_dask_softmax_classifier_gradient_is_lazy_and_matches_numpy(dask_client):
