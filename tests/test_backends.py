@@ -332,3 +332,12 @@ def test_compile_for_a_missing_library_says_which_extra_installs_it(tmp_path, mo
     env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     done = subprocess.run(COMPILE + ["--backend", "jax", "-o", "-"], capture_output=True, text=True, env=env)
     assert done.returncode == 2 and "pip install 'diffc[jax]'" in done.stderr
+
+
+def test_dask_example_trains_on_a_cluster(dask_client):
+    import dask_softmax
+
+    result = dask_softmax.main(["--rows", "6000", "--chunk", "1500", "--steps", "6",
+                                "--scheduler", dask_client.scheduler.address])
+    assert result["error"] < 1e-10                  # Dask's gradient against NumPy's, same rows
+    assert result["accuracies"][-1] > result["accuracies"][0] > 0.1
