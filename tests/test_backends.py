@@ -153,6 +153,7 @@ def test_a_numpy_only_operation_is_refused_by_name():
     with pytest.raises(portable.BackendUnsupported, match=r"np\.outer.*array_api_strict") as info:
         diffc.grad(outer_loss)(xp.asarray(np.ones(3)), xp.asarray(np.ones(2)))
     assert info.value.loc.line == outer_loss.__code__.co_firstlineno + 1 and info.value.hint
+    assert str(info.value).startswith(f"{info.value.loc}: error:")       # printed with its place
 
 
 def test_numpy_arrays_keep_the_numpy_form():
@@ -341,3 +342,47 @@ def test_dask_example_trains_on_a_cluster(dask_client):
                                 "--scheduler", dask_client.scheduler.address])
     assert result["error"] < 1e-10                  # Dask's gradient against NumPy's, same rows
     assert result["accuracies"][-1] > result["accuracies"][0] > 0.1
+
+
+# -- more operations, on every library installed, against central differences ------------
+def masks_and_branches(a, b):
+    m = a > 0.1
+    return np.sum(np.where(m, a, 0.0) * b) + np.sum(np.maximum(a, b)) + np.mean(np.exp(-a) / (1 + b ** 2))
+
+
+def write_a_row(a, b):
+    z = a / np.sum(a, axis=1, keepdims=True)
+    z[0] = 0.0
+    return np.sum(z ** 2 * b)
+
+
+def contractions(a, b):
+    t = np.tril(a @ b, -1)
+    return np.sum(t ** 2) + np.sum(np.roll(a, 1, 0) * b) + np.sum(np.tensordot(a, b, 1) ** 2) \
+        + np.sum(np.moveaxis(np.stack([a, b], 0), 0, 2) ** 3)
+
+
+LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
+OPERATIONS = [masks_and_branches, write_a_row, contractions]
+# array-api-strict holds to the standard, which has no index of fewer axes than an array
+# has: write_a_row's z[0] (and stack's gradient, ds[0]) are refused there
+STRICT_REFUSES = {"write_a_row", "contractions"}
+
+
+@pytest.mark.parametrize("library, extra", LIBRARIES, ids=[lib for lib, _ in LIBRARIES])
+@pytest.mark.parametrize("f", OPERATIONS, ids=[f.__name__ for f in OPERATIONS])
+def test_operations_against_central_differences(f, library, extra, request):
+    lib = _library(library, extra)
+    if library == "array_api_strict" and f.__name__ in STRICT_REFUSES:
+        pytest.skip("array-api-strict refuses an index of fewer axes than the array has (the standard's rule)")
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(0.5, 1.5, (3, 3)), rng.standard_normal((3, 3))
+    numeric = [gradcheck.numeric_vjp(f, [a, b], i, 1.0) for i in (0, 1)]
+    gradient = diffc.grad(f, wrt=(0, 1))
+    calls = [gradient]
+    if library == "jax.numpy":
+        calls.append(request.getfixturevalue("jax64").jit(gradient))
+    for call in calls:
+        out = call(lib.asarray(a), lib.asarray(b))
+        for got, want, name in zip(out, numeric, "ab"):
+            gradcheck.assert_close(_host(got), want, f"d{name} of {f.__name__} on {library}")

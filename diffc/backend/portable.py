@@ -65,7 +65,7 @@ class Target:
 # NumPy's name -> the standard's, where they differ
 _RENAMED = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arctan2": "atan2",
             "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "concatenate": "concat",
-            "power": "pow", "float_power": "pow", "absolute": "abs", "cumsum": "cumulative_sum",
+            "power": "pow", "absolute": "abs", "cumsum": "cumulative_sum",
             "cumprod": "cumulative_prod", "bool_": "bool", "transpose": "permute_dims"}
 # functions of the standard (or its linalg extension) NumPy has under the same name
 _SAME = frozenset("""
@@ -83,7 +83,10 @@ zeros_like float32 float64 complex64 complex128 int8 int16 int32 int64 uint8 boo
 _SHARED = frozenset({"einsum"})
 _REDUCTIONS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", "any",
                          "argmax", "argmin", "cumulative_sum", "cumulative_prod"})
-_AXIS_KEYWORD = _REDUCTIONS | {"expand_dims"}
+_AXIS_KEYWORD = _REDUCTIONS | {"expand_dims", "concat", "stack", "flip", "sort", "argsort"}
+# where NumPy takes positionally what the standard takes by keyword: (position, keyword)
+_KEYWORD_AT = {"tensordot": (2, "axes"), "roll": (2, "axis"), "repeat": (2, "axis"), "take": (2, "axis"),
+               "take_along_axis": (2, "axis"), "tril": (1, "k"), "triu": (1, "k")}
 _NEW_FLOATS = frozenset({"zeros", "ones", "empty", "full", "eye", "linspace"})
 _ELEMENTWISE = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "sinh", "cosh", "abs",
                           "sign", "expm1", "log1p", "log2", "log10", "square", "negative",
@@ -170,6 +173,7 @@ class _Rewrite:
         self.scalars = _Scalars(scalar_params)
         self.uses_math = False
         self.line = None
+        self.axis_lists = set()
 
     # -- statements ---------------------------------------------------------------------
     def body(self, stmts):
@@ -194,6 +198,11 @@ class _Rewrite:
     def _statement(self, s):
         if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Subscript):
             return [self._write(s.targets[0], self.expr(s.value), "set")]
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id in self.axis_lists:      # axis numbers: tuple(range(...))
+            rng = _call(_name("range"), [self.expr(a) for a in s.value.args])
+            self.scalars.assigned(s.targets[0].id, None)
+            return [ast.Assign(s.targets, _call(_name("tuple"), [rng]), lineno=0)]
         if isinstance(s, ast.Assign):
             value = self.expr(s.value)
             for t in s.targets:
@@ -339,6 +348,10 @@ class _Rewrite:
         if name in _AXIS_KEYWORD and len(args) > 1:
             keywords = [ast.keyword("axis", args[1])] + keywords
             args = args[:1]
+        position, keyword = _KEYWORD_AT.get(name, (None, None))
+        if position is not None and len(args) > position:
+            keywords = [ast.keyword(keyword, args[position])] + keywords
+            args = args[:position]
         if name == "broadcast_to":
             args[0] = self._array(args[0], e.args[0])
         if name in _ELEMENTWISE and self.scalars.is_scalar(e.args[0]):
@@ -391,6 +404,34 @@ class _Rewrite:
             "array API standard")
 
 
+# NumPy functions whose arguments at these positions (or these keywords) are axis numbers
+_AXIS_ARGUMENTS = {"moveaxis": (1, 2), "tensordot": (2,), "transpose": (1,), "sum": (1,), "mean": (1,),
+                   "max": (1,), "min": (1,), "prod": (1,), "expand_dims": (1,), "squeeze": (1,)}
+
+
+def _axis_lists(body):
+    """Names bound to ``np.arange(...)`` that are read only as axis numbers (a rule's
+    ``free_b = np.arange(axes - np.ndim(b), 0)`` for ``np.tensordot(..., (free_b, free_b))``):
+    they are Python tuples in the array-API form, never arrays on a device."""
+    aranges, as_axes, reads = set(), {}, {}
+    module = ast.Module(list(body), [])
+    for n in ast.walk(module):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                and isinstance(n.value, ast.Call) and _numpy_path(n.value.func) == "arange":
+            aranges.add(n.targets[0].id)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            reads[n.id] = reads.get(n.id, 0) + 1
+        if isinstance(n, ast.Call):
+            path = _numpy_path(n.func)
+            axis_args = [a for i, a in enumerate(n.args) if i in _AXIS_ARGUMENTS.get(path, ())] + \
+                [k.value for k in n.keywords if k.arg in ("axis", "axes", "source", "destination")]
+            for a in axis_args:
+                for m in ast.walk(a):
+                    if isinstance(m, ast.Name):
+                        as_axes[m.id] = as_axes.get(m.id, 0) + 1
+    return {name for name in aranges if reads.get(name) and as_axes.get(name) == reads[name]}
+
+
 def rewrite_function(fdef, target, array_params, scalar_params=()):
     """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
     ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
@@ -398,6 +439,7 @@ def rewrite_function(fdef, target, array_params, scalar_params=()):
     ``scalar_params``: those that are Python numbers at the call."""
     rewrite = _Rewrite(target, scalar_params)
     body = list(fdef.body)
+    rewrite.axis_lists = _axis_lists(body)
     doc = []
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         doc = [body.pop(0)]

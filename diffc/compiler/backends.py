@@ -41,9 +41,9 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
     try:
         fdef, uses_math = portable.rewrite_function(compiled.function_def, target, arrays, scalars)
     except portable.BackendUnsupported as e:
-        if e.loc is None:
-            e.loc = _line_loc(src, e.line)
-        raise
+        if e.loc is not None:
+            raise
+        raise portable.BackendUnsupported(e.message, _line_loc(src, e.line), e.hint) from None
     return compiled, fdef, uses_math
 
 
