@@ -20,3 +20,12 @@ def scatter_rows(x, cols, values):
 @primitive()
 def setitem_rows(x, cols, value):
     return np.where(np.arange(np.shape(x)[1]) == cols[:, None], value, x)
+
+
+# ``scatter_rows`` where the sizes may vary from the example's (``diffc compile`` with a
+# letter for a size): rows past ``len(cols)`` are zeros, whatever the number of rows.
+@primitive()
+def scatter_rows_padded(x, cols, values):
+    picked = np.where(np.arange(np.shape(x)[1]) == cols[:, None], values[:, None], 0.0)
+    rest = np.zeros((np.shape(x)[0] - np.shape(cols)[0], np.shape(x)[1]))
+    return np.concatenate([picked, rest], axis=0)

@@ -386,3 +386,20 @@ def test_operations_against_central_differences(f, library, extra, request):
         out = call(lib.asarray(a), lib.asarray(b))
         for got, want, name in zip(out, numeric, "ab"):
             gradcheck.assert_close(_host(got), want, f"d{name} of {f.__name__} on {library}")
+
+
+def test_dask_rows_too_many_to_make_up_compile_on_few_rows_for_any_number(dask_client):
+    """Over 2**20 entries with no values here: compiled on a few rows, for any number of
+    rows (as diffc compile with a letter for a size), then used for this signature."""
+    import dask.array as da
+
+    W, b, X, y, reg = _softmax_args(8, n=20_000)          # X: 1,280,000 entries
+    on_numpy = linear_classifiers.softmax_loss(W, b, X, y, reg)
+    lazy = linear_classifiers.softmax_loss(da.from_array(W), da.from_array(b),
+                                           da.from_array(X, chunks=(6000, 64)), da.from_array(y, chunks=6000), reg)
+    assert "Specialised to arguments W: float64[64, 10], b: float64[10], X: float64[997, 64], y: int64[997]" \
+        in linear_classifiers.softmax_loss._last.diffc_source
+    assert "xp.concat([picked, rest], axis=0)" in linear_classifiers.softmax_loss._last.diffc_source
+    for got, want, name in zip(dask_client.compute(lazy, sync=True), on_numpy, "Wb"):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14 * np.max(np.abs(want)),
+                                   err_msg=f"d{name} on 20,000 rows of Dask against NumPy")

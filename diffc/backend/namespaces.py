@@ -81,6 +81,51 @@ def numpy_dtype(dtype):
         return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
+def stand_ins(args):
+    """``(stand-ins for args, whether sizes vary)``. Arrays with no values here and too
+    many entries to make values up for (a Dask array of millions of rows) have their
+    large size (the number of rows) replaced by a small one no other axis has, and the
+    code is compiled as ``diffc compile`` compiles for a size named by a letter: for any
+    value of it (``sizes_vary``). It is used only for the calls of that signature."""
+    lazy = [a for a in foreign_arrays(args) if len(a.shape) and _values_of(a) is None
+            and np.prod([int(n) for n in a.shape], dtype=float) > _MADE_UP]
+    rows = {int(a.shape[0]) for a in lazy}
+    if not rows:
+        return tuple(stand_in(a) for a in args), False
+    sizes = {int(n) for a in _leaves(args) for n in getattr(a, "shape", ())}
+    small = next(p for p in _SMALL_SIZES if p not in sizes)
+    shrunk = {n: small + k for k, n in enumerate(sorted(rows))}
+
+    def shrink(value):
+        if isinstance(value, dict):
+            return {k: shrink(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(shrink(v) for v in value)
+        if foreign_arrays([value]) and _values_of(value) is None:
+            shape = tuple(shrunk.get(int(n), int(n)) for n in value.shape)
+            return stand_in(_Described(shape, value.dtype))
+        return stand_in(value)
+    return tuple(shrink(a) for a in args), True
+
+
+_SMALL_SIZES = (997, 991, 983, 977, 971, 967, 953, 947, 941, 937)
+
+
+class _Described:
+    """Only a shape and a dtype."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def _values_of(value):
+    try:
+        return np.from_dlpack(value)
+    except (TypeError, BufferError, RuntimeError, ValueError, AttributeError):
+        # a tracer, a lazy array or one on a device: no values NumPy can read here
+        return None
+
+
 def stand_in(value):
     """A NumPy array of ``value``'s shape and dtype (``value`` itself if it is not a
     foreign array): its values where NumPy can share them, made-up ones otherwise."""
@@ -90,11 +135,7 @@ def stand_in(value):
         return type(value)(stand_in(v) for v in value)
     if isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return value
-    try:
-        shared = np.from_dlpack(value)
-    except (TypeError, BufferError, RuntimeError, ValueError, AttributeError):
-        # a tracer, a lazy array or one on a device: no values NumPy can read here
-        shared = None
+    shared = _values_of(value)
     if shared is not None:
         return shared
     dtype = numpy_dtype(value.dtype)

@@ -24,9 +24,9 @@ from diffc.optimize import passes
 def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
     """``(Compiled, the rewritten def, whether it needs math)`` for ``args`` on ``target``
     (``args``: the call's arguments, or NumPy examples from the command line)."""
-    stand_ins = type(args)(namespaces.stand_in(a) for a in args)   # keeps Examples' sizes_vary
-    if hasattr(args, "sizes_vary"):
-        stand_ins.sizes_vary = args.sizes_vary
+    values, varying = namespaces.stand_ins(args)
+    stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
+    stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
     with passes.portable():
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single)
     if compiled.functions or compiled.helpers or compiled.user_modules:
@@ -54,6 +54,11 @@ def _line_loc(src, line):
         if isinstance(node, ast.stmt) and node is not src.node and node.lineno == line:
             return src.loc(node)
     return src.loc()
+
+
+class _StandIns(tuple):
+    """Example arguments, and whether the code must hold for other sizes (``sizes_vary``)."""
+    sizes_vary = False
 
 
 def _arrays_of(name, value):

@@ -8,7 +8,10 @@ emitted, and make primitives without derivative rules:
   not a write at an array of indices: every row is written once, so writing and adding
   are the same. Checked on the example values: the rows are ``arange`` of the number of
   rows of ``p``, the columns a 1-D integer array of that length, the values one per row.
-  Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``.
+  Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``. Where the
+  sizes may vary from the example's (``diffc compile`` with a letter for a size), n rows
+  could be fewer than p's at a call: ``scatter_rows_padded`` adds the rows past n as
+  zeros, and the assignment keeps its write.
 * ``picked_shapes``: the shape of such a pick is the shape of ``cols``.
 
 (``passes`` runs ``dead_code`` after them: a pick read only for its shape goes.)
@@ -21,13 +24,18 @@ from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
 
 
 def row_scatters(func, facts=None):
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled:
         return func
     made_by = producers(func.body)
+    varying = getattr(facts, "sizes_vary", False)
 
     def rewrite(stmt):
         if isinstance(stmt, Eqn) and stmt.prim in _ROW_FORMS and not stmt.kwargs and len(stmt.args) == 3:
             prim, values_shape = _ROW_FORMS[stmt.prim]
+            if varying:      # n rows of the example may be fewer than x's at a call
+                prim = {"scatter_rows": "scatter_rows_padded"}.get(prim)
+                if prim is None:
+                    return [stmt]
             x, index, values = stmt.args
             if _one_per_row(x, index, made_by, facts) and \
                     facts.shape(values) == (facts.shape(x)[:1] if values_shape is None else values_shape):
@@ -69,8 +77,9 @@ def _one_per_row(x, index, made_by, facts):
 
 def picked_shapes(func, facts=None):
     """``np.shape(p[np.arange(n), cols])`` is ``np.shape(cols)``: no gather just for a
-    shape (Dask has none for two arrays of indices)."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    shape (Dask has none for two arrays of indices). Also where sizes vary: a size given
+    by a letter is never 1, so the two index arrays' shapes cannot broadcast otherwise."""
+    if facts is None or not facts.enabled:
         return func
     made_by = producers(func.body)
 
