@@ -233,6 +233,11 @@ class _Rewrite:
         raise self._unsupported(ast.unparse(s).splitlines()[0], "this statement")
 
     def _compound(self, s):
+        if isinstance(s, (ast.For, ast.While)):
+            # a later iteration starts with what the body assigned: a name the body
+            # assigns is a scalar in it only where the body itself makes it one
+            self.scalars.current -= {n.id for n in ast.walk(ast.Module(s.body, []))
+                                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         before = set(self.scalars.current)
         new = copy_ast(s)
         if isinstance(s, ast.For):

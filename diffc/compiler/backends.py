@@ -44,7 +44,16 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
         if e.loc is not None:
             raise
         raise portable.BackendUnsupported(e.message, _line_loc(src, e.line), e.hint) from None
+    if varying:
+        _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
+                                "compiling: it ran on a few, and the code holds for any number.")
     return compiled, fdef, uses_math
+
+
+def _add_to_docstring(fdef, paragraph):
+    doc = fdef.body[0] if fdef.body else None
+    if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) and isinstance(doc.value.value, str):
+        doc.value = ast.Constant(f"{doc.value.value}\n\n{paragraph}")
 
 
 def _line_loc(src, line):
