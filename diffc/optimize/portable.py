@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core import primitives
 from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
 
 
@@ -30,15 +31,15 @@ def row_scatters(func, facts=None):
     varying = getattr(facts, "sizes_vary", False)
 
     def rewrite(stmt):
-        if isinstance(stmt, Eqn) and stmt.prim in _ROW_FORMS and not stmt.kwargs and len(stmt.args) == 3:
-            prim, values_shape = _ROW_FORMS[stmt.prim]
-            if varying:      # n rows of the example may be fewer than x's at a call
-                prim = {"scatter_rows": "scatter_rows_padded"}.get(prim)
-                if prim is None:
-                    return [stmt]
+        fixed, padded = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) else (None, None)
+        # (where sizes vary, n rows of the example may be fewer than x's at a call)
+        prim = padded if varying else fixed
+        if prim is not None and not stmt.kwargs and len(stmt.args) == 3:
+            # the row form's third parameter is ``values`` (one per row) or ``value`` (one)
+            one_value = primitives.get(prim).params[2] == "value"
             x, index, values = stmt.args
             if _one_per_row(x, index, made_by, facts) and \
-                    facts.shape(values) == (facts.shape(x)[:1] if values_shape is None else values_shape):
+                    facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
                 return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
                              stmt.role, stmt.origin)]
         return [stmt]
@@ -50,11 +51,6 @@ def row_scatters(func, facts=None):
         return out
 
     return with_body(func, visit(func.body))
-
-
-# primitive -> (its row form, the shape its values must have: () or one per row (None))
-_ROW_FORMS = {"scatter": ("scatter_rows", None), "scatter_add": ("scatter_rows", None),
-              "setitem": ("setitem_rows", ())}
 
 
 def _one_per_row(x, index, made_by, facts):
