@@ -20,6 +20,9 @@ import numpy as np
 from diffc.frontend import bindings
 from diffc.backend import dispatch
 from diffc.backend import load
+from diffc.backend import namespaces
+from diffc.backend import portable
+from diffc.compiler import backends
 from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.compiler import staging
@@ -41,6 +44,8 @@ def _signature(args):
             key.append((t, _signature(a)))
         elif t is dict:
             key.append((t, tuple(a), _signature(tuple(a.values()))))
+        elif hasattr(a, "shape") and hasattr(a, "dtype"):      # another library's array
+            key.append((t, tuple(a.shape), str(a.dtype)))
         else:
             key.append(t)
     return tuple(key)
@@ -157,11 +162,26 @@ class GradientFunction:
 
     def _build(self, args):
         """Compile for ``args``: ``(the generated function, its free inputs)``."""
+        target = namespaces.target_for(args, self.wrt) if args is not None else None
+        if target is not None:
+            return self._build_portable(args, target)
         if self._nested or self.has_aux:
             return self._compile_staged(args)
         compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
                                              with_value=self.with_value, single=self._single)
         return self._load(compiled), compiled.free
+
+    def _build_portable(self, args, target):
+        """Compile for arrays of another namespace (``backends``)."""
+        src = self._source_function()
+        if self._nested or self.has_aux:
+            raise portable.BackendUnsupported(
+                f"diffc's array-API form ({target.name}) is made for a plain grad or "
+                f"value_and_grad of a function, not for nested transforms or has_aux",
+                src.loc(), "call it with NumPy arrays")
+        compiled, fdef, uses_math = backends.compile_portable(
+            src, self.wrt, args, target, with_value=self.with_value, single=self._single)
+        return backends.load_portable(self, compiled, fdef, uses_math, target, src), compiled.free
 
     def _diffc_stage(self, args):
         """This gradient's IR on example ``args`` (``staging``): how transforms nest."""

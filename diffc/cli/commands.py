@@ -26,6 +26,8 @@ import tempfile
 
 from diffc import __version__
 from diffc.frontend import bindings
+from diffc.backend import namespaces
+from diffc.compiler import backends
 from diffc.compiler import pipeline
 from diffc.cli import targets
 from diffc.errors import DiffcError, InternalError
@@ -64,6 +66,9 @@ def _parser():
     c.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse: grad_NAME returns the gradient; forward: jvp_NAME(params..., "
                         "d<param>...) returns the value and the directional derivative")
+    c.add_argument("--backend", choices=("numpy",) + tuple(namespaces.BACKENDS), default="numpy",
+                   help="the arrays the module takes: numpy (default), or array API calls on the "
+                        "arguments' namespace for torch, jax, dask or any array-api library")
     s = _subparser(sub, "show", "print the generated gradient code, or the IR (never runs the model)")
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
@@ -163,6 +168,8 @@ def _compile_function(path, name, args, strict=True):
     wrt = targets.wrt_option(args.wrt) if args.wrt else deco.wrt
     indices, single = targets.wrt_indices(src, wrt)
     examples = targets.examples(src, args.arg, strict=strict)
+    if _backend(args) != "numpy":
+        return _compile_for_backend(src, indices, single, examples, deco, args)
     if getattr(args, "mode", "reverse") == "forward":
         from diffc.compiler import staging
         staged = staging.jvp(staging.stage_source(src, examples), indices,
@@ -172,6 +179,25 @@ def _compile_function(path, name, args, strict=True):
                                    f"Value of {src.name} and its directional derivative along "
                                    f"tangents of {names} (forward mode).")
     return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single)
+
+
+def _backend(args):
+    return getattr(args, "backend", "numpy")
+
+
+def _compile_for_backend(src, indices, single, examples, deco, args):
+    """``(Compiled, its def for the backend, whether it needs math)``."""
+    if getattr(args, "mode", "reverse") == "forward":
+        raise UsageError(f"--backend {args.backend} makes gradients (reverse mode) only",
+                         hint="leave out --mode forward, or compile for NumPy")
+    if examples is None:
+        raise UsageError(f"--backend {args.backend} needs example shapes for the arrays",
+                         hint="give each array parameter's shape: --arg NAME=SHAPE")
+    try:
+        target = namespaces.target_named(args.backend, examples, indices)
+    except ImportError as e:
+        raise UsageError(str(e), hint="install it, or compile for NumPy (leave out --backend)") from None
+    return backends.compile_portable(src, indices, examples, target, with_value=deco.with_value, single=single)
 
 
 def _compile(args):
@@ -186,7 +212,12 @@ def _compile(args):
     # every function compiles before anything is written: a failure leaves no partial file
     with bindings.recording() as read:
         compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
-    text = pipeline.module_text(args.model, compiled, command=_command_line(args), baked=read.baked)
+    if _backend(args) != "numpy":
+        text = backends.module_text(args.model, [c[1] for c in compiled], _backend(args),
+                                    uses_math=any(c[2] for c in compiled), command=_command_line(args))
+        compiled = [c[0] for c in compiled]
+    else:
+        text = pipeline.module_text(args.model, compiled, command=_command_line(args), baked=read.baked)
     if out == "-":
         sys.stdout.write(text)
         return 0
@@ -265,6 +296,8 @@ def _command_line(args):
         parts += ["--wrt", args.wrt]
     if getattr(args, "mode", "reverse") != "reverse":
         parts += ["--mode", args.mode]
+    if _backend(args) != "numpy":
+        parts += ["--backend", args.backend]
     for a in args.arg:
         parts += ["--arg", a]
     default = os.path.splitext(args.model)[0] + "_grad.py"

@@ -67,6 +67,9 @@ asks the primitive, it keeps no list of names:
 * ``method``: the primitive writing it as the array's method (``a.sum(axis=0)``).
 * ``shape_of_first``: its result has its first operand's shape, whatever the others'
   (``scatter(x, index, values)``).
+* ``row_form``: for array namespaces other than NumPy, where its index is one entry of
+  each row of a 2-D array (``(np.arange(n), cols)``), the primitives computing it with no
+  write into an array: ``(for fixed sizes, where sizes vary or None)``.
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
@@ -92,7 +95,7 @@ class Primitive:
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
                  view=False, writes_first=False, in_place=(), out_form=None, method=None,
-                 shape_of_first=False):
+                 shape_of_first=False, row_form=(None, None)):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -123,6 +126,7 @@ class Primitive:
         self.out_form = out_form
         self.method = method
         self.shape_of_first = shape_of_first
+        self.row_form = tuple(row_form)
         self.reverse_rule = None
         self.forward_rule = None
 

@@ -39,6 +39,7 @@ import numpy as np
 
 from diffc.optimize import bptt
 from diffc.optimize import in_place
+from diffc.optimize import portable as portable_passes
 from diffc.core import primitives
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
@@ -677,6 +678,27 @@ EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, in_place.element
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
+_PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
+
+
+@contextlib.contextmanager
+def portable():
+    """Compile for an array namespace other than NumPy inside this block: the
+    ``EMIT_PASSES`` (NumPy's in-place updates, ``out=``, methods) give way to
+    ``portable.PASSES`` (array-API forms without writes into arrays)."""
+    token = _PORTABLE.set(True)
+    try:
+        yield
+    finally:
+        _PORTABLE.reset(token)
+
+
+def _emit_passes():
+    """The passes for code about to be emitted; the portable ones run even when the
+    optimizer is off (the forms they make are the only ones some namespaces accept)."""
+    if _PORTABLE.get():
+        return portable_passes.PASSES + (dead_code,)
+    return EMIT_PASSES if enabled() else ()
 
 
 def enabled() -> bool:
@@ -705,7 +727,7 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     derivative rules, so they run only on code about to be emitted (``for_emission``).
     Switched off (``enabled()``), only ``dead_code`` runs."""
     func = copy.deepcopy(func)
-    passes = (PASSES + (EMIT_PASSES if emitted else ())) if enabled() else (dead_code,)
+    passes = (PASSES if enabled() else (dead_code,)) + (_emit_passes() if emitted else ())
     for p in passes:
         func = p(func, facts)
     return func
@@ -714,6 +736,6 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
 def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
-    for p in EMIT_PASSES if enabled() else ():
+    for p in _emit_passes():
         func = p(func, facts)
     return func
