@@ -5,7 +5,7 @@ the indices ``wrt`` of the parameters that carry a tangent, the ``Facts`` (every
 equation of the input already run on example values) and the ``Namer``.
 
 Output: parameters ``(*params, d<p> for p in wrt)``; the body is each equation of the
-input followed by the equations of its tangent (role ``"tangent"``, ``origin`` the
+input followed by the equations of its tangent (role ``Role.TANGENT``, ``origin`` the
 equation they differentiate); results ``(*results, *tangents of results)``, a tangent
 having its result's structure (a ``Pack`` gets a ``Pack``).
 
@@ -35,7 +35,7 @@ from diffc.ad import forward_control
 from diffc.core import primitives
 from diffc.errors import DiffcError, NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate
-from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
+from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in
 from diffc.core.naming import adjoint_hint
 
 _TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values (forward_control)
@@ -68,7 +68,7 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
         hint = adjoint_hint(param.hint)
         if hint in namer.taken:        # a gradient's IR already has dx: its tangent is tx
             hint = "t" + param.hint
-        t = namer.var(hint, "adjoint")
+        t = namer.var(hint, VarKind.ADJOINT)
         tangents[param] = t
         tangent_params.append(t)
         if facts.enabled:
@@ -164,7 +164,7 @@ class _Tangents:
         bindings = {"out": out, **operands}
         bindings.update({name: self.of(operands[name[1:]]) for name in provided})
         hints = {"dout": adjoint_hint(out.hint)}
-        eqns, env = instantiate(rule, bindings, self.facts, self.namer, eqn.loc, "tangent", eqn, hints)
+        eqns, env = instantiate(rule, bindings, self.facts, self.namer, eqn.loc, Role.TANGENT, eqn, hints)
         simplified, dout = _Simplify(self, eqn).run(eqns, env["dout"])
         if is_zero(dout):
             return []
@@ -212,8 +212,8 @@ class _Tangents:
         prim = primitives.lookup(source_name) if "." in source_name else primitives.get(source_name)
         if prim is None:
             raise DiffcError(f"forward mode needs {source_name}, which has no template", None)
-        out = self.namer.var(hint, "adjoint")
-        eqn = Eqn((out,), prim.name, args, {}, getattr(origin, "loc", None), "tangent", origin)
+        out = self.namer.var(hint, VarKind.ADJOINT)
+        eqn = Eqn((out,), prim.name, args, {}, getattr(origin, "loc", None), Role.TANGENT, origin)
         self.facts.run(eqn)
         eqns.append(eqn)
         return out
@@ -342,7 +342,7 @@ def _named(eqns, tangent, value):
     if not eqns or tangent not in eqns[-1].outs:
         return eqns, tangent
     last = eqns[-1]
-    kind = "temp" if value.kind == "temp" else "adjoint"
+    kind = VarKind.TEMP if value.kind is VarKind.TEMP else VarKind.ADJOINT
     named = Var(tangent.name, adjoint_hint(value.hint), kind)
     return eqns[:-1] + [Eqn((named,), last.prim, last.args, last.kwargs, last.loc, last.role,
                             last.origin)], named

@@ -26,7 +26,7 @@ from diffc.ad import reverse_tapes
 from diffc.core import primitives
 from diffc.errors import NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate, returned_names
-from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
+from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of
 from diffc.frontend.lower import bind
 from diffc.core.naming import adjoint_hint
 
@@ -73,9 +73,9 @@ class _Backward:
         if self.facts.is_python_float(var):
             return Const(0.0)
         return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
-                         getattr(origin, "loc", None), "adjoint", origin)
+                         getattr(origin, "loc", None), Role.ADJOINT, origin)
 
-    def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind="adjoint"):
+    def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind=VarKind.ADJOINT):
         prim = primitives.lookup(source_name) if "." in source_name else None
         prim = prim or primitives.get(source_name)
         args, kwargs = bind(prim, args, kwargs, loc)
@@ -95,7 +95,7 @@ class _Backward:
             self.adjoints[var] = reverse_containers.add(self, var, self.adjoints[var], grad, eqn)
             return
         self.adjoints[var] = self.emit("operator.add", (self.adjoints[var], grad), {},
-                                       adjoint_hint(var.hint), eqn.loc, "accumulate", eqn)
+                                       adjoint_hint(var.hint), eqn.loc, Role.ACCUMULATE, eqn)
 
     def backprop(self, eqn):
         if isinstance(eqn, If):
@@ -144,7 +144,7 @@ class _Backward:
         bindings = {"out": out, "dout": self.adjoints[out], **operands}
         hints = {f"d{p}": adjoint_hint(_hint_of(operands[p])) for p in needs}
         eqns, env = instantiate(prim.reverse_rule, bindings, self.facts, self.namer, eqn.loc,
-                                "adjoint", eqn, hints)
+                                Role.ADJOINT, eqn, hints)
         wanted = [env[f"d{p}"] for p in needs]
         for e in _needed(eqns, wanted):
             self.body.append(e)
@@ -157,13 +157,13 @@ class _Backward:
         names = returned_names(prim.reverse_rule)
         args = (out, self.adjoints[out]) + tuple(operands[p] for p in prim.params)
         hint = adjoint_hint(_hint_of(operands[needs[0]])) if len(names) == 1 else "grads"
-        result = self.emit(prim.name + ".reverse_rule", args, {}, hint, eqn.loc, "adjoint", eqn)
+        result = self.emit(prim.name + ".reverse_rule", args, {}, hint, eqn.loc, Role.ADJOINT, eqn)
         for i, name in enumerate(names):
             if name is None or name[1:] not in needs:
                 continue
             grad = result if len(names) == 1 else self.emit(
                 "operator.getitem", (result, Const(i)), {}, adjoint_hint(_hint_of(operands[name[1:]])),
-                eqn.loc, "adjoint", eqn)
+                eqn.loc, Role.ADJOINT, eqn)
             self._distribute(prim, eqn, operands[name[1:]], grad)
 
     def _distribute(self, prim, eqn, operand, grad):
@@ -175,7 +175,7 @@ class _Backward:
                 key = operand.items[i - 1] if dict_pack else Const(i)
                 g = grad.items[i] if isinstance(grad, Pack) else self.emit(
                     "operator.getitem", (grad, key), {}, adjoint_hint(_hint_of(item)),
-                    eqn.loc, "adjoint", eqn)
+                    eqn.loc, Role.ADJOINT, eqn)
                 self._distribute(prim, eqn, item, g)
             return
         if isinstance(operand, Var) and operand in self.active:
@@ -198,23 +198,23 @@ class _Backward:
                 if ones:
                     axis = ones[0] if len(ones) == 1 else ones
                     grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
-                                     hint, eqn.loc, "unbroadcast", eqn)
-                shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, "unbroadcast", eqn,
-                                  kind="temp")
-                return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, "unbroadcast", eqn)
+                                     hint, eqn.loc, Role.UNBROADCAST, eqn)
+                shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, Role.UNBROADCAST, eqn,
+                                  kind=VarKind.TEMP)
+                return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, Role.UNBROADCAST, eqn)
             ones = tuple(i for i, n in enumerate(xshape) if n == 1 and gshape[lead + i] != 1)
             if lead:
                 axis = 0 if lead == 1 else tuple(range(lead))
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis)}, hint,
-                                 eqn.loc, "unbroadcast", eqn)
+                                 eqn.loc, Role.UNBROADCAST, eqn)
             if ones:
                 axis = ones[0] if len(ones) == 1 else ones
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
-                                 hint, eqn.loc, "unbroadcast", eqn)
+                                 hint, eqn.loc, Role.UNBROADCAST, eqn)
             return grad
         if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
-        return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
+        return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, Role.UNBROADCAST, eqn)
 
 
 def _others_are_scalar_constants(prim, eqn, operand):
@@ -253,13 +253,13 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
                      program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
         if seed is None:
-            seed_var = namer.var(adjoint_hint(result.hint), "adjoint")
+            seed_var = namer.var(adjoint_hint(result.hint), VarKind.ADJOINT)
             if _is_float64(facts, result):
-                seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
+                seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, Role.SEED, None)
             else:       # keep the output's dtype (float32 in, float32 gradient out)
                 prim = primitives.lookup("numpy.ones_like")
                 args, kwargs = bind(prim, (result,), {}, func.loc)
-                seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, "seed", None)
+                seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, Role.SEED, None)
             back.body.append(seed_eqn)
             facts.run(seed_eqn)
         else:
@@ -290,7 +290,7 @@ def _writeable(back, grad, func):
     producer = next((e for e in reversed(back.body) if isinstance(e, Eqn) and grad in e.outs), None)
     if producer is None or producer.prim != "broadcast_to":
         return grad
-    return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, "adjoint", producer.origin)
+    return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, Role.ADJOINT, producer.origin)
 
 
 def _distinct(back, grads, func, taken):
@@ -301,7 +301,7 @@ def _distinct(back, grads, func, taken):
     out = []
     for g in grads:
         if isinstance(g, Var) and id(g) in seen and not _immutable(back.facts, g):
-            g = back.emit("numpy.copy", (g,), {}, g.hint, func.loc, "copy", None)
+            g = back.emit("numpy.copy", (g,), {}, g.hint, func.loc, Role.COPY, None)
         if isinstance(g, Var):
             seen.add(id(g))
         out.append(g)
@@ -325,7 +325,7 @@ def _is_float64(facts, atom):
 def _zeros(back, var, func):
     if back.facts.is_python_float(var):
         return Const(0.0)
-    return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, "zero", None)
+    return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, Role.ZERO, None)
 
 
 def _with_insertions(body, insert_before):

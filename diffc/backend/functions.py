@@ -20,7 +20,7 @@ import unicodedata
 from diffc.core import primitives
 from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_expression
 from diffc.optimize.in_place import OUT_FORMS, WRITES_FIRST
-from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
+from diffc.core.ir import Const, Eqn, If, Loop, Role, Var, VarKind, atoms_in, blocks_of, walk
 from diffc.core.naming import RESERVED, Namer
 
 
@@ -221,7 +221,7 @@ def plan_folding(func):
         for stmt in body:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
-                if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                if out.kind is VarKind.TEMP and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
                         and out not in written and stmt.prim not in OUT_FORMS \
                         and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
                     foldable.add(out)
@@ -328,26 +328,26 @@ class Emitter:
     def _comment(self, stmts, stmt):
         if not stmts:
             return
-        if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
+        if stmt.role in (Role.ADJOINT, Role.ACCUMULATE, Role.UNBROADCAST) and stmt.origin is not self.last_origin:
             comment = _comment_for(stmt, self.last_loc)
             if comment:
                 stmts[0].diffc_before = [comment]
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
-        elif stmt.role == "hoisted" and stmt.outs and stmt.origin is not self.last_origin:
+        elif stmt.role is Role.HOISTED and stmt.outs and stmt.origin is not self.last_origin:
             self.last_origin = stmt.origin
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
             stmts[0].diffc_before = [f"{where}every step's product at once, before the loop (one "
                                      f"large matrix product)"]
-        elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
+        elif stmt.role is Role.REUSE and stmt.outs and isinstance(stmt.args[0], Var):
             stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
                                      f"any more: its memory holds the steps' rows"]
-        elif stmt.role == "states" and stmt.outs:
+        elif stmt.role is Role.STATES and stmt.outs:
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
             stmts[0].diffc_before = [f"{where}each step's state goes into its row of one array, which "
                                      f"the backward pass reads (no tape)"]
-        elif stmt.role == "copy" and stmt.outs:
+        elif stmt.role is Role.COPY and stmt.outs:
             stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
-        elif stmt.role == "zero" and stmt.outs:
+        elif stmt.role is Role.ZERO and stmt.outs:
             stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
 
     def eqn(self, eqn):
@@ -373,7 +373,7 @@ class Emitter:
             stmts = list(pre)
             if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
                 stmts.append(_assign(self.names[out], expr))
-        if eqn.role == "primal" and eqn.loc is not None and stmts:
+        if eqn.role is Role.PRIMAL and eqn.loc is not None and stmts:
             stmts[-1].diffc_after = eqn.loc.short
         self._comment(stmts, eqn)
         return stmts
@@ -385,7 +385,7 @@ class Emitter:
         _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
         stmts = [ast.Assign([target], expr, lineno=0)]
-        if eqn.role == "primal" and eqn.loc is not None:
+        if eqn.role is Role.PRIMAL and eqn.loc is not None:
             stmts[-1].diffc_after = eqn.loc.short
         self._comment(stmts, eqn)
         return stmts
@@ -516,7 +516,7 @@ class Emitter:
         return self.expr(cond.results[0]), stmts
 
     def _loop_comment(self, stmt, node):
-        if node.role == "primal" and node.loc is not None:
+        if node.role is Role.PRIMAL and node.loc is not None:
             stmt.diffc_after = node.loc.short
         elif node.loc is not None:
             text = _code_only(node.loc.text)

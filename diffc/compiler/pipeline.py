@@ -24,7 +24,7 @@ from diffc.core import primitives
 from diffc.compiler import staging
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.core.facts import Facts
-from diffc.core.ir import Const, Eqn, Var, all_names, walk
+from diffc.core.ir import Const, Eqn, Role, Var, VarKind, all_names, walk
 from diffc.frontend.lower import lower_function
 from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
@@ -351,8 +351,8 @@ def trace(src, args, wrt):
         return Trace(func, facts)
     taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
     back = _RecordingBackward(facts, Namer(taken=taken), active)
-    seed = back.namer.var(adjoint_hint(result.hint), "adjoint")
-    facts.run(Eqn((seed,), "constant", (Const(1.0),), {}, func.loc, "seed", None))
+    seed = back.namer.var(adjoint_hint(result.hint), VarKind.ADJOINT)
+    facts.run(Eqn((seed,), "constant", (Const(1.0),), {}, func.loc, Role.SEED, None))
     back.adjoints[result] = seed
     for eqn in reversed(func.body):
         back.backprop(eqn)

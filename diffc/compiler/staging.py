@@ -33,7 +33,7 @@ from diffc.frontend import source
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.core.facts import Facts
 from diffc.ad.forward import forward
-from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk)
+from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, substitute_atom, walk)
 from diffc.core.naming import Namer, adjoint_hint
 from diffc.ad.reverse import reverse
 from diffc.core.primitives import primitive
@@ -162,7 +162,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
                          staged.src.loc(), "return a single array (np.concatenate the parts)")
     func = staged.func
     hint = adjoint_hint(result.hint if isinstance(result, Var) else "out")
-    seed = staged.namer.var(hint, "adjoint")
+    seed = staged.namer.var(hint, VarKind.ADJOINT)
     if staged.facts.enabled:
         staged.facts.bind_param(seed, cotangent_value)
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
@@ -193,7 +193,7 @@ def lower_transform_call(transform, scope, args, kwargs, node, hint):
         raise DiffcError(f"bad call to {transform!r}: {e}", scope.loc(node)) from None
     bound.apply_defaults()
     operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
-    out = scope.namer.var(hint or "call", "user" if hint else "temp")
+    out = scope.namer.var(hint or "call", VarKind.USER if hint else VarKind.TEMP)
     scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
                           scope.loc(node)))
     return out
@@ -310,7 +310,7 @@ def _presentable(func):
 def _present_body(body, foldable):
     stmts = []
     for stmt in body:
-        if isinstance(stmt, Eqn) and stmt.role == "tangent":
+        if isinstance(stmt, Eqn) and stmt.role is Role.TANGENT:
             stmt = _as_read(stmt)
         elif isinstance(stmt, If):
             stmt = dataclasses.replace(stmt, then=_present_block(stmt.then, foldable),
@@ -328,10 +328,10 @@ def _present_block(block, foldable):
 
 def _as_read(eqn):
     origin = eqn.origin
-    while origin is not None and origin.role == "tangent":
+    while origin is not None and origin.role is Role.TANGENT:
         origin = origin.origin
-    if origin is None or origin.role in ("primal", "seed", "zero"):
-        return dataclasses.replace(eqn, role="primal", origin=None)
+    if origin is None or origin.role in (Role.PRIMAL, Role.SEED, Role.ZERO):
+        return dataclasses.replace(eqn, role=Role.PRIMAL, origin=None)
     return dataclasses.replace(eqn, role=origin.role, origin=origin.origin)
 
 

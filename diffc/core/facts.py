@@ -21,7 +21,7 @@ import numpy as np
 
 from diffc.core import primitives
 from diffc.errors import user_code
-from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Var, walk
+from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Role, Var, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
@@ -107,16 +107,16 @@ class Facts:
         if any(v not in self.values for v in eqn.inputs()):
             return
         if isinstance(eqn, If):
-            return self._run_if(eqn) if eqn.role == "primal" else None
+            return self._run_if(eqn) if eqn.role is Role.PRIMAL else None
         if isinstance(eqn, Loop):
-            return self._run_loop(eqn) if eqn.role == "primal" else None
+            return self._run_loop(eqn) if eqn.role is Role.PRIMAL else None
         if isinstance(eqn, Call):
             return self._run_call(eqn)
         prim = primitives.get(eqn.prim)
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
-            if eqn.role == "primal":
+            if eqn.role is Role.PRIMAL:
                 with user_code():                        # the user's code: its errors are theirs
                     result = prim.impl(*args, **kwargs)
             else:

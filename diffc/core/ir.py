@@ -21,19 +21,69 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
 from dataclasses import dataclass, field
 
 from diffc.errors import Loc
 
 
+class VarKind(enum.Enum):
+    """What a value is to the reader of the generated code; it decides how it is named
+    and whether the emitter may fold it into the expression that reads it."""
+    USER = "user"          # a name the user wrote, or one diffc makes to be read (``saved``,
+                           # ``h_tape``, ``n_iter``): printed, never folded away
+    TEMP = "temp"          # a temporary with no name of its own: read once, it is folded
+    ADJOINT = "adjoint"    # a gradient or a tangent (``dW``): printed under its ``d`` name
+
+    def __str__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"VarKind.{self.name}"
+
+
+class Role(enum.Enum):
+    """What a statement does in the program a transform made. Facts run only ``PRIMAL``
+    statements on the user's own values (the others may use stand-ins), optimizations of
+    gradient code leave ``PRIMAL`` statements as the user wrote them, and the emitter
+    writes the comment tying each block to the user's line from the role."""
+    PRIMAL = "primal"            # the user's computation (or a copy of it): ``# file:line`` after it
+    SEED = "seed"                # the gradient of the result: 1.0 (or ones like a float32 result)
+    ADJOINT = "adjoint"          # a reverse rule's equations, or a backward branch or loop
+    ACCUMULATE = "accumulate"    # fan-out: a second gradient of one value added to the first
+    UNBROADCAST = "unbroadcast"  # a gradient summed (reshaped) down to its operand's shape
+    ZERO = "zero"                # zeros for a parameter the result does not depend on
+    COPY = "copy"                # a copy of a gradient returned twice, so the two are distinct
+    TAPE = "tape"                # saving or restoring a forward value for a backward loop
+                                 # (tapes, pushes, pops, recomputed rows, iteration counts)
+    TANGENT = "tangent"          # forward mode: an equation of a tangent
+    HOISTED = "hoisted"          # every step's input product of a loop, made before it (``bptt``)
+    REUSE = "reuse"              # an array whose memory a later loop takes over (``bptt``)
+    STATES = "states"            # the array each forward step's state is written into (``bptt``)
+
+    def __str__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Role.{self.name}"
+
+
 @dataclass(frozen=True)
 class Var:
+    """A value. ``name`` is its SSA name, unique in the function; ``hint`` the name a
+    person would give it (the user's variable, ``dW`` for an adjoint), which the emitter
+    prints when it can; ``kind`` how it is named and whether it may be folded."""
     name: str
     hint: str = ""
-    kind: str = "user"         # "user" (a name the user wrote), "temp", "adjoint"
+    kind: VarKind = VarKind.USER
 
     def __str__(self):
         return self.name
+
+    def __hash__(self):
+        # the fields ``==`` compares, less the kind (a Python-level Enum hash is slow, and
+        # equal Vars have equal names and hints anyway)
+        return hash((self.name, self.hint))
 
     def __deepcopy__(self, memo):
         return self                # immutable (frozen, str fields): a copy is interchangeable
@@ -104,7 +154,7 @@ class Eqn:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     loc: Loc | None = None
-    role: str = "primal"       # "primal", "adjoint", "seed", "accumulate", "unbroadcast"
+    role: Role = Role.PRIMAL
     origin: "Eqn | None" = None  # for adjoint equations: the primal equation they differentiate
 
     def inputs(self):
@@ -136,7 +186,7 @@ class If:
     then: Block
     orelse: Block
     loc: Loc | None = None
-    role: str = "primal"
+    role: Role = Role.PRIMAL
     origin: object = None
     prim = "if"
 
@@ -166,7 +216,7 @@ class Loop:
     body: Block
     cond: Block | None = None
     loc: Loc | None = None
-    role: str = "primal"
+    role: Role = Role.PRIMAL
     origin: object = None
     target_hint: str = ""
     prim = "loop"
@@ -206,7 +256,7 @@ class Call:
     args: tuple
     body: Block
     loc: Loc | None = None
-    role: str = "primal"
+    role: Role = Role.PRIMAL
     origin: object = None
     defined_at: Loc | None = None      # the callee's ``def``
     prim = "call"
@@ -401,4 +451,4 @@ def all_names(func):
     return names
 
 
-_SHARED = frozenset({str, int, float, bool, type(None), Var, Loc})
+_SHARED = frozenset({str, int, float, bool, type(None), Var, Loc, Role, VarKind})

@@ -30,7 +30,7 @@ from diffc.frontend import fence
 from diffc.frontend import jumps
 from diffc.core import primitives
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
+from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var, VarKind
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
 
@@ -399,7 +399,7 @@ def _lower(scope, node, hint=""):
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation
         if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
-            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind="temp")
+            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
@@ -773,7 +773,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
             _lower_statement(inner, stmt)
     if not whole:
         return result
-    out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
+    out = scope.namer.var(hint or callee.name, VarKind.USER if hint else VarKind.TEMP)
     scope.body.append(Call((out,), callee.name, tuple(operands),
                            Block(tuple(params), inner.body, (result,)), scope.loc(node),
                            defined_at=callee.loc(callee.node)))
@@ -879,11 +879,11 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None)
     if kind is not None:
         out = scope.namer.var(hint or _temp_hint(prim.name), kind)
     elif hint in scope.hints:
-        out = scope.namer.var(scope.hints[hint], "adjoint")
+        out = scope.namer.var(scope.hints[hint], VarKind.ADJOINT)
     elif hint and not scope.template:
-        out = scope.namer.var(hint, "user")
+        out = scope.namer.var(hint, VarKind.USER)
     else:
-        out = scope.namer.var(hint or _temp_hint(prim.name), "temp")
+        out = scope.namer.var(hint or _temp_hint(prim.name), VarKind.TEMP)
     scope.body.append(Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
     return out
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk, with_body)
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, producers, walk, with_body)
 from diffc.optimize import in_place
 from diffc.core.naming import fresh_namer
 
@@ -48,7 +48,7 @@ def products(func: Function, facts=None) -> Function:
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = visit(block.body)
-            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role != "primal":
+            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role is not Role.PRIMAL:
                 before, after, dropped, earlier = _defer(stmt, stmts, uses, producer, facts, namer)
                 for target, made in earlier:        # before the forward loop
                     at = next(i for i, s in enumerate(out) if s is target)
@@ -112,13 +112,13 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
                 or not facts.is_static(w) or not isinstance(out, np.ndarray) or out.ndim != 2:
             continue
         t, n, p = facts.values[xs].shape
-        flat = namer.var(f"{xs.hint}_rows", "temp")
-        prod = namer.var(f"{xs.hint}_{w.hint}", "temp")
-        every = namer.var(f"{xs.hint}_{w.hint}", "adjoint")
-        before += [Eqn((flat,), "reshape", (xs, Const((-1, p))), {}, eqn.loc, "hoisted", loop),
-                   Eqn((prod,), "matmul", (flat, w), {}, eqn.loc, "hoisted", loop),
+        flat = namer.var(f"{xs.hint}_rows", VarKind.TEMP)
+        prod = namer.var(f"{xs.hint}_{w.hint}", VarKind.TEMP)
+        every = namer.var(f"{xs.hint}_{w.hint}", VarKind.ADJOINT)
+        before += [Eqn((flat,), "reshape", (xs, Const((-1, p))), {}, eqn.loc, Role.HOISTED, loop),
+                   Eqn((prod,), "matmul", (flat, w), {}, eqn.loc, Role.HOISTED, loop),
                    Eqn((every,), "reshape", (prod, Const((t, n, out.shape[1]))), {}, eqn.loc,
-                       "hoisted", loop)]
+                       Role.HOISTED, loop)]
         for e in before[-3:]:
             facts.run(e)
         at = body.body.index(eqn)
@@ -157,9 +157,9 @@ def _defer(loop, block, uses, producer, facts, namer):
         return [], [], set(), []
     before, after, pushes, stacks, dropped, allocations, earlier = [], [], [], {}, set(), [], []
 
-    def emit(where, out_hint, prim, args, kind="temp"):
+    def emit(where, out_hint, prim, args, kind=VarKind.TEMP):
         out = namer.var(out_hint, kind)
-        where.append(Eqn((out,), prim, args, {}, loop.loc, "adjoint", loop))
+        where.append(Eqn((out,), prim, args, {}, loop.loc, Role.ADJOINT, loop))
         facts.run(where[-1])
         facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
         return out
@@ -193,13 +193,13 @@ def _defer(loop, block, uses, producer, facts, namer):
             value = facts.values[v]
             free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
             if free is not None:      # into an earlier loop's array, free now: no new memory
-                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                before[-1].role = "reuse"
+                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT)
+                before[-1].role = Role.REUSE
                 flat = emit(before, "rows", "reshape", (steps3, width))
-                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
+                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, Role.TAPE, loop))
             else:
-                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
-            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
+                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind=VarKind.ADJOINT)
+            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, Role.TAPE, loop))
             body.body = [Eqn(s.outs, "getitem", (steps3, item), {}, s.loc, s.role, s.origin)
                          if s is eqn else s for s in body.body]
             stacks[v] = emit(after, f"{v.hint}_all", "reshape", (steps3, width))
@@ -210,28 +210,28 @@ def _defer(loop, block, uses, producer, facts, namer):
             # an earlier loop's array of that layout, free now, is used instead of a new one
             free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
             if free is not None:
-                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                allocations[-1].role = "reuse"
+                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT)
+                allocations[-1].role = Role.REUSE
             else:
                 rows = emit(allocations, f"{v.hint}_steps", "empty",
-                            (Const((steps,) + value.shape),), kind="adjoint")
+                            (Const((steps,) + value.shape),), kind=VarKind.ADJOINT)
                 allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
             facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
             into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
             if into is not None and len(eqn.args) == 2:
                 # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
-                row = namer.var("row", "temp")
+                row = namer.var("row", VarKind.TEMP)
                 at = body.body.index(eqn)
                 body.body[at:at + 1] = [
                     Eqn((row,), "getitem", (rows, item), {}, eqn.loc, eqn.role, eqn.origin),
                     Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
             else:
-                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, "tape", loop))
+                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, Role.TAPE, loop))
             stacks[v] = emit(after, f"{v.hint}_all", "reshape", (rows, width))
         else:
-            steps_list = namer.var(f"{v.hint}_steps", "temp")
-            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
-            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
+            steps_list = namer.var(f"{v.hint}_steps", VarKind.TEMP)
+            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, Role.TAPE, loop))
+            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, Role.TAPE, loop))
             facts.values[steps_list] = [facts.values[v]] * steps
             rows = steps_list
             if not forwards:
@@ -259,10 +259,10 @@ def _defer(loop, block, uses, producer, facts, namer):
         zeros = producer.get(init) if isinstance(init, Var) else None
         if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in block:
             dropped.add(id(zeros))          # the first contribution is assigned, not added
-            after.append(Eqn((final,), term[0], term[1], {}, loop.loc, "adjoint", loop))
+            after.append(Eqn((final,), term[0], term[1], {}, loop.loc, Role.ADJOINT, loop))
         else:
             total = emit(after, final.hint, *term)
-            after.append(Eqn((final,), "add", (init, total), {}, loop.loc, "accumulate", loop))
+            after.append(Eqn((final,), "add", (init, total), {}, loop.loc, Role.ACCUMULATE, loop))
         facts.run(after[-1])
         facts.dynamic.discard(final)
     # a row read only for a product now made after the loop (``xs[t]``) is not read in it
@@ -362,14 +362,14 @@ def _states(tape, loop, block, producer, facts, namer):
     if order is None or not order[1] or not order[2]:
         return None
     value = facts.values[init]
-    rows = namer.var(f"{state.hint}_steps", "adjoint")
-    later = namer.var(f"{state.hint}_next", "temp")
-    row = namer.var("row", "temp")
+    rows = namer.var(f"{state.hint}_steps", VarKind.ADJOINT)
+    later = namer.var(f"{state.hint}_next", VarKind.TEMP)
+    row = namer.var("row", VarKind.TEMP)
     made = [Eqn((rows,), "empty", (Const((order[0] + 1,) + value.shape),),
-                {"dtype": Const(np.dtype(value.dtype).name)}, forward.loc, "states", forward),
-            Eqn((), "store_row", (rows, Const(0), init), {}, forward.loc, "tape", forward),
+                {"dtype": Const(np.dtype(value.dtype).name)}, forward.loc, Role.STATES, forward),
+            Eqn((), "store_row", (rows, Const(0), init), {}, forward.loc, Role.TAPE, forward),
             Eqn((later,), "getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))), {},
-                forward.loc, "tape", forward)]
+                forward.loc, Role.TAPE, forward)]
     for e in made:
         facts.run(e)
     at = fbody.body.index(make)

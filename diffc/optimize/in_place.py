@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.core.ir import (Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, map_blocks, substitute, walk, with_body)
+from diffc.core.ir import (Call, Const, Eqn, Function, If, Loop, Role, Var, VarKind, atoms_in, blocks_of, map_blocks, substitute, walk, with_body)
 
 # primitives whose result is a new array (never a view of an operand)
 _FRESH = frozenset({"add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
@@ -66,7 +66,7 @@ def elementwise(func: Function, facts=None) -> Function:
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = rewrite(block.body)
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" and not stmt.kwargs \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL and not stmt.kwargs \
                     and stmt.outs[0] not in yielded:
                 stmt = _in_place(stmt, made_here, uses, layout) or stmt
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.prim in _FRESH:
@@ -140,7 +140,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 if stmt.prim in WRITES_FIRST | OUT_FORMS:
                     if stmt.args and stmt.args[0] in memory:
                         memory[out] = memory[stmt.args[0]]   # the same memory, updated
-                elif stmt.prim in _FRESH and stmt.role != "primal" and layout(out) is not None:
+                elif stmt.prim in _FRESH and stmt.role is not Role.PRIMAL and layout(out) is not None:
                     memory[out] = out
         for v in yielded:
             if v in memory:
@@ -152,7 +152,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 dead_after.setdefault(i, []).append(home)
         out = []
         for i, stmt in enumerate(stmts):
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL \
                     and stmt.prim in OUT_FORM_OF and not stmt.kwargs and stmt.outs[0] in memory:
                 target = layout(stmt.outs[0])
                 pool = free.get(target)
@@ -229,7 +229,7 @@ def _named_after_result(body, facts):
         final = buffer
         while final in written_by:
             final = written_by[final]
-        if buffer.kind == "temp" and (buffer.hint != final.hint or buffer.kind != final.kind):
+        if buffer.kind is VarKind.TEMP and (buffer.hint != final.hint or buffer.kind != final.kind):
             new = Var(buffer.name, final.hint, final.kind)
             renamed[buffer] = new
             if buffer in facts.values:

@@ -40,7 +40,7 @@ import numpy as np
 from diffc.optimize import bptt
 from diffc.optimize import in_place
 from diffc.core import primitives
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
 
 # tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
@@ -327,7 +327,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
     carried_init = {}
     for stmt in walk(func.body):
-        if isinstance(stmt, Loop) and stmt.role != "primal":
+        if isinstance(stmt, Loop) and stmt.role is not Role.PRIMAL:
             params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
             for p, init in zip(params, stmt.inits):
                 carried_init[p] = init
@@ -338,7 +338,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+        return producer is not None and producer.prim in _FRESH and producer.role is not Role.PRIMAL
 
     def same_layout(a, b):
         return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
@@ -419,7 +419,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
                 namer = namer or fresh_namer(func, facts)
-                small = namer.var(out.hint, "temp")
+                small = namer.var(out.hint, VarKind.TEMP)
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
                 again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
@@ -431,7 +431,7 @@ def broadcasts(func: Function, facts=None) -> Function:
     def visit(stmts):
         out = []
         for stmt in stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL:
                 if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
                     spread[stmt.outs[0]] = stmt
                 elif primitives.get(stmt.prim).elementwise:
@@ -522,7 +522,7 @@ def doubled_products(func: Function, facts=None) -> Function:
             return [stmt]
         i = scalar[0]
         namer = namer or fresh_namer(func, facts)
-        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
+        twice = namer.var(getattr(product.args[i], "hint", "c"), VarKind.TEMP)
         doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
                       stmt.origin)
         facts.run(doubled)
@@ -606,7 +606,7 @@ def product_layouts(func: Function, facts=None) -> Function:
             return [stmt]
         a, b = swapped
         namer = namer or fresh_namer(func, facts)
-        bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
+        bt, prod = namer.var("tr", VarKind.TEMP), namer.var(stmt.outs[0].hint, VarKind.TEMP)
         new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
                Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
                Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
@@ -623,7 +623,7 @@ _ELEMENTWISE_READERS = frozenset({"add", "subtract", "multiply", "divide", "nega
 
 def _swapped_product(stmt, producer, uses, readers, returned, facts):
     """``(A, B)`` when ``stmt`` is ``A.T @ B`` better computed as ``(B.T @ A).T``."""
-    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role == "primal" or stmt.kwargs \
+    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role is Role.PRIMAL or stmt.kwargs \
             or len(stmt.args) != 2 or stmt.outs[0] in returned:
         return None
     tr = producer.get(stmt.args[0]) if isinstance(stmt.args[0], Var) else None
