@@ -98,7 +98,7 @@ def compile_and_record(recorded, f, args, wrt=0):
 
 def rewritten(func):
     """The equations the pass made (their origin carries the comment's note)."""
-    return [s for s in walk(func.body) if isinstance(s, Eqn) and getattr(s.origin, "note", None)]
+    return [s for s in walk(func.body) if isinstance(s, Eqn) and s.origin is not None and s.origin.note]
 
 
 _INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**"}

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.ad import forward as fw
+from diffc.core.build import Builder
 from diffc.errors import InternalError
 from diffc.core.ir import Block, Eqn, If, Loop, Role, VarKind
 from diffc.core.naming import adjoint_hint
@@ -58,11 +59,11 @@ def tangent_if(t, node):
         extra = tuple(_explicit(child, ts[k], block.results[k], node, body) for k in slots)
         blocks.append(Block(block.params, body, block.results + extra))
     touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), VarKind.ADJOINT) for k in slots)
-    new = If(node.outs + touts, node.cond, blocks[0], blocks[1], node.loc, node.role, node.origin)
-    t.facts.run(new)
+    made = Builder([], t.facts, t.namer, role=node.role)
+    made.add(If(node.outs + touts, node.cond, blocks[0], blocks[1], node.loc, node.role, node.origin))
     for k, tout in zip(slots, touts):
         t.tangents[node.outs[k]] = tout
-    return [new]
+    return made.body
 
 
 def tangent_loop(t, node):
@@ -89,12 +90,12 @@ def tangent_loop(t, node):
         unused = tuple(t.namer.var(p.hint, VarKind.ADJOINT) for p in new_params)
         cond = Block(cond.params + unused, cond.body, cond.results)
     touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), VarKind.ADJOINT) for k in slots)
-    new = Loop(node.outs + touts, node.iterable, node.inits + inits, new_body, cond,
-               node.loc, node.role, node.origin, node.target_hint)
-    t.facts.run(new)
+    made = Builder(before, t.facts, t.namer, role=node.role)
+    made.add(Loop(node.outs + touts, node.iterable, node.inits + inits, new_body, cond,
+                  node.loc, node.role, node.origin, node.target_hint))
     for k, tout in zip(slots, touts):
         t.tangents[node.outs[k]] = tout
-    return before + [new]
+    return made.body
 
 
 def _tangent_param(t, param):

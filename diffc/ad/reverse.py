@@ -24,6 +24,7 @@ from diffc.ad import reverse_containers
 from diffc.ad import reverse_control
 from diffc.ad import reverse_tapes
 from diffc.core import primitives
+from diffc.core.build import Builder
 from diffc.errors import NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate, returned_names
 from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of
@@ -48,6 +49,7 @@ class _Backward:
         self.program = program if program is not None else reverse_control.Program([])
         self.adjoints: dict = {}
         self.body: list = []
+        self.build = Builder(self.body, facts, namer, role=Role.ADJOINT)
         self.insert_before = insert_before if insert_before is not None else {}
 
     def atom_of(self, var):
@@ -73,17 +75,16 @@ class _Backward:
         if self.facts.is_python_float(var):
             return Const(0.0)
         return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
-                         getattr(origin, "loc", None), Role.ADJOINT, origin)
+                         origin.loc if origin is not None else None, Role.ADJOINT, origin)
 
     def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind=VarKind.ADJOINT):
+        """Append ``source_name(*args, **kwargs)`` (a source-level name such as
+        ``numpy.sum``, or a primitive's), its arguments bound as a call's; its output."""
         prim = primitives.lookup(source_name) if "." in source_name else None
         prim = prim or primitives.get(source_name)
         args, kwargs = bind(prim, args, kwargs, loc)
-        out = self.namer.var(hint, kind)
-        eqn = Eqn((out,), prim.name, args, kwargs, loc, role, origin)
-        self.body.append(eqn)
-        self.facts.run(eqn)
-        return out
+        return self.build.eqn(prim.name, args, kwargs, hint=hint, kind=kind, loc=loc, role=role,
+                              origin=origin)
 
     def accumulate(self, var, grad, eqn):
         if var in self.program.tapes:
@@ -110,7 +111,7 @@ class _Backward:
         if out not in self.adjoints:
             return
         prim = primitives.get(eqn.prim)
-        if getattr(prim, "backward", None) is not None:       # a generated pair's forward half
+        if isinstance(prim, reverse_calls.Generated) and prim.backward is not None:   # a pair's forward half
             return reverse_calls.backprop(self, prim, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
@@ -147,8 +148,7 @@ class _Backward:
                                 Role.ADJOINT, eqn, hints)
         wanted = [env[f"d{p}"] for p in needs]
         for e in _needed(eqns, wanted):
-            self.body.append(e)
-            self.facts.run(e)
+            self.build.add(e)
         for p in needs:
             self._distribute(prim, eqn, operands[p], env[f"d{p}"])
 
@@ -252,18 +252,14 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     back = _Backward(facts, namer, active, zero=softmax_shift.zero_operands(func, facts),
                      program=reverse_control.Program(func.body))
     if isinstance(result, Var) and result in active:
-        if seed is None:
-            seed_var = namer.var(adjoint_hint(result.hint), VarKind.ADJOINT)
-            if _is_float64(facts, result):
-                seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, Role.SEED, None)
-            else:       # keep the output's dtype (float32 in, float32 gradient out)
-                prim = primitives.lookup("numpy.ones_like")
-                args, kwargs = bind(prim, (result,), {}, func.loc)
-                seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, Role.SEED, None)
-            back.body.append(seed_eqn)
-            facts.run(seed_eqn)
-        else:
+        if seed is not None:
             seed_var = seed
+        elif _is_float64(facts, result):
+            seed_var = back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc,
+                                 Role.SEED, None)
+        else:       # keep the output's dtype (float32 in, float32 gradient out)
+            seed_var = back.emit("numpy.ones_like", (result,), {}, adjoint_hint(result.hint), func.loc,
+                                 Role.SEED, None)
         back.adjoints[result] = seed_var
     for eqn in reversed(func.body):
         back.backprop(eqn)
@@ -277,12 +273,8 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     grads = [_writeable(back, g, func) for g in grads]
     grads = _distinct(back, grads, func, (result,) if with_value else ())
     results = ((result,) if with_value else ()) + tuple(grads)
-    out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
-    out.primal_length = len(body)
-    out.defaults = getattr(func, "defaults", {})
-    out.wrt = tuple(wrt)
-    out.with_value = with_value
-    return out
+    return Function(func.name, func.params, body + back.body, results, func.loc, func.doc,
+                    defaults=func.defaults)
 
 
 def _writeable(back, grad, func):

@@ -106,11 +106,8 @@ def expand(func, wrt_vars, facts, namer, reverse):
         results = tuple(substitute_atom(r, mapping) for r in func.results)
     else:
         results = func.results
-    out = Function(func.name, func.params, body, results, func.loc, func.doc)
-    for attr in ("defaults", "attributes"):
-        if hasattr(func, attr):
-            setattr(out, attr, getattr(func, attr))
-    return out
+    return Function(func.name, func.params, body, results, func.loc, func.doc,
+                    defaults=func.defaults, attributes=func.attributes)
 
 
 def _resolver(alias):
@@ -178,9 +175,7 @@ def backprop(back, prim, eqn):
     if dout is None or not needs:
         return
     grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), VarKind.ADJOINT) for i in prim.needs)
-    step = Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, Role.ADJOINT, eqn)
-    back.body.append(step)
-    back.facts.run(step)
+    back.build.add(Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, Role.ADJOINT, eqn))
     for i, grad in zip(prim.needs, grads):
         if i in needs:
             back._distribute(prim, eqn, operands[i], grad)
@@ -253,9 +248,7 @@ def _saved(read, callee, primal, namer):
 
 
 def _function(name, params, body, results):
-    func = Function(name, tuple(params), body, tuple(results))
-    func.defaults = {}
-    return func
+    return Function(name, tuple(params), body, tuple(results))
 
 
 def _template_helpers(helpers):

@@ -278,20 +278,21 @@ def add(back, like, a, b, origin):
     container = isinstance(like, Var) and back.facts.container(like) is not None
     hint = adjoint_hint(like.hint) if isinstance(like, Var) else "grad"
     return back.emit("add_gradients" if container else "operator.add", (a, b), {}, hint,
-                     getattr(origin, "loc", None), Role.ACCUMULATE, origin)
+                     origin.loc if origin is not None else None, Role.ACCUMULATE, origin)
 
 
 def zeros(back, x, origin):
     kind = back.facts.container(x)
     name = "zeros_like_dict" if kind == "dict" else "zeros_like_list"
-    return back.emit(name, (x,), {}, adjoint_hint(x.hint), getattr(origin, "loc", None), Role.ADJOINT, origin)
+    return back.emit(name, (x,), {}, adjoint_hint(x.hint), origin.loc if origin is not None else None,
+                     Role.ADJOINT, origin)
 
 
 def materialize(back, x, grad, origin):
     """The atom of container ``x``'s gradient: ``Entries`` become one literal."""
     if not isinstance(grad, Entries):
         return grad
-    loc = getattr(origin, "loc", None)
+    loc = origin.loc if origin is not None else None
     return _build(back, x, back.facts.value(x), grad, loc, origin, adjoint_hint(x.hint))
 
 

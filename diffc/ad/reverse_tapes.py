@@ -12,7 +12,7 @@ to the iteration whose value was pushed.
 from __future__ import annotations
 
 from diffc.errors import InternalError
-from diffc.core.ir import Eqn, If, Loop, Role, Var, VarKind, walk
+from diffc.core.ir import Eqn, If, Loop, Var, VarKind, walk
 from diffc.core.naming import adjoint_hint
 
 TAPE_OPS = ("push", "pop")
@@ -110,9 +110,8 @@ def moves_gradient_tapes(back, blocks):
 def new_tape(back, tape, origin):
     """An empty tape for the gradient of ``tape`` (not run on the example values: the
     tapes of the primal are not either)."""
-    out = back.namer.var(adjoint_hint(tape.hint), VarKind.ADJOINT)
-    back.body.append(Eqn((out,), "new_tape", (), {}, getattr(origin, "loc", None), Role.ADJOINT, origin))
-    return out
+    return back.build.eqn("new_tape", hint=adjoint_hint(tape.hint), kind=VarKind.ADJOINT, origin=origin,
+                          run=False)
 
 
 def accumulate_tape(back, tape, grad):
@@ -142,14 +141,14 @@ def backprop_tape(back, eqn):
         if dtape is None:
             dtape = new_tape(back, tape, eqn)
             back.adjoints[tape] = dtape
-        back.body.append(Eqn((), "push", (dtape, grad), {}, eqn.loc, Role.ADJOINT, eqn))
+        back.build.effect("push", (dtape, grad), origin=eqn, run=False)
         return
     value = eqn.args[1]
     dtape = back.atom_of(tape)
     if dtape is None:
         raise InternalError(f"diffc bug: a push on {tape} is reversed before its pops")
-    grad = back.namer.var(adjoint_hint(value.hint if isinstance(value, Var) else "saved"), VarKind.ADJOINT)
-    back.body.append(Eqn((grad,), "pop", (dtape,), {}, eqn.loc, Role.ADJOINT, eqn))
+    grad = back.build.eqn("pop", (dtape,), hint=adjoint_hint(value.hint if isinstance(value, Var) else "saved"),
+                          kind=VarKind.ADJOINT, origin=eqn, run=False)
     if isinstance(value, Var) and value in back.active:
         back.facts.assume(grad, value)
         back.accumulate(value, grad, eqn)

@@ -68,6 +68,7 @@ def _parser():
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.set_defaults(mode="reverse")      # shows reverse mode (``_compile_function`` reads it)
     s.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="syntax highlighting (auto: only on a terminal, and not when NO_COLOR is set)")
     k = _subparser(sub, "check", "compare diffc's gradient with central differences at random "
@@ -163,7 +164,7 @@ def _compile_function(path, name, args, strict=True):
     wrt = targets.wrt_option(args.wrt) if args.wrt else deco.wrt
     indices, single = targets.wrt_indices(src, wrt)
     examples = targets.examples(src, args.arg, strict=strict)
-    if getattr(args, "mode", "reverse") == "forward":
+    if args.mode == "forward":
         from diffc.compiler import staging
         staged = staging.jvp(staging.stage_source(src, examples), indices,
                              tuple(examples[i] for i in indices) if examples is not None else None)
@@ -171,7 +172,8 @@ def _compile_function(path, name, args, strict=True):
         return staging.emit_staged(staged, f"jvp_{src.name}",
                                    f"Value of {src.name} and its directional derivative along "
                                    f"tangents of {names} (forward mode).")
-    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single)
+    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single,
+                                     sizes_vary=examples is not None and examples.sizes_vary)
 
 
 def _compile(args):
@@ -263,7 +265,7 @@ def _command_line(args):
         parts += ["-f", f]
     if args.wrt:
         parts += ["--wrt", args.wrt]
-    if getattr(args, "mode", "reverse") != "reverse":
+    if args.mode != "reverse":
         parts += ["--mode", args.mode]
     for a in args.arg:
         parts += ["--arg", a]

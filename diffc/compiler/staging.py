@@ -27,13 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffc.backend import expressions
+from diffc.core.build import Builder
 from diffc.optimize import passes
-from diffc.core import primitives
 from diffc.frontend import source
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.core.facts import Facts
 from diffc.ad.forward import forward
-from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, substitute_atom, walk)
+from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, substitute_atom)
 from diffc.core.naming import Namer, adjoint_hint
 from diffc.ad.reverse import reverse
 from diffc.core.primitives import primitive
@@ -73,10 +73,7 @@ def stage_source(src, args) -> Staged:
     func = pipeline.lower(src)
     facts = Facts(args is not None)
     if args is not None:
-        for var, value in zip(func.params, pipeline.with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+        facts.run_function(func, pipeline.with_free(func, args))
     namer = Namer(taken=all_names(func))
     func = expand_calls(func, facts, namer)
     return Staged(func, facts, namer, src, 0, func.name, func.free)
@@ -100,8 +97,8 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
         result, aux = result.items
     _check_scalar(staged, result)
     func = staged.func
-    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    primal.defaults = getattr(func, "defaults", {})
+    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc,
+                      defaults=func.defaults)
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
@@ -221,10 +218,8 @@ def expand_calls(func, facts, namer):
             body.append(eqn)
     results = tuple(_sub_atom(r, alias) for r in func.results)
     added = tuple(f.var for f in list(free.values())[len(func.free):])
-    out = Function(func.name, func.params + added, body, results, func.loc, func.doc,
-                   tuple(free.values()))
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params + added, body, results, func.loc, func.doc,
+                    tuple(free.values()), defaults=func.defaults)
 
 
 def _inlined(transform, operands, facts, namer, loc, free):
@@ -241,7 +236,7 @@ def _inlined(transform, operands, facts, namer, loc, free):
             free[f.fetch] = dataclasses.replace(f, var=var)
         renamed[f.var] = free[f.fetch].var
     copies = {}
-    eqns = []
+    eqns = Builder([], facts, namer, role=Role.PRIMAL)
     for eqn in inner.func.body:
         if not isinstance(eqn, Eqn):
             raise DiffcError(f"calling {transform!r} inside a compiled function: its control "
@@ -250,10 +245,8 @@ def _inlined(transform, operands, facts, namer, loc, free):
             renamed[v] = namer.var(v.hint, v.kind)
         copy = _substituted(eqn, renamed)
         copy.origin = copies.get(id(eqn.origin), copy.origin)
-        copies[id(eqn)] = copy
-        facts.run(copy)
-        eqns.append(copy)
-    return eqns, _sub_atom(result, renamed)
+        copies[id(eqn)] = eqns.add(copy)
+    return eqns.body, _sub_atom(result, renamed)
 
 
 _sub_atom = substitute_atom
@@ -279,10 +272,8 @@ def emit_staged(staged, name, doc):
         return _build(staged.structure, exprs)
 
     fdef, helpers = expressions.emit_function(func, name, doc, returns)
-    compiled = pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func})
-    compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(func.body)
-                             if isinstance(s, Eqn) and getattr(primitives.get(s.prim), "call_path", None)}
-    return compiled
+    return pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func},
+                             user_modules=pipeline.user_modules(func))
 
 
 def _build(structure, exprs):
@@ -301,10 +292,8 @@ def _presentable(func):
     from diffc.backend import functions
 
     foldable = functions.plan_folding(func)
-    out = Function(func.name, func.params, _present_body(func.body, foldable), func.results,
-                   func.loc, func.doc)
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params, _present_body(func.body, foldable), func.results,
+                    func.loc, func.doc, defaults=func.defaults)
 
 
 def _present_body(body, foldable):

@@ -39,9 +39,12 @@ _ELEMENTWISE_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "n
 
 
 class Facts:
-    def __init__(self, enabled: bool, *, exact: bool = False):
+    def __init__(self, enabled: bool, *, exact: bool = False, sizes_vary: bool = False):
         self.enabled = enabled
         self.exact = exact
+        # a size of the example arguments stands for any size (``diffc compile --arg
+        # x=Nx3``): the shapes are one choice, and what holds only for it must not be used
+        self.sizes_vary = sizes_vary
         self.values: dict = {}
         self.dynamic: set = set()       # shape not determined by the signature
         self.value_static: set = set()  # Python value determined by the signature
@@ -60,6 +63,9 @@ class Facts:
         self.fixed_per_step: set = set()
         self.never_iterates: set = set()    # fixed iterables of for loops that never ran
         self._data_branches = 0         # depth of branches on a condition the data decides
+        # id(loop) -> arrays made before that loop (each step's input product, ``bptt``)
+        # that nothing reads after it: a later loop may take one over (None once taken)
+        self.spare_after_loop: dict = {}
 
     @classmethod
     def none(cls):
@@ -72,6 +78,13 @@ class Facts:
         self.values[var] = value
         if isinstance(value, _STATIC_PY):
             self.value_static.add(var)
+
+    def run_function(self, func, values):
+        """Bind ``func``'s parameters to the example ``values`` and run its body on them."""
+        for var, value in zip(func.params, values):
+            self.bind_param(var, value)
+        for stmt in func.body:
+            self.run(stmt)
 
     def assume(self, var, like):
         """``var`` has the shape, dtype and kind of ``like`` (a gradient, or a re-bound value)."""
@@ -140,7 +153,7 @@ class Facts:
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
-        if getattr(prim, "shape_only", False) and not any(v in self.dynamic for v in inputs):
+        if prim.shape_only and not any(v in self.dynamic for v in inputs):
             self.value_static.add(out)
             return
         if all(v in self.value_static for v in inputs):

@@ -68,7 +68,7 @@ class Role(enum.Enum):
         return f"Role.{self.name}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Var:
     """A value. ``name`` is its SSA name, unique in the function; ``hint`` the name a
     person would give it (the user's variable, ``dW`` for an adjoint), which the emitter
@@ -89,7 +89,7 @@ class Var:
         return self                # immutable (frozen, str fields): a copy is interchangeable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Const:
     value: object
 
@@ -101,7 +101,7 @@ class Const:
         return self if value is self.value else Const(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pack:
     """A tuple/list/slice built from atoms, kept as structure inside one argument."""
     kind: str                  # "tuple", "list", "dict" (keys and values alternate) or "slice"
@@ -131,9 +131,9 @@ def _deepcopy_fields(self, memo):
     cls = self.__class__
     new = cls.__new__(cls)
     memo[id(self)] = new
-    fields = new.__dict__
-    for key, value in self.__dict__.items():
-        fields[key] = value if type(value) in _SHARED else copy.deepcopy(value, memo)
+    for key in cls.__slots__:
+        value = getattr(self, key)
+        setattr(new, key, value if type(value) in _SHARED else copy.deepcopy(value, memo))
     return new
 
 
@@ -146,7 +146,7 @@ def atoms_in(arg):
             yield from atoms_in(item)
 
 
-@dataclass
+@dataclass(slots=True)
 class Eqn:
     __deepcopy__ = _deepcopy_fields
     outs: tuple
@@ -155,7 +155,13 @@ class Eqn:
     kwargs: dict = field(default_factory=dict)
     loc: Loc | None = None
     role: Role = Role.PRIMAL
-    origin: "Eqn | None" = None  # for adjoint equations: the primal equation they differentiate
+    # the statement this one is made from: for an adjoint equation, the primal equation it
+    # differentiates (its comment names that line and that rule); None for the user's own
+    origin: "Eqn | If | Loop | Call | None" = None
+    # what the gradient of this statement does, said by the pass that made it and printed
+    # in the comments of the statements made from it in place of the rule's description
+    # (simplify's rewrites, the softmax shift, a loop's products after it); "" for none
+    note: str = ""
 
     def inputs(self):
         for a in self.args:
@@ -170,7 +176,7 @@ class Eqn:
         return f"{outs} = {self.prim}({', '.join(args)}){where}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     __deepcopy__ = _deepcopy_fields
     params: tuple
@@ -178,7 +184,7 @@ class Block:
     results: tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class If:
     __deepcopy__ = _deepcopy_fields
     outs: tuple
@@ -187,7 +193,8 @@ class If:
     orelse: Block
     loc: Loc | None = None
     role: Role = Role.PRIMAL
-    origin: object = None
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
+    note: str = ""
     prim = "if"
 
     def inputs(self):
@@ -201,7 +208,7 @@ class If:
                 f"else:\n{_indent(block_str(self.orelse))}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Loop:
     """``for item in iterable`` (``cond`` None) or ``while cond`` over carried values.
 
@@ -217,8 +224,9 @@ class Loop:
     cond: Block | None = None
     loc: Loc | None = None
     role: Role = Role.PRIMAL
-    origin: object = None
-    target_hint: str = ""
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
+    target_hint: str = ""      # the user's name of a for loop's target (``t``), printed for it
+    note: str = ""
     prim = "loop"
 
     @property
@@ -241,7 +249,7 @@ class Loop:
         return f"{outs} = {head} from ({inits}):\n{_indent(block_str(self.body))}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A call to one of the user's functions, kept whole until the reverse transform.
 
@@ -257,8 +265,9 @@ class Call:
     body: Block
     loc: Loc | None = None
     role: Role = Role.PRIMAL
-    origin: object = None
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
     defined_at: Loc | None = None      # the callee's ``def``
+    note: str = ""
     prim = "call"
 
     def inputs(self):
@@ -342,7 +351,7 @@ def block_free_vars(block):
     return seen
 
 
-@dataclass
+@dataclass(slots=True)
 class Function:
     __deepcopy__ = _deepcopy_fields
     name: str
@@ -352,6 +361,14 @@ class Function:
     loc: Loc | None = None
     doc: str = ""
     free: tuple = ()      # bindings.FreeInput: trailing params read from free names at each call
+    # parameter name -> the ``ast`` expression of its default, which the generated ``def``
+    # repeats (only the last parameters: lowering reads them from the user's ``def``)
+    defaults: dict = field(default_factory=dict)
+    # a method's: the attributes of ``self`` it reads, which are its first parameters
+    attributes: tuple = ()
+    # the names the emitter gives the returned values, one per result (``dW`` for the
+    # gradient of ``W``; None: the value's own name), or None when none were asked for
+    result_names: tuple | None = None
 
     def __str__(self):
         head = f"def {self.name}({', '.join(map(str, self.params))}):"
@@ -395,7 +412,8 @@ def substitute_atom(atom, mapping):
 
 
 def substitute(stmts, mapping):
-    """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``."""
+    """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``
+    (every other field as it was)."""
     def atom(a):
         if isinstance(a, Var):
             return mapping.get(a, a)
@@ -411,29 +429,25 @@ def substitute(stmts, mapping):
     for s in stmts:
         if isinstance(s, Eqn):
             out.append(Eqn(tuple(atom(o) for o in s.outs), s.prim, tuple(atom(a) for a in s.args),
-                           {k: atom(a) for k, a in s.kwargs.items()}, s.loc, s.role, s.origin))
+                           {k: atom(a) for k, a in s.kwargs.items()}, s.loc, s.role, s.origin, s.note))
         elif isinstance(s, If):
             out.append(If(tuple(atom(o) for o in s.outs), atom(s.cond), block(s.then),
-                          block(s.orelse), s.loc, s.role, s.origin))
+                          block(s.orelse), s.loc, s.role, s.origin, s.note))
         elif isinstance(s, Call):
             out.append(Call(tuple(atom(o) for o in s.outs), s.callee, tuple(atom(a) for a in s.args),
-                            block(s.body), s.loc, s.role, s.origin, s.defined_at))
+                            block(s.body), s.loc, s.role, s.origin, s.defined_at, s.note))
         else:
             out.append(Loop(tuple(atom(o) for o in s.outs),
                             atom(s.iterable) if s.iterable is not None else None,
                             tuple(atom(i) for i in s.inits), block(s.body),
                             block(s.cond) if s.cond is not None else None,
-                            s.loc, s.role, s.origin, s.target_hint))
+                            s.loc, s.role, s.origin, s.target_hint, s.note))
     return out
 
 
 def with_body(func, body):
-    """``func`` with another body: same name, parameters, results and annotations (the
-    attributes the stages add, such as ``wrt`` or ``result_names``)."""
-    out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    out.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return out
+    """``func`` with another body, every other field as it was."""
+    return dataclasses.replace(func, body=body)
 
 
 def producers(body):

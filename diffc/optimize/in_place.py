@@ -196,7 +196,7 @@ def _latest(home, memory, stmts):
     """The last Var naming ``home``'s memory (what the emitted code calls it)."""
     latest = home
     for stmt in stmts:
-        for o in getattr(stmt, "outs", ()):
+        for o in stmt.outs:
             if memory.get(o) is home:
                 latest = o
     return latest

@@ -40,6 +40,7 @@ import numpy as np
 from diffc.optimize import bptt
 from diffc.optimize import in_place
 from diffc.core import primitives
+from diffc.core.build import Builder
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
 
@@ -162,7 +163,7 @@ def shape_queries(func: Function, facts=None) -> Function:
     mapping = {}
     # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
     # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
-    sizes_vary = getattr(facts, "sizes_vary", False)
+    sizes_vary = facts.sizes_vary
 
     def cheapest(v):
         """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
@@ -520,15 +521,14 @@ def doubled_products(func: Function, facts=None) -> Function:
         scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
         if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
             return [stmt]
-        i = scalar[0]
+        i, s = scalar[0], product.args[scalar[0]]
         namer = namer or fresh_namer(func, facts)
-        twice = namer.var(getattr(product.args[i], "hint", "c"), VarKind.TEMP)
-        doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
-                      stmt.origin)
-        facts.run(doubled)
+        made = Builder([], facts, namer, role=stmt.role)
+        twice = made.eqn("add", (s, s), hint=s.hint if isinstance(s, Var) else "c", loc=stmt.loc,
+                         origin=stmt.origin)
         args = list(product.args)
         args[i] = twice
-        return [doubled, Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
+        return made.body + [Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
 
     return _each_statement(func, rewrite)
 
@@ -587,7 +587,7 @@ def product_layouts(func: Function, facts=None) -> Function:
     kept only when it is at least 20% faster. Its result is a transposed view, so it is
     used only where an elementwise equation reads it (never returned as a gradient).
     Emitted code only, with concrete shapes."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
@@ -606,13 +606,11 @@ def product_layouts(func: Function, facts=None) -> Function:
             return [stmt]
         a, b = swapped
         namer = namer or fresh_namer(func, facts)
-        bt, prod = namer.var("tr", VarKind.TEMP), namer.var(stmt.outs[0].hint, VarKind.TEMP)
-        new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
-        for e in new:
-            facts.run(e)
-        return new
+        made = Builder([], facts, namer, role=stmt.role)
+        bt = made.eqn("T", (b,), hint="tr", loc=stmt.loc, origin=stmt.origin)
+        prod = made.eqn("matmul", (bt, a), hint=stmt.outs[0].hint, loc=stmt.loc, origin=stmt.origin)
+        made.eqn("T", (prod,), out=stmt.outs[0], loc=stmt.loc, origin=stmt.origin)
+        return made.body
 
     return _each_statement(func, rewrite)
 

@@ -219,7 +219,7 @@ class _Unsupported(Exception):
 # -- the pass ------------------------------------------------------------------------------
 def simplify(func: Function, facts=None) -> Function:
     """``func`` with each elementwise adjoint chain replaced by a cheaper equivalent."""
-    if facts is None or not getattr(facts, "enabled", False) or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
+    if facts is None or not facts.enabled or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
         return func
     run = _Pass(func, facts)
     body = run.block(func.body, func.params, _Scope(set(), None))
