@@ -244,7 +244,10 @@ def _needed(eqns, wanted):
 
 
 def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -> Function:
-    """The gradient function of ``func`` with respect to parameters ``wrt`` (indices)."""
+    """The gradient function of ``func`` with respect to parameters ``wrt`` (indices).
+
+    ``seed``: a Var standing for the gradient of the result (a cotangent the caller
+    passes), which the function made takes as its last parameter; None: the seed is one."""
     wrt_vars = [func.params[i] for i in wrt]
     func = reverse_calls.expand(func, wrt_vars, facts, namer, reverse)
     result = func.results[0]
@@ -273,7 +276,8 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     grads = [_writeable(back, g, func) for g in grads]
     grads = _distinct(back, grads, func, (result,) if with_value else ())
     results = ((result,) if with_value else ()) + tuple(grads)
-    return Function(func.name, func.params, body + back.body, results, func.loc, func.doc,
+    params = func.params + ((seed,) if seed is not None else ())
+    return Function(func.name, params, body + back.body, results, func.loc, func.doc,
                     defaults=func.defaults)
 
 

@@ -28,6 +28,7 @@ from diffc.core.ir import Const, Eqn, Role, Var, all_names, walk
 from diffc.frontend.lower import lower_function
 from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.ad.reverse import _Backward, activity, reverse
 
 
@@ -84,14 +85,15 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
         _check_args(src, func, wrt, args)
         facts.run_function(func, with_free(func, args))
         _check_scalar(src, func, facts)
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = staging.expand_calls(func, facts, namer)
-    grad = reverse(func, wrt, facts, namer, with_value=with_value)
+    func = checked(staging.expand_calls(func, facts, namer), facts, "expand_calls")
+    grad = checked(reverse(func, wrt, facts, namer, with_value=with_value), facts, "reverse")
     stages["reverse"] = grad
     if os.environ.get("DIFFC_NO_OPTIMIZE") != "1":
         grad = passes.optimize(grad, facts)
     else:
-        grad = passes.dead_code(grad, facts)     # the bare transform, only pruned
+        grad = checked(passes.dead_code(grad, facts), facts, "dead_code")     # the bare transform, only pruned
     stages["optimized"] = grad
     grad.result_names = ((None,) if with_value else ()) + tuple(adjoint_hint(func.params[i].hint)
                                                             for i in wrt)
@@ -142,10 +144,11 @@ def _dispatcher_copy(grad, facts, fname, doc, returns):
     gradient with the seed's products by scalars folded (``passes.scalar_units``)."""
     if not facts.enabled or len(grad.body) > _SMALL or any(not isinstance(s, Eqn) for s in grad.body):
         return None
-    folded = passes.scalar_units(grad, facts)
+    folded = checked(passes.scalar_units(grad, facts), facts, "scalar_units")
     if len(folded.body) == len(grad.body):
         return None
-    return expressions.emit_function(passes.dead_code(folded, facts), fname, doc, returns)[0]
+    return expressions.emit_function(checked(passes.dead_code(folded, facts), facts, "dead_code"),
+                                     fname, doc, returns)[0]
 
 
 _SMALL = 60      # equations: the dispatcher inlines only short gradients anyway

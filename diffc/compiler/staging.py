@@ -35,6 +35,7 @@ from diffc.core.facts import Facts
 from diffc.ad.forward import forward
 from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, substitute_atom)
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.ad.reverse import reverse
 from diffc.core.primitives import primitive
 
@@ -74,8 +75,9 @@ def stage_source(src, args) -> Staged:
     facts = Facts(args is not None)
     if args is not None:
         facts.run_function(func, pipeline.with_free(func, args))
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = expand_calls(func, facts, namer)
+    func = checked(expand_calls(func, facts, namer), facts, "expand_calls")
     return Staged(func, facts, namer, src, 0, func.name, func.free)
 
 
@@ -102,6 +104,7 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
+    checked(grad, staged.facts, "reverse")
     grad = _optimized(grad, staged)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
@@ -138,7 +141,8 @@ def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
     func = _optimized(staged.func, staged)
     n = len(func.results)
-    out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
+    out = checked(forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values),
+                  staged.facts, "forward")
     out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})",
@@ -163,8 +167,7 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
     if staged.facts.enabled:
         staged.facts.bind_param(seed, cotangent_value)
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
-    grad.params = grad.params + (seed,)
+    grad = checked(reverse(primal, wrt, staged.facts, staged.namer, seed=seed), staged.facts, "reverse")
     grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})",

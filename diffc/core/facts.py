@@ -66,6 +66,9 @@ class Facts:
         # id(loop) -> arrays made before that loop (each step's input product, ``bptt``)
         # that nothing reads after it: a later loop may take one over (None once taken)
         self.spare_after_loop: dict = {}
+        # the verifier's (``core/verify.py``): (primitive, operands as far as a result's shape
+        # depends on them) -> the shapes of the results it computed
+        self.verified_shapes: dict = {}
 
     @classmethod
     def none(cls):
@@ -133,7 +136,7 @@ class Facts:
                 with user_code():                        # the user's code: its errors are theirs
                     result = prim.impl(*args, **kwargs)
             else:
-                like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
+                like = None if self.exact or kwargs else self.stand_in_like(eqn, args)
                 try:
                     if like is not None:
                         result = self._stand_in(*like)
@@ -376,7 +379,7 @@ class Facts:
                 return kind.__name__
         return None
 
-    def _stand_in_like(self, eqn, args):
+    def stand_in_like(self, eqn, args):
         """``(shape, dtype)`` when adjoint equation ``eqn`` gets a stand-in, else None."""
         if eqn.prim == "matmul" and len(args) == 2:
             return _product_like(*args)

@@ -43,6 +43,7 @@ from diffc.core import primitives
 from diffc.core.build import Builder
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
+from diffc.core.verify import checked
 
 # tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
 # so never shared by two loops nor moved out of the loop around it
@@ -712,7 +713,7 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     func = copy.deepcopy(func)
     passes = (PASSES + (EMIT_PASSES if emitted else ())) if enabled() else (dead_code,)
     for p in passes:
-        func = p(func, facts)
+        func = checked(p(func, facts), facts, p.__name__)
     return func
 
 
@@ -720,5 +721,5 @@ def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
     for p in EMIT_PASSES if enabled() else ():
-        func = p(func, facts)
+        func = checked(p(func, facts), facts, p.__name__)
     return func
