@@ -15,7 +15,9 @@
 * ``Function``: parameters, a body of statements, and the returned atoms.
 
 Lowering guarantees every expression is one equation per operation; the reverse
-transform appends adjoint equations to the same form.
+transform appends adjoint equations to the same form. Every class declares the fields it
+carries (dataclasses with ``__slots__``): a pass cannot hang an attribute of its own on a
+node. ``core/build.py`` makes new equations; ``core/verify.py`` checks what holds of the IR.
 """
 from __future__ import annotations
 
