@@ -66,9 +66,9 @@ class Facts:
         # id(loop) -> arrays made before that loop (each step's input product, ``bptt``)
         # that nothing reads after it: a later loop may take one over (None once taken)
         self.spare_after_loop: dict = {}
-        # the verifier's (``core/verify.py``): (primitive, operands as far as a result's shape
-        # depends on them) -> the shapes of the results it computed
-        self.verified_shapes: dict = {}
+        # the verifier's (``core/verify.py``): the equations whose shapes it found to agree
+        # with these facts (primitive, operands, outputs and the ids of their values)
+        self.verified: set = set()
 
     @classmethod
     def none(cls):

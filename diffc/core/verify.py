@@ -19,7 +19,8 @@ naming the pass and the statement when one of these fails:
 * **Shapes agree with the facts.** An equation whose operands and outputs have example
   values (``Facts``), none of them of a shape the signature leaves open, computes on
   those operands a value of the shape recorded for its output: a pass that rewrites an
-  equation may not change the shape of what it makes. (Not inside a loop, where the
+  equation may not change the shape of what it makes. An equation checked once is not
+  computed again while it and the facts' values for it stay the same. (Not inside a loop, where the
   values the facts hold are each value's last, not all of one iteration; nor for a list
   or dict, which later statements may grow.)
 
@@ -187,17 +188,35 @@ class _Verifier:
     # -- shapes ----------------------------------------------------------------------------
     def shapes(self, eqn):
         facts = self.facts
-        inputs = list(eqn.inputs())
-        if not eqn.outs or any(v not in facts.values or v in facts.dynamic for v in (*inputs, *eqn.outs)):
+        atoms = (*eqn.inputs(), *eqn.outs)
+        if not eqn.outs or any(v not in facts.values or v in facts.dynamic for v in atoms):
             return
         recorded = [facts.values[o] for o in eqn.outs]
         if any(isinstance(r, (list, dict)) for r in recorded):
             return      # a list or dict grows after it is made (a tape's pushes, appends)
+        # the same equation on the same values, checked after an earlier pass, holds still
+        seen = _seen_key(eqn, tuple(id(facts.values[v]) for v in atoms))
+        if seen is not None and seen in facts.verified:
+            return
         expected = _computed_shapes(facts, eqn)
         recorded = tuple(_layout(r) for r in recorded)
         if expected != recorded:
             self.fail(f"the facts record {_shapes_text(recorded)} for {', '.join(map(str, eqn.outs))}, "
                       f"but the equation computes {_shapes_text(expected)} from its operands' values", eqn)
+        if seen is not None:
+            facts.verified.add(seen)
+
+
+def _seen_key(eqn, value_ids):
+    """What ``Facts.verified`` records of an equation checked: its primitive, operands and
+    outputs, and which values the facts held for them; None when a constant in it is not
+    hashable (an array)."""
+    key = (eqn.prim, eqn.args, tuple(eqn.kwargs.items()), eqn.outs, value_ids)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _shapes_text(shapes):
@@ -206,23 +225,17 @@ def _shapes_text(shapes):
 
 def _computed_shapes(facts, eqn):
     """The shapes of what ``eqn`` computes from its operands' example values (run on copies:
-    a primitive writing into an operand, ``add_out``, leaves the facts as they were)."""
+    a primitive writing into an operand, ``add_out``, leaves the facts as they were; a large
+    product's, like the facts', from its operands' shapes alone)."""
     args = [facts.value(a) for a in eqn.args]
     kwargs = {k: facts.value(a) for k, a in eqn.kwargs.items()}
-    key = _key((eqn.prim, args, kwargs))
-    if key is not None and key in facts.verified_shapes:
-        return facts.verified_shapes[key]
     like = facts.stand_in_like(eqn, args) if not kwargs else None
     if like is not None:
-        shapes = (like[0],)
-    else:
-        prim = primitives.get(eqn.prim)
-        with np.errstate(all="ignore"):
-            result = prim.impl(*_copied(args), **_copied(kwargs))
-        shapes = tuple(_layout(r) for r in result) if len(eqn.outs) > 1 else (_layout(result),)
-    if key is not None:
-        facts.verified_shapes[key] = shapes
-    return shapes
+        return (like[0],)
+    prim = primitives.get(eqn.prim)
+    with np.errstate(all="ignore"):
+        result = prim.impl(*_copied(args), **_copied(kwargs))
+    return tuple(_layout(r) for r in result) if len(eqn.outs) > 1 else (_layout(result),)
 
 
 def _layout(value):
@@ -245,27 +258,3 @@ def _copied(value):
     if isinstance(value, dict):
         return {k: _copied(v) for k, v in value.items()}
     return value
-
-
-_SMALL = 64     # an integer or boolean array of at most this many entries is keyed by its values
-
-
-def _key(value):
-    """A hashable stand-in for ``value`` as far as the shape of a result may depend on it
-    (an array's shape and dtype, and the entries of a small index array), or None."""
-    if isinstance(value, np.ndarray):
-        entries = tuple(value.ravel().tolist()) if value.dtype.kind in "biu" and value.size <= _SMALL else None
-        if value.dtype.kind in "biu" and entries is None:
-            return None
-        return ("array", value.shape, value.dtype.str, entries)
-    if isinstance(value, (list, tuple)):
-        items = tuple(_key(v) for v in value)
-        return None if None in items else (type(value).__name__, items)
-    if isinstance(value, dict):
-        items = tuple((k, _key(v)) for k, v in value.items())
-        return None if any(v is None for _, v in items) else ("dict", items)
-    try:
-        hash(value)
-    except TypeError:
-        return None
-    return (type(value).__name__, value)
