@@ -113,6 +113,8 @@ class _Backward:
         prim = primitives.get(eqn.prim)
         if isinstance(prim, reverse_calls.Generated) and prim.backward is not None:   # a pair's forward half
             return reverse_calls.backprop(self, prim, eqn)
+        if reverse_containers.is_literal_read(eqn):
+            return reverse_containers.backprop_literal_read(self, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
         if reverse_containers.is_sequence_arithmetic(self, eqn):
