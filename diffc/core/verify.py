@@ -178,8 +178,9 @@ class _Verifier:
             self.fail(f"the {what} yields {len(block.results)} values, not {results}", stmt)
         inner = set(scope)
         inner.update(readable)
-        for p in block.params:
-            self.define(p, inner, stmt)
+        for p, bound in zip(block.params, params):
+            if p is not bound and p != bound:       # a callee's parameter bound to itself
+                self.define(p, inner, stmt)         # (a free input passed on) is defined already
         self.body(block.body, inner)
         for r in block.results:
             self.use(r, inner, stmt, f"a result of the {what}")
