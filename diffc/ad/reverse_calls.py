@@ -28,7 +28,7 @@ import inspect
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Var, atoms_in, block_free_vars, blocks_of, substitute, substitute_atom, walk)
+from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Role, Var, VarKind, atoms_in, block_free_vars, blocks_of, substitute, substitute_atom, walk)
 from diffc.core.naming import adjoint_hint
 
 
@@ -106,11 +106,8 @@ def expand(func, wrt_vars, facts, namer, reverse):
         results = tuple(substitute_atom(r, mapping) for r in func.results)
     else:
         results = func.results
-    out = Function(func.name, func.params, body, results, func.loc, func.doc)
-    for attr in ("defaults", "attributes"):
-        if hasattr(func, attr):
-            setattr(out, attr, getattr(func, attr))
-    return out
+    return Function(func.name, func.params, body, results, func.loc, func.doc,
+                    defaults=func.defaults, attributes=func.attributes)
 
 
 def _resolver(alias):
@@ -163,10 +160,10 @@ def _pair_call(call, active, facts, namer, reverse):
     params = call.body.params
     wrt = tuple(i for i, p in enumerate(params) if p in active)
     forward, saved_value = _generate(call, wrt, facts, namer, reverse)
-    saved = namer.var("saved", "user")
+    saved = namer.var("saved", VarKind.USER)
     if saved_value is not None:
         facts.values[saved] = saved_value
-    return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, "primal", None)
+    return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, Role.PRIMAL, None)
 
 
 def backprop(back, prim, eqn):
@@ -177,10 +174,8 @@ def backprop(back, prim, eqn):
     needs = [i for i in prim.needs if any(v in back.active for v in atoms_in(operands[i]))]
     if dout is None or not needs:
         return
-    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), "adjoint") for i in prim.needs)
-    step = Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, "adjoint", eqn)
-    back.body.append(step)
-    back.facts.run(step)
+    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), VarKind.ADJOINT) for i in prim.needs)
+    back.build.add(Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, Role.ADJOINT, eqn))
     for i, grad in zip(prim.needs, grads):
         if i in needs:
             back._distribute(prim, eqn, operands[i], grad)
@@ -198,10 +193,10 @@ def _generate(call, wrt, facts, namer, reverse):
     block = copy.deepcopy(call.body)
     callee = Function(call.callee, block.params, block.body, block.results, call.loc)
     result = block.results[0]
-    seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), "adjoint")
+    seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), VarKind.ADJOINT)
     facts.assume(seed, result)
     grad = passes.optimize(reverse(callee, wrt, facts, namer, with_value=True, seed=seed), facts)
-    cut = next((k for k, s in enumerate(grad.body) if s.role not in ("primal", "tape")), len(grad.body))
+    cut = next((k for k, s in enumerate(grad.body) if s.role not in (Role.PRIMAL, Role.TAPE)), len(grad.body))
     primal, backward = grad.body[:cut], grad.body[cut:]
     result, grads = grad.results[0], grad.results[1:]
     inside = set(callee.params) | {o for s in walk(primal) for o in s.outs} | \
@@ -253,9 +248,7 @@ def _saved(read, callee, primal, namer):
 
 
 def _function(name, params, body, results):
-    func = Function(name, tuple(params), body, tuple(results))
-    func.defaults = {}
-    return func
+    return Function(name, tuple(params), body, tuple(results))
 
 
 def _template_helpers(helpers):

@@ -96,7 +96,7 @@ def call(specialisation, args, recompile):
 
 
 def _guard_labels(check):
-    return ", ".join(g.fetch.label for g in getattr(check, "guards", ()))
+    return ", ".join(g.fetch.label for g in check.guards)
 
 
 class GradientFunction:
@@ -218,8 +218,8 @@ class GradientFunction:
         fn = getattr(module, compiled.name)
         fn.diffc_source = text
         fn.diffc_stages = compiled.stages
-        if getattr(compiled, "fast_def", None) is not None:
-            fn.diffc_inline_source = ast.unparse(compiled.fast_def)
+        # what the dispatcher inlines, when it differs from the printed function
+        fn.diffc_inline_source = ast.unparse(compiled.fast_def) if compiled.fast_def is not None else None
         return fn
 
     @property

@@ -19,7 +19,8 @@ import unicodedata
 
 from diffc.core import primitives
 from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_expression
-from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
+from diffc.backend.printer import comment_after, comment_before
+from diffc.core.ir import Const, Eqn, If, Loop, Role, Var, VarKind, atoms_in, blocks_of, walk
 from diffc.core.naming import RESERVED, Namer
 
 
@@ -220,7 +221,7 @@ def plan_folding(func):
         for stmt in body:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
-                if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                if out.kind is VarKind.TEMP and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
                         and out not in written and stmt.prim not in primitives.named_by("out_form") \
                         and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
                     foldable.add(out)
@@ -327,27 +328,27 @@ class Emitter:
     def _comment(self, stmts, stmt):
         if not stmts:
             return
-        if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
+        if stmt.role in (Role.ADJOINT, Role.ACCUMULATE, Role.UNBROADCAST) and stmt.origin is not self.last_origin:
             comment = _comment_for(stmt, self.last_loc)
             if comment:
-                stmts[0].diffc_before = [comment]
+                comment_before(stmts[0], comment)
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
-        elif stmt.role == "hoisted" and stmt.outs and stmt.origin is not self.last_origin:
+        elif stmt.role is Role.HOISTED and stmt.outs and stmt.origin is not self.last_origin:
             self.last_origin = stmt.origin
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
-            stmts[0].diffc_before = [f"{where}every step's product at once, before the loop (one "
-                                     f"large matrix product)"]
-        elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
-            stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
-                                     f"any more: its memory holds the steps' rows"]
-        elif stmt.role == "states" and stmt.outs:
+            comment_before(stmts[0], f"{where}every step's product at once, before the loop (one "
+                                     f"large matrix product)")
+        elif stmt.role is Role.REUSE and stmt.outs and isinstance(stmt.args[0], Var):
+            comment_before(stmts[0], f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
+                                     f"any more: its memory holds the steps' rows")
+        elif stmt.role is Role.STATES and stmt.outs:
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
-            stmts[0].diffc_before = [f"{where}each step's state goes into its row of one array, which "
-                                     f"the backward pass reads (no tape)"]
-        elif stmt.role == "copy" and stmt.outs:
-            stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
-        elif stmt.role == "zero" and stmt.outs:
-            stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
+            comment_before(stmts[0], f"{where}each step's state goes into its row of one array, which "
+                                     f"the backward pass reads (no tape)")
+        elif stmt.role is Role.COPY and stmt.outs:
+            comment_before(stmts[0], "a copy: two gradients would otherwise be one array")
+        elif stmt.role is Role.ZERO and stmt.outs:
+            comment_before(stmts[0], f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero")
 
     def eqn(self, eqn):
         at = self.live.pos[id(eqn)]
@@ -372,8 +373,8 @@ class Emitter:
             stmts = list(pre)
             if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
                 stmts.append(_assign(self.names[out], expr))
-        if eqn.role == "primal" and eqn.loc is not None and stmts:
-            stmts[-1].diffc_after = eqn.loc.short
+        if eqn.role is Role.PRIMAL and eqn.loc is not None and stmts:
+            comment_after(stmts[-1], eqn.loc.short)
         self._comment(stmts, eqn)
         return stmts
 
@@ -384,8 +385,8 @@ class Emitter:
         _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
         stmts = [ast.Assign([target], expr, lineno=0)]
-        if eqn.role == "primal" and eqn.loc is not None:
-            stmts[-1].diffc_after = eqn.loc.short
+        if eqn.role is Role.PRIMAL and eqn.loc is not None:
+            comment_after(stmts[-1], eqn.loc.short)
         self._comment(stmts, eqn)
         return stmts
 
@@ -515,12 +516,12 @@ class Emitter:
         return self.expr(cond.results[0]), stmts
 
     def _loop_comment(self, stmt, node):
-        if node.role == "primal" and node.loc is not None:
-            stmt.diffc_after = node.loc.short
+        if node.role is Role.PRIMAL and node.loc is not None:
+            comment_after(stmt, node.loc.short)
         elif node.loc is not None:
             text = _code_only(node.loc.text)
             kind = "reversed" if isinstance(node, Loop) else "the same branch, backwards"
-            stmt.diffc_before = [f"{node.loc.short}  {text}  ({kind})"]
+            comment_before(stmt, f"{node.loc.short}  {text}  ({kind})")
             self.last_origin = None
 
     # -- the function ---------------------------------------------------------------------------
@@ -555,7 +556,8 @@ def _comment_for(eqn, previous_loc):
     """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
     loc = eqn.loc
     gate = primitives.get(eqn.origin.prim).gate if isinstance(eqn.origin, Eqn) else ""
-    gate = getattr(eqn.origin, "note", None) or gate     # a rewrite's own note (simplify)
+    if eqn.origin is not None and eqn.origin.note:    # a rewrite's own (simplify, bptt...)
+        gate = eqn.origin.note
     if loc is None:
         return gate
     same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
@@ -582,8 +584,8 @@ def emit_function(func, name, doc, returns):
             alias += "_"         # a parameter of the user's owns the plain name
         helpers[h] = alias
     emitter = Emitter(func, set(helpers.values()) | {"np"})
-    result_names = getattr(func, "result_names", [None] * len(func.results))
-    fdef = emitter.function(name, doc, returns, result_names, getattr(func, "defaults", {}))
+    result_names = func.result_names if func.result_names is not None else (None,) * len(func.results)
+    fdef = emitter.function(name, doc, returns, result_names, func.defaults)
     renamed = {h: a for h, a in helpers.items() if h != a}
     if renamed:
         for node in ast.walk(fdef):

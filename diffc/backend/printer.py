@@ -1,8 +1,9 @@
 """Printing: ``ast`` → source text with the comments that tie it to the user's code.
 
-``ast.unparse`` prints each statement; comments ride on statements as attributes set
-by the emitter: ``diffc_before`` (lines printed above) and ``diffc_after`` (printed at
-the end of the line, aligned). Compound statements are printed header, then body.
+``ast.unparse`` prints each statement; comments ride on statements as one annotation
+the emitter sets (``comment_before``, ``comment_after``): ``Comments.before`` (lines
+printed above) and ``Comments.after`` (printed at the end of the line, aligned). Compound
+statements are printed header, then body.
 
 A comment's text (a file name, a line of the user's source, a note) is printed on one
 line whatever it holds: its line breaks are printed escaped (``\\n``), so nothing in it
@@ -11,12 +12,39 @@ can end the comment and become code. A docstring's backslashes are escaped likew
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 TRAILING_COLUMN = 36
 # every character str.splitlines() breaks at (Python's own tokenizer breaks at \r and \n)
 _LINE_BREAKS = {c: c.encode("unicode_escape").decode("ascii")
                 for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 _ONE_LINE = str.maketrans(_LINE_BREAKS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Comments:
+    """The comments printed with one ``ast`` statement."""
+    before: tuple = ()         # whole lines, printed above it
+    after: str = ""            # printed at the end of its (first) line, aligned
+
+
+_NONE = Comments()
+_ANNOTATION = "diffc_comments"  # the one attribute diffc sets on an ``ast`` statement
+
+
+def comments(node) -> Comments:
+    """The comments of ``node`` (none for a node the emitter did not annotate)."""
+    return getattr(node, _ANNOTATION, _NONE)
+
+
+def comment_before(node, *lines):
+    """Print ``lines`` above ``node`` (in place of any set before)."""
+    setattr(node, _ANNOTATION, dataclasses.replace(comments(node), before=lines))
+
+
+def comment_after(node, text):
+    """Print ``text`` at the end of ``node``'s line."""
+    setattr(node, _ANNOTATION, dataclasses.replace(comments(node), after=text))
 
 
 def one_line(text):
@@ -36,7 +64,7 @@ def print_module(header_lines, nodes):
 
 
 def _print_statement(node, indent, lines):
-    for comment in getattr(node, "diffc_before", ()):
+    for comment in comments(node).before:
         lines.append(f"{indent}# {one_line(comment)}")
     if isinstance(node, ast.FunctionDef):
         header = ast.unparse(ast.FunctionDef(node.name, node.args, [ast.Pass()], node.decorator_list,
@@ -54,7 +82,7 @@ def _print_statement(node, indent, lines):
         text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
     else:
         text = ast.unparse(node).splitlines()
-    after = one_line(getattr(node, "diffc_after", None) or "")
+    after = one_line(comments(node).after)
     if after and len(text) == 1:
         first = indent + text[0]
         text_line = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
@@ -72,7 +100,7 @@ def _print_compound(node, indent, lines):
     else:
         header = f"if {ast.unparse(node.test)}:"
     first = indent + header
-    after = one_line(getattr(node, "diffc_after", None) or "")
+    after = one_line(comments(node).after)
     if after:
         first = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
             else f"{first}  # {after}"
@@ -80,7 +108,7 @@ def _print_compound(node, indent, lines):
     _print_body(node.body or [ast.Pass()], indent + "    ", lines)
     orelse = node.orelse
     while isinstance(node, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If) \
-            and not getattr(orelse[0], "diffc_before", None):
+            and not comments(orelse[0]).before:
         node = orelse[0]
         lines.append(f"{indent}elif {ast.unparse(node.test)}:")
         _print_body(node.body or [ast.Pass()], indent + "    ", lines)

@@ -73,6 +73,7 @@ def _parser():
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.set_defaults(mode="reverse")      # shows reverse mode (``_compile_function`` reads it)
     s.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="syntax highlighting (auto: only on a terminal, and not when NO_COLOR is set)")
     k = _subparser(sub, "check", "compare diffc's gradient with central differences at random "
@@ -178,7 +179,8 @@ def _compile_function(path, name, args, strict=True):
         return staging.emit_staged(staged, f"jvp_{src.name}",
                                    f"Value of {src.name} and its directional derivative along "
                                    f"tangents of {names} (forward mode).")
-    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single)
+    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single,
+                                     sizes_vary=examples is not None and examples.sizes_vary)
 
 
 def _backend(args):
@@ -294,7 +296,7 @@ def _command_line(args):
         parts += ["-f", f]
     if args.wrt:
         parts += ["--wrt", args.wrt]
-    if getattr(args, "mode", "reverse") != "reverse":
+    if args.mode != "reverse":
         parts += ["--mode", args.mode]
     if _backend(args) != "numpy":
         parts += ["--backend", args.backend]

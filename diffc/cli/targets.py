@@ -123,7 +123,7 @@ def param_names(src):
     parameters, as the compiled function takes them."""
     a = src.node.args
     names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
-    if getattr(src, "method", False):
+    if src.method:
         from diffc.compiler import pipeline
         return list(pipeline.lower(src).attributes) + names[1:]
     return names

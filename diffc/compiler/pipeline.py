@@ -24,10 +24,11 @@ from diffc.core import primitives
 from diffc.compiler import staging
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.core.facts import Facts
-from diffc.core.ir import Const, Eqn, Var, all_names, walk
+from diffc.core.ir import Const, Eqn, Role, Var, all_names, walk
 from diffc.frontend.lower import lower_function
 from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.ad.reverse import _Backward, activity, reverse
 
 
@@ -40,6 +41,11 @@ class Compiled:
     stages: dict = field(default_factory=dict)
     functions: list = field(default_factory=list)    # generated forward/backward pairs
     free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
+    # the ``def`` the fast-call dispatcher inlines, when it differs from ``function_def`` (a
+    # small gradient with the seed's products by scalars folded), else None
+    fast_def: ast.FunctionDef | None = None
+    # the modules of the users' rules the code calls (the generated module imports them)
+    user_modules: set = field(default_factory=set)
 
 
 def lower(src, calls=False):
@@ -53,6 +59,7 @@ def compile_gradient(src, wrt, args=None, **options):
     """The gradient of ``src`` w.r.t. parameter indices ``wrt``, as an emitted ``def``.
 
     ``args``: example arguments to specialise for (None: general code for any shapes).
+    ``sizes_vary``: a size of ``args`` stands for any size (``diffc compile --arg x=Nx3``).
     ``single``: return one gradient rather than a tuple.
 
     Python's cyclic garbage collector is paused while compiling: the compiler makes many
@@ -68,30 +75,28 @@ def compile_gradient(src, wrt, args=None, **options):
             gc.enable()
 
 
-def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None):
+def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None,
+                      sizes_vary=False):
     stages = {}
     func = lower(src, calls=True)
     stages["ir"] = func
-    facts = Facts(args is not None)
-    facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
+    facts = Facts(args is not None, sizes_vary=sizes_vary)
     if args is not None:
         _check_args(src, func, wrt, args)
-        for var, value in zip(func.params, with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+        facts.run_function(func, with_free(func, args))
         _check_scalar(src, func, facts)
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = staging.expand_calls(func, facts, namer)
-    grad = reverse(func, wrt, facts, namer, with_value=with_value)
+    func = checked(staging.expand_calls(func, facts, namer), facts, "expand_calls")
+    grad = checked(reverse(func, wrt, facts, namer, with_value=with_value), facts, "reverse")
     stages["reverse"] = grad
     if os.environ.get("DIFFC_NO_OPTIMIZE") != "1":
         grad = passes.optimize(grad, facts)
     else:
-        grad = passes.dead_code(grad, facts)     # the bare transform, only pruned
+        grad = checked(passes.dead_code(grad, facts), facts, "dead_code")     # the bare transform, only pruned
     stages["optimized"] = grad
-    grad.result_names = ([None] if with_value else []) + \
-        [adjoint_hint(func.params[i].hint) for i in wrt]
+    grad.result_names = ((None,) if with_value else ()) + tuple(adjoint_hint(func.params[i].hint)
+                                                            for i in wrt)
     fname = name or (("value_and_grad_" if with_value else "grad_") + func.name)
     wrt_names = ", ".join(func.params[i].name for i in wrt)
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
@@ -107,11 +112,15 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
 
     fdef, helpers = expressions.emit_function(grad, fname, doc, returns)
     functions, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
-    compiled = Compiled(fname, fdef, helpers, stages, functions, func.free)
-    compiled.fast_def = _dispatcher_copy(grad, facts, fname, doc, returns)
-    compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(grad.body)
-                             if isinstance(s, Eqn) and primitives.get(s.prim).call_path}
-    return compiled
+    return Compiled(fname, fdef, helpers, stages, functions, func.free,
+                    fast_def=_dispatcher_copy(grad, facts, fname, doc, returns),
+                    user_modules=user_modules(grad))
+
+
+def user_modules(func):
+    """The modules of the users' rules that IR ``func`` calls."""
+    return {primitives.get(s.prim).call_path[0] for s in walk(func.body)
+            if isinstance(s, Eqn) and primitives.get(s.prim).call_path}
 
 
 def with_free(func, args):
@@ -135,11 +144,11 @@ def _dispatcher_copy(grad, facts, fname, doc, returns):
     gradient with the seed's products by scalars folded (``passes.scalar_units``)."""
     if not facts.enabled or len(grad.body) > _SMALL or any(not isinstance(s, Eqn) for s in grad.body):
         return None
-    folded = passes.scalar_units(grad, facts)
+    folded = checked(passes.scalar_units(grad, facts), facts, "scalar_units")
     if len(folded.body) == len(grad.body):
         return None
-    folded.result_names = grad.result_names
-    return expressions.emit_function(passes.dead_code(folded, facts), fname, doc, returns)[0]
+    return expressions.emit_function(checked(passes.dead_code(folded, facts), facts, "dead_code"),
+                                     fname, doc, returns)[0]
 
 
 _SMALL = 60      # equations: the dispatcher inlines only short gradients anyway
@@ -196,13 +205,13 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=No
     header = [f"Generated by diffc from {base} (sha256 {digest[:16]}): do not edit.",
               f"{how} "
               + ("Needs NumPy and the modules whose rules it calls." if any(
-                  getattr(c, "user_modules", ()) for c in compiled_list) else "Needs only NumPy.")]
+                  c.user_modules for c in compiled_list) else "Needs only NumPy.")]
     if baked:
         values = ", ".join(f"{k.split(' ')[0]} = {v!r}" for k, v in sorted(baked.items()))
         header += textwrap.wrap(f"Module-level values read from the source text of {base} "
                                 f"(it was not run) and compiled in: {values}.", 88)
     imports = ast.parse("import numpy as np").body + expressions.user_imports(
-        {m for c in compiled_list for m in getattr(c, "user_modules", ())})
+        {m for c in compiled_list for m in c.user_modules})
     helpers = sorted({h for c in compiled_list for h in c.helpers})
     pairs, mains = _merged_functions(compiled_list)
     nodes = imports + [expressions.helper_definition(*h) for h in helpers] + pairs + mains
@@ -215,7 +224,7 @@ def _merged_functions(compiled_list):
     pairs, by_name, mains = [], {}, []
     for c in compiled_list:
         renames = {}
-        for d in getattr(c, "functions", ()):
+        for d in c.functions:
             d = _renamed(d, renames)
             name, k = d.name, 2
             while name in by_name and ast.dump(by_name[name]) != ast.dump(_renamed(d, {d.name: name})):
@@ -290,7 +299,8 @@ def _is_float_leaf(value):
 
 def _check_scalar(src, func, facts):
     result = func.results[0]
-    value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
+    value = facts.values.get(result) if isinstance(result, Var) else \
+        result.value if isinstance(result, Const) else None
     if np.iscomplexobj(value):
         ret = last_return(src.node)
         raise NonScalarOutput(
@@ -351,8 +361,7 @@ def trace(src, args, wrt):
         return Trace(func, facts)
     taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
     back = _RecordingBackward(facts, Namer(taken=taken), active)
-    seed = back.namer.var(adjoint_hint(result.hint), "adjoint")
-    facts.run(Eqn((seed,), "constant", (Const(1.0),), {}, func.loc, "seed", None))
+    seed = back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
     back.adjoints[result] = seed
     for eqn in reversed(func.body):
         back.backprop(eqn)

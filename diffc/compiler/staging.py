@@ -27,14 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffc.backend import expressions
+from diffc.core.build import Builder
 from diffc.optimize import passes
-from diffc.core import primitives
 from diffc.frontend import source
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.core.facts import Facts
 from diffc.ad.forward import forward
-from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk)
+from diffc.core.ir import (Block, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, substitute_atom)
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.ad.reverse import reverse
 from diffc.core.primitives import primitive
 
@@ -73,12 +74,10 @@ def stage_source(src, args) -> Staged:
     func = pipeline.lower(src)
     facts = Facts(args is not None)
     if args is not None:
-        for var, value in zip(func.params, pipeline.with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+        facts.run_function(func, pipeline.with_free(func, args))
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = expand_calls(func, facts, namer)
+    func = checked(expand_calls(func, facts, namer), facts, "expand_calls")
     return Staged(func, facts, namer, src, 0, func.name, func.free)
 
 
@@ -100,11 +99,12 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
         result, aux = result.items
     _check_scalar(staged, result)
     func = staged.func
-    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    primal.defaults = getattr(func, "defaults", {})
+    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc,
+                      defaults=func.defaults)
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
+    checked(grad, staged.facts, "reverse")
     grad = _optimized(grad, staged)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
@@ -141,7 +141,8 @@ def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
     func = _optimized(staged.func, staged)
     n = len(func.results)
-    out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
+    out = checked(forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values),
+                  staged.facts, "forward")
     out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})",
@@ -162,12 +163,11 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
                          staged.src.loc(), "return a single array (np.concatenate the parts)")
     func = staged.func
     hint = adjoint_hint(result.hint if isinstance(result, Var) else "out")
-    seed = staged.namer.var(hint, "adjoint")
+    seed = staged.namer.var(hint, VarKind.ADJOINT)
     if staged.facts.enabled:
         staged.facts.bind_param(seed, cotangent_value)
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
-    grad.params = grad.params + (seed,)
+    grad = checked(reverse(primal, wrt, staged.facts, staged.namer, seed=seed), staged.facts, "reverse")
     grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})",
@@ -193,7 +193,7 @@ def lower_transform_call(transform, scope, args, kwargs, node, hint):
         raise DiffcError(f"bad call to {transform!r}: {e}", scope.loc(node)) from None
     bound.apply_defaults()
     operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
-    out = scope.namer.var(hint or "call", "user" if hint else "temp")
+    out = scope.namer.var(hint or "call", VarKind.USER if hint else VarKind.TEMP)
     scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
                           scope.loc(node)))
     return out
@@ -221,10 +221,8 @@ def expand_calls(func, facts, namer):
             body.append(eqn)
     results = tuple(_sub_atom(r, alias) for r in func.results)
     added = tuple(f.var for f in list(free.values())[len(func.free):])
-    out = Function(func.name, func.params + added, body, results, func.loc, func.doc,
-                   tuple(free.values()))
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params + added, body, results, func.loc, func.doc,
+                    tuple(free.values()), defaults=func.defaults)
 
 
 def _inlined(transform, operands, facts, namer, loc, free):
@@ -241,7 +239,7 @@ def _inlined(transform, operands, facts, namer, loc, free):
             free[f.fetch] = dataclasses.replace(f, var=var)
         renamed[f.var] = free[f.fetch].var
     copies = {}
-    eqns = []
+    eqns = Builder([], facts, namer, role=Role.PRIMAL)
     for eqn in inner.func.body:
         if not isinstance(eqn, Eqn):
             raise DiffcError(f"calling {transform!r} inside a compiled function: its control "
@@ -250,10 +248,8 @@ def _inlined(transform, operands, facts, namer, loc, free):
             renamed[v] = namer.var(v.hint, v.kind)
         copy = _substituted(eqn, renamed)
         copy.origin = copies.get(id(eqn.origin), copy.origin)
-        copies[id(eqn)] = copy
-        facts.run(copy)
-        eqns.append(copy)
-    return eqns, _sub_atom(result, renamed)
+        copies[id(eqn)] = eqns.add(copy)
+    return eqns.body, _sub_atom(result, renamed)
 
 
 _sub_atom = substitute_atom
@@ -279,10 +275,8 @@ def emit_staged(staged, name, doc):
         return _build(staged.structure, exprs)
 
     fdef, helpers = expressions.emit_function(func, name, doc, returns)
-    compiled = pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func})
-    compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(func.body)
-                             if isinstance(s, Eqn) and getattr(primitives.get(s.prim), "call_path", None)}
-    return compiled
+    return pipeline.Compiled(name, fdef, helpers, {"optimized": staged.func},
+                             user_modules=pipeline.user_modules(func))
 
 
 def _build(structure, exprs):
@@ -301,16 +295,14 @@ def _presentable(func):
     from diffc.backend import functions
 
     foldable = functions.plan_folding(func)
-    out = Function(func.name, func.params, _present_body(func.body, foldable), func.results,
-                   func.loc, func.doc)
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params, _present_body(func.body, foldable), func.results,
+                    func.loc, func.doc, defaults=func.defaults)
 
 
 def _present_body(body, foldable):
     stmts = []
     for stmt in body:
-        if isinstance(stmt, Eqn) and stmt.role == "tangent":
+        if isinstance(stmt, Eqn) and stmt.role is Role.TANGENT:
             stmt = _as_read(stmt)
         elif isinstance(stmt, If):
             stmt = dataclasses.replace(stmt, then=_present_block(stmt.then, foldable),
@@ -328,10 +320,10 @@ def _present_block(block, foldable):
 
 def _as_read(eqn):
     origin = eqn.origin
-    while origin is not None and origin.role == "tangent":
+    while origin is not None and origin.role is Role.TANGENT:
         origin = origin.origin
-    if origin is None or origin.role in ("primal", "seed", "zero"):
-        return dataclasses.replace(eqn, role="primal", origin=None)
+    if origin is None or origin.role in (Role.PRIMAL, Role.SEED, Role.ZERO):
+        return dataclasses.replace(eqn, role=Role.PRIMAL, origin=None)
     return dataclasses.replace(eqn, role=origin.role, origin=origin.origin)
 
 

@@ -151,9 +151,6 @@ class _Evaluator:
         if self.func is None:
             self.func = pipeline.lower(self.src)
         facts = Facts(True, exact=True)
-        for var, value in zip(self.func.params, args):
-            facts.bind_param(var, value)
-        for stmt in self.func.body:
-            facts.run(stmt)
+        facts.run_function(self.func, args)
         results = [facts.value(r) for r in self.func.results]
         return results[0] if len(results) == 1 else tuple(results)

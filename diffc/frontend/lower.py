@@ -30,7 +30,7 @@ from diffc.frontend import fence
 from diffc.frontend import jumps
 from diffc.core import primitives
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Pack, Var, atoms_in, blocks_of, walk
+from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, VarKind, atoms_in, blocks_of, walk
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
 
@@ -399,7 +399,7 @@ def _lower(scope, node, hint=""):
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation
         if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
-            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind="temp")
+            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
@@ -808,7 +808,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     for free in _free_inputs_read(scope.free, inner.body, result):   # arrays read from free names
         params.append(free)
         operands.append(free)
-    out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
+    out = scope.namer.var(hint or callee.name, VarKind.USER if hint else VarKind.TEMP)
     scope.body.append(Call((out,), callee.name, tuple(operands),
                            Block(tuple(params), inner.body, (result,)), scope.loc(node),
                            defined_at=callee.loc(callee.node)))
@@ -825,10 +825,14 @@ def _free_inputs_read(free, body, result):
 def _atoms_read(stmt):
     """The Vars a statement reads: its operands, a branch's condition, a loop's iterable
     and initial values, and what each of its blocks returns."""
-    args = [*getattr(stmt, "args", ()), *getattr(stmt, "kwargs", {}).values(),
-            *getattr(stmt, "inits", ()), getattr(stmt, "iterable", None)]
-    if isinstance(stmt, If):
-        args.append(stmt.cond)
+    if isinstance(stmt, Eqn):
+        args = [*stmt.args, *stmt.kwargs.values()]
+    elif isinstance(stmt, Call):
+        args = list(stmt.args)
+    elif isinstance(stmt, Loop):
+        args = [*stmt.inits, stmt.iterable]
+    else:
+        args = [stmt.cond]
     args += [r for block in blocks_of(stmt) for r in block.results]
     return [v for a in args for v in atoms_in(a)]
 
@@ -932,11 +936,11 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None)
     if kind is not None:
         out = scope.namer.var(hint or _temp_hint(prim.name), kind)
     elif hint in scope.hints:
-        out = scope.namer.var(scope.hints[hint], "adjoint")
+        out = scope.namer.var(scope.hints[hint], VarKind.ADJOINT)
     elif hint and not scope.template:
-        out = scope.namer.var(hint, "user")
+        out = scope.namer.var(hint, VarKind.USER)
     else:
-        out = scope.namer.var(hint or _temp_hint(prim.name), "temp")
+        out = scope.namer.var(hint or _temp_hint(prim.name), VarKind.TEMP)
     scope.body.append(Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
     return out
 

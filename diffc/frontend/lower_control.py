@@ -13,7 +13,7 @@ import ast
 
 from diffc.frontend import lower
 from diffc.errors import UnsupportedSyntax
-from diffc.core.ir import Block, If, Loop
+from diffc.core.ir import Block, If, Loop, VarKind
 
 
 def _child(scope):
@@ -68,7 +68,7 @@ def lower_ifexp(scope, node, hint):
         child = _child(scope)
         results.append(lower._lower_expr(child, branch))
         blocks.append(child.body)
-    out = scope.namer.var(hint or "select", "user" if hint else "temp")
+    out = scope.namer.var(hint or "select", VarKind.USER if hint else VarKind.TEMP)
     scope.body.append(If((out,), cond, Block((), blocks[0], (results[0],)),
                          Block((), blocks[1], (results[1],)), scope.loc(node)))
     return out

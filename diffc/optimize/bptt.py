@@ -27,8 +27,9 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk, with_body)
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, producers, walk, with_body)
 from diffc.optimize import in_place
+from diffc.core.build import Builder
 from diffc.core.naming import fresh_namer
 
 
@@ -38,7 +39,7 @@ def products(func: Function, facts=None) -> Function:
     The loops are edited in place (``optimize`` works on a copy of its input). Not with
     symbolic sizes (``diffc compile --arg xs=TxNx1``): the number of steps and the widths
     must be the signature's, and T may even be 0 (empty stacks)."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
@@ -49,7 +50,7 @@ def products(func: Function, facts=None) -> Function:
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = visit(block.body)
-            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role != "primal":
+            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role is not Role.PRIMAL:
                 before, after, dropped, earlier = _defer(stmt, stmts, uses, producer, facts, namer)
                 for target, made in earlier:        # before the forward loop
                     at = next(i for i, s in enumerate(out) if s is target)
@@ -73,12 +74,12 @@ def inputs(func: Function, facts=None) -> Function:
     after the loop: ``products`` gives its memory to the backward pass's rows. Emitted
     code only; not with symbolic sizes.
     """
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
     namer = fresh_namer(func, facts)
-    spare = facts.__dict__.setdefault("spare_after_loop", {})
+    spare = facts.spare_after_loop
 
     def visit(stmts):
         out = []
@@ -99,6 +100,7 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
     steps = order[0]
     body, item = loop.body, loop.body.params[0]
     before = []
+    hoisted = Builder(before, facts, namer, role=Role.HOISTED)
     for eqn in list(body.body):
         if not (isinstance(eqn, Eqn) and eqn.prim == "matmul" and len(eqn.args) == 2 and not eqn.kwargs):
             continue
@@ -113,15 +115,10 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
                 or not facts.is_static(w) or not isinstance(out, np.ndarray) or out.ndim != 2:
             continue
         t, n, p = facts.values[xs].shape
-        flat = namer.var(f"{xs.hint}_rows", "temp")
-        prod = namer.var(f"{xs.hint}_{w.hint}", "temp")
-        every = namer.var(f"{xs.hint}_{w.hint}", "adjoint")
-        before += [Eqn((flat,), "reshape", (xs, Const((-1, p))), {}, eqn.loc, "hoisted", loop),
-                   Eqn((prod,), "matmul", (flat, w), {}, eqn.loc, "hoisted", loop),
-                   Eqn((every,), "reshape", (prod, Const((t, n, out.shape[1]))), {}, eqn.loc,
-                       "hoisted", loop)]
-        for e in before[-3:]:
-            facts.run(e)
+        flat = hoisted.eqn("reshape", (xs, Const((-1, p))), hint=f"{xs.hint}_rows", loc=eqn.loc, origin=loop)
+        prod = hoisted.eqn("matmul", (flat, w), hint=f"{xs.hint}_{w.hint}", loc=eqn.loc, origin=loop)
+        every = hoisted.eqn("reshape", (prod, Const((t, n, out.shape[1]))), hint=f"{xs.hint}_{w.hint}",
+                            kind=VarKind.ADJOINT, loc=eqn.loc, origin=loop)
         at = body.body.index(eqn)
         body.body[at] = Eqn(eqn.outs, "getitem", (every, item), {}, eqn.loc, eqn.role, eqn.origin)
         if uses.get(sel) == 1:
@@ -158,10 +155,9 @@ def _defer(loop, block, uses, producer, facts, namer):
         return [], [], set(), []
     before, after, pushes, stacks, dropped, allocations, earlier = [], [], [], {}, set(), [], []
 
-    def emit(where, out_hint, prim, args, kind="temp"):
-        out = namer.var(out_hint, kind)
-        where.append(Eqn((out,), prim, args, {}, loop.loc, "adjoint", loop))
-        facts.run(where[-1])
+    def emit(where, out_hint, prim, args, kind=VarKind.TEMP, role=Role.ADJOINT, kwargs=None, out=None):
+        out = Builder(where, facts, namer, role=role).eqn(prim, args, kwargs, hint=out_hint, kind=kind,
+                                                          origin=loop, out=out)
         facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
         return out
 
@@ -194,13 +190,13 @@ def _defer(loop, block, uses, producer, facts, namer):
             value = facts.values[v]
             free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
             if free is not None:      # into an earlier loop's array, free now: no new memory
-                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                before[-1].role = "reuse"
+                steps3 = emit(before, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT,
+                              role=Role.REUSE)
                 flat = emit(before, "rows", "reshape", (steps3, width))
-                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
+                before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, Role.TAPE, loop))
             else:
-                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
-            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
+                steps3 = emit(before, f"{v.hint}_steps", "array", (tape,), kind=VarKind.ADJOINT)
+            before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, Role.TAPE, loop))
             body.body = [Eqn(s.outs, "getitem", (steps3, item), {}, s.loc, s.role, s.origin)
                          if s is eqn else s for s in body.body]
             stacks[v] = emit(after, f"{v.hint}_all", "reshape", (steps3, width))
@@ -211,28 +207,27 @@ def _defer(loop, block, uses, producer, facts, namer):
             # an earlier loop's array of that layout, free now, is used instead of a new one
             free = _spare(block, loop, facts, (steps,) + value.shape, value.dtype)
             if free is not None:
-                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-                allocations[-1].role = "reuse"
+                rows = emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT,
+                            role=Role.REUSE)
             else:
-                rows = emit(allocations, f"{v.hint}_steps", "empty",
-                            (Const((steps,) + value.shape),), kind="adjoint")
-                allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
+                rows = emit(allocations, f"{v.hint}_steps", "empty", (Const((steps,) + value.shape),),
+                            kind=VarKind.ADJOINT, kwargs={"dtype": Const(np.dtype(value.dtype).name)})
             facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
             into = _arithmetic_out_form(eqn) if eqn is not None and not eqn.kwargs else None
             if into is not None and len(eqn.args) == 2:
                 # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
-                row = namer.var("row", "temp")
+                row = namer.var("row", VarKind.TEMP)
                 at = body.body.index(eqn)
                 body.body[at:at + 1] = [
                     Eqn((row,), "getitem", (rows, item), {}, eqn.loc, eqn.role, eqn.origin),
                     Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
             else:
-                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, "tape", loop))
+                pushes.append(Eqn((), "store_row", (rows, item, v), {}, loop.loc, Role.TAPE, loop))
             stacks[v] = emit(after, f"{v.hint}_all", "reshape", (rows, width))
         else:
-            steps_list = namer.var(f"{v.hint}_steps", "temp")
-            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
-            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
+            steps_list = namer.var(f"{v.hint}_steps", VarKind.TEMP)
+            before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, Role.TAPE, loop))
+            pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, Role.TAPE, loop))
             facts.values[steps_list] = [facts.values[v]] * steps
             rows = steps_list
             if not forwards:
@@ -260,12 +255,10 @@ def _defer(loop, block, uses, producer, facts, namer):
         zeros = producer.get(init) if isinstance(init, Var) else None
         if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in block:
             dropped.add(id(zeros))          # the first contribution is assigned, not added
-            after.append(Eqn((final,), term[0], term[1], {}, loop.loc, "adjoint", loop))
+            emit(after, final.hint, *term, out=final)
         else:
             total = emit(after, final.hint, *term)
-            after.append(Eqn((final,), "add", (init, total), {}, loop.loc, "accumulate", loop))
-        facts.run(after[-1])
-        facts.dynamic.discard(final)
+            emit(after, final.hint, "add", (init, total), role=Role.ACCUMULATE, out=final)
     # a row read only for a product now made after the loop (``xs[t]``) is not read in it
     used = {v for s in body.body for v in s.inputs()} | {v for r in body.results for v in atoms_in(r)} \
         | {p.args[1] for p in pushes}
@@ -289,7 +282,7 @@ def _arithmetic_out_form(eqn):
 def _spare(block, loop, facts, shape, dtype):
     """An array ``inputs`` made for a loop of ``block`` before ``loop``, of this layout, read
     by nothing after that loop (taken: it is handed out once)."""
-    spare = facts.__dict__.get("spare_after_loop", {})
+    spare = facts.spare_after_loop
     position = {id(s): i for i, s in enumerate(block)}
     for earlier in block:
         if earlier is loop:
@@ -364,23 +357,20 @@ def _states(tape, loop, block, producer, facts, namer):
     if order is None or not order[1] or not order[2]:
         return None
     value = facts.values[init]
-    rows = namer.var(f"{state.hint}_steps", "adjoint")
-    later = namer.var(f"{state.hint}_next", "temp")
-    row = namer.var("row", "temp")
-    made = [Eqn((rows,), "empty", (Const((order[0] + 1,) + value.shape),),
-                {"dtype": Const(np.dtype(value.dtype).name)}, forward.loc, "states", forward),
-            Eqn((), "store_row", (rows, Const(0), init), {}, forward.loc, "tape", forward),
-            Eqn((later,), "getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))), {},
-                forward.loc, "tape", forward)]
-    for e in made:
-        facts.run(e)
+    made = Builder([], facts, namer, role=Role.TAPE)
+    rows = made.eqn("empty", (Const((order[0] + 1,) + value.shape),), {"dtype": Const(np.dtype(value.dtype).name)},
+                    hint=f"{state.hint}_steps", kind=VarKind.ADJOINT, role=Role.STATES, origin=forward)
+    made.effect("store_row", (rows, Const(0), init), origin=forward)
+    later = made.eqn("getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))),
+                     hint=f"{state.hint}_next", origin=forward)
+    row = namer.var("row", VarKind.TEMP)
     at = fbody.body.index(make)
     fbody.body[at:at + 1] = [
         Eqn((row,), "getitem", (later, fbody.params[0]), {}, make.loc, make.role, make.origin),
         Eqn(make.outs, in_place.out_form(make), (row,) + in_place.out_operands(make), {}, make.loc,
             make.role, make.origin)]
     fbody.body.remove(push)
-    return rows, made, forward, producer[tape]
+    return rows, made.body, forward, producer[tape]
 
 
 def _order(loop, producer, facts):
@@ -437,7 +427,3 @@ def _layout_matches(facts, param, init):
     return isinstance(p, np.ndarray) and isinstance(i, np.ndarray) and p.shape == i.shape \
         and p.dtype == i.dtype
 
-
-def _run(facts, eqn):
-    facts.run(eqn)
-    return eqn

@@ -41,8 +41,10 @@ from diffc.optimize import bptt
 from diffc.optimize import in_place
 from diffc.optimize import portable as portable_passes
 from diffc.core import primitives
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
+from diffc.core.build import Builder
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
+from diffc.core.verify import checked
 
 
 def _effect(eqn):
@@ -165,7 +167,7 @@ def shape_queries(func: Function, facts=None) -> Function:
     mapping = {}
     # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
     # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
-    sizes_vary = getattr(facts, "sizes_vary", False)
+    sizes_vary = facts.sizes_vary
 
     def cheapest(v):
         """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
@@ -324,7 +326,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
     producers = {s.outs[0]: s for s in walk(func.body) if isinstance(s, Eqn) and s.outs}
     carried_init = {}
     for stmt in walk(func.body):
-        if isinstance(stmt, Loop) and stmt.role != "primal":
+        if isinstance(stmt, Loop) and stmt.role is not Role.PRIMAL:
             params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
             for p, init in zip(params, stmt.inits):
                 carried_init[p] = init
@@ -335,7 +337,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and primitives.get(producer.prim).fresh and producer.role != "primal"
+        return producer is not None and primitives.get(producer.prim).fresh and producer.role is not Role.PRIMAL
 
     def same_layout(a, b):
         return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
@@ -416,7 +418,7 @@ def broadcasts(func: Function, facts=None) -> Function:
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
                 namer = namer or fresh_namer(func, facts)
-                small = namer.var(out.hint, "temp")
+                small = namer.var(out.hint, VarKind.TEMP)
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
                 again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
@@ -428,7 +430,7 @@ def broadcasts(func: Function, facts=None) -> Function:
     def visit(stmts):
         out = []
         for stmt in stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL:
                 if stmt.prim == "broadcast_to" and facts.is_static(stmt.outs[0]):
                     spread[stmt.outs[0]] = stmt
                 elif primitives.get(stmt.prim).elementwise:
@@ -516,15 +518,14 @@ def doubled_products(func: Function, facts=None) -> Function:
         scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
         if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
             return [stmt]
-        i = scalar[0]
+        i, s = scalar[0], product.args[scalar[0]]
         namer = namer or fresh_namer(func, facts)
-        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
-        doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
-                      stmt.origin)
-        facts.run(doubled)
+        made = Builder([], facts, namer, role=stmt.role)
+        twice = made.eqn("add", (s, s), hint=s.hint if isinstance(s, Var) else "c", loc=stmt.loc,
+                         origin=stmt.origin)
         args = list(product.args)
         args[i] = twice
-        return [doubled, Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
+        return made.body + [Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
 
     return _each_statement(func, rewrite)
 
@@ -583,7 +584,7 @@ def product_layouts(func: Function, facts=None) -> Function:
     kept only when it is at least 20% faster. Its result is a transposed view, so it is
     used only where an elementwise equation reads it (never returned as a gradient).
     Emitted code only, with concrete shapes."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
@@ -602,13 +603,11 @@ def product_layouts(func: Function, facts=None) -> Function:
             return [stmt]
         a, b = swapped
         namer = namer or fresh_namer(func, facts)
-        bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
-        new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
-        for e in new:
-            facts.run(e)
-        return new
+        made = Builder([], facts, namer, role=stmt.role)
+        bt = made.eqn("T", (b,), hint="tr", loc=stmt.loc, origin=stmt.origin)
+        prod = made.eqn("matmul", (bt, a), hint=stmt.outs[0].hint, loc=stmt.loc, origin=stmt.origin)
+        made.eqn("T", (prod,), out=stmt.outs[0], loc=stmt.loc, origin=stmt.origin)
+        return made.body
 
     return _each_statement(func, rewrite)
 
@@ -618,7 +617,7 @@ _TIMED_FLOPS = 5e6
 
 def _swapped_product(stmt, producer, uses, readers, returned, facts):
     """``(A, B)`` when ``stmt`` is ``A.T @ B`` better computed as ``(B.T @ A).T``."""
-    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role == "primal" or stmt.kwargs \
+    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role is Role.PRIMAL or stmt.kwargs \
             or len(stmt.args) != 2 or stmt.outs[0] in returned:
         return None
     tr = producer.get(stmt.args[0]) if isinstance(stmt.args[0], Var) else None
@@ -729,7 +728,7 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     func = copy.deepcopy(func)
     passes = (PASSES if enabled() else (dead_code,)) + (_emit_passes() if emitted else ())
     for p in passes:
-        func = p(func, facts)
+        func = checked(p(func, facts), facts, p.__name__)
     return func
 
 
@@ -737,5 +736,5 @@ def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
     for p in _emit_passes():
-        func = p(func, facts)
+        func = checked(p(func, facts), facts, p.__name__)
     return func

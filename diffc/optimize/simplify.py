@@ -78,7 +78,7 @@ import numpy as np
 
 from diffc.backend import load
 from diffc.core import primitives
-from diffc.core.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Var, all_names, blocks_of, with_body)
+from diffc.core.ir import (Block, Call, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names, blocks_of, with_body)
 
 # op key -> the NumPy name of its primitive (the primitive's IR name comes from the registry)
 _NUMPY_NAMES = {
@@ -219,7 +219,7 @@ class _Unsupported(Exception):
 # -- the pass ------------------------------------------------------------------------------
 def simplify(func: Function, facts=None) -> Function:
     """``func`` with each elementwise adjoint chain replaced by a cheaper equivalent."""
-    if facts is None or not getattr(facts, "enabled", False) or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
+    if facts is None or not facts.enabled or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
         return func
     run = _Pass(func, facts)
     body = run.block(func.body, func.params, _Scope(set(), None))
@@ -366,7 +366,7 @@ class _Pass:
         return op
 
     def adjoint_elementwise(self, stmt):
-        return isinstance(stmt, Eqn) and stmt.role in ("adjoint", "accumulate") \
+        return isinstance(stmt, Eqn) and stmt.role in (Role.ADJOINT, Role.ACCUMULATE) \
             and self.elementwise(stmt) is not None
 
     def definition(self, v):
@@ -374,7 +374,7 @@ class _Pass:
         if v in self.popped:
             return ("alias", self.popped[v])
         found = self.producer.get(v)
-        if found is None or found[0].role != "primal":
+        if found is None or found[0].role is not Role.PRIMAL:
             return None
         op = self.elementwise(found[0])
         return (op, found[0].args) if op is not None else None
@@ -462,7 +462,7 @@ class _Pass:
         cots = [i for i in leaves if self._is_cotangent(names[i])]
         if len(cots) > 1:         # a seed (the outer gradient's 1.0 inside a second derivative)
             cots = [i for i in cots if self.producer.get(names[i], (None,))[0] is None
-                    or self.producer[names[i]][0].role != "seed"]
+                    or self.producer[names[i]][0].role is not Role.SEED]
         if len(cots) != 1 or not _linear(ops, cots[0]):
             return None
         cot = cots[0]
@@ -473,7 +473,7 @@ class _Pass:
             d = self.definition(v)
             # expanded: what leads to a transcendental or algebraic operation, and
             # temporaries (a user's named value is a natural root), while there is room
-            if d is None or len(names) >= _MAX_CLOSURE or not (self.reaches(v) or v.kind == "temp"):
+            if d is None or len(names) >= _MAX_CLOSURE or not (self.reaches(v) or v.kind is VarKind.TEMP):
                 continue
             if d[0] == "alias":
                 blocks.add(self.pushed[d[1]][1])
@@ -502,12 +502,12 @@ class _Pass:
     def _is_cotangent(self, v, depth=0):
         """An adjoint value, or one computed from one (a rule's temporary read twice); not
         a value a rule computes from forward values alone (``np.size(y)``, ``W.T``)."""
-        if v.kind == "adjoint":
+        if v.kind is VarKind.ADJOINT:
             return True
         if v in self._cotangent:
             return self._cotangent[v]
         found = self.producer.get(v)
-        dependent = found is not None and found[0].role not in ("primal", "tape") and depth < 40 and \
+        dependent = found is not None and found[0].role not in (Role.PRIMAL, Role.TAPE) and depth < 40 and \
             any(self._is_cotangent(a, depth + 1) for a in found[0].inputs())
         self._cotangent[v] = dependent
         return dependent
@@ -574,7 +574,7 @@ class _Pass:
         ops, named, info = recipe
         by_op = _ops()[1]
         origin = copy.copy(root.origin) if isinstance(root.origin, Eqn) else \
-            Eqn((), "constant", (), {}, root.loc, "primal", None)
+            Eqn((), "constant", (), {}, root.loc, Role.PRIMAL, None)
         origin.note = _note(info, problem.vars)
         temps, eqns = [], []
 
@@ -589,13 +589,13 @@ class _Pass:
             if k == len(ops) - 1:
                 out = root.outs[0]
             elif k == named:
-                out = self.fresh("sigmoid", "user")
+                out = self.fresh("sigmoid", VarKind.USER)
             else:
-                out = self.fresh(_TEMP_HINTS.get(op, "t"), "temp")
+                out = self.fresh(_TEMP_HINTS.get(op, "t"), VarKind.TEMP)
             temps.append(out)
             prim = primitives.get(by_op[op])
             bound, kwargs = bind(prim, tuple(atom(a) for a in args), {})
-            eqns.append(Eqn((out,), prim.name, bound, kwargs, root.loc, "adjoint", origin))
+            eqns.append(Eqn((out,), prim.name, bound, kwargs, root.loc, Role.ADJOINT, origin))
         values = self._check(members, eqns, problem, root.outs[0])
         if values is None or not self._holds_around(problem, ops, root.outs[0]):
             return None
@@ -897,11 +897,11 @@ def _note(info, names):
     kind, sign, arg, minus, arg_vars, reused = info
     kind, _, factor = (kind or "").partition(" * ")
     times = f" (times {factor})" if factor else ""
-    printable = all(names[i].kind == "user" and names[i].hint.isidentifier() for i in arg_vars)
+    printable = all(names[i].kind is VarKind.USER and names[i].hint.isidentifier() for i in arg_vars)
     hints = {f"v{i}": names[i].hint for i in arg_vars}
     a = arg.format(**hints) if printable and arg else None
     na = minus.format(**hints) if printable and minus else None
-    users = [names[i].hint for i in reused if names[i].kind == "user"]
+    users = [names[i].hint for i in reused if names[i].kind is VarKind.USER]
     if kind == "sigmoid'":
         what = (f"sigmoid s = 1 / (1 + exp({na}))" if a else "a sigmoid s") + " has derivative s * (1 - s)"
         where = _from_forward("s", users, reused)

@@ -27,7 +27,7 @@ from diffc.compiler import pipeline
 from diffc.core import primitives
 from diffc.frontend import source
 from diffc.errors import DiffcError, InternalError
-from diffc.core.ir import Const, Eqn, Var, atoms_in
+from diffc.core.ir import Const, Eqn, Loop, Var, atoms_in
 
 GRADIENT_COLOR = "red"
 RENDERED_FORMATS = ("svg", "png", "pdf")
@@ -238,7 +238,7 @@ def _is_number(value):
 
 
 def _where(stmt):
-    loc = getattr(stmt, "loc", None)
+    loc = stmt.loc
     return f"{loc.short}  {loc.text.strip()}" if loc is not None and loc.text else ""
 
 
@@ -246,7 +246,7 @@ def _where(stmt):
 def op_label(stmt):
     """What a node shows: ``+``, ``exp``, ``[0, :]``, ``sum axis=1``, ``for``."""
     if not isinstance(stmt, Eqn):
-        return getattr(stmt, "kind", None) or stmt.prim
+        return stmt.kind if isinstance(stmt, Loop) else stmt.prim
     if stmt.prim in ("getitem", "setitem") and len(stmt.args) >= 2:
         return f"[{atom_text(stmt.args[1])}]" + ("=" if stmt.prim == "setitem" else "")
     if stmt.prim == "constant":
