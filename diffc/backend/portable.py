@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 
 from diffc.backend.expressions import copy_ast
+from diffc.backend import printer
 from diffc.errors import DiffcError
 
 
@@ -183,16 +184,18 @@ class _Rewrite:
         return out
 
     def statement(self, s):
-        kept = {k: getattr(s, k) for k in ("diffc_before", "diffc_after") if hasattr(s, k)}
-        for comment in [kept.get("diffc_after")] + list(kept.get("diffc_before", ())):
+        kept = printer.comments(s)
+        for comment in [kept.after] + list(kept.before):
             found = _LINE.match(comment or "")
             if found:                # the user's line this statement computes or differentiates
                 self.line = int(found.group(1))
                 break
         new = self._statement(s)
         if new:
-            for k, v in kept.items():
-                setattr(new[0] if k == "diffc_before" else new[-1], k, v)
+            if kept.before:
+                printer.comment_before(new[0], *kept.before)
+            if kept.after:
+                printer.comment_after(new[-1], kept.after)
         return new
 
     def _statement(self, s):
@@ -254,9 +257,11 @@ class _Rewrite:
         # a scalar after the statement only if a scalar on every path through it
         self.scalars.current = before & after_body & self.scalars.current
         self.scalars.masks -= self.scalars.current
-        for k in ("diffc_before", "diffc_after"):
-            if hasattr(s, k):
-                setattr(new, k, getattr(s, k))
+        kept = printer.comments(s)
+        if kept.before:
+            printer.comment_before(new, *kept.before)
+        if kept.after:
+            printer.comment_after(new, kept.after)
         return new
 
     def _write(self, target, value, how):

@@ -28,7 +28,8 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
     stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
     stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
     with passes.portable():
-        compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single)
+        compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
+                                             sizes_vary=stand_ins.sizes_vary)
     if compiled.functions or compiled.helpers or compiled.user_modules:
         what = "calls to functions it keeps whole or to helper functions"
         raise portable.BackendUnsupported(
