@@ -184,11 +184,13 @@ def _run_compiled(tmp_path, call):
     return np.array(json.loads(done.stdout))
 
 
+@pytest.mark.parametrize("decorator", ["@diffc.primitive()", "@diffc.primitive"], ids=["call", "bare"])
 @pytest.mark.parametrize("examples", [[], ["--arg", "w=3", "--arg", "x=3"]], ids=["general", "specialised"])
-def test_compile_calls_a_primitive_rule_from_an_imported_module(tmp_path, examples):
+def test_compile_calls_a_primitive_rule_from_an_imported_module(tmp_path, examples, decorator):
     """The straight-through round of helpers.py has its own reverse rule: compile must use
-    it (it differentiated round's body instead, a zero gradient)."""
-    write(tmp_path / "helpers.py", STE_HELPERS)
+    it (it differentiated round's body instead, a zero gradient), with or without the
+    decorator's parentheses."""
+    write(tmp_path / "helpers.py", STE_HELPERS.replace("@diffc.primitive()", decorator))
     write(tmp_path / "model.py", STE_MODEL)
     run("compile", "model.py", *examples, cwd=tmp_path, check=0)
     text = (tmp_path / "model_grad.py").read_text()
