@@ -57,9 +57,18 @@ def accuracy(W, b, X, y):
     return float(np.mean(np.argmax(X @ W + b, axis=1) == y))
 
 
-def load_data(n_test=450, split_seed=1234):
-    from sklearn.datasets import load_digits
+def load_digits():
+    """scikit-learn's digits (8x8 images, 1,797 of them), or a message saying how to get it."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise SystemExit("this example trains on scikit-learn's digits data set, and scikit-learn "
+                         "is not installed: pip install -e \".[examples]\" (from the repository), "
+                         "or pip install scikit-learn") from None
+    return load_digits()
 
+
+def load_data(n_test=450, split_seed=1234):
     digits = load_digits()
     order = np.random.default_rng(split_seed).permutation(len(digits.data))
     images, labels = digits.data[order] / 16.0, digits.target[order]

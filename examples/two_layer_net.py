@@ -76,10 +76,19 @@ def numerical_gradient(f, params, h=1e-4):
     return grads
 
 
+def load_digits():
+    """scikit-learn's digits (8x8 images, 1,797 of them), or a message saying how to get it."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise SystemExit("this example trains on scikit-learn's digits data set, and scikit-learn "
+                         "is not installed: pip install -e \".[examples]\" (from the repository), "
+                         "or pip install scikit-learn") from None
+    return load_digits()
+
+
 def load_data(n_test=450, split_seed=1234):
     """Digits as rows: (x_train 1347 x 64, labels), (x_test 450 x 64, labels), pixels in [0, 1]."""
-    from sklearn.datasets import load_digits
-
     digits = load_digits()
     order = np.random.default_rng(split_seed).permutation(len(digits.data))
     images, labels = digits.data[order] / 16.0, digits.target[order]

@@ -356,8 +356,21 @@ def test_show_prints_plain_code_when_piped(model, tmp_path):
     assert ir.startswith("def neuron(w, x, b):") and "tanh(" in ir
     shaped = run("show", "model.py:picks", "--arg", "W=2x3", "--arg", "v=3", cwd=tmp_path, check=0).stdout
     assert "Specialised to arguments W: float64[2, 3], v: float64[3]." in shaped
-    colored = run("show", "model.py:f", "--color", "always", cwd=tmp_path, check=0).stdout
-    assert "\x1b[" in colored or importlib.util.find_spec("pygments") is None
+    colored = run("show", "model.py:f", "--color", "always", cwd=tmp_path, check=0)
+    assert "\x1b[" in colored.stdout and colored.stderr == ""       # pygments: the test extra
+
+
+def test_color_without_pygments_says_how_to_get_it(model, tmp_path, monkeypatch, capsys):
+    """``--color always`` without Pygments printed plain code and said nothing."""
+    from diffc import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "pygments", None)          # import pygments fails
+    assert cli.main(["show", "model.py:f", "--color", "always"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b[" not in out and "def grad_f(x, y, z):" in out
+    assert err == ('note: --color needs Pygments, which is not installed: the code is shown '
+                   'without colour (pip install pygments, or pip install "diffc[color]")\n')
 
 
 @pytest.mark.skipif(importlib.util.find_spec("pygments") is None, reason="pygments is not installed")

@@ -266,3 +266,29 @@ def test_gradient_penalty_generated_module_is_up_to_date(example):
     with open(path) as fh:
         assert fh.read() == text, \
             "examples/gradient_penalty_grad.py is stale: rerun with DIFFC_UPDATE_EXAMPLES=1"
+
+
+_WITHOUT = """
+import sys, runpy
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == {blocked!r}:
+            raise ImportError(f"No module named {{name!r}} (hidden by the test)")
+sys.meta_path.insert(0, Block())
+sys.argv = [{script!r}]
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("name", ["linear_classifiers", "mlp_digits", "two_layer_net"])
+def test_an_example_run_without_its_extra_says_which_to_install(name):
+    """Without scikit-learn, the digits examples stop with one line naming the extra to
+    install (they ended in a ModuleNotFoundError traceback)."""
+    script = os.path.join(EXAMPLES, f"{name}.py")
+    done = subprocess.run([sys.executable, "-c", _WITHOUT.format(blocked="sklearn", script=script)],
+                          capture_output=True, text=True, cwd=EXAMPLES, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("this example trains on scikit-learn's digits data set, and "
+                                   "scikit-learn is not installed: pip install -e \".[examples]\" "
+                                   "(from the repository), or pip install scikit-learn")

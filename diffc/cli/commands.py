@@ -284,6 +284,10 @@ def _show(args):
     return 0
 
 
+COLOR_NEEDS = ("note: --color needs Pygments, which is not installed: the code is shown "
+               "without colour (pip install pygments, or pip install \"diffc[color]\")")
+
+
 def _use_color(choice):
     if choice != "auto":
         return choice == "always"
@@ -296,6 +300,7 @@ def _highlight(text):
         from pygments.formatters import TerminalFormatter
         from pygments.lexers import PythonLexer
     except ImportError:
+        print(COLOR_NEEDS, file=sys.stderr)
         return text
     return highlight(text, PythonLexer(), TerminalFormatter())
 
