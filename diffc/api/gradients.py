@@ -106,6 +106,7 @@ class GradientFunction:
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self._last = None
+        self._last_args = None       # the arguments self._last was compiled for
         self._src = None
         functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
         self.__wrapped__ = fn
@@ -152,8 +153,17 @@ class GradientFunction:
             self._examples = [(a, e) for a, e in self._examples if _signature(a) != _signature(args)]
             self._examples.append((args, entry))
             dispatch.install(self, self._fast_params, self._examples)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, args
         return entry
+
+    def _repr_html_(self):
+        """Jupyter: the generated code highlighted, its signature and its graph."""
+        from diffc.tools import display
+        return display.gradient_html(self)
+
+    def _repr_markdown_(self):
+        from diffc.tools import display
+        return display.gradient_markdown(self)
 
     def _build(self, args):
         """Compile for ``args``: ``(the generated function, its free inputs)``."""
@@ -207,7 +217,7 @@ class GradientFunction:
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
         if self._last is None:
-            self._last = self._build(None)[0]
+            self._last, self._last_args = self._build(None)[0], None
         return self._last.diffc_source
 
     def source_for(self, *args, **kwargs):

@@ -67,6 +67,7 @@ class MethodGradient(gradients.GradientFunction):
         self._examples = []
         self._fast_params = None          # a method gathers attributes: no generated dispatcher
         self._last = None
+        self._last_args = None
         self._src = layout.src
         self.__wrapped__ = method
         self.__name__ = getattr(func, "__name__", "method")
@@ -123,7 +124,7 @@ class MethodGradient(gradients.GradientFunction):
                                                  with_value=self.with_value, single=layout.single)
             return self._load(compiled, layout.src), compiled.free
         entry = self._specialised[key] = gradients.compiled(build)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, inputs
         return entry
 
     def _build(self, args):

@@ -18,13 +18,14 @@ import numpy as np
 
 from diffc.backend import expressions
 from diffc.frontend import fence
+from diffc.frontend import source
 from diffc.optimize import passes
 from diffc.backend import printer
 from diffc.core import primitives
 from diffc.compiler import staging
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.core.facts import Facts
-from diffc.core.ir import Const, Eqn, Var, all_names, walk
+from diffc.core.ir import Const, Eqn, Pack, Var, all_names, walk
 from diffc.frontend.lower import lower_function
 from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
@@ -81,6 +82,8 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
         for eqn in func.body:
             facts.run(eqn)
         _check_scalar(src, func, facts)
+    else:
+        _check_not_a_tuple(src, func)
     namer = Namer(taken=all_names(func))
     func = staging.expand_calls(func, facts, namer)
     grad = reverse(func, wrt, facts, namer, with_value=with_value)
@@ -188,8 +191,7 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=No
     Python call that made it (a run-time compile, specialised to its arguments).
     ``baked``: module-level values read from the source text (``Bindings.baked``), named
     in the header."""
-    with open(src_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
+    digest = hashlib.sha256(source.source_bytes(src_path)).hexdigest()
     base = os.path.basename(src_path)
     how = f"Made by {made_by} at run time (the docstring says for which arguments)." \
         if made_by else f"Regenerate with `{command or 'diffc compile ' + base}`."
@@ -288,7 +290,20 @@ def _is_float_leaf(value):
     return isinstance(value, (float, complex))
 
 
+def _check_not_a_tuple(src, func):
+    """A function returning a tuple or list has no gradient (without example values, its
+    general code was all zeros)."""
+    result = func.results[0] if func.results else None
+    if isinstance(result, Pack) and result.kind in ("tuple", "list"):
+        raise NonScalarOutput(
+            f"grad needs a scalar output, but {func.name} returns a {result.kind}",
+            src.loc(last_return(src.node).value),
+            "return one scalar (a loss); for several outputs use diffc.jacobian, or "
+            "has_aux=True when the rest is auxiliary")
+
+
 def _check_scalar(src, func, facts):
+    _check_not_a_tuple(src, func)
     result = func.results[0]
     value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
     if np.iscomplexobj(value):
