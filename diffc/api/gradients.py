@@ -11,6 +11,7 @@ each call.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import weakref
 import inspect
@@ -140,7 +141,7 @@ class GradientFunction:
 
     def _source_function(self):
         if self._src is None:
-            self._src = source.from_function(self.primal)
+            self._src = dataclasses.replace(source.from_function(self.primal), aux=self.has_aux)
         return self._src
 
     @reports_internal_errors
@@ -189,9 +190,12 @@ class GradientFunction:
         return staging.lower_transform_call(self, scope, args, kwargs, node, hint)
 
     def _compile_staged(self, args):
-        staged = self._diffc_stage(args)
+        return self._emit_staged(self._diffc_stage(args), self.wrt, args)
+
+    def _emit_staged(self, staged, wrt, args):
+        """Load the code of a staged gradient: ``(the generated function, its free inputs)``."""
         kind = "value_and_grad_" if self.with_value else "grad_"
-        names = ", ".join(self._params[i] for i in self.wrt)
+        names = ", ".join(self._params[i] for i in wrt)
         doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
         if args is not None:
             doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
@@ -306,8 +310,8 @@ def _make(fn, wrt, with_value, has_aux):
 def _build(fn, wrt, with_value, has_aux):
     from diffc.api import methods
 
-    if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
-        return methods.MethodGradient(fn, wrt, with_value)
+    if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        return methods.MethodGradient(fn, wrt, with_value, has_aux)
     return GradientFunction(fn, wrt, with_value, has_aux)
 
 

@@ -49,6 +49,7 @@ class SourceFunction:
     live: object = None        # the running function object (None: read statically)
     owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
     through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
+    aux: bool = False          # returns ``(loss, aux)`` (has_aux): aux is never differentiated
 
     @property
     def name(self):
