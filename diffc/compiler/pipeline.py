@@ -275,12 +275,24 @@ def _check_args(src, func, wrt, args):
             (dtype is not None and dtype.kind in "biu")
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
             param = func.params[i].name
-            what = f"an integer {type(value).__name__}" if is_int else f"a {type(value).__name__}"
+            what = _kind_of(value)
             raise NonDifferentiableInput(
                 f"cannot differentiate with respect to {param!r}: it is {what}",
                 src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node),
                 f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
                 f"or leave it out of wrt")
+
+
+def _kind_of(value):
+    """``the integer 5``, ``an int64 array``, ``a bool``, ``a str``: what a value is."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and np.ndim(value) > 0:
+        return f"an {dtype} array" if str(dtype)[0] in "aeiou" else f"a {dtype} array"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the bool {bool(value)}"
+    if isinstance(value, (int, np.integer)):
+        return f"the integer {int(value)}"
+    return f"a {type(value).__name__}"
 
 
 def _is_float_leaf(value):
@@ -335,6 +347,8 @@ class Trace:
     facts: Facts
     adjoints: dict = field(default_factory=dict)
     contributions: dict = field(default_factory=dict)
+    forward: dict = field(default_factory=dict)   # values after the forward pass: inside a
+    # loop, its last iteration's (the reverse pass rebinds them as it walks back)
 
 
 def evaluate(func, args):
@@ -359,11 +373,12 @@ def trace(src, args, wrt):
     """
     func = lower(src)
     facts = evaluate(func, args)
+    forward = dict(facts.values)
     result = func.results[0] if func.results else None
     wrt_vars = [func.params[i] for i in wrt]
     active = activity(func, wrt_vars)
     if not isinstance(result, Var) or result not in active or np.ndim(facts.value(result)) != 0:
-        return Trace(func, facts)
+        return Trace(func, facts, forward=forward)
     taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
     back = _RecordingBackward(facts, Namer(taken=taken), active)
     seed = back.namer.var(adjoint_hint(result.hint), "adjoint")
@@ -371,7 +386,7 @@ def trace(src, args, wrt):
     back.adjoints[result] = seed
     for eqn in reversed(func.body):
         back.backprop(eqn)
-    return Trace(func, facts, back.adjoints, back.contributions)
+    return Trace(func, facts, back.adjoints, back.contributions, forward)
 
 
 class _RecordingBackward(_Backward):

@@ -117,7 +117,7 @@ class Facts:
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
             if eqn.role == "primal":
-                with user_code():                        # the user's code: its errors are theirs
+                with user_code(getattr(eqn, "loc", None)):   # the user's code: its errors are theirs
                     result = prim.impl(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
