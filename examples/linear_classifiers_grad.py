@@ -6,7 +6,7 @@ import numpy as np
 def grad_softmax_loss(W, b, X, y, reg):
     """Gradient of softmax_loss (linear_classifiers.py:36) with respect to W, b.
 
-    Specialised to arguments W: float64[64, 10], b: float64[10], X: float64[7, 64], y: int64[7], reg: float.
+    Specialised to arguments W: float64[64, 10], b: float64[10], X: float64[N, 64], y: int64[N], reg: float.
     """
     N = X.shape[0]                  # linear_classifiers.py:37
     scores = X @ W + b              # linear_classifiers.py:38
@@ -48,7 +48,7 @@ def grad_softmax_loss(W, b, X, y, reg):
 def grad_svm_loss(W, b, X, y, reg):
     """Gradient of svm_loss (linear_classifiers.py:46) with respect to W, b.
 
-    Specialised to arguments W: float64[64, 10], b: float64[10], X: float64[7, 64], y: int64[7], reg: float.
+    Specialised to arguments W: float64[64, 10], b: float64[10], X: float64[N, 64], y: int64[N], reg: float.
     """
     N = X.shape[0]                  # linear_classifiers.py:47
     scores = X @ W + b              # linear_classifiers.py:48

@@ -6,7 +6,7 @@ import numpy as np
 def grad_quadratic_cost(w1, b1, w2, b2, x, y):
     """Gradient of quadratic_cost (mlp_digits.py:52) with respect to w1, b1, w2, b2.
 
-    Specialised to arguments w1: float64[30, 64], b1: float64[30, 1], w2: float64[10, 30], b2: float64[10, 1], x: float64[64, 7], y: float64[10, 7].
+    Specialised to arguments w1: float64[30, 64], b1: float64[30, 1], w2: float64[10, 30], b2: float64[10, 1], x: float64[64, N], y: float64[10, N].
     """
     a1 = 1 / (1 + np.exp(-(w1 @ x + b1)))  # mlp_digits.py:48
     a2 = 1 / (1 + np.exp(-(w2 @ a1 + b2)))  # mlp_digits.py:48

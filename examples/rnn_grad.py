@@ -6,7 +6,7 @@ import numpy as np
 def grad_loss(Wx, Wh, b, Wy, by, xs, y):
     """Gradient of loss (rnn.py:36) with respect to Wx, Wh, b, Wy, by.
 
-    Specialised to arguments Wx: float64[1, 16], Wh: float64[16, 16], b: float64[16], Wy: float64[16, 1], by: float64[1], xs: float64[7, 11, 1], y: float64[11, 1].
+    Specialised to arguments Wx: float64[1, 16], Wh: float64[16, 16], b: float64[16], Wy: float64[16, 1], by: float64[1], xs: float64[T, N, 1], y: float64[N, 1].
     """
     shape_attribute = xs.shape      # rnn.py:38
     N = shape_attribute[1]          # rnn.py:38

@@ -6,7 +6,7 @@ import numpy as np
 def grad_loss(W1, b1, W2, b2, x, t):
     """Gradient of loss (two_layer_net.py:41) with respect to W1, b1, W2, b2.
 
-    Specialised to arguments W1: float64[64, 50], b1: float64[50], W2: float64[50, 10], b2: float64[10], x: float64[7, 64], t: float64[7, 10].
+    Specialised to arguments W1: float64[64, 50], b1: float64[50], W2: float64[50, 10], b2: float64[10], x: float64[N, 64], t: float64[N, 10].
     """
     a1 = x @ W1 + b1                # two_layer_net.py:43
     z1 = np.maximum(0, a1)          # two_layer_net.py:44

@@ -223,3 +223,13 @@ def test_graph_draws_a_loop_with_its_body(model, capsys):
     assert f'"op4p1" -> "op4_1" [label=<{format_value(h)}>' in dot      # h entering step 3
     final = np.tanh(h @ Wh + xs[3])
     assert f'"op4_4" -> "op5" [label=<{format_value(final)}<BR/>' in dot
+
+
+def test_docstrings_name_the_sizes_given_as_letters(model, capsys):
+    """``--arg X=Nx3`` makes code for any N: the docstring said ``X: float64[7, 3]`` (7 is
+    only N's stand-in while compiling)."""
+    code, out, _ = diffc(capsys, "show", "model.py:loss", "--arg", "W=3x4", "--arg", "b=shape:4",
+                         "--arg", "X=Nx3", "--arg", "y=N:int:4")
+    assert code == 0
+    assert ("Specialised to arguments W: float64[3, 4], b: float64[4], X: float64[N, 3], "
+            "y: int64[N].") in out

@@ -352,7 +352,23 @@ def examples(src, specs, rng=None, required=False, strict=True):
                               f"(3x4, Nx784, shape:5), integer labels (N:int:10) or a number (2.0)")
     out = Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
     out.symbols = dict(symbols)
+    if symbols:
+        out.labels = {params.index(name): labels for name, labels in
+                      ((t.partition("=")[0], _size_labels(t.partition("=")[2])) for t in specs)
+                      if name in params and labels is not None}
     return out
+
+
+def _size_labels(text):
+    """``("N", "64")`` for the shape ``Nx64`` (also ``shape:Nx64``, ``N:int``): how a
+    docstring names the sizes; None for anything but a shape with a letter in it."""
+    text = text.strip()
+    body = text[len("shape:"):] if text.startswith("shape:") else text
+    dims = body.partition(":")[0].split("x")
+    if not all(d.isdigit() or d.isidentifier() for d in dims) or \
+            not any(d.isidentifier() for d in dims) or body in ("scalar", "float", "True", "False", "None"):
+        return None
+    return tuple(dims)
 
 
 def _named(spec):
@@ -390,6 +406,7 @@ class Examples(tuple):
         out = super().__new__(cls, items)
         out.sizes_vary = sizes_vary
         out.symbols = {}         # the size each letter stands for (N -> 7)
+        out.labels = {}          # parameter index -> its sizes as given (("N", "64"))
         return out
 
 

@@ -100,7 +100,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
           f"with respect to {wrt_names}."
     if args is not None:
-        doc += "\n\n" + _describe_signature(func, with_free(func, args))
+        doc += "\n\n" + _describe_signature(func, with_free(func, args), getattr(args, "labels", {}))
     doc += describe_free(func.free)
 
     def returns(exprs):
@@ -243,11 +243,18 @@ def _renamed(fdef, renames):
     return node
 
 
-def _describe_signature(func, args):
+def _describe_signature(func, args, labels=None):
+    """``Specialised to arguments W: float64[3, 4], X: float64[N, 3].``: a size the
+    command line gave as a letter (``--arg X=Nx3``: ``labels`` maps parameter indices to
+    their sizes as given) is named by it, as the code works for any value of it."""
+    labels = labels or {}
     parts = []
-    for var, value in zip(func.params, args):
+    for i, (var, value) in enumerate(zip(func.params, args)):
         if isinstance(value, np.ndarray):
-            parts.append(f"{var.name}: {value.dtype}{list(value.shape)}")
+            sizes = labels.get(i)
+            if sizes is None or len(sizes) != value.ndim:
+                sizes = value.shape
+            parts.append(f"{var.name}: {value.dtype}[{', '.join(map(str, sizes))}]")
         else:
             parts.append(f"{var.name}: {type(value).__name__}")
     return "Specialised to arguments " + ", ".join(parts) + "."
