@@ -233,3 +233,23 @@ def test_docstrings_name_the_sizes_given_as_letters(model, capsys):
     assert code == 0
     assert ("Specialised to arguments W: float64[3, 4], b: float64[4], X: float64[N, 3], "
             "y: int64[N].") in out
+
+
+@pytest.mark.parametrize("example", ["two_layer_net", "mlp_digits", "linear_classifiers"])
+def test_the_examples_compiled_without_args_suggest_a_command_that_works(example, tmp_path,
+                                                                         monkeypatch, capsys):
+    import os
+    import re
+    import shutil
+
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+    shutil.copy(os.path.join(here, f"{example}.py"), tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path / ".cache"))
+    code, _, err = diffc(capsys, "compile", f"{example}.py", "-o", "-")
+    assert code == 2
+    suggested = re.search(r"hint: give example arguments, e\.g\. `(diffc compile .*?)` \(that "
+                          r"compiles; put in your own shapes\)", err)
+    assert suggested, err
+    code, out, err = diffc(capsys, *shlex.split(suggested.group(1))[1:], "-o", "-")
+    assert (code, err) == (0, "") and "def grad_" in out

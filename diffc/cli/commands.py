@@ -223,15 +223,24 @@ def _compile_or_ask(path, name, args, strict):
                          f"none: its gradient depends on the shapes of its operands", e.loc, hint) from None
 
 
+_EXAMPLE_TRIALS = 40       # compiles tried at most for a working example (an error's hint)
+
+
 def _working_example(path, name, args, loc):
     """A ``diffc compile`` command with example arguments for ``name`` that compiles, or
-    None: the operands of a failing ``A @ B`` get matching shapes (Nx3, 3x4), every other
-    parameter a scalar or a vector, tried in turn."""
+    None. Tried in turn: the operands of a failing ``A @ B`` get matching shapes (Nx3,
+    3x4) and every other parameter a scalar, or a vector; then every parameter 4x4, with
+    at most one of them integer labels (an index) and one a number."""
     src = targets.function_source(path, name)
     needed = targets.params_without_defaults(src)
     matmul = targets.matmul_operands(loc, needed)
-    for rest in ("scalar", "shape:4", "3x3"):
-        specs = [f"{p}={matmul.get(p, rest)}" for p in needed]
+    candidates = [{p: matmul.get(p, rest) for p in needed} for rest in ("scalar", "shape:4")]
+    candidates += [{p: "4x4" for p in needed}]
+    candidates += [{p: "4:int" if p == labels else "4x4" for p in needed} for labels in needed]
+    candidates += [{p: "4:int" if p == labels else "scalar" if p == number else "4x4" for p in needed}
+                   for labels in needed for number in needed if number != labels]
+    for chosen in candidates[:_EXAMPLE_TRIALS]:
+        specs = [f"{p}={shape}" for p, shape in chosen.items()]
         trial = copy.copy(args)
         trial.arg = specs
         try:
