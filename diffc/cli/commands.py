@@ -433,12 +433,13 @@ def _graph(args):
 
     path, name = targets.split_target(args.target)
     src = targets.function_source(path, name)
-    wrt = None
+    wrt, decorated = None, False
     if args.wrt:
         wrt = targets.wrt_indices(src, targets.wrt_option(args.wrt))[0]
     elif targets.is_decorated(src.module, name):          # the gradient the decorator asks for
         wrt = targets.wrt_indices(src, targets.decoration(src.module, name).wrt)[0]
-    g = graph_of(src, targets.examples(src, args.arg), wrt)
+        decorated = True
+    g = graph_of(src, targets.examples(src, args.arg), wrt, floats_only=decorated)
     for note in g.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.output == "-":

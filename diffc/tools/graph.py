@@ -124,22 +124,26 @@ def graph(f, *args, wrt=None, **kwargs):
     for a function decorated with ``diffc.grad``, those it differentiates.
     """
     fn = getattr(f, "primal", f)
-    if wrt is None and fn is not f and getattr(f, "wrt", None) is not None:
+    decorated = wrt is None and fn is not f and getattr(f, "wrt", None) is not None
+    if decorated:
         wrt = tuple(f.wrt)                # a diffc.grad: the gradient it was asked for
     if args or kwargs:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         bound.apply_defaults()
         args = tuple(bound.arguments.values())
-    return graph_of(source.from_function(fn), args or None, wrt)
+    return graph_of(source.from_function(fn), args or None, wrt, floats_only=decorated)
 
 
-def graph_of(src, args=None, wrt=None):
-    """The graph of a ``SourceFunction``; ``args``: example values, or None."""
+def graph_of(src, args=None, wrt=None, floats_only=False):
+    """The graph of a ``SourceFunction``; ``args``: example values, or None.
+    ``floats_only``: of ``wrt`` (a decorator's), only the arguments that are floats."""
     notes = []
     if args is None:
         func = pipeline.lower(src)
         return Graph(func.name, *_draw(func, None, notes))
     wrt = _wrt_indices(src, args, wrt)
+    if floats_only:
+        wrt = tuple(i for i in wrt if _is_float(args[i]))
     if not wrt:
         notes.append("no float parameter: gradients are not shown (pass floats, e.g. 2.0, not 2)")
     tr = pipeline.trace(src, args, wrt)
