@@ -291,10 +291,10 @@ def _check_args(src, func, wrt, args):
 
 
 def _kind_of(value):
-    """``the integer 5``, ``an int64 array``, ``a bool``, ``a str``: what a value is."""
+    """``the integer 5``, ``an integer array (int64)``, ``the bool True``, ``a str``."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None and np.ndim(value) > 0:
-        return f"an {dtype} array" if str(dtype)[0] in "aeiou" else f"a {dtype} array"
+        return f"an integer array ({dtype})" if dtype.kind in "iu" else f"a {dtype} array"
     if isinstance(value, (bool, np.bool_)):
         return f"the bool {bool(value)}"
     if isinstance(value, (int, np.integer)):
