@@ -161,3 +161,27 @@ def test_the_computational_graph_notebook_runs_headless():
     assert ("image/svg+xml" in graph) == HAVE_DOT
     assert outputs[3][0]["text"] == ("dx == z: True   dz == x + y: True\n"
                                      "3 gradients agree with central differences\n")
+
+
+def cube(x):
+    return x ** 3
+
+
+class Scaled:
+    def __init__(self):
+        self.w = 2.0
+
+    def loss(self, x):
+        return self.w * x * x
+
+
+def test_methods_and_gradients_of_gradients_show_their_code_and_say_why_no_graph():
+    second = diffc.grad(diffc.grad(cube))
+    assert second(2.0) == 12.0
+    page = second._repr_html_()
+    assert "diffc.graph draws a function, not a gradient of a gradient" in page
+    method = diffc.grad(Scaled().loss, wrt="w")
+    assert method(3.0) == 9.0
+    page = method._repr_html_()
+    assert "compiled for <code>w: float, x: float</code>" in page
+    assert "diffc.graph draws functions; this is a method" in page

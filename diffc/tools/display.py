@@ -59,6 +59,8 @@ def _graph_svg(g):
         return None, "call the function once to see its graph with values and gradients"
     if getattr(g, "attributes", None) is not None:
         return None, "diffc.graph draws functions; this is a method"
+    if getattr(g, "_nested", False):
+        return None, "diffc.graph draws a function, not a gradient of a gradient"
     if shutil.which("dot") is None:
         from diffc.tools.graph import INSTALL_HINT
         return None, f"the graph needs Graphviz's dot program: {INSTALL_HINT}"
