@@ -137,6 +137,19 @@ def test_a_computed_key_in_the_aux_dict_is_a_located_error():
     assert "return np.sum(w * x), {key: w}" in str(e.value)
 
 
+def aux_built_before_the_return(w, x):
+    aux = {"pred": w * x}
+    return np.sum(w * x), aux
+
+
+def test_a_dict_built_before_the_return_says_where_to_build_it():
+    with pytest.raises(diffc.DiffcError) as e:
+        diffc.grad(aux_built_before_the_return, has_aux=True)(np.ones(2), np.ones(2))
+    assert e.value.message == ("a dict is not supported here: with has_aux=True, only the "
+                               "returned aux may hold dicts")
+    assert e.value.hint == "build the dict in the return statement: return loss, {'accuracy': acc}"
+
+
 def test_a_dict_outside_the_aux_output_is_still_refused():
     with pytest.raises(diffc.DiffcError, match="a dict is not supported"):
         diffc.grad(loss_with_dict_aux)(np.ones(2), np.ones(2))

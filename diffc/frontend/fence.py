@@ -403,6 +403,11 @@ def _check_expr(ctx, node, condition=False):
     (an ``if``/``while``/``assert`` test), where ``and``/``or``/``not`` mean what
     np.logical_and/or/not mean."""
     rule = EXPRESSIONS.get(type(node))
+    if rule is not None and isinstance(node, ast.Dict) and ctx.fn.aux:
+        raise UnsupportedSyntax("a dict is not supported here: with has_aux=True, only the "
+                                "returned aux may hold dicts", ctx.fn.loc(node),
+                                "build the dict in the return statement: return loss, "
+                                "{'accuracy': acc}")
     if rule is not None:
         _fail(ctx, node, rule)
     if isinstance(node, ast.BoolOp):
