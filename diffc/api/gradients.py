@@ -11,6 +11,7 @@ each call.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import weakref
 import inspect
@@ -111,6 +112,7 @@ class GradientFunction:
         self.wrt, self._single = _resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self._last = None
+        self._last_args = None       # the arguments self._last was compiled for
         self._src = None
         functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
         self.__wrapped__ = fn
@@ -144,7 +146,7 @@ class GradientFunction:
 
     def _source_function(self):
         if self._src is None:
-            self._src = source.from_function(self.primal)
+            self._src = dataclasses.replace(source.from_function(self.primal), aux=self.has_aux)
         return self._src
 
     @reports_internal_errors
@@ -157,8 +159,17 @@ class GradientFunction:
             self._examples = [(a, e) for a, e in self._examples if _signature(a) != _signature(args)]
             self._examples.append((args, entry))
             dispatch.install(self, self._fast_params, self._examples)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, args
         return entry
+
+    def _repr_html_(self):
+        """Jupyter: the generated code highlighted, its signature and its graph."""
+        from diffc.tools import display
+        return display.gradient_html(self)
+
+    def _repr_markdown_(self):
+        from diffc.tools import display
+        return display.gradient_markdown(self)
 
     def _build(self, args):
         """Compile for ``args``: ``(the generated function, its free inputs)``."""
@@ -199,9 +210,12 @@ class GradientFunction:
         return staging.lower_transform_call(self, scope, args, kwargs, node, hint)
 
     def _compile_staged(self, args):
-        staged = self._diffc_stage(args)
+        return self._emit_staged(self._diffc_stage(args), self.wrt, args)
+
+    def _emit_staged(self, staged, wrt, args):
+        """Load the code of a staged gradient: ``(the generated function, its free inputs)``."""
         kind = "value_and_grad_" if self.with_value else "grad_"
-        names = ", ".join(self._params[i] for i in self.wrt)
+        names = ", ".join(self._params[i] for i in wrt)
         doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
         if args is not None:
             doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
@@ -227,7 +241,7 @@ class GradientFunction:
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
         if self._last is None:
-            self._last = self._build(None)[0]
+            self._last, self._last_args = self._build(None)[0], None
         return self._last.diffc_source
 
     def source_for(self, *args, **kwargs):
@@ -316,8 +330,8 @@ def _make(fn, wrt, with_value, has_aux):
 def _build(fn, wrt, with_value, has_aux):
     from diffc.api import methods
 
-    if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
-        return methods.MethodGradient(fn, wrt, with_value)
+    if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        return methods.MethodGradient(fn, wrt, with_value, has_aux)
     return GradientFunction(fn, wrt, with_value, has_aux)
 
 

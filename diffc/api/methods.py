@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from diffc.api import gradients
 from diffc.compiler import pipeline
+from diffc.compiler import staging
 from diffc.frontend import source
 from diffc.errors import DiffcError
 
@@ -47,18 +48,19 @@ class MethodGradient(gradients.GradientFunction):
     the object first). It compiles per class of the object: ``self.fn`` is the method
     Python would call, found through the object's class and its bases."""
 
-    def __init__(self, method, wrt=0, with_value=False):
+    def __init__(self, method, wrt=0, with_value=False, has_aux=False):
         self.bound_to = getattr(method, "__self__", None)
         func = getattr(method, "__func__", method)
         self._func = func
         self._wrt_spec = wrt
+        self._has_aux = has_aux
         self._layouts = {}
         self._own = gradients.parameters(func)[1:]
         owner = type(self.bound_to) if self.bound_to is not None else None
         layout = self._layout(owner)
         self.primal = method
         self.with_value = with_value
-        self.has_aux = False
+        self.has_aux = has_aux
         self._nested = False
         self._params = layout.names
         self.attributes = layout.attributes
@@ -67,6 +69,7 @@ class MethodGradient(gradients.GradientFunction):
         self._examples = []
         self._fast_params = None          # a method gathers attributes: no generated dispatcher
         self._last = None
+        self._last_args = None
         self._src = layout.src
         self.__wrapped__ = method
         self.__name__ = getattr(func, "__name__", "method")
@@ -78,7 +81,8 @@ class MethodGradient(gradients.GradientFunction):
         statements, for an unbound method before its first call)."""
         layout = self._layouts.get(owner)
         if layout is None:
-            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner)
+            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner,
+                                      aux=self._has_aux)
             attributes = pipeline.lower(src).attributes
             names = list(attributes) + self._own
             indices, single = _resolve(self._func, names, self._own, self._wrt_spec)
@@ -119,18 +123,31 @@ class MethodGradient(gradients.GradientFunction):
 
     def _compile_for(self, layout, key, inputs):
         def build():
+            if self.has_aux:
+                return self._compile_with_aux(layout, inputs)
             compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs,
                                                  with_value=self.with_value, single=layout.single)
             return self._load(compiled, layout.src), compiled.free
         entry = self._specialised[key] = gradients.compiled(build)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, inputs
         return entry
+
+    def _compile_with_aux(self, layout, inputs):
+        """``has_aux=True``: the method returns ``(loss, aux)``; staged like a function's."""
+        staged = staging.stage_source(layout.src, inputs)
+        if inputs is not None:
+            staging.check_float_args(staged, layout.wrt, inputs, "grad")
+        staged = staging.gradient(staged, layout.wrt, with_value=self.with_value, has_aux=True,
+                                  single=layout.single)
+        return self._emit_staged(staged, layout.wrt, inputs)
 
     def _build(self, args):
         """General code (``args`` None) for the bound object's class, or the class
         statements' reading."""
         owner = type(self.bound_to) if self.bound_to is not None else None
         layout = self._layout(owner)
+        if self.has_aux:
+            return self._compile_with_aux(layout, args)
         compiled = pipeline.compile_gradient(layout.src, layout.wrt, args,
                                              with_value=self.with_value, single=layout.single)
         return self._load(compiled, layout.src), compiled.free

@@ -30,16 +30,16 @@ from diffc.backend import namespaces
 from diffc.compiler import backends
 from diffc.compiler import pipeline
 from diffc.cli import targets
-from diffc.errors import DiffcError, InternalError
+from diffc.errors import DiffcError, InternalError, NoRuleError, from_user_code
 from diffc.cli.targets import UsageError
 
 EXAMPLES = {
     "compile": "diffc compile model.py                 # @diffc.grad functions -> model_grad.py\n"
-               "  diffc compile model.py -f loss --wrt W,b --arg W=3x4 --arg b=4 --arg X=Nx3 -o -\n"
+               "  diffc compile model.py -f loss --wrt W,b --arg W=3x4 --arg b=shape:4 --arg X=Nx3 -o -\n"
                "  diffc compile model.py --check         # exit 1 if model_grad.py is stale",
     "show": "diffc show model.py:loss --wrt W --arg W=3x4 --arg X=5x3\n"
             "  diffc show model.py:loss --ir",
-    "check": "diffc check model.py:loss --arg W=3x4 --arg b=4 --arg X=5x3 --seed 1",
+    "check": "diffc check model.py:loss --arg W=3x4 --arg b=shape:4 --arg X=5x3 --seed 1",
     "graph": "diffc graph model.py:f --arg x=-2.0 --arg y=5.0 --arg z=-4.0 -o f.svg\n"
              "  diffc graph model.py:loss -o loss.dot      # structure only, no values",
     "coverage": "diffc coverage",
@@ -90,7 +90,7 @@ def _parser():
     g = _subparser(sub, "graph", "draw the computational graph: values forward, gradients back "
                    "(never runs the model)")
     g.add_argument("target", help="MODEL.py:FUNCTION")
-    _wrt_and_args(g, wrt_default="every float argument")
+    _wrt_and_args(g, wrt_default="the decorator's wrt, else every float argument")
     g.add_argument("-o", "--output", default="-",
                    help="graph.svg, graph.png, graph.pdf (need Graphviz) or graph.dot; "
                         "default: DOT on stdout")
@@ -129,6 +129,7 @@ def main(argv=None):
         if args.debug:
             raise
         print(_render(e), file=sys.stderr)
+        _notes_on_numbers(args)
         return 2
     except OSError as e:
         if args.debug:
@@ -138,8 +139,37 @@ def main(argv=None):
     except Exception as e:
         if args.debug:
             raise
-        print(_internal(e), file=sys.stderr)
-        return 3
+        located = _examples_error(e, args)
+        if located is None:
+            print(_internal(e), file=sys.stderr)
+            return 3
+        print(_render(located), file=sys.stderr)
+        _notes_on_numbers(args)
+        return 2
+
+
+def _examples_error(error, args):
+    """An exception the user's own line raised on the example arguments (shapes that do
+    not fit it): a located ``UsageError`` saying how each ``--arg`` was read; else None."""
+    loc = getattr(error, "diffc_loc", None)
+    if loc is None or not from_user_code(error):
+        return None
+    read = targets.how_read(getattr(args, "arg", []))
+    hint = ("the --arg examples do not fit this line; they were read as: " + "; ".join(read)
+            if read else "this line fails on any arguments: fix it, then compile again")
+    return UsageError(f"on the example arguments this line raises {type(error).__name__}: "
+                      f"{str(error).strip()}",
+                      loc, hint)
+
+
+def _notes_on_numbers(args):
+    """A ``--arg`` given as a bare integer is that number, never a shape: say so, since
+    an error may come from reading ``y=5`` as 5 where a length-5 vector was meant."""
+    for spec in getattr(args, "arg", []):
+        name, _, text = spec.partition("=")
+        if targets.is_integer(text.strip()):
+            print(f"note: --arg {spec} is the number {text.strip()}; for a length-{text.strip().lstrip('+')} "
+                  f"vector write {name}=shape:{text.strip().lstrip('+')}", file=sys.stderr)
 
 
 def _internal(error):
@@ -202,7 +232,65 @@ def _compile_for_backend(src, indices, single, examples, deco, args):
     return backends.compile_portable(src, indices, examples, target, with_value=deco.with_value, single=single)
 
 
+def _compile_or_ask(path, name, args, strict):
+    """``_compile_function``; when general code (no ``--arg``) is impossible because a
+    rule needs its operands' shapes, an error naming the ``--arg``s to give, with an
+    example command that compiles."""
+    try:
+        return _compile_function(path, name, args, strict)
+    except NoRuleError as e:
+        if args.arg or "not fixed here" not in e.message:
+            raise
+        example = _working_example(path, name, args, e.loc)
+        what = f"`{e.loc.text[e.loc.col:e.loc.end_col].strip()}`" \
+            if e.loc is not None and e.loc.end_col else "this line"
+        hint = (f"give example arguments, e.g. `{example}` (that compiles; put in your own "
+                f"shapes)" if example else
+                f"give example arguments: {targets.param_list_hint(targets.function_source(path, name))}")
+        raise UsageError(f"without --arg, diffc compile makes code for any shapes, and {what} has "
+                         f"none: its gradient depends on the shapes of its operands", e.loc, hint) from None
+
+
+_EXAMPLE_TRIALS = 40       # compiles tried at most for a working example (an error's hint)
+
+
+def _working_example(path, name, args, loc):
+    """A ``diffc compile`` command with example arguments for ``name`` that compiles, or
+    None. Tried in turn: the operands of a failing ``A @ B`` get matching shapes (Nx3,
+    3x4) and every other parameter a scalar, or a vector; then every parameter 4x4, with
+    at most one of them integer labels (an index) and one a number."""
+    src = targets.function_source(path, name)
+    needed = targets.params_without_defaults(src)
+    matmul = targets.matmul_operands(loc, needed)
+    candidates = [{p: matmul.get(p, rest) for p in needed} for rest in ("scalar", "shape:4")]
+    candidates += [{p: "4x4" for p in needed}]
+    candidates += [{p: "4:int" if p == labels else "4x4" for p in needed} for labels in needed]
+    candidates += [{p: "4:int" if p == labels else "scalar" if p == number else "4x4" for p in needed}
+                   for labels in needed for number in needed if number != labels]
+    for chosen in candidates[:_EXAMPLE_TRIALS]:
+        specs = [f"{p}={shape}" for p, shape in chosen.items()]
+        trial = copy.copy(args)
+        trial.arg = specs
+        try:
+            _compile_function(path, name, trial)
+        except DiffcError:
+            continue
+        except Exception as e:            # the user's line fails on these shapes: next ones
+            if not from_user_code(e):
+                raise
+            continue
+        parts = ["diffc", "compile", args.model, "-f", name]
+        if args.wrt:
+            parts += ["--wrt", args.wrt]
+        for spec in specs:
+            parts += ["--arg", spec]
+        return shlex.join(parts)
+    return None
+
+
 def _compile(args):
+    if args.check:
+        args = _with_recorded_options(args)
     module = targets.read_module(args.model)
     names = args.function or targets.decorated(module)
     if not names:
@@ -213,7 +301,7 @@ def _compile(args):
         raise UsageError("--check compares a file with what compile would write; give -o PATH")
     # every function compiles before anything is written: a failure leaves no partial file
     with bindings.recording() as read:
-        compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
+        compiled = [_compile_or_ask(args.model, n, args, strict=len(names) == 1) for n in names]
     if _backend(args) != "numpy":
         text = backends.module_text(args.model, [c[1] for c in compiled], _backend(args),
                                     uses_math=any(c[2] for c in compiled), command=_command_line(args))
@@ -229,6 +317,31 @@ def _compile(args):
     write_atomically(out, text)
     print(f"wrote {out} ({', '.join(c.name for c in compiled)})")
     return 0
+
+
+def _with_recorded_options(args):
+    """``compile --check`` with no -f/--wrt/--arg/--mode: the options the output file's
+    header records (``# Regenerate with `diffc compile ...```), so a file compiled with
+    example arguments is checked against the same ones."""
+    if args.arg or args.function or args.wrt or args.mode != "reverse":
+        return args
+    out = args.output or os.path.splitext(args.model)[0] + "_grad.py"
+    if out == "-" or not os.path.isfile(out):
+        return args
+    with open(out, encoding="utf-8", errors="replace") as fh:
+        recorded = re.search(r"^# Regenerate with `(diffc compile .*?)`", fh.read(4096), re.M)
+    if recorded is None:
+        return args
+    try:
+        words = shlex.split(recorded.group(1))[1:]
+        given = _parser().parse_args(words)
+    except (ValueError, SystemExit):
+        return args                       # a header edited by hand: compare as given
+    if given.model != os.path.basename(args.model):
+        return args
+    merged = copy.copy(args)
+    merged.arg, merged.function, merged.wrt, merged.mode = given.arg, given.function, given.wrt, given.mode
+    return merged
 
 
 def _check_fresh(out, text, args):
@@ -319,6 +432,10 @@ def _show(args):
     return 0
 
 
+COLOR_NEEDS = ("note: --color needs Pygments, which is not installed: the code is shown "
+               "without colour (pip install pygments, or pip install \"diffc[color]\")")
+
+
 def _use_color(choice):
     if choice != "auto":
         return choice == "always"
@@ -331,6 +448,7 @@ def _highlight(text):
         from pygments.formatters import TerminalFormatter
         from pygments.lexers import PythonLexer
     except ImportError:
+        print(COLOR_NEEDS, file=sys.stderr)
         return text
     return highlight(text, PythonLexer(), TerminalFormatter())
 
@@ -350,10 +468,13 @@ def _graph(args):
 
     path, name = targets.split_target(args.target)
     src = targets.function_source(path, name)
-    wrt = None
+    wrt, decorated = None, False
     if args.wrt:
         wrt = targets.wrt_indices(src, targets.wrt_option(args.wrt))[0]
-    g = graph_of(src, targets.examples(src, args.arg), wrt)
+    elif targets.is_decorated(src.module, name):          # the gradient the decorator asks for
+        wrt = targets.wrt_indices(src, targets.decoration(src.module, name).wrt)[0]
+        decorated = True
+    g = graph_of(src, targets.examples(src, args.arg), wrt, floats_only=decorated)
     for note in g.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.output == "-":

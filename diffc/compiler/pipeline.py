@@ -18,13 +18,14 @@ import numpy as np
 
 from diffc.backend import expressions
 from diffc.frontend import fence
+from diffc.frontend import source
 from diffc.optimize import passes
 from diffc.backend import printer
 from diffc.core import primitives
 from diffc.compiler import staging
 from diffc.errors import DiffcError, NonDifferentiableInput, NonScalarOutput
 from diffc.core.facts import Facts
-from diffc.core.ir import Const, Eqn, Role, Var, all_names, walk
+from diffc.core.ir import Const, Eqn, Pack, Role, Var, all_names, walk
 from diffc.frontend.lower import lower_function
 from diffc.frontend.jumps import last_return
 from diffc.core.naming import Namer, adjoint_hint
@@ -85,6 +86,8 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
         _check_args(src, func, wrt, args)
         facts.run_function(func, with_free(func, args))
         _check_scalar(src, func, facts)
+    else:
+        _check_not_a_tuple(src, func)
     checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
     func = checked(staging.expand_calls(func, facts, namer), facts, "expand_calls")
@@ -102,7 +105,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
           f"with respect to {wrt_names}."
     if args is not None:
-        doc += "\n\n" + _describe_signature(func, with_free(func, args))
+        doc += "\n\n" + _describe_signature(func, with_free(func, args), getattr(args, "labels", {}))
     doc += describe_free(func.free)
 
     def returns(exprs):
@@ -197,8 +200,7 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=No
     Python call that made it (a run-time compile, specialised to its arguments).
     ``baked``: module-level values read from the source text (``Bindings.baked``), named
     in the header."""
-    with open(src_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
+    digest = hashlib.sha256(source.source_bytes(src_path)).hexdigest()
     base = os.path.basename(src_path)
     how = f"Made by {made_by} at run time (the docstring says for which arguments)." \
         if made_by else f"Regenerate with `{command or 'diffc compile ' + base}`."
@@ -250,11 +252,18 @@ def _renamed(fdef, renames):
     return node
 
 
-def _describe_signature(func, args):
+def _describe_signature(func, args, labels=None):
+    """``Specialised to arguments W: float64[3, 4], X: float64[N, 3].``: a size the
+    command line gave as a letter (``--arg X=Nx3``: ``labels`` maps parameter indices to
+    their sizes as given) is named by it, as the code works for any value of it."""
+    labels = labels or {}
     parts = []
-    for var, value in zip(func.params, args):
+    for i, (var, value) in enumerate(zip(func.params, args)):
         if isinstance(value, np.ndarray):
-            parts.append(f"{var.name}: {value.dtype}{list(value.shape)}")
+            sizes = labels.get(i)
+            if sizes is None or len(sizes) != value.ndim:
+                sizes = value.shape
+            parts.append(f"{var.name}: {value.dtype}[{', '.join(map(str, sizes))}]")
         else:
             parts.append(f"{var.name}: {type(value).__name__}")
     return "Specialised to arguments " + ", ".join(parts) + "."
@@ -282,12 +291,24 @@ def _check_args(src, func, wrt, args):
             (dtype is not None and dtype.kind in "biu")
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
             param = func.params[i].name
-            what = f"an integer {type(value).__name__}" if is_int else f"a {type(value).__name__}"
+            what = _kind_of(value)
             raise NonDifferentiableInput(
                 f"cannot differentiate with respect to {param!r}: it is {what}",
                 src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node),
                 f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
                 f"or leave it out of wrt")
+
+
+def _kind_of(value):
+    """``the integer 5``, ``an integer array (int64)``, ``the bool True``, ``a str``."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and np.ndim(value) > 0:
+        return f"an integer array ({dtype})" if dtype.kind in "iu" else f"a {dtype} array"
+    if isinstance(value, (bool, np.bool_)):
+        return f"the bool {bool(value)}"
+    if isinstance(value, (int, np.integer)):
+        return f"the integer {int(value)}"
+    return f"a {type(value).__name__}"
 
 
 def _is_float_leaf(value):
@@ -297,7 +318,20 @@ def _is_float_leaf(value):
     return isinstance(value, (float, complex))
 
 
+def _check_not_a_tuple(src, func):
+    """A function returning a tuple or list has no gradient (without example values, its
+    general code was all zeros)."""
+    result = func.results[0] if func.results else None
+    if isinstance(result, Pack) and result.kind in ("tuple", "list"):
+        raise NonScalarOutput(
+            f"grad needs a scalar output, but {func.name} returns a {result.kind}",
+            src.loc(last_return(src.node).value),
+            "return one scalar (a loss); for several outputs use diffc.jacobian, or "
+            "has_aux=True when the rest is auxiliary")
+
+
 def _check_scalar(src, func, facts):
+    _check_not_a_tuple(src, func)
     result = func.results[0]
     value = facts.values.get(result) if isinstance(result, Var) else \
         result.value if isinstance(result, Const) else None
@@ -330,6 +364,8 @@ class Trace:
     facts: Facts
     adjoints: dict = field(default_factory=dict)
     contributions: dict = field(default_factory=dict)
+    forward: dict = field(default_factory=dict)   # values after the forward pass: inside a
+    # loop, its last iteration's (the reverse pass rebinds them as it walks back)
 
 
 def evaluate(func, args):
@@ -354,18 +390,19 @@ def trace(src, args, wrt):
     """
     func = lower(src)
     facts = evaluate(func, args)
+    forward = dict(facts.values)
     result = func.results[0] if func.results else None
     wrt_vars = [func.params[i] for i in wrt]
     active = activity(func, wrt_vars)
     if not isinstance(result, Var) or result not in active or np.ndim(facts.value(result)) != 0:
-        return Trace(func, facts)
+        return Trace(func, facts, forward=forward)
     taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
     back = _RecordingBackward(facts, Namer(taken=taken), active)
     seed = back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
     back.adjoints[result] = seed
     for eqn in reversed(func.body):
         back.backprop(eqn)
-    return Trace(func, facts, back.adjoints, back.contributions)
+    return Trace(func, facts, back.adjoints, back.contributions, forward)
 
 
 class _RecordingBackward(_Backward):

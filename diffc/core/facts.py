@@ -132,7 +132,7 @@ class Facts:
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
             if eqn.role is Role.PRIMAL:
-                with user_code():                        # the user's code: its errors are theirs
+                with user_code(eqn.loc):                 # the user's code: its errors are theirs
                     result = prim.impl(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self.stand_in_like(eqn, args)

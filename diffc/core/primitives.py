@@ -169,8 +169,11 @@ def primitive(*source_names, **options):
     ``source_names`` are the names user code reaches it by: ``"numpy.exp"``,
     ``"ndarray.sum"`` (a method: the receiver binds to the first parameter),
     ``"ndarray.T"`` (an attribute), ``"operator.add"`` (the ``+`` operator),
-    ``"builtins.max"``.
+    ``"builtins.max"``. A user's function needs none: ``@diffc.primitive`` and
+    ``@diffc.primitive()`` both register it under its own module and name.
     """
+    if len(source_names) == 1 and callable(source_names[0]) and not options:
+        return primitive()(source_names[0])          # @diffc.primitive, without parentheses
     def register(impl):
         prim = Primitive(impl, source_names, **options)
         if prim.user:                   # a user's module may be imported again

@@ -116,6 +116,8 @@ EXPRESSIONS = {
 }
 
 OTHER = {
+    "aux key": Banned("a computed key in the auxiliary output", "write each key of the aux "
+                      "dict as a constant, such as 'accuracy'", ""),
     "async def": Banned("an `async def` function", "differentiate a plain `def`", ""),
     "*args": Banned("a `*args`/`**kwargs` parameter", "name each parameter explicitly",
                     ""),
@@ -363,10 +365,30 @@ def _check_statement(ctx, stmt):
         if stmt.msg is not None:
             _check_expr(ctx, stmt.msg)
     elif isinstance(stmt, ast.Return):
-        if stmt.value is not None:
-            _check_expr(ctx, stmt.value)
+        value = stmt.value
+        if ctx.fn.aux and isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            _check_expr(ctx, value.elts[0])
+            _check_aux(ctx, value.elts[1])
+        elif value is not None:
+            _check_expr(ctx, value)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         _fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
+
+
+def _check_aux(ctx, node):
+    """The auxiliary output of ``return loss, aux`` (``has_aux=True``) is returned as it is,
+    never differentiated: dicts with constant keys are allowed in it, nested in tuples and
+    lists too."""
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if not isinstance(key, ast.Constant):
+                _fail(ctx, key if key is not None else value, OTHER["aux key"])
+            _check_aux(ctx, value)
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for item in node.elts:
+            _check_aux(ctx, item)
+    else:
+        _check_expr(ctx, node)
 
 
 def _check_expression_statement(ctx, stmt):
@@ -381,6 +403,11 @@ def _check_expr(ctx, node, condition=False):
     (an ``if``/``while``/``assert`` test), where ``and``/``or``/``not`` mean what
     np.logical_and/or/not mean."""
     rule = EXPRESSIONS.get(type(node))
+    if rule is not None and isinstance(node, ast.Dict) and ctx.fn.aux:
+        raise UnsupportedSyntax("a dict is not supported here: with has_aux=True, only the "
+                                "returned aux may hold dicts", ctx.fn.loc(node),
+                                "build the dict in the return statement: return loss, "
+                                "{'accuracy': acc}")
     if rule is not None:
         _fail(ctx, node, rule)
     if isinstance(node, ast.BoolOp):

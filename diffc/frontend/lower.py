@@ -392,6 +392,9 @@ def _lower(scope, node, hint=""):
     if isinstance(node, (ast.Tuple, ast.List)):
         kind = "tuple" if isinstance(node, ast.Tuple) else "list"
         return Pack(kind, tuple(_lower_expr(scope, e) for e in node.elts))
+    if isinstance(node, ast.Dict):         # only in has_aux's auxiliary output (the fence)
+        return Pack("dict", tuple(item for k, v in zip(node.keys, node.values)
+                                  for item in (Const(k.value), _lower_expr(scope, v))))
     if isinstance(node, ast.Subscript):
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import collections
 import inspect
+import linecache
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,6 +49,7 @@ class SourceFunction:
     live: object = None        # the running function object (None: read statically)
     owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
     through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
+    aux: bool = False          # returns ``(loss, aux)`` (has_aux): aux is never differentiated
 
     @property
     def name(self):
@@ -127,8 +129,37 @@ def _read_text(path):
 
 
 def module_of_file(path: str) -> Module:
+    """The parsed module at ``path``: a file, or a notebook cell (see ``cell_text``)."""
+    if not os.path.exists(path):
+        text = cell_text(path)
+        if text is not None:
+            return _cached_cell(path, text)
     st = os.stat(path)
     return _cached_module(os.path.abspath(path), st.st_mtime, st.st_size)
+
+
+def cell_text(path):
+    """The source of a notebook cell or other code Python's ``linecache`` holds for a
+    ``path`` that is not a file (IPython registers each cell it runs there, under a
+    name such as ``/tmp/ipykernel_123/456.py``); None when it holds none."""
+    entry = linecache.cache.get(path)
+    if entry is None or len(entry) != 4 or entry[2] is None or os.path.exists(path):
+        return None
+    return "".join(entry[2])
+
+
+def source_bytes(path):
+    """The bytes of the file (or the notebook cell's text) a function was read from."""
+    text = cell_text(path)
+    if text is not None:
+        return text.encode("utf-8")
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+@lru_cache(maxsize=64)
+def _cached_cell(path: str, text: str) -> Module:
+    return parse_module(path, text)
 
 
 def _statements(body):
@@ -183,7 +214,8 @@ def from_function(fn) -> SourceFunction:
         raise SourceUnavailable(f"{fn!r} is not a Python function",
                                 hint="diffc compiles Python functions written with `def`")
     path = code.co_filename
-    if not path or path.startswith("<") or not os.path.exists(path):
+    in_cell = cell_text(path) is not None if path else False
+    if not path or path.startswith("<") or not (os.path.exists(path) or in_cell):
         raise SourceUnavailable(
             f"the source of {fn.__name__!r} is not in a file (it was defined in {path or 'memory'})",
             hint="define the function in a .py file; diffc reads source files and cannot "
@@ -219,6 +251,9 @@ def _same_code(a, b):
 
 
 def _code_objects(path):
+    text = cell_text(path)
+    if text is not None:
+        return _code_objects_of(path, text)
     st = os.stat(path)
     return _compiled_code_objects(os.path.abspath(path), st.st_mtime, st.st_size)
 
@@ -227,7 +262,11 @@ def _code_objects(path):
 def _compiled_code_objects(path, mtime, size):
     """Every function's code object in the file at ``path``, compiled as an import would
     (never run)."""
-    text = _read_text(path)
+    return _code_objects_of(path, _read_text(path))
+
+
+@lru_cache(maxsize=64)
+def _code_objects_of(path, text):
     try:
         top = compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
