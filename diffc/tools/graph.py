@@ -27,7 +27,7 @@ from diffc.compiler import pipeline
 from diffc.core import primitives
 from diffc.frontend import source
 from diffc.errors import DiffcError, InternalError
-from diffc.core.ir import Const, Eqn, Loop, Var, atoms_in
+from diffc.core.ir import Const, Eqn, Loop, Role, Var, atoms_in
 
 GRADIENT_COLOR = "red"
 RENDERED_FORMATS = ("svg", "png", "pdf")
@@ -212,7 +212,7 @@ class _Drawing:
     def block(self, body, prefix, cluster):
         for i, stmt in enumerate(body):
             node_id = f"{prefix}{i}"
-            if cluster and getattr(stmt, "role", "primal") != "primal":
+            if cluster and stmt.role is not Role.PRIMAL:
                 continue            # what the reverse pass added to a loop (its tape's push)
             if isinstance(stmt, Loop):
                 self.loop(stmt, node_id, cluster)
