@@ -42,10 +42,11 @@ class Compiled:
     free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
 
 
-def lower(src, calls=False):
-    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``)."""
+def lower(src, calls=False, facts=None, args=None):
+    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``);
+    with example ``args``, ``facts`` records their values as lowering makes each line."""
     fence.check(src)
-    func = lower_function(src, method=src.method, calls=calls)
+    func = lower_function(src, method=src.method, calls=calls, facts=facts, args=args)
     return func
 
 
@@ -70,16 +71,19 @@ def compile_gradient(src, wrt, args=None, **options):
 
 def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None):
     stages = {}
-    func = lower(src, calls=True)
-    stages["ir"] = func
     facts = Facts(args is not None)
     facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
+    if args is not None and not src.method:
+        check_args(src, wrt, args)
+    func = lower(src, calls=True, facts=facts, args=args if not src.method else None)
+    stages["ir"] = func
     if args is not None:
-        _check_args(src, func, wrt, args)
-        for var, value in zip(func.params, with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+        if src.method:
+            _check_args(src, [p.name for p in func.params], wrt, args)          # lowered without example values: they run now
+            for var, value in zip(func.params, with_free(func, args)):
+                facts.bind_param(var, value)
+            for eqn in func.body:
+                facts.run(eqn)
         _check_scalar(src, func, facts)
     namer = Namer(taken=all_names(func))
     func = staging.expand_calls(func, facts, namer)
@@ -262,7 +266,19 @@ def _leaves(value):
         yield value
 
 
-def _check_args(src, func, wrt, args):
+def check_args(src, wrt, args, names=None):
+    """Every differentiated argument holds floats (a located error otherwise), checked
+    before anything runs on the examples. ``names``: the compiled function's parameter
+    names (default: the function's own, for a function that is not a method)."""
+    if names is None:
+        a = src.node.args
+        names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+        if a.vararg or a.kwarg:
+            names = list(src.live_parameters())
+    _check_args(src, names, wrt, args)
+
+
+def _check_args(src, names, wrt, args):
     for i in wrt:
         bad = [leaf for leaf in _leaves(args[i]) if not _is_float_leaf(leaf)]
         if not bad:
@@ -272,7 +288,7 @@ def _check_args(src, func, wrt, args):
         is_int = isinstance(value, (bool, int, np.integer, np.bool_)) or \
             (dtype is not None and dtype.kind in "biu")
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
-            param = func.params[i].name
+            param = names[i]
             what = f"an integer {type(value).__name__}" if is_int else f"a {type(value).__name__}"
             raise NonDifferentiableInput(
                 f"cannot differentiate with respect to {param!r}: it is {what}",

@@ -28,6 +28,7 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
+from diffc.frontend import static
 from diffc.core import primitives
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
 from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
@@ -89,6 +90,8 @@ class Scope:
         self.template = False        # names assigned in a rule are temporaries
         self.calls = False           # keep calls to the user's functions whole (ir.Call)
         self.free = {}               # Fetch -> FreeInput: arrays read from free names
+        self.facts = None            # the example arguments' facts (None: none, a template)
+        self.top = True              # statements here run in order: facts evaluate them now
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -173,7 +176,7 @@ def enclosing_class(fn):
     return None
 
 
-def lower_function(fn, method=False, calls=False) -> Function:
+def lower_function(fn, method=False, calls=False, facts=None, args=None) -> Function:
     """Lower a fenced ``SourceFunction`` to an IR ``Function``.
 
     ``method``: the first parameter is ``self``; the function's inputs are then the
@@ -182,10 +185,16 @@ def lower_function(fn, method=False, calls=False) -> Function:
     ``calls``: a call to one of the user's functions of more than one statement stays
     one ``ir.Call`` (for the reverse transform to give it a forward/backward pair);
     otherwise every call is inlined.
+
+    ``facts``, ``args``: the example arguments and the facts to record them in. Lowering
+    then evaluates each statement as it makes it, so that what the signature fixes is
+    known while lowering (``static``): conditions on it are decided, loops over it
+    unrolled, Python on it evaluated.
     """
     namer = Namer()
     scope = Scope(fn, namer)
     scope.calls = calls
+    scope.facts = facts if facts is not None and facts.enabled and args is not None else None
     node = fn.node
     params = []
     arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
@@ -196,12 +205,14 @@ def lower_function(fn, method=False, calls=False) -> Function:
         scope.env[arguments[0].arg] = self_ref
         arguments = arguments[1:]
     if node.args.vararg or node.args.kwarg:
-        params, results = _lower_wrapper(scope, fn, self_ref)
+        params, results = _lower_wrapper(scope, fn, self_ref, args)
     else:
-        for arg in arguments:
+        for k, arg in enumerate(arguments):
             var = namer.var(arg.arg)
             scope.env[arg.arg] = var
             params.append(var)
+            if scope.facts is not None and self_ref is None and k < len(args):
+                scope.facts.bind_param(var, args[k])
         results = _lower_body(scope, node.body)
     attributes = tuple(self_ref.attrs) if self_ref is not None else ()
     if self_ref is not None:
@@ -228,7 +239,7 @@ def _lower_body(scope, body):
     return results
 
 
-def _lower_wrapper(scope, fn, self_ref):
+def _lower_wrapper(scope, fn, self_ref, examples=None):
     """A function taking ``*args``/``**kwargs`` (a decorator's wrapper): its parameters are
     those its signature shows (``inspect.signature`` follows ``__wrapped__`` to the
     function it wraps), passed to the wrapper as Python would pass them."""
@@ -243,6 +254,9 @@ def _lower_wrapper(scope, fn, self_ref):
         signature = signature[1:]
     names = [p.name for p in signature]
     params = [scope.namer.var(n) for n in names]
+    if scope.facts is not None and self_ref is None:
+        for var, value in zip(params, examples):
+            scope.facts.bind_param(var, value)
     args = ((self_ref,) if self_ref is not None else ()) + tuple(
         v for p, v in zip(signature, params) if p.kind != p.KEYWORD_ONLY)
     kwargs = {p.name: v for p, v in zip(signature, params) if p.kind == p.KEYWORD_ONLY}
@@ -361,13 +375,9 @@ def _lower(scope, node, hint=""):
             base = _lower_expr(scope, node.value)
         return Method(base, node.attr)
     if isinstance(node, ast.BoolOp):
-        name = "numpy.logical_and" if isinstance(node.op, ast.And) else "numpy.logical_or"
-        value = _lower_expr(scope, node.values[0])
-        for other in node.values[1:]:
-            value = _emit(scope, name, (value, _lower_expr(scope, other)), {}, node, hint)
-        return value
+        return _lower_boolop(scope, node, hint, condition=False)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return _emit(scope, "numpy.logical_not", (_lower_expr(scope, node.operand),), {}, node, hint)
+        return _lower_not(scope, node, hint, condition=False)
     if isinstance(node, ast.UnaryOp):
         operand = _lower_expr(scope, node.operand)
         if isinstance(operand, Const) and isinstance(node.op, (ast.USub, ast.UAdd)) \
@@ -379,16 +389,7 @@ def _lower(scope, node, hint=""):
         right = _lower_expr(scope, node.right)
         return _emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (left, right), {}, node, hint)
     if isinstance(node, ast.Compare):
-        if len(node.ops) != 1:
-            raise UnsupportedSyntax("chained comparisons are not supported", scope.loc(node),
-                                    "compare two values at a time and combine with np.logical_and")
-        left = _lower_expr(scope, node.left)
-        right = _lower_expr(scope, node.comparators[0])
-        op = node.ops[0]
-        if isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
-            raise UnsupportedSyntax(f"`{type(op).__name__.lower()}` comparisons are not supported",
-                                    scope.loc(node), "compare values with == or !=")
-        return _emit(scope, f"operator.{_OPERATORS[type(op)]}", (left, right), {}, node, hint)
+        return _lower_compare(scope, node, hint)
     if isinstance(node, (ast.Tuple, ast.List)):
         kind = "tuple" if isinstance(node, ast.Tuple) else "list"
         return Pack(kind, tuple(_lower_expr(scope, e) for e in node.elts))
@@ -408,6 +409,112 @@ def _lower(scope, node, hint=""):
         return lower_control.lower_ifexp(scope, node, hint)
     raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
                             scope.loc(node), "rewrite it with arithmetic and NumPy calls")
+
+
+def lower_condition(scope, node, hint="cond"):
+    """An ``if``/``while``/``assert`` test: ``and``, ``or`` and ``not`` on values the data
+    decides mean ``np.logical_and``/``or``/``not`` there; on static values, Python's."""
+    if isinstance(node, ast.BoolOp):
+        return _lower_boolop(scope, node, hint, condition=True)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _lower_not(scope, node, hint, condition=True)
+    return _lower_expr(scope, node, hint)
+
+
+def _lower_boolop(scope, node, hint, condition):
+    """``a and b``/``a or b``: Python's short circuit while the operands are static (the
+    value is the operand that decides, as in Python); past the first operand the data
+    decides, element-wise logic in a condition, an error elsewhere."""
+    is_and = isinstance(node.op, ast.And)
+    lower_operand = lower_condition if condition else _lower_expr
+    value = None
+    for k, operand_node in enumerate(node.values):
+        operand = lower_operand(scope, operand_node, "")
+        if value is None:
+            decided = static.known(scope, operand)
+            if decided is not static.UNKNOWN and static.is_plain(decided):
+                if k == len(node.values) - 1 or bool(decided) != is_and:
+                    return operand           # `a and b`: a if a is false, else b
+                continue
+            if not condition:
+                rule = fence.OTHER["and/or"]
+                raise UnsupportedSyntax(f"{rule.what} the data decides is not supported",
+                                        scope.loc(operand_node), rule.hint)
+            value = operand
+            continue
+        name = "numpy.logical_and" if is_and else "numpy.logical_or"
+        value = _emit(scope, name, (value, operand), {}, node, hint)
+    return value
+
+
+def _lower_not(scope, node, hint, condition):
+    operand = (lower_condition if condition else _lower_expr)(scope, node.operand, "")
+    decided = static.known(scope, operand)
+    if decided is not static.UNKNOWN and static.is_plain(decided):
+        return Const(not decided)
+    if not condition:
+        rule = fence.OTHER["not"]
+        raise UnsupportedSyntax(f"{rule.what} the data decides is not supported",
+                                scope.loc(node), rule.hint)
+    return _emit(scope, "numpy.logical_not", (operand,), {}, node, hint)
+
+
+_IDENTITY_TESTS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
+
+
+def _lower_compare(scope, node, hint):
+    """A comparison. Static operands are compared in Python (a chain as Python chains it);
+    ``is`` and ``in`` need static operands, except that whether a value is None (or True,
+    False) is fixed by its type; comparisons of values the data decides are IR."""
+    left = _lower_expr(scope, node.left)
+    results = []
+    for op, right_node in zip(node.ops, node.comparators):
+        right = _lower_expr(scope, right_node)
+        decided = _static_compare(scope, op, left, right)
+        if decided is not static.UNKNOWN:
+            if not decided and len(node.ops) > 1:
+                return Const(False)      # a chain stops at its first false link
+            results.append(Const(decided))
+        elif isinstance(op, _IDENTITY_TESTS):
+            word = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}[type(op)]
+            rule = fence.OTHER["is/in"]
+            raise UnsupportedSyntax(f"`{word}` on a value the data decides is not supported",
+                                    scope.loc(node), rule.hint.format(op=word))
+        elif len(node.ops) > 1:
+            rule = fence.OTHER["chained"]
+            raise UnsupportedSyntax(f"{rule.what} of values the data decides is not supported",
+                                    scope.loc(node), rule.hint)
+        else:
+            return _emit(scope, f"operator.{_OPERATORS[type(op)]}", (left, right), {}, node, hint)
+        left = right
+    return results[-1] if len(results) == 1 else Const(True)
+
+
+_SINGLETONS = (None, True, False)
+
+
+def _static_compare(scope, op, left, right):
+    """The comparison's Python value when static, else ``UNKNOWN``."""
+    a, b = static.known(scope, left), static.known(scope, right)
+    fn = static.COMPARE[type(op).__name__]
+    if a is not static.UNKNOWN and b is not static.UNKNOWN:
+        if isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) or \
+                (static.is_plain(a) and static.is_plain(b)):
+            result = fn(a, b)
+            return bool(result) if isinstance(result, (bool, np.bool_)) else static.UNKNOWN
+        return static.UNKNOWN
+    if isinstance(op, (ast.Is, ast.IsNot)):
+        # `x is None`: the signature fixes whether a value is None, True or False
+        for value, other in ((a, right), (b, left)):
+            if value is not static.UNKNOWN and any(value is s for s in _SINGLETONS):
+                seen = static.example(scope, other)
+                if seen is not static.UNKNOWN:
+                    return fn(seen, value) if other is right else fn(value, seen)
+    if isinstance(op, (ast.In, ast.NotIn)) and a is not static.UNKNOWN:
+        seen = static.example(scope, right)
+        if isinstance(seen, dict):                  # a dict's keys are in the signature
+            return fn(a, seen)
+    return static.UNKNOWN
 
 
 def _lower_index(scope, node):
@@ -551,6 +658,8 @@ def _free_input(scope, fetch, value, name):
     if found is None:
         found = bindings.FreeInput(fetch, scope.namer.var(name.split(".")[-1]), value)
         scope.free[fetch] = found
+        if scope.facts is not None:
+            scope.facts.bind_param(found.var, value)
     return found.var
 
 
@@ -747,6 +856,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     inner = Scope(callee, scope.namer)
     inner.calls = scope.calls
     inner.call_stack = stack + (key,)
+    inner.facts, inner.top, inner.free = scope.facts, scope.top, scope.free
     try:
         bound = _bind_user_args(callee, args, kwargs)
     except TypeError as e:
@@ -761,6 +871,8 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
                 params.append(scope.namer.var(name))
                 operands.append(value)
                 bound[name] = params[-1]
+        if inner.top and inner.facts is not None:    # the callee's lines run with the operands
+            inner.facts.bind_like(params, operands)
     else:
         inner.body = scope.body
     for name, value in bound.items():
@@ -774,9 +886,11 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     if not whole:
         return result
     out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
-    scope.body.append(Call((out,), callee.name, tuple(operands),
-                           Block(tuple(params), inner.body, (result,)), scope.loc(node),
-                           defined_at=callee.loc(callee.node)))
+    call = Call((out,), callee.name, tuple(operands), Block(tuple(params), inner.body, (result,)),
+                scope.loc(node), defined_at=callee.loc(callee.node))
+    scope.body.append(call)
+    if inner.top and inner.facts is not None:         # its lines ran as they were lowered
+        inner.facts.finish_call(call)
     return out
 
 
@@ -884,8 +998,16 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None)
         out = scope.namer.var(hint, "user")
     else:
         out = scope.namer.var(hint or _temp_hint(prim.name), "temp")
-    scope.body.append(Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
+    record(scope, Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
     return out
+
+
+def record(scope, stmt):
+    """Append ``stmt`` to the scope's body; at the top level, evaluate it on the example
+    arguments now (what it makes may decide what is lowered next)."""
+    scope.body.append(stmt)
+    if scope.top and scope.facts is not None:
+        scope.facts.run(stmt)
 
 
 def _alias_lookup(source_name):

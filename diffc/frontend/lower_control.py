@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from diffc.frontend import lower
+from diffc.frontend import lower, static
 from diffc.errors import UnsupportedSyntax
 from diffc.core.ir import Block, If, Loop
 
@@ -24,6 +24,8 @@ def _child(scope):
     child.call_stack = getattr(scope, "call_stack", ())
     child.calls = scope.calls
     child.free = scope.free
+    child.facts = scope.facts
+    child.top = False          # a branch or a loop body runs later, if at all
     return child
 
 
@@ -34,8 +36,21 @@ def _lower_block(scope, statements):
     return child
 
 
+def _decided(scope, cond):
+    """The branch a static condition takes (True/False), or None when the data decides."""
+    value = static.known(scope, cond)
+    if value is static.UNKNOWN or not static.is_plain(value):
+        return None
+    return bool(value)
+
+
 def lower_if(scope, stmt):
-    cond = lower._lower_expr(scope, stmt.test, "cond")
+    cond = lower.lower_condition(scope, stmt.test)
+    taken = _decided(scope, cond)
+    if taken is not None:             # decided by the signature: only that branch is code
+        for s in (stmt.body if taken else stmt.orelse):
+            lower._lower_statement(scope, s)
+        return
     then = _lower_block(scope, stmt.body)
     orelse = _lower_block(scope, stmt.orelse)
     names = [n for n in _assigned_in_order(then.env, orelse.env, scope.env)
@@ -44,7 +59,7 @@ def lower_if(scope, stmt):
     node = If(outs, cond,
               Block((), then.body, tuple(then.env[n] for n in names)),
               Block((), orelse.body, tuple(orelse.env[n] for n in names)), scope.loc(stmt))
-    scope.body.append(node)
+    lower.record(scope, node)
     for n, out in zip(names, outs):
         scope.env[n] = out
     for n in set(then.env) ^ set(orelse.env):
@@ -61,7 +76,10 @@ def _assigned_in_order(a, b, parent):
 
 
 def lower_ifexp(scope, node, hint):
-    cond = lower._lower_expr(scope, node.test, "cond")
+    cond = lower.lower_condition(scope, node.test)
+    taken = _decided(scope, cond)
+    if taken is not None:
+        return lower._lower_expr(scope, node.body if taken else node.orelse, hint)
     results = []
     blocks = []
     for branch in (node.body, node.orelse):
@@ -69,8 +87,8 @@ def lower_ifexp(scope, node, hint):
         results.append(lower._lower_expr(child, branch))
         blocks.append(child.body)
     out = scope.namer.var(hint or "select", "user" if hint else "temp")
-    scope.body.append(If((out,), cond, Block((), blocks[0], (results[0],)),
-                         Block((), blocks[1], (results[1],)), scope.loc(node)))
+    lower.record(scope, If((out,), cond, Block((), blocks[0], (results[0],)),
+                           Block((), blocks[1], (results[1],)), scope.loc(node)))
     return out
 
 
@@ -147,7 +165,7 @@ def lower_for(scope, stmt):
     loop = Loop(outs, steps, tuple(scope.env[n] for n in carried),
                 Block((index, *params), body.body, tuple(body.env[n] for n in carried)),
                 None, scope.loc(stmt), target_hint=index_hint)
-    scope.body.append(loop)
+    lower.record(scope, loop)
     for n, out in zip(carried, outs):
         scope.env[n] = out
 
@@ -163,14 +181,14 @@ def lower_while(scope, stmt):
     for n, cp, p in zip(carried, cond_params, params):
         cond_scope.env[n] = cp
         body.env[n] = p
-    test = lower._lower_expr(cond_scope, stmt.test, "cond")
+    test = lower.lower_condition(cond_scope, stmt.test)
     for s in stmt.body:
         lower._lower_statement(body, s)
     outs = tuple(scope.namer.var(n) for n in carried)
     loop = Loop(outs, None, tuple(scope.env[n] for n in carried),
                 Block(tuple(params), body.body, tuple(body.env[n] for n in carried)),
                 Block(tuple(cond_params), cond_scope.body, (test,)), scope.loc(stmt))
-    scope.body.append(loop)
+    lower.record(scope, loop)
     for n, out in zip(carried, outs):
         scope.env[n] = out
 

@@ -56,6 +56,12 @@ class SourceFunction:
     def loc(self, node=None) -> Loc:
         return self.module.loc(node if node is not None else self.node)
 
+    def live_parameters(self):
+        """The parameter names the running function's signature shows (a wrapper's are
+        those of the function it wraps), ``*args``/``**kwargs`` left out."""
+        return [p.name for p in inspect.signature(self.live).parameters.values()
+                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
 
 def _read_imports(tree: ast.Module) -> dict:
     aliases = {}
