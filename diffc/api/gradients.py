@@ -131,6 +131,10 @@ class GradientFunction:
         """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
         while args and args[-1] is dispatch.MISSING:
             args = args[:-1]
+        if any(a is dispatch.MISSING for a in args):      # an omitted default before a given one
+            k = next(i for i, a in enumerate(args) if a is dispatch.MISSING)
+            given = {n: a for n, a in zip(self._params[k:], args[k:]) if a is not dispatch.MISSING}
+            return GradientFunction.__call__(self, *args[:k], **given)
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):

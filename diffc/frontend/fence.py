@@ -383,15 +383,13 @@ def _check_expr(ctx, node, condition=False):
     rule = EXPRESSIONS.get(type(node))
     if rule is not None:
         _fail(ctx, node, rule)
+    # `and`/`or`/`not`, chains, `is` and `in`: lowering decides them in Python on the
+    # values a compile fixes, and refuses (located) only those the data decides
     if isinstance(node, ast.BoolOp):
-        if not condition:
-            _fail(ctx, node, OTHER["and/or"])
         for value in node.values:
             _check_expr(ctx, value, condition=True)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        if not condition:
-            _fail(ctx, node, OTHER["not"])
         _check_expr(ctx, node.operand, condition=True)
         return
     if isinstance(node, ast.IfExp):
@@ -399,9 +397,7 @@ def _check_expr(ctx, node, condition=False):
         _check_expr(ctx, node.body)
         _check_expr(ctx, node.orelse)
         return
-    if isinstance(node, ast.Compare):
-        _check_compare(ctx, node)
-    elif isinstance(node, ast.Call):
+    if isinstance(node, ast.Call):
         _check_call(ctx, node)
         # ``f(*args, **kwargs)``: lowering spreads what has a fixed length and keys, and
         # rejects the rest with the same rules
@@ -416,15 +412,6 @@ def _check_expr(ctx, node, condition=False):
             child = child.value
         if isinstance(child, ast.expr):
             _check_expr(ctx, child)
-
-
-def _check_compare(ctx, node):
-    if len(node.ops) > 1:
-        _fail(ctx, node, OTHER["chained"])
-    op = node.ops[0]
-    words = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-    if type(op) in words:
-        _fail(ctx, node, OTHER["is/in"], op=words[type(op)])
 
 
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr",
