@@ -42,11 +42,41 @@ class Compiled:
     free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
 
 
-def lower(src, calls=False, facts=None, args=None):
+def lower(src, calls=False, facts=None, args=None, instance=None):
     """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``);
-    with example ``args``, ``facts`` records their values as lowering makes each line."""
+    with example ``args``, ``facts`` records their values as lowering makes each line
+    (a method's: those after ``self``, and ``instance`` the object)."""
     fence.check(src)
-    func = lower_function(src, method=src.method, calls=calls, facts=facts, args=args)
+    return lower_function(src, method=src.method, calls=calls, facts=facts, args=args,
+                          instance=instance)
+
+
+class LayoutChanged(Exception):
+    """A method read other attributes of its object than those its inputs were gathered
+    for (its static values decided other branches): gather them again and compile."""
+
+    def __init__(self, attributes):
+        super().__init__(attributes)
+        self.attributes = attributes
+
+
+def lower_with_examples(src, facts, args, instance=None, calls=True):
+    """Lower ``src`` with its example ``args`` (a method's: its attributes' values, in the
+    order of ``args.attributes``, then its own arguments; ``instance`` the object)."""
+    if args is None or (src.method and instance is None):
+        func = lower(src, calls=calls)
+        if args is not None:              # no object: the example values run afterwards
+            for var, value in zip(func.params, with_free(func, args)):
+                facts.bind_param(var, value)
+            for eqn in func.body:
+                facts.run(eqn)
+        return func
+    if not src.method:
+        return lower(src, calls=calls, facts=facts, args=args)
+    expected = tuple(getattr(args, "attributes", ()))
+    func = lower(src, calls=calls, facts=facts, args=args[len(expected):], instance=instance)
+    if tuple(func.attributes) != expected:
+        raise LayoutChanged(tuple(func.attributes))
     return func
 
 
@@ -69,21 +99,16 @@ def compile_gradient(src, wrt, args=None, **options):
             gc.enable()
 
 
-def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None):
+def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None,
+                      instance=None):
     stages = {}
     facts = Facts(args is not None)
     facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
-    if args is not None and not src.method:
-        check_args(src, wrt, args)
-    func = lower(src, calls=True, facts=facts, args=args if not src.method else None)
+    if args is not None:
+        check_args(src, wrt, args, getattr(args, "names", None))
+    func = lower_with_examples(src, facts, args, instance)
     stages["ir"] = func
     if args is not None:
-        if src.method:
-            _check_args(src, [p.name for p in func.params], wrt, args)          # lowered without example values: they run now
-            for var, value in zip(func.params, with_free(func, args)):
-                facts.bind_param(var, value)
-            for eqn in func.body:
-                facts.run(eqn)
         _check_scalar(src, func, facts)
     namer = Namer(taken=all_names(func))
     func = staging.expand_calls(func, facts, namer)
@@ -275,7 +300,22 @@ def check_args(src, wrt, args, names=None):
         names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
         if a.vararg or a.kwarg:
             names = list(src.live_parameters())
+        if src.method:      # self's attributes read, then the parameters after self
+            attributes = getattr(args, "attributes", None)
+            if attributes is None:
+                return      # not known before lowering: checked by the caller
+            names = list(attributes) + names[1:]
     _check_args(src, names, wrt, args)
+
+
+class MethodExamples(tuple):
+    """A method's example inputs: the values of the attributes it reads (``attributes``,
+    in that order), then its own arguments."""
+
+    def __new__(cls, items, attributes):
+        out = super().__new__(cls, items)
+        out.attributes = tuple(attributes)
+        return out
 
 
 def _check_args(src, names, wrt, args):

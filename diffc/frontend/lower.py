@@ -109,13 +109,17 @@ class SelfRef:
     namer: object
     cls: object            # the ast.ClassDef the method belongs to
     owner: object = None   # the live class of ``self``, or None
+    instance: object = None  # the live object (a compile with example arguments), or None
+    facts: object = None     # the compile's facts: an attribute's value is known when read
 
     def __hash__(self):
         return id(self.attrs)
 
     def attribute(self, name):
         if name not in self.attrs:
-            self.attrs[name] = self.namer.var(name)
+            self.attrs[name] = var = self.namer.var(name)
+            if self.facts is not None and self.instance is not None:
+                self.facts.bind_param(var, getattr(self.instance, name))
         return self.attrs[name]
 
     def method(self, fn, name):
@@ -176,7 +180,8 @@ def enclosing_class(fn):
     return None
 
 
-def lower_function(fn, method=False, calls=False, facts=None, args=None) -> Function:
+def lower_function(fn, method=False, calls=False, facts=None, args=None,
+                   instance=None) -> Function:
     """Lower a fenced ``SourceFunction`` to an IR ``Function``.
 
     ``method``: the first parameter is ``self``; the function's inputs are then the
@@ -189,7 +194,8 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None) -> Func
     ``facts``, ``args``: the example arguments and the facts to record them in. Lowering
     then evaluates each statement as it makes it, so that what the signature fixes is
     known while lowering (``static``): conditions on it are decided, loops over it
-    unrolled, Python on it evaluated.
+    unrolled, Python on it evaluated. For a method, ``args`` are those after ``self`` and
+    ``instance`` is the object: each attribute read takes its value from it.
     """
     namer = Namer()
     scope = Scope(fn, namer)
@@ -201,7 +207,7 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None) -> Func
     self_ref = None
     if method:
         cls = enclosing_class(fn)
-        self_ref = SelfRef({}, namer, cls, fn.owner)
+        self_ref = SelfRef({}, namer, cls, fn.owner, instance, scope.facts)
         scope.env[arguments[0].arg] = self_ref
         arguments = arguments[1:]
     if node.args.vararg or node.args.kwarg:
@@ -211,7 +217,7 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None) -> Func
             var = namer.var(arg.arg)
             scope.env[arg.arg] = var
             params.append(var)
-            if scope.facts is not None and self_ref is None and k < len(args):
+            if scope.facts is not None and k < len(args):
                 scope.facts.bind_param(var, args[k])
         results = _lower_body(scope, node.body)
     attributes = tuple(self_ref.attrs) if self_ref is not None else ()
@@ -254,7 +260,7 @@ def _lower_wrapper(scope, fn, self_ref, examples=None):
         signature = signature[1:]
     names = [p.name for p in signature]
     params = [scope.namer.var(n) for n in names]
-    if scope.facts is not None and self_ref is None:
+    if scope.facts is not None:
         for var, value in zip(params, examples):
             scope.facts.bind_param(var, value)
     args = ((self_ref,) if self_ref is not None else ()) + tuple(
