@@ -78,8 +78,6 @@ STATEMENTS = {kind: rule for kind, rule in {
                             "import math\ny = x"),
     _stmt("ImportFrom"): Banned("an `import` inside the function", "import at module level",
                                 "from math import pi\ny = x"),
-    _stmt("Raise"): Banned("`raise`", "check inputs and raise before calling the "
-                           "differentiated function", "raise ValueError('bad x')"),
     _stmt("Match"): Banned("`match`", "compute each case and select with np.where",
                            "match n:\n    case 1:\n        y = x"),
     _stmt("TypeAlias"): Banned("a `type` alias", "declare type aliases at module level",
@@ -89,15 +87,8 @@ STATEMENTS = {kind: rule for kind, rule in {
 EXPRESSIONS = {
     ast.Lambda: Banned("a lambda", "write the expression inline, or define a module-level "
                        "function with `def`", "g = lambda t: t * 2.0"),
-    ast.ListComp: Banned("a list comprehension", "use a NumPy operation on the whole array "
-                         "(x * 2.0), or write the items out",
-                         "ys = [t * 2.0 for t in x]"),
     ast.SetComp: Banned("a set comprehension", "sets are not differentiable; use arrays",
                         "ys = {t for t in x}"),
-    ast.DictComp: Banned("a dict comprehension", "dicts are not differentiable; use "
-                         "separate names or arrays", "ys = {i: t for i, t in enumerate(x)}"),
-    ast.GeneratorExp: Banned("a generator expression", "use a NumPy reduction over the "
-                             "array, such as np.sum(x * 2.0)", "y = sum(t * 2.0 for t in x)"),
     ast.Await: Banned("`await`", "use a plain function", "y = await x"),
     ast.Yield: Banned("`yield`", "a generator is not differentiable; return the value",
                       "yield x"),
@@ -105,12 +96,8 @@ EXPRESSIONS = {
                           "value", "yield from x"),
     ast.NamedExpr: Banned("the walrus operator `:=`", "assign with `=` on its own line",
                           "y = (z := x * 2.0) + z"),
-    ast.JoinedStr: Banned("an f-string", "strings are not differentiable; format messages "
-                          "outside the differentiated function", "label = f'{x}'"),
     ast.Set: Banned("a set literal", "sets are not differentiable; use a tuple or an array",
                     "s = {x, y}"),
-    ast.Dict: Banned("a dict", "dicts are not differentiable; use separate names, or pass "
-                     "the arrays as arguments", "d = {'w': x}"),
     ast.Starred: Banned("star-unpacking `*x`", "pass and build values explicitly: "
                         "f(a, b) rather than f(*args)", "y = np.maximum(*x)"),
 }
@@ -292,8 +279,9 @@ def _without_docstring(body):
 
 def _stored_names(body):
     names = set()
+    from diffc.frontend.fence_flow import walk_scope
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in walk_scope(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
     return frozenset(names)
@@ -365,6 +353,10 @@ def _check_statement(ctx, stmt):
     elif isinstance(stmt, ast.Return):
         if stmt.value is not None:
             _check_expr(ctx, stmt.value)
+    elif isinstance(stmt, ast.Raise):
+        for part in (stmt.exc, stmt.cause):
+            if part is not None:
+                _check_expr(ctx, part)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         _fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
 
@@ -372,8 +364,7 @@ def _check_statement(ctx, stmt):
 def _check_expression_statement(ctx, stmt):
     if isinstance(stmt.value, ast.Constant):
         return                                  # a docstring-like string, or `...`
-    _check_expr(ctx, stmt.value)
-    _fail(ctx, stmt, OTHER["unused call" if isinstance(stmt.value, ast.Call) else "no effect"])
+    _check_expr(ctx, stmt.value)      # lowering keeps container methods, refuses the rest
 
 
 def _check_expr(ctx, node, condition=False):
@@ -416,7 +407,7 @@ def _check_expr(ctx, node, condition=False):
 
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr",
                      "setattr", "delattr", "hasattr", "__import__"})
-SIDE_EFFECTS = frozenset({"print", "input", "open", "breakpoint"})
+SIDE_EFFECTS = frozenset({"input", "open", "breakpoint"})     # print: lowering refuses it where it runs
 
 
 def _check_call(ctx, node):

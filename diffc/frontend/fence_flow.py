@@ -78,9 +78,8 @@ class _Scoping:
         return assigned
 
     def reads(self, node, assigned, in_loop):
-        for name in ast.walk(node):
-            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
-                self.read(name, assigned, in_loop)
+        for name in loads(node):
+            self.read(name, assigned, in_loop)
 
     def read(self, name, assigned, in_loop):
         if name.id not in self.ctx.local_names or name.id in assigned:
@@ -97,8 +96,33 @@ class _Scoping:
               f"`{name.id}` is read before it is assigned{where}", name=name.id)
 
 
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def walk_scope(node):
+    """``ast.walk`` of ``node`` without the inside of comprehensions (their own scope)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, COMPREHENSIONS):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def loads(node, local=frozenset()):
+    """The names ``node`` reads from the function's scope (a comprehension's own loop
+    variables are its own)."""
+    if isinstance(node, COMPREHENSIONS):
+        local = local | {n.id for g in node.generators for n in ast.walk(g.target)
+                         if isinstance(n, ast.Name)}
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+        yield node
+    for child in ast.iter_child_nodes(node):
+        yield from loads(child, local)
+
+
 def _stores(node):
-    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    return [n for n in walk_scope(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
 
 
 def _stores_deep(stmt):

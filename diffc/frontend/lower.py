@@ -28,9 +28,9 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
-from diffc.frontend import static
+from diffc.frontend import lower_static, static
 from diffc.core import primitives
-from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
+from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, user_code
 from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
@@ -300,8 +300,14 @@ def _param_defaults(fn, params):
 
 
 def _lower_statement(scope, stmt):
-    if isinstance(stmt, (ast.Pass, ast.Assert)):
+    if isinstance(stmt, ast.Pass):
         return
+    if isinstance(stmt, ast.Assert):
+        return _lower_assert(scope, stmt)
+    if isinstance(stmt, ast.Raise):
+        return _lower_raise(scope, stmt)
+    if isinstance(stmt, ast.Expr):
+        return _lower_expression_statement(scope, stmt)
     if isinstance(stmt, (ast.If, ast.For, ast.While)):
         from diffc.frontend import lower_control
         {ast.If: lower_control.lower_if, ast.For: lower_control.lower_for,
@@ -340,6 +346,10 @@ def _assign(scope, target, value, stmt):
     elif isinstance(target, ast.Subscript):
         base = _lower_expr(scope, target.value)
         index = _lower_index(scope, target.slice)
+        if isinstance(base, Pack) and base.kind in ("list", "dict", "tuple"):
+            _rebind(scope, target.value, base,
+                    lower_static.with_entry(scope, base, index, value, target))
+            return
         scope.env[target.value.id] = _emit(scope, "operator.setitem", (base, index, value), {}, stmt,
                                            target.value.id)
     else:
@@ -402,6 +412,11 @@ def _lower(scope, node, hint=""):
     if isinstance(node, ast.Subscript):
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)
+        if isinstance(base, Pack) and base.kind == "dict" and isinstance(index, Const):
+            for k, v in zip(base.items[::2], base.items[1::2]):
+                if k.value == index.value:
+                    return v              # an entry of a dict made here: no operation
+            raise _user_error(scope, node, KeyError(index.value))
         if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation
@@ -410,6 +425,12 @@ def _lower(scope, node, hint=""):
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
+    if isinstance(node, ast.Dict):
+        return _lower_dict(scope, node)
+    if isinstance(node, ast.JoinedStr):
+        return lower_static.joined_string(scope, node, _lower_expr)
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
+        return _lower_comprehension(scope, node)
     if isinstance(node, ast.IfExp):
         from diffc.frontend import lower_control
         return lower_control.lower_ifexp(scope, node, hint)
@@ -755,9 +776,10 @@ def _constant_ref(scope, ref, node):
     if ref.qualname in ("builtins.float", "builtins.int", "builtins.bool", "builtins.complex"):
         return Const(getattr(builtins, ref.qualname.split(".")[1]))   # a dtype: x.astype(float)
     found, obj = _resolve_object(ref.qualname)
-    if found and (obj is None or isinstance(obj, (bool, int, float))
-                  or isinstance(obj, type) and issubclass(obj, np.generic)):
-        return Const(obj)
+    if found and (obj is None or isinstance(obj, (bool, int, float, type))):
+        return Const(obj)                   # a class: isinstance(W, np.ndarray), a dtype
+    if ref.qualname.startswith("builtins.") and isinstance(getattr(builtins, ref.qualname[9:], None), type):
+        return Const(getattr(builtins, ref.qualname[9:]))      # isinstance(reg, dict)
     raise NameResolutionError(f"{ref.qualname} is not a value diffc can use here",
                               scope.loc(node), "call it, or pass the value as an argument")
 
@@ -780,6 +802,14 @@ def _lower_call(scope, node, hint):
     callee = _lower(scope, node.func)
     args, kwargs = _call_arguments(scope, node)
     if isinstance(callee, Method):
+        done = _container_call(scope, callee, args, kwargs, node)
+        if done is not NotImplemented:
+            return done
+        receiver = static.known(scope, callee.receiver)
+        if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)):
+            value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
+            if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
+                return lower_static.lift(value)
         return _emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                      call=node.func)
     if isinstance(callee, Ref):
@@ -799,9 +829,220 @@ def _lower_call(scope, node, hint):
             args = (callee.bound,) + args
         return _inline_call(scope, callee.src, args, kwargs, node, hint)
     if isinstance(callee, Ref):
+        done = _static_call(scope, callee.qualname, args, kwargs, node)
+        if done is not NotImplemented:
+            return done
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _getitem(scope, node):
+    return lambda base, key: _emit(scope, "operator.getitem", (base, key), {}, node,
+                                   key.value if isinstance(key.value, str) and key.value.isidentifier()
+                                   else "", kind="temp")
+
+
+def _container_call(scope, method, args, kwargs, node):
+    """A method of a list or dict whose structure is fixed here (``lower_static``)."""
+    if method.attr not in lower_static.MUTATORS + ("items", "keys", "values", "get", "copy"):
+        return NotImplemented
+    pack = lower_static.structure(scope, method.receiver, node, _getitem(scope, node))
+    if pack is None:
+        return NotImplemented
+    if method.attr in lower_static.MUTATORS:
+        if not isinstance(node.func.value, ast.Name) or kwargs:
+            raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
+                                    "supported", scope.loc(node), "assign the container to a "
+                                    "local name and change that")
+        new, result = lower_static.mutated(scope, pack, method.attr, args, node)
+        _rebind(scope, node.func.value, method.receiver, new)
+        return result
+    if pack.kind != "dict":
+        return NotImplemented
+    return lower_static.dict_method(scope, pack, method.attr, args, kwargs, node)
+
+
+def _rebind(scope, name_node, old, new):
+    """``name`` (and every local name bound to the same container) now holds ``new``."""
+    if not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
+        raise UnsupportedSyntax("changing a container that is not a local name is not "
+                                "supported", scope.loc(name_node), "copy it into a local "
+                                "name first (`d = dict(d)`, `xs = list(xs)`) and change that")
+    if not scope.top:
+        raise lower_static.NeedsUnroll(name_node)
+    for name, atom in list(scope.env.items()):
+        if atom is old:
+            scope.env[name] = new
+
+
+def _static_call(scope, qualname, args, kwargs, node):
+    """A builtin on values the compile knows runs now (``lower_static``)."""
+    kind, _, name = qualname.partition(".")
+    if kind == "builtins" and name in ("isinstance", "type", "callable") and args:
+        seen = static.example(scope, args[0])
+        rest = [static.known(scope, a) for a in args[1:]]
+        if seen is not static.UNKNOWN and static.UNKNOWN not in rest:
+            return lower_static.lift(lower_static.PURE[name](seen, *rest))
+    if kind == "builtins" and name == "range":
+        return NotImplemented                   # a primitive: loops keep their range
+    fn = lower_static.PURE.get(name if kind == "builtins" else qualname)
+    if fn is not None:
+        value = lower_static.evaluate(scope, fn, args, kwargs)
+        if value is not static.UNKNOWN:
+            return lower_static.lift(value)
+    if kind == "builtins" and name in lower_static.STRUCTURAL and not kwargs:
+        packs = [lower_static.structure(scope, a, node, _getitem(scope, node)) or a for a in args]
+        done = lower_static.by_structure(scope, name, packs, node)
+        if done is not NotImplemented:
+            return done
+    if kind == "builtins" and name == "sum" and args and not kwargs:
+        pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
+        if pack is not None and pack.kind != "dict":
+            total = args[1] if len(args) > 1 else Const(0)
+            for item in pack.items:
+                total = _emit(scope, "operator.add", (total, item), {}, node)
+            return total
+    return NotImplemented
+
+
+def _lower_dict(scope, node):
+    items = []
+    for key, value in zip(node.keys, node.values):
+        if key is None:                     # {**other, ...}
+            other = lower_static.structure(scope, _lower_expr(scope, value), node, _getitem(scope, node))
+            if other is None or other.kind != "dict":
+                raise UnsupportedSyntax("`**` of a dict whose keys are not fixed here is not "
+                                        "supported", scope.loc(value), "write the entries out")
+            pack = Pack("dict", tuple(items))
+            for k, v in zip(other.items[::2], other.items[1::2]):
+                pack = lower_static.with_entry(scope, pack, k, v, node)
+            items = list(pack.items)
+            continue
+        k = _lower_expr(scope, key)
+        pack = lower_static.with_entry(scope, Pack("dict", tuple(items)), k,
+                                       _lower_expr(scope, value), key)
+        items = list(pack.items)
+    return Pack("dict", tuple(items))
+
+
+def _lower_comprehension(scope, node):
+    """``[f(x) for x in xs if c]``, ``g(x) for x in xs`` and ``{k: v for ...}`` over
+    iterables whose length is fixed here: the items, written out."""
+    results = []
+
+    def walk(generators, env):
+        if not generators:
+            saved, scope.env = scope.env, env
+            try:
+                if isinstance(node, ast.DictComp):
+                    results.append((_lower_expr(scope, node.key), _lower_expr(scope, node.value)))
+                else:
+                    results.append(_lower_expr(scope, node.elt))
+            finally:
+                scope.env = saved
+            return
+        gen = generators[0]
+        saved, scope.env = scope.env, env
+        try:
+            iterable = _lower_expr(scope, gen.iter)
+            pack = lower_static.structure(scope, iterable, gen.iter, _getitem(scope, gen.iter))
+            if pack is None:
+                steps = static.known(scope, iterable)
+                pack = lower_static.lift(list(steps)) if isinstance(steps, range) else None
+        finally:
+            scope.env = saved
+        if pack is None or gen.is_async:
+            raise UnsupportedSyntax("a comprehension over a sequence whose length is not fixed "
+                                    "here is not supported", scope.loc(gen.iter),
+                                    "use a NumPy operation on the whole array")
+        items = pack.items[::2] if pack.kind == "dict" else pack.items
+        for item in items:
+            inner = dict(env)
+            saved, scope.env = scope.env, inner
+            try:
+                _assign(scope, gen.target, item, gen)
+                keep = True
+                for test in gen.ifs:
+                    decided = static.known(scope, lower_condition(scope, test))
+                    if decided is static.UNKNOWN:
+                        raise UnsupportedSyntax("a comprehension's `if` on a value the data "
+                                                "decides is not supported", scope.loc(test),
+                                                "select with np.where")
+                    keep = keep and bool(decided)
+                inner = scope.env
+            finally:
+                scope.env = saved
+            if keep:
+                walk(generators[1:], inner)
+
+    walk(node.generators, scope.env)
+    if isinstance(node, ast.DictComp):
+        pack = Pack("dict", ())
+        for k, v in results:
+            pack = lower_static.with_entry(scope, pack, k, v, node)
+        return pack
+    return Pack("list", tuple(results))
+
+
+def _lower_assert(scope, stmt):
+    """``assert`` on values the compile knows is checked now, as Python checks it at the
+    call; on values the data decides it is left out, as ``python -O`` leaves it."""
+    decided = static.known(scope, lower_condition(scope, stmt.test))
+    if decided is static.UNKNOWN or not static.is_plain(decided) or decided:
+        return
+    message = () if stmt.msg is None else (static.known(scope, _lower_expr(scope, stmt.msg)),)
+    if not scope.top:
+        return                                  # a branch that may not run
+    raise _user_error(scope, stmt, AssertionError(*[m for m in message if m is not static.UNKNOWN]))
+
+
+def _lower_raise(scope, stmt):
+    """``raise`` reached on a path the compile decides: the call raises, as in Python."""
+    if not scope.top:
+        raise UnsupportedSyntax("`raise` in a branch the data decides is not supported",
+                                scope.loc(stmt), "check the inputs and raise before calling "
+                                "the differentiated function")
+    error = RuntimeError("re-raise") if stmt.exc is None else \
+        static.known(scope, _lower_expr(scope, stmt.exc))
+    if isinstance(error, type) and issubclass(error, BaseException):
+        error = error()
+    if not isinstance(error, BaseException):
+        raise UnsupportedSyntax("`raise` of a value diffc cannot evaluate here is not supported",
+                                scope.loc(stmt), "raise an exception built from labels and settings")
+    raise _user_error(scope, stmt, error)
+
+
+def _user_error(scope, stmt, error):
+    """``error`` as the user's code raises it (marked as theirs), with a note of where."""
+    loc = scope.loc(stmt)
+    try:
+        with user_code():
+            raise error
+    except BaseException:
+        pass
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list):
+        notes.append(f"raised at {loc.file}:{loc.line} on the example arguments diffc compiled for")
+    return error
+
+
+def _lower_expression_statement(scope, stmt):
+    """A statement that is an expression: a container method (``parts.append(h)``) or a
+    docstring-like constant; a call made only for its effect is refused."""
+    value = stmt.value
+    if isinstance(value, ast.Constant):
+        return
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+            and value.func.attr in lower_static.MUTATORS:
+        _lower_expr(scope, value)
+        return
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
+        rule = fence.OTHER["side effect"]
+        raise UnsupportedSyntax(rule.what.format(name="print") + " is not supported",
+                                scope.loc(stmt), rule.hint)
+    rule = fence.OTHER["unused call" if isinstance(value, ast.Call) else "no effect"]
+    raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
 
 
 def _call_arguments(scope, node):
@@ -843,7 +1084,7 @@ def _user_primitive(qualname):
     return obj if isinstance(obj, primitives.Primitive) else None
 
 
-def _inline_call(scope, callee, args, kwargs, node, hint):
+def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True):
     """Lower a call to one of the user's functions by lowering its body in place.
 
     The callee's equations keep the callee's own file and line, so generated comments
@@ -869,7 +1110,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
         raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
                                 f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
     statements = jumps.desugar(_body_without_docstring(callee.node))
-    whole = scope.calls and _keeps_whole(statements, bound)
+    whole = may_keep_whole and scope.calls and _keeps_whole(statements, bound)
     params, operands = [], []
     if whole:
         for name, value in bound.items():
@@ -891,6 +1132,8 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
             _lower_statement(inner, stmt)
     if not whole:
         return result
+    if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
+        return _inline_call(scope, callee, args, kwargs, node, hint, False)   # each is a value
     out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
     call = Call((out,), callee.name, tuple(operands), Block(tuple(params), inner.body, (result,)),
                 scope.loc(node), defined_at=callee.loc(callee.node))

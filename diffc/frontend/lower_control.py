@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 
-from diffc.frontend import lower, static
-from diffc.errors import UnsupportedSyntax
+from diffc.frontend import lower, lower_static, static
+from diffc.errors import DiffcError, InternalError, UnsupportedSyntax
 from diffc.core.ir import Block, If, Loop
 
 
@@ -51,8 +51,9 @@ def lower_if(scope, stmt):
         for s in (stmt.body if taken else stmt.orelse):
             lower._lower_statement(scope, s)
         return
-    then = _lower_block(scope, stmt.body)
-    orelse = _lower_block(scope, stmt.orelse)
+    with _no_unrolling_here(scope, "a branch the data decides"):
+        then = _lower_block(scope, stmt.body)
+        orelse = _lower_block(scope, stmt.orelse)
     names = [n for n in _assigned_in_order(then.env, orelse.env, scope.env)
              if n in then.env and n in orelse.env]
     outs = tuple(scope.namer.var(n) for n in names)
@@ -143,10 +144,85 @@ def _emit(scope, name, args, node, hint=""):
     return lower._emit(scope, name, args, {}, node, hint)
 
 
+class _no_unrolling_here:
+    """Turn a ``NeedsUnroll`` from a block that cannot be written out step by step into
+    a located error (at the top level; inside a loop the loop may still unroll)."""
+
+    def __init__(self, scope, where):
+        self.scope, self.where = scope, where
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, tb):
+        if kind is lower_static.NeedsUnroll and self.scope.top:
+            raise UnsupportedSyntax(f"changing a list or dict in {self.where} is not supported",
+                                    self.scope.loc(error.node), "build the container outside "
+                                    "it, or select values with np.where") from None
+        return False
+
+
+_MAX_UNROLLED = 10_000
+
+
+def _unroll(scope, stmt):
+    """Write a ``for`` loop out, one copy of its body per step, when it changes a list or
+    dict made before it: its steps must be fixed here (a range of known length, a list,
+    tuple or dict whose structure the signature fixes, an array's rows)."""
+    iterable = lower._lower_expr(scope, stmt.iter)
+    pack = lower_static.structure(scope, iterable, stmt.iter, lower._getitem(scope, stmt.iter))
+    items = None
+    if pack is not None:
+        items = pack.items[::2] if pack.kind == "dict" else pack.items
+    else:
+        known = static.known(scope, iterable)
+        seen = static.example(scope, iterable)
+        if isinstance(known, range):
+            items = [lower_static.lift(i) for i in known]
+        elif hasattr(seen, "shape") and getattr(seen, "ndim", 0) >= 1:
+            get = lower._getitem(scope, stmt.iter)
+            items = [get(iterable, lower_static.lift(i)) for i in range(seen.shape[0])]
+    if items is None or len(items) > _MAX_UNROLLED:
+        raise UnsupportedSyntax("this loop changes a list or dict made before it, and its "
+                                "number of steps is not fixed here", scope.loc(stmt.iter),
+                                "loop over range(n) with n fixed by the arguments' shapes or "
+                                "settings, or over a list")
+    for item in items:
+        lower._assign(scope, stmt.target, item, stmt)
+        for s in stmt.body:
+            lower._lower_statement(scope, s)
+
+
+def _steps_fixed(scope, stmt):
+    """Whether the loop's steps are fixed here (checked without making IR)."""
+    it = stmt.iter
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id in ("range", "enumerate", "zip", "reversed") \
+            or isinstance(it, (ast.Name, ast.Attribute, ast.Subscript, ast.List, ast.Tuple)):
+        return scope.facts is not None
+    return isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and \
+        it.func.attr in ("items", "keys", "values") and scope.facts is not None
+
+
 def lower_for(scope, stmt):
     if stmt.orelse:
         raise UnsupportedSyntax("`for ... else` is not supported", scope.loc(stmt.orelse[0]),
                                 "use a flag variable")
+    try:
+        _lower_loop(scope, stmt)
+    except lower_static.NeedsUnroll:
+        if not scope.top:
+            raise                       # an enclosing loop unrolls first
+        _unroll(scope, stmt)
+    except DiffcError as error:
+        # the body needs values that differ per step and are fixed here (a dict's keys,
+        # the layers of a list, a label): written out step by step it may lower; if it
+        # cannot be written out, or fails again, the error is the loop's own
+        if isinstance(error, InternalError) or not scope.top or not _steps_fixed(scope, stmt):
+            raise
+        _unroll(scope, stmt)
+
+
+def _lower_loop(scope, stmt):
     steps, binders = _range_and_binders(scope, stmt)
     carried = [n for n in _assigned_names(stmt.body) if n in scope.env]
     body = _child(scope)
@@ -182,8 +258,9 @@ def lower_while(scope, stmt):
         cond_scope.env[n] = cp
         body.env[n] = p
     test = lower.lower_condition(cond_scope, stmt.test)
-    for s in stmt.body:
-        lower._lower_statement(body, s)
+    with _no_unrolling_here(scope, "a `while` loop"):
+        for s in stmt.body:
+            lower._lower_statement(body, s)
     outs = tuple(scope.namer.var(n) for n in carried)
     loop = Loop(outs, None, tuple(scope.env[n] for n in carried),
                 Block(tuple(params), body.body, tuple(body.env[n] for n in carried)),

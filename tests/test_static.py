@@ -1,0 +1,102 @@
+"""Python the compile evaluates: values fixed by the call's signature decide branches, and
+containers, strings and builtins on them are evaluated while lowering (binding times).
+
+Every gradient here is checked against central differences; every refusal is located."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.errors import UnsupportedSyntax
+from diffc.testing import check_grads
+from tests.static_programs import basics as m
+
+rng = np.random.default_rng(7)
+W, X = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+
+
+@pytest.mark.parametrize("config", [{"l2": 0.3, "shift_a": 0.5, "other": 1.0}, {}, {"l1": 0.2}],
+                         ids=["l2 and shift", "empty", "l1"])
+def test_dict_of_settings_in_and_get_and_items(config):
+    check_grads(m.config_loss, (W, X, config), wrt=0)
+
+
+def test_list_appended_in_a_loop_is_written_out():
+    args = (rng.standard_normal((4, 3)), rng.standard_normal((4, 4)), rng.standard_normal((5, 3)))
+    check_grads(m.rnn, args)
+    source = diffc.grad(m.rnn, wrt=(0, 1))
+    source(*args)
+    assert "np.stack([h_1, h_2, h_3, h_4, h_5])" in source.source
+
+
+def test_comprehensions_fstrings_assert_and_generator_sum():
+    check_grads(m.comp, ([rng.standard_normal((2, 3)), rng.standard_normal((2, 3))],
+                         rng.standard_normal(3)))
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_static_strings_isinstance_and_untaken_raise_and_print(mode):
+    check_grads(m.mode, (W, X, mode), wrt=0)
+
+
+def test_a_reached_raise_or_failed_assert_is_the_users_error():
+    with pytest.raises(AssertionError, match="bad mode bad"):
+        diffc.grad(m.mode)(W, X, "bad")
+
+
+def test_method_with_none_default_and_settings_on_self():
+    net = m.TwoLayer(np.random.default_rng(1))
+    Xn, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    g = diffc.grad(net.loss, wrt="params")
+    got = g(Xn, y, 0.1)
+    for key in ("W1", "W2"):
+        def f(Wk, key=key):
+            saved = net.params[key]
+            net.params[key] = Wk
+            try:
+                return net.loss(Xn, y, 0.1)
+            finally:
+                net.params[key] = saved
+        want = _central(f, net.params[key])
+        np.testing.assert_allclose(got[key], want, rtol=1e-5, atol=1e-7)
+    net.mode = "test"                    # a static value on self changed: recompiled
+    got = g(Xn, y, 0.1)
+    want = _central(lambda W1: _with(net, "W1", W1, lambda: net.loss(Xn, y, 0.1)), net.params["W1"])
+    np.testing.assert_allclose(got["W1"], want, rtol=1e-5, atol=1e-7)
+    scores_grad = diffc.grad(net.loss, wrt="params")(Xn)          # y is None: early return
+    np.testing.assert_allclose(scores_grad["W2"],
+                               _central(lambda W2: _with(net, "W2", W2, lambda: net.loss(Xn)),
+                                        net.params["W2"]), rtol=1e-5, atol=1e-7)
+
+
+def _with(net, key, value, call):
+    saved = net.params[key]
+    net.params[key] = value
+    try:
+        return call()
+    finally:
+        net.params[key] = saved
+
+
+def _central(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def test_helper_returning_a_tuple_of_results():
+    check_grads(m.uses_helper, (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))))
+
+
+@pytest.mark.parametrize("fn,fragment,line", [
+    (m.grows_in_branch, "changing a list or dict in a branch the data decides", 75),
+    (m.formats_data, "an f-string of a value the data decides", 80),
+    (m.key_from_data, "a dict key the data decides", 87),
+    (m.prints, "`print()` is not supported", 92),
+])
+def test_what_the_data_decides_is_refused_with_a_location(fn, fragment, line):
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fn)(W, X)
+    assert fragment in info.value.message and info.value.loc.line == line, str(info.value)
