@@ -412,11 +412,12 @@ def _lower(scope, node, hint=""):
     if isinstance(node, ast.Subscript):
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)
-        if isinstance(base, Pack) and base.kind == "dict" and isinstance(index, Const):
+        if isinstance(base, Pack) and base.kind == "dict":
+            key = lower_static.known_key(scope, index, node)
             for k, v in zip(base.items[::2], base.items[1::2]):
-                if k.value == index.value:
+                if k.value == key:
                     return v              # an entry of a dict made here: no operation
-            raise _user_error(scope, node, KeyError(index.value))
+            raise _user_error(scope, node, KeyError(key))
         if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation

@@ -105,7 +105,7 @@ def dict_method(scope, pack, attr, args, kwargs, node):
     if attr == "copy":
         return Pack("dict", pack.items)
     if attr == "get" and 1 <= len(args) <= 2 and not kwargs:
-        key = _known_key(scope, args[0], node)
+        key = known_key(scope, args[0], node)
         for k, v in _entries(pack):
             if k.value == key:
                 return v
@@ -113,7 +113,7 @@ def dict_method(scope, pack, attr, args, kwargs, node):
     return NotImplemented
 
 
-def _known_key(scope, atom, node):
+def known_key(scope, atom, node):
     key = static.known(scope, atom)
     if key is static.UNKNOWN:
         raise UnsupportedSyntax("a dict key the data decides is not supported", scope.loc(node),
@@ -124,7 +124,7 @@ def _known_key(scope, atom, node):
 
 def with_entry(scope, pack, key_atom, value, node):
     """The container ``pack`` after ``pack[key] = value`` (a new ``Pack``)."""
-    key = _known_key(scope, key_atom, node)
+    key = known_key(scope, key_atom, node)
     if pack.kind == "dict":
         entries = [(k, v) for k, v in _entries(pack) if k.value != key]
         position = next((i for i, (k, _) in enumerate(_entries(pack)) if k.value == key), None)
@@ -153,11 +153,11 @@ def mutated(scope, pack, attr, args, node):
             return Pack("list", pack.items + more.items), Const(None)
         if attr == "insert" and len(args) == 2:
             items = list(pack.items)
-            items.insert(_known_key(scope, args[0], node), args[1])
+            items.insert(known_key(scope, args[0], node), args[1])
             return Pack("list", tuple(items)), Const(None)
         if attr == "pop" and len(args) <= 1:
             items = list(pack.items)
-            value = items.pop(_known_key(scope, args[0], node) if args else -1)
+            value = items.pop(known_key(scope, args[0], node) if args else -1)
             return Pack("list", tuple(items)), value
         if attr == "clear" and not args:
             return Pack("list", ()), Const(None)
@@ -168,14 +168,14 @@ def mutated(scope, pack, attr, args, node):
                 new = with_entry(scope, new, k, v, node)
             return new, Const(None)
         if attr == "setdefault" and 1 <= len(args) <= 2:
-            key = _known_key(scope, args[0], node)
+            key = known_key(scope, args[0], node)
             for k, v in _entries(pack):
                 if k.value == key:
                     return pack, v
             default = args[1] if len(args) == 2 else Const(None)
             return with_entry(scope, pack, args[0], default, node), default
         if attr == "pop" and 1 <= len(args) <= 2:
-            key = _known_key(scope, args[0], node)
+            key = known_key(scope, args[0], node)
             for k, v in _entries(pack):
                 if k.value == key:
                     rest = [x for kk, vv in _entries(pack) if kk.value != key for x in (kk, vv)]

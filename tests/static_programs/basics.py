@@ -82,7 +82,7 @@ def formats_data(W, X):
 
 
 def key_from_data(W, X):
-    d = {"a": W}
+    d = {"a": W, "b": 2.0 * W}
     k = "a" if np.sum(X) > 0 else "b"
     return np.sum(d[k])
 
