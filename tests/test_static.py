@@ -100,3 +100,44 @@ def test_what_the_data_decides_is_refused_with_a_location(fn, fragment, line):
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(fn)(W, X)
     assert fragment in info.value.message and info.value.loc.line == line, str(info.value)
+
+
+# --- functions as values ---------------------------------------------------------------
+from tests.static_programs import functions as fm  # noqa: E402
+
+
+def test_lambda_given_to_grad_reads_its_globals_live():
+    w, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    check_grads(fm.loss, (w, x))
+    g = diffc.grad(fm.loss)
+    before = g(w, x)
+    fm.SCALE = 6.0
+    try:
+        np.testing.assert_allclose(g(w, x), 2.0 * before)
+    finally:
+        fm.SCALE = 3.0
+
+
+def test_loss_made_by_a_factory_closes_over_data():
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    check_grads(fm.make_loss(X, y), (rng.standard_normal(3),))
+
+
+@pytest.mark.parametrize("fn", [fm.nested, fm.late_binding, fm.escapes], ids=lambda f: f.__name__)
+def test_nested_defs_and_lambdas_read_their_frame_when_called(fn):
+    args = (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))) if fn is fm.nested else \
+        (rng.standard_normal((3, 2)), rng.standard_normal(2))
+    check_grads(fn, args)
+
+
+def test_a_nested_function_returned_by_a_helper_is_refused():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fm.returns_passed)(rng.standard_normal((3, 2)), rng.standard_normal(2))
+    assert "returns a function it was passed" in info.value.message
+    assert info.value.loc.line == 39
+
+
+def test_two_lambdas_on_one_line_are_told_apart():
+    w = rng.standard_normal(3)
+    np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[0])(w), 2 * w)
+    np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[1])(w), 3 * w ** 2)

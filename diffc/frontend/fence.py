@@ -61,9 +61,6 @@ STATEMENTS = {kind: rule for kind, rule in {
                                "async with lock:\n    y = x"),
     _stmt("AsyncFor"): Banned("`async for`", "use a plain function",
                               "async for t in stream:\n    y = x"),
-    _stmt("FunctionDef"): Banned("a nested `def`", "define the helper at module level and "
-                                 "pass it what it needs as arguments",
-                                 "def helper(t):\n    return t * 2.0\ny = x"),
     _stmt("AsyncFunctionDef"): Banned("a nested `async def`", "define plain helper functions "
                                       "at module level", "async def helper(t):\n    return t\ny = x"),
     _stmt("ClassDef"): Banned("a class definition", "define classes outside the "
@@ -85,8 +82,6 @@ STATEMENTS = {kind: rule for kind, rule in {
 }.items() if kind is not None}
 
 EXPRESSIONS = {
-    ast.Lambda: Banned("a lambda", "write the expression inline, or define a module-level "
-                       "function with `def`", "g = lambda t: t * 2.0"),
     ast.SetComp: Banned("a set comprehension", "sets are not differentiable; use arrays",
                         "ys = {t for t in x}"),
     ast.Await: Banned("`await`", "use a plain function", "y = await x"),
@@ -108,6 +103,8 @@ OTHER = {
                     ""),
     "default": Banned("a default value that is not a literal", "write the value itself "
                       "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
+    "nested decorator": Banned("a decorator on a function defined inside the differentiated "
+                               "function", "define the decorated function at module level", ""),
     "and/or": Banned("`and`/`or` on values", "use np.logical_and / np.logical_or, or "
                      "np.where(cond, a, b) to select a value", "y = x and 2.0"),
     "not": Banned("`not` on a value", "use np.logical_not(c), or compare: c == 0",
@@ -282,6 +279,8 @@ def _stored_names(body):
     from diffc.frontend.fence_flow import walk_scope
     for stmt in body:
         for node in walk_scope(stmt):
+            if isinstance(node, ast.FunctionDef):
+                names.add(node.name)
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
     return frozenset(names)
@@ -357,6 +356,10 @@ def _check_statement(ctx, stmt):
         for part in (stmt.exc, stmt.cause):
             if part is not None:
                 _check_expr(ctx, part)
+    elif isinstance(stmt, ast.FunctionDef):
+        if stmt.decorator_list:
+            _fail(ctx, stmt.decorator_list[0], OTHER["nested decorator"])
+        # its body is checked where it is called (lowering inlines each call)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         _fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
 

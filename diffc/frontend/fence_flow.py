@@ -97,24 +97,35 @@ class _Scoping:
 
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+SCOPES = COMPREHENSIONS + (ast.Lambda, ast.FunctionDef)
 
 
 def walk_scope(node):
-    """``ast.walk`` of ``node`` without the inside of comprehensions (their own scope)."""
+    """``ast.walk`` of ``node`` without the inside of comprehensions, lambdas and nested
+    ``def``s (each is its own scope)."""
     todo = [node]
     while todo:
         n = todo.pop()
         yield n
-        if not isinstance(n, COMPREHENSIONS):
+        if not isinstance(n, SCOPES):
             todo.extend(ast.iter_child_nodes(n))
 
 
 def loads(node, local=frozenset()):
-    """The names ``node`` reads from the function's scope (a comprehension's own loop
-    variables are its own)."""
+    """The names ``node`` reads from the function's scope when it runs (a comprehension's
+    loop variables and a lambda's parameters are their own; a nested ``def``'s body reads
+    when it is called, where lowering resolves its names)."""
+    if isinstance(node, ast.FunctionDef):
+        return
     if isinstance(node, COMPREHENSIONS):
         local = local | {n.id for g in node.generators for n in ast.walk(g.target)
                          if isinstance(n, ast.Name)}
+    elif isinstance(node, ast.Lambda):
+        local = local | {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            yield from loads(d, local)
+        yield from loads(node.body, local)
+        return
     elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
         yield node
     for child in ast.iter_child_nodes(node):
@@ -122,7 +133,11 @@ def loads(node, local=frozenset()):
 
 
 def _stores(node):
-    return [n for n in walk_scope(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    return [n for n in walk_scope(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] + \
+        [ast.copy_location(ast.Name(n.name, ast.Store()), n) for n in walk_scope(node)
+         if isinstance(n, ast.FunctionDef) and n is not node] + \
+        ([ast.copy_location(ast.Name(node.name, ast.Store()), node)]
+         if isinstance(node, ast.FunctionDef) else [])
 
 
 def _stores_deep(stmt):

@@ -18,6 +18,7 @@ equations over the operands it is instantiated with.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import builtins
 import inspect
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleE
 from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
+from diffc.frontend import source as source_module
 
 _OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.Pow: "pow",
@@ -57,6 +59,18 @@ class UserFunction:
     ``bound``: for a method called on ``self``, the ``SelfRef`` its ``self`` is."""
     src: object
     bound: object = None
+
+    def __hash__(self):
+        return id(self.src)
+
+
+@dataclass(frozen=True)
+class NestedFunction:
+    """A ``def`` or lambda inside the function being lowered: calls to it are inlined, its
+    free names read (as Python reads them, when it is called) in the frame that defined it."""
+    src: object
+    definer: object         # the SourceFunction whose body defines it
+    env: object = None      # passed to a helper: the defining frame's names during that call
 
     def __hash__(self):
         return id(self.src)
@@ -92,6 +106,7 @@ class Scope:
         self.free = {}               # Fetch -> FreeInput: arrays read from free names
         self.facts = None            # the example arguments' facts (None: none, a template)
         self.top = True              # statements here run in order: facts evaluate them now
+        self.outer = None            # a nested function's call: the defining frame's names
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -308,6 +323,9 @@ def _lower_statement(scope, stmt):
         return _lower_raise(scope, stmt)
     if isinstance(stmt, ast.Expr):
         return _lower_expression_statement(scope, stmt)
+    if isinstance(stmt, ast.FunctionDef):
+        scope.env[stmt.name] = _nested(scope, stmt)
+        return
     if isinstance(stmt, (ast.If, ast.For, ast.While)):
         from diffc.frontend import lower_control
         {ast.If: lower_control.lower_if, ast.For: lower_control.lower_for,
@@ -435,6 +453,8 @@ def _lower(scope, node, hint=""):
     if isinstance(node, ast.IfExp):
         from diffc.frontend import lower_control
         return lower_control.lower_ifexp(scope, node, hint)
+    if isinstance(node, ast.Lambda):
+        return _nested(scope, source_module.as_function(node))
     raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
                             scope.loc(node), "rewrite it with arithmetic and NumPy calls")
 
@@ -555,11 +575,53 @@ def _lower_index(scope, node):
     return _lower_expr(scope, node)
 
 
+def _defining_frame(scope, nested):
+    """The names a nested function reads from the frame that defined it, as they are now:
+    this frame's when it is the definer's, or those it was passed with."""
+    if nested.env is not None:
+        return nested.env
+    if scope.fn is nested.definer:
+        return scope.env
+    if scope.fn.enclosing is nested.definer:
+        return scope.outer
+    return None
+
+
+def _captured(scope, value):
+    """A nested function passed to a helper carries its defining frame's names (that frame
+    waits for the helper to return, so they hold for the whole call)."""
+    if isinstance(value, NestedFunction) and value.env is None:
+        env = _defining_frame(scope, value)
+        return dataclasses.replace(value, env=env) if env is not None else value
+    if isinstance(value, Pack):
+        return Pack(value.kind, tuple(_captured(scope, v) for v in value.items))
+    return value
+
+
+def _escapes(value):
+    if isinstance(value, NestedFunction):
+        return value.env is not None
+    return isinstance(value, Pack) and any(_escapes(v) for v in value.items)
+
+
+def _nested(scope, fdef):
+    src = SourceFunction(fdef, scope.fn.module, scope.fn.runtime_globals, enclosing=scope.fn)
+    return NestedFunction(src, scope.fn)
+
+
 def _lookup(scope, node):
     name = node.id
     if name in scope.env:
         return scope.env[name]
+    if scope.outer is not None and name in scope.outer:
+        return scope.outer[name]
     fn = scope.fn
+    if fn.enclosing is not None:          # a nested function: the rest as its definer reads it
+        scope.fn = fn.enclosing
+        try:
+            return _lookup(scope, node)
+        finally:
+            scope.fn = fn
     if fn.live is not None:
         return _live_lookup(scope, node)
     if name in fn.module.aliases:
@@ -829,6 +891,13 @@ def _lower_call(scope, node, hint):
         if callee.bound is not None:
             args = (callee.bound,) + args
         return _inline_call(scope, callee.src, args, kwargs, node, hint)
+    if isinstance(callee, NestedFunction):
+        outer = _defining_frame(scope, callee)
+        if outer is None:
+            raise UnsupportedSyntax(f"calling {callee.src.name}() outside the function that "
+                                    "defines it is not supported", scope.loc(node),
+                                    "define it at module level and pass it what it reads")
+        return _inline_call(scope, callee.src, args, kwargs, node, hint, outer=outer)
     if isinstance(callee, Ref):
         done = _static_call(scope, callee.qualname, args, kwargs, node)
         if done is not NotImplemented:
@@ -1085,7 +1154,7 @@ def _user_primitive(qualname):
     return obj if isinstance(obj, primitives.Primitive) else None
 
 
-def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True):
+def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, outer=None):
     """Lower a call to one of the user's functions by lowering its body in place.
 
     The callee's equations keep the callee's own file and line, so generated comments
@@ -1105,6 +1174,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True):
     inner.calls = scope.calls
     inner.call_stack = stack + (key,)
     inner.facts, inner.top, inner.free = scope.facts, scope.top, scope.free
+    inner.outer = outer
     try:
         bound = _bind_user_args(callee, args, kwargs)
     except TypeError as e:
@@ -1124,17 +1194,21 @@ def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True):
     else:
         inner.body = scope.body
     for name, value in bound.items():
-        inner.env[name] = _bound_value(inner, value)
+        inner.env[name] = _captured(scope, _bound_value(inner, value))
     result = None
     for stmt in statements:
         if isinstance(stmt, ast.Return):
             result = _lower_expr(inner, stmt.value, "out" if whole else hint or callee.name)
         else:
             _lower_statement(inner, stmt)
+    if _escapes(result):
+        raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
+                                "inside the differentiated function", scope.loc(node),
+                                "call the function where it is defined")
     if not whole:
         return result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
-        return _inline_call(scope, callee, args, kwargs, node, hint, False)   # each is a value
+        return _inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
     out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
     call = Call((out,), callee.name, tuple(operands), Block(tuple(params), inner.body, (result,)),
                 scope.loc(node), defined_at=callee.loc(callee.node))
