@@ -141,3 +141,14 @@ def test_two_lambdas_on_one_line_are_told_apart():
     w = rng.standard_normal(3)
     np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[0])(w), 2 * w)
     np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[1])(w), 3 * w ** 2)
+
+
+def test_a_name_first_assigned_in_a_written_out_loop():
+    ws = [rng.standard_normal((3, 3)) for _ in range(3)]
+    check_grads(fm.first_in_loop, (ws, rng.standard_normal(3)), wrt=0)
+
+
+def test_a_read_before_any_step_assigns_is_refused_as_python_would_fail():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fm.really_unbound)(rng.standard_normal(3), rng.standard_normal(3))
+    assert "`q` may not be assigned here" in info.value.message, str(info.value)

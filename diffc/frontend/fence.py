@@ -274,6 +274,11 @@ def _without_docstring(body):
     return body
 
 
+def stored_names(body):
+    """The names a function body binds (not those of comprehensions or nested defs)."""
+    return _stored_names(body)
+
+
 def _stored_names(body):
     names = set()
     from diffc.frontend.fence_flow import walk_scope

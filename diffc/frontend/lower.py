@@ -604,6 +604,21 @@ def _escapes(value):
     return isinstance(value, Pack) and any(_escapes(v) for v in value.items)
 
 
+_LOCALS = {}
+
+
+def _local_names(fn):
+    """The names ``fn``'s body binds (its locals, for Python), parameters included."""
+    key = id(fn.node)
+    found = _LOCALS.get(key)
+    if found is None or found[0] is not fn.node:
+        a = fn.node.args
+        params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+        params |= {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+        found = _LOCALS[key] = (fn.node, fence.stored_names(fn.node.body) | params)
+    return found[1]
+
+
 def _nested(scope, fdef):
     src = SourceFunction(fdef, scope.fn.module, scope.fn.runtime_globals, enclosing=scope.fn)
     return NestedFunction(src, scope.fn)
@@ -616,6 +631,11 @@ def _lookup(scope, node):
     if scope.outer is not None and name in scope.outer:
         return scope.outer[name]
     fn = scope.fn
+    if name in _local_names(fn):          # Python's UnboundLocalError, located
+        rule = fence.OTHER["maybe unbound"]
+        raise UnsupportedSyntax(f"`{name}` may not be assigned here: only some paths (or "
+                                "later loop steps) assign it before this line", scope.loc(node),
+                                rule.hint.format(name=name))
     if fn.enclosing is not None:          # a nested function: the rest as its definer reads it
         scope.fn = fn.enclosing
         try:

@@ -45,3 +45,21 @@ def identity_of(f):
 
 
 two_on_a_line = (lambda w: np.sum(w ** 2), lambda w: np.sum(w ** 3))
+
+
+def first_in_loop(weights, x):
+    outputs = None
+    for W in weights:
+        if outputs is None:
+            outputs = np.tanh(x @ W)
+        else:
+            outputs = np.tanh(outputs @ W)
+    return np.sum(outputs)
+
+
+def really_unbound(w, x):
+    y = x
+    for i in range(3):
+        y = q + w
+        q = w
+    return np.sum(y)
