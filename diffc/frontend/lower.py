@@ -917,7 +917,8 @@ def _lower_call(scope, node, hint):
             raise UnsupportedSyntax(f"calling {callee.src.name}() outside the function that "
                                     "defines it is not supported", scope.loc(node),
                                     "define it at module level and pass it what it reads")
-        return _inline_call(scope, callee.src, args, kwargs, node, hint, outer=outer)
+        # inlined in place (never a call of its own: it reads the frame's values directly)
+        return _inline_call(scope, callee.src, args, kwargs, node, hint, False, outer)
     if isinstance(callee, Ref):
         done = _static_call(scope, callee.qualname, args, kwargs, node)
         if done is not NotImplemented:

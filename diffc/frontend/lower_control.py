@@ -13,7 +13,7 @@ import ast
 
 from diffc.frontend import lower, lower_static, static
 from diffc.errors import DiffcError, InternalError, UnsupportedSyntax
-from diffc.core.ir import Block, If, Loop
+from diffc.core.ir import Block, If, Loop, Pack
 
 
 def _child(scope):
@@ -136,8 +136,22 @@ def _range_and_binders(scope, stmt):
             return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
         return steps, list(zip(stmt.target.elts, seqs))
     seq = lower._lower_expr(scope, it)
+    if isinstance(seq, Pack) and not _uniform(scope, seq):
+        raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
     n = _emit(scope, "builtins.len", (seq,), it)
     return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
+
+
+def _uniform(scope, pack):
+    """Whether a loop over ``pack``'s items can be one loop: items of one kind and shape."""
+    kinds = set()
+    for item in pack.items:
+        value = static.example(scope, item)
+        if value is static.UNKNOWN:
+            return False
+        kinds.add((type(value), getattr(value, "shape", None), getattr(value, "dtype", None))
+                  if not isinstance(item, Pack) else ("pack", item.kind, len(item.items)))
+    return len(kinds) <= 1 and not any(isinstance(i, Pack) for i in pack.items)
 
 
 def _emit(scope, name, args, node, hint=""):
