@@ -152,3 +152,29 @@ def test_a_read_before_any_step_assigns_is_refused_as_python_would_fail():
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(fm.really_unbound)(rng.standard_normal(3), rng.standard_normal(3))
     assert "`q` may not be assigned here" in info.value.message, str(info.value)
+
+
+# --- constructs the fence used to refuse everywhere -------------------------------------
+from tests.bad_programs import expressions as bad_expr, runtime as bad_runtime, statements as bad_stmt  # noqa: E402
+
+V = np.array([0.5, 1.5, 2.5])
+
+
+@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_expr.lambda_value, bad_expr.list_comprehension,
+                                bad_expr.dict_comprehension, bad_expr.generator_expression,
+                                bad_expr.dict_literal, bad_expr.is_comparison, bad_runtime.square],
+                         ids=lambda f: f.__name__)
+def test_now_differentiated_where_the_signature_fixes_the_python(fn):
+    check_grads(fn, (V,))
+
+
+def test_raise_on_the_path_taken_is_the_users_exception():
+    with pytest.raises(ValueError, match="negative input"):
+        diffc.grad(bad_stmt.raise_statement)(V)
+
+
+def test_in_on_an_array_is_refused_where_it_is():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(bad_expr.in_comparison)(V)
+    assert "`in` on a value the data decides" in info.value.message
+    assert (info.value.loc.line, info.value.loc.col + 1) == (81, 15), str(info.value)

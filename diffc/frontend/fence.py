@@ -105,14 +105,16 @@ OTHER = {
                       "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
     "nested decorator": Banned("a decorator on a function defined inside the differentiated "
                                "function", "define the decorated function at module level", ""),
-    "and/or": Banned("`and`/`or` on values", "use np.logical_and / np.logical_or, or "
-                     "np.where(cond, a, b) to select a value", "y = x and 2.0"),
-    "not": Banned("`not` on a value", "use np.logical_not(c), or compare: c == 0",
-                  "flag = not x"),
-    "chained": Banned("a chained comparison", "compare two values at a time and combine "
-                      "with np.logical_and(a < x, x < b)", "inside = 0.0 < x < 1.0"),
-    "is/in": Banned("`{op}`", "compare values with == or !=, or test membership outside "
-                    "the differentiated function", "missing = x is None", (("op", "is"),)),
+    "and/or": Banned("`and`/`or` on values the data decides", "use np.logical_and / "
+                     "np.logical_or, or np.where(cond, a, b) to select a value", "y = x and 2.0"),
+    "not": Banned("`not` on a value the data decides", "use np.logical_not(c), or compare: "
+                  "c == 0", "flag = not x"),
+    "chained": Banned("a chained comparison of values the data decides", "compare two values "
+                      "at a time and combine with np.logical_and(a < x, x < b)",
+                      "inside = 0.0 < x < 1.0"),
+    "is/in": Banned("`{op}` on a value the data decides", "compare values with == or !=, or "
+                    "test membership outside the differentiated function", "found = 1.0 in x",
+                    (("op", "in"),)),
     "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
                       "code out in the function instead of building it at run time",
                       "y = eval('x * 2.0')", (("name", "eval"),)),

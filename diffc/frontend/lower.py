@@ -486,7 +486,7 @@ def _lower_boolop(scope, node, hint, condition):
                 continue
             if not condition:
                 rule = fence.OTHER["and/or"]
-                raise UnsupportedSyntax(f"{rule.what} the data decides is not supported",
+                raise UnsupportedSyntax(f"{rule.what} is not supported",
                                         scope.loc(operand_node), rule.hint)
             value = operand
             continue
@@ -502,7 +502,7 @@ def _lower_not(scope, node, hint, condition):
         return Const(not decided)
     if not condition:
         rule = fence.OTHER["not"]
-        raise UnsupportedSyntax(f"{rule.what} the data decides is not supported",
+        raise UnsupportedSyntax(f"{rule.what} is not supported",
                                 scope.loc(node), rule.hint)
     return _emit(scope, "numpy.logical_not", (operand,), {}, node, hint)
 
@@ -530,7 +530,7 @@ def _lower_compare(scope, node, hint):
                                     scope.loc(node), rule.hint.format(op=word))
         elif len(node.ops) > 1:
             rule = fence.OTHER["chained"]
-            raise UnsupportedSyntax(f"{rule.what} of values the data decides is not supported",
+            raise UnsupportedSyntax(f"{rule.what} is not supported",
                                     scope.loc(node), rule.hint)
         else:
             return _emit(scope, f"operator.{_OPERATORS[type(op)]}", (left, right), {}, node, hint)
@@ -889,7 +889,8 @@ def _lower_call(scope, node, hint):
         if done is not NotImplemented:
             return done
         receiver = static.known(scope, callee.receiver)
-        if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)):
+        if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)) \
+                and hasattr(receiver, callee.attr):
             value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
             if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
                 return lower_static.lift(value)
@@ -978,12 +979,17 @@ def _static_call(scope, qualname, args, kwargs, node):
     if kind == "builtins" and name == "range":
         return NotImplemented                   # a primitive: loops keep their range
     fn = lower_static.PURE.get(name if kind == "builtins" else qualname)
+    if fn is None and kind == "builtins" and isinstance(getattr(builtins, name, None), type) \
+            and issubclass(getattr(builtins, name), BaseException):
+        fn = getattr(builtins, name)            # ValueError(f"unknown mode {mode}")
     if fn is not None:
         value = lower_static.evaluate(scope, fn, args, kwargs)
         if value is not static.UNKNOWN:
             return lower_static.lift(value)
     if kind == "builtins" and name in lower_static.STRUCTURAL and not kwargs:
-        packs = [lower_static.structure(scope, a, node, _getitem(scope, node)) or a for a in args]
+        packs = [lower_static.structure(scope, a, node, _getitem(scope, node)) or
+                 (_rows(scope, a, node) if name in ("zip", "enumerate", "reversed", "list", "tuple") else a)
+                 for a in args]
         done = lower_static.by_structure(scope, name, packs, node)
         if done is not NotImplemented:
             return done
@@ -995,6 +1001,15 @@ def _static_call(scope, qualname, args, kwargs, node):
                 total = _emit(scope, "operator.add", (total, item), {}, node)
             return total
     return NotImplemented
+
+
+def _rows(scope, atom, node):
+    """An array argument's rows, as Python iterates it, when its length is fixed here."""
+    seen = static.example(scope, atom)
+    if getattr(seen, "ndim", 0) < 1 or not isinstance(atom, Var):
+        return atom
+    get = _getitem(scope, node)
+    return Pack("list", tuple(get(atom, Const(i)) for i in range(seen.shape[0])))
 
 
 def _lower_dict(scope, node):
@@ -1039,8 +1054,12 @@ def _lower_comprehension(scope, node):
             iterable = _lower_expr(scope, gen.iter)
             pack = lower_static.structure(scope, iterable, gen.iter, _getitem(scope, gen.iter))
             if pack is None:
-                steps = static.known(scope, iterable)
-                pack = lower_static.lift(list(steps)) if isinstance(steps, range) else None
+                steps, seen = static.known(scope, iterable), static.example(scope, iterable)
+                if isinstance(steps, range):
+                    pack = lower_static.lift(list(steps))
+                elif getattr(seen, "ndim", 0) >= 1:          # an array's rows
+                    get = _getitem(scope, gen.iter)
+                    pack = Pack("list", tuple(get(iterable, Const(i)) for i in range(seen.shape[0])))
         finally:
             scope.env = saved
         if pack is None or gen.is_async:
