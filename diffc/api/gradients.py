@@ -14,6 +14,7 @@ import ast
 import functools
 import weakref
 import inspect
+import types
 
 import numpy as np
 
@@ -30,20 +31,58 @@ _ndarray = np.ndarray
 
 
 def _signature(args):
-    key = []
-    for a in args:
+    """What a compiled function is specialised to: array shapes and dtypes, Python scalar
+    types, the values of int/bool/str/None arguments, the keys and items of dicts (of any
+    dict class) and lists; of an object (a layer), its class and, attribute by attribute,
+    the same; of a function or class, which one it is. Arrays met again (an object's weight
+    that is also an entry of a parameter dict) are marked as the same array: code compiled
+    for that sharing is used only while it holds."""
+    if all(type(a) is _ndarray or type(a) in _BY_VALUE or type(a) is float for a in args):
+        return tuple((a.shape, a.dtype.char) if type(a) is _ndarray else
+                     (type(a), a) if type(a) in _BY_VALUE else float for a in args)
+    return _Signature().of(args)
+
+
+class _Signature:
+    _DEPTH = 12
+
+    def __init__(self):
+        self.arrays = {}            # id -> index of the array's first appearance
+        self.objects = {}           # id -> index: an object met twice, or a cycle
+
+    def of(self, values, depth=0):
+        return tuple(self.one(v, depth) for v in values)
+
+    def one(self, a, depth):
         t = type(a)
         if t is _ndarray:
-            key.append((a.shape, a.dtype.char))
-        elif t in _BY_VALUE:
-            key.append((t, a))
-        elif t is tuple or t is list:
-            key.append((t, _signature(a)))
-        elif t is dict:
-            key.append((t, tuple(a), _signature(tuple(a.values()))))
-        else:
-            key.append(t)
-    return tuple(key)
+            seen = self.arrays.setdefault(id(a), len(self.arrays))
+            return (a.shape, a.dtype.char, seen)
+        if t in _BY_VALUE:
+            return (t, a)
+        if depth > self._DEPTH:
+            return t
+        if isinstance(a, dict):
+            return (t, tuple(a), self.of(tuple(a.values()), depth + 1))
+        if isinstance(a, (list, tuple)):
+            return (t, self.of(a, depth + 1))
+        if is_user_object(a):
+            if id(a) in self.objects:
+                return ("same object", self.objects[id(a)])
+            self.objects[id(a)] = len(self.objects)
+            attributes = vars(a)
+            return (t, tuple(attributes), self.of(tuple(attributes.values()), depth + 1))
+        if callable(a) and t is not float:
+            return (t, id(a))             # a function, a class, a ufunc: which one
+        return t
+
+
+def is_user_object(value):
+    """An instance of a class of the user's: attributes in ``__dict__``, not a function,
+    class or module."""
+    return hasattr(value, "__dict__") and not isinstance(
+        value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                types.ModuleType, np.ufunc, functools.partial))
 
 
 class Specialisation:

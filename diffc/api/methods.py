@@ -104,8 +104,12 @@ class MethodGradient(gradients.GradientFunction):
         example arguments says which attributes the method reads for them."""
         src = self._layout(type(obj)).src
         facts = Facts(True)
+        spec = self._wrt_spec if isinstance(self._wrt_spec, (tuple, list)) else [self._wrt_spec]
+        named = [w[len("self."):] if w.startswith("self.") else w for w in spec if isinstance(w, str)]
+        preread = [n for n in named if n not in self._own and hasattr(obj, n)]
         with user_code():
-            func = pipeline.lower(src, calls=True, facts=facts, args=own, instance=obj)
+            func = pipeline.lower(src, calls=True, facts=facts, args=own, instance=obj,
+                                  preread=preread)
         return self._layout(type(obj), tuple(func.attributes))
 
     def __repr__(self):

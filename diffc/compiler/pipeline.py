@@ -42,13 +42,13 @@ class Compiled:
     free: tuple = ()          # bindings.FreeInput: the trailing parameters read at each call
 
 
-def lower(src, calls=False, facts=None, args=None, instance=None):
+def lower(src, calls=False, facts=None, args=None, instance=None, preread=()):
     """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``);
     with example ``args``, ``facts`` records their values as lowering makes each line
     (a method's: those after ``self``, and ``instance`` the object)."""
     fence.check(src)
     return lower_function(src, method=src.method, calls=calls, facts=facts, args=args,
-                          instance=instance)
+                          instance=instance, preread=preread)
 
 
 class LayoutChanged(Exception):
@@ -74,7 +74,8 @@ def lower_with_examples(src, facts, args, instance=None, calls=True):
     if not src.method:
         return lower(src, calls=calls, facts=facts, args=args)
     expected = tuple(getattr(args, "attributes", ()))
-    func = lower(src, calls=calls, facts=facts, args=args[len(expected):], instance=instance)
+    func = lower(src, calls=calls, facts=facts, args=args[len(expected):], instance=instance,
+                 preread=expected)
     if tuple(func.attributes) != expected:
         raise LayoutChanged(tuple(func.attributes))
     return func

@@ -343,6 +343,8 @@ def _check_statement(ctx, stmt):
         for target in stmt.targets:
             _check_target(ctx, target)
     elif isinstance(stmt, ast.AugAssign):
+        if isinstance(stmt.target, ast.Attribute):     # `self.W -= ...` writes into the array
+            _fail(ctx, stmt.target, OTHER["attribute target"])
         _check_target(ctx, stmt.target)
         _check_expr(ctx, stmt.value)
     elif isinstance(stmt, ast.AnnAssign):
@@ -443,7 +445,8 @@ def _check_target(ctx, target):
             _check_target(ctx, elt)
         return
     if isinstance(target, ast.Attribute):
-        _fail(ctx, target, OTHER["attribute target"])
+        _check_expr(ctx, target.value)
+        return          # an object's attribute: lowering makes the assignment (or refuses it)
     if isinstance(target, ast.Subscript):
         base = target.value
         if isinstance(base, ast.Name):

@@ -18,6 +18,7 @@ equations over the operands it is instantiated with.
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import builtins
 import inspect
@@ -29,7 +30,7 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
-from diffc.frontend import lower_static, static
+from diffc.frontend import lower_objects, lower_static, static
 from diffc.core import primitives
 from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, user_code
 from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
@@ -107,6 +108,7 @@ class Scope:
         self.facts = None            # the example arguments' facts (None: none, a template)
         self.top = True              # statements here run in order: facts evaluate them now
         self.outer = None            # a nested function's call: the defining frame's names
+        self.state = lower_objects.State()   # objects' attributes assigned in this call
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -126,6 +128,7 @@ class SelfRef:
     owner: object = None   # the live class of ``self``, or None
     instance: object = None  # the live object (a compile with example arguments), or None
     facts: object = None     # the compile's facts: an attribute's value is known when read
+    state: object = None     # lower_objects.State: its arrays are inputs others may share
 
     def __hash__(self):
         return id(self.attrs)
@@ -134,7 +137,10 @@ class SelfRef:
         if name not in self.attrs:
             self.attrs[name] = var = self.namer.var(name)
             if self.facts is not None and self.instance is not None:
-                self.facts.bind_param(var, getattr(self.instance, name))
+                value = getattr(self.instance, name)
+                self.facts.bind_param(var, value)
+                if self.state is not None:
+                    lower_objects.register_leaves(self.state, var, value)
         return self.attrs[name]
 
     def method(self, fn, name):
@@ -196,7 +202,7 @@ def enclosing_class(fn):
 
 
 def lower_function(fn, method=False, calls=False, facts=None, args=None,
-                   instance=None) -> Function:
+                   instance=None, preread=()) -> Function:
     """Lower a fenced ``SourceFunction`` to an IR ``Function``.
 
     ``method``: the first parameter is ``self``; the function's inputs are then the
@@ -222,7 +228,9 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
     self_ref = None
     if method:
         cls = enclosing_class(fn)
-        self_ref = SelfRef({}, namer, cls, fn.owner, instance, scope.facts)
+        self_ref = SelfRef({}, namer, cls, fn.owner, instance, scope.facts, scope.state)
+        for name in preread:        # attributes named by ``wrt``: inputs, read or not
+            self_ref.attribute(name)
         scope.env[arguments[0].arg] = self_ref
         arguments = arguments[1:]
     if node.args.vararg or node.args.kwarg:
@@ -234,6 +242,7 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
             params.append(var)
             if scope.facts is not None and k < len(args):
                 scope.facts.bind_param(var, args[k])
+                lower_objects.register_leaves(scope.state, var, args[k])
         results = _lower_body(scope, node.body)
     attributes = tuple(self_ref.attrs) if self_ref is not None else ()
     if self_ref is not None:
@@ -370,6 +379,15 @@ def _assign(scope, target, value, stmt):
             return
         scope.env[target.value.id] = _emit(scope, "operator.setitem", (base, index, value), {}, stmt,
                                            target.value.id)
+    elif isinstance(target, ast.Attribute):
+        base = _lower(scope, target.value)
+        obj = lower_objects.reaches_object(scope, base) if isinstance(base, (Var, Const)) else None
+        if obj is None:
+            rule = fence.OTHER["attribute target"]
+            raise UnsupportedSyntax(rule.what + " is not supported" + (
+                " on the object whose method is differentiated" if isinstance(base, SelfRef) else ""),
+                scope.loc(target), rule.hint)
+        lower_objects.store(scope, record, base, obj, target.attr, value, target)
     else:
         raise InternalError(f"assignment target {type(target).__name__} passed the fence")
 
@@ -407,6 +425,11 @@ def _lower(scope, node, hint=""):
             return Ref(f"{base.qualname}.{node.attr}")
         if isinstance(base, Method):
             base = _lower_expr(scope, node.value)
+        if isinstance(base, lower_objects.Super):
+            return _super_member(scope, base, node, hint)
+        obj = lower_objects.reaches_object(scope, base)
+        if obj is not None:
+            return _object_member(scope, base, obj, node, hint)
         return Method(base, node.attr)
     if isinstance(node, ast.BoolOp):
         return _lower_boolop(scope, node, hint, condition=False)
@@ -757,9 +780,26 @@ def _live_value(scope, name, value, fetch, node):
     qual = _numpy_qualname(value) or _library_qualname(value)
     if qual:
         return Ref(qual)
+    if _static_container(value):          # a table of settings or of functions
+        record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen
+        return lower_static.lift(value)
     raise NameResolutionError(
         f"{name!r} refers to a {type(value).__name__} defined outside the function",
         scope.loc(node), f"pass {name} to the function as an argument")
+
+
+def _static_container(value, depth=0):
+    """A dict, list or tuple of numbers, strings, None and functions (no arrays)."""
+    if depth > 8:
+        return False
+    if type(value) is dict:
+        return all(_static_container(k, depth + 1) and _static_container(v, depth + 1)
+                   for k, v in value.items())
+    if type(value) in (list, tuple):
+        return all(_static_container(v, depth + 1) for v in value)
+    return bindings.is_scalar_constant(value) or value is None or \
+        inspect.isfunction(value) or isinstance(value, np.ufunc) or \
+        (depth > 0 and callable(value) and _numpy_qualname(value) is not None)
 
 
 def _free_input(scope, fetch, value, name):
@@ -908,6 +948,16 @@ def _lower_call(scope, node, hint):
             callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if isinstance(callee, TransformCall):
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
+    if isinstance(callee, (Var, Const)):
+        held = static.example(scope, callee)
+        if lower_objects.is_object(held):             # layer(x): its class's __call__
+            kind, found = lower_objects.member(held, "__call__")
+            if kind != "method":
+                raise UnsupportedSyntax(f"a {type(held).__name__} object is not callable",
+                                        scope.loc(node.func), "call one of its methods")
+            callee = UserFunction(source_from_function(found), callee)
+        elif held is not static.UNKNOWN and callable(held) and not isinstance(held, type):
+            callee = _callable(scope, held, node.func)
     if isinstance(callee, UserFunction):
         if callee.bound is not None:
             args = (callee.bound,) + args
@@ -920,6 +970,8 @@ def _lower_call(scope, node, hint):
                                     "define it at module level and pass it what it reads")
         # inlined in place (never a call of its own: it reads the frame's values directly)
         return _inline_call(scope, callee.src, args, kwargs, node, hint, False, outer)
+    if isinstance(callee, Ref) and callee.qualname == "builtins.super":
+        return _super(scope, node)
     if isinstance(callee, Ref):
         done = _static_call(scope, callee.qualname, args, kwargs, node)
         if done is not NotImplemented:
@@ -927,6 +979,81 @@ def _lower_call(scope, node, hint):
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _object_member(scope, base, obj, node, hint):
+    """``obj.attr`` for an object the compile knows (``lower_objects``)."""
+    name = node.attr
+    stored = scope.state.read(obj, name)
+    if stored is not None:
+        return stored
+    kind, found = lower_objects.member(obj, name)
+    if kind == "method":
+        return _method_of(obj, name, found, base)
+    if kind == "property":
+        return _inline_call(scope, source_from_function(found), (base,), {}, node, hint or name)
+    if kind == "static":
+        return _callable(scope, found, node)
+    if kind == "missing":
+        raise _user_error(scope, node, AttributeError(
+            f"{type(obj).__name__!r} object has no attribute {name!r}"))
+    if kind == "classmethod":
+        raise UnsupportedSyntax("calling a classmethod is not supported", scope.loc(node),
+                                "make it a static method or a module-level function")
+    if callable(found) and not lower_objects.is_object(found) and not isinstance(found, np.ndarray):
+        return _callable(scope, found, node)        # self.activation = np.tanh
+    if bindings.is_scalar_constant(found) and not isinstance(found, float):
+        return Const(found)                         # in the signature by value
+    same = lower_objects.alias(scope.state, found, _getitem(scope, node))
+    if same is not None:
+        return same                                 # a weight that is an input's entry
+    out = scope.namer.var(hint or name, "user" if hint else "temp")
+    record(scope, Eqn((out,), "attribute", (base, Const(name)), {}, scope.loc(node)))
+    return out
+
+
+def _method_of(obj, name, found, self_atom, after=None):
+    """A method of ``obj``'s class, to inline with ``self`` bound to ``self_atom``."""
+    src = source_from_function(found)
+    klass = next((k for k in type(obj).__mro__ if vars(k).get(name) is found), None)
+    return UserFunction(dataclasses.replace(src, defining_class=klass), self_atom)
+
+
+def _super_member(scope, sup, node, hint):
+    kind, found = lower_objects.member(sup.obj, node.attr, after=sup.klass)
+    if kind == "method":
+        return _method_of(sup.obj, node.attr, found, sup.self_atom)
+    if kind == "property":
+        return _inline_call(scope, source_from_function(found), (sup.self_atom,), {}, node,
+                            hint or node.attr)
+    if kind == "static":
+        return _callable(scope, found, node)
+    raise UnsupportedSyntax(f"super().{node.attr} is not a method diffc can call",
+                            scope.loc(node), "call a method of the base class")
+
+
+def _super(scope, node):
+    """``super()`` (no arguments) in a method of an object's class."""
+    klass = scope.fn.defining_class
+    params = scope.fn.node.args.posonlyargs + scope.fn.node.args.args
+    self_atom = scope.env.get(params[0].arg) if params else None
+    obj = lower_objects.reaches_object(scope, self_atom) if self_atom is not None else None
+    if klass is None or obj is None or node.args or node.keywords:
+        raise UnsupportedSyntax("this use of super() is not supported", scope.loc(node),
+                                "call super() without arguments in a method of an object "
+                                "the function is given")
+    return lower_objects.Super(self_atom, obj, klass)
+
+
+def _callable(scope, value, node):
+    """A function held in a value, called: NumPy's by its rule, the user's inlined."""
+    found = lower_objects.callable_value(value)
+    if found is None:
+        raise UnsupportedSyntax(f"calling {getattr(value, '__name__', type(value).__name__)} "
+                                "held in a value is not supported", scope.loc(node),
+                                "call NumPy functions or functions of your own")
+    kind, target = found
+    return Ref(target) if kind == "numpy" else UserFunction(target)
 
 
 def _getitem(scope, node):
@@ -1213,7 +1340,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, o
     inner = Scope(callee, scope.namer)
     inner.calls = scope.calls
     inner.call_stack = stack + (key,)
-    inner.facts, inner.top, inner.free = scope.facts, scope.top, scope.free
+    inner.facts, inner.top, inner.free, inner.state = scope.facts, scope.top, scope.free, scope.state
     inner.outer = outer
     try:
         bound = _bind_user_args(callee, args, kwargs)
@@ -1221,7 +1348,9 @@ def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, o
         raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
                                 f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
     statements = jumps.desugar(_body_without_docstring(callee.node))
-    whole = may_keep_whole and scope.calls and _keeps_whole(statements, bound)
+    whole = may_keep_whole and scope.calls and _keeps_whole(statements, bound) and not any(
+        isinstance(v, (Var, Const)) and lower_objects.reaches_object(scope, v) is not None
+        for v in bound.values())      # an object's method reads inputs through the object
     params, operands = [], []
     if whole:
         for name, value in bound.items():

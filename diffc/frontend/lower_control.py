@@ -25,6 +25,7 @@ def _child(scope):
     child.calls = scope.calls
     child.free = scope.free
     child.facts = scope.facts
+    child.state = scope.state
     child.top = False          # a branch or a loop body runs later, if at all
     return child
 

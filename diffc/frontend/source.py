@@ -50,6 +50,7 @@ class SourceFunction:
     owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
     through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
     enclosing: object = None   # a ``def`` or lambda inside another function: that function
+    defining_class: object = None  # a method of an object's class: that class (for super())
 
     @property
     def name(self):

@@ -45,7 +45,7 @@ from diffc.core.naming import fresh_namer
 
 # tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
 # so never shared by two loops nor moved out of the loop around it
-_EFFECTS = frozenset({"push", "pop", "new_tape", "reverse_order"})
+_EFFECTS = frozenset({"push", "pop", "new_tape", "reverse_order", "store_attribute"})
 
 
 def dead_code(func: Function, facts=None) -> Function:

@@ -824,7 +824,7 @@ def _linear(ops, cot):
     return degree.get(ops[-1][0][1], 0) == 1
 
 
-_EFFECTS = frozenset({"push", "pop", "new_tape"})
+_EFFECTS = frozenset({"push", "pop", "new_tape", "store_attribute"})
 
 
 def _live_uses(func):

@@ -1,0 +1,14 @@
+"""Objects the differentiated code reaches (layers, settings): reading and assigning their
+attributes. Neither carries a gradient: an array a layer holds that is also an input is
+read as that input (see ``diffc.frontend.lower_objects``)."""
+from diffc.core.primitives import primitive
+
+
+@primitive(differentiable=False)
+def attribute(obj, name):
+    return getattr(obj, name)
+
+
+@primitive(differentiable=False)
+def store_attribute(obj, name, value):
+    setattr(obj, name, value)
