@@ -178,3 +178,68 @@ def test_in_on_an_array_is_refused_where_it_is():
         diffc.grad(bad_expr.in_comparison)(V)
     assert "`in` on a value the data decides" in info.value.message
     assert (info.value.loc.line, info.value.loc.col + 1) == (81, 15), str(info.value)
+
+
+# --- objects ------------------------------------------------------------------------------
+from tests.static_programs import objects as om  # noqa: E402
+
+
+def _net_loss_numeric(net, x, t, key):
+    def f(value):
+        saved = net.params[key]
+        net.params[key] = value
+        layer = {"W1": "Affine1", "b1": "Affine1", "W2": "Affine2", "b2": "Affine2"}[key]
+        attr = key[0]
+        held = getattr(net.layers[layer], attr)
+        if held is saved:                      # the layer shares the array: it sees it too
+            setattr(net.layers[layer], attr, value)
+        try:
+            return net.loss(x, t)
+        finally:
+            net.params[key] = saved
+            setattr(net.layers[layer], attr, held)
+    return _central(f, net.params[key])
+
+
+def test_layers_sharing_weights_with_params_get_the_gradient_through_the_layers():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    grads = diffc.grad(net.loss, wrt="params")(x, t)
+    for key in net.params:
+        np.testing.assert_allclose(grads[key], _net_loss_numeric(net, x, t, key),
+                                   rtol=1e-5, atol=1e-7, err_msg=key)
+
+
+def test_the_layers_stores_happen_as_in_python():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    diffc.grad(net.loss, wrt="params")(x, t)
+    assert net.layers["Affine1"].x is x
+    mask = (x @ net.params["W1"] + net.params["b1"]) <= 0
+    np.testing.assert_array_equal(net.layers["Act"].mask, mask)
+
+
+def test_a_weight_no_longer_shared_compiles_again_and_gets_no_gradient_through_the_layer():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    g = diffc.grad(net.loss, wrt="params")
+    g(x, t)
+    net.params["W1"] = net.params["W1"].copy()          # the layer keeps the old array
+    grads = g(x, t)
+    np.testing.assert_array_equal(grads["W1"], np.zeros_like(net.params["W1"]))
+    np.testing.assert_allclose(grads["W2"], _net_loss_numeric(net, x, t, "W2"), rtol=1e-5, atol=1e-7)
+
+
+def test_a_cost_strategy_class_swapped_on_the_object_recompiles():
+    class Cubic:
+        @staticmethod
+        def fn(a, y):
+            return np.sum(np.abs(a - y) ** 3)
+
+    net = om.Net(np.random.default_rng(4))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    g = diffc.grad(net.loss, wrt="params")
+    g(x, t)
+    net.cost = Cubic
+    grads = g(x, t)
+    np.testing.assert_allclose(grads["b2"], _net_loss_numeric(net, x, t, "b2"), rtol=1e-5, atol=1e-6)
