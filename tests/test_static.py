@@ -168,6 +168,10 @@ def test_now_differentiated_where_the_signature_fixes_the_python(fn):
     check_grads(fn, (V,))
 
 
+def test_keywords_spread_from_a_dict_whose_keys_are_fixed():
+    check_grads(bad_expr.kwargs_splat, (V, {"a_min": 0.0, "a_max": 1.0}), wrt=0)
+
+
 def test_raise_on_the_path_taken_is_the_users_exception():
     with pytest.raises(ValueError, match="negative input"):
         diffc.grad(bad_stmt.raise_statement)(V)

@@ -87,9 +87,9 @@ class _Scoping:
         store = self.first.get(name.id)
         earlier = store is not None and \
             (store.end_lineno, store.end_col_offset) <= (name.lineno, name.col_offset)
-        if in_loop and not earlier:
-            return      # a later step may have assigned it: lowering decides (a loop whose
-            # steps are fixed is written out; otherwise the read is refused there)
+        if in_loop or earlier:
+            return      # some paths (or a later loop step) assign it: lowering decides, on
+            # the paths the call takes (a read where no path assigned it is refused there)
         if earlier or in_loop:
             _fail(self.ctx, name, OTHER["maybe unbound"],
                   f"`{name.id}` may not be assigned here: only some paths assign it "

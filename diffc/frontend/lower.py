@@ -1120,6 +1120,16 @@ def _static_call(scope, qualname, args, kwargs, node):
         done = lower_static.by_structure(scope, name, packs, node)
         if done is not NotImplemented:
             return done
+    if kind == "builtins" and name in ("max", "min") and len(args) == 1 and not kwargs:
+        seen = static.example(scope, args[0])
+        if getattr(seen, "ndim", None) == 1:        # Python iterates: the largest element
+            return _emit(scope, f"numpy.{name}", args, {}, node)
+        pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
+        if pack is not None and pack.kind != "dict" and pack.items:
+            best = pack.items[0]
+            for item in pack.items[1:]:
+                best = _emit(scope, f"builtins.{name}", (best, item), {}, node)
+            return best
     if kind == "builtins" and name == "sum" and args and not kwargs:
         pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
         if pack is not None and pack.kind != "dict":
@@ -1128,6 +1138,14 @@ def _static_call(scope, qualname, args, kwargs, node):
                 total = _emit(scope, "operator.add", (total, item), {}, node)
             return total
     return NotImplemented
+
+
+def _fixed_sequence(scope, atom, node):
+    """A tuple or list whose length the compile knows, as a ``Pack`` (else ``atom``)."""
+    known = static.known(scope, atom)
+    if isinstance(known, (tuple, list)):
+        return lower_static.lift(known)
+    return lower_static.structure(scope, atom, node, _getitem(scope, node)) or atom
 
 
 def _rows(scope, atom, node):
@@ -1292,6 +1310,8 @@ def _call_arguments(scope, node):
             args.append(_lower_expr(scope, a))
             continue
         value = _lower_expr(scope, a.value)
+        if not isinstance(value, Pack):             # *x.shape, *sizes: fixed here
+            value = _fixed_sequence(scope, value, a)
         if not (isinstance(value, Pack) and value.kind in ("tuple", "list")):
             rule = fence.EXPRESSIONS[ast.Starred]
             raise UnsupportedSyntax(f"{rule.what} of a value whose length is not fixed here is "
@@ -1303,6 +1323,8 @@ def _call_arguments(scope, node):
             kwargs[k.arg] = _lower_expr(scope, k.value)
             continue
         value = _lower_expr(scope, k.value)
+        if not isinstance(value, Pack):
+            value = lower_static.structure(scope, value, k, _getitem(scope, k)) or value
         keys = value.items[::2] if isinstance(value, Pack) and value.kind == "dict" else None
         if keys is None or not all(isinstance(key, Const) and isinstance(key.value, str) for key in keys):
             rule = fence.OTHER["**kwargs call"]

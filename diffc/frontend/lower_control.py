@@ -234,7 +234,12 @@ def lower_for(scope, stmt):
         # cannot be written out, or fails again, the error is the loop's own
         if isinstance(error, InternalError) or not scope.top or not _steps_fixed(scope, stmt):
             raise
-        _unroll(scope, stmt)
+        body, env = list(scope.body), dict(scope.env)
+        try:
+            _unroll(scope, stmt)
+        except DiffcError:
+            scope.body[:], scope.env = body, env
+            raise error from None
 
 
 def _lower_loop(scope, stmt):

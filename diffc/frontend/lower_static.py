@@ -36,7 +36,7 @@ PURE = {name: getattr(builtins, name) for name in (
     "isinstance", "issubclass", "len", "str", "repr", "format", "sorted", "type", "bool",
     "int", "float", "abs", "round", "min", "max", "sum", "any", "all", "divmod", "pow",
     "hasattr", "callable", "tuple", "list", "dict", "set", "frozenset", "zip", "enumerate",
-    "reversed", "range", "chr", "ord", "hash", "id")}
+    "reversed", "range", "chr", "ord", "hash", "id", "slice")}
 PURE.update({f"math.{n}": getattr(math, n) for n in ("sqrt", "log", "exp", "pi", "e", "ceil",
                                                      "floor", "prod", "isclose", "inf")})
 # the same calls applied to containers of values the data decides: by structure
