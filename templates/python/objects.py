@@ -1,7 +1,7 @@
 """Objects the differentiated code reaches (layers, settings): reading and assigning their
 attributes. Neither carries a gradient: an array a layer holds that is also an input is
 read as that input (see ``diffc.frontend.lower_objects``)."""
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive(differentiable=False)
@@ -9,6 +9,6 @@ def attribute(obj, name):
     return getattr(obj, name)
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, effect="store")
 def store_attribute(obj, name, value):
     setattr(obj, name, value)
