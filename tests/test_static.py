@@ -247,3 +247,14 @@ def test_a_cost_strategy_class_swapped_on_the_object_recompiles():
     net.cost = Cubic
     grads = g(x, t)
     np.testing.assert_allclose(grads["b2"], _net_loss_numeric(net, x, t, "b2"), rtol=1e-5, atol=1e-6)
+
+
+def test_functools_partial_fixing_data_and_settings():
+    import functools
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    w = rng.standard_normal(3)
+    g = diffc.grad(functools.partial(fm.ridge, X=X, y=y, reg=0.3))
+    want = X.T @ (X @ w - y) + 0.3 * w
+    np.testing.assert_allclose(g(w), want, rtol=1e-10)
+    g2 = diffc.grad(functools.partial(fm.ridge, w), wrt="X")       # wrt named in what is left
+    np.testing.assert_allclose(g2(X, y, 0.3), np.outer(X @ w - y, w), rtol=1e-10)

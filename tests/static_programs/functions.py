@@ -63,3 +63,8 @@ def really_unbound(w, x):
         y = q + w
         q = w
     return np.sum(y)
+
+
+def ridge(w, X, y, reg):
+    r = X @ w - y
+    return 0.5 * np.dot(r, r) + 0.5 * reg * np.dot(w, w)
