@@ -258,3 +258,46 @@ def test_functools_partial_fixing_data_and_settings():
     np.testing.assert_allclose(g(w), want, rtol=1e-10)
     g2 = diffc.grad(functools.partial(fm.ridge, w), wrt="X")       # wrt named in what is left
     np.testing.assert_allclose(g2(X, y, 0.3), np.outer(X @ w - y, w), rtol=1e-10)
+
+
+# --- randomness ---------------------------------------------------------------------------
+import copy  # noqa: E402
+
+from tests.static_programs import randomness as rm  # noqa: E402
+
+
+def test_a_reparameterised_sample_seeded_in_the_loss():
+    mu, log_sigma, target = rng.standard_normal((3, 2)), -rng.uniform(size=(3, 2)), rng.standard_normal((3, 2))
+    check_grads(rm.reparameterised, (mu, log_sigma, target), wrt=(0, 1))
+
+
+def test_a_generator_passed_in_draws_as_python_would_and_compiling_draws_nothing():
+    w, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
+    gen = np.random.default_rng(5)
+    twin = copy.deepcopy(gen)
+    got = diffc.grad(rm.dropout)(w, x, gen)
+    mask = (twin.random((5, 4)) < 0.5) / 0.5        # the draw Python's call makes
+    h = np.tanh(x @ w)
+    want = x.T @ (2 * (h * mask) * mask * (1 - h ** 2))
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_equal(gen.random(3), twin.random(3))   # one call's draws, no more
+
+
+def test_a_captured_random_state_is_read_at_each_call():
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    g = diffc.grad(rm.captured_noise)
+    rm.CAPTURED.seed(3)
+    first = g(w, x)
+    rm.CAPTURED.seed(3)
+    noise = 0.1 * rm.CAPTURED.randn(4)
+    np.testing.assert_allclose(first, 2 * x.T @ (x @ w + noise), rtol=1e-10)
+    second = g(w, x)                                 # the next draws, not the same ones
+    assert not np.allclose(first, second)
+
+
+def test_shuffle_writes_into_its_argument_and_is_refused():
+    def shuffled(x):
+        np.random.shuffle(x)
+        return np.sum(x)
+    with pytest.raises(UnsupportedSyntax, match="shuffle"):
+        diffc.grad(shuffled)(rng.standard_normal(4))

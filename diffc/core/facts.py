@@ -117,7 +117,8 @@ class Facts:
         with np.errstate(all="ignore"):
             if eqn.role == "primal":
                 with user_code():                        # the user's code: its errors are theirs
-                    result = prim.impl(*args, **kwargs)
+                    # a draw from a generator runs on a copy: the call keeps its draws
+                    result = getattr(prim, "example_impl", prim.impl)(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
                 try:

@@ -52,7 +52,8 @@ asks the primitive, it keeps no list of names:
   dropped, merged with an equal one, or moved: ``"tape"`` (a loop's saved values:
   ``new_tape``, ``push``, ``pop``), ``"iterator"`` (``reversed(steps)``, used up by the
   loop that reads it), ``"store"`` (an attribute assigned on an object the code is given,
-  as the user's code assigns it).
+  as the user's code assigns it), ``"random"`` (a draw from a random generator: its
+  ``example_impl`` draws from a copy, so compiling leaves the generator as it was).
 * ``fresh``: its result is memory nothing else holds (a new array, or an operand the
   gradient code owns updated in place), so the gradient code may write into it.
 * ``arithmetic``: ``+ - * /`` and unary ``-``: elementwise, and the result's shape and

@@ -30,7 +30,7 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
-from diffc.frontend import lower_objects, lower_static, static
+from diffc.frontend import lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, user_code
 from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
@@ -462,6 +462,9 @@ def _lower(scope, node, hint=""):
         if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation
+        fixed = _fixed_item(scope, base, index)
+        if fixed is not None:
+            return fixed
         if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
             return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind="temp")
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
@@ -780,6 +783,8 @@ def _live_value(scope, name, value, fetch, node):
     qual = _numpy_qualname(value) or _library_qualname(value)
     if qual:
         return Ref(qual)
+    if isinstance(value, lower_random.GENERATORS):   # read at each call: its draws go on
+        return _free_input(scope, fetch, value, name)
     if _static_container(value):          # a table of settings or of functions
         record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen
         return lower_static.lift(value)
@@ -924,6 +929,25 @@ def _resolve_object(qualname):
 def _lower_call(scope, node, hint):
     callee = _lower(scope, node.func)
     args, kwargs = _call_arguments(scope, node)
+    if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
+                                                 lower_random.GENERATORS):
+        operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
+        return _emit(scope, "primitive.draw", (callee.receiver, Const(callee.attr), *operands),
+                     {}, node, hint or callee.attr)
+    if isinstance(callee, Ref) and callee.qualname.startswith("numpy.random.") \
+            and callee.qualname.count(".") == 2:
+        method = callee.qualname.rsplit(".", 1)[1]
+        if method == "shuffle":
+            raise UnsupportedSyntax("np.random.shuffle writes into its argument, which is not "
+                                    "supported", scope.loc(node), "index with a permutation: "
+                                    "x = x[np.random.permutation(len(x))]")
+        operands = lower_random.positional(scope, method, args, kwargs, node)
+        return _emit(scope, "primitive.draw_global", (Const(method), *operands), {}, node,
+                     hint or method)
+    if isinstance(callee, Method) and callee.attr == "astype" and "copy" in kwargs:
+        # the same values either way; whether the result may share memory with the array is
+        # the fence's concern (it treats `astype(..., copy=...)` as a possible view)
+        kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
     if isinstance(callee, Method):
         done = _container_call(scope, callee, args, kwargs, node)
         if done is not NotImplemented:
@@ -1057,9 +1081,33 @@ def _callable(scope, value, node):
 
 
 def _getitem(scope, node):
-    return lambda base, key: _emit(scope, "operator.getitem", (base, key), {}, node,
-                                   key.value if isinstance(key.value, str) and key.value.isidentifier()
-                                   else "", kind="temp")
+    def get(base, key):
+        fixed = _fixed_item(scope, base, key)
+        if fixed is not None:
+            return fixed
+        return _emit(scope, "operator.getitem", (base, key), {}, node,
+                     key.value if isinstance(key.value, str) and key.value.isidentifier()
+                     else "", kind="temp")
+    return get
+
+
+_IN_SIGNATURE = (bool, int, str, type(None))
+
+
+def _fixed_item(scope, base, key):
+    """``base[key]``, an int, bool, str or None entry of a dict, list or tuple argument at
+    a key the compile knows: a constant (the call's signature holds its value)."""
+    if not isinstance(base, Var):
+        return None
+    seen, k = static.example(scope, base), static.known(scope, key)
+    if k is static.UNKNOWN or not isinstance(seen, (dict, list, tuple)) or \
+            isinstance(k, (list, np.ndarray, slice)):
+        return None
+    try:
+        item = seen[k]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return Const(item) if type(item) in _IN_SIGNATURE else None
 
 
 def _container_call(scope, method, args, kwargs, node):
@@ -1292,12 +1340,31 @@ def _lower_expression_statement(scope, stmt):
             and value.func.attr in lower_static.MUTATORS:
         _lower_expr(scope, value)
         return
+    if isinstance(value, ast.Call) and _is_random_draw(scope, value):
+        _lower_expr(scope, value)                     # np.random.seed(0): kept, in order
+        return
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
         rule = fence.OTHER["side effect"]
         raise UnsupportedSyntax(rule.what.format(name="print") + " is not supported",
                                 scope.loc(stmt), rule.hint)
     rule = fence.OTHER["unused call" if isinstance(value, ast.Call) else "no effect"]
     raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
+
+
+def _is_random_draw(scope, call):
+    """``np.random.seed(n)``, ``rng.normal(size=3)`` as a statement (not ``shuffle``, which
+    writes into its argument)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr in ("shuffle",):
+        return False
+    try:
+        base = _lower(scope, func.value)
+    except DiffcError:
+        return False
+    if isinstance(base, Ref):
+        return base.qualname == "numpy.random"
+    return isinstance(base, (Var, Const)) and \
+        isinstance(static.example(scope, base), lower_random.GENERATORS)
 
 
 def _call_arguments(scope, node):
@@ -1519,10 +1586,33 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None)
 
 def record(scope, stmt):
     """Append ``stmt`` to the scope's body; at the top level, evaluate it on the example
-    arguments now (what it makes may decide what is lowered next)."""
+    arguments now (what it makes may decide what is lowered next). In a branch or a loop
+    body, only what the signature fixes is evaluated (``x.shape`` of an array made before
+    it, arithmetic on sizes): it is the same wherever and whenever it runs."""
     scope.body.append(stmt)
-    if scope.top and scope.facts is not None:
+    if scope.facts is None:
+        return
+    if scope.top:
         scope.facts.run(stmt)
+    elif isinstance(stmt, Eqn) and stmt.role == "primal" and _fixed_here(scope, stmt):
+        try:
+            scope.facts.run(stmt)
+        except Exception:           # noqa: a value the call may never compute: left unknown
+            for out in stmt.outs:
+                scope.facts.values.pop(out, None)
+
+
+def _fixed_here(scope, eqn):
+    facts = scope.facts
+    prim = primitives.get(eqn.prim)
+    if prim.effect is not None:
+        return False
+    inputs = list(eqn.inputs())
+    if not all(v in facts.values for v in inputs):
+        return False
+    if getattr(prim, "shape_only", False):
+        return not any(v in facts.dynamic for v in inputs)
+    return all(v in facts.value_static for v in inputs)
 
 
 def _alias_lookup(source_name):
