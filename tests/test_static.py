@@ -301,3 +301,25 @@ def test_shuffle_writes_into_its_argument_and_is_refused():
         return np.sum(x)
     with pytest.raises(UnsupportedSyntax, match="shuffle"):
         diffc.grad(shuffled)(rng.standard_normal(4))
+
+
+# --- symbolic sizes (diffc compile --arg X=Nx3) are not values the compile knows -------------
+def test_a_condition_on_a_symbolic_size_stays_in_the_generated_code(tmp_path):
+    import subprocess
+    import sys
+    model = tmp_path / "sized.py"
+    model.write_text("import numpy as np\n\n\ndef loss(w, X):\n    n = X.shape[0]\n"
+                     "    if n > 3:\n        return np.sum(X @ w) / n\n    return np.sum(X @ w)\n")
+    out = tmp_path / "sized_grad.py"
+    done = subprocess.run([sys.executable, "-m", "diffc", "compile", str(model), "-f", "loss", "--arg", "w=3",
+                           "--arg", "X=Nx3", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "X.shape[0]" in text and "if " in text, text
+    namespace = {}
+    exec(compile(text, str(out), "exec"), namespace)
+    w = rng.standard_normal(3)
+    for n in (2, 5):                        # both sides of the condition, one module
+        X = rng.standard_normal((n, 3))
+        want = X.sum(axis=0) / (n if n > 3 else 1)
+        np.testing.assert_allclose(namespace["grad_loss"](w, X), want, rtol=1e-12)

@@ -59,6 +59,7 @@ class Facts:
         self.fixed_per_step: set = set()
         self.never_iterates: set = set()    # fixed iterables of for loops that never ran
         self._data_branches = 0         # depth of branches on a condition the data decides
+        self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
 
     @classmethod
     def none(cls):
@@ -140,6 +141,8 @@ class Facts:
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
+        if getattr(prim, "shape_only", False) or any(v in self.from_shape for v in inputs):
+            self.from_shape.add(out)          # a size: symbolic when sizes vary
         if getattr(prim, "shape_only", False) and not any(v in self.dynamic for v in inputs):
             self.value_static.add(out)
             return

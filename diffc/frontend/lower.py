@@ -1097,8 +1097,8 @@ _IN_SIGNATURE = (bool, int, str, type(None))
 def _fixed_item(scope, base, key):
     """``base[key]``, an int, bool, str or None entry of a dict, list or tuple argument at
     a key the compile knows: a constant (the call's signature holds its value)."""
-    if not isinstance(base, Var):
-        return None
+    if not isinstance(base, Var) or scope.facts is None or base in scope.facts.value_static:
+        return None             # a value the compile computes (a shape): its own operation
     seen, k = static.example(scope, base), static.known(scope, key)
     if k is static.UNKNOWN or not isinstance(seen, (dict, list, tuple)) or \
             isinstance(k, (list, np.ndarray, slice)):

@@ -39,6 +39,8 @@ def known(scope, atom):
     facts = scope.facts
     if isinstance(atom, Var) and facts is not None and facts.enabled and atom in facts.values \
             and atom in facts.value_static:
+        if getattr(facts, "sizes_vary", False) and atom in facts.from_shape:
+            return UNKNOWN          # a size the generated code must read (``--arg X=Nx64``)
         return facts.values[atom]
     return UNKNOWN
 
