@@ -323,3 +323,25 @@ def test_a_condition_on_a_symbolic_size_stays_in_the_generated_code(tmp_path):
         X = rng.standard_normal((n, 3))
         want = X.sum(axis=0) / (n if n > 3 else 1)
         np.testing.assert_allclose(namespace["grad_loss"](w, X), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [fm.mlp_tuples, fm.indexed_pairs], ids=lambda f: f.__name__)
+def test_a_list_of_weight_tuples_of_different_shapes(fn):
+    params = [(rng.standard_normal((3, 4)), rng.standard_normal(4)),
+              (rng.standard_normal((4, 2)), rng.standard_normal(2))]
+    check_grads(fn, (params, rng.standard_normal((5, 3))), wrt=0)
+    grads = diffc.grad(fn)(params, rng.standard_normal((5, 3)))
+    assert isinstance(grads, list) and [len(g) for g in grads] == [2, 2]
+
+
+def test_range_as_an_index_and_keywords_to_a_star_star_parameter():
+    def loss(W, X, y):
+        S = X @ W
+        return -np.sum(S[range(X.shape[0]), y])
+    X, y = rng.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    check_grads(loss, (rng.standard_normal((3, 2)), X, y), wrt=0)
+
+    def with_options(x, **options):
+        return np.sum(x * options.get("scale", 1.0))
+    with pytest.raises(UnsupportedSyntax, match=r"values passed to \*\*options"):
+        diffc.grad(with_options)(rng.standard_normal(3), scale=2.0)

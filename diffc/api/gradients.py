@@ -24,7 +24,7 @@ from diffc.backend import load
 from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.compiler import staging
-from diffc.errors import DiffcError, reports_internal_errors, user_code
+from diffc.errors import DiffcError, UnsupportedSyntax, reports_internal_errors, user_code
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
@@ -177,6 +177,18 @@ class GradientFunction:
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
+        with user_code():
+            signature = inspect.signature(self.primal)
+            bound = signature.bind(*args, **kwargs)      # Python's own TypeError if it fails
+        for p in signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and bound.arguments.get(p.name):
+                src = self._source_function()
+                node = src.node.args.vararg if p.kind == p.VAR_POSITIONAL else src.node.args.kwarg
+                raise UnsupportedSyntax(
+                    f"values passed to {'*' if p.kind == p.VAR_POSITIONAL else '**'}{p.name} "
+                    f"are not supported: diffc compiles {self.__name__} for its named parameters",
+                    src.loc(node if node is not None else src.node),
+                    f"name each value as a parameter: def {self.__name__}(..., scale=1.0)")
         with user_code():
             return bind_arguments(self.primal, self._params, args, kwargs)
 

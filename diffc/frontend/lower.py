@@ -598,6 +598,12 @@ def _lower_index(scope, node):
         return Pack("slice", tuple(parts))
     if isinstance(node, ast.Tuple):
         return Pack("tuple", tuple(_lower_index(scope, e) for e in node.elts))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
+            and "range" not in scope.env and not node.keywords and \
+            isinstance(_lookup(scope, node.func), Ref) and _lookup(scope, node.func).qualname == "builtins.range":
+        # S[range(N), y] picks the same entries as S[np.arange(N), y]
+        return _emit(scope, "numpy.arange", tuple(_lower_expr(scope, a) for a in node.args), {},
+                     node, "arange")
     return _lower_expr(scope, node)
 
 

@@ -218,10 +218,23 @@ def _steps_fixed(scope, stmt):
         it.func.attr in ("items", "keys", "values") and scope.facts is not None
 
 
+def _leaves_new_names(scope, stmt):
+    """Whether the loop body assigns a name that did not exist before the loop and the
+    function reads after it (Python keeps the last step's value)."""
+    new = {n for n in _assigned_names(stmt.body) if n not in scope.env}
+    if not new:
+        return False
+    end = (stmt.end_lineno, stmt.end_col_offset)
+    return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in new
+               and (n.lineno, n.col_offset) > end for n in ast.walk(scope.fn.node))
+
+
 def lower_for(scope, stmt):
     if stmt.orelse:
         raise UnsupportedSyntax("`for ... else` is not supported", scope.loc(stmt.orelse[0]),
                                 "use a flag variable")
+    if scope.top and _steps_fixed(scope, stmt) and _leaves_new_names(scope, stmt):
+        return _unroll(scope, stmt)     # `for W, b in params: outputs = ...`, then `outputs`
     try:
         _lower_loop(scope, stmt)
     except lower_static.NeedsUnroll:

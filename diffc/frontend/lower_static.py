@@ -45,6 +45,8 @@ STRUCTURAL = ("len", "zip", "enumerate", "reversed", "list", "tuple", "sorted", 
 
 def lift(value):
     """A Python value the compile knows, as an atom: containers become ``Pack``s."""
+    if isinstance(value, slice):
+        return Pack("slice", (Const(value.start), Const(value.stop), Const(value.step)))
     if isinstance(value, dict):
         items = []
         for k, v in value.items():

@@ -68,3 +68,16 @@ def really_unbound(w, x):
 def ridge(w, X, y, reg):
     r = X @ w - y
     return 0.5 * np.dot(r, r) + 0.5 * reg * np.dot(w, w)
+
+
+def mlp_tuples(params, inputs):
+    for W, b in params:
+        outputs = np.dot(inputs, W) + b
+        inputs = np.tanh(outputs)
+    return np.sum(outputs ** 2)
+
+
+def indexed_pairs(params, x):
+    for i in range(len(params)):
+        x = np.tanh(x @ params[i][0] + params[i][1])
+    return np.sum(x)
