@@ -94,7 +94,6 @@ def test_helper_returning_a_tuple_of_results():
     (m.grows_in_branch, "changing a list or dict in a branch the data decides", 75),
     (m.formats_data, "an f-string of a value the data decides", 80),
     (m.key_from_data, "a dict key the data decides", 87),
-    (m.prints, "`print()` is not supported", 92),
 ])
 def test_what_the_data_decides_is_refused_with_a_location(fn, fragment, line):
     with pytest.raises(UnsupportedSyntax) as info:
@@ -345,3 +344,10 @@ def test_range_as_an_index_and_keywords_to_a_star_star_parameter():
         return np.sum(x * options.get("scale", 1.0))
     with pytest.raises(UnsupportedSyntax, match=r"values passed to \*\*options"):
         diffc.grad(with_options)(rng.standard_normal(3), scale=2.0)
+
+
+def test_a_print_of_forward_values_prints_at_each_call_and_not_while_compiling(capsys):
+    g = diffc.grad(m.prints)
+    g(W, X)
+    g(W, X)
+    assert capsys.readouterr().out == f"{np.sum(W)}\n" * 2

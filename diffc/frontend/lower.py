@@ -1349,10 +1349,14 @@ def _lower_expression_statement(scope, stmt):
     if isinstance(value, ast.Call) and _is_random_draw(scope, value):
         _lower_expr(scope, value)                     # np.random.seed(0): kept, in order
         return
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
-        rule = fence.OTHER["side effect"]
-        raise UnsupportedSyntax(rule.what.format(name="print") + " is not supported",
-                                scope.loc(stmt), rule.hint)
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print" \
+            and isinstance(_lookup(scope, value.func), Ref):
+        if value.keywords or any(isinstance(a, ast.Starred) for a in value.args):
+            raise UnsupportedSyntax("print() with keywords or *args is not supported",
+                                    scope.loc(stmt), "print the values one by one: print('loss', loss)")
+        args = tuple(_lower_expr(scope, a) for a in value.args)   # kept: it prints at each call
+        record(scope, Eqn((), "builtin_print", args, {}, scope.loc(stmt)))
+        return
     rule = fence.OTHER["unused call" if isinstance(value, ast.Call) else "no effect"]
     raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
 

@@ -12,3 +12,15 @@ def attribute(obj, name):
 @primitive(differentiable=False, effect="store")
 def store_attribute(obj, name, value):
     setattr(obj, name, value)
+
+
+@primitive("builtins.print", differentiable=False, effect="print")
+def builtin_print(*args):
+    print(*args)
+
+
+def _prints_nothing(*args):
+    return None
+
+
+builtin_print.example_impl = _prints_nothing      # compiling prints nothing; each call prints
