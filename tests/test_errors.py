@@ -67,7 +67,6 @@ CASES = [
     Case(statements, "generator_from", U, "`yield from` is not supported", 83, 5),
     Case(statements, "expression_statement", U, "an expression whose value is not used", 88, 5),
     Case(statements, "unused_call", U, "a call whose result is not used", 93, 5),
-    Case(statements, "print_call", U, "`print()` is not supported", 98, 5),
     Case(statements, "docstring_only", U, "does not end by returning a value", 102, 1),
     Case(statements, "bare_return", U, "does not end by returning a value", 108, 5),
     Case(statements, "return_inside_loop", U, "a `return` inside a loop", 114, 13),

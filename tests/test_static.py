@@ -159,7 +159,7 @@ from tests.bad_programs import expressions as bad_expr, runtime as bad_runtime, 
 V = np.array([0.5, 1.5, 2.5])
 
 
-@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_expr.lambda_value, bad_expr.list_comprehension,
+@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_stmt.print_call, bad_expr.lambda_value, bad_expr.list_comprehension,
                                 bad_expr.dict_comprehension, bad_expr.generator_expression,
                                 bad_expr.dict_literal, bad_expr.is_comparison, bad_runtime.square],
                          ids=lambda f: f.__name__)

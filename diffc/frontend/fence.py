@@ -118,9 +118,9 @@ OTHER = {
     "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
                       "code out in the function instead of building it at run time",
                       "y = eval('x * 2.0')", (("name", "eval"),)),
-    "side effect": Banned("`{name}()`", "remove it: diffc's gradient code does not repeat "
-                          "side effects (print from the primal function, or from a "
-                          "wrapper that calls it)", "print(x)", (("name", "print"),)),
+    "side effect": Banned("`{name}()`", "remove it: reading input, files or the debugger "
+                          "is not part of a function diffc differentiates; do it before "
+                          "calling it", "y = x * float(input())", (("name", "input"),)),
     "**kwargs call": Banned("passing `**kwargs` to a call", "pass each keyword explicitly",
                             "y = np.clip(x, **limits)"),
     "out=": Banned("writing into an existing array with `out=`", "assign the result "
