@@ -54,7 +54,6 @@ U = UnsupportedSyntax
 CASES = [
     # statements
     Case(statements, "try_except", U, "`try` is not supported", 6, 5),
-    Case(statements, "with_block", U, "`with` is not supported", 14, 5),
     Case(statements, "nested_class", U, "a class definition is not supported", 26, 5),
     Case(statements, "global_statement", U, "`global` is not supported", 32, 5),
     Case(statements, "outer", U, "`nonlocal` is not supported", 40, 9),

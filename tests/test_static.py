@@ -159,7 +159,7 @@ from tests.bad_programs import expressions as bad_expr, runtime as bad_runtime, 
 V = np.array([0.5, 1.5, 2.5])
 
 
-@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_stmt.print_call, bad_expr.lambda_value, bad_expr.list_comprehension,
+@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_stmt.print_call, bad_stmt.with_block, bad_expr.lambda_value, bad_expr.list_comprehension,
                                 bad_expr.dict_comprehension, bad_expr.generator_expression,
                                 bad_expr.dict_literal, bad_expr.is_comparison, bad_runtime.square],
                          ids=lambda f: f.__name__)
@@ -351,3 +351,31 @@ def test_a_print_of_forward_values_prints_at_each_call_and_not_while_compiling(c
     g(W, X)
     g(W, X)
     assert capsys.readouterr().out == f"{np.sum(W)}\n" * 2
+
+
+# --- idioms ---------------------------------------------------------------------------------
+from tests.static_programs import idioms as im  # noqa: E402
+
+
+def test_builtins_on_arrays_range_alias_errstate_and_finfo():
+    check_grads(im.builtins_on_arrays, (rng.standard_normal(3), rng.standard_normal((6, 3))), wrt=0)
+
+
+@pytest.mark.parametrize("activation", [None, np.sin, lambda z: np.log1p(np.exp(z))],
+                         ids=["default tanh", "np.sin", "a lambda"])
+def test_star_unpacked_layers_and_an_activation_passed_in(activation):
+    params = [(rng.standard_normal((2, 4)), rng.standard_normal(4)),
+              (rng.standard_normal((4, 3)), rng.standard_normal(3)),
+              (rng.standard_normal((3, 1)), rng.standard_normal(1))]
+    args = (params, rng.standard_normal((5, 2))) + (() if activation is None else (activation,))
+    check_grads(im.layers, args, wrt=0)
+
+
+def test_an_activation_swapped_between_calls_recompiles():
+    params = [(rng.standard_normal((2, 3)), rng.standard_normal(3)), (rng.standard_normal((3, 1)), rng.standard_normal(1))]
+    x = rng.standard_normal((4, 2))
+    g = diffc.grad(im.layers)
+    a = g(params, x, np.tanh)
+    b = g(params, x, np.sin)
+    assert not np.allclose(a[0][0], b[0][0])
+    check_grads(im.layers, (params, x, np.sin), wrt=0)

@@ -54,9 +54,6 @@ STATEMENTS = {kind: rule for kind, rule in {
     _stmt("TryStar"): Banned("`try`/`except*`", "remove the try/except: a differentiated "
                              "function cannot catch exceptions",
                              "try:\n    y = np.log(x)\nexcept* ValueError:\n    y = x"),
-    _stmt("With"): Banned("`with`", "move the `with` block outside the differentiated "
-                          "function (for np.errstate, wrap the call instead)",
-                          "with np.errstate(all='ignore'):\n    y = np.log(x)"),
     _stmt("AsyncWith"): Banned("`async with`", "use a plain function",
                                "async with lock:\n    y = x"),
     _stmt("AsyncFor"): Banned("`async for`", "use a plain function",
@@ -103,6 +100,9 @@ OTHER = {
                     ""),
     "default": Banned("a default value that is not a literal", "write the value itself "
                       "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
+    "with": Banned("`with`", "move the `with` block outside the differentiated function "
+                   "(`with np.errstate(...)` is fine: it only silences warnings)",
+                   "with open('log.txt') as f:\n    y = x"),
     "nested decorator": Banned("a decorator on a function defined inside the differentiated "
                                "function", "define the decorated function at module level", ""),
     "and/or": Banned("`and`/`or` on values the data decides", "use np.logical_and / "
@@ -365,6 +365,10 @@ def _check_statement(ctx, stmt):
         for part in (stmt.exc, stmt.cause):
             if part is not None:
                 _check_expr(ctx, part)
+    elif isinstance(stmt, ast.With):           # lowering keeps np.errstate, refuses the rest
+        for item in stmt.items:
+            _check_expr(ctx, item.context_expr)
+        _check_block(ctx, stmt.body)
     elif isinstance(stmt, ast.FunctionDef):
         if stmt.decorator_list:
             _fail(ctx, stmt.decorator_list[0], OTHER["nested decorator"])
@@ -439,10 +443,8 @@ def _check_target(ctx, target):
     if isinstance(target, ast.Name):
         return
     if isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            if isinstance(elt, ast.Starred):
-                _fail(ctx, elt, OTHER["star target"])
-            _check_target(ctx, elt)
+        for elt in target.elts:          # `*rest`: lowering splits a sequence it can
+            _check_target(ctx, elt.value if isinstance(elt, ast.Starred) else elt)
         return
     if isinstance(target, ast.Attribute):
         _check_expr(ctx, target.value)

@@ -335,6 +335,8 @@ def _lower_statement(scope, stmt):
     if isinstance(stmt, ast.FunctionDef):
         scope.env[stmt.name] = _nested(scope, stmt)
         return
+    if isinstance(stmt, ast.With):
+        return _lower_with(scope, stmt)
     if isinstance(stmt, (ast.If, ast.For, ast.While)):
         from diffc.frontend import lower_control
         {ast.If: lower_control.lower_if, ast.For: lower_control.lower_for,
@@ -362,6 +364,8 @@ def _as_load(target):
 def _assign(scope, target, value, stmt):
     if isinstance(target, ast.Name):
         scope.env[target.id] = value
+    elif isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Starred) for e in target.elts):
+        _assign_starred(scope, target, value, stmt)
     elif isinstance(target, (ast.Tuple, ast.List)):
         for i, elt in enumerate(target.elts):
             if isinstance(value, Pack):
@@ -390,6 +394,26 @@ def _assign(scope, target, value, stmt):
         lower_objects.store(scope, record, base, obj, target.attr, value, target)
     else:
         raise InternalError(f"assignment target {type(target).__name__} passed the fence")
+
+
+def _assign_starred(scope, target, value, stmt):
+    """``*hidden, last = params``: the sequence's length must be fixed here."""
+    pack = value if isinstance(value, Pack) else _fixed_sequence(scope, value, target)
+    star = next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
+    if not (isinstance(pack, Pack) and pack.kind in ("list", "tuple")):
+        rule = fence.OTHER["star target"]
+        raise UnsupportedSyntax(f"{rule.what} of a value that is not a list or tuple of fixed "
+                                "length is not supported", scope.loc(target.elts[star]), rule.hint)
+    after = len(target.elts) - star - 1
+    items = pack.items
+    if len(items) < len(target.elts) - 1:
+        raise _user_error(scope, stmt, ValueError(
+            f"not enough values to unpack (expected at least {len(target.elts) - 1}, got {len(items)})"))
+    for elt, item in zip(target.elts[:star], items[:star]):
+        _assign(scope, elt, item, stmt)
+    _assign(scope, target.elts[star].value, Pack("list", items[star:len(items) - after]), stmt)
+    for elt, item in zip(target.elts[star + 1:], items[len(items) - after:]):
+        _assign(scope, elt, item, stmt)
 
 
 def _lower_expr(scope, node, hint=""):
@@ -1063,8 +1087,8 @@ def _object_member(scope, base, obj, node, hint):
                                 "make it a static method or a module-level function")
     if callable(found) and not lower_objects.is_object(found) and not isinstance(found, np.ndarray):
         return _callable(scope, found, node)        # self.activation = np.tanh
-    if bindings.is_scalar_constant(found) and not isinstance(found, float):
-        return Const(found)                         # in the signature by value
+    if bindings.is_scalar_constant(found) and (isinstance(base, Const) or not isinstance(found, float)):
+        return Const(found)     # in the signature by value, or of an object made while compiling
     same = lower_objects.alias(scope.state, found, _getitem(scope, node))
     if same is not None:
         return same                                 # a weight that is an input's entry
@@ -1207,14 +1231,26 @@ def _static_call(scope, qualname, args, kwargs, node):
             return done
     if kind == "builtins" and name in ("max", "min") and len(args) == 1 and not kwargs:
         seen = static.example(scope, args[0])
-        if getattr(seen, "ndim", None) == 1:        # Python iterates: the largest element
-            return _emit(scope, f"numpy.{name}", args, {}, node)
         pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
+        if pack is None and isinstance(args[0], Var) and (seen is static.UNKNOWN or getattr(seen, "ndim", None) == 1):
+            # Python iterates a vector: its largest element (an array of more dimensions
+            # would make Python compare rows, an error; where the rank is not known here,
+            # that is the only case that runs)
+            return _emit(scope, f"numpy.{name}", args, {}, node)
         if pack is not None and pack.kind != "dict" and pack.items:
             best = pack.items[0]
             for item in pack.items[1:]:
                 best = _emit(scope, f"builtins.{name}", (best, item), {}, node)
             return best
+    if kind == "builtins" and name == "pow" and len(args) == 2 and not kwargs:
+        return _emit(scope, "operator.pow", args, {}, node)      # pow(x, 2) is x ** 2
+    if kind == "builtins" and name == "round" and 1 <= len(args) <= 2 and not kwargs:
+        return _emit(scope, "numpy.round", args, {}, node)     # the same values (half to even)
+    if kind == "builtins" and name == "sum" and args and not kwargs and isinstance(args[0], Var) \
+            and lower_static.structure(scope, args[0], node, lambda b, k: None) is None:
+        # Python adds an array's rows: np.sum along the first axis, the same for any rank
+        total = _emit(scope, "numpy.sum", (args[0],), {"axis": Const(0)}, node)
+        return _emit(scope, "operator.add", (args[1], total), {}, node) if len(args) > 1 else total
     if kind == "builtins" and name == "sum" and args and not kwargs:
         pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
         if pack is not None and pack.kind != "dict":
@@ -1323,6 +1359,23 @@ def _lower_comprehension(scope, node):
             pack = lower_static.with_entry(scope, pack, k, v, node)
         return pack
     return Pack("list", tuple(results))
+
+
+_QUIET_CONTEXTS = ("numpy.errstate",)
+
+
+def _lower_with(scope, stmt):
+    """``with np.errstate(...):`` only changes which floating-point warnings NumPy shows:
+    its body is lowered as it is. Any other context manager is refused."""
+    for item in stmt.items:
+        ctx = item.context_expr
+        callee = _lower(scope, ctx.func) if isinstance(ctx, ast.Call) else None
+        if not (isinstance(callee, Ref) and callee.qualname in _QUIET_CONTEXTS) \
+                or item.optional_vars is not None:
+            rule = fence.OTHER["with"]
+            raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
+    for s in stmt.body:
+        _lower_statement(scope, s)
 
 
 def _lower_assert(scope, stmt):

@@ -118,6 +118,13 @@ def _range_and_binders(scope, stmt):
     """``(range atom, [(target node, binder)])``: how each loop target gets its value."""
     it = stmt.iter
     func = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else None
+    if func is not None and func not in ("range", "enumerate", "zip") and func not in scope.env:
+        try:        # an alias of a builtin: `xrange = range`
+            found = lower._lookup(scope, it.func)
+        except DiffcError:
+            found = None
+        if isinstance(found, lower.Ref) and found.qualname in ("builtins.range", "builtins.enumerate", "builtins.zip"):
+            func = found.qualname.split(".")[1]
     if func == "range" and func not in scope.env:
         return lower._lower_expr(scope, it, "steps"), [(stmt.target, None)]
     if func in ("enumerate", "zip") and func not in scope.env:
@@ -148,8 +155,8 @@ def _uniform(scope, pack):
     kinds = set()
     for item in pack.items:
         value = static.example(scope, item)
-        if value is static.UNKNOWN:
-            return False
+        if value is static.UNKNOWN or isinstance(value, (list, tuple, dict)):
+            return False                # containers of their own: one step each
         kinds.add((type(value), getattr(value, "shape", None), getattr(value, "dtype", None))
                   if not isinstance(item, Pack) else ("pack", item.kind, len(item.items)))
     return len(kinds) <= 1 and not any(isinstance(i, Pack) for i in pack.items)

@@ -39,6 +39,7 @@ PURE = {name: getattr(builtins, name) for name in (
     "reversed", "range", "chr", "ord", "hash", "id", "slice")}
 PURE.update({f"math.{n}": getattr(math, n) for n in ("sqrt", "log", "exp", "pi", "e", "ceil",
                                                      "floor", "prod", "isclose", "inf")})
+PURE.update({"numpy.finfo": np.finfo, "numpy.iinfo": np.iinfo})   # np.finfo(float).eps
 # the same calls applied to containers of values the data decides: by structure
 STRUCTURAL = ("len", "zip", "enumerate", "reversed", "list", "tuple", "sorted", "dict")
 
