@@ -379,3 +379,12 @@ def test_an_activation_swapped_between_calls_recompiles():
     b = g(params, x, np.sin)
     assert not np.allclose(a[0][0], b[0][0])
     check_grads(im.layers, (params, x, np.sin), wrt=0)
+
+
+def test_writing_into_an_entry_of_a_local_dict_tape():
+    check_grads(im.one_hot_tape, (rng.standard_normal((4, 3)), [0, 2, 1]), wrt=0)
+
+
+def test_writing_into_an_entry_also_held_by_a_name_is_refused():
+    with pytest.raises(UnsupportedSyntax, match="also held elsewhere .a."):
+        diffc.grad(im.entry_held_twice)(rng.standard_normal((2, 3)), rng.standard_normal(3))

@@ -454,6 +454,10 @@ def _check_target(ctx, target):
         if isinstance(base, ast.Name):
             _check_expr(ctx, target.slice)
             return
+        if isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name):
+            _check_expr(ctx, base.slice)    # an entry of a local dict or list: lowering decides
+            _check_expr(ctx, target.slice)
+            return
         if isinstance(base, ast.Subscript):
             _fail(ctx, target, OTHER["nested subscript"])
         if isinstance(base, ast.Attribute):

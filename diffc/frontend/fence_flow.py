@@ -284,7 +284,11 @@ class _Aliasing:
     def assign(self, target, value, state):
         if isinstance(target, ast.Subscript):
             self.reads(target, state)
-            self.write(target.value.id, target, state)
+            root = target.value
+            while isinstance(root, ast.Subscript):      # xs[t][k] = v writes into xs's entry
+                root = root.value
+            if isinstance(root, ast.Name):
+                self.write(root.id, target, state)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                 and len(target.elts) == len(value.elts):
             storages = [self.storage(v, state) for v in value.elts]

@@ -136,6 +136,8 @@ class SelfRef:
     def attribute(self, name):
         if name not in self.attrs:
             self.attrs[name] = var = self.namer.var(name)
+            if self.state is not None:
+                self.state.inputs.add(id(var))
             if self.facts is not None and self.instance is not None:
                 value = getattr(self.instance, name)
                 self.facts.bind_param(var, value)
@@ -240,6 +242,7 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
             var = namer.var(arg.arg)
             scope.env[arg.arg] = var
             params.append(var)
+            scope.state.inputs.add(id(var))
             if scope.facts is not None and k < len(args):
                 scope.facts.bind_param(var, args[k])
                 lower_objects.register_leaves(scope.state, var, args[k])
@@ -284,6 +287,7 @@ def _lower_wrapper(scope, fn, self_ref, examples=None):
         signature = signature[1:]
     names = [p.name for p in signature]
     params = [scope.namer.var(n) for n in names]
+    scope.state.inputs.update(id(p) for p in params)
     if scope.facts is not None:
         for var, value in zip(params, examples):
             scope.facts.bind_param(var, value)
@@ -374,6 +378,8 @@ def _assign(scope, target, value, stmt):
                 hint = elt.id if isinstance(elt, ast.Name) else ""
                 item = _emit(scope, "operator.getitem", (value, Const(i)), {}, stmt, hint)
             _assign(scope, elt, item, stmt)
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Subscript):
+        _assign_into_entry(scope, target, value, stmt)
     elif isinstance(target, ast.Subscript):
         base = _lower_expr(scope, target.value)
         index = _lower_index(scope, target.slice)
@@ -394,6 +400,48 @@ def _assign(scope, target, value, stmt):
         lower_objects.store(scope, record, base, obj, target.attr, value, target)
     else:
         raise InternalError(f"assignment target {type(target).__name__} passed the fence")
+
+
+def _assign_into_entry(scope, target, value, stmt):
+    """``xs[t][k] = 1``: a write into an array held by a local dict or list (made in this
+    function). The array must be reachable only through that entry (Python would show the
+    write wherever else it is held)."""
+    outer_node = target.value.value
+    outer = _lower_expr(scope, outer_node)
+    key = _lower_index(scope, target.value.slice)
+    rule = fence.OTHER["nested subscript"]
+    if not isinstance(outer, Pack) or outer.kind not in ("dict", "list"):
+        raise UnsupportedSyntax(f"{rule.what} is not supported here: `{ast.unparse(outer_node)}` "
+                                "is not a dict or list made in this function", scope.loc(target),
+                                rule.hint)
+    entry = _lower(scope, target.value)
+    held = [n for n, atom in scope.env.items() if _holds(atom, entry) and atom is not outer]
+    if not isinstance(entry, Var) or held or _holds(outer, entry, twice=True) or _is_input(scope, entry):
+        raise UnsupportedSyntax(f"{rule.what} is not supported here: the array is also held "
+                                f"elsewhere{' (' + held[0] + ')' if held else ''}", scope.loc(target),
+                                "make a fresh array for the entry (np.zeros(...), x.copy()) and "
+                                "write into that")
+    index = _lower_index(scope, target.slice)
+    written = _emit(scope, "operator.setitem", (entry, index, value), {}, stmt, "entry")
+    _rebind(scope, outer_node, outer, lower_static.with_entry(scope, outer, key, written, target))
+
+
+def _holds(atom, var, twice=False):
+    """Whether ``atom`` is ``var`` or a container holding it (``twice``: more than once)."""
+    count = 0
+    stack = [atom]
+    while stack:
+        a = stack.pop()
+        if a is var:
+            count += 1
+        elif isinstance(a, Pack):
+            stack.extend(a.items)
+    return count > (1 if twice else 0)
+
+
+def _is_input(scope, var):
+    """A parameter of the compiled function or a value read from outside it."""
+    return id(var) in scope.state.inputs or any(f.var is var for f in scope.free.values())
 
 
 def _assign_starred(scope, target, value, stmt):

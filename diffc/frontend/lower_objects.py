@@ -93,6 +93,7 @@ class State:
     def __init__(self):
         self.assigned = {}
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
+        self.inputs = set()      # ids of the compiled function's parameters' atoms
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)

@@ -24,3 +24,20 @@ def layers(params, x, activation=np.tanh):
         x = activation(x @ W + b)
     W, b = last
     return np.sum((x @ W + b) ** 2)
+
+
+def one_hot_tape(W, inputs):
+    xs, hs = {}, {}
+    hs[-1] = np.zeros(W.shape[0])
+    for t in range(len(inputs)):
+        xs[t] = np.zeros(W.shape[1])
+        xs[t][inputs[t]] = 1.0
+        hs[t] = np.tanh(W @ xs[t] + hs[t - 1])
+    return np.sum(hs[len(inputs) - 1] ** 2)
+
+
+def entry_held_twice(W, x):
+    a = np.zeros(3)
+    d = {"a": a}
+    d["a"][0] = 1.0
+    return np.sum(W @ a) + np.sum(x)
