@@ -91,7 +91,7 @@ CASES = [
     Case(assignment, "bare_annotation", U, "an annotation without a value", 6, 5),
     Case(assignment, "attribute_assignment", U, "assignment to an attribute", 11, 5),
     Case(assignment, "attribute_augmented", U, "assignment to an attribute", 16, 5),
-    Case(assignment, "nested_subscript", U, "`a[i][j] = v`", 21, 5, (M,)),
+    Case(assignment, "nested_subscript", U, "this writes into the caller's array `X`", 21, 5, (M,)),
     Case(assignment, "through_a_view", U, "assignment into `X.T[...]`", 26, 5, (M,)),
     Case(assignment, "star_target", U, "star-unpacking in an assignment", 31, 12),
     # names, scoping and writes through aliases

@@ -135,7 +135,7 @@ OTHER = {
     "attribute target": Banned("assignment to an attribute", "assign to a local name and "
                                "return it", "x.data = 1.0"),
     "nested subscript": Banned("assignment into an indexed expression `a[i][j] = v`",
-                               "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
+                               "index once with a tuple: a[i, j] = v", "y = x * 2.0\ny[0][1] = 2.0"),
     "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
                           "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v), "
                           "or into a local copy (a = {base}.copy(), then a[...] = v)",
