@@ -388,3 +388,16 @@ def test_writing_into_an_entry_of_a_local_dict_tape():
 def test_writing_into_an_entry_also_held_by_a_name_is_refused():
     with pytest.raises(UnsupportedSyntax, match="also held elsewhere .a."):
         diffc.grad(im.entry_held_twice)(rng.standard_normal((2, 3)), rng.standard_normal(3))
+
+
+def test_a_module_level_settings_object_is_read_live_and_recompiled_when_it_changes():
+    w = rng.uniform(0.5, 1.5, 3)
+    g = diffc.grad(om.configured)
+    np.testing.assert_allclose(g(w), 4.0 * w)
+    om.SETTINGS.scale = 3.0                      # a float: read at each call
+    np.testing.assert_allclose(g(w), 6.0 * w)
+    om.SETTINGS.power = 3                        # an int that decided a branch: recompiled
+    try:
+        np.testing.assert_allclose(g(w), 9.0 * w ** 2)
+    finally:
+        om.SETTINGS.scale, om.SETTINGS.power = 2.0, 2

@@ -18,6 +18,7 @@ import types
 
 import numpy as np
 
+from diffc.core import signature
 from diffc.frontend import bindings
 from diffc.backend import dispatch
 from diffc.backend import load
@@ -40,49 +41,7 @@ def _signature(args):
     if all(type(a) is _ndarray or type(a) in _BY_VALUE or type(a) is float for a in args):
         return tuple((a.shape, a.dtype.char) if type(a) is _ndarray else
                      (type(a), a) if type(a) in _BY_VALUE else float for a in args)
-    return _Signature().of(args)
-
-
-class _Signature:
-    _DEPTH = 12
-
-    def __init__(self):
-        self.arrays = {}            # id -> index of the array's first appearance
-        self.objects = {}           # id -> index: an object met twice, or a cycle
-
-    def of(self, values, depth=0):
-        return tuple(self.one(v, depth) for v in values)
-
-    def one(self, a, depth):
-        t = type(a)
-        if t is _ndarray:
-            seen = self.arrays.setdefault(id(a), len(self.arrays))
-            return (a.shape, a.dtype.char, seen)
-        if t in _BY_VALUE:
-            return (t, a)
-        if depth > self._DEPTH:
-            return t
-        if isinstance(a, dict):
-            return (t, tuple(a), self.of(tuple(a.values()), depth + 1))
-        if isinstance(a, (list, tuple)):
-            return (t, self.of(a, depth + 1))
-        if is_user_object(a):
-            if id(a) in self.objects:
-                return ("same object", self.objects[id(a)])
-            self.objects[id(a)] = len(self.objects)
-            attributes = vars(a)
-            return (t, tuple(attributes), self.of(tuple(attributes.values()), depth + 1))
-        if callable(a) and t is not float:
-            return (t, id(a))             # a function, a class, a ufunc: which one
-        return t
-
-
-def is_user_object(value):
-    """An instance of a class of the user's: attributes in ``__dict__``, not a function,
-    class or module."""
-    return hasattr(value, "__dict__") and not isinstance(
-        value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, functools.partial))
+    return signature.Signature().of(args)
 
 
 class Specialisation:

@@ -499,6 +499,9 @@ def _lower(scope, node, hint=""):
             base = _lower_expr(scope, node.value)
         if isinstance(base, lower_objects.Super):
             return _super_member(scope, base, node, hint)
+        if isinstance(base, (UserFunction, NestedFunction)) and node.attr in ("__name__", "__doc__"):
+            fn_node = base.src.node                  # print("calling", fn.__name__)
+            return Const(fn_node.name if node.attr == "__name__" else ast.get_docstring(fn_node))
         obj = lower_objects.reaches_object(scope, base)
         if obj is not None:
             return _object_member(scope, base, obj, node, hint)
@@ -862,6 +865,12 @@ def _live_value(scope, name, value, fetch, node):
     if qual:
         return Ref(qual)
     if isinstance(value, lower_random.GENERATORS):   # read at each call: its draws go on
+        return _free_input(scope, fetch, value, name)
+    if lower_objects.is_object(value):    # a settings object, a model: read at each call,
+        record.structure(fetch, value)    # compiled again when its attributes change
+        return _free_input(scope, fetch, value, name)
+    if type(value) in (list, tuple) and any(lower_objects.is_object(v) for v in value):
+        record.structure(fetch, value)    # a list of layer specifications
         return _free_input(scope, fetch, value, name)
     if _static_container(value):          # a table of settings or of functions
         record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen

@@ -54,3 +54,17 @@ class Net:
 
     def loss(self, x, t):
         return self.cost.fn(self.predict(x), t)
+
+
+class Settings:
+    def __init__(self, scale, power):
+        self.scale, self.power = scale, power
+
+
+SETTINGS = Settings(2.0, 2)
+
+
+def configured(w):
+    if SETTINGS.power == 2:
+        return SETTINGS.scale * np.sum(w ** 2)
+    return SETTINGS.scale * np.sum(w ** SETTINGS.power)
