@@ -1047,6 +1047,12 @@ def _resolve_object(qualname):
 def _lower_call(scope, node, hint):
     callee = _lower(scope, node.func)
     args, kwargs = _call_arguments(scope, node)
+    return _call_value(scope, callee, args, kwargs, node, hint)
+
+
+def _call_value(scope, callee, args, kwargs, node, hint):
+    """Call what ``callee`` lowered to with lowered ``args`` (``node``: the call, for
+    locations)."""
     if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
                                                  lower_random.GENERATORS):
         operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
@@ -1299,6 +1305,11 @@ def _static_call(scope, qualname, args, kwargs, node):
             for item in pack.items[1:]:
                 best = _emit(scope, f"builtins.{name}", (best, item), {}, node)
             return best
+    if kind == "builtins" and name == "map" and len(args) >= 2 and not kwargs:
+        seqs = [lower_static.structure(scope, a, node, _getitem(scope, node)) for a in args[1:]]
+        if all(p is not None and p.kind != "dict" for p in seqs):   # map(f, xs): f on each
+            return Pack("list", tuple(_call_value(scope, args[0], items, {}, node, "")
+                                      for items in zip(*(p.items for p in seqs))))
     if kind == "builtins" and name == "pow" and len(args) == 2 and not kwargs:
         return _emit(scope, "operator.pow", args, {}, node)      # pow(x, 2) is x ** 2
     if kind == "builtins" and name == "round" and 1 <= len(args) <= 2 and not kwargs:

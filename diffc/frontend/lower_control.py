@@ -215,6 +215,12 @@ def _unroll(scope, stmt):
             lower._lower_statement(scope, s)
 
 
+def _within(error, node):
+    loc = getattr(error, "loc", None)
+    return loc is None or (node.lineno, node.col_offset) <= (loc.line, loc.col) <= \
+        (node.end_lineno, node.end_col_offset)
+
+
 def _steps_fixed(scope, stmt):
     """Whether the loop's steps are fixed here (checked without making IR)."""
     it = stmt.iter
@@ -257,9 +263,11 @@ def lower_for(scope, stmt):
         body, env = list(scope.body), dict(scope.env)
         try:
             _unroll(scope, stmt)
-        except DiffcError:
+        except DiffcError as again:
             scope.body[:], scope.env = body, env
-            raise error from None
+            if _within(again, stmt.iter):
+                raise error from None       # the loop's own form (its iterable) fails
+            raise again from None           # what the body cannot do, step by step
 
 
 def _lower_loop(scope, stmt):
