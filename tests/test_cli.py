@@ -299,9 +299,9 @@ def test_a_failed_compile_leaves_the_previous_output_untouched(tmp_path):
     write(tmp_path / "model.py", good)
     run("compile", "model.py", cwd=tmp_path, check=0)
     before = (tmp_path / "model_grad.py").read_bytes()
-    write(tmp_path / "model.py", good.replace("return x * 3.0", "return (lambda t: t)(x)"))
+    write(tmp_path / "model.py", good.replace("return x * 3.0", "return eval('x * 3.0')"))
     done = run("compile", "model.py", cwd=tmp_path, check=2)
-    assert "model.py:11:" in done.stderr and "lambda" in done.stderr
+    assert "model.py:11:" in done.stderr and "eval" in done.stderr
     assert (tmp_path / "model_grad.py").read_bytes() == before
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     (tmp_path / "model_grad.py").unlink()

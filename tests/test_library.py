@@ -74,3 +74,21 @@ def test_the_generated_module_defines_the_scipy_helpers_it_calls():
     assert "def digamma(" in source and "def gammaln(" in source
     namespace = {}
     exec(compile(source, "generated.py", "exec"), namespace)   # importable without diffc
+
+
+def test_multivariate_normal_mean_shared_by_every_row():
+    from diffc.testing import check_grads
+    from tests.static_programs import library_cases as lc
+    rs = np.random.RandomState(0)
+    A = rs.randn(2, 2)
+    cov = A @ A.T + np.eye(2)
+    for fn in (lc.mvn_logpdf_rows, lc.mvn_pdf_rows):
+        check_grads(fn, (rs.randn(2), rs.randn(5, 2), cov), wrt=(0, 1))
+
+
+def test_dstack_of_vectors_matrices_and_blocks():
+    from diffc.testing import check_grads
+    from tests.static_programs import library_cases as lc
+    rs = np.random.RandomState(1)
+    for args in ((rs.randn(3, 4), rs.randn(3, 4), rs.randn(3, 4, 2)), (rs.randn(4), rs.randn(4), rs.randn(1, 4, 3))):
+        check_grads(lc.dstacked, args, modes=("reverse", "forward", "numeric"))

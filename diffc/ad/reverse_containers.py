@@ -302,6 +302,10 @@ def add(back, like, a, b, origin):
 def zeros(back, x, origin):
     kind = back.facts.container(x)
     name = "zeros_like_dict" if kind == "dict" else "zeros_like_list"
+    value = back.facts.values.get(x)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    if any(isinstance(v, (dict, list, tuple)) for v in items):
+        name = "zeros_like_gradient"            # nested: a list of (W, b) tuples
     return back.emit(name, (x,), {}, adjoint_hint(x.hint), origin.loc if origin is not None else None,
                      Role.ADJOINT, origin)
 

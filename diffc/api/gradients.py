@@ -15,9 +15,11 @@ import dataclasses
 import functools
 import weakref
 import inspect
+import types
 
 import numpy as np
 
+from diffc.core import signature
 from diffc.frontend import bindings
 from diffc.backend import dispatch
 from diffc.backend import load
@@ -27,29 +29,23 @@ from diffc.compiler import backends
 from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.compiler import staging
-from diffc.errors import DiffcError, reports_internal_errors, user_code
+from diffc.errors import DiffcError, UnsupportedSyntax, reports_internal_errors, user_code
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
 
 
 def _signature(args):
-    key = []
-    for a in args:
-        t = type(a)
-        if t is _ndarray:
-            key.append((a.shape, a.dtype.char))
-        elif t in _BY_VALUE:
-            key.append((t, a))
-        elif t is tuple or t is list:
-            key.append((t, _signature(a)))
-        elif t is dict:
-            key.append((t, tuple(a), _signature(tuple(a.values()))))
-        elif hasattr(a, "shape") and hasattr(a, "dtype"):      # another library's array
-            key.append((t, tuple(a.shape), str(a.dtype)))
-        else:
-            key.append(t)
-    return tuple(key)
+    """What a compiled function is specialised to: array shapes and dtypes, Python scalar
+    types, the values of int/bool/str/None arguments, the keys and items of dicts (of any
+    dict class) and lists; of an object (a layer), its class and, attribute by attribute,
+    the same; of a function or class, which one it is. Arrays met again (an object's weight
+    that is also an entry of a parameter dict) are marked as the same array: code compiled
+    for that sharing is used only while it holds."""
+    if all(type(a) is _ndarray or type(a) in _BY_VALUE or type(a) is float for a in args):
+        return tuple((a.shape, a.dtype.char) if type(a) is _ndarray else
+                     (type(a), a) if type(a) in _BY_VALUE else float for a in args)
+    return signature.Signature().of(args)
 
 
 class Specialisation:
@@ -138,9 +134,25 @@ class GradientFunction:
         """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
         while args and args[-1] is dispatch.MISSING:
             args = args[:-1]
+        if any(a is dispatch.MISSING for a in args):      # an omitted default before a given one
+            k = next(i for i, a in enumerate(args) if a is dispatch.MISSING)
+            given = {n: a for n, a in zip(self._params[k:], args[k:]) if a is not dispatch.MISSING}
+            return GradientFunction.__call__(self, *args[:k], **given)
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
+        with user_code():
+            signature = inspect.signature(self.primal)
+            bound = signature.bind(*args, **kwargs)      # Python's own TypeError if it fails
+        for p in signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and bound.arguments.get(p.name):
+                src = self._source_function()
+                node = src.node.args.vararg if p.kind == p.VAR_POSITIONAL else src.node.args.kwarg
+                raise UnsupportedSyntax(
+                    f"values passed to {'*' if p.kind == p.VAR_POSITIONAL else '**'}{p.name} "
+                    f"are not supported: diffc compiles {self.__name__} for its named parameters",
+                    src.loc(node if node is not None else src.node),
+                    f"name each value as a parameter: def {self.__name__}(..., scale=1.0)")
         with user_code():
             return bind_arguments(self.primal, self._params, args, kwargs)
 
@@ -327,9 +339,39 @@ def _make(fn, wrt, with_value, has_aux):
     return cached
 
 
+class PartialGradient:
+    """``diffc.grad(functools.partial(f, *args, **keywords))``: the gradient of ``f`` with
+    the partial's values passed as ``f``'s, ``wrt`` counted in what the partial leaves."""
+
+    def __init__(self, partial, wrt, with_value, has_aux):
+        self.partial = partial
+        remaining = list(inspect.signature(partial).parameters)
+        single = not isinstance(wrt, (tuple, list))
+        names = []
+        for w in [wrt] if single else list(wrt):
+            if isinstance(w, int):
+                if not -len(remaining) <= w < len(remaining):
+                    raise ValueError(f"wrt={w!r} is not a parameter of {partial!r}")
+                w = remaining[w]
+            if w not in remaining:
+                raise ValueError(f"{partial!r} has no parameter {w!r}; its parameters are {remaining}")
+            names.append(w)
+        self.inner = _make(partial.func, names[0] if single else tuple(names), with_value, has_aux)
+        self.__wrapped__ = partial
+        self.__name__ = getattr(partial.func, "__name__", "partial")
+
+    def __call__(self, *args, **kwargs):
+        return self.inner(*self.partial.args, *args, **{**self.partial.keywords, **kwargs})
+
+    def __repr__(self):
+        return f"<diffc gradient of {self.partial!r}>"
+
+
 def _build(fn, wrt, with_value, has_aux):
     from diffc.api import methods
 
+    if isinstance(fn, functools.partial):
+        return PartialGradient(fn, wrt, with_value, has_aux)
     if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
         return methods.MethodGradient(fn, wrt, with_value, has_aux)
     return GradientFunction(fn, wrt, with_value, has_aux)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import keyword
 
 TRAILING_COLUMN = 36
 # every character str.splitlines() breaks at (Python's own tokenizer breaks at \r and \n)
@@ -56,6 +57,7 @@ def print_module(header_lines, nodes):
     """The text of a module: header comments, then each top-level node."""
     lines = [f"# {one_line(h)}" if h else "#" for h in header_lines]
     for node in nodes:
+        node = _Attributes().visit(node)
         if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
                       lines[-1].startswith("import")) and lines[-1] != "":
             lines += ["", ""] if isinstance(node, ast.FunctionDef) else [""]
@@ -134,3 +136,32 @@ def _print_docstring(doc, indent, lines):
 def _print_body(body, indent, lines):
     for stmt in body:
         _print_statement(stmt, indent, lines)
+
+
+class _Attributes(ast.NodeTransformer):
+    """``getattr(obj, 'name')`` printed ``obj.name``, and ``setattr(obj, 'name', v)`` as a
+    statement ``obj.name = v`` (the forms the templates for objects' attributes and random
+    draws take), as the user wrote them."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2 \
+                and not node.keywords and _is_name(node.args[1]):
+            return ast.copy_location(ast.Attribute(node.args[0], node.args[1].value, ast.Load()), node)
+        return node
+
+    def visit_Expr(self, node):
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr" \
+                and len(call.args) == 3 and not call.keywords and _is_name(call.args[1]):
+            target = ast.Attribute(call.args[0], call.args[1].value, ast.Store())
+            new = ast.Assign([target], call.args[2], lineno=getattr(node, "lineno", 1))
+            new.__dict__.update({k: v for k, v in node.__dict__.items() if k.startswith("diffc_")})
+            return new
+        return node
+
+
+def _is_name(node):
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier() \
+        and not keyword.iskeyword(node.value)

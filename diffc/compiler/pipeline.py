@@ -49,10 +49,39 @@ class Compiled:
     user_modules: set = field(default_factory=set)
 
 
-def lower(src, calls=False):
-    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``)."""
+def lower(src, calls=False, facts=None, args=None, instance=None, preread=()):
+    """Fence and lower a ``SourceFunction`` (``calls``: keep calls whole, see ``lower``);
+    with example ``args``, ``facts`` records their values as lowering makes each line
+    (a method's: those after ``self``, and ``instance`` the object)."""
     fence.check(src)
-    func = lower_function(src, method=src.method, calls=calls)
+    return lower_function(src, method=src.method, calls=calls, facts=facts, args=args,
+                          instance=instance, preread=preread)
+
+
+class LayoutChanged(Exception):
+    """A method read other attributes of its object than those its inputs were gathered
+    for (its static values decided other branches): gather them again and compile."""
+
+    def __init__(self, attributes):
+        super().__init__(attributes)
+        self.attributes = attributes
+
+
+def lower_with_examples(src, facts, args, instance=None, calls=True):
+    """Lower ``src`` with its example ``args`` (a method's: its attributes' values, in the
+    order of ``args.attributes``, then its own arguments; ``instance`` the object)."""
+    if args is None or (src.method and instance is None):
+        func = lower(src, calls=calls)
+        if args is not None:              # no object: the example values run afterwards
+            facts.run_function(func, with_free(func, args))
+        return func
+    if not src.method:
+        return lower(src, calls=calls, facts=facts, args=args)
+    expected = tuple(getattr(args, "attributes", ()))
+    func = lower(src, calls=calls, facts=facts, args=args[len(expected):], instance=instance,
+                 preread=expected)
+    if tuple(func.attributes) != expected:
+        raise LayoutChanged(tuple(func.attributes))
     return func
 
 
@@ -77,14 +106,14 @@ def compile_gradient(src, wrt, args=None, **options):
 
 
 def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None,
-                      sizes_vary=False):
+                      sizes_vary=False, instance=None):
     stages = {}
-    func = lower(src, calls=True)
-    stages["ir"] = func
-    facts = Facts(args is not None, sizes_vary=sizes_vary)
+    facts = Facts(args is not None, sizes_vary=sizes_vary or getattr(args, "sizes_vary", False))
     if args is not None:
-        _check_args(src, func, wrt, args)
-        facts.run_function(func, with_free(func, args))
+        check_args(src, wrt, args, getattr(args, "names", None))
+    func = lower_with_examples(src, facts, args, instance)
+    stages["ir"] = func
+    if args is not None:
         _check_scalar(src, func, facts)
     else:
         _check_not_a_tuple(src, func)
@@ -280,7 +309,34 @@ def _leaves(value):
         yield value
 
 
-def _check_args(src, func, wrt, args):
+def check_args(src, wrt, args, names=None):
+    """Every differentiated argument holds floats (a located error otherwise), checked
+    before anything runs on the examples. ``names``: the compiled function's parameter
+    names (default: the function's own, for a function that is not a method)."""
+    if names is None:
+        a = src.node.args
+        names = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+        if a.vararg or a.kwarg:
+            names = list(src.live_parameters())
+        if src.method:      # self's attributes read, then the parameters after self
+            attributes = getattr(args, "attributes", None)
+            if attributes is None:
+                return      # not known before lowering: checked by the caller
+            names = list(attributes) + names[1:]
+    _check_args(src, names, wrt, args)
+
+
+class MethodExamples(tuple):
+    """A method's example inputs: the values of the attributes it reads (``attributes``,
+    in that order), then its own arguments."""
+
+    def __new__(cls, items, attributes):
+        out = super().__new__(cls, items)
+        out.attributes = tuple(attributes)
+        return out
+
+
+def _check_args(src, names, wrt, args):
     for i in wrt:
         bad = [leaf for leaf in _leaves(args[i]) if not _is_float_leaf(leaf)]
         if not bad:
@@ -290,7 +346,7 @@ def _check_args(src, func, wrt, args):
         is_int = isinstance(value, (bool, int, np.integer, np.bool_)) or \
             (dtype is not None and dtype.kind in "biu")
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
-            param = func.params[i].name
+            param = names[i]
             what = _kind_of(value)
             raise NonDifferentiableInput(
                 f"cannot differentiate with respect to {param!r}: it is {what}",

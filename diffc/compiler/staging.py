@@ -29,7 +29,8 @@ import numpy as np
 from diffc.backend import expressions
 from diffc.core.build import Builder
 from diffc.optimize import passes
-from diffc.frontend import source
+from diffc.core import primitives
+from diffc.frontend import lower, source
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.core.facts import Facts
 from diffc.ad.forward import forward
@@ -71,9 +72,9 @@ def stage_source(src, args) -> Staged:
     """Lower ``src`` and run it on ``args`` (None: no example values, general code)."""
     from diffc.compiler import pipeline
 
-    func = pipeline.lower(src)
     facts = Facts(args is not None)
-    if args is not None:
+    func = pipeline.lower(src, facts=facts, args=args if not src.method else None)
+    if args is not None and src.method:     # lowered without example values: they run now
         facts.run_function(func, pipeline.with_free(func, args))
     checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
@@ -85,7 +86,7 @@ def check_float_args(staged, wrt, args, transform):
     """Every differentiated argument must hold floats (a located error otherwise)."""
     from diffc.compiler import pipeline
 
-    pipeline._check_args(staged.src, staged.func, wrt, args)
+    pipeline._check_args(staged.src, [p.name for p in staged.func.params], wrt, args)
 
 
 def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> Staged:
@@ -194,8 +195,8 @@ def lower_transform_call(transform, scope, args, kwargs, node, hint):
     bound.apply_defaults()
     operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
     out = scope.namer.var(hint or "call", VarKind.USER if hint else VarKind.TEMP)
-    scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
-                          scope.loc(node)))
+    lower.record(scope, Eqn((out,), call_transform.name, (Const(transform), *operands), {},
+                            scope.loc(node)))
     return out
 
 

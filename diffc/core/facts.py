@@ -68,6 +68,7 @@ class Facts:
         # the verifier's (``core/verify.py``): the equations whose shapes it found to agree
         # with these facts (primitive, operands, outputs and the ids of their values)
         self.verified: set = set()
+        self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
 
     @classmethod
     def none(cls):
@@ -133,7 +134,8 @@ class Facts:
         with np.errstate(all="ignore"):
             if eqn.role is Role.PRIMAL:
                 with user_code(eqn.loc):                 # the user's code: its errors are theirs
-                    result = prim.impl(*args, **kwargs)
+                    # a draw from a generator runs on a copy: the call keeps its draws
+                    result = getattr(prim, "example_impl", prim.impl)(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self.stand_in_like(eqn, args)
                 try:
@@ -155,6 +157,8 @@ class Facts:
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
+        if prim.shape_only or any(v in self.from_shape for v in inputs):
+            self.from_shape.add(out)          # a size: symbolic when sizes vary
         if prim.shape_only and not any(v in self.dynamic for v in inputs):
             self.value_static.add(out)
             return
@@ -174,19 +178,33 @@ class Facts:
         return [self.value(r) if all(v in self.values for v in _vars(r)) else None
                 for r in block.results]
 
-    def _run_call(self, node):
-        """The callee's block on the operands' values; its parameters inherit what is
-        known of the operands (static values, dynamic shapes)."""
-        for param, arg in zip(node.body.params, node.args):
+    def bind_like(self, params, args):
+        """A call's parameters take the operands' values and what is known of them
+        (static values, dynamic shapes)."""
+        if not self.enabled or any(v not in self.values for a in args for v in _vars(a)):
+            return
+        for param, arg in zip(params, args):
             for flags in (self.dynamic, self.value_static, self.rank_dynamic):
                 if isinstance(arg, Var) and arg in flags or \
                         flags is self.value_static and isinstance(arg, Const):
                     flags.add(param)
-        (result,) = self._run_block(node.body, [self.value(a) for a in node.args])
+            self.values[param] = self.value(arg)
+
+    def _run_call(self, node):
+        """The callee's block on the operands' values; its parameters inherit what is
+        known of the operands (static values, dynamic shapes)."""
+        self.bind_like(node.body.params, node.args)
+        self._run_block(node.body, [self.value(a) for a in node.args])
+        self.finish_call(node)
+
+    def finish_call(self, node):
+        """The call's result, from its block's (already run) result."""
+        if not self.enabled:
+            return
         out, r = node.outs[0], node.body.results[0]
         if not all(v in self.values for v in _vars(r)):
             return
-        self.values[out] = result
+        self.values[out] = self.value(r)
         for flags in (self.dynamic, self.value_static, self.rank_dynamic):
             if r in flags or flags is self.value_static and isinstance(r, Const):
                 flags.add(out)

@@ -51,7 +51,10 @@ asks the primitive, it keeps no list of names:
 * ``effect``: running it does something besides computing its result, so it is never
   dropped, merged with an equal one, or moved: ``"tape"`` (a loop's saved values:
   ``new_tape``, ``push``, ``pop``), ``"iterator"`` (``reversed(steps)``, used up by the
-  loop that reads it).
+  loop that reads it), ``"store"`` (an attribute assigned on an object the code is given,
+  as the user's code assigns it), ``"random"`` (a draw from a random generator: its
+  ``example_impl`` draws from a copy, so compiling leaves the generator as it was),
+  ``"print"`` (``print(...)`` of forward values, made at each call; compiling prints nothing).
 * ``fresh``: its result is memory nothing else holds (a new array, or an operand the
   gradient code owns updated in place), so the gradient code may write into it.
 * ``arithmetic``: ``+ - * /`` and unary ``-``: elementwise, and the result's shape and

@@ -54,16 +54,10 @@ STATEMENTS = {kind: rule for kind, rule in {
     _stmt("TryStar"): Banned("`try`/`except*`", "remove the try/except: a differentiated "
                              "function cannot catch exceptions",
                              "try:\n    y = np.log(x)\nexcept* ValueError:\n    y = x"),
-    _stmt("With"): Banned("`with`", "move the `with` block outside the differentiated "
-                          "function (for np.errstate, wrap the call instead)",
-                          "with np.errstate(all='ignore'):\n    y = np.log(x)"),
     _stmt("AsyncWith"): Banned("`async with`", "use a plain function",
                                "async with lock:\n    y = x"),
     _stmt("AsyncFor"): Banned("`async for`", "use a plain function",
                               "async for t in stream:\n    y = x"),
-    _stmt("FunctionDef"): Banned("a nested `def`", "define the helper at module level and "
-                                 "pass it what it needs as arguments",
-                                 "def helper(t):\n    return t * 2.0\ny = x"),
     _stmt("AsyncFunctionDef"): Banned("a nested `async def`", "define plain helper functions "
                                       "at module level", "async def helper(t):\n    return t\ny = x"),
     _stmt("ClassDef"): Banned("a class definition", "define classes outside the "
@@ -78,8 +72,6 @@ STATEMENTS = {kind: rule for kind, rule in {
                             "import math\ny = x"),
     _stmt("ImportFrom"): Banned("an `import` inside the function", "import at module level",
                                 "from math import pi\ny = x"),
-    _stmt("Raise"): Banned("`raise`", "check inputs and raise before calling the "
-                           "differentiated function", "raise ValueError('bad x')"),
     _stmt("Match"): Banned("`match`", "compute each case and select with np.where",
                            "match n:\n    case 1:\n        y = x"),
     _stmt("TypeAlias"): Banned("a `type` alias", "declare type aliases at module level",
@@ -87,17 +79,8 @@ STATEMENTS = {kind: rule for kind, rule in {
 }.items() if kind is not None}
 
 EXPRESSIONS = {
-    ast.Lambda: Banned("a lambda", "write the expression inline, or define a module-level "
-                       "function with `def`", "g = lambda t: t * 2.0"),
-    ast.ListComp: Banned("a list comprehension", "use a NumPy operation on the whole array "
-                         "(x * 2.0), or write the items out",
-                         "ys = [t * 2.0 for t in x]"),
     ast.SetComp: Banned("a set comprehension", "sets are not differentiable; use arrays",
                         "ys = {t for t in x}"),
-    ast.DictComp: Banned("a dict comprehension", "dicts are not differentiable; use "
-                         "separate names or arrays", "ys = {i: t for i, t in enumerate(x)}"),
-    ast.GeneratorExp: Banned("a generator expression", "use a NumPy reduction over the "
-                             "array, such as np.sum(x * 2.0)", "y = sum(t * 2.0 for t in x)"),
     ast.Await: Banned("`await`", "use a plain function", "y = await x"),
     ast.Yield: Banned("`yield`", "a generator is not differentiable; return the value",
                       "yield x"),
@@ -105,12 +88,8 @@ EXPRESSIONS = {
                           "value", "yield from x"),
     ast.NamedExpr: Banned("the walrus operator `:=`", "assign with `=` on its own line",
                           "y = (z := x * 2.0) + z"),
-    ast.JoinedStr: Banned("an f-string", "strings are not differentiable; format messages "
-                          "outside the differentiated function", "label = f'{x}'"),
     ast.Set: Banned("a set literal", "sets are not differentiable; use a tuple or an array",
                     "s = {x, y}"),
-    ast.Dict: Banned("a dict", "dicts are not differentiable; use separate names, or pass "
-                     "the arrays as arguments", "d = {'w': x}"),
     ast.Starred: Banned("star-unpacking `*x`", "pass and build values explicitly: "
                         "f(a, b) rather than f(*args)", "y = np.maximum(*x)"),
 }
@@ -123,20 +102,27 @@ OTHER = {
                     ""),
     "default": Banned("a default value that is not a literal", "write the value itself "
                       "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
-    "and/or": Banned("`and`/`or` on values", "use np.logical_and / np.logical_or, or "
-                     "np.where(cond, a, b) to select a value", "y = x and 2.0"),
-    "not": Banned("`not` on a value", "use np.logical_not(c), or compare: c == 0",
-                  "flag = not x"),
-    "chained": Banned("a chained comparison", "compare two values at a time and combine "
-                      "with np.logical_and(a < x, x < b)", "inside = 0.0 < x < 1.0"),
-    "is/in": Banned("`{op}`", "compare values with == or !=, or test membership outside "
-                    "the differentiated function", "missing = x is None", (("op", "is"),)),
+    "with": Banned("`with`", "move the `with` block outside the differentiated function "
+                   "(`with np.errstate(...)` is fine: it only silences warnings)",
+                   "with open('log.txt') as f:\n    y = x"),
+    "nested decorator": Banned("a decorator on a function defined inside the differentiated "
+                               "function", "define the decorated function at module level", ""),
+    "and/or": Banned("`and`/`or` on values the data decides", "use np.logical_and / "
+                     "np.logical_or, or np.where(cond, a, b) to select a value", "y = x and 2.0"),
+    "not": Banned("`not` on a value the data decides", "use np.logical_not(c), or compare: "
+                  "c == 0", "flag = not x"),
+    "chained": Banned("a chained comparison of values the data decides", "compare two values "
+                      "at a time and combine with np.logical_and(a < x, x < b)",
+                      "inside = 0.0 < x < 1.0"),
+    "is/in": Banned("`{op}` on a value the data decides", "compare values with == or !=, or "
+                    "test membership outside the differentiated function", "found = 1.0 in x",
+                    (("op", "in"),)),
     "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
                       "code out in the function instead of building it at run time",
                       "y = eval('x * 2.0')", (("name", "eval"),)),
-    "side effect": Banned("`{name}()`", "remove it: diffc's gradient code does not repeat "
-                          "side effects (print from the primal function, or from a "
-                          "wrapper that calls it)", "print(x)", (("name", "print"),)),
+    "side effect": Banned("`{name}()`", "remove it: reading input, files or the debugger "
+                          "is not part of a function diffc differentiates; do it before "
+                          "calling it", "y = x * float(input())", (("name", "input"),)),
     "**kwargs call": Banned("passing `**kwargs` to a call", "pass each keyword explicitly",
                             "y = np.clip(x, **limits)"),
     "out=": Banned("writing into an existing array with `out=`", "assign the result "
@@ -151,7 +137,7 @@ OTHER = {
     "attribute target": Banned("assignment to an attribute", "assign to a local name and "
                                "return it", "x.data = 1.0"),
     "nested subscript": Banned("assignment into an indexed expression `a[i][j] = v`",
-                               "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
+                               "index once with a tuple: a[i, j] = v", "y = x * 2.0\ny[0][1] = 2.0"),
     "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
                           "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v), "
                           "or into a local copy (a = {base}.copy(), then a[...] = v)",
@@ -292,10 +278,18 @@ def _without_docstring(body):
     return body
 
 
+def stored_names(body):
+    """The names a function body binds (not those of comprehensions or nested defs)."""
+    return _stored_names(body)
+
+
 def _stored_names(body):
     names = set()
+    from diffc.frontend.fence_flow import walk_scope
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in walk_scope(stmt):
+            if isinstance(node, ast.FunctionDef):
+                names.add(node.name)
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
     return frozenset(names)
@@ -351,6 +345,8 @@ def _check_statement(ctx, stmt):
         for target in stmt.targets:
             _check_target(ctx, target)
     elif isinstance(stmt, ast.AugAssign):
+        if isinstance(stmt.target, ast.Attribute):     # `self.W -= ...` writes into the array
+            _fail(ctx, stmt.target, OTHER["attribute target"])
         _check_target(ctx, stmt.target)
         _check_expr(ctx, stmt.value)
     elif isinstance(stmt, ast.AnnAssign):
@@ -371,6 +367,18 @@ def _check_statement(ctx, stmt):
             _check_aux(ctx, value.elts[1])
         elif value is not None:
             _check_expr(ctx, value)
+    elif isinstance(stmt, ast.Raise):
+        for part in (stmt.exc, stmt.cause):
+            if part is not None:
+                _check_expr(ctx, part)
+    elif isinstance(stmt, ast.With):           # lowering keeps np.errstate, refuses the rest
+        for item in stmt.items:
+            _check_expr(ctx, item.context_expr)
+        _check_block(ctx, stmt.body)
+    elif isinstance(stmt, ast.FunctionDef):
+        if stmt.decorator_list:
+            _fail(ctx, stmt.decorator_list[0], OTHER["nested decorator"])
+        # its body is checked where it is called (lowering inlines each call)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         _fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
 
@@ -394,8 +402,7 @@ def _check_aux(ctx, node):
 def _check_expression_statement(ctx, stmt):
     if isinstance(stmt.value, ast.Constant):
         return                                  # a docstring-like string, or `...`
-    _check_expr(ctx, stmt.value)
-    _fail(ctx, stmt, OTHER["unused call" if isinstance(stmt.value, ast.Call) else "no effect"])
+    _check_expr(ctx, stmt.value)      # lowering keeps container methods, refuses the rest
 
 
 def _check_expr(ctx, node, condition=False):
@@ -410,15 +417,13 @@ def _check_expr(ctx, node, condition=False):
                                 "{'accuracy': acc}")
     if rule is not None:
         _fail(ctx, node, rule)
+    # `and`/`or`/`not`, chains, `is` and `in`: lowering decides them in Python on the
+    # values a compile fixes, and refuses (located) only those the data decides
     if isinstance(node, ast.BoolOp):
-        if not condition:
-            _fail(ctx, node, OTHER["and/or"])
         for value in node.values:
             _check_expr(ctx, value, condition=True)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        if not condition:
-            _fail(ctx, node, OTHER["not"])
         _check_expr(ctx, node.operand, condition=True)
         return
     if isinstance(node, ast.IfExp):
@@ -426,9 +431,7 @@ def _check_expr(ctx, node, condition=False):
         _check_expr(ctx, node.body)
         _check_expr(ctx, node.orelse)
         return
-    if isinstance(node, ast.Compare):
-        _check_compare(ctx, node)
-    elif isinstance(node, ast.Call):
+    if isinstance(node, ast.Call):
         _check_call(ctx, node)
         # ``f(*args, **kwargs)``: lowering spreads what has a fixed length and keys, and
         # rejects the rest with the same rules
@@ -445,18 +448,9 @@ def _check_expr(ctx, node, condition=False):
             _check_expr(ctx, child)
 
 
-def _check_compare(ctx, node):
-    if len(node.ops) > 1:
-        _fail(ctx, node, OTHER["chained"])
-    op = node.ops[0]
-    words = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-    if type(op) in words:
-        _fail(ctx, node, OTHER["is/in"], op=words[type(op)])
-
-
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr",
                      "setattr", "delattr", "hasattr", "__import__"})
-SIDE_EFFECTS = frozenset({"print", "input", "open", "breakpoint"})
+SIDE_EFFECTS = frozenset({"input", "open", "breakpoint"})     # print: lowering refuses it where it runs
 
 
 def _check_call(ctx, node):
@@ -476,16 +470,19 @@ def _check_target(ctx, target):
     if isinstance(target, ast.Name):
         return
     if isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            if isinstance(elt, ast.Starred):
-                _fail(ctx, elt, OTHER["star target"])
-            _check_target(ctx, elt)
+        for elt in target.elts:          # `*rest`: lowering splits a sequence it can
+            _check_target(ctx, elt.value if isinstance(elt, ast.Starred) else elt)
         return
     if isinstance(target, ast.Attribute):
-        _fail(ctx, target, OTHER["attribute target"])
+        _check_expr(ctx, target.value)
+        return          # an object's attribute: lowering makes the assignment (or refuses it)
     if isinstance(target, ast.Subscript):
         base = target.value
         if isinstance(base, ast.Name):
+            _check_expr(ctx, target.slice)
+            return
+        if isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name):
+            _check_expr(ctx, base.slice)    # an entry of a local dict or list: lowering decides
             _check_expr(ctx, target.slice)
             return
         if isinstance(base, ast.Subscript):

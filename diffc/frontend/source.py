@@ -14,6 +14,7 @@ import collections
 import inspect
 import linecache
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -50,6 +51,8 @@ class SourceFunction:
     owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
     through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
     aux: bool = False          # returns ``(loss, aux)`` (has_aux): aux is never differentiated
+    enclosing: object = None   # a ``def`` or lambda inside another function: that function
+    defining_class: object = None  # a method of an object's class: that class (for super())
 
     @property
     def name(self):
@@ -57,6 +60,12 @@ class SourceFunction:
 
     def loc(self, node=None) -> Loc:
         return self.module.loc(node if node is not None else self.node)
+
+    def live_parameters(self):
+        """The parameter names the running function's signature shows (a wrapper's are
+        those of the function it wraps), ``*args``/``**kwargs`` left out."""
+        return [p.name for p in inspect.signature(self.live).parameters.values()
+                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def _read_imports(tree: ast.Module) -> dict:
@@ -205,11 +214,9 @@ def from_function(fn) -> SourceFunction:
     sets ``__wrapped__``), that is the wrapper, never the function it wraps; and the file
     must still hold that code (a file edited after the function was defined is an error,
     wherever the edit is)."""
-    if getattr(fn, "__name__", "") == "<lambda>":
-        raise SourceUnavailable(
-            "cannot differentiate a lambda", _lambda_loc(fn.__code__),
-            hint="define the function with `def` in a .py file so diffc can read its source")
     code = getattr(fn, "__code__", None)
+    if getattr(fn, "__name__", "") == "<lambda>":
+        return _from_lambda(fn)
     if code is None:
         raise SourceUnavailable(f"{fn!r} is not a Python function",
                                 hint="diffc compiles Python functions written with `def`")
@@ -279,6 +286,41 @@ def _code_objects_of(path, text):
                 found.append(const)
                 stack.append(const)
     return tuple(found)
+
+
+def as_function(node: ast.Lambda, name="lambda_") -> ast.FunctionDef:
+    """``lambda args: body`` as the ``def`` it means, at the lambda's position."""
+    ret = ast.copy_location(ast.Return(node.body), node.body)
+    ret.end_lineno, ret.end_col_offset = node.body.end_lineno, node.body.end_col_offset
+    fdef = ast.FunctionDef(name, node.args, [ret], [], None, type_params=[]) \
+        if sys.version_info >= (3, 12) else ast.FunctionDef(name, node.args, [ret], [], None)
+    return ast.copy_location(fdef, node)
+
+
+def _from_lambda(fn):
+    """A lambda's source: the one ``lambda`` on its line whose body holds the code's first
+    position (Python records where each instruction came from)."""
+    code = fn.__code__
+    loc = _lambda_loc(code)
+    if loc is None:
+        raise SourceUnavailable("cannot differentiate a lambda whose source is not in a file",
+                                hint="define the function with `def` in a .py file so diffc "
+                                     "can read its source")
+    module = module_of_file(code.co_filename)
+    lambdas = [n for n in ast.walk(module.tree)
+               if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+    spans = {(line, col) for line, _, col, _ in code.co_positions() if line is not None and col is not None}
+    found = [n for n in lambdas if any((n.body.lineno, n.body.col_offset) <= p <=
+                                       (n.body.end_lineno, n.body.end_col_offset) for p in spans)]
+    if len(found) != 1:
+        raise SourceUnavailable("cannot tell which lambda on this line is being differentiated",
+                                loc, hint="write one lambda per line, or define it with `def`")
+    check_current(module, code, "<lambda>")
+    closure = {}
+    if fn.__closure__:
+        closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
+                   if _cell_is_set(c)}
+    return SourceFunction(as_function(found[0]), module, fn.__globals__, closure, False, live=fn)
 
 
 def _lambda_loc(code):

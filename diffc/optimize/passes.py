@@ -650,7 +650,8 @@ def _best_of(call, repeat=3):
 
 def array_methods(func: Function, facts=None) -> Function:
     """``a.sum(axis=0)`` for ``np.sum(a, axis=0)`` where ``a`` is known to be a NumPy array
-    or scalar (from the example arguments): the method skips ``np.sum``'s dispatch."""
+    (from the example arguments): the method skips ``np.sum``'s dispatch. Not for a NumPy
+    scalar: the same value may be a Python float at run time (a seed ``dout = 1.0``)."""
     if facts is None or not facts.enabled:
         return func
 
@@ -658,7 +659,7 @@ def array_methods(func: Function, facts=None) -> Function:
         method = primitives.get(stmt.prim).method if isinstance(stmt, Eqn) else None
         if method is not None and stmt.args \
                 and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
-                and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
+                and isinstance(facts.values.get(stmt.args[0]), np.ndarray) \
                 and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
             return [_renamed(stmt, method)]
         return [stmt]

@@ -49,7 +49,9 @@ def zeros_like_gradient(value):
     """Zeros with the structure of ``value`` (nested dicts, lists and tuples of arrays)."""
     if isinstance(value, dict):
         return {k: zeros_like_gradient(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return tuple(zeros_like_gradient(v) for v in value)
+    if isinstance(value, list):
         return [zeros_like_gradient(v) for v in value]
     return np.zeros_like(value)
 
