@@ -293,7 +293,7 @@ def test_a_stand_in_for_data_too_large_to_make_up_takes_no_memory():
 
 # -- diffc compile --backend: a module for one of them -----------------------------------
 COMPILE = [sys.executable, "-m", "diffc", "compile", str(EXAMPLES / "linear_classifiers.py"),
-           "--arg", "W=64x10", "--arg", "b=10", "--arg", "X=7x64", "--arg", "y=7:int", "--arg", "reg=scalar"]
+           "--arg", "W=64x10", "--arg", "b=shape:10", "--arg", "X=7x64", "--arg", "y=7:int", "--arg", "reg=scalar"]
 
 
 def _compiled_module(tmp_path, backend):

@@ -310,7 +310,7 @@ def test_a_condition_on_a_symbolic_size_stays_in_the_generated_code(tmp_path):
     model.write_text("import numpy as np\n\n\ndef loss(w, X):\n    n = X.shape[0]\n"
                      "    if n > 3:\n        return np.sum(X @ w) / n\n    return np.sum(X @ w)\n")
     out = tmp_path / "sized_grad.py"
-    done = subprocess.run([sys.executable, "-m", "diffc", "compile", str(model), "-f", "loss", "--arg", "w=3",
+    done = subprocess.run([sys.executable, "-m", "diffc", "compile", str(model), "-f", "loss", "--arg", "w=shape:3",
                            "--arg", "X=Nx3", "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     text = out.read_text()
