@@ -15,6 +15,7 @@ from diffc.errors import DiffcError, InternalError
 from diffc.tools.graph import graph
 from diffc.core.primitives import primitive
 from diffc.api.transforms import hessian, hvp, jacobian, jvp, vjp
+from diffc.tools.symbolic import symbolic
 
 
 def stop_gradient(x):
@@ -23,14 +24,5 @@ def stop_gradient(x):
 from diffc import testing
 
 __version__ = "0.1.0"
-
-
-def __getattr__(name):
-    # ``diffc.symbolic`` needs SymPy, whose import alone takes longer than a first compile:
-    # it is imported when first used, not with diffc
-    if name == "symbolic":
-        from diffc.tools.symbolic import symbolic
-        return symbolic
-    raise AttributeError(f"module 'diffc' has no attribute {name!r}")
 __all__ = ["grad", "value_and_grad", "ir", "graph", "primitive", "stop_gradient", "testing",
            "jvp", "vjp", "jacobian", "hessian", "hvp", "symbolic", "DiffcError", "InternalError"]

@@ -13,72 +13,77 @@ whose derivative at a tie is sympy's ``Heaviside(0) = 1/2``, diffc's convention 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-
-import sympy as sp
 
 from diffc.frontend import source
 from diffc.errors import DiffcError
 from diffc.core.ir import Const, Eqn, Pack, Var
+
+sp = None            # SymPy, imported on first use: its import alone outlasts a first compile
 
 
 class SymbolicUnsupported(DiffcError):
     """The function is not scalar straight-line code, so it has no sympy form here."""
 
 
-class StopGradient(sp.Function):
-    """``diffc.stop_gradient(x)``: ``x`` in value, a constant to differentiation."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return x
-        return None
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
-
-
 def _where(condition, x, y):
     return sp.Piecewise((x, condition), (y, True))
-
-
-_UNARY = {
-    "negative": lambda x: -x, "positive": lambda x: x, "exp": sp.exp, "log": sp.log,
-    "exp2": lambda x: 2 ** x, "expm1": lambda x: sp.exp(x) - 1, "log1p": lambda x: sp.log(1 + x),
-    "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10), "sqrt": sp.sqrt,
-    "cbrt": lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3), "square": lambda x: x ** 2,
-    "reciprocal": lambda x: 1 / x, "absolute": sp.Abs, "sign": sp.sign, "floor": sp.floor,
-    "ceil": sp.ceiling, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "arcsin": sp.asin,
-    "arccos": sp.acos, "arctan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "arcsinh": sp.asinh, "arccosh": sp.acosh, "arctanh": sp.atanh,
-    "deg2rad": lambda x: x * sp.pi / 180, "rad2deg": lambda x: x * 180 / sp.pi,
-    "sinc": lambda x: sp.sin(sp.pi * x) / (sp.pi * x), "stop_gradient": StopGradient,
-}
-
-_BINARY = {
-    "add": lambda x, y: x + y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
-    "divide": lambda x, y: x / y, "power": lambda x, y: x ** y, "float_power": lambda x, y: x ** y,
-    "maximum": sp.Max, "minimum": sp.Min, "fmax": sp.Max, "fmin": sp.Min,
-    "builtin_max": sp.Max, "builtin_min": sp.Min, "arctan2": sp.atan2,
-    "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
-    "logaddexp": lambda x, y: sp.log(sp.exp(x) + sp.exp(y)),
-    "logaddexp2": lambda x, y: sp.log(2 ** x + 2 ** y, 2),
-    "greater": sp.StrictGreaterThan, "less": sp.StrictLessThan, "greater_equal": sp.GreaterThan,
-    "less_equal": sp.LessThan, "equal": sp.Eq, "not_equal": sp.Ne,
-}
-
-_OTHER = {
-    "where": _where,
-    "clip": lambda a, lo=None, hi=None: _clip(a, lo, hi),
-    "constant": lambda v: v,
-}
 
 
 def _clip(a, lo, hi):
     if lo is not None:
         a = sp.Max(a, lo)
     return sp.Min(a, hi) if hi is not None else a
+
+
+@functools.lru_cache(maxsize=None)
+def _tables():
+    """(unary, binary, other): each primitive's sympy function by name (imports SymPy)."""
+    global sp
+    import sympy as sp
+
+    class StopGradient(sp.Function):
+        """``diffc.stop_gradient(x)``: ``x`` in value, a constant to differentiation."""
+
+        @classmethod
+        def eval(cls, x):
+            if x.is_Number:
+                return x
+            return None
+
+        def fdiff(self, argindex=1):
+            return sp.S.Zero
+
+    unary = {
+        "negative": lambda x: -x, "positive": lambda x: x, "exp": sp.exp, "log": sp.log,
+        "exp2": lambda x: 2 ** x, "expm1": lambda x: sp.exp(x) - 1, "log1p": lambda x: sp.log(1 + x),
+        "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10), "sqrt": sp.sqrt,
+        "cbrt": lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3), "square": lambda x: x ** 2,
+        "reciprocal": lambda x: 1 / x, "absolute": sp.Abs, "sign": sp.sign, "floor": sp.floor,
+        "ceil": sp.ceiling, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "arcsin": sp.asin,
+        "arccos": sp.acos, "arctan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+        "arcsinh": sp.asinh, "arccosh": sp.acosh, "arctanh": sp.atanh,
+        "deg2rad": lambda x: x * sp.pi / 180, "rad2deg": lambda x: x * 180 / sp.pi,
+        "sinc": lambda x: sp.sin(sp.pi * x) / (sp.pi * x), "stop_gradient": StopGradient,
+    }
+    binary = {
+        "add": lambda x, y: x + y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
+        "divide": lambda x, y: x / y, "power": lambda x, y: x ** y, "float_power": lambda x, y: x ** y,
+        "maximum": sp.Max, "minimum": sp.Min, "fmax": sp.Max, "fmin": sp.Min,
+        "builtin_max": sp.Max, "builtin_min": sp.Min, "arctan2": sp.atan2,
+        "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
+        "logaddexp": lambda x, y: sp.log(sp.exp(x) + sp.exp(y)),
+        "logaddexp2": lambda x, y: sp.log(2 ** x + 2 ** y, 2),
+        "greater": sp.StrictGreaterThan, "less": sp.StrictLessThan, "greater_equal": sp.GreaterThan,
+        "less_equal": sp.LessThan, "equal": sp.Eq, "not_equal": sp.Ne,
+    }
+    other = {
+        "where": _where,
+        "clip": lambda a, lo=None, hi=None: _clip(a, lo, hi),
+        "constant": lambda v: v,
+    }
+    return unary, binary, other
 
 
 @dataclass
@@ -111,6 +116,7 @@ def symbolic(fn, wrt=None) -> SymbolicGradient:
 
     src = source.from_function(fn)
     func = pipeline.lower(src)
+    _tables()                                   # imports SymPy
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in func.params}
     env = {p: symbols[p.name] for p in func.params}
     for eqn in func.body:
@@ -137,7 +143,8 @@ def _expression(eqn, env):
     if not isinstance(eqn, Eqn) or not eqn.outs:
         raise SymbolicUnsupported("symbolic works on straight-line code, not control flow",
                                   eqn.loc, "check this function with modes without 'symbolic'")
-    make = _UNARY.get(eqn.prim) or _BINARY.get(eqn.prim) or _OTHER.get(eqn.prim)
+    unary, binary, other = _tables()
+    make = unary.get(eqn.prim) or binary.get(eqn.prim) or other.get(eqn.prim)
     if make is None:
         raise SymbolicUnsupported(
             f"symbolic works on scalar code; {eqn.prim} has no scalar sympy form", eqn.loc,
