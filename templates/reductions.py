@@ -51,11 +51,12 @@ def mean(a, axis=None, *, keepdims=False):
 @mean.reverse
 def mean_reverse(out, dout, a, axis=None, keepdims=False):
     "mean: dout is spread evenly back over the averaged entries"
-    count = np.size(a) / np.size(out)
-    if axis is None or keepdims:
-        da = np.broadcast_to(dout / count, np.shape(a))
+    if axis is None:
+        da = np.broadcast_to(dout / np.size(a), np.shape(a))
+    elif keepdims:
+        da = np.broadcast_to(dout / (np.size(a) / np.size(out)), np.shape(a))
     else:
-        da = np.broadcast_to(np.expand_dims(dout, axis) / count, np.shape(a))
+        da = np.broadcast_to(np.expand_dims(dout, axis) / (np.size(a) / np.size(out)), np.shape(a))
     return da
 
 

@@ -165,14 +165,15 @@ def shape_queries(func: Function, facts=None) -> Function:
     sizes_vary = getattr(facts, "sizes_vary", False)
 
     def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
-        (recursively): elementwise, or a product whose sizes the signature fixes."""
+        """An operand with ``v``'s shape, when ``v`` is a broadcasting or elementwise
+        operation (recursively): ``np.log(x)`` has ``x``'s shape, and so may a product whose
+        sizes the signature fixes."""
         eqn = producers.get(v)
         shape = facts.shape(v)
         if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
             return v
         prim = primitives.get(eqn.prim)
-        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
+        if not (prim.broadcasting or prim.elementwise) or (sizes_vary and not prim.elementwise):
             return v
         for a in eqn.inputs():
             if facts.shape(a) == shape and not isinstance(a, Const):
@@ -294,9 +295,9 @@ def _fold_constants_once(func, facts=None, units=False):
                         and isinstance(stmt.args[0], Var):
                     mapping[stmt.outs[0]] = stmt.args[0]
                     continue
-            for block in blocks_of(stmt):
-                block.body = fold(block.body)
-            out.append(stmt)
+            # new blocks, not the input's edited: ``constants`` stops when a round leaves
+            # as many statements as its input had, which an edited input always has
+            out.append(map_blocks(stmt, fold))
         return out
 
     body = fold(func.body)
