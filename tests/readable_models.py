@@ -59,3 +59,11 @@ def svm(W, X, y, reg):
     margins = np.maximum(0, scores - correct + 1.0)
     margins[np.arange(N), y] = 0
     return np.sum(margins) / N + reg * np.sum(W * W)
+
+
+def running_product(x, w):
+    return np.sum(np.cumprod(x) * w)
+
+
+def running_product_rows(X, W):
+    return np.sum(np.cumprod(X, axis=1) * W)

@@ -103,3 +103,23 @@ def test_one_name_per_gradient_in_straight_line_code():
         return m.two_layer({"W1": W1, "b1": b1, "W2": W2, "b2": b2}, X, t)
     for i, key in enumerate(("W1", "b1", "W2", "b2")):
         assert_close(g[key], numeric_vjp(f, list(params.values()), i, 1.0), f"d{key}")
+
+
+def test_cumprod_gradient_is_linear_in_memory_and_exact_with_zeros():
+    import tracemalloc
+    n = 2000
+    x, w = 1 + 0.01 * rng.normal(size=n), rng.normal(size=n)
+    grad = diffc.grad(m.running_product)
+    grad(x, w)                                       # compiled
+    tracemalloc.start()
+    g = grad(x, w)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 40 * 8 * n, peak                   # the n x n form took over 100 MB here
+    assert_close(g, numeric_vjp(m.running_product, [x, w], 0, 1.0), "dx")
+    X = np.array([[0.0, 1.5, 0.0, 2.0], [2.0, 0.0, -1.0, 0.5], [1.5, -2.0, 0.5, 3.0]])
+    W2 = rng.normal(size=X.shape)
+    assert_close(diffc.grad(m.running_product_rows)(X, W2),
+                 numeric_vjp(m.running_product_rows, [X, W2], 0, 1.0), "dX with zeros")
+    jvp = diffc.jvp(m.running_product_rows, 0)(X, W2, tangents=W2)[1]
+    assert np.isclose(jvp, np.sum(numeric_vjp(m.running_product_rows, [X, W2], 0, 1.0) * W2))
