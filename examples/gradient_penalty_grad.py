@@ -24,7 +24,7 @@ def grad_penalised(w, X, y, lam):
 
     Specialised to arguments w: float64[3], X: float64[16, 3], y: float64[16], lam: float.
     """
-    data_loss, saved = data_loss_forward(w, X, y)  # gradient_penalty.py:45
+    _, saved = data_loss_forward(w, X, y)  # gradient_penalty.py:45
     exp = np.exp(-(X @ w))          # gradient_penalty.py:37
     add = 1 + exp                   # gradient_penalty.py:37
     p = 1 / add                     # gradient_penalty.py:37

@@ -35,6 +35,7 @@ def test_a_helper_pair_shadows_no_builtin_and_keeps_the_shapes():
     assert not _stored_names(source) & BUILTINS, _stored_names(source) & BUILTINS
     assert "sum_1" in source.split("= saved")[0].splitlines()[-1]     # as the forward names it
     assert "unbroadcast" not in source                 # dS from the pair's backward is (6, 3)
+    assert "_, saved = xent_forward(S, y)" in source   # the loss's value is not read
 
 
 def test_a_mean_over_everything_divides_by_the_size():
@@ -56,7 +57,9 @@ def test_a_loop_over_a_list_of_weights_needs_no_unbroadcast():
         def f(W0, W1, x):
             return m.deep_tanh([W0, W1], x)
         assert_close(grads[i], numeric_vjp(f, [params[0], params[1], x], i, 1.0), f"dparams[{i}]")
-    assert "unbroadcast" not in diffc.grad(m.deep_tanh).source_for(params, x)
+    source = diffc.grad(m.deep_tanh).source_for(params, x)
+    assert "unbroadcast" not in source
+    assert "list(" not in source and "dparams[i] = dparams[i] + dW" in source   # no copy a step
 
 
 def test_matrix_vector_products_in_a_loop_over_shapes_that_change():

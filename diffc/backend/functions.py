@@ -208,7 +208,7 @@ def plan_folding(func):
     in-place update writes into: it needs its name)."""
     uses = func.uses()
     written = {s.args[0] for s in walk(func.body) if isinstance(s, Eqn) and s.args
-               and s.prim in WRITES_FIRST | {"add_into", "add_at_into"}}
+               and s.prim in WRITES_FIRST | {"add_into", "add_at_into", "add_into_entry"}}
     foldable = set()
 
     def scan(body):
@@ -389,7 +389,7 @@ class Emitter:
             return self._unpacking(eqn, at)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
             # an in-place update may take its accumulator's name: it only writes into it
-            in_place = eqn.prim in ("add_into", "add_at_into") or eqn.prim in WRITES_FIRST
+            in_place = eqn.prim in ("add_into", "add_at_into", "add_into_entry") or eqn.prim in WRITES_FIRST
             prefer = self.names.get(eqn.args[0]) if in_place else None
             self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer,
                       reads=self._reads(eqn))
@@ -412,8 +412,10 @@ class Emitter:
         return stmts
 
     def _unpacking(self, eqn, at):
-        """``h, saved = affine_forward(x, W)``: one name per output."""
+        """``h, saved = affine_forward(x, W)``: one name per output (``_`` for one nothing reads)."""
         for out in eqn.outs:
+            if out not in self.live.last_use and out not in self.names:
+                self.names[out] = "_"
             self.name(out, at, False, reads=self._reads(eqn))
         _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())

@@ -572,6 +572,7 @@ def unique_scatters(func: Function, facts=None) -> Function:
 
 
 from diffc.optimize.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
+from diffc.optimize.list_updates import list_updates  # noqa: E402
 
 PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
           doubled_products, loop_invariants, simplify, dead_code)
@@ -680,8 +681,8 @@ _METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.
-EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, in_place.elementwise, array_methods,
-               product_layouts, in_place.reuse_buffers)
+EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, list_updates, in_place.elementwise,
+               array_methods, product_layouts, in_place.reuse_buffers)
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
