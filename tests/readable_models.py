@@ -67,3 +67,8 @@ def running_product(x, w):
 
 def running_product_rows(X, W):
     return np.sum(np.cumprod(X, axis=1) * W)
+
+
+def mean_of_mean(x):
+    out = np.mean(x)
+    return np.mean(out) * 3.0

@@ -126,3 +126,11 @@ def test_cumprod_gradient_is_linear_in_memory_and_exact_with_zeros():
                  numeric_vjp(m.running_product_rows, [X, W2], 0, 1.0), "dX with zeros")
     jvp = diffc.jvp(m.running_product_rows, 0)(X, W2, tangents=W2)[1]
     assert np.isclose(jvp, np.sum(numeric_vjp(m.running_product_rows, [X, W2], 0, 1.0) * W2))
+
+
+def test_units_folded_in_a_chain_leave_no_dangling_name():
+    # the dispatcher's copy of a small scalar gradient folds dout / 1 / 1 to dout: the
+    # second fold read the first's folded name (KeyError in the emitter)
+    assert diffc.grad(m.mean_of_mean)(1.35) == 3.0
+    assert_close(diffc.grad(m.mean_of_mean)(np.array([1.0, 2.0])),
+                 numeric_vjp(m.mean_of_mean, [np.array([1.0, 2.0])], 0, 1.0), "dx")

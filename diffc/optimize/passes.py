@@ -283,7 +283,8 @@ def _fold_constants_once(func, facts=None, units=False):
         for stmt in substitute(stmts, mapping) if mapping else stmts:
             factor = unit_factor(stmt) if units and isinstance(stmt, Eqn) and stmt.outs else None
             if factor is not None:
-                mapping[stmt.outs[0]] = factor
+                # (its operand may itself be folded this round: ``dout / 1 / 1``)
+                mapping[stmt.outs[0]] = mapping.get(factor, factor)
                 continue
             if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in _FOLDABLE:
                 args = list(stmt.args) + list(stmt.kwargs.values())
@@ -293,7 +294,7 @@ def _fold_constants_once(func, facts=None, units=False):
                 if stmt.prim == "power" and len(stmt.args) == 2 and isinstance(stmt.args[1], Const) \
                         and type(stmt.args[1].value) is int and stmt.args[1].value == 1 \
                         and isinstance(stmt.args[0], Var):
-                    mapping[stmt.outs[0]] = stmt.args[0]
+                    mapping[stmt.outs[0]] = mapping.get(stmt.args[0], stmt.args[0])
                     continue
             # new blocks, not the input's edited: ``constants`` stops when a round leaves
             # as many statements as its input had, which an edited input always has
