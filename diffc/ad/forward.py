@@ -38,7 +38,6 @@ from diffc.rules.instantiate import bound_operands, instantiate
 from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
 from diffc.core.naming import adjoint_hint
 
-_TAPE = ("new_tape", "push", "pop")     # a reverse-mode loop's saved values (forward_control)
 
 
 class Zero:
@@ -140,11 +139,11 @@ class _Tangents:
 
     def equation(self, eqn):
         """The tangent equations of one equation (none when its tangent is zero)."""
-        if eqn.prim in _TAPE:
+        prim = primitives.get(eqn.prim)
+        if prim.effect == "tape":        # a reverse-mode loop's saved values
             return forward_control.tangent_tape(self, eqn)
         if not eqn.outs:
             return []
-        prim = primitives.get(eqn.prim)
         if not prim.differentiable:
             return []
         operands = bound_operands(prim, eqn)

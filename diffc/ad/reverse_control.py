@@ -22,7 +22,7 @@ from diffc.rules.instantiate import bound_operands
 from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, blocks_of, defined_in, producers, substitute, walk)
 from diffc.core.naming import adjoint_hint
 from diffc.ad.reverse_containers import send, sequences_of
-from diffc.ad.reverse_tapes import TAPE_OPS, moves_gradient_tapes, new_tape, tapes_of
+from diffc.ad.reverse_tapes import moves_gradient_tapes, new_tape, on_tape, tapes_of
 
 
 # -- activity ---------------------------------------------------------------------------
@@ -44,7 +44,7 @@ def depends_on(body, wrt_vars) -> set:
 
 def _forward(body, active):
     for stmt in body:
-        if isinstance(stmt, Eqn) and stmt.prim in TAPE_OPS:
+        if on_tape(stmt):
             tape, *value = stmt.args
             if stmt.prim == "push" and any(v in active for v in atoms_in(value[0])):
                 active.add(tape)       # a tape holding a value that depends on wrt

@@ -11,11 +11,15 @@ to the iteration whose value was pushed.
 """
 from __future__ import annotations
 
+from diffc.core import primitives
 from diffc.errors import InternalError
 from diffc.core.ir import Eqn, If, Loop, Var, walk
 from diffc.core.naming import adjoint_hint
 
-TAPE_OPS = ("push", "pop")
+
+def on_tape(stmt) -> bool:
+    """Whether ``stmt`` pushes on or pops from the tape it is given first."""
+    return isinstance(stmt, Eqn) and bool(stmt.args) and primitives.get(stmt.prim).effect == "tape"
 
 
 def tapes_of(body) -> set:
@@ -37,7 +41,7 @@ def tape_classes(body) -> list:
     for stmt in walk(body):
         if isinstance(stmt, Eqn) and stmt.prim == "new_tape":
             types.mark(stmt.outs[0])
-        elif isinstance(stmt, Eqn) and stmt.prim in TAPE_OPS:
+        elif on_tape(stmt):
             tape = stmt.args[0]
             types.mark(tape)
             types.unify(stmt.args[1] if stmt.prim == "push" else stmt.outs[0], types.element(tape))
@@ -103,7 +107,7 @@ def moves_gradient_tapes(back, blocks):
     """Whether ``blocks`` push on or pop from a tape that carries gradients: their reverse
     must run even when no value they hand on gets a gradient (a value reaches the result
     only through what the tape saved)."""
-    return any(isinstance(s, Eqn) and s.prim in TAPE_OPS and s.args[0] in back.active
+    return any(on_tape(s) and s.args[0] in back.active
                for b in blocks for s in walk(b.body))
 
 

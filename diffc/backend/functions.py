@@ -19,7 +19,6 @@ import unicodedata
 
 from diffc.core import primitives
 from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_expression
-from diffc.optimize.in_place import OUT_FORMS, WRITES_FIRST
 from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, blocks_of, walk
 from diffc.core.naming import RESERVED, Namer
 
@@ -208,7 +207,7 @@ def plan_folding(func):
     in-place update writes into: it needs its name)."""
     uses = func.uses()
     written = {s.args[0] for s in walk(func.body) if isinstance(s, Eqn) and s.args
-               and s.prim in WRITES_FIRST | {"add_into", "add_at_into", "add_into_entry"}}
+               and primitives.get(s.prim).writes_first}
     foldable = set()
 
     def scan(body):
@@ -222,7 +221,7 @@ def plan_folding(func):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
                 if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
-                        and out not in written and stmt.prim not in OUT_FORMS \
+                        and out not in written and stmt.prim not in primitives.named_by("out_form") \
                         and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
                     foldable.add(out)
             for block in blocks_of(stmt):
@@ -389,7 +388,7 @@ class Emitter:
             return self._unpacking(eqn, at)
         if eqn.outs and eqn.outs[0] not in self.names and eqn.outs[0] not in self.folded_vars:
             # an in-place update may take its accumulator's name: it only writes into it
-            in_place = eqn.prim in ("add_into", "add_at_into", "add_into_entry") or eqn.prim in WRITES_FIRST
+            in_place = prim.writes_first
             prefer = self.names.get(eqn.args[0]) if in_place else None
             self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer,
                       reads=self._reads(eqn))

@@ -35,7 +35,6 @@ _STATIC_PY = (bool, int, str, type(None), tuple)
 # ``Facts(exact=True)`` computes everything (drawing the graph prints the gradients' values).
 _STAND_IN_FLOPS = 1 << 20
 _STAND_IN_SIZE = 1 << 14        # elements of an elementwise result
-_ELEMENTWISE_ARITHMETIC = frozenset({"add", "subtract", "multiply", "divide", "negative"})
 
 
 class Facts:
@@ -288,7 +287,7 @@ class Facts:
     def _makes_dynamic(self, prim, eqn, inputs):
         if prim.data_dependent_shape:
             return True
-        if eqn.prim in _SHAPE_OF_FIRST:       # the result has its first operand's shape
+        if prim.shape_of_first:
             first = eqn.args[0] if eqn.args else None
             return not (isinstance(first, Var) and first not in self.dynamic) and not isinstance(first, Const)
         # an integer operand of elementwise arithmetic adds a shape () to the broadcast,
@@ -367,7 +366,7 @@ class Facts:
         """``(shape, dtype)`` when adjoint equation ``eqn`` gets a stand-in, else None."""
         if eqn.prim == "matmul" and len(args) == 2:
             return _product_like(*args)
-        if eqn.prim in _ELEMENTWISE_ARITHMETIC and any(
+        if primitives.get(eqn.prim).arithmetic and any(
                 isinstance(a, Var) and a in self.stand_ins for a in eqn.args):
             return _elementwise_like(args)
         return None
@@ -416,7 +415,6 @@ def _elementwise_like(args):
     return shape, dtype
 
 
-_SHAPE_OF_FIRST = frozenset({"scatter", "scatter_add", "setitem", "add_into", "add_at_into"})
 
 
 def _vars(atom):

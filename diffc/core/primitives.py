@@ -1,8 +1,9 @@
 """The rule registry: what diffc knows about each primitive operation.
 
 A primitive is declared in a template module under ``templates/`` by decorating its
-primal implementation; its reverse (VJP) and forward (JVP) rules are attached to it
-with ``@prim.reverse`` and ``@prim.forward``::
+primal implementation (with ``primitive`` from ``diffc.extend``, the public interface);
+its reverse (VJP) and forward (JVP) rules are attached to it with ``@prim.reverse`` and
+``@prim.forward``::
 
     @primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
     def multiply(x, y):
@@ -29,7 +30,10 @@ Contract of a template:
   A parameter that is neither returned nor listed in ``nondiff`` has no rule: if a
   differentiable value flows into it, compiling fails instead of dropping a gradient.
 * The forward rule takes ``(out, <the primal's parameters>, *, d<param>...)`` for the
-  parameters the reverse rule returns, and returns ``dout``.
+  parameters the reverse rule returns, and returns ``dout``. An ``elementwise``
+  primitive's is derived from its reverse rule (``diffc/rules/derived.py``): it is
+  written only when it says more (``multiply``'s above orders its terms as the formula
+  is read; ``divide``'s reverse rule reuses ``dx``, so it cannot be derived).
 * Rule bodies are straight-line Python over registered primitives. An ``if`` must be
   decidable when the rule is instantiated (it may test constant parameters and
   ``np.ndim``/``np.shape``/``.dtype`` of operands whose shapes are known).
@@ -41,16 +45,44 @@ Contract of a template:
   may hand the rule an unspread ``dout`` that NumPy broadcasts. Every other rule receives
   ``dout`` at the result's full shape.
 
+Properties the passes read (``prim.fresh``...), declared in the same decorator; a pass
+asks the primitive, it keeps no list of names:
+
+* ``effect``: running it does something besides computing its result, so it is never
+  dropped, merged with an equal one, or moved: ``"tape"`` (a loop's saved values:
+  ``new_tape``, ``push``, ``pop``), ``"iterator"`` (``reversed(steps)``, used up by the
+  loop that reads it).
+* ``fresh``: its result is memory nothing else holds (a new array, or an operand the
+  gradient code owns updated in place), so the gradient code may write into it.
+* ``arithmetic``: ``+ - * /`` and unary ``-``: elementwise, and the result's shape and
+  dtype are the operands' broadcast.
+* ``folds``: on Python numbers it is computed at compile time (``2 * 3`` is ``6``).
+* ``view``: its result is its operand with the axes permuted (``a.T``): free to compute,
+  and it reads best where it is used.
+* ``writes_first``: it updates its first operand in place and returns it (``acc += y``).
+* ``in_place``: per operand position, the primitive computing the same value into that
+  operand (``subtract``: ``("subtract_to", "subtract_from")``), or None.
+* ``out_form``: the primitive computing it into a given array, ``np.add(x, y, out=buf)``
+  (``power``'s, ``square_out``, only for an exponent of 2).
+* ``method``: the primitive writing it as the array's method (``a.sum(axis=0)``).
+* ``shape_of_first``: its result has its first operand's shape, whatever the others'
+  (``scatter(x, index, values)``).
+
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import inspect
+import pathlib
+import sys
 
 _BY_NAME: dict[str, "Primitive"] = {}
 _BY_SOURCE_NAME: dict[str, "Primitive"] = {}
 _GENERATED: dict[str, "Primitive"] = {}     # functions the compiler wrote (reverse_calls)
+_NAMED_BY: dict[str, frozenset] = {}        # property -> the names primitives give in it
 
 
 class Primitive:
@@ -58,7 +90,9 @@ class Primitive:
 
     def __init__(self, impl, source_names, *, nondiff=(), broadcasting=False, elementwise=False,
                  data_dependent_shape=False, differentiable=True, shape_only=False,
-                 helper=False):
+                 helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
+                 view=False, writes_first=False, in_place=(), out_form=None, method=None,
+                 shape_of_first=False):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -78,6 +112,17 @@ class Primitive:
         self.shape_only = shape_only      # result depends only on operand shapes (np.shape, len)
         self.helper = helper              # emitted as a call to a function defined in the module
         self.nondiff = frozenset(self.params if not differentiable else nondiff)
+        # What the optimizer and the transforms ask of it (see "Properties" above)
+        self.effect = effect
+        self.fresh = fresh
+        self.arithmetic = arithmetic
+        self.folds = folds
+        self.view = view
+        self.writes_first = writes_first
+        self.in_place = tuple(in_place)
+        self.out_form = out_form
+        self.method = method
+        self.shape_of_first = shape_of_first
         self.reverse_rule = None
         self.forward_rule = None
 
@@ -129,6 +174,7 @@ def primitive(*source_names, **options):
         if prim.name in _BY_NAME:
             raise ValueError(f"primitive {prim.name!r} is registered twice")
         _BY_NAME[prim.name] = prim
+        _NAMED_BY.clear()
         for source_name in prim.source_names:
             if source_name in _BY_SOURCE_NAME:
                 raise ValueError(f"{source_name!r} is claimed by two primitives")
@@ -152,8 +198,36 @@ def _register_companion(prim, fn, attr):
     _BY_NAME[companion.name] = companion
 
 
+LIBRARY = "diffc.templates"      # the rule library: the top-level ``templates/`` of the project
+
+
 def _load():
-    from diffc import templates  # noqa: F401  (importing registers every rule)
+    """Import the rule library (importing it registers every rule), once.
+
+    Installed, diffc has it as its subpackage ``diffc.templates`` (``pyproject.toml`` maps
+    ``templates/`` there). Run from a checkout (installed editable, or only on
+    ``sys.path``), diffc has no such subpackage, and the library is the checkout's own
+    ``templates/`` beside ``diffc/``, imported under the same name."""
+    if LIBRARY in sys.modules:
+        return
+    package = pathlib.Path(__file__).resolve().parents[1]
+    checkout = package.parent / "templates"
+    if not (package / "templates").is_dir() and (checkout / "__init__.py").is_file():
+        _load_from(checkout)
+    else:
+        importlib.import_module(LIBRARY)
+
+
+def _load_from(root):
+    spec = importlib.util.spec_from_file_location(LIBRARY, root / "__init__.py",
+                                                  submodule_search_locations=[str(root)])
+    library = importlib.util.module_from_spec(spec)
+    sys.modules[LIBRARY] = library
+    try:
+        spec.loader.exec_module(library)
+    except BaseException:
+        del sys.modules[LIBRARY]
+        raise
 
 
 def lookup(source_name):
@@ -173,6 +247,15 @@ def all_primitives():
     """Every registered primitive, sorted by name."""
     _load()
     return [_BY_NAME[k] for k in sorted(_BY_NAME)]
+
+
+def named_by(prop):
+    """The names of the primitives some primitive names in property ``prop``:
+    ``named_by("out_form")`` are the out forms (``add_out``...)."""
+    _load()
+    if prop not in _NAMED_BY:
+        _NAMED_BY[prop] = frozenset(getattr(p, prop) for p in _BY_NAME.values()) - {None}
+    return _NAMED_BY[prop]
 
 
 def source_names():

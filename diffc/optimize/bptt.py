@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core import primitives
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, producers, walk, with_body)
 from diffc.optimize import in_place
 from diffc.core.naming import fresh_namer
@@ -217,7 +218,7 @@ def _defer(loop, block, uses, producer, facts, namer):
                             (Const((steps,) + value.shape),), kind="adjoint")
                 allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
             facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
-            into = _OUT_FORMS.get(eqn.prim) if eqn is not None and not eqn.kwargs else None
+            into = _arithmetic_out_form(eqn) if eqn is not None and not eqn.kwargs else None
             if into is not None and len(eqn.args) == 2:
                 # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
                 row = namer.var("row", "temp")
@@ -279,9 +280,10 @@ def _defer(loop, block, uses, producer, facts, namer):
     return before + allocations, after, dropped, earlier
 
 
-# elementwise operations that can write their result into a given array
-_OUT_FORMS = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
-              "divide": "divide_out"}
+def _arithmetic_out_form(eqn):
+    """The out form of ``eqn`` when it is elementwise arithmetic (``dh * sub``), else None."""
+    prim = primitives.get(eqn.prim)
+    return prim.out_form if prim.arithmetic else None
 
 
 def _spare(block, loop, facts, shape, dtype):
@@ -353,7 +355,7 @@ def _states(tape, loop, block, producer, facts, namer):
     k = carried.index(state)
     init, result = forward.inits[k], fbody.results[k]
     make = next((s for s in fbody.body if isinstance(s, Eqn) and s.outs == (result,)), None)
-    if make is None or make.prim not in in_place.OUT_FORM_OF or make.kwargs \
+    if make is None or primitives.get(make.prim).out_form is None or make.kwargs \
             or in_place.out_form(make) is None \
             or not _layout_matches(facts, state, init) or not _layout_matches(facts, result, init) \
             or not all(facts.is_static(v) for v in (state, init, result)):

@@ -21,23 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core import primitives
 from diffc.core.ir import (Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, map_blocks, substitute, walk, with_body)
-
-# primitives whose result is a new array (never a view of an operand)
-_FRESH = frozenset({"add", "subtract", "multiply", "divide", "negative", "power", "exp", "log",
-                    "tanh", "sqrt", "square", "sin", "cos", "maximum", "minimum", "matmul",
-                    "add_to", "subtract_to", "subtract_from", "multiply_to", "divide_to",
-                    "divide_from", "negate_in_place"})
-
-# (primitive, position of the array written into) -> the in-place primitive; for a
-# commutative operation the other operand is the second argument either way
-_REWRITES = {("add", 0): "add_to", ("add", 1): "add_to",
-             ("multiply", 0): "multiply_to", ("multiply", 1): "multiply_to",
-             ("subtract", 0): "subtract_to", ("subtract", 1): "subtract_from",
-             ("divide", 0): "divide_to", ("divide", 1): "divide_from",
-             ("negative", 0): "negate_in_place"}
-
-WRITES_FIRST = frozenset(_REWRITES.values())     # their first operand is the array written
 
 # Arrays smaller than this are left to the allocator, which reuses small blocks cheaply;
 # the rewrite pays off for arrays the allocator maps afresh (glibc's threshold starts
@@ -69,7 +54,7 @@ def elementwise(func: Function, facts=None) -> Function:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" and not stmt.kwargs \
                     and stmt.outs[0] not in yielded:
                 stmt = _in_place(stmt, made_here, uses, layout) or stmt
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.prim in _FRESH:
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and primitives.get(stmt.prim).fresh:
                 made_here[stmt.outs[0]] = stmt
             out.append(stmt)
         return out
@@ -81,16 +66,17 @@ def elementwise(func: Function, facts=None) -> Function:
     return with_body(func, body)
 
 
-# primitive -> the form computing into a given array (``power`` only as a square)
-OUT_FORM_OF = {"add": "add_out", "subtract": "subtract_out", "multiply": "multiply_out",
-              "divide": "divide_out", "negative": "negative_out", "exp": "exp_out",
-              "tanh": "tanh_out", "matmul": "matmul_out", "power": "square_out"}
-OUT_FORMS = frozenset(OUT_FORM_OF.values())
+def is_out_form(prim):
+    """Whether ``prim`` computes some primitive's value into the array given first."""
+    return prim.name in primitives.named_by("out_form")
 
-# readers that leave no view of an operand behind (their result is new memory, a
-# reduction, or the operand itself updated in place: tracked as the same memory)
-_CONSUMERS = _FRESH | OUT_FORMS | {"sum", "sum_method", "mean", "mean_method", "max", "max_method",
-                                   "min", "min_method"}
+
+def _consumes(prim):
+    """Whether reading an operand with ``prim`` leaves no view of it behind: its result is
+    new memory, a reduction's value, or the operand itself updated in place (tracked as the
+    same memory)."""
+    return prim.fresh or prim.writes_first or is_out_form(prim) or prim.method is not None \
+        or prim.name in primitives.named_by("method")
 
 
 def reuse_buffers(func: Function, facts=None) -> Function:
@@ -133,14 +119,15 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 if home is None:
                     continue
                 last_read[home] = i
-                if not isinstance(stmt, Eqn) or stmt.prim not in _CONSUMERS:
+                if not isinstance(stmt, Eqn) or not _consumes(primitives.get(stmt.prim)):
                     unsafe.add(home)
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
-                if stmt.prim in WRITES_FIRST | OUT_FORMS:
+                prim = primitives.get(stmt.prim)
+                if prim.writes_first or is_out_form(prim):
                     if stmt.args and stmt.args[0] in memory:
                         memory[out] = memory[stmt.args[0]]   # the same memory, updated
-                elif stmt.prim in _FRESH and stmt.role != "primal" and layout(out) is not None:
+                elif prim.fresh and stmt.role != "primal" and layout(out) is not None:
                     memory[out] = out
         for v in yielded:
             if v in memory:
@@ -153,7 +140,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
         out = []
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" \
-                    and stmt.prim in OUT_FORM_OF and not stmt.kwargs and stmt.outs[0] in memory:
+                    and primitives.get(stmt.prim).out_form and not stmt.kwargs and stmt.outs[0] in memory:
                 target = layout(stmt.outs[0])
                 pool = free.get(target)
                 form = out_form(stmt)
@@ -182,14 +169,23 @@ def _direct_atoms(stmt):
 
 
 def out_form(eqn):
-    if eqn.prim == "power":
+    """The primitive computing ``eqn`` into a given array, or None (``power``'s computes
+    a square: only for an exponent of 2)."""
+    form = primitives.get(eqn.prim).out_form
+    if form is not None and _squares(eqn):
         y = eqn.args[1] if len(eqn.args) == 2 else None
-        return "square_out" if isinstance(y, Const) and y.value == 2 else None
-    return OUT_FORM_OF[eqn.prim]
+        return form if isinstance(y, Const) and y.value == 2 else None
+    return form
 
 
 def out_operands(eqn):
-    return eqn.args[:1] if eqn.prim == "power" else eqn.args
+    """The operands of ``eqn``'s out form, after the array written into."""
+    return eqn.args[:1] if _squares(eqn) else eqn.args
+
+
+def _squares(eqn):
+    """Whether ``eqn``'s out form computes the square of its first operand (``x ** 2``)."""
+    return primitives.get(eqn.prim).out_form == "square_out"
 
 
 def _latest(home, memory, stmts):
@@ -208,7 +204,8 @@ def _in_place(eqn, made_here, uses, layout):
     if target is None:
         return None
     for position, a in enumerate(eqn.args):
-        prim = _REWRITES.get((eqn.prim, position))
+        forms = primitives.get(eqn.prim).in_place
+        prim = forms[position] if position < len(forms) else None
         if prim is None or a not in made_here or uses.get(a, 0) != 1 or layout(a) != target:
             continue
         others = tuple(b for k, b in enumerate(eqn.args) if k != position)
@@ -222,7 +219,7 @@ def _named_after_result(body, facts):
     named value keeps its name (``dh7 *= ...``, as ``delta *= dtanh`` is written by hand)."""
     written_by = {}
     for stmt in walk(body):
-        if isinstance(stmt, Eqn) and stmt.prim in WRITES_FIRST:
+        if isinstance(stmt, Eqn) and primitives.get(stmt.prim).writes_first:
             written_by[stmt.args[0]] = stmt.outs[0]
     renamed = {}
     for buffer in written_by:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from diffc.core.ir import Eqn, Function, Loop, Var, blocks_of, map_blocks, walk, with_body
 
+# the gradient code's own lists: each makes a new one (or updates one it owns). Not the
+# primitives' ``fresh``, which marks arrays the in-place passes may write into.
 _MAKES_A_NEW_LIST = frozenset({"zeros_like_list", "add_at_index", "replace_at_index", "add_into_entry"})
 
 

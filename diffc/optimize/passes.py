@@ -43,9 +43,11 @@ from diffc.core import primitives
 from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, atoms_in, blocks_of, defined_in, map_blocks, producers, substitute, walk, with_body)
 from diffc.core.naming import fresh_namer
 
-# tape operations, and ``reversed(steps)``: an iterator, used up by the loop that reads it,
-# so never shared by two loops nor moved out of the loop around it
-_EFFECTS = frozenset({"push", "pop", "new_tape", "reverse_order"})
+
+def _effect(eqn):
+    """Whether ``eqn`` does more than compute its result (a tape's push or pop; an
+    iterator, used up by the loop that reads it): never dropped, shared, nor moved."""
+    return primitives.get(eqn.prim).effect is not None
 
 
 def dead_code(func: Function, facts=None) -> Function:
@@ -67,7 +69,7 @@ def dead_code(func: Function, facts=None) -> Function:
         def prune(stmts):
             kept = []
             for stmt in reversed(stmts):
-                if isinstance(stmt, Eqn) and (id(stmt) in dead or stmt.outs and stmt.prim not in _EFFECTS
+                if isinstance(stmt, Eqn) and (id(stmt) in dead or stmt.outs and not _effect(stmt)
                                               and not any(uses.get(o, 0) for o in stmt.outs)):
                     removed[0] = True
                     for v in stmt.inputs():
@@ -89,7 +91,7 @@ def _unread_tapes(body, uses):
     whose popped values is read: its ``new_tape``, its pushes and its pops."""
     made, effects = {}, {}
     for stmt in walk(body):
-        if isinstance(stmt, Eqn) and stmt.prim in _EFFECTS:
+        if isinstance(stmt, Eqn) and _effect(stmt):
             if stmt.prim == "new_tape":
                 made[stmt.outs[0]] = stmt
             elif stmt.args and isinstance(stmt.args[0], Var):
@@ -130,7 +132,7 @@ def common_subexpressions(func: Function, facts=None) -> Function:
     def visit(stmts, seen):
         out = []
         for stmt in substitute(stmts, mapping) if mapping else stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.prim not in _EFFECTS \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and not _effect(stmt) \
                     and primitives.get(stmt.prim).call_path is None:
                 key = _key(stmt)
                 if key is not None and key in seen:
@@ -286,7 +288,7 @@ def _fold_constants_once(func, facts=None, units=False):
                 # (its operand may itself be folded this round: ``dout / 1 / 1``)
                 mapping[stmt.outs[0]] = mapping.get(factor, factor)
                 continue
-            if isinstance(stmt, Eqn) and stmt.outs and stmt.prim in _FOLDABLE:
+            if isinstance(stmt, Eqn) and stmt.outs and primitives.get(stmt.prim).folds:
                 args = list(stmt.args) + list(stmt.kwargs.values())
                 if all(isinstance(a, Const) and type(a.value) in (int, float) for a in args):
                     mapping[stmt.outs[0]] = Const(primitives.get(stmt.prim).impl(*[a.value for a in stmt.args]))
@@ -307,14 +309,8 @@ def _fold_constants_once(func, facts=None, units=False):
     return new
 
 
-_FOLDABLE = frozenset({"add", "subtract", "multiply", "negative", "power"})
-
-
 def _is_one(atom):
     return isinstance(atom, Const) and type(atom.value) in (int, float) and atom.value == 1
-
-_FRESH = frozenset({"zeros_like", "scatter", "scatter_add", "add", "add_into", "add_at_into", "copy"})
-
 
 def accumulate_in_place(func: Function, facts=None) -> Function:
     """``acc + scatter(x, index, v)`` → ``acc[index] += v`` where that is provably safe.
@@ -340,7 +336,7 @@ def accumulate_in_place(func: Function, facts=None) -> Function:
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and producer.prim in _FRESH and producer.role != "primal"
+        return producer is not None and primitives.get(producer.prim).fresh and producer.role != "primal"
 
     def same_layout(a, b):
         return facts.shape(a) is not None and facts.shape(a) == facts.shape(b) \
@@ -447,10 +443,6 @@ def broadcasts(func: Function, facts=None) -> Function:
     return with_body(func, visit(func.body))
 
 
-_IN_PLACE = frozenset({"add_into", "add_at_into"})
-_VIEWS = frozenset({"T", "transpose"})      # cheap, and ``dadd @ Wh.T`` reads better where it is
-
-
 def loop_invariants(func: Function, facts=None) -> Function:
     """Compute once, before a ``for`` loop, what every iteration computes the same way:
     an equation of the loop's body whose operands all come from outside the loop
@@ -466,9 +458,12 @@ def loop_invariants(func: Function, facts=None) -> Function:
         return func
 
     def movable(eqn, inside):
-        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1 or eqn.prim in _EFFECTS | _IN_PLACE | _VIEWS:
+        if not isinstance(eqn, Eqn) or len(eqn.outs) != 1:
             return False
         prim = primitives.get(eqn.prim)
+        # a view (``Wh.T``) is free, and ``dadd @ Wh.T`` reads better where it is
+        if prim.effect or prim.writes_first or prim.view:
+            return False
         return prim.call_path is None and not prim.helper and eqn.outs[0] in facts.values \
             and not any(v in inside for v in eqn.inputs())
 
@@ -621,7 +616,6 @@ def product_layouts(func: Function, facts=None) -> Function:
 
 
 _TIMED_FLOPS = 5e6
-_ELEMENTWISE_READERS = frozenset({"add", "subtract", "multiply", "divide", "negative"})
 
 
 def _swapped_product(stmt, producer, uses, readers, returned, facts):
@@ -639,7 +633,7 @@ def _swapped_product(stmt, producer, uses, readers, returned, facts):
         return None
     if av.shape[0] * av.shape[1] * bv.shape[1] < _TIMED_FLOPS:
         return None
-    if any(not isinstance(r, Eqn) or r.prim not in _ELEMENTWISE_READERS
+    if any(not isinstance(r, Eqn) or not primitives.get(r.prim).arithmetic
            for r in readers.get(stmt.outs[0], [])):
         return None
     plain = _best_of(lambda: av.T @ bv)
@@ -664,11 +658,12 @@ def array_methods(func: Function, facts=None) -> Function:
         return func
 
     def rewrite(stmt):
-        if isinstance(stmt, Eqn) and stmt.prim in _METHODS and stmt.args \
+        method = primitives.get(stmt.prim).method if isinstance(stmt, Eqn) else None
+        if method is not None and stmt.args \
                 and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
                 and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
                 and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
-            return [_renamed(stmt, _METHODS[stmt.prim])]
+            return [_renamed(stmt, method)]
         return [stmt]
 
     return _each_statement(func, rewrite)
@@ -677,8 +672,6 @@ def array_methods(func: Function, facts=None) -> Function:
 def _renamed(eqn, prim):
     return Eqn(eqn.outs, prim, eqn.args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
 
-
-_METHODS = {"sum": "sum_method", "max": "max_method", "min": "min_method", "mean": "mean_method"}
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.

@@ -838,9 +838,6 @@ def _linear(ops, cot):
     return degree.get(ops[-1][0][1], 0) == 1
 
 
-_EFFECTS = frozenset({"push", "pop", "new_tape"})
-
-
 def _live_uses(func):
     """How many times each value is read by what ``dead_code`` will keep (the reverse
     transform's primal result, for one, is read by nothing that stays)."""
@@ -849,7 +846,7 @@ def _live_uses(func):
     uses = func.uses()
     producer, dead = {}, []
     for s in walk(func.body):
-        if isinstance(s, Eqn) and s.outs and s.prim not in _EFFECTS:
+        if isinstance(s, Eqn) and s.outs and primitives.get(s.prim).effect is None:
             for o in s.outs:
                 producer[o] = s
             if not any(uses.get(o, 0) for o in s.outs):

@@ -21,6 +21,7 @@ from diffc.core.primitives import is_basic_index
 from diffc.errors import DiffcError, InternalError, NoRuleError
 from diffc.core.ir import Const, Pack, Var
 from diffc.frontend.source import SourceFunction, module_of_file
+from diffc.rules.derived import template as derived_template
 
 
 class _Refused(Exception):
@@ -34,6 +35,9 @@ class Undecidable(Exception):
 @lru_cache(maxsize=None)
 def template_of(fn) -> SourceFunction:
     """The parsed ``def`` of a rule function, with its module's imports."""
+    derived = derived_template(fn)
+    if derived is not None:
+        return derived
     path = inspect.getsourcefile(fn)
     module = module_of_file(path)
     top = module.functions.get(fn.__name__)     # rules are top-level functions

@@ -1,104 +1,23 @@
-"""Operations the engine itself inserts: constants, and summing a gradient back down
-to the shape of an operand that was broadcast."""
+"""Forms the optimizer writes into code about to be emitted, and only there: in-place
+updates, computing into a given array (``out=``), reductions as array methods, and the
+rows of a loop's steps. None has derivative rules: differentiating one is an error,
+never a silently zero gradient."""
 import numpy as np
 
-from diffc.core.primitives import primitive
-
-
-@primitive(differentiable=False)
-def constant(value):
-    return value
-
-
-@primitive(nondiff=("x",), helper=True)
-def unbroadcast(grad, x):
-    """Sum ``grad`` over the axes along which ``x`` was broadcast, to ``x``'s shape."""
-    shape = np.shape(x)
-    if np.shape(grad) == shape:
-        return grad
-    lead = np.ndim(grad) - len(shape)
-    if lead < 0:                      # x had extra leading axes of size 1
-        inner = shape[-lead:]
-        ones = tuple(i for i, n in enumerate(inner) if n == 1 and np.shape(grad)[i] != 1)
-        return np.reshape(np.sum(grad, axis=ones, keepdims=True), shape)
-    ones = tuple(lead + i for i, n in enumerate(shape) if n == 1 and np.shape(grad)[lead + i] != 1)
-    grad = np.sum(grad, axis=tuple(range(lead)) + ones, keepdims=True)
-    return np.reshape(grad, shape)
-
-
-@unbroadcast.reverse
-def unbroadcast_reverse(out, dout, grad, x):
-    "unbroadcast: dout is broadcast back to the gradient's shape"
-    dgrad = broadcast_like(dout, grad)
-    return dgrad
-
-
-@unbroadcast.forward
-def unbroadcast_forward(out, grad, x, *, dgrad):
-    dout = unbroadcast(dgrad, x)
-    return dout
-
-
-@primitive(nondiff=("like",), helper=True)
-def broadcast_like(x, like):
-    """``x`` broadcast to ``like``'s shape, where ``unbroadcast`` summed it down (``x``'s
-    extra leading axes, all of size 1, dropped first)."""
-    lead = np.ndim(x) - np.ndim(like)
-    if lead > 0:
-        x = np.reshape(x, np.shape(x)[lead:])
-    return np.broadcast_to(x, np.shape(like))
-
-
-@broadcast_like.reverse
-def broadcast_like_reverse(out, dout, x, like):
-    "broadcast_like: dout is summed back to the operand's shape"
-    dx = unbroadcast(dout, x)
-    return dx
-
-
-@broadcast_like.forward
-def broadcast_like_forward(out, x, like, *, dx):
-    dout = broadcast_like(dx, like)
-    return dout
-
-
-@primitive("diffc.stop_gradient", nondiff=("x",))
-def stop_gradient(x):
-    return x
-
-
-# The tape: what a forward loop saves for its backward loop, in a plain Python list.
-@primitive(differentiable=False)
-def new_tape():
-    return []
-
-
-@primitive(differentiable=False)
-def push(tape, value):
-    tape.append(value)
-
-
-@primitive(differentiable=False)
-def pop(tape):
-    return tape.pop()
-
-
-@primitive("builtins.reversed", differentiable=False)
-def reverse_order(seq):
-    return reversed(seq)
+from diffc.extend import primitive
 
 
 # In-place accumulation, used by the optimizer only where the accumulator is provably
 # owned (made by the gradient code itself) and read by nothing else, and only in code
 # about to be emitted. They have no derivative rules: differentiating one is an error,
 # never a silently zero gradient.
-@primitive()
+@primitive(fresh=True, writes_first=True, shape_of_first=True)
 def add_into(acc, index, values):
     acc[index] += values
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True, shape_of_first=True)
 def add_at_into(acc, index, values):
     np.add.at(acc, index, values)
     return acc
@@ -108,43 +27,43 @@ def add_at_into(acc, index, values):
 # emitted gradient code only, where the array written into (the first parameter) was
 # made by the gradient code, has the result's shape and dtype, and is read by nothing
 # else. Like ``add_into``, they have no derivative rules.
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def add_to(acc, y):
     acc += y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def subtract_to(acc, y):
     acc -= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def subtract_from(acc, x):
     np.subtract(x, acc, out=acc)
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def multiply_to(acc, y):
     acc *= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def divide_to(acc, y):
     acc /= y
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def divide_from(acc, x):
     np.divide(x, acc, out=acc)
     return acc
 
 
-@primitive()
+@primitive(fresh=True, writes_first=True)
 def negate_in_place(acc):
     np.negative(acc, out=acc)
     return acc
@@ -250,7 +169,7 @@ def concatenate_into(out, arrays):
 # A gradient list's entry updated in place, made by the optimizer (``list_updates``) in
 # emitted gradient code only, where the list was made by the gradient code and is read
 # by nothing else: no copy of the list at every step of a loop. No derivative rule.
-@primitive()
+@primitive(writes_first=True)
 def add_into_entry(items, index, value):
     items[index] = items[index] + value
     return items

@@ -20,10 +20,10 @@ Conventions where the derivative is not unique:
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
-@primitive("numpy.sum", "ndarray.sum")
+@primitive("numpy.sum", "ndarray.sum", method="sum_method")
 def sum(a, axis=None, *, keepdims=False):
     return np.sum(a, axis=axis, keepdims=keepdims)
 
@@ -44,7 +44,7 @@ def sum_forward(out, a, axis=None, keepdims=False, *, da):
     return dout
 
 
-@primitive("numpy.mean", "ndarray.mean")
+@primitive("numpy.mean", "ndarray.mean", method="mean_method")
 def mean(a, axis=None, *, keepdims=False):
     return np.mean(a, axis=axis, keepdims=keepdims)
 
@@ -67,7 +67,7 @@ def mean_forward(out, a, axis=None, keepdims=False, *, da):
     return dout
 
 
-@primitive("numpy.max", "numpy.amax", "ndarray.max")
+@primitive("numpy.max", "numpy.amax", "ndarray.max", method="max_method")
 def max(a, axis=None, *, keepdims=False):
     return np.max(a, axis=axis, keepdims=keepdims)
 
@@ -94,7 +94,7 @@ def max_forward(out, a, axis=None, keepdims=False, *, da):
     return dout
 
 
-@primitive("numpy.min", "numpy.amin", "ndarray.min")
+@primitive("numpy.min", "numpy.amin", "ndarray.min", method="min_method")
 def min(a, axis=None, *, keepdims=False):
     return np.min(a, axis=axis, keepdims=keepdims)
 

@@ -12,7 +12,7 @@ makes rows) is summed down to its array's shape by the engine, as for broadcasti
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.concatenate")

@@ -14,7 +14,7 @@ As in ``reductions.py``, ``dout`` gets the reduced axes back with
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.var", "ndarray.var")

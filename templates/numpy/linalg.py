@@ -21,7 +21,7 @@ norms (``ord`` 2, -2, "nuc") need the SVD and are not supported.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.linalg.inv")

@@ -1,10 +1,11 @@
 """Python's arithmetic operators on numbers and arrays: + - * / ** @ and unary -."""
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
-@primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True)
+@primitive("operator.add", "numpy.add", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("add_to", "add_to"), out_form="add_out")
 def add(x, y):
     return x + y
 
@@ -17,13 +18,8 @@ def add_reverse(out, dout, x, y):
     return dx, dy
 
 
-@add.forward
-def add_forward(out, x, y, *, dx, dy):
-    dout = dx + dy
-    return dout
-
-
-@primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True)
+@primitive("operator.sub", "numpy.subtract", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("subtract_to", "subtract_from"), out_form="subtract_out")
 def subtract(x, y):
     return x - y
 
@@ -42,7 +38,8 @@ def subtract_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True)
+@primitive("operator.mul", "numpy.multiply", broadcasting=True, elementwise=True, arithmetic=True,
+           folds=True, fresh=True, in_place=("multiply_to", "multiply_to"), out_form="multiply_out")
 def multiply(x, y):
     return x * y
 
@@ -62,7 +59,8 @@ def multiply_forward(out, x, y, *, dx, dy):
 
 
 @primitive("operator.truediv", "numpy.divide", "numpy.true_divide",
-           broadcasting=True, elementwise=True)
+           broadcasting=True, elementwise=True, arithmetic=True,
+           fresh=True, in_place=("divide_to", "divide_from"), out_form="divide_out")
 def divide(x, y):
     return x / y
 
@@ -81,7 +79,8 @@ def divide_forward(out, x, y, *, dx, dy):
     return dout
 
 
-@primitive("operator.neg", "numpy.negative", elementwise=True)
+@primitive("operator.neg", "numpy.negative", elementwise=True, arithmetic=True, folds=True, fresh=True,
+           in_place=("negate_in_place",), out_form="negative_out")
 def negative(x):
     return -x
 
@@ -91,12 +90,6 @@ def negative_reverse(out, dout, x):
     "negative: dout changes sign"
     dx = -dout
     return dx
-
-
-@negative.forward
-def negative_forward(out, x, *, dx):
-    dout = -dx
-    return dout
 
 
 @primitive("operator.pos", "numpy.positive", elementwise=True)
@@ -111,13 +104,8 @@ def positive_reverse(out, dout, x):
     return dx
 
 
-@positive.forward
-def positive_forward(out, x, *, dx):
-    dout = dx
-    return dout
-
-
-@primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True)
+@primitive("operator.pow", "numpy.power", broadcasting=True, elementwise=True, folds=True, fresh=True,
+           out_form="square_out")
 def power(x, y):
     return x ** y
 
@@ -130,13 +118,7 @@ def power_reverse(out, dout, x, y):
     return dx, dy
 
 
-@power.forward
-def power_forward(out, x, y, *, dx, dy):
-    dout = dx * y * x ** (y - 1) + dy * out * np.log(np.where(x == 0, 1.0, x))
-    return dout
-
-
-@primitive("operator.matmul", "numpy.matmul", broadcasting=True)
+@primitive("operator.matmul", "numpy.matmul", broadcasting=True, fresh=True, out_form="matmul_out")
 def matmul(x, y):
     return x @ y
 

@@ -7,7 +7,7 @@ masks from.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("operator.gt", "numpy.greater",

@@ -16,7 +16,7 @@ original, so the rules close under differentiation. Up to four operands.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.dot", "ndarray.dot", broadcasting=True)

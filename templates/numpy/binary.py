@@ -1,17 +1,17 @@
 """NumPy functions of two or more arrays that broadcast: max/min gates, ``where``,
 ``clip``, arctan2, hypot, logaddexp, powers and mod.
 
-The selecting functions (``maximum``, ``fmax``, builtin ``max``, ...) route ``dout`` to
+The selecting functions (``maximum``, ``fmax``, ...) route ``dout`` to
 the input that was selected; when the inputs tie, each gets half, so the gradient is
 symmetric in ``x`` and ``y``. ``clip`` passes ``dout`` to ``a`` inside the closed
 interval ``[a_min, a_max]`` and to the bound that was hit outside it.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
-@primitive("numpy.maximum", broadcasting=True, elementwise=True)
+@primitive("numpy.maximum", broadcasting=True, elementwise=True, fresh=True)
 def maximum(x, y):
     return np.maximum(x, y)
 
@@ -24,13 +24,7 @@ def maximum_reverse(out, dout, x, y):
     return dx, dy
 
 
-@maximum.forward
-def maximum_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x > y) + 0.5 * (x == y)) + dy * ((y > x) + 0.5 * (x == y))
-    return dout
-
-
-@primitive("numpy.minimum", broadcasting=True, elementwise=True)
+@primitive("numpy.minimum", broadcasting=True, elementwise=True, fresh=True)
 def minimum(x, y):
     return np.minimum(x, y)
 
@@ -41,12 +35,6 @@ def minimum_reverse(out, dout, x, y):
     dx = dout * ((x < y) + 0.5 * (x == y))
     dy = dout * ((y < x) + 0.5 * (x == y))
     return dx, dy
-
-
-@minimum.forward
-def minimum_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x < y) + 0.5 * (x == y)) + dy * ((y < x) + 0.5 * (x == y))
-    return dout
 
 
 @primitive("numpy.fmax", broadcasting=True, elementwise=True)
@@ -62,13 +50,6 @@ def fmax_reverse(out, dout, x, y):
     return dx, dy
 
 
-@fmax.forward
-def fmax_forward(out, x, y, *, dx, dy):
-    dout = (dx * (((x > y) | np.isnan(y)) + 0.5 * (x == y))
-            + dy * (((y > x) | np.isnan(x)) + 0.5 * (x == y)))
-    return dout
-
-
 @primitive("numpy.fmin", broadcasting=True, elementwise=True)
 def fmin(x, y):
     return np.fmin(x, y)
@@ -80,51 +61,6 @@ def fmin_reverse(out, dout, x, y):
     dx = dout * (((x < y) | np.isnan(y)) + 0.5 * (x == y))
     dy = dout * (((y < x) | np.isnan(x)) + 0.5 * (x == y))
     return dx, dy
-
-
-@fmin.forward
-def fmin_forward(out, x, y, *, dx, dy):
-    dout = (dx * (((x < y) | np.isnan(y)) + 0.5 * (x == y))
-            + dy * (((y < x) | np.isnan(x)) + 0.5 * (x == y)))
-    return dout
-
-
-@primitive("builtins.max")
-def builtin_max(x, y):
-    return max(x, y)
-
-
-@builtin_max.reverse
-def builtin_max_reverse(out, dout, x, y):
-    "max: dout goes to the larger operand; ties split it equally"
-    dx = dout * ((x > y) + 0.5 * (x == y))
-    dy = dout * ((y > x) + 0.5 * (x == y))
-    return dx, dy
-
-
-@builtin_max.forward
-def builtin_max_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x > y) + 0.5 * (x == y)) + dy * ((y > x) + 0.5 * (x == y))
-    return dout
-
-
-@primitive("builtins.min")
-def builtin_min(x, y):
-    return min(x, y)
-
-
-@builtin_min.reverse
-def builtin_min_reverse(out, dout, x, y):
-    "min: dout goes to the smaller operand; ties split it equally"
-    dx = dout * ((x < y) + 0.5 * (x == y))
-    dy = dout * ((y < x) + 0.5 * (x == y))
-    return dx, dy
-
-
-@builtin_min.forward
-def builtin_min_forward(out, x, y, *, dx, dy):
-    dout = dx * ((x < y) + 0.5 * (x == y)) + dy * ((y < x) + 0.5 * (x == y))
-    return dout
 
 
 @primitive("numpy.arctan2", "numpy.atan2", broadcasting=True, elementwise=True)
@@ -178,12 +114,6 @@ def logaddexp_reverse(out, dout, x, y):
     return dx, dy
 
 
-@logaddexp.forward
-def logaddexp_forward(out, x, y, *, dx, dy):
-    dout = dx * np.exp(x - out) + dy * np.exp(y - out)
-    return dout
-
-
 @primitive("numpy.logaddexp2", broadcasting=True, elementwise=True)
 def logaddexp2(x, y):
     return np.logaddexp2(x, y)
@@ -197,12 +127,6 @@ def logaddexp2_reverse(out, dout, x, y):
     return dx, dy
 
 
-@logaddexp2.forward
-def logaddexp2_forward(out, x, y, *, dx, dy):
-    dout = dx * np.exp2(x - out) + dy * np.exp2(y - out)
-    return dout
-
-
 @primitive("numpy.float_power", broadcasting=True, elementwise=True)
 def float_power(x, y):
     return np.float_power(x, y)
@@ -214,12 +138,6 @@ def float_power_reverse(out, dout, x, y):
     dx = dout * y * np.float_power(x, y - 1)
     dy = dout * out * np.log(np.where(x == 0, 1.0, x))
     return dx, dy
-
-
-@float_power.forward
-def float_power_forward(out, x, y, *, dx, dy):
-    dout = dx * y * np.float_power(x, y - 1) + dy * out * np.log(np.where(x == 0, 1.0, x))
-    return dout
 
 
 @primitive("operator.floordiv", "numpy.floor_divide", nondiff=("x", "y"),
@@ -257,12 +175,6 @@ def copysign_reverse(out, dout, x, y):
     "copysign: dx = dout * sign(x) * sign(out); y only lends its sign"
     dx = dout * np.sign(x) * np.sign(out)
     return dx
-
-
-@copysign.forward
-def copysign_forward(out, x, y, *, dx):
-    dout = dx * np.sign(x) * np.sign(out)
-    return dout
 
 
 @primitive("numpy.where", nondiff=("condition",), broadcasting=True, elementwise=True)

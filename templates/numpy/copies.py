@@ -6,7 +6,7 @@ integer or boolean type is flat almost everywhere, so its gradient is zero.
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("numpy.flip")
@@ -117,7 +117,7 @@ def tril_forward(out, m, k=0, *, dm):
     return dout
 
 
-@primitive("numpy.copy", "ndarray.copy")
+@primitive("numpy.copy", "ndarray.copy", fresh=True)
 def copy(a):
     return np.copy(a)
 

@@ -1,11 +1,11 @@
 """Constructors and array facts: values that do not depend on their operands' values.
 
 Most primitives here are non-differentiable (``differentiable=False``): ``np.zeros``,
-``np.eye``, ``np.shape``, ``len``, ``np.argsort``... A few constructors do pass values
-through, and dropping those would silently lose gradient, so they have rules:
+``np.eye``, ``np.shape``, ``np.argsort``... A few constructors do pass values through,
+and dropping those would silently lose gradient, so they have rules:
 ``np.full``/``np.full_like`` (the fill value), ``np.arange`` (start and step),
-``np.linspace`` (the endpoints), ``np.array``/``np.asarray`` (the elements) and
-``float(x)``.
+``np.linspace`` (the endpoints) and ``np.array``/``np.asarray`` (the elements).
+(``float``, ``int``, ``len`` and ``range`` are Python's: ``python/builtins.py``.)
 
 ``np.array([a, b, c])`` binds the list literal to ``object`` as one operand holding a
 sequence; its gradient is ``dout``, whose ``i``-th entry the engine hands to the
@@ -13,7 +13,7 @@ sequence; its gradient is ``dout``, whose ``i``-th entry the engine hands to the
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 # --- arrays of a given shape -------------------------------------------------------
@@ -33,7 +33,7 @@ def empty(shape, dtype=None):
     return np.empty(shape, dtype=dtype)
 
 
-@primitive("numpy.zeros_like", differentiable=False)
+@primitive("numpy.zeros_like", differentiable=False, fresh=True)
 def zeros_like(a, dtype=None):
     return np.zeros_like(a, dtype=dtype)
 
@@ -212,29 +212,6 @@ def asarray_forward(out, a, dtype=None, *, da):
     return dout
 
 
-@primitive("builtins.float")
-def builtin_float(x):
-    return float(x)
-
-
-@builtin_float.reverse
-def builtin_float_reverse(out, dout, x):
-    "float: dout passes through, in the operand's shape"
-    dx = np.reshape(dout, np.shape(x))
-    return dx
-
-
-@builtin_float.forward
-def builtin_float_forward(out, x, *, dx):
-    dout = float(dx)
-    return dout
-
-
-@primitive("builtins.int", differentiable=False)
-def builtin_int(x):
-    return int(x)
-
-
 # --- facts about arrays: shapes, sizes, orderings ------------------------------------
 
 @primitive("numpy.shape", differentiable=False, shape_only=True)
@@ -270,16 +247,6 @@ def size_attribute(a):
 @primitive("ndarray.dtype", differentiable=False, shape_only=True)
 def dtype_attribute(a):
     return a.dtype
-
-
-@primitive("builtins.len", differentiable=False, shape_only=True)
-def builtin_len(obj):
-    return len(obj)
-
-
-@primitive("builtins.range", differentiable=False)
-def builtin_range(*args):
-    return range(*args)
 
 
 @primitive("numpy.argsort", "ndarray.argsort", differentiable=False)

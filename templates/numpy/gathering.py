@@ -18,7 +18,7 @@ sort permutes its operand, so its reverse is the inverse permutation of ``dout``
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.bincount", nondiff=("x", "minlength"))

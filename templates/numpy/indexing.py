@@ -8,7 +8,7 @@ Writing is functional: ``x[index] = v`` makes a new array, so the gradient of th
 """
 import numpy as np
 
-from diffc.core.primitives import is_basic_index, primitive
+from diffc.extend import is_basic_index, primitive
 
 
 @primitive("operator.getitem", nondiff=("index",))
@@ -32,7 +32,7 @@ def getitem_forward(out, x, index, *, dx):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True)
 def scatter(x, index, values):
     dx = np.zeros_like(x)
     dx[index] = values
@@ -52,7 +52,7 @@ def scatter_forward(out, x, index, values, *, dvalues):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True)
 def scatter_add(x, index, values):
     dx = np.zeros_like(x)
     np.add.at(dx, index, values)
@@ -72,7 +72,7 @@ def scatter_add_forward(out, x, index, values, *, dvalues):
     return dout
 
 
-@primitive("operator.setitem", nondiff=("index",), broadcasting=True)
+@primitive("operator.setitem", nondiff=("index",), broadcasting=True, shape_of_first=True)
 def setitem(x, index, values):
     out = x.copy()
     out[index] = values

@@ -12,10 +12,10 @@ own: ``x.transpose(1, 0)`` (``array_transpose(a, *axes)``, which also accepts
 """
 import numpy as np
 
-from diffc.core.primitives import primitive, unsupported
+from diffc.extend import primitive, unsupported
 
 
-@primitive("ndarray.T")
+@primitive("ndarray.T", view=True)
 def T(a):
     return a.T
 
@@ -33,7 +33,7 @@ def T_forward(out, a, *, da):
     return dout
 
 
-@primitive("numpy.transpose")
+@primitive("numpy.transpose", view=True)
 def transpose(a, axes=None):
     return np.transpose(a, axes)
 
@@ -84,7 +84,7 @@ def array_transpose_forward(out, a, *axes, da):
     return dout
 
 
-@primitive("numpy.swapaxes", "ndarray.swapaxes")
+@primitive("numpy.swapaxes", "ndarray.swapaxes", view=True)
 def swapaxes(a, axis1, axis2):
     return np.swapaxes(a, axis1, axis2)
 
@@ -102,7 +102,7 @@ def swapaxes_forward(out, a, axis1, axis2, *, da):
     return dout
 
 
-@primitive("numpy.moveaxis")
+@primitive("numpy.moveaxis", view=True)
 def moveaxis(a, source, destination):
     return np.moveaxis(a, source, destination)
 

@@ -12,7 +12,7 @@ is an error, never a zero.)
 """
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive()

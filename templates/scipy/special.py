@@ -2,7 +2,7 @@
 generated code needs only NumPy (a model may import them from scipy.special)."""
 import numpy as np
 
-from diffc.core.primitives import primitive
+from diffc.extend import primitive
 
 
 @primitive("scipy.special.expit", elementwise=True)
@@ -15,12 +15,6 @@ def expit_reverse(out, dout, x):
     "expit: dx = dout * s * (1 - s), reusing s = out"
     dx = dout * out * (1 - out)
     return dx
-
-
-@expit.forward
-def expit_forward(out, x, *, dx):
-    dout = dx * out * (1 - out)
-    return dout
 
 
 @primitive("scipy.special.logsumexp")
@@ -62,9 +56,3 @@ def erf_reverse(out, dout, x):
     "erf: dx = dout * 2 / sqrt(pi) * exp(-x ** 2)"
     dx = dout * 1.1283791670955126 * np.exp(-x ** 2)
     return dx
-
-
-@erf.forward
-def erf_forward(out, x, *, dx):
-    dout = dx * 1.1283791670955126 * np.exp(-x ** 2)
-    return dout
