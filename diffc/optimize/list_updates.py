@@ -9,16 +9,13 @@ code's own and nothing else reads it, the copy is dropped: ``add_into_entry`` wr
 entry into the same list.
 
 Owned means: the list is read only by this update, and it was made by the gradient code
-itself (zeros for every entry, or another update), or it is a loop's carried value whose
-initial value is owned in the same way.
+itself (a primitive declaring ``fresh``: zeros for every entry, a copying update, or an
+in-place one), or it is a loop's carried value whose initial value is owned in the same way.
 """
 from __future__ import annotations
 
+from diffc.core import primitives
 from diffc.core.ir import Eqn, Function, Loop, Var, blocks_of, map_blocks, walk, with_body
-
-# the gradient code's own lists: each makes a new one (or updates one it owns). Not the
-# primitives' ``fresh``, which marks arrays the in-place passes may write into.
-_MAKES_A_NEW_LIST = frozenset({"zeros_like_list", "add_at_index", "replace_at_index", "add_into_entry"})
 
 
 def list_updates(func: Function, facts=None) -> Function:
@@ -37,7 +34,7 @@ def list_updates(func: Function, facts=None) -> Function:
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and producer.prim in _MAKES_A_NEW_LIST and producer.role != "primal"
+        return producer is not None and primitives.get(producer.prim).fresh and producer.role != "primal"
 
     def rewrite(stmts):
         out = []

@@ -169,7 +169,7 @@ def concatenate_into(out, arrays):
 # A gradient list's entry updated in place, made by the optimizer (``list_updates``) in
 # emitted gradient code only, where the list was made by the gradient code and is read
 # by nothing else: no copy of the list at every step of a loop. No derivative rule.
-@primitive(writes_first=True)
+@primitive(fresh=True, writes_first=True)
 def add_into_entry(items, index, value):
     items[index] = items[index] + value
     return items
