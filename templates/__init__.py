@@ -3,7 +3,7 @@
 * ``numpy/``: NumPy's functions, array methods and Python's operators on numbers and
   arrays (``x * y`` is ``numpy.multiply``), one module per family (``trigonometric.py``,
   ``hyperbolic.py``, ``reductions.py``, ``linalg.py``...).
-* ``scipy/``: ``scipy.special``.
+* ``scipy/``: ``scipy.special`` and ``scipy.stats``.
 * ``python/``: Python's builtins (``max``, ``float``, ``len``, ``range``...).
 * ``engine/``: operations diffc itself inserts (un-broadcasting, tapes, gradients of
   containers, the in-place forms of emitted code), which no user code names.

@@ -34,3 +34,16 @@ def unused_entry(params, x):
 def tuple_argument(pair, x):
     w, b = pair
     return np.sum(np.tanh(x @ w + b))
+
+
+def _unpack_kernel(params):
+    mean = params[0]
+    scales = params[2:]
+    noise = np.exp(params[1]) + 0.0001
+    return mean, scales, noise
+
+
+def unpacked_by_a_helper(params):
+    """A helper of several statements returning a tuple of a scalar, a slice and a scalar."""
+    mean, scales, noise = _unpack_kernel(params)
+    return mean * np.sum(scales ** 2) * noise

@@ -16,7 +16,7 @@ import pytest
 import diffc
 from diffc.errors import DiffcError, SourceUnavailable, UnsupportedSyntax
 from tests import binding_models as bm
-from tests.gradcheck import assert_close, numeric_vjp
+from tests.gradcheck import assert_close, numeric_jvp, numeric_vjp
 
 X = np.array([1.0, 2.0, 3.0])
 W = np.array([0.3, -0.7])
@@ -126,6 +126,60 @@ def test_two_closures_of_one_factory_keep_their_own_values():
     check(ga, a, W)
     check(gb, b, W)
     check(ga, a, W)
+
+
+def test_forward_and_reverse_of_a_closure_over_an_array():
+    # the optimizer copies the IR, which holds where the closure's array lives (a cell):
+    # that copy raised "cannot pickle 'cell' object" in jvp and vjp
+    A = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+    def stacked(x):
+        return np.concatenate((A, x)) * np.sin(x[0])
+
+    x = np.array([[0.3, -1.1]])
+    t = np.array([[0.7, 0.2]])
+    value, tangent = diffc.jvp(stacked, 0)(x, tangents=t)
+    assert_close(value, stacked(x), "value")
+    assert_close(tangent, numeric_jvp(stacked, [x], [t]), "jvp of a closure over an array")
+    u = np.arange(6.0).reshape(3, 2)
+    value, pullback = diffc.vjp(stacked, 0)(x)
+    assert_close(pullback(u), numeric_vjp(stacked, [x], 0, u), "vjp of a closure over an array")
+
+
+def test_a_helper_closing_over_an_array_called_by_the_differentiated_function():
+    # the helper's free array was collected in the inlined scope and lost: the emitter
+    # had no name for it (KeyError, an InternalError)
+    A = np.array([[1.0, -2.0], [0.5, 3.0]])
+
+    def stacked(x):
+        return np.concatenate((A, x))
+
+    def projected(x, u):
+        return np.sum(stacked(x) * u)
+
+    x, u = np.array([[0.3, -1.1]]), np.arange(6.0).reshape(3, 2)
+    assert_close(diffc.grad(projected)(x, u), numeric_vjp(projected, [x, u], 0, 1.0),
+                 "gradient through a helper closing over an array")
+
+
+def test_a_helper_of_several_statements_closing_over_arrays():
+    # such a helper stays one call with a forward/backward pair: the arrays it reads from
+    # free names must be passed to it (the pair had no name for them: KeyError, an
+    # InternalError)
+    mask = np.array([[True, False], [False, True]])
+    scale = np.array([[2.0, -1.0], [0.5, 3.0]])
+
+    def pick(x, y):
+        b = np.where(mask, x, y)
+        return b * scale
+
+    def projected(x, y):
+        return np.sum(np.sin(pick(x, y)))
+
+    x, y = np.array([[0.3, -1.1], [0.2, 0.9]]), np.array([[1.5, 0.4], [-0.7, 0.1]])
+    for wrt in (0, 1):
+        assert_close(diffc.grad(projected, wrt)(x, y), numeric_vjp(projected, [x, y], wrt, 1.0),
+                     f"gradient {wrt} through a helper of two statements closing over arrays")
 
 
 def test_a_changed_default_is_read_again(restore):

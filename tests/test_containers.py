@@ -94,3 +94,11 @@ def test_tuple_argument():
 def test_integer_leaf_is_an_error():
     with pytest.raises(diffc.DiffcError, match="integer"):
         diffc.grad(m.unused_entry)({"W": np.arange(3), "unused": np.zeros(2)}, np.ones(3))
+
+
+def test_a_tuple_returned_by_a_helper_of_several_statements():
+    # each read of the returned tuple sends its gradient to the item it read (the reverse
+    # pass took the tuple for an array: np.zeros_like of (scalar, array, scalar) raised)
+    params = np.array([0.1, -1.0, 0.2, 0.3])
+    want = numerical_grad(m.unpacked_by_a_helper, (params,), 0)
+    np.testing.assert_allclose(diffc.grad(m.unpacked_by_a_helper)(params), want, rtol=1e-6, atol=1e-9)

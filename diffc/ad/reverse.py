@@ -112,6 +112,8 @@ class _Backward:
         prim = primitives.get(eqn.prim)
         if getattr(prim, "backward", None) is not None:       # a generated pair's forward half
             return reverse_calls.backprop(self, prim, eqn)
+        if reverse_containers.is_literal_read(eqn):
+            return reverse_containers.backprop_literal_read(self, eqn)
         if reverse_containers.is_container_read(self, eqn):
             return reverse_containers.backprop_getitem(self, eqn)
         if reverse_containers.is_sequence_arithmetic(self, eqn):

@@ -43,6 +43,24 @@ def is_container_read(back, eqn):
     return isinstance(x, Var) and back.facts.container(x) is not None
 
 
+def is_literal_read(eqn):
+    """``(a, b, c)[1]``: a constant position of a literal tuple or list (what a helper
+    returning several results becomes once its call is inlined)."""
+    if eqn.prim != "getitem":
+        return False
+    operands = bound_operands(primitives.get("getitem"), eqn)
+    key = _constant_key(operands["index"])
+    return isinstance(operands["x"], Pack) and operands["x"].kind in ("tuple", "list") \
+        and isinstance(key, int) and not isinstance(key, bool)
+
+
+def backprop_literal_read(back, eqn):
+    """The read's gradient goes to the one item it read."""
+    operands = bound_operands(primitives.get("getitem"), eqn)
+    item = operands["x"].items[operands["index"].value]
+    send(back, item, back.adjoints[eqn.outs[0]], eqn)
+
+
 def backprop_getitem(back, eqn):
     operands = bound_operands(primitives.get("getitem"), eqn)
     x, index, out = operands["x"], operands["index"], eqn.outs[0]

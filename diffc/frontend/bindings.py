@@ -57,6 +57,10 @@ class Fetch:
     def __hash__(self):
         return hash(self.identity())
 
+    def __deepcopy__(self, memo):
+        # where a value lives, not the value: a copy of the IR reads the same cell or module
+        return self
+
     def read(self):
         """The current value, or ``MISSING`` when the name is gone."""
         try:

@@ -30,7 +30,7 @@ from diffc.frontend import fence
 from diffc.frontend import jumps
 from diffc.core import primitives
 from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Block, Call, Const, Eqn, Function, Pack, Var
+from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Pack, Var, atoms_in, blocks_of, walk
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
 
@@ -537,7 +537,7 @@ def _live_value(scope, name, value, fetch, node):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
-    qual = _numpy_qualname(value) or _library_qualname(value)
+    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
     if qual:
         return Ref(qual)
     raise NameResolutionError(
@@ -582,6 +582,27 @@ def _library_qualname(value):
     return None
 
 
+def _library_instance(value):
+    """``scipy.stats.norm`` for that object: an object a library exposes under a public
+    name (a distribution), found in a public package its class comes from, when diffc
+    has rules for its methods."""
+    import sys
+
+    parts = (type(value).__module__ or "").split(".")
+    if parts[0] not in _LIBRARIES:
+        return None
+    for k in range(1, len(parts) + 1):
+        if parts[k - 1].startswith("_"):
+            break
+        package = sys.modules.get(".".join(parts[:k]))
+        for attr, member in vars(package).items() if package else ():
+            qual = f"{package.__name__}.{attr}"
+            if member is value and not attr.startswith("_") and \
+                    any(n.startswith(qual + ".") for n in primitives.source_names()):
+                return qual
+    return None
+
+
 def _assigned_a_diffc_call(module, name):
     for stmt in module.tree.body:
         if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets) \
@@ -593,15 +614,25 @@ def _assigned_a_diffc_call(module, name):
 
 
 def _template_primitive(fn, name):
-    """In a rule template, a primitive defined in the same template module."""
-    if name not in fn.module.functions:
+    """In a rule template, a primitive defined in the same template module, or imported
+    from a sibling one (``from .special_functions import digamma``)."""
+    defined = name in fn.module.functions
+    if not defined and name not in _relative_imports(fn.module.tree):
         return None
     try:
         prim = primitives.get(name)
     except KeyError:
         return None
+    if not defined:
+        return None if prim.user else prim
     code = getattr(prim.impl, "__code__", None)
     return prim if code is not None and code.co_filename == fn.module.path else None
+
+
+def _relative_imports(tree):
+    """The names a module imports with ``from .sibling import name``."""
+    return {a.asname or a.name for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
+            and stmt.level > 0 for a in stmt.names}
 
 
 def _runtime_value(scope, name, value, node):
@@ -746,6 +777,7 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     fence.check(callee, entry=False)
     inner = Scope(callee, scope.namer)
     inner.calls = scope.calls
+    inner.free = scope.free          # arrays the callee reads from free names are inputs too
     inner.call_stack = stack + (key,)
     try:
         bound = _bind_user_args(callee, args, kwargs)
@@ -773,11 +805,32 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
             _lower_statement(inner, stmt)
     if not whole:
         return result
+    for free in _free_inputs_read(scope.free, inner.body, result):   # arrays read from free names
+        params.append(free)
+        operands.append(free)
     out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
     scope.body.append(Call((out,), callee.name, tuple(operands),
                            Block(tuple(params), inner.body, (result,)), scope.loc(node),
                            defined_at=callee.loc(callee.node)))
     return out
+
+
+def _free_inputs_read(free, body, result):
+    """The Vars of free inputs (arrays read from free names) that ``body`` or its
+    ``result`` reads."""
+    read = {a for stmt in walk(body) for a in _atoms_read(stmt)} | set(atoms_in(result))
+    return [f.var for f in free.values() if f.var in read]       # in the order first read
+
+
+def _atoms_read(stmt):
+    """The Vars a statement reads: its operands, a branch's condition, a loop's iterable
+    and initial values, and what each of its blocks returns."""
+    args = [*getattr(stmt, "args", ()), *getattr(stmt, "kwargs", {}).values(),
+            *getattr(stmt, "inits", ()), getattr(stmt, "iterable", None)]
+    if isinstance(stmt, If):
+        args.append(stmt.cond)
+    args += [r for block in blocks_of(stmt) for r in block.results]
+    return [v for a in args for v in atoms_in(a)]
 
 
 def _keeps_whole(statements, bound):

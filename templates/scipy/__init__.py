@@ -1,1 +1,1 @@
-"""Rules for SciPy: ``scipy.special``."""
+"""Rules for SciPy: ``scipy.special`` and ``scipy.stats``."""

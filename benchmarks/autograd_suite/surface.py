@@ -1,0 +1,122 @@
+"""What autograd differentiates, and what diffc does with each: ``python -m
+benchmarks.autograd_suite.surface`` prints the section of ``docs/coverage.md`` that
+``tests/test_coverage.py`` checks.
+
+``AUTOGRAD`` lists the public names autograd 1.9 gives a derivative (its
+``numpy_vjps.py``, ``linalg.py``, ``fft.py`` and ``scipy/``), as a user writes them. For each,
+diffc either has a rule (the registry says which kind), or refuses a call with an error
+located at the user's line: that is measured, not assumed, by compiling a one-line
+probe per name and checking where the error points.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import textwrap
+
+import numpy as np
+
+NUMPY = """
+    abs absolute add amax amin angle arccos arccosh arcsin arcsinh arctan arctan2 arctanh
+    array array_split atleast_1d atleast_2d atleast_3d broadcast_to clip concatenate conj
+    conjugate cos cosh cross cumsum deg2rad degrees diag diagonal diff divide dot dsplit
+    einsum exp exp2 expand_dims expm1 fabs fliplr flipud fmax fmin full gradient hsplit
+    hypot imag inner kron linspace log log10 log1p log2 logaddexp logaddexp2 matmul max
+    maximum mean min minimum mod moveaxis multiply nan_to_num negative outer pad partition
+    power prod rad2deg radians ravel real real_if_close reciprocal remainder repeat reshape
+    roll rollaxis rot90 sin sinc sinh sort split sqrt square squeeze std subtract sum
+    swapaxes tan tanh tensordot tile trace transpose tril triu true_divide var vsplit where
+"""
+LINALG = "cholesky det eig eigh inv norm pinv slogdet solve svd"
+FFT = "fft fft2 fftn ifft ifft2 ifftn irfft irfft2 irfftn rfft rfft2 rfftn"
+SPECIAL = """
+    beta betainc betaln digamma erf erfc erfcinv erfinv expit gamma gammainc gammaincc
+    gammaln gammasgn i0 i1 iv ive j0 j1 jn logit logsumexp multigammaln polygamma psi
+    rgamma y0 y1 yn
+"""
+STATS = {
+    "beta": "cdf logpdf pdf", "chi2": "cdf logpdf pdf", "dirichlet": "logpdf pdf",
+    "gamma": "cdf logpdf pdf", "multivariate_normal": "entropy logpdf pdf",
+    "norm": "cdf logcdf logpdf logsf pdf sf", "poisson": "cdf logpmf pmf",
+    "t": "cdf logcdf logpdf pdf",
+}
+OTHER_SCIPY = ["scipy.linalg.sqrtm", "scipy.linalg.solve_triangular", "scipy.linalg.solve_banded",
+               "scipy.linalg.solve_sylvester", "scipy.signal.convolve", "scipy.integrate.odeint"]
+
+AUTOGRAD = tuple(
+    [f"numpy.{n}" for n in NUMPY.split()] + [f"numpy.linalg.{n}" for n in LINALG.split()]
+    + [f"numpy.fft.{n}" for n in FFT.split()] + [f"scipy.special.{n}" for n in SPECIAL.split()]
+    + [f"scipy.stats.{d}.{f}" for d, fs in STATS.items() for f in fs.split()] + OTHER_SCIPY)
+
+
+def status(name, probe_dir):
+    """What diffc does with ``name``: its rule, or where a call to it is refused."""
+    from diffc.core import primitives
+
+    prim = primitives.lookup(name)
+    if prim is not None:
+        if not prim.differentiable:
+            return "not differentiable (a constant)"
+        if prim.reverse_rule is None:
+            return "zero gradient"
+        return "rule (reverse and forward)" if prim.forward_rule else "rule (reverse only)"
+    return _probe(name, probe_dir)
+
+
+def _probe(name, probe_dir):
+    import diffc
+
+    module = name.rsplit(".", 1)[0] if not name.startswith("scipy.stats.") else "scipy.stats"
+    stem = "probe_" + name.replace(".", "_")
+    path = os.path.join(probe_dir, stem + ".py")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(textwrap.dedent(f"""\
+            import numpy
+            import {module}
+
+
+            def probe(x):
+                return {name}(x)
+            """))
+    sys.path.insert(0, probe_dir)
+    try:
+        __import__(stem)
+        diffc.grad(sys.modules[stem].probe)(np.array([0.3, 0.6]))
+    except diffc.DiffcError as error:
+        at = error.loc.file if error.loc is not None else ""
+        return ("no rule: refused at the call, located" if os.path.realpath(at or "/") == os.path.realpath(path)
+                else "no rule: refused, not located at the call")
+    except diffc.InternalError:
+        return "no rule: internal error"
+    except Exception as error:          # the probe's call itself fails (an argument it needs)
+        return f"no rule: {type(error).__name__} before diffc decides"
+    finally:
+        sys.path.remove(probe_dir)
+        sys.modules.pop(stem, None)
+    return "differentiated (no rule needed)"
+
+
+def section():
+    """The Markdown section: one row per name autograd differentiates."""
+    with tempfile.TemporaryDirectory(prefix="diffc-surface-") as probe_dir:
+        rows = [(name, status(name, probe_dir)) for name in AUTOGRAD]
+    ruled = sum(s.startswith(("rule", "zero", "not differentiable")) for _, s in rows)
+    located = sum(s == "no rule: refused at the call, located" for _, s in rows)
+    lines = [
+        "## What autograd differentiates, and diffc",
+        "",
+        f"Generated by `python -m benchmarks.autograd_suite.surface`. Of the {len(rows)} public "
+        f"names autograd 1.9 gives a derivative, diffc has a rule for {ruled}; a call to each of "
+        f"the other {len(rows) - ruled} is refused with an error located at the call "
+        f"({located} measured so, by compiling a one-line probe).",
+        "",
+        "| name | diffc |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {s} |" for name, s in rows]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(section())

@@ -1,0 +1,76 @@
+"""scipy.special and scipy.stats through the compiler: gradients (reverse and forward,
+first and second order) against central differences, and the located refusals where a
+derivative has no rule. The rules themselves are checked one by one in test_rules.py."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.errors import NoRuleError
+from tests.gradcheck import assert_close, numeric_jvp, numeric_vjp
+
+lm = pytest.importorskip("tests.library_models")   # needs SciPy (the test extra)
+
+rng = np.random.default_rng(41)
+m = rng.normal(size=(3, 3))
+CASES = [
+    (lm.negative_binomial_loglik, (2.5, np.array([0.3, 0.6, 0.45]), np.array([1.0, 4.0, 2.0])), (0, 1)),
+    (lm.beta_bessel, (rng.uniform(0.5, 3.0, 4), rng.uniform(0.5, 3.0, 4)), (0, 1)),
+    (lm.student_t_loglik, (rng.normal(size=(4, 2)), np.array([3.5, 5.0]), rng.normal(size=2), 1.3),
+     (0, 1, 2, 3)),
+    (lm.gaussian_fit, (rng.normal(size=(5, 3)), rng.normal(size=3), m @ m.T + np.eye(3)), (0, 1, 2)),
+    (lm.shape_params, (rng.uniform(0.5, 3.0, 4), 2.5, rng.uniform(0.5, 3.0, 4)), (0, 1, 2)),
+]
+IDS = [f.__name__ for f, _, _ in CASES]
+
+
+def _symmetric(fn, args, i):
+    """``gaussian_fit`` reads its covariance's symmetric part: perturb only that."""
+    if fn is lm.gaussian_fit and i == 2:
+        def f(*a):
+            a = list(a)
+            a[2] = (a[2] + a[2].T) / 2
+            return fn(*a)
+        return f
+    return fn
+
+
+@pytest.mark.parametrize("fn, args, wrt", CASES, ids=IDS)
+def test_reverse_and_forward_match_central_differences(fn, args, wrt):
+    for i in wrt:
+        f = _symmetric(fn, args, i)
+        assert_close(diffc.grad(fn, i)(*args), numeric_vjp(f, list(args), i, 1.0),
+                     f"{fn.__name__}: d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i])) if np.ndim(args[i]) else 0.7
+        if fn is lm.gaussian_fit and i == 2:
+            tangent = tangent + tangent.T
+        value, dout = diffc.jvp(fn, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(fn, list(args), tangents), f"{fn.__name__}: jvp along {i}")
+
+
+@pytest.mark.parametrize("fn, args, wrt", CASES[:3], ids=IDS[:3])
+def test_second_derivatives_match_differences_of_the_gradient(fn, args, wrt):
+    i = wrt[0]
+    n = np.size(args[i])
+    H = np.reshape(diffc.hessian(fn, i)(*args), (n, n))
+    g = diffc.grad(fn, i)
+    for j in range(n):
+        def gj(*a):
+            return np.ravel(g(*a))[j]
+        row = numeric_vjp(gj, list(args), i, 1.0)
+        assert_close(H[j], np.ravel(row), f"{fn.__name__}: row {j} of the Hessian")
+
+
+def test_a_shape_parameter_of_a_cdf_is_refused_at_the_call():
+    with pytest.raises(NoRuleError) as err:
+        diffc.grad(lm.t_cdf_df, 1)(np.array([0.3, -1.0]), 4.0)
+    assert err.value.loc.file.endswith("library_models.py")
+    assert "scipy.stats.t.cdf(x, df)" in str(err.value)
+
+
+def test_the_generated_module_defines_the_scipy_helpers_it_calls():
+    args = (2.5, np.array([0.3, 0.6, 0.45]), np.array([1.0, 4.0, 2.0]))
+    source = diffc.grad(lm.negative_binomial_loglik, 0).source_for(*args)
+    assert "def digamma(" in source and "def gammaln(" in source
+    namespace = {}
+    exec(compile(source, "generated.py", "exec"), namespace)   # importable without diffc
