@@ -23,9 +23,9 @@ def grad_softmax_loss(W, b, X, y, reg):
     # linear_classifiers.py:41  data_loss = -np.sum(log_probs[np.arange(N), y]) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dneg = dout / N
     # linear_classifiers.py:41  (negative: dout changes sign)
-    dsum = -dneg
+    dsum_1 = -dneg
     # linear_classifiers.py:41  (sum: dout is spread back over the summed axes)
-    dsel = np.broadcast_to(dsum, np.shape(log_probs[arange, y]))
+    dsel = np.broadcast_to(dsum_1, np.shape(log_probs[arange, y]))
     # linear_classifiers.py:41  (index: dout goes back to the positions that were read)
     dlog_probs = np.zeros_like(log_probs)
     dlog_probs[arange, y] = dsel
@@ -33,9 +33,9 @@ def grad_softmax_loss(W, b, X, y, reg):
     dlog = -dlog_probs
     dlog = dlog.sum(axis=1, keepdims=True)
     # linear_classifiers.py:40  (log: dx = dout / x)
-    dsum = dlog / sum_1
+    dsum_2 = dlog / sum_1
     # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative); the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
-    dshifted = dsum * exp
+    dshifted = dsum_2 * exp
     dshifted = dlog_probs + dshifted
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)
     db = dshifted.sum(axis=0)
@@ -65,9 +65,9 @@ def grad_svm_loss(W, b, X, y, reg):
     # linear_classifiers.py:53  (multiply: each input gets the other times dout)
     dW = (dsum + dsum) * W
     # linear_classifiers.py:52  data_loss = np.sum(margins) / N  (divide: dx = dout / y, dy = -dout * out / y)
-    dsum = dout / N
+    dsum_1 = dout / N
     # linear_classifiers.py:52  (sum: dout is spread back over the summed axes)
-    dmargins = np.broadcast_to(dsum, np.shape(margins_1))
+    dmargins = np.broadcast_to(dsum_1, np.shape(margins_1))
     # linear_classifiers.py:51  margins[np.arange(N), y] = 0  (assign at index: the overwritten positions pass no gradient to the old array)
     dmargins_1 = dmargins.copy()
     dmargins_1[arange, y] = 0.0

@@ -20,9 +20,9 @@ def grad_quadratic_cost(w1, b1, w2, b2, x, y):
     dw2 = dadd @ a1.T
     da1 = w2.T @ dadd
     # mlp_digits.py:48  return 1 / (1 + np.exp(-z))  (simplified: a sigmoid s has derivative s * (1 - s), s is a1 from the forward pass)
-    dadd = da1 * a1 * (1 - a1)
+    dadd_1 = da1 * a1 * (1 - a1)
     # mlp_digits.py:53  a1 = sigmoid(w1 @ x + b1)  (add: dout passes through unchanged)
-    db1 = dadd.sum(axis=1, keepdims=True)
+    db1 = dadd_1.sum(axis=1, keepdims=True)
     # mlp_digits.py:53  (matmul: dX = dY @ W.T, dW = X.T @ dY)
-    dw1 = dadd @ x.T
+    dw1 = dadd_1 @ x.T
     return dw1, db1, dw2, db2

@@ -20,7 +20,7 @@ def grad_loss(Wx, Wh, b, Wy, by, xs, y):
     pred = mm + by                  # rnn.py:42
     dout = 1.0
     # rnn.py:43  return np.mean((pred - y) ** 2)  (power: dx = dout * y * x ** (y - 1), dy = dout * out * log(x))
-    dsub = dout / (np.size(mm) / 1) * 2 * (pred - y)
+    dsub = dout / np.size(mm) * 2 * (pred - y)
     # rnn.py:42  pred = h @ Wy + by  (add: dout passes through unchanged)
     dby = dsub.sum(axis=0)
     # rnn.py:42  (matmul: dX = dY @ W.T, dW = X.T @ dY)

@@ -29,10 +29,10 @@ def grad_neuron(w, x):
     # sigmoid_neuron.py:33  (index: dout goes back to the positions that were read)
     dw[1] += dsel
     # sigmoid_neuron.py:33  (multiply: each input gets the other times dout)
-    dsel = dz * sel_1
-    dsel_1 = dz * sel
+    dsel_2 = dz * sel_1
+    dsel_3 = dz * sel
     # sigmoid_neuron.py:33  (index: dout goes back to the positions that were read)
-    dx[0] += dsel_1
+    dx[0] += dsel_3
     # sigmoid_neuron.py:33  (index: dout goes back to the positions that were read)
-    dw[0] += dsel
+    dw[0] += dsel_2
     return dw, dx

@@ -20,8 +20,9 @@ Convention: *rows*. A mini-batch x is N x 64 (one image per row), W1 is 64 x 50 
 an Affine layer computes x @ W + b.
 
 The parameters are four separate arrays (W1, b1, W2, b2). The classic code keeps them
-in a dict `params`; diffc cannot differentiate with respect to a container yet, and
-when it can, `loss(params, x, t)` will be the natural way to write this.
+in a dict `params`; diffc differentiates with respect to a dict as well:
+`diffc.grad(loss)(params, x, t)` for a `loss(params, x, t)` that reads `params["W1"]`
+returns a dict of the same keys (the README's tutorial does this).
 
 Run:  python examples/two_layer_net.py                      # gradient check, then 30 epochs
       python examples/two_layer_net.py --epochs 5 --quick

@@ -71,7 +71,10 @@ def test_a_shape_parameter_of_a_cdf_is_refused_at_the_call():
 def test_the_generated_module_defines_the_scipy_helpers_it_calls():
     args = (2.5, np.array([0.3, 0.6, 0.45]), np.array([1.0, 4.0, 2.0]))
     source = diffc.grad(lm.negative_binomial_loglik, 0).source_for(*args)
-    assert "def digamma(" in source and "def gammaln(" in source
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith("#"))
+    assert "def digamma(" in source
+    # gammaln is defined where the code calls it (no longer to take a shape: np.shape(k))
+    assert ("gammaln(" not in code.replace("def gammaln(", "")) or "def gammaln(" in source
     namespace = {}
     exec(compile(source, "generated.py", "exec"), namespace)   # importable without diffc
 

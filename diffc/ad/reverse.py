@@ -216,6 +216,8 @@ class _Backward:
             return grad
         if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
+        if eqn.prim == "matmul" and all(facts.ndim(a) in (1, 2) for a in eqn.args):
+            return grad       # only stacks of matrices broadcast: the rule's gradients fit
         return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, Role.UNBROADCAST, eqn)
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from diffc.core import primitives
 from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Role, Var, VarKind, atoms_in, block_free_vars, blocks_of, substitute, substitute_atom, walk)
-from diffc.core.naming import adjoint_hint
+from diffc.core.naming import RESERVED, adjoint_hint
 
 
 class Generated(primitives.Primitive):
@@ -176,9 +176,22 @@ def backprop(back, prim, eqn):
         return
     grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), VarKind.ADJOINT) for i in prim.needs)
     back.build.add(Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, Role.ADJOINT, eqn))
+    _shaped_like_operands(back.facts, grads, [operands[i] for i in prim.needs])
     for i, grad in zip(prim.needs, grads):
         if i in needs:
             back._distribute(prim, eqn, operands[i], grad)
+
+
+def _shaped_like_operands(facts, grads, operands):
+    """A pair's gradients have their operands' shapes (the backward sums each to its
+    parameter's shape), so they are as static as the operands are: the facts would
+    otherwise count them dynamic, read out of the ``saved`` tuple, and the caller's code
+    would un-broadcast at run time what the signature already fixes."""
+    for grad, operand in zip(grads, operands):
+        if isinstance(operand, Var) and facts.is_static(operand) and grad in facts.values \
+                and np.shape(facts.values[grad]) == facts.shape(operand):
+            facts.dynamic.discard(grad)
+            facts.rank_dynamic.discard(grad)
 
 
 def _hint(atom):
@@ -270,7 +283,7 @@ def _rename(fdef, old, new):
 
 def _fresh(taken, base):
     name, k = base, 1
-    while name in taken or not name.isidentifier():
+    while name in taken or name in RESERVED or not name.isidentifier():
         name, k = f"{base}_{k}", k + 1
     taken.add(name)
     return name

@@ -251,6 +251,9 @@ class Emitter:
         self.last_origin = None
         self.last_loc = None
         self.pending_outs = set()    # outs of the construct being emitted: not yet live
+        self.fresh_suffix = {}       # base -> the first k for which base_k may never have been held
+        self.folded_from = {s.outs[0]: s for s in walk(func.body)
+                            if isinstance(s, Eqn) and s.outs and s.outs[0] in self.folded_vars}
 
     # -- names ------------------------------------------------------------------------------
     def _free(self, name, at, single, var=None):
@@ -268,10 +271,12 @@ class Emitter:
         last = self.live.last_use.get(holder, -1)
         return last < at or (single and last == at and holder not in self.func.params)
 
-    def name(self, var, at, single=True, prefer=None):
+    def name(self, var, at, single=True, prefer=None, reads=None):
         if var in self.names:
             return self.names[var]
         base = _base(var.hint)
+        if reads is not None and var.kind is VarKind.ADJOINT:
+            return self._quantity_name(var, at, single, prefer, base, reads)
         for candidate in ([prefer] if prefer else []) + [base]:
             if self._free(candidate, at, single, var):
                 return self._take(var, candidate)
@@ -287,6 +292,33 @@ class Emitter:
                 return self._take(var, f"{base}_{k}")
             k += 1
         raise AssertionError("unreachable")
+
+    def _quantity_name(self, var, at, single, prefer, base, reads):
+        """A gradient's name, one per quantity: a name no value has held yet, or that of
+        the value its statement updates (``dW = dW + dW_1``, ``dlog = dlog.sum(...)``);
+        never the name of another, dead gradient (two different sums both ``dsum``)."""
+        updated = sorted(self.names[v] for v in reads if v in self.names and (
+            self.names[v] == base or _suffix_of(self.names[v], base) is not None))
+        for candidate in ([prefer] if prefer else []) + updated + [base]:
+            if (candidate not in self.holders or self.holders[candidate] in reads) \
+                    and self._free(candidate, at, single, var):
+                return self._take(var, candidate)
+        k = self.fresh_suffix.get(base, 1)
+        while f"{base}_{k}" in self.holders or not self._free(f"{base}_{k}", at, single, var):
+            k += 1
+        self.fresh_suffix[base] = k + 1
+        return self._take(var, f"{base}_{k}")
+
+    def _reads(self, eqn):
+        """The values an equation reads, through the temporaries folded into it."""
+        reads, todo = set(), list(eqn.inputs())
+        while todo:
+            v = todo.pop()
+            if v not in reads:
+                reads.add(v)
+                if v in self.folded_from:
+                    todo += self.folded_from[v].inputs()
+        return reads
 
     def _take(self, var, name):
         self.names[var] = name
@@ -359,7 +391,8 @@ class Emitter:
             # an in-place update may take its accumulator's name: it only writes into it
             in_place = prim.writes_first
             prefer = self.names.get(eqn.args[0]) if in_place else None
-            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
+            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer,
+                      reads=self._reads(eqn))
         pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         if not eqn.outs:
             stmts = list(pre)
@@ -379,9 +412,11 @@ class Emitter:
         return stmts
 
     def _unpacking(self, eqn, at):
-        """``h, saved = affine_forward(x, W)``: one name per output."""
+        """``h, saved = affine_forward(x, W)``: one name per output (``_`` for one nothing reads)."""
         for out in eqn.outs:
-            self.name(out, at, False)
+            if out not in self.live.last_use and out not in self.names:
+                self.names[out] = "_"
+            self.name(out, at, False, reads=self._reads(eqn))
         _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
         stmts = [ast.Assign([target], expr, lineno=0)]

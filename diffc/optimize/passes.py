@@ -170,14 +170,15 @@ def shape_queries(func: Function, facts=None) -> Function:
     sizes_vary = facts.sizes_vary
 
     def cheapest(v):
-        """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
-        (recursively): elementwise, or a product whose sizes the signature fixes."""
+        """An operand with ``v``'s shape, when ``v`` is a broadcasting or elementwise
+        operation (recursively): ``np.log(x)`` has ``x``'s shape, and so may a product whose
+        sizes the signature fixes."""
         eqn = producers.get(v)
         shape = facts.shape(v)
         if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
             return v
         prim = primitives.get(eqn.prim)
-        if not prim.broadcasting or (sizes_vary and not prim.elementwise):
+        if not (prim.broadcasting or prim.elementwise) or (sizes_vary and not prim.elementwise):
             return v
         for a in eqn.inputs():
             if facts.shape(a) == shape and not isinstance(a, Const):
@@ -287,7 +288,8 @@ def _fold_constants_once(func, facts=None, units=False):
         for stmt in substitute(stmts, mapping) if mapping else stmts:
             factor = unit_factor(stmt) if units and isinstance(stmt, Eqn) and stmt.outs else None
             if factor is not None:
-                mapping[stmt.outs[0]] = factor
+                # (its operand may itself be folded this round: ``dout / 1 / 1``)
+                mapping[stmt.outs[0]] = mapping.get(factor, factor)
                 continue
             if isinstance(stmt, Eqn) and stmt.outs and primitives.get(stmt.prim).folds:
                 args = list(stmt.args) + list(stmt.kwargs.values())
@@ -297,11 +299,11 @@ def _fold_constants_once(func, facts=None, units=False):
                 if stmt.prim == "power" and len(stmt.args) == 2 and isinstance(stmt.args[1], Const) \
                         and type(stmt.args[1].value) is int and stmt.args[1].value == 1 \
                         and isinstance(stmt.args[0], Var):
-                    mapping[stmt.outs[0]] = stmt.args[0]
+                    mapping[stmt.outs[0]] = mapping.get(stmt.args[0], stmt.args[0])
                     continue
-            for block in blocks_of(stmt):
-                block.body = fold(block.body)
-            out.append(stmt)
+            # new blocks, not the input's edited: ``constants`` stops when a round leaves
+            # as many statements as its input had, which an edited input always has
+            out.append(map_blocks(stmt, fold))
         return out
 
     body = fold(func.body)
@@ -568,6 +570,7 @@ def unique_scatters(func: Function, facts=None) -> Function:
 
 
 from diffc.optimize.simplify import simplify  # noqa: E402  (symbolic rewrites of adjoint chains)
+from diffc.optimize.list_updates import list_updates  # noqa: E402
 
 PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
           doubled_products, loop_invariants, simplify, dead_code)
@@ -673,8 +676,8 @@ def _renamed(eqn, prim):
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.
-EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, in_place.elementwise, array_methods,
-               product_layouts, in_place.reuse_buffers)
+EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, list_updates, in_place.elementwise,
+               array_methods, product_layouts, in_place.reuse_buffers)
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)

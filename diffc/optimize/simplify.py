@@ -67,6 +67,7 @@ import copy
 import dataclasses
 import hashlib
 import heapq
+import importlib.util
 import itertools
 import math
 import os
@@ -133,9 +134,22 @@ def _recipe_path(key):
         return None
     if _version is None:
         with open(__file__, "rb") as fh:
-            _version = hashlib.sha256(fh.read() + _sympy().__version__.encode()).hexdigest()[:16]
+            _version = hashlib.sha256(fh.read() + _sympy_version()).hexdigest()[:16]
     digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
     return os.path.join(directory, f"{digest}.txt")
+
+
+def _sympy_version():
+    """SymPy's release file (its version), read without importing SymPy: a recipe read
+    back from disk then costs no SymPy import, which is longer than a whole compile."""
+    spec = importlib.util.find_spec("sympy")
+    if spec is None or not spec.submodule_search_locations:
+        return _sympy().__version__.encode()
+    try:
+        with open(os.path.join(spec.submodule_search_locations[0], "release.py"), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return _sympy().__version__.encode()
 
 
 def _stored(key):

@@ -34,7 +34,7 @@ def container_reverse(out, dout, items):
     return ditems
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, fresh=True)
 def zeros_like_list(items):
     return [np.zeros_like(v) for v in items]
 
@@ -56,7 +56,7 @@ def zeros_like_gradient(value):
     return np.zeros_like(value)
 
 
-@primitive(nondiff=("index",))
+@primitive(nondiff=("index",), fresh=True)
 def add_at_index(items, index, value):
     updated = list(items)
     updated[index] = updated[index] + value
@@ -84,7 +84,7 @@ def add_at_key(items, key, value):
     return updated
 
 
-@primitive(nondiff=("index",))
+@primitive(nondiff=("index",), fresh=True)
 def replace_at_index(items, index, value):
     updated = list(items)
     updated[index] = value
