@@ -354,6 +354,66 @@ class TorchPeer:
 
 
 # ======================================================================================
+# diffc's own gradient on their arrays (the array-API form, diffc/backend/portable.py)
+# ======================================================================================
+def _diffc_grad(workload):
+    import diffc
+    return diffc.grad(workload.loss, wrt=workload.wrt)
+
+
+class DiffcTorchPeer:
+    """diffc's gradient of the ``models.py`` loss called on float64 CPU tensors (it runs
+    torch's kernels under ``torch.no_grad()``: no tape)."""
+    name = "diffc on torch"
+
+    def __init__(self, threads=None):
+        import torch
+        if threads:
+            torch.set_num_threads(threads)
+        import array_api_compat  # noqa: F401  (the form needs it: skipped, with a note, without)
+        self.torch = torch
+
+    def version(self):
+        return f"torch {self.torch.__version__}"
+
+    def _convert(self, value):
+        if isinstance(value, dict):
+            return {k: self._convert(v) for k, v in value.items()}
+        if isinstance(value, np.ndarray):
+            return self.torch.from_numpy(value.astype(np.int64) if value.dtype.kind in "iu" else value.copy())
+        if isinstance(value, float):
+            return self.torch.tensor(value, dtype=self.torch.float64)
+        return value
+
+    def prepare(self, workload, args):
+        grad = _diffc_grad(workload)
+        targs = [self._convert(a) for a in args]
+        return lambda: grad(*targs)
+
+    @staticmethod
+    def to_numpy(grads):
+        return flatten(grads, lambda t: t.detach().cpu().numpy() if hasattr(t, "detach") else t)
+
+
+class DiffcJaxJitPeer(_JaxBase):
+    """``jax.jit`` of diffc's gradient of the ``models.py`` loss on JAX arrays."""
+    name = "jax.jit of diffc"
+
+    def __init__(self):
+        super().__init__()
+        import array_api_compat  # noqa: F401
+
+    def prepare(self, workload, args):
+        key = workload.name
+        if key not in self._cache:
+            self._cache[key] = self.jax.jit(_diffc_grad(workload))
+        grad = self._cache[key]
+        jargs = [self._convert(a, isinstance(a, float)) for a in args]
+        block = self.jax.block_until_ready
+        return lambda: block(grad(*jargs))
+
+
+# ======================================================================================
 # helpers
 # ======================================================================================
 def flatten(grads, leaf=np.asarray):
@@ -371,11 +431,11 @@ def available_peers(threads=None, names=None):
     A peer that fails to import is skipped; ``unavailable_notes()`` says why.
     """
     peers = []
-    for cls in (AutogradPeer, TangentPeer, JaxGradPeer, JaxJitPeer, TorchPeer):
+    for cls in (AutogradPeer, TangentPeer, JaxGradPeer, JaxJitPeer, DiffcJaxJitPeer, TorchPeer, DiffcTorchPeer):
         if names is not None and cls.name not in names:
             continue
         try:
-            peers.append(cls(threads) if cls is TorchPeer else cls())
+            peers.append(cls(threads) if cls in (TorchPeer, DiffcTorchPeer) else cls())
         except Exception as exc:    # ImportError, or a broken install
             text = str(exc).strip().splitlines()
             _NOTES[cls.name] = f"{type(exc).__name__}: {text[0] if text else ''}"
@@ -386,4 +446,5 @@ def unavailable_notes():
     return dict(_NOTES)
 
 
-PEER_NAMES = [AutogradPeer.name, TangentPeer.name, JaxGradPeer.name, JaxJitPeer.name, TorchPeer.name]
+PEER_NAMES = [AutogradPeer.name, TangentPeer.name, JaxGradPeer.name, JaxJitPeer.name, DiffcJaxJitPeer.name,
+              TorchPeer.name, DiffcTorchPeer.name]

@@ -298,9 +298,11 @@ def cold_compile_s(workload, args, repeat):
 # libraries in one process makes them fight over the cores (measured here: a torch
 # call interleaved with NumPy ones ran 10-20x slower). So every library is timed in a
 # process of its own, where only it runs, as it would in a user's program.
+# diffc's gradient on each library's arrays is a peer of its own, in a process of its own.
 GROUPS = {"numpy": ["autograd", "Tangent"], "jax": ["jax.grad", "jax.jit(grad)"],
-          "torch": ["torch eager"]}
-PEER_ORDER = ["autograd", "Tangent", "jax.grad", "jax.jit(grad)", "torch eager"]
+          "jax-diffc": ["jax.jit of diffc"], "torch": ["torch eager"], "torch-diffc": ["diffc on torch"]}
+PEER_ORDER = ["autograd", "Tangent", "jax.grad", "jax.jit(grad)", "jax.jit of diffc", "torch eager",
+              "diffc on torch"]
 RESULT_TAG = "BENCHMARK-RESULT "
 
 
@@ -744,7 +746,7 @@ def main(argv=None):
 
     started = time.perf_counter()
     watch = CpuWatch()
-    groups = ["numpy"] if opts.no_peers else ["numpy", "jax", "torch"]
+    groups = ["numpy"] if opts.no_peers else list(GROUPS)
     versions, missing, memory, warmup, retaken = {}, {}, None, None, 0
     merged = {w.name: {} for w in workloads}
     for group in groups:

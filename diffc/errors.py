@@ -115,11 +115,17 @@ _FROM_USER_CODE = ("diffc: raised by the function being differentiated, run on t
 
 
 @contextlib.contextmanager
-def user_code():
-    """Run the user's own code: an exception from it is marked as theirs."""
+def user_code(loc=None):
+    """Run the user's own code: an exception from it is marked as theirs, and ``loc`` (the
+    user's line being run, if known) is kept on it as ``diffc_loc``."""
     try:
         yield
     except Exception as error:
+        if loc is not None and getattr(error, "diffc_loc", None) is None:
+            try:
+                error.diffc_loc = loc
+            except AttributeError:                 # an exception type without a __dict__
+                pass
         notes = getattr(error, "__notes__", None)
         if notes is None:
             error.__notes__ = [_FROM_USER_CODE]      # PEP 678's attribute (add_note: 3.11+)

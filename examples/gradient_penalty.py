@@ -17,8 +17,9 @@ forward mode (`diffc.testing.check_grads`), and against that formula, with H g f
 
 Python API only: `diffc compile` reads the model's source and never imports it, so it
 cannot know what `grad_loss` is (a diffc transform built at import time) and stops with a
-located error. There is therefore no committed `gradient_penalty_grad.py`; the gradient is
-compiled at run time, on the first call of `diffc.grad(penalised)`.
+located error. The gradient is compiled at run time, on the first call of
+`diffc.grad(penalised)`; `gradient_penalty_grad.py` beside this file is that code, as
+`diffc.grad(penalised).source_for(w, X, y, lam)` returns it (the tests keep it current).
 
 Run:  python examples/gradient_penalty.py                 # 300 steps
       python examples/gradient_penalty.py --steps 50 --quick

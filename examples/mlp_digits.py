@@ -65,13 +65,23 @@ def accuracy(params, x, labels):
 
 
 # -- data --------------------------------------------------------------------------------
+
+def load_digits():
+    """scikit-learn's digits (8x8 images, 1,797 of them), or a message saying how to get it."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise SystemExit("this example trains on scikit-learn's digits data set, and scikit-learn "
+                         "is not installed: pip install -e \".[examples]\" (from the repository), "
+                         "or pip install scikit-learn") from None
+    return load_digits()
+
+
 def load_data(n_test=450, split_seed=1234):
     """Digits as columns: (x_train 64 x 1347, labels), (x_test 64 x 450, labels).
 
     The split is the same on every run (its own fixed seed), whatever --seed is.
     """
-    from sklearn.datasets import load_digits
-
     digits = load_digits()
     images = digits.data / 16.0                 # pixel intensities 0..16 -> 0..1
     order = np.random.default_rng(split_seed).permutation(len(images))
@@ -177,7 +187,8 @@ def plot_history(history, path):
     try:
         import matplotlib
     except ImportError:
-        print(f"matplotlib is not installed: no plot written to {path}")
+        print(f"matplotlib is not installed: no plot written to {path} "
+              f"(pip install -e \".[examples]\" from the repository, or pip install matplotlib)")
         return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

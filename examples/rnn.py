@@ -11,7 +11,7 @@ plain Python `for t in range(...)` loop. diffc differentiates through the loop; 
 generated `rnn_grad.py` is backpropagation through time, written out:
 
     diffc compile examples/rnn.py -f loss --wrt Wx,Wh,b,Wy,by --arg Wx=1x16 --arg Wh=16x16 \\
-        --arg b=16 --arg Wy=16x1 --arg by=1 --arg xs=TxNx1 --arg y=Nx1
+        --arg b=shape:16 --arg Wy=16x1 --arg by=shape:1 --arg xs=TxNx1 --arg y=Nx1
 
 The forward loop saves each step's incoming hidden state on a *tape*
 (`h_tape.append(h)`), and the backward loop runs the same range in reverse, taking them

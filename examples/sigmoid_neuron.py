@@ -14,7 +14,7 @@ symbolically (diffc/optimize/simplify.py) into `dout * out * (1 - out)`, reusing
 value `out`. This example prints the code diffc generated for the sigmoid beside the
 one-liner written by hand and checks that they agree numerically.
 
-    diffc compile examples/sigmoid_neuron.py --arg w=3 --arg x=2
+    diffc compile examples/sigmoid_neuron.py --arg w=shape:3 --arg x=shape:2
 
 compiles the decorated `neuron` into `sigmoid_neuron_grad.py`; the sigmoid's
 derivative is compiled at run time with `diffc.grad(sigmoid)`.

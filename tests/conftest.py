@@ -13,3 +13,7 @@ import os       # noqa: E402
 import tempfile  # noqa: E402
 
 os.environ["DIFFC_CACHE_DIR"] = tempfile.mkdtemp(prefix="diffc-tests-")
+
+# The compiler verifies its IR after lowering, each transform and every optimization pass
+# (``diffc/core/verify.py``): a pass that breaks the IR fails the test that ran it.
+os.environ["DIFFC_VERIFY"] = "1"

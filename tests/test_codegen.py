@@ -5,7 +5,7 @@ from diffc.backend import load
 from diffc.compiler import pipeline
 from diffc.backend import printer
 from diffc.backend.functions import emit_function
-from diffc.core.ir import Const, Eqn, Function, Var
+from diffc.core.ir import Const, Eqn, Function, Var, VarKind
 
 
 def run(func, *args):
@@ -16,7 +16,7 @@ def run(func, *args):
 
 def test_a_name_read_by_a_folded_temporary_is_not_reused_before_its_reader():
     a = Var("a", "a")
-    b, t, b2, out = Var("b", "b"), Var("t", "exp", "temp"), Var("b_2", "b"), Var("out", "out")
+    b, t, b2, out = Var("b", "b"), Var("t", "exp", VarKind.TEMP), Var("b_2", "b"), Var("out", "out")
     body = [Eqn((b,), "cos", (a,)),
             Eqn((t,), "exp", (b,)),                # folded into `out`: reads b there
             Eqn((b2,), "multiply", (a, Const(3.0))),   # would like the name `b`

@@ -54,22 +54,18 @@ U = UnsupportedSyntax
 CASES = [
     # statements
     Case(statements, "try_except", U, "`try` is not supported", 6, 5),
-    Case(statements, "with_block", U, "`with` is not supported", 14, 5),
-    Case(statements, "nested_def", U, "a nested `def` is not supported", 20, 5),
     Case(statements, "nested_class", U, "a class definition is not supported", 26, 5),
     Case(statements, "global_statement", U, "`global` is not supported", 32, 5),
     Case(statements, "outer", U, "`nonlocal` is not supported", 40, 9),
     Case(statements, "delete", U, "`del` is not supported", 47, 5),
     Case(statements, "import_inside", U, "an `import` inside the function", 52, 5),
     Case(statements, "import_from_inside", U, "an `import` inside the function", 57, 5),
-    Case(statements, "raise_statement", U, "`raise` is not supported", 62, 5),
     Case(statements, "match_statement", U, "`match` is not supported", 67, 5),
     Case(statements, "async_function", U, "an `async def` function", 73, 1),
     Case(statements, "generator", U, "`yield` is not supported", 78, 5),
     Case(statements, "generator_from", U, "`yield from` is not supported", 83, 5),
     Case(statements, "expression_statement", U, "an expression whose value is not used", 88, 5),
     Case(statements, "unused_call", U, "a call whose result is not used", 93, 5),
-    Case(statements, "print_call", U, "`print()` is not supported", 98, 5),
     Case(statements, "docstring_only", U, "does not end by returning a value", 102, 1),
     Case(statements, "bare_return", U, "does not end by returning a value", 108, 5),
     Case(statements, "return_inside_loop", U, "a `return` inside a loop", 114, 13),
@@ -78,33 +74,24 @@ CASES = [
     Case(statements, "some_path_falls_off_the_end", U, "some paths through this `if` reach the "
          "end of the function without a `return`", 138, 5),
     # expressions
-    Case(expressions, "lambda_value", U, "a lambda is not supported", 6, 14),
-    Case(expressions, "list_comprehension", U, "a list comprehension", 11, 10),
     Case(expressions, "set_comprehension", U, "a set comprehension", 16, 10),
-    Case(expressions, "dict_comprehension", U, "a dict comprehension", 21, 10),
-    Case(expressions, "generator_expression", U, "a generator expression", 26, 16),
     Case(expressions, "walrus", U, "the walrus operator", 31, 10),
     Case(expressions, "f_string", U, "an f-string", 36, 13),
     Case(expressions, "set_literal", U, "a set literal", 41, 9),
-    Case(expressions, "dict_literal", U, "a dict is not supported", 46, 14),
     Case(expressions, "star_arguments", U, "star-unpacking `*x`", 51, 20),
     Case(expressions, "and_on_values", U, "`and`/`or` on values", 56, 9),
     Case(expressions, "or_on_values", U, "`and`/`or` on values", 61, 9),
     Case(expressions, "not_on_value", U, "`not` on a value", 66, 12),
     Case(expressions, "chained_comparison", U, "a chained comparison", 71, 14),
-    Case(expressions, "is_comparison", U, "`is` is not supported", 76, 15),
-    Case(expressions, "in_comparison", U, "`in` is not supported", 81, 15),
     Case(expressions, "eval_call", U, "`eval()` is not supported", 86, 9),
     Case(expressions, "exec_call", U, "`exec()` is not supported", 91, 5),
-    Case(expressions, "kwargs_splat", U, "passing `**kwargs` to a call whose keys are not fixed",
-         97, 20, (X, {"a_min": 0.0, "a_max": 1.0})),
     Case(expressions, "out_keyword", U, "with `out=`", 102, 19),
     Case(expressions, "getattr_call", U, "`getattr()` is not supported", 107, 9),
     # assignment targets
     Case(assignment, "bare_annotation", U, "an annotation without a value", 6, 5),
     Case(assignment, "attribute_assignment", U, "assignment to an attribute", 11, 5),
     Case(assignment, "attribute_augmented", U, "assignment to an attribute", 16, 5),
-    Case(assignment, "nested_subscript", U, "`a[i][j] = v`", 21, 5, (M,)),
+    Case(assignment, "nested_subscript", U, "this writes into the caller's array `X`", 21, 5, (M,)),
     Case(assignment, "through_a_view", U, "assignment into `X.T[...]`", 26, 5, (M,)),
     Case(assignment, "star_target", U, "star-unpacking in an assignment", 31, 12),
     # names, scoping and writes through aliases
@@ -128,8 +115,8 @@ CASES = [
          "caller's array `a`", 88, 5),
     # found when compiling for the call's arguments
     Case(runtime, "scaled", NonDifferentiableInput, "cannot differentiate with respect to 'k': "
-         "it is an integer int", 7, 15, (X, 2), 1),
-    Case(runtime, "scaled", NonDifferentiableInput, "it is an integer ndarray", 7, 15,
+         "it is the integer 2", 7, 15, (X, 2), 1),
+    Case(runtime, "scaled", NonDifferentiableInput, "it is an integer array (int64)", 7, 15,
          (X, np.arange(3)), 1),
     Case(runtime, "scaled", NonDifferentiableInput, "it is a str", 7, 15, (X, "2.0"), 1),
     Case(runtime, "elementwise", NonScalarOutput, "grad needs a scalar output, but elementwise "
@@ -139,7 +126,6 @@ CASES = [
          26, 9),
     Case(runtime, "call_a_value", NameResolutionError, "numpy.exp is not a value diffc can use",
          31, 9),
-    Case(runtime, "square", SourceUnavailable, "cannot differentiate a lambda", 45, 10),
 ]
 
 
@@ -426,7 +412,7 @@ FLOW_ACCEPTED = ["assigned_in_both_branches", "branch_that_returns", "carried_th
 @pytest.mark.parametrize("name,fragment,line,col", FLOW_REJECTED, ids=[c[0] for c in FLOW_REJECTED])
 def test_flow_checks_reject_across_branches_and_loops(name, fragment, line, col):
     with pytest.raises(UnsupportedSyntax) as info:
-        fence.check(source.from_file(FLOW, name))
+        pipeline.lower(source.from_file(FLOW, name))    # the fence, or lowering on the paths taken
     err = info.value
     assert fragment in err.message, str(err)
     assert (err.loc.line, err.loc.col + 1) == (line, col), str(err)

@@ -24,17 +24,17 @@ GENERATED = {
     "apple_shopping": ["--arg", "apple=scalar", "--arg", "apple_num=scalar", "--arg", "orange=scalar",
                        "--arg", "orange_num=scalar", "--arg", "tax=scalar"],
     "chain_rule": ["--arg", "s=scalar", "--arg", "t=scalar"],
-    "sigmoid_neuron": ["--arg", "w=3", "--arg", "x=2"],
+    "sigmoid_neuron": ["--arg", "w=shape:3", "--arg", "x=shape:2"],
     "mlp_digits": ["--arg", "w1=30x64", "--arg", "b1=30x1", "--arg", "w2=10x30", "--arg", "b2=10x1",
                    "--arg", "x=64xN", "--arg", "y=10xN"],
-    "two_layer_net": ["--arg", "W1=64x50", "--arg", "b1=50", "--arg", "W2=50x10", "--arg", "b2=10",
+    "two_layer_net": ["--arg", "W1=64x50", "--arg", "b1=shape:50", "--arg", "W2=50x10", "--arg", "b2=shape:10",
                       "--arg", "x=Nx64", "--arg", "t=Nx10"],
     # y: integer class labels, one per row of X
-    "linear_classifiers": ["--arg", "W=64x10", "--arg", "b=10", "--arg", "X=Nx64",
+    "linear_classifiers": ["--arg", "W=64x10", "--arg", "b=shape:10", "--arg", "X=Nx64",
                            "--arg", "y=N:int", "--arg", "reg=scalar"],
     # -f/--wrt: rnn.py's loss is not decorated; xs is T x N x 1 (time first), y is N x 1
     "rnn": ["-f", "loss", "--wrt", "Wx,Wh,b,Wy,by", "--arg", "Wx=1x16", "--arg", "Wh=16x16",
-            "--arg", "b=16", "--arg", "Wy=16x1", "--arg", "by=1", "--arg", "xs=TxNx1", "--arg", "y=Nx1"],
+            "--arg", "b=shape:16", "--arg", "Wy=16x1", "--arg", "by=shape:1", "--arg", "xs=TxNx1", "--arg", "y=Nx1"],
 }
 
 
@@ -212,7 +212,7 @@ def test_gradient_penalty(example, capsys):
 def test_gradient_penalty_needs_the_python_api(capsys):
     """`diffc compile` does not import the model, so it cannot see through grad_loss."""
     model = os.path.join(EXAMPLES, "gradient_penalty.py")
-    status = cli.main(["compile", model, "-f", "penalised", "--wrt", "w", "--arg", "w=3",
+    status = cli.main(["compile", model, "-f", "penalised", "--wrt", "w", "--arg", "w=shape:3",
                        "--arg", "X=Nx3", "--arg", "y=N", "--arg", "lam=scalar", "-o", "-"])
     assert status == 2
     assert "grad_loss" in capsys.readouterr().err
@@ -266,3 +266,29 @@ def test_gradient_penalty_generated_module_is_up_to_date(example):
     with open(path) as fh:
         assert fh.read() == text, \
             "examples/gradient_penalty_grad.py is stale: rerun with DIFFC_UPDATE_EXAMPLES=1"
+
+
+_WITHOUT = """
+import sys, runpy
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == {blocked!r}:
+            raise ImportError(f"No module named {{name!r}} (hidden by the test)")
+sys.meta_path.insert(0, Block())
+sys.argv = [{script!r}]
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("name", ["linear_classifiers", "mlp_digits", "two_layer_net"])
+def test_an_example_run_without_its_extra_says_which_to_install(name):
+    """Without scikit-learn, the digits examples stop with one line naming the extra to
+    install (they ended in a ModuleNotFoundError traceback)."""
+    script = os.path.join(EXAMPLES, f"{name}.py")
+    done = subprocess.run([sys.executable, "-c", _WITHOUT.format(blocked="sklearn", script=script)],
+                          capture_output=True, text=True, cwd=EXAMPLES, timeout=300)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("this example trains on scikit-learn's digits data set, and "
+                                   "scikit-learn is not installed: pip install -e \".[examples]\" "
+                                   "(from the repository), or pip install scikit-learn")

@@ -7,12 +7,12 @@ import pytest
 import diffc
 from diffc.backend.expressions import copy_ast
 from diffc.core.facts import Facts
-from diffc.core.ir import Eqn, Var
+from diffc.core.ir import Eqn, Role, Var, VarKind
 from tests.gradcheck import assert_close, numeric_jvp
 
 
 def _product(facts, x, y, role):
-    a, b, out = Var("a", "a", "user"), Var("b", "b", "user"), Var("out", "out", "temp")
+    a, b, out = Var("a", "a", VarKind.USER), Var("b", "b", VarKind.USER), Var("out", "out", VarKind.TEMP)
     facts.bind_param(a, x)
     facts.bind_param(b, y)
     facts.run(Eqn((out,), "matmul", (a, b), {}, None, role, None))
@@ -28,12 +28,12 @@ def test_a_large_backward_product_is_a_stand_in_of_its_shape_and_dtype(xs, ys, d
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=xs).astype(dtype), rng.normal(size=ys).astype(dtype)
     want = x @ y
-    got = _product(Facts(True), x, y, "adjoint")
+    got = _product(Facts(True), x, y, Role.ADJOINT)
     assert got.shape == want.shape and got.dtype == want.dtype
     assert np.all(got == 1)             # ones: a zero cotangent would pass any check
     # the user's own products, and every product when the values are shown, are computed
-    np.testing.assert_array_equal(_product(Facts(True), x, y, "primal"), want)
-    np.testing.assert_array_equal(_product(Facts(True, exact=True), x, y, "adjoint"), want)
+    np.testing.assert_array_equal(_product(Facts(True), x, y, Role.PRIMAL), want)
+    np.testing.assert_array_equal(_product(Facts(True, exact=True), x, y, Role.ADJOINT), want)
 
 
 @pytest.mark.parametrize("x,y", [
@@ -42,19 +42,19 @@ def test_a_large_backward_product_is_a_stand_in_of_its_shape_and_dtype(xs, ys, d
     (np.ones(256 * 256), np.ones((256 * 256, 64))),             # a vector operand
 ])
 def test_other_backward_products_are_computed(x, y):
-    np.testing.assert_array_equal(_product(Facts(True), x, y, "adjoint"), x @ y)
+    np.testing.assert_array_equal(_product(Facts(True), x, y, Role.ADJOINT), x @ y)
 
 
 def test_mismatched_backward_operands_are_computed_and_fail_as_before():
     facts = Facts(True)
-    a, b, out = Var("a", "a", "user"), Var("b", "b", "user"), Var("out", "out", "temp")
+    a, b, out = Var("a", "a", VarKind.USER), Var("b", "b", VarKind.USER), Var("out", "out", VarKind.TEMP)
     facts.bind_param(a, np.ones((128, 128)))
     facts.bind_param(b, np.ones((64, 128)))
-    facts.run(Eqn((out,), "matmul", (a, b), {}, None, "adjoint", None))
+    facts.run(Eqn((out,), "matmul", (a, b), {}, None, Role.ADJOINT, None))
     assert out not in facts.values and out in facts.dynamic      # unknown, not made up
 
 
-def _run(facts, prim, out, args, role="adjoint"):
+def _run(facts, prim, out, args, role=Role.ADJOINT):
     facts.run(Eqn((out,), prim, tuple(args), {}, None, role, None))
     return facts.values[out]
 
@@ -68,8 +68,8 @@ def test_backward_arithmetic_on_a_stand_in_is_a_stand_in(dtype, other, want_dtyp
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(192, 128)).astype(dtype), rng.normal(size=(128, 128)).astype(dtype)
     facts = Facts(True)
-    a, b, c = Var("a", "a", "user"), Var("b", "b", "user"), Var("c", "c", "user")
-    product, scaled, exact = (Var(n, n, "temp") for n in ("product", "scaled", "exact"))
+    a, b, c = Var("a", "a", VarKind.USER), Var("b", "b", VarKind.USER), Var("c", "c", VarKind.USER)
+    product, scaled, exact = (Var(n, n, VarKind.TEMP) for n in ("product", "scaled", "exact"))
     for var, value in ((a, x), (b, y), (c, other)):
         facts.bind_param(var, value)
     _run(facts, "matmul", product, (a, b))
@@ -84,11 +84,11 @@ def test_backward_arithmetic_on_a_stand_in_is_a_stand_in(dtype, other, want_dtyp
 
 def test_stand_ins_do_not_spread_to_the_users_code():
     facts = Facts(True)
-    a, b, out = Var("a", "a", "user"), Var("b", "b", "user"), Var("out", "out", "temp")
+    a, b, out = Var("a", "a", VarKind.USER), Var("b", "b", VarKind.USER), Var("out", "out", VarKind.TEMP)
     facts.bind_param(a, np.full((256, 256), 3.0))
     facts.bind_param(b, np.full((256, 256), 2.0))
     facts.stand_ins.add(a)
-    np.testing.assert_array_equal(_run(facts, "multiply", out, (a, b), role="primal"), 6.0)
+    np.testing.assert_array_equal(_run(facts, "multiply", out, (a, b), role=Role.PRIMAL), 6.0)
     assert out not in facts.stand_ins
 
 

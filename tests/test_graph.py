@@ -164,7 +164,11 @@ def test_a_parameter_the_result_ignores_gets_no_gradient_edge():
 
 
 def test_decorated_function_and_keyword_arguments():
+    """``@diffc.grad(wrt="x")``: the gradient drawn is the one the decorator asks for (y
+    had one too); ``wrt=`` still chooses."""
     g = diffc.graph(decorated, 2.0, y=5.0)
+    assert {e.name: e.grad for e in edges_into(g, "*")} == {"x": "5", "y": None}
+    g = diffc.graph(decorated, 2.0, y=5.0, wrt=("x", "y"))
     assert {e.name: e.grad for e in edges_into(g, "*")} == {"x": "5", "y": "2"}
 
 

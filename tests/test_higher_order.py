@@ -101,6 +101,84 @@ def test_has_aux_returns_gradient_and_aux():
     np.testing.assert_allclose(g2, g)
 
 
+def loss_with_dict_aux(w, x):
+    pred = np.tanh(w * x)
+    loss = np.sum(pred ** 2)
+    return loss, {"pred": pred, "stats": (np.max(pred), "tanh"), "n": 3, "layers": [{"w": w}]}
+
+
+def test_has_aux_accepts_a_dict_of_anything():
+    """The auxiliary output is never differentiated: a dict (nested, with strings and ints)
+    was refused as 'a dict is not supported'."""
+    w, x = rng.normal(size=3), rng.normal(size=3)
+    g, aux = diffc.grad(loss_with_dict_aux, has_aux=True)(w, x)
+    np.testing.assert_allclose(g, numerical_grad(lambda *a: loss_with_dict_aux(*a)[0], (w, x), 0),
+                               rtol=1e-6)
+    want = loss_with_dict_aux(w, x)[1]
+    assert set(aux) == {"pred", "stats", "n", "layers"}
+    np.testing.assert_allclose(aux["pred"], want["pred"])
+    assert aux["stats"] == want["stats"] and aux["n"] == 3
+    np.testing.assert_allclose(aux["layers"][0]["w"], w)
+    (value, aux2), g2 = diffc.value_and_grad(loss_with_dict_aux, has_aux=True)(w, x)
+    assert value == pytest.approx(np.sum(np.tanh(w * x) ** 2))
+    np.testing.assert_allclose(g2, g)
+    assert "return dw, {'pred': pred, 'stats': (" in diffc.grad(loss_with_dict_aux, has_aux=True).source
+
+
+def loss_with_computed_key(w, x):
+    key = "pred"
+    return np.sum(w * x), {key: w}
+
+
+def test_a_computed_key_in_the_aux_dict_is_a_located_error():
+    with pytest.raises(diffc.DiffcError) as e:
+        diffc.grad(loss_with_computed_key, has_aux=True)(np.ones(2), np.ones(2))
+    assert "a computed key in the auxiliary output is not supported" in str(e.value)
+    assert "return np.sum(w * x), {key: w}" in str(e.value)
+
+
+def aux_built_before_the_return(w, x):
+    aux = {"pred": w * x}
+    return np.sum(w * x), aux
+
+
+def test_a_dict_built_before_the_return_says_where_to_build_it():
+    with pytest.raises(diffc.DiffcError) as e:
+        diffc.grad(aux_built_before_the_return, has_aux=True)(np.ones(2), np.ones(2))
+    assert e.value.message == ("a dict is not supported here: with has_aux=True, only the "
+                               "returned aux may hold dicts")
+    assert e.value.hint == "build the dict in the return statement: return loss, {'accuracy': acc}"
+
+
+def test_a_dict_outside_the_aux_output_is_still_refused():
+    with pytest.raises(diffc.DiffcError, match="a dict is not supported"):
+        diffc.grad(loss_with_dict_aux)(np.ones(2), np.ones(2))
+
+
+class Regressor:
+    def __init__(self, w):
+        self.params = {"w": w}
+
+    def loss(self, x, t):
+        pred = x @ self.params["w"]
+        return np.sum((pred - t) ** 2), {"pred": pred}
+
+
+def test_has_aux_on_a_bound_method_with_wrt_an_attribute():
+    """``diffc.grad(model.loss, wrt="params", has_aux=True)`` said 'loss has no parameter
+    'params'': has_aux made the method an ordinary function."""
+    x, t, w = rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=3)
+    model = Regressor(w)
+    grads, aux = diffc.grad(model.loss, wrt="params", has_aux=True)(x, t)
+    want = numerical_grad(lambda w: np.sum((x @ w - t) ** 2), (w,), 0)
+    np.testing.assert_allclose(grads["w"], want, rtol=1e-6)
+    np.testing.assert_allclose(aux["pred"], x @ w)
+    (value, aux2), grads2 = diffc.value_and_grad(model.loss, wrt="params", has_aux=True)(x, t)
+    assert value == pytest.approx(np.sum((x @ w - t) ** 2))
+    np.testing.assert_allclose(grads2["w"], grads["w"])
+    np.testing.assert_allclose(aux2["pred"], x @ w)
+
+
 def test_grad_of_non_scalar_inner_gradient_is_an_error():
     with pytest.raises(diffc.DiffcError, match="scalar"):
         diffc.grad(diffc.grad(quadratic_form))(np.ones(2), np.eye(2))

@@ -124,7 +124,8 @@ def test_shape_of_a_product_with_sizes_named_on_the_command_line():
     from diffc.compiler import pipeline
     from diffc.cli import targets
     src = targets.function_source(__file__, "per_entry_of_the_product")
-    compiled = pipeline.compile_gradient(src, (0,), targets.examples(src, ["A=7xN", "B=Nx7"]), single=True)
+    examples = targets.examples(src, ["A=7xN", "B=Nx7"])
+    compiled = pipeline.compile_gradient(src, (0,), examples, single=True, sizes_vary=examples.sizes_vary)
     module = load.load_source(pipeline.module_text(__file__, [compiled], command="diffc compile"), "product")
     rng = np.random.default_rng(13)
     A, B = rng.normal(size=(7, 5)), rng.normal(size=(5, 7))

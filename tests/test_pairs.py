@@ -134,8 +134,8 @@ def test_command_line_module_has_the_pairs_and_runs_alone(tmp_path):
             return np.sum(dense(h, W2, b2) ** 2)
     '''))
     done = subprocess.run([sys.executable, "-m", "diffc", "compile", "layers.py", "-f", "loss",
-                           "--arg", "x=4x3", "--arg", "W1=3x5", "--arg", "b1=5", "--arg", "W2=5x2",
-                           "--arg", "b2=2", "--wrt", "x,W1,b1,W2,b2"], cwd=tmp_path, capture_output=True, text=True)
+                           "--arg", "x=4x3", "--arg", "W1=3x5", "--arg", "b1=shape:5", "--arg", "W2=5x2",
+                           "--arg", "b2=shape:2", "--wrt", "x,W1,b1,W2,b2"], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "layers_grad.py").read_text()
     assert "def dense_forward(" in text and "def dense_backward(" in text

@@ -14,7 +14,7 @@ import pytest
 import diffc
 from diffc.optimize import passes
 from diffc.optimize import simplify
-from diffc.core.ir import Eqn, Loop, Var, walk
+from diffc.core.ir import Eqn, Loop, Role, Var, walk
 from diffc.testing import check_grads
 
 
@@ -98,7 +98,7 @@ def compile_and_record(recorded, f, args, wrt=0):
 
 def rewritten(func):
     """The equations the pass made (their origin carries the comment's note)."""
-    return [s for s in walk(func.body) if isinstance(s, Eqn) and getattr(s.origin, "note", None)]
+    return [s for s in walk(func.body) if isinstance(s, Eqn) and s.origin is not None and s.origin.note]
 
 
 _INFIX = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**"}
@@ -177,7 +177,7 @@ def test_a_single_rule_is_left_as_written(recorded):
 # -- where it applies, and where not ---------------------------------------------------------
 def test_inside_a_loop(recorded):
     grads, out, source = compile_and_record(recorded, sigmoid_in_a_loop, LOOP_ARGS, (0, 1))
-    backward = [s for s in walk(out.body) if isinstance(s, Loop) and s.role != "primal"]
+    backward = [s for s in walk(out.body) if isinstance(s, Loop) and s.role is not Role.PRIMAL]
     assert backward and rewritten(backward[0].body) != []       # rewritten in the backward loop
     assert expressions(out) == ["((dh * s) * (1 - s))"]         # s popped from the forward loop's tape
     check_grads(sigmoid_in_a_loop, LOOP_ARGS, wrt=(0, 1))

@@ -32,3 +32,29 @@ def test_a_wrong_user_rule_is_caught_by_check_grads():
     x, y = rng.normal(size=3), rng.normal(size=3)
     with pytest.raises(AssertionError, match="y"):
         check_grads(model.wrong, (x, y))
+
+
+@diffc.primitive
+def clipped_identity(x):
+    return np.clip(x, -1.0, 1.0)
+
+
+@clipped_identity.reverse
+def clipped_identity_reverse(out, dout, x):
+    "clipped_identity: straight through, dx = dout"
+    dx = dout
+    return dx
+
+
+def _uses_clipped_identity(x):
+    return np.sum(clipped_identity(x) * x)
+
+
+def test_primitive_without_parentheses_registers_the_rule():
+    """``@diffc.primitive`` (no call) is the same as ``@diffc.primitive()``: it used to
+    return the function unregistered, and ``@clipped_identity.reverse`` then failed."""
+    assert isinstance(clipped_identity, diffc.core.primitives.Primitive)
+    x = rng.normal(size=4) * 3.0
+    g = diffc.grad(_uses_clipped_identity)
+    # straight through: d clip(x)/dx taken as 1, so the gradient is clip(x) + x
+    np.testing.assert_allclose(g(x), np.clip(x, -1.0, 1.0) + x, rtol=1e-12)

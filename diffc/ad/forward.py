@@ -5,7 +5,7 @@ the indices ``wrt`` of the parameters that carry a tangent, the ``Facts`` (every
 equation of the input already run on example values) and the ``Namer``.
 
 Output: parameters ``(*params, d<p> for p in wrt)``; the body is each equation of the
-input followed by the equations of its tangent (role ``"tangent"``, ``origin`` the
+input followed by the equations of its tangent (role ``Role.TANGENT``, ``origin`` the
 equation they differentiate); results ``(*results, *tangents of results)``, a tangent
 having its result's structure (a ``Pack`` gets a ``Pack``).
 
@@ -34,9 +34,10 @@ import numpy as np
 from diffc.ad import forward_control
 from diffc.ad.forward_control import Zero, is_zero
 from diffc.core import primitives
+from diffc.core.build import Builder
 from diffc.errors import DiffcError, NoRuleError
 from diffc.rules.instantiate import bound_operands, instantiate
-from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in
+from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in
 from diffc.core.naming import adjoint_hint
 
 
@@ -54,7 +55,7 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
         hint = adjoint_hint(param.hint)
         if hint in namer.taken:        # a gradient's IR already has dx: its tangent is tx
             hint = "t" + param.hint
-        t = namer.var(hint, "adjoint")
+        t = namer.var(hint, VarKind.ADJOINT)
         tangents[param] = t
         tangent_params.append(t)
         if facts.enabled:
@@ -67,10 +68,8 @@ def forward(func: Function, wrt, facts, namer, *, tangent_values=None) -> Functi
         body.extend(tangent_of.statement(stmt))
     results = tuple(tangent_of.result(r, func.loc) for r in func.results)
     body.extend(tangent_of.pending)
-    out = Function(func.name, func.params + tuple(tangent_params), body,
-                   func.results + results, func.loc, func.doc)
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params + tuple(tangent_params), body,
+                    func.results + results, func.loc, func.doc, defaults=func.defaults)
 
 
 def _zeros_like(value):
@@ -150,16 +149,18 @@ class _Tangents:
         bindings = {"out": out, **operands}
         bindings.update({name: self.of(operands[name[1:]]) for name in provided})
         hints = {"dout": adjoint_hint(out.hint)}
-        eqns, env = instantiate(rule, bindings, self.facts, self.namer, eqn.loc, "tangent", eqn, hints)
+        eqns, env = instantiate(rule, bindings, self.facts, self.namer, eqn.loc, Role.TANGENT, eqn, hints)
         simplified, dout = _Simplify(self, eqn).run(eqns, env["dout"])
         if is_zero(dout):
             return []
-        kept, dout = _named(_needed(simplified, dout), dout, out)
-        if kept:
-            self.facts.run(kept[-1])      # the renamed tangent's example value
+        needed = _needed(simplified, dout)
+        kept = Builder(needed[:-1], self.facts, self.namer, role=Role.TANGENT)
+        if needed:
+            last, dout = _named(needed[-1], dout, out)
+            kept.add(last)              # run again: the example value under the tangent's name
         fitted, extra = self.fit(dout, out, eqn)
         self.tangents[out] = fitted
-        return kept + extra
+        return kept.body + extra
 
     def fit(self, tangent, value, origin):
         """``tangent`` with ``value``'s shape: zeros of that shape added where it is smaller."""
@@ -198,11 +199,8 @@ class _Tangents:
         prim = primitives.lookup(source_name) if "." in source_name else primitives.get(source_name)
         if prim is None:
             raise DiffcError(f"forward mode needs {source_name}, which has no template", None)
-        out = self.namer.var(hint, "adjoint")
-        eqn = Eqn((out,), prim.name, args, {}, getattr(origin, "loc", None), "tangent", origin)
-        self.facts.run(eqn)
-        eqns.append(eqn)
-        return out
+        return Builder(eqns, self.facts, self.namer, role=Role.TANGENT).eqn(
+            prim.name, args, hint=hint, kind=VarKind.ADJOINT, origin=origin)
 
 
 def _shape(facts, atom):
@@ -235,10 +233,11 @@ class _Simplify:
                         for a in known.values() for v in atoms_in(a)}
 
     def run(self, eqns, dout):
-        kept = []
+        """The equations kept (each run on the facts as it is kept), and ``dout``."""
+        self.build = Builder([], self.t.facts, self.t.namer, role=Role.TANGENT)
         for eqn in eqns:
-            kept.extend(self.equation(eqn))
-        return kept, self.sub(dout)
+            self.equation(eqn)
+        return self.build.body, self.sub(dout)
 
     def sub(self, atom):
         if isinstance(atom, Var):
@@ -262,38 +261,37 @@ class _Simplify:
         out = eqn.outs[0]
         parts = [p for a in (*args, *kwargs.values()) for p in self.parts(a)]
         if not parts:
-            return self.keep(eqn, derived=False)
-        if all(is_zero(p) for p in parts):
+            self.keep(eqn, derived=False)
+        elif all(is_zero(p) for p in parts):
             self.alias[out] = Const(Zero())
-            return []
-        if not any(is_zero(p) for p in parts):
-            return self.keep(eqn)
-        if eqn.prim == "add":
-            return self.add(eqn, *args)
-        if eqn.prim == "subtract":
-            return self.subtract(eqn, *args)
-        return self.materialize(eqn)
+        elif not any(is_zero(p) for p in parts):
+            self.keep(eqn)
+        elif eqn.prim == "add":
+            self.add(eqn, *args)
+        elif eqn.prim == "subtract":
+            self.subtract(eqn, *args)
+        else:
+            self.materialize(eqn)
 
     def keep(self, eqn, derived=True):
         if derived:
             self.derived.add(eqn.outs[0])
-        self.t.facts.run(eqn)
-        return [eqn]
+        self.build.add(eqn)
 
     def add(self, eqn, x, y):
         zero, other = (x, y) if is_zero(x) else (y, x)
         if self._same_shape_after(other, zero):
             self.alias[eqn.outs[0]] = other
-            return []
-        return self.materialize(eqn)
+        else:
+            self.materialize(eqn)
 
     def subtract(self, eqn, x, y):
         if is_zero(y) and self._same_shape_after(x, y):
             self.alias[eqn.outs[0]] = x
-            return []
-        if is_zero(x) and self._same_shape_after(y, x):
-            return self.keep(Eqn(eqn.outs, "negative", (y,), {}, eqn.loc, eqn.role, eqn.origin))
-        return self.materialize(eqn)
+        elif is_zero(x) and self._same_shape_after(y, x):
+            self.keep(Eqn(eqn.outs, "negative", (y,), {}, eqn.loc, eqn.role, eqn.origin))
+        else:
+            self.materialize(eqn)
 
     def _same_shape_after(self, atom, zero):
         """Whether ``atom + zero`` surely has ``atom``'s shape."""
@@ -307,31 +305,27 @@ class _Simplify:
         return np.broadcast_shapes(shape, zshape) == shape
 
     def materialize(self, eqn):
-        """Replace each zero operand by an explicit zero of its value's shape."""
-        made = []
-
+        """Replace each zero operand by an explicit zero of its value's shape (made first)."""
         def explicit(atom):
             if is_zero(atom):
-                return self.t.zeros(atom.value.like, self.origin, made)
+                return self.t.zeros(atom.value.like, self.origin, self.build.body)
             if isinstance(atom, Pack):
                 return Pack(atom.kind, tuple(explicit(i) for i in atom.items))
             return atom
 
         args = tuple(explicit(a) for a in eqn.args)
         kwargs = {k: explicit(a) for k, a in eqn.kwargs.items()}
-        return made + self.keep(Eqn(eqn.outs, eqn.prim, args, kwargs, eqn.loc, eqn.role, eqn.origin))
+        self.keep(Eqn(eqn.outs, eqn.prim, args, kwargs, eqn.loc, eqn.role, eqn.origin))
 
 
-def _named(eqns, tangent, value):
-    """The equations, with the tangent they make named after ``value`` (``dq`` for ``q``;
-    a temporary's tangent is a temporary too, which the emitter may fold)."""
-    if not eqns or tangent not in eqns[-1].outs:
-        return eqns, tangent
-    last = eqns[-1]
-    kind = "temp" if value.kind == "temp" else "adjoint"
+def _named(last, tangent, value):
+    """``(last, tangent)``, with the tangent ``last`` makes named after ``value`` (``dq``
+    for ``q``; a temporary's tangent is a temporary too, which the emitter may fold)."""
+    if tangent not in last.outs:
+        return last, tangent
+    kind = VarKind.TEMP if value.kind is VarKind.TEMP else VarKind.ADJOINT
     named = Var(tangent.name, adjoint_hint(value.hint), kind)
-    return eqns[:-1] + [Eqn((named,), last.prim, last.args, last.kwargs, last.loc, last.role,
-                            last.origin)], named
+    return Eqn((named,), last.prim, last.args, last.kwargs, last.loc, last.role, last.origin), named
 
 
 def _needed(eqns, wanted):

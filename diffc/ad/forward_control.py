@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core.build import Builder
 from diffc.errors import InternalError
-from diffc.core.ir import Block, Const, Eqn, If, Loop
+from diffc.core.ir import Block, Const, Eqn, If, Loop, Role, VarKind
 from diffc.core.naming import adjoint_hint
 from diffc.ad.reverse_control import depends_on
 from diffc.ad.reverse_tapes import tape_classes
@@ -70,12 +71,12 @@ def tangent_if(t, node):
     for (child, body), ts, block in zip(branches, tangents, (node.then, node.orelse)):
         extra = tuple(_explicit(child, ts[k], block.results[k], node, body) for k in slots)
         blocks.append(Block(block.params, body, block.results + extra))
-    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), "adjoint") for k in slots)
-    new = If(node.outs + touts, node.cond, blocks[0], blocks[1], node.loc, node.role, node.origin)
-    t.facts.run(new)
+    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), VarKind.ADJOINT) for k in slots)
+    made = Builder([], t.facts, t.namer, role=node.role)
+    made.add(If(node.outs + touts, node.cond, blocks[0], blocks[1], node.loc, node.role, node.origin))
     for k, tout in zip(slots, touts):
         t.tangents[node.outs[k]] = tout
-    return [new]
+    return made.body
 
 
 def tangent_loop(t, node):
@@ -99,20 +100,20 @@ def tangent_loop(t, node):
     new_body = Block(node.body.params + new_params, body, node.body.results + results)
     cond = node.cond
     if cond is not None:
-        unused = tuple(t.namer.var(p.hint, "adjoint") for p in new_params)
+        unused = tuple(t.namer.var(p.hint, VarKind.ADJOINT) for p in new_params)
         cond = Block(cond.params + unused, cond.body, cond.results)
-    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), "adjoint") for k in slots)
-    new = Loop(node.outs + touts, node.iterable, node.inits + inits, new_body, cond,
-               node.loc, node.role, node.origin, node.target_hint)
-    t.facts.run(new)
+    touts = tuple(t.namer.var(adjoint_hint(node.outs[k].hint), VarKind.ADJOINT) for k in slots)
+    made = Builder(before, t.facts, t.namer, role=node.role)
+    made.add(Loop(node.outs + touts, node.iterable, node.inits + inits, new_body, cond,
+                  node.loc, node.role, node.origin, node.target_hint))
     for k, tout in zip(slots, touts):
         t.tangents[node.outs[k]] = tout
-    return before + [new]
+    return made.body
 
 
 def _tangent_param(t, param):
     """The tangent slot of a carried value, with an example value when one is known."""
-    tp = t.namer.var(adjoint_hint(param.hint), "adjoint")
+    tp = t.namer.var(adjoint_hint(param.hint), VarKind.ADJOINT)
     if t.facts.enabled and param in t.facts.values:
         value = t.facts.values[param]
         t.facts.bind_param(tp, np.zeros_like(value) if isinstance(value, np.ndarray) else 0.0)
@@ -134,9 +135,9 @@ def tangent_tape(t, eqn):
         tape = eqn.outs[0]
         if tape not in t.tapes:
             return []
-        tangent = t.namer.var(adjoint_hint(tape.hint), "adjoint")
+        tangent = t.namer.var(adjoint_hint(tape.hint), VarKind.ADJOINT)
         t.tangents[tape] = tangent
-        return [Eqn((tangent,), "new_tape", (), {}, eqn.loc, "tangent", eqn)]
+        return [Eqn((tangent,), "new_tape", (), {}, eqn.loc, Role.TANGENT, eqn)]
     tape = eqn.args[0]
     if tape not in t.tapes:
         if eqn.prim == "push" and not is_zero(t.of(eqn.args[1])):
@@ -149,9 +150,9 @@ def tangent_tape(t, eqn):
     if eqn.prim == "push":
         made = []
         value = _explicit(t, t.of(eqn.args[1]), eqn.args[1], eqn, made)
-        return made + [Eqn((), "push", (tape_tangent, value), {}, eqn.loc, "tangent", eqn)]
+        return made + [Eqn((), "push", (tape_tangent, value), {}, eqn.loc, Role.TANGENT, eqn)]
     out = eqn.outs[0]
-    tangent = t.namer.var(adjoint_hint(out.hint), "adjoint")
+    tangent = t.namer.var(adjoint_hint(out.hint), VarKind.ADJOINT)
     t.facts.assume(tangent, out)
     t.tangents[out] = tangent
-    return [Eqn((tangent,), "pop", (tape_tangent,), {}, eqn.loc, "tangent", eqn)]
+    return [Eqn((tangent,), "pop", (tape_tangent,), {}, eqn.loc, Role.TANGENT, eqn)]

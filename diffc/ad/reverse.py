@@ -21,7 +21,8 @@ import numpy as np
 from diffc.ad import (reverse_containers, reverse_control, reverse_pairs, reverse_tapes,
                       softmax_shift)
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Var, atoms_in, blocks_of
+from diffc.core.build import Builder
+from diffc.core.ir import Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of
 from diffc.core.naming import adjoint_hint
 from diffc.errors import NoRuleError
 from diffc.frontend.lower import bind
@@ -45,6 +46,7 @@ class Backward:
         self.program = program if program is not None else reverse_control.Program([])
         self.adjoints: dict = {}
         self.body: list = []
+        self.build = Builder(self.body, facts, namer, role=Role.ADJOINT)
         self.insert_before = insert_before if insert_before is not None else {}
 
     def atom_of(self, var):
@@ -70,17 +72,16 @@ class Backward:
         if self.facts.is_python_float(var):
             return Const(0.0)
         return self.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint),
-                         getattr(origin, "loc", None), "adjoint", origin)
+                         origin.loc if origin is not None else None, Role.ADJOINT, origin)
 
-    def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind="adjoint"):
+    def emit(self, source_name, args, kwargs, hint, loc, role, origin, kind=VarKind.ADJOINT):
+        """Append ``source_name(*args, **kwargs)`` (a source-level name such as
+        ``numpy.sum``, or a primitive's), its arguments bound as a call's; its output."""
         prim = primitives.lookup(source_name) if "." in source_name else None
         prim = prim or primitives.get(source_name)
         args, kwargs = bind(prim, args, kwargs, loc)
-        out = self.namer.var(hint, kind)
-        eqn = Eqn((out,), prim.name, args, kwargs, loc, role, origin)
-        self.body.append(eqn)
-        self.facts.run(eqn)
-        return out
+        return self.build.eqn(prim.name, args, kwargs, hint=hint, kind=kind, loc=loc, role=role,
+                              origin=origin)
 
     def accumulate(self, var, grad, eqn):
         if var in self.program.tapes:
@@ -92,7 +93,7 @@ class Backward:
             self.adjoints[var] = reverse_containers.add(self, var, self.adjoints[var], grad, eqn)
             return
         self.adjoints[var] = self.emit("operator.add", (self.adjoints[var], grad), {},
-                                       adjoint_hint(var.hint), eqn.loc, "accumulate", eqn)
+                                       adjoint_hint(var.hint), eqn.loc, Role.ACCUMULATE, eqn)
 
     def backprop(self, eqn):
         if isinstance(eqn, If):
@@ -143,11 +144,10 @@ class Backward:
         bindings = {"out": out, "dout": self.adjoints[out], **operands}
         hints = {f"d{p}": adjoint_hint(_hint_of(operands[p])) for p in needs}
         eqns, env = instantiate(prim.reverse_rule, bindings, self.facts, self.namer, eqn.loc,
-                                "adjoint", eqn, hints)
+                                Role.ADJOINT, eqn, hints)
         wanted = [env[f"d{p}"] for p in needs]
         for e in _needed(eqns, wanted):
-            self.body.append(e)
-            self.facts.run(e)
+            self.build.add(e)
         for p in needs:
             self._distribute(prim, eqn, operands[p], env[f"d{p}"])
 
@@ -156,13 +156,13 @@ class Backward:
         names = returned_names(prim.reverse_rule)
         args = (out, self.adjoints[out]) + tuple(operands[p] for p in prim.params)
         hint = adjoint_hint(_hint_of(operands[needs[0]])) if len(names) == 1 else "grads"
-        result = self.emit(prim.name + ".reverse_rule", args, {}, hint, eqn.loc, "adjoint", eqn)
+        result = self.emit(prim.name + ".reverse_rule", args, {}, hint, eqn.loc, Role.ADJOINT, eqn)
         for i, name in enumerate(names):
             if name is None or name[1:] not in needs:
                 continue
             grad = result if len(names) == 1 else self.emit(
                 "operator.getitem", (result, Const(i)), {}, adjoint_hint(_hint_of(operands[name[1:]])),
-                eqn.loc, "adjoint", eqn)
+                eqn.loc, Role.ADJOINT, eqn)
             self._distribute(prim, eqn, operands[name[1:]], grad)
 
     def _distribute(self, prim, eqn, operand, grad):
@@ -174,7 +174,7 @@ class Backward:
                 key = operand.items[i - 1] if dict_pack else Const(i)
                 g = grad.items[i] if isinstance(grad, Pack) else self.emit(
                     "operator.getitem", (grad, key), {}, adjoint_hint(_hint_of(item)),
-                    eqn.loc, "adjoint", eqn)
+                    eqn.loc, Role.ADJOINT, eqn)
                 self._distribute(prim, eqn, item, g)
             return
         if isinstance(operand, Var) and operand in self.active:
@@ -197,23 +197,25 @@ class Backward:
                 if ones:
                     axis = ones[0] if len(ones) == 1 else ones
                     grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
-                                     hint, eqn.loc, "unbroadcast", eqn)
-                shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, "unbroadcast", eqn,
-                                  kind="temp")
-                return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, "unbroadcast", eqn)
+                                     hint, eqn.loc, Role.UNBROADCAST, eqn)
+                shape = self.emit("numpy.shape", (operand,), {}, "shape", eqn.loc, Role.UNBROADCAST, eqn,
+                                  kind=VarKind.TEMP)
+                return self.emit("numpy.reshape", (grad, shape), {}, hint, eqn.loc, Role.UNBROADCAST, eqn)
             ones = tuple(i for i, n in enumerate(xshape) if n == 1 and gshape[lead + i] != 1)
             if lead:
                 axis = 0 if lead == 1 else tuple(range(lead))
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis)}, hint,
-                                 eqn.loc, "unbroadcast", eqn)
+                                 eqn.loc, Role.UNBROADCAST, eqn)
             if ones:
                 axis = ones[0] if len(ones) == 1 else ones
                 grad = self.emit("numpy.sum", (grad,), {"axis": Const(axis), "keepdims": Const(True)},
-                                 hint, eqn.loc, "unbroadcast", eqn)
+                                 hint, eqn.loc, Role.UNBROADCAST, eqn)
             return grad
         if not prim.broadcasting or (prim.elementwise and _others_are_scalar_constants(prim, eqn, operand)):
             return grad
-        return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, "unbroadcast", eqn)
+        if eqn.prim == "matmul" and all(facts.ndim(a) in (1, 2) for a in eqn.args):
+            return grad       # only stacks of matrices broadcast: the rule's gradients fit
+        return self.emit("unbroadcast", (grad, operand), {}, hint, eqn.loc, Role.UNBROADCAST, eqn)
 
 
 def _others_are_scalar_constants(prim, eqn, operand):
@@ -246,7 +248,10 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     """The gradient function of ``func`` with respect to parameters ``wrt`` (indices).
 
     ``func`` holds no ``ir.Call``: ``compiler.call_pairs.reverse`` first makes each call a
-    call of a generated pair or inlines it."""
+    call of a generated pair or inlines it.
+
+    ``seed``: a Var standing for the gradient of the result (a cotangent the caller
+    passes), which the function made takes as its last parameter; None: the seed is one."""
     wrt_vars = [func.params[i] for i in wrt]
     result = func.results[0]
     active = activity(func, wrt_vars)
@@ -266,26 +271,17 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
     grads = [_writeable(back, g, func) for g in grads]
     grads = _distinct(back, grads, func, (result,) if with_value else ())
     results = ((result,) if with_value else ()) + tuple(grads)
-    out = Function(func.name, func.params, body + back.body, results, func.loc, func.doc)
-    out.primal_length = len(body)
-    out.defaults = getattr(func, "defaults", {})
-    out.wrt = tuple(wrt)
-    out.with_value = with_value
-    return out
+    params = func.params + ((seed,) if seed is not None else ())
+    return Function(func.name, params, body + back.body, results, func.loc, func.doc,
+                    defaults=func.defaults)
 
 
 def _seed(back, func, result):
     """The gradient of ``result`` with respect to itself: 1, of the output's dtype."""
-    seed_var = back.namer.var(adjoint_hint(result.hint), "adjoint")
     if _is_float64(back.facts, result):
-        seed_eqn = Eqn((seed_var,), "constant", (Const(1.0),), {}, func.loc, "seed", None)
-    else:       # keep the output's dtype (float32 in, float32 gradient out)
-        prim = primitives.lookup("numpy.ones_like")
-        args, kwargs = bind(prim, (result,), {}, func.loc)
-        seed_eqn = Eqn((seed_var,), prim.name, args, kwargs, func.loc, "seed", None)
-    back.body.append(seed_eqn)
-    back.facts.run(seed_eqn)
-    return seed_var
+        return back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
+    # keep the output's dtype (float32 in, float32 gradient out)
+    return back.emit("numpy.ones_like", (result,), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
 
 
 def _writeable(back, grad, func):
@@ -293,7 +289,7 @@ def _writeable(back, grad, func):
     producer = next((e for e in reversed(back.body) if isinstance(e, Eqn) and grad in e.outs), None)
     if producer is None or producer.prim != "broadcast_to":
         return grad
-    return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, "adjoint", producer.origin)
+    return back.emit("numpy.copy", (grad,), {}, grad.hint, func.loc, Role.ADJOINT, producer.origin)
 
 
 def _distinct(back, grads, func, taken):
@@ -304,7 +300,7 @@ def _distinct(back, grads, func, taken):
     out = []
     for g in grads:
         if isinstance(g, Var) and id(g) in seen and not _immutable(back.facts, g):
-            g = back.emit("numpy.copy", (g,), {}, g.hint, func.loc, "copy", None)
+            g = back.emit("numpy.copy", (g,), {}, g.hint, func.loc, Role.COPY, None)
         if isinstance(g, Var):
             seen.add(id(g))
         out.append(g)
@@ -328,7 +324,7 @@ def _is_float64(facts, atom):
 def _zeros(back, var, func):
     if back.facts.is_python_float(var):
         return Const(0.0)
-    return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, "zero", None)
+    return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, Role.ZERO, None)
 
 
 def _with_insertions(body, insert_before):

@@ -23,7 +23,7 @@ import numpy as np
 
 from diffc.errors import NoRuleError
 from diffc.rules.instantiate import bound_operands
-from diffc.core.ir import Const, Eqn, If, Loop, Pack, Var, atoms_in, walk
+from diffc.core.ir import Const, Eqn, If, Loop, Pack, Role, Var, VarKind, atoms_in, walk
 from diffc.core.naming import adjoint_hint
 from diffc.core import primitives
 
@@ -84,14 +84,14 @@ def backprop_getitem(back, eqn):
     kind = "key" if back.facts.container(x) == "dict" else "index"
     if back.facts.container(out) is None:
         back.adjoints[x] = back.emit(f"add_at_{kind}", (base, index, grad), {},
-                                     adjoint_hint(x.hint), eqn.loc, "adjoint", eqn)
+                                     adjoint_hint(x.hint), eqn.loc, Role.ADJOINT, eqn)
         return
     # the entry read is itself a list, tuple or dict (``out[1:3]``, a row of a nested list):
     # its gradient is added entry by entry (``+`` would join two lists)
-    entry = back.emit("operator.getitem", (base, index), {}, "entry", eqn.loc, "adjoint", eqn, kind="temp")
-    total = back.emit("add_gradients", (entry, grad), {}, adjoint_hint(out.hint), eqn.loc, "accumulate", eqn)
+    entry = back.emit("operator.getitem", (base, index), {}, "entry", eqn.loc, Role.ADJOINT, eqn, kind=VarKind.TEMP)
+    total = back.emit("add_gradients", (entry, grad), {}, adjoint_hint(out.hint), eqn.loc, Role.ACCUMULATE, eqn)
     back.adjoints[x] = back.emit(f"replace_at_{kind}", (base, index, total), {},
-                                 adjoint_hint(x.hint), eqn.loc, "adjoint", eqn)
+                                 adjoint_hint(x.hint), eqn.loc, Role.ADJOINT, eqn)
 
 
 def _fixed_structure(back, atom):
@@ -216,7 +216,7 @@ def _bounds(back, a, b, eqn):
     if not isinstance(a, Var):
         raise NoRuleError("diffc cannot tell the lengths of the lists joined here", eqn.loc,
                           "build the list by adding one literal at a time (out = out + [v])")
-    length = back.emit("builtins.len", (a,), {}, "n", eqn.loc, "adjoint", eqn, kind="temp")
+    length = back.emit("builtins.len", (a,), {}, "n", eqn.loc, Role.ADJOINT, eqn, kind=VarKind.TEMP)
     return (0, length), (length, None)
 
 
@@ -233,7 +233,7 @@ def _atom(bound):
 
 def _read(back, grad, index, like, eqn):
     hint = adjoint_hint(like.hint) if isinstance(like, Var) else "grad"
-    return back.emit("operator.getitem", (grad, index), {}, hint, eqn.loc, "adjoint", eqn)
+    return back.emit("operator.getitem", (grad, index), {}, hint, eqn.loc, Role.ADJOINT, eqn)
 
 
 def send(back, part, grad, eqn):
@@ -268,7 +268,7 @@ def fit_entries(back, prim, eqn, grad, operand):
                 np.shape(p) == np.shape(e) for p, e in zip(pieces, entries)):
             return grad
     return back.emit("reshape_entries", (grad, operand), {}, adjoint_hint(operand.hint), eqn.loc,
-                     "unbroadcast", eqn)
+                     Role.UNBROADCAST, eqn)
 
 
 def _constant_key(index):
@@ -296,20 +296,25 @@ def add(back, like, a, b, origin):
     container = isinstance(like, Var) and back.facts.container(like) is not None
     hint = adjoint_hint(like.hint) if isinstance(like, Var) else "grad"
     return back.emit("add_gradients" if container else "operator.add", (a, b), {}, hint,
-                     getattr(origin, "loc", None), "accumulate", origin)
+                     origin.loc if origin is not None else None, Role.ACCUMULATE, origin)
 
 
 def zeros(back, x, origin):
     kind = back.facts.container(x)
     name = "zeros_like_dict" if kind == "dict" else "zeros_like_list"
-    return back.emit(name, (x,), {}, adjoint_hint(x.hint), getattr(origin, "loc", None), "adjoint", origin)
+    value = back.facts.values.get(x)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    if any(isinstance(v, (dict, list, tuple)) for v in items):
+        name = "zeros_like_gradient"            # nested: a list of (W, b) tuples
+    return back.emit(name, (x,), {}, adjoint_hint(x.hint), origin.loc if origin is not None else None,
+                     Role.ADJOINT, origin)
 
 
 def materialize(back, x, grad, origin):
     """The atom of container ``x``'s gradient: ``Entries`` become one literal."""
     if not isinstance(grad, Entries):
         return grad
-    loc = getattr(origin, "loc", None)
+    loc = origin.loc if origin is not None else None
     return _build(back, x, back.facts.value(x), grad, loc, origin, adjoint_hint(x.hint))
 
 
@@ -319,22 +324,22 @@ def _build(back, x, value, grad, loc, origin, hint):
     for k in keys:
         entry = grad.items.get(k)
         if isinstance(entry, Entries):
-            sub = back.emit("operator.getitem", (x, Const(k)), {}, "entry", loc, "adjoint", origin, kind="temp")
+            sub = back.emit("operator.getitem", (x, Const(k)), {}, "entry", loc, Role.ADJOINT, origin, kind=VarKind.TEMP)
             entry = _build(back, sub, value[k], entry, loc, origin, "grad")
         elif entry is None:
             entry = _zero_entry(back, x, k, value[k], loc, origin)
         items += [Const(k), entry] if isinstance(value, dict) else [entry]
     kind = "dict" if isinstance(value, dict) else "tuple" if isinstance(value, tuple) else "list"
     pack = Pack(kind, tuple(items))
-    return back.emit("container", (pack,), {}, hint, loc, "adjoint", origin)
+    return back.emit("container", (pack,), {}, hint, loc, Role.ADJOINT, origin)
 
 
 def _zero_entry(back, x, key, value, loc, origin):
     if isinstance(value, float):
         return Const(0.0)
-    entry = back.emit("operator.getitem", (x, Const(key)), {}, "entry", loc, "adjoint", origin, kind="temp")
+    entry = back.emit("operator.getitem", (x, Const(key)), {}, "entry", loc, Role.ADJOINT, origin, kind=VarKind.TEMP)
     if isinstance(value, dict):
-        return back.emit("zeros_like_dict", (entry,), {}, "zeros", loc, "adjoint", origin, kind="temp")
+        return back.emit("zeros_like_dict", (entry,), {}, "zeros", loc, Role.ADJOINT, origin, kind=VarKind.TEMP)
     if isinstance(value, (list, tuple)):
-        return back.emit("zeros_like_list", (entry,), {}, "zeros", loc, "adjoint", origin, kind="temp")
-    return back.emit("numpy.zeros_like", (entry,), {}, "zeros", loc, "adjoint", origin, kind="temp")
+        return back.emit("zeros_like_list", (entry,), {}, "zeros", loc, Role.ADJOINT, origin, kind=VarKind.TEMP)
+    return back.emit("numpy.zeros_like", (entry,), {}, "zeros", loc, Role.ADJOINT, origin, kind=VarKind.TEMP)

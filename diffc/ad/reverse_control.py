@@ -19,7 +19,7 @@ import functools
 
 from diffc.core import primitives
 from diffc.rules.instantiate import bound_operands
-from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Var, atoms_in, block_free_vars, blocks_of, defined_in, producers, substitute, walk)
+from diffc.core.ir import (Block, Call, Const, Eqn, If, Loop, Role, Var, VarKind, atoms_in, block_free_vars, blocks_of, defined_in, producers, substitute, walk)
 from diffc.core.naming import adjoint_hint
 from diffc.ad.reverse_containers import send, sequences_of
 from diffc.ad.reverse_tapes import moves_gradient_tapes, new_tape, on_tape, tapes_of
@@ -196,8 +196,8 @@ def backprop_if(back, node):
         results = tuple(contribs[v] if v in contribs else child.zeros(v, node)
                         if back.program.readable(v, node, k) else Const(0.0) for v in outer)
         blocks.append(Block((), child.body, results))
-    outs = tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in outer)
-    back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, "adjoint", node))
+    outs = tuple(back.namer.var(adjoint_hint(v.hint), VarKind.ADJOINT) for v in outer)
+    back.body.append(If(outs, node.cond, blocks[0], blocks[1], node.loc, Role.ADJOINT, node))
     for v, out in zip(outer, outs):
         # a gradient has the shape of what it is the gradient of (facts do not run backward
         # branches: the readers after it, and a transform of this gradient, need the shape)
@@ -251,8 +251,8 @@ def backprop_loop(back, node, insert_before):
     body = node.body
     free = [v for v in block_free_vars(body) if v in back.active and isinstance(v, Var)]
     child = back.child()
-    seeds = [back.namer.var(adjoint_hint(params[k].hint), "adjoint") for k in slots]
-    accumulators = [back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free]
+    seeds = [back.namer.var(adjoint_hint(params[k].hint), VarKind.ADJOINT) for k in slots]
+    accumulators = [back.namer.var(adjoint_hint(v.hint), VarKind.ADJOINT) for v in free]
     for seed, k in zip(seeds, slots):
         back.facts.assume(seed, params[k])
     for acc, v in zip(accumulators, free):
@@ -274,17 +274,17 @@ def backprop_loop(back, node, insert_before):
         item = fresh[body.params[0]]
         steps = _reversed(back, node)
     else:
-        item = back.namer.var("_", "user")
-        steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, "adjoint", node)
+        item = back.namer.var("_", VarKind.USER)
+        steps = back.emit("builtins.range", (node.outs[-1],), {}, "steps", node.loc, Role.ADJOINT, node)
     outs = tuple(back.namer.var(adjoint_hint(node.inits[k].hint if isinstance(node.inits[k], Var)
-                                             else params[k].hint), "adjoint") for k in slots) + \
-        tuple(back.namer.var(adjoint_hint(v.hint), "adjoint") for v in free)
+                                             else params[k].hint), VarKind.ADJOINT) for k in slots) + \
+        tuple(back.namer.var(adjoint_hint(v.hint), VarKind.ADJOINT) for v in free)
     chain_vars = tuple(v for v, _, _ in chained)
-    chain_outs = tuple(back.namer.var(v.hint, "user") for v in chain_vars)
+    chain_outs = tuple(back.namer.var(v.hint, VarKind.USER) for v in chain_vars)
     loop = Loop(outs + chain_outs, steps, inits + tuple(o for _, o, _ in chained),
                 Block((item, *seeds, *accumulators, *chain_vars), pops + child_body,
                       results + tuple(p for _, _, p in chained)),
-                None, node.loc, "adjoint", node, target_hint=node.target_hint)
+                None, node.loc, Role.ADJOINT, node, target_hint=node.target_hint)
     # what the loop hands back has the shapes of what it was handed: the gradient of a
     # carried value's initial value, of an outer value the body read (facts do not run
     # backward loops: the readers after it need these shapes)
@@ -310,8 +310,8 @@ def _reversed(back, node):
     made = back.program.producer.get(node.iterable)
     if made is not None and made.prim == primitives.lookup("builtins.reversed").name:
         return made.args[0]
-    return back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, "adjoint", node,
-                     kind="temp")
+    return back.emit("builtins.reversed", (node.iterable,), {}, "reversed", node.loc, Role.ADJOINT, node,
+                     kind=VarKind.TEMP)
 
 
 def _runs_no_iteration(back, node):
@@ -370,13 +370,13 @@ def _tape(back, node, backward_body, results, insert_before):
     top_level = set(body.params) | {o for s in body.body for o in s.outs} | {
         o for s in body.body for made in insert_before.get(id(s), ()) for o in made.outs}
     for v in taped:
-        tape = back.namer.var(f"{v.hint}_tape", "user")
+        tape = back.namer.var(f"{v.hint}_tape", VarKind.USER)
         tape_of[v] = tape
         insert_before.setdefault(id(node), []).append(
-            Eqn((tape,), "new_tape", (), {}, node.loc, "tape", node))
+            Eqn((tape,), "new_tape", (), {}, node.loc, Role.TAPE, node))
         saved = v if v in top_level else \
             export_from_branches(back.namer, body.body, v, insert_before, back.facts)
-        push = Eqn((), "push", (tape, saved), {}, node.loc, "tape", node)
+        push = Eqn((), "push", (tape, saved), {}, node.loc, Role.TAPE, node)
         (pushes_start if v in body.params else pushes_end).append(push)
     body.body[:0] = pushes_start
     body.body.extend(pushes_end)
@@ -387,8 +387,8 @@ def _tape(back, node, backward_body, results, insert_before):
         fresh[item] = back.namer.var(item.hint, item.kind)
     for v in fresh:
         back.facts.assume(fresh[v], v)
-    opening = [Eqn((fresh[v],), "pop", (tape_of[v],), {}, node.loc, "tape", node) for v in reversed(order)]
-    opening += substitute([Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, "tape", node)
+    opening = [Eqn((fresh[v],), "pop", (tape_of[v],), {}, node.loc, Role.TAPE, node) for v in reversed(order)]
+    opening += substitute([Eqn(e.outs, e.prim, e.args, dict(e.kwargs), e.loc, Role.TAPE, node)
                            for e in recompute], fresh)
     extra = [(fresh[v], node.outs[k], fresh[carried[k]]) for v, k in chained]
     return opening, extra, fresh
@@ -418,7 +418,7 @@ def export_from_branches(namer, stmts, v, insert_before=None, facts=None):
             else:
                 results.append(Const(None))
         if any(r is not None and not isinstance(r, Const) for r in results):
-            out = namer.var(v.hint, "user")
+            out = namer.var(v.hint, VarKind.USER)
             if facts is not None:
                 facts.assume(out, v)      # (the popped copy gets the shape from here)
             stmt.outs = stmt.outs + (out,)
@@ -430,11 +430,11 @@ def export_from_branches(namer, stmts, v, insert_before=None, facts=None):
 
 def _count_iterations(back, node, insert_before):
     """Give a while loop a carried iteration count ``n`` (0 before, ``n + 1`` each time)."""
-    count = back.namer.var("n_iter", "user")
-    param = back.namer.var("n_iter", "user")
-    cond_param = back.namer.var("n_iter", "user")
-    nxt = back.namer.var("n_iter", "user")
-    node.body.body.append(Eqn((nxt,), "add", (param, Const(1)), {}, node.loc, "tape", node))
+    count = back.namer.var("n_iter", VarKind.USER)
+    param = back.namer.var("n_iter", VarKind.USER)
+    cond_param = back.namer.var("n_iter", VarKind.USER)
+    nxt = back.namer.var("n_iter", VarKind.USER)
+    node.body.body.append(Eqn((nxt,), "add", (param, Const(1)), {}, node.loc, Role.TAPE, node))
     node.body.params = node.body.params + (param,)
     node.body.results = node.body.results + (nxt,)
     node.cond.params = node.cond.params + (cond_param,)

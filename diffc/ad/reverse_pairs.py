@@ -6,7 +6,9 @@ pair's backward half, whose gradients go to the call's operands like any rule's.
 """
 from __future__ import annotations
 
-from diffc.core.ir import Eqn, Var, atoms_in
+import numpy as np
+
+from diffc.core.ir import Eqn, Role, Var, VarKind, atoms_in
 from diffc.core.naming import adjoint_hint
 
 
@@ -18,13 +20,24 @@ def backprop(back, prim, eqn):
     needs = [i for i in prim.needs if any(v in back.active for v in atoms_in(operands[i]))]
     if dout is None or not needs:
         return
-    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), "adjoint") for i in prim.needs)
-    step = Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, "adjoint", eqn)
-    back.body.append(step)
-    back.facts.run(step)
+    grads = tuple(back.namer.var(adjoint_hint(_hint(operands[i])), VarKind.ADJOINT) for i in prim.needs)
+    back.build.add(Eqn(grads, prim.backward.name, (saved, dout), {}, eqn.loc, Role.ADJOINT, eqn))
+    _shaped_like_operands(back.facts, grads, [operands[i] for i in prim.needs])
     for i, grad in zip(prim.needs, grads):
         if i in needs:
             back._distribute(prim, eqn, operands[i], grad)
+
+
+def _shaped_like_operands(facts, grads, operands):
+    """A pair's gradients have their operands' shapes (the backward sums each to its
+    parameter's shape), so they are as static as the operands are: the facts would
+    otherwise count them dynamic, read out of the ``saved`` tuple, and the caller's code
+    would un-broadcast at run time what the signature already fixes."""
+    for grad, operand in zip(grads, operands):
+        if isinstance(operand, Var) and facts.is_static(operand) and grad in facts.values \
+                and np.shape(facts.values[grad]) == facts.shape(operand):
+            facts.dynamic.discard(grad)
+            facts.rank_dynamic.discard(grad)
 
 
 def _hint(atom):

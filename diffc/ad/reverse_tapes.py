@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from diffc.core import primitives
 from diffc.errors import InternalError
-from diffc.core.ir import Eqn, If, Loop, Var, walk
+from diffc.core.ir import Eqn, If, Loop, Var, VarKind, walk
 from diffc.core.naming import adjoint_hint
 
 
@@ -114,9 +114,8 @@ def moves_gradient_tapes(back, blocks):
 def new_tape(back, tape, origin):
     """An empty tape for the gradient of ``tape`` (not run on the example values: the
     tapes of the primal are not either)."""
-    out = back.namer.var(adjoint_hint(tape.hint), "adjoint")
-    back.body.append(Eqn((out,), "new_tape", (), {}, getattr(origin, "loc", None), "adjoint", origin))
-    return out
+    return back.build.eqn("new_tape", hint=adjoint_hint(tape.hint), kind=VarKind.ADJOINT, origin=origin,
+                          run=False)
 
 
 def accumulate_tape(back, tape, grad):
@@ -146,14 +145,14 @@ def backprop_tape(back, eqn):
         if dtape is None:
             dtape = new_tape(back, tape, eqn)
             back.adjoints[tape] = dtape
-        back.body.append(Eqn((), "push", (dtape, grad), {}, eqn.loc, "adjoint", eqn))
+        back.build.effect("push", (dtape, grad), origin=eqn, run=False)
         return
     value = eqn.args[1]
     dtape = back.atom_of(tape)
     if dtape is None:
         raise InternalError(f"diffc bug: a push on {tape} is reversed before its pops")
-    grad = back.namer.var(adjoint_hint(value.hint if isinstance(value, Var) else "saved"), "adjoint")
-    back.body.append(Eqn((grad,), "pop", (dtape,), {}, eqn.loc, "adjoint", eqn))
+    grad = back.build.eqn("pop", (dtape,), hint=adjoint_hint(value.hint if isinstance(value, Var) else "saved"),
+                          kind=VarKind.ADJOINT, origin=eqn, run=False)
     if isinstance(value, Var) and value in back.active:
         back.facts.assume(grad, value)
         back.accumulate(value, grad, eqn)

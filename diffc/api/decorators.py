@@ -4,6 +4,8 @@ function and options.
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import weakref
 
 from diffc.api import gradients, methods
@@ -35,9 +37,39 @@ def _make(fn, wrt, with_value, has_aux):
     return cached
 
 
+class PartialGradient:
+    """``diffc.grad(functools.partial(f, *args, **keywords))``: the gradient of ``f`` with
+    the partial's values passed as ``f``'s, ``wrt`` counted in what the partial leaves."""
+
+    def __init__(self, partial, wrt, with_value, has_aux):
+        self.partial = partial
+        remaining = list(inspect.signature(partial).parameters)
+        single = not isinstance(wrt, (tuple, list))
+        names = []
+        for w in [wrt] if single else list(wrt):
+            if isinstance(w, int):
+                if not -len(remaining) <= w < len(remaining):
+                    raise ValueError(f"wrt={w!r} is not a parameter of {partial!r}")
+                w = remaining[w]
+            if w not in remaining:
+                raise ValueError(f"{partial!r} has no parameter {w!r}; its parameters are {remaining}")
+            names.append(w)
+        self.inner = _make(partial.func, names[0] if single else tuple(names), with_value, has_aux)
+        self.__wrapped__ = partial
+        self.__name__ = getattr(partial.func, "__name__", "partial")
+
+    def __call__(self, *args, **kwargs):
+        return self.inner(*self.partial.args, *args, **{**self.partial.keywords, **kwargs})
+
+    def __repr__(self):
+        return f"<diffc gradient of {self.partial!r}>"
+
+
 def _build(fn, wrt, with_value, has_aux):
-    if not has_aux and not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
-        return methods.MethodGradient(fn, wrt, with_value)
+    if isinstance(fn, functools.partial):
+        return PartialGradient(fn, wrt, with_value, has_aux)
+    if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        return methods.MethodGradient(fn, wrt, with_value, has_aux)
     return gradients.GradientFunction(fn, wrt, with_value, has_aux)
 
 

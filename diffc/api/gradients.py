@@ -12,35 +12,35 @@ each call.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import inspect
+import types
 
 import numpy as np
 
-from diffc.backend import dispatch, load
-from diffc.compiler import pipeline, staging, transform_calls
-from diffc.errors import DiffcError, reports_internal_errors, user_code
+from diffc.backend import dispatch, load, namespaces, portable
+from diffc.compiler import backends, pipeline, staging, transform_calls
+from diffc.core import signature
+from diffc.errors import DiffcError, UnsupportedSyntax, reports_internal_errors, user_code
 from diffc.frontend import bindings, source
+from diffc.tools import display
 
 _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
 
 
 def _signature(args):
-    key = []
-    for a in args:
-        t = type(a)
-        if t is _ndarray:
-            key.append((a.shape, a.dtype.char))
-        elif t in _BY_VALUE:
-            key.append((t, a))
-        elif t is tuple or t is list:
-            key.append((t, _signature(a)))
-        elif t is dict:
-            key.append((t, tuple(a), _signature(tuple(a.values()))))
-        else:
-            key.append(t)
-    return tuple(key)
+    """What a compiled function is specialised to: array shapes and dtypes, Python scalar
+    types, the values of int/bool/str/None arguments, the keys and items of dicts (of any
+    dict class) and lists; of an object (a layer), its class and, attribute by attribute,
+    the same; of a function or class, which one it is. Arrays met again (an object's weight
+    that is also an entry of a parameter dict) are marked as the same array: code compiled
+    for that sharing is used only while it holds."""
+    if all(type(a) is _ndarray or type(a) in _BY_VALUE or type(a) is float for a in args):
+        return tuple((a.shape, a.dtype.char) if type(a) is _ndarray else
+                     (type(a), a) if type(a) in _BY_VALUE else float for a in args)
+    return signature.Signature().of(args)
 
 
 class Specialisation:
@@ -88,7 +88,7 @@ def call(specialisation, args, recompile):
 
 
 def _guard_labels(check):
-    return ", ".join(g.fetch.label for g in getattr(check, "guards", ()))
+    return ", ".join(g.fetch.label for g in check.guards)
 
 
 class GradientFunction:
@@ -103,6 +103,7 @@ class GradientFunction:
         self.wrt, self._single = resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self._last = None
+        self._last_args = None       # the arguments self._last was compiled for
         self._src = None
         functools.update_wrapper(self, fn, updated=())   # never copy a wrapped transform's state
         self.__wrapped__ = fn
@@ -128,15 +129,31 @@ class GradientFunction:
         """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
         while args and args[-1] is dispatch.MISSING:
             args = args[:-1]
+        if any(a is dispatch.MISSING for a in args):      # an omitted default before a given one
+            k = next(i for i, a in enumerate(args) if a is dispatch.MISSING)
+            given = {n: a for n, a in zip(self._params[k:], args[k:]) if a is not dispatch.MISSING}
+            return GradientFunction.__call__(self, *args[:k], **given)
         return GradientFunction.__call__(self, *args)
 
     def _bind(self, args, kwargs):
+        with user_code():
+            signature = inspect.signature(self.primal)
+            bound = signature.bind(*args, **kwargs)      # Python's own TypeError if it fails
+        for p in signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and bound.arguments.get(p.name):
+                src = self._source_function()
+                node = src.node.args.vararg if p.kind == p.VAR_POSITIONAL else src.node.args.kwarg
+                raise UnsupportedSyntax(
+                    f"values passed to {'*' if p.kind == p.VAR_POSITIONAL else '**'}{p.name} "
+                    f"are not supported: diffc compiles {self.__name__} for its named parameters",
+                    src.loc(node if node is not None else src.node),
+                    f"name each value as a parameter: def {self.__name__}(..., scale=1.0)")
         with user_code():
             return bind_arguments(self.primal, self._params, args, kwargs)
 
     def _source_function(self):
         if self._src is None:
-            self._src = source.from_function(self.primal)
+            self._src = dataclasses.replace(source.from_function(self.primal), aux=self.has_aux)
         return self._src
 
     @reports_internal_errors
@@ -149,16 +166,38 @@ class GradientFunction:
             self._examples = [(a, e) for a, e in self._examples if _signature(a) != _signature(args)]
             self._examples.append((args, entry))
             dispatch.install(self, self._fast_params, self._examples)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, args
         return entry
+
+    def _repr_html_(self):
+        """Jupyter: the generated code highlighted, its signature and its graph."""
+        return display.gradient_html(self)
+
+    def _repr_markdown_(self):
+        return display.gradient_markdown(self)
 
     def _build(self, args):
         """Compile for ``args``: ``(the generated function, its free inputs)``."""
+        target = namespaces.target_for(args, self.wrt) if args is not None else None
+        if target is not None:
+            return self._build_portable(args, target)
         if self._nested or self.has_aux:
             return self._compile_staged(args)
         compiled = pipeline.compile_gradient(self._source_function(), self.wrt, args,
                                              with_value=self.with_value, single=self._single)
         return self._load(compiled), compiled.free
+
+    def _build_portable(self, args, target):
+        """Compile for arrays of another namespace (``backends``)."""
+        src = self._source_function()
+        if self._nested or self.has_aux:
+            raise portable.BackendUnsupported(
+                f"diffc's array-API form ({target.name}) is made for a plain grad or "
+                f"value_and_grad of a function, not for nested transforms or has_aux",
+                src.loc(), "call it with NumPy arrays")
+        compiled, fdef, uses_math = backends.compile_portable(
+            src, self.wrt, args, target, with_value=self.with_value, single=self._single)
+        return backends.load_portable(self, compiled, fdef, uses_math, target, src), compiled.free
 
     def _diffc_stage(self, args):
         """This gradient's IR on example ``args`` (``staging``): how transforms nest."""
@@ -176,9 +215,12 @@ class GradientFunction:
         return transform_calls.lower_transform_call(self, scope, args, kwargs, node, hint)
 
     def _compile_staged(self, args):
-        staged = self._diffc_stage(args)
+        return self._emit_staged(self._diffc_stage(args), self.wrt, args)
+
+    def _emit_staged(self, staged, wrt, args):
+        """Load the code of a staged gradient: ``(the generated function, its free inputs)``."""
         kind = "value_and_grad_" if self.with_value else "grad_"
-        names = ", ".join(self._params[i] for i in self.wrt)
+        names = ", ".join(self._params[i] for i in wrt)
         doc = f"Computes {staged.what} ({staged.src.loc().short}), with respect to {names}."
         if args is not None:
             doc += f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}."
@@ -195,8 +237,8 @@ class GradientFunction:
         fn = getattr(module, compiled.name)
         fn.diffc_source = text
         fn.diffc_stages = compiled.stages
-        if getattr(compiled, "fast_def", None) is not None:
-            fn.diffc_inline_source = ast.unparse(compiled.fast_def)
+        # what the dispatcher inlines, when it differs from the printed function
+        fn.diffc_inline_source = ast.unparse(compiled.fast_def) if compiled.fast_def is not None else None
         return fn
 
     @property
@@ -204,7 +246,7 @@ class GradientFunction:
     def source(self):
         """The generated module's source: for the last call's signature, or general code."""
         if self._last is None:
-            self._last = self._build(None)[0]
+            self._last, self._last_args = self._build(None)[0], None
         return self._last.diffc_source
 
     def source_for(self, *args, **kwargs):

@@ -15,9 +15,11 @@ import inspect
 from dataclasses import dataclass
 
 from diffc.api import gradients
-from diffc.compiler import pipeline
+from diffc.compiler import lowering, pipeline
+from diffc.compiler import staging
 from diffc.frontend import source
-from diffc.errors import DiffcError
+from diffc.core.facts import Facts
+from diffc.errors import DiffcError, user_code
 
 
 def is_method(fn):
@@ -47,18 +49,20 @@ class MethodGradient(gradients.GradientFunction):
     the object first). It compiles per class of the object: ``self.fn`` is the method
     Python would call, found through the object's class and its bases."""
 
-    def __init__(self, method, wrt=0, with_value=False):
+    def __init__(self, method, wrt=0, with_value=False, has_aux=False):
         self.bound_to = getattr(method, "__self__", None)
         func = getattr(method, "__func__", method)
         self._func = func
         self._wrt_spec = wrt
+        self._has_aux = has_aux
         self._layouts = {}
+        self._last_layout = {}          # class -> the layout of the last call on such objects
         self._own = gradients.parameters(func)[1:]
         owner = type(self.bound_to) if self.bound_to is not None else None
         layout = self._layout(owner)
         self.primal = method
         self.with_value = with_value
-        self.has_aux = False
+        self.has_aux = has_aux
         self._nested = False
         self._params = layout.names
         self.attributes = layout.attributes
@@ -67,23 +71,50 @@ class MethodGradient(gradients.GradientFunction):
         self._examples = []
         self._fast_params = None          # a method gathers attributes: no generated dispatcher
         self._last = None
+        self._last_args = None
         self._src = layout.src
         self.__wrapped__ = method
         self.__name__ = getattr(func, "__name__", "method")
         self.__qualname__ = getattr(func, "__qualname__", self.__name__)
         self.__doc__ = getattr(func, "__doc__", None)
 
-    def _layout(self, owner):
-        """The ``_Layout`` for objects of class ``owner`` (None: read from the class
-        statements, for an unbound method before its first call)."""
-        layout = self._layouts.get(owner)
+    def _layout(self, owner, attributes=None):
+        """The ``_Layout`` for objects of class ``owner`` that read ``attributes`` (None:
+        those the class statements show, read without an object; an unbound method before
+        its first call, a repr). Without an object, a method whose attributes depend on
+        its static values cannot say which it reads: its layout is the one with none."""
+        key = (owner, attributes)
+        layout = self._layouts.get(key)
         if layout is None:
-            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner)
-            attributes = pipeline.lower(src).attributes
+            src = dataclasses.replace(source.from_function(self._func), method=True, owner=owner,
+                                      aux=self._has_aux)
+            if attributes is None:
+                try:
+                    attributes = tuple(pipeline.lower(src).attributes)
+                except DiffcError:
+                    attributes = ()
             names = list(attributes) + self._own
-            indices, single = _resolve(self._func, names, self._own, self._wrt_spec)
-            layout = self._layouts[owner] = _Layout(src, attributes, names, indices, single)
+            try:
+                indices, single = _resolve(self._func, names, self._own, self._wrt_spec)
+            except ValueError:
+                if key[1] is not None:
+                    raise
+                indices, single = (), not isinstance(self._wrt_spec, (tuple, list))
+            layout = self._layouts[key] = _Layout(src, tuple(attributes), names, indices, single)
         return layout
+
+    def _discover(self, obj, own):
+        """The layout for ``obj`` called with ``own``: lowering with the object and the
+        example arguments says which attributes the method reads for them."""
+        src = self._layout(type(obj)).src
+        facts = Facts(True)
+        spec = self._wrt_spec if isinstance(self._wrt_spec, (tuple, list)) else [self._wrt_spec]
+        named = [w[len("self."):] if w.startswith("self.") else w for w in spec if isinstance(w, str)]
+        preread = [n for n in named if n not in self._own and hasattr(obj, n)]
+        with user_code():
+            func = pipeline.lower(src, calls=True, facts=facts, args=own, instance=obj,
+                                  preread=preread)
+        return self._layout(type(obj), tuple(func.attributes))
 
     def __repr__(self):
         names = ", ".join(self._params[i] for i in self.wrt)
@@ -99,48 +130,82 @@ class MethodGradient(gradients.GradientFunction):
         bound._specialised = self._specialised
         return bound
 
-    def _inputs(self, args, kwargs):
-        """``(layout, inputs)``: the attributes the method reads, then its arguments."""
+    def _split(self, args, kwargs):
+        """``(obj, own)``: the object and the method's own arguments, defaults filled in."""
         obj = self.bound_to
         if obj is None:
             obj, args = args[0], args[1:]
-        layout = self._layout(type(obj))
         if kwargs or len(args) != len(self._own):
             args = gradients.bind_arguments(self._func, self._own, (obj,) + tuple(args), kwargs)
-        return layout, tuple(getattr(obj, a) for a in layout.attributes) + tuple(args)
+        return obj, tuple(args)
+
+    @staticmethod
+    def _gather(layout, obj, own):
+        values = tuple(getattr(obj, a) for a in layout.attributes) + own
+        return lowering.MethodExamples(values, layout.attributes)
+
+    def _entry(self, obj, own):
+        """``(entry, inputs)``: the compiled code for this call and its inputs."""
+        layout = self._last_layout.get(type(obj))
+        if layout is not None:
+            try:
+                inputs = self._gather(layout, obj, own)
+            except AttributeError:
+                inputs = None
+            if inputs is not None:
+                key = (type(obj), layout.attributes, gradients._signature(inputs))
+                entry = self._specialised.get(key)
+                if entry is not None:
+                    return entry, inputs, layout, key
+        layout = self._layout(type(obj)) if self.has_aux else self._discover(obj, own)
+        self._last_layout[type(obj)] = layout
+        inputs = self._gather(layout, obj, own)
+        key = (type(obj), layout.attributes, gradients._signature(inputs))
+        return self._specialised.get(key), inputs, layout, key
 
     def __call__(self, *args, **kwargs):
-        layout, inputs = self._inputs(args, kwargs)
-        key = (layout.src.owner, gradients._signature(inputs))
-        entry = self._specialised.get(key)
+        obj, own = self._split(args, kwargs)
+        entry, inputs, layout, key = self._entry(obj, own)
         if entry is None:
-            entry = self._compile_for(layout, key, inputs)
-        return gradients.call(entry, inputs, lambda: self._compile_for(layout, key, inputs))
+            entry = self._compile_for(layout, key, inputs, obj)
+        return gradients.call(entry, inputs, lambda: self._compile_for(layout, key, inputs, obj))
 
-    def _compile_for(self, layout, key, inputs):
+    def _compile_for(self, layout, key, inputs, obj):
         def build():
-            compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs,
+            if self.has_aux:        # staged like a function's, attributes as read statically
+                return self._compile_with_aux(layout, inputs)
+            compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs, instance=obj,
                                                  with_value=self.with_value, single=layout.single)
             return self._load(compiled, layout.src), compiled.free
         entry = self._specialised[key] = gradients.compiled(build)
-        self._last = entry.fn
+        self._last, self._last_args = entry.fn, inputs
         return entry
+
+    def _compile_with_aux(self, layout, inputs):
+        """``has_aux=True``: the method returns ``(loss, aux)``; staged like a function's."""
+        staged = staging.stage_source(layout.src, inputs)
+        if inputs is not None:
+            staging.check_float_args(staged, layout.wrt, inputs, "grad")
+        staged = staging.gradient(staged, layout.wrt, with_value=self.with_value, has_aux=True,
+                                  single=layout.single)
+        return self._emit_staged(staged, layout.wrt, inputs)
 
     def _build(self, args):
         """General code (``args`` None) for the bound object's class, or the class
         statements' reading."""
         owner = type(self.bound_to) if self.bound_to is not None else None
         layout = self._layout(owner)
+        if self.has_aux:
+            return self._compile_with_aux(layout, args)
         compiled = pipeline.compile_gradient(layout.src, layout.wrt, args,
                                              with_value=self.with_value, single=layout.single)
         return self._load(compiled, layout.src), compiled.free
 
     def source_for(self, *args, **kwargs):
-        layout, inputs = self._inputs(args, kwargs)
-        key = (layout.src.owner, gradients._signature(inputs))
-        entry = self._specialised.get(key)
+        obj, own = self._split(args, kwargs)
+        entry, inputs, layout, key = self._entry(obj, own)
         if entry is None or entry.check() is None:
-            entry = self._compile_for(layout, key, inputs)
+            entry = self._compile_for(layout, key, inputs, obj)
         return entry.fn.diffc_source
 
 

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.api import gradients
+from diffc.api import gradients, methods
 from diffc.api.decorators import grad
 from diffc.api.gradients import _signature, resolve_wrt
 from diffc.backend import load
 from diffc.compiler import pipeline, staging
 from diffc.core import trees
-from diffc.errors import DiffcError, reports_internal_errors
+from diffc.errors import DiffcError, UnsupportedSyntax, reports_internal_errors
+from diffc.frontend import source
 
 
 class _Transform:
@@ -42,6 +43,13 @@ class _Transform:
     kind = "transform"
 
     def __init__(self, fn, wrt=0):
+        if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+            name = getattr(fn, "__qualname__", repr(fn))
+            raise UnsupportedSyntax(f"diffc.{self.kind} of a method ({name}) is not supported yet",
+                                    source.from_function(getattr(fn, "__func__", fn)).loc(),
+                                    "diffc.grad and diffc.value_and_grad take methods; for "
+                                    "this transform write a function taking the object's arrays, "
+                                    "e.g. def predict(W1, W2, x): ...")
         self.fn = fn
         self._params = gradients.parameters(fn)
         self.wrt, self._single = resolve_wrt(fn, self._params, wrt)

@@ -196,7 +196,7 @@ def _inlined(fn, params):
 
     Only for a function whose parameters are ``params`` and that reads no module-level
     name but ``np`` (a helper or a generated pair would have to come along)."""
-    source = getattr(fn, "diffc_inline_source", None) or getattr(fn, "diffc_source", None)
+    source = fn.diffc_inline_source or fn.diffc_source     # set by ``GradientFunction._load``
     if source is None or source.count("\n") > _MAX_INLINED_LINES:
         return None         # the saving is one call: it matters for small, scalar code
     fdef = next((n for n in ast.parse(source).body

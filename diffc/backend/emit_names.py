@@ -10,7 +10,7 @@ import unicodedata
 
 from diffc.backend.expressions import is_single_expression
 from diffc.core import primitives
-from diffc.core.ir import Eqn, If, Loop, atoms_in, blocks_of, walk
+from diffc.core.ir import Eqn, If, Loop, VarKind, atoms_in, blocks_of, walk
 
 
 def _printable(name):
@@ -210,7 +210,7 @@ def plan_folding(func):
         for stmt in body:
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1:
                 out = stmt.outs[0]
-                if out.kind == "temp" and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
+                if out.kind is VarKind.TEMP and uses.get(out, 0) == 1 and readers.get(out, 0) == 1 \
                         and out not in written and stmt.prim not in primitives.named_by("out_form") \
                         and stmt.prim != "pop" and is_single_expression(primitives.get(stmt.prim)):
                     foldable.add(out)

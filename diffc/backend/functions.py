@@ -19,8 +19,9 @@ import copy
 from diffc.backend.emit_names import (_BusyIndex, _Liveness, _assign, _base, _candidates,
                                       _printable, _renamed_reads, _suffix_of, plan_folding)
 from diffc.backend.expressions import _atom_expr, instantiate_primal, is_single_expression
+from diffc.backend.printer import comment_after, comment_before
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, If, Loop, Var, atoms_in, walk
+from diffc.core.ir import Const, Eqn, If, Loop, Role, Var, VarKind, atoms_in, walk
 from diffc.core.naming import Namer, RESERVED
 
 
@@ -43,6 +44,9 @@ class Emitter:
         self.last_origin = None
         self.last_loc = None
         self.pending_outs = set()    # outs of the construct being emitted: not yet live
+        self.fresh_suffix = {}       # base -> the first k for which base_k may never have been held
+        self.folded_from = {s.outs[0]: s for s in walk(func.body)
+                            if isinstance(s, Eqn) and s.outs and s.outs[0] in self.folded_vars}
 
     # -- names ------------------------------------------------------------------------------
     def _free(self, name, at, single, var=None):
@@ -60,10 +64,12 @@ class Emitter:
         last = self.live.last_use.get(holder, -1)
         return last < at or (single and last == at and holder not in self.func.params)
 
-    def name(self, var, at, single=True, prefer=None):
+    def name(self, var, at, single=True, prefer=None, reads=None):
         if var in self.names:
             return self.names[var]
         base = _base(var.hint)
+        if reads is not None and var.kind is VarKind.ADJOINT:
+            return self._quantity_name(var, at, single, prefer, base, reads)
         for candidate in ([prefer] if prefer else []) + [base]:
             if self._free(candidate, at, single, var):
                 return self._take(var, candidate)
@@ -79,6 +85,33 @@ class Emitter:
                 return self._take(var, f"{base}_{k}")
             k += 1
         raise AssertionError("unreachable")
+
+    def _quantity_name(self, var, at, single, prefer, base, reads):
+        """A gradient's name, one per quantity: a name no value has held yet, or that of
+        the value its statement updates (``dW = dW + dW_1``, ``dlog = dlog.sum(...)``);
+        never the name of another, dead gradient (two different sums both ``dsum``)."""
+        updated = sorted(self.names[v] for v in reads if v in self.names and (
+            self.names[v] == base or _suffix_of(self.names[v], base) is not None))
+        for candidate in ([prefer] if prefer else []) + updated + [base]:
+            if (candidate not in self.holders or self.holders[candidate] in reads) \
+                    and self._free(candidate, at, single, var):
+                return self._take(var, candidate)
+        k = self.fresh_suffix.get(base, 1)
+        while f"{base}_{k}" in self.holders or not self._free(f"{base}_{k}", at, single, var):
+            k += 1
+        self.fresh_suffix[base] = k + 1
+        return self._take(var, f"{base}_{k}")
+
+    def _reads(self, eqn):
+        """The values an equation reads, through the temporaries folded into it."""
+        reads, todo = set(), list(eqn.inputs())
+        while todo:
+            v = todo.pop()
+            if v not in reads:
+                reads.add(v)
+                if v in self.folded_from:
+                    todo += self.folded_from[v].inputs()
+        return reads
 
     def _take(self, var, name):
         self.names[var] = name
@@ -120,27 +153,27 @@ class Emitter:
     def _comment(self, stmts, stmt):
         if not stmts:
             return
-        if stmt.role in ("adjoint", "accumulate", "unbroadcast") and stmt.origin is not self.last_origin:
+        if stmt.role in (Role.ADJOINT, Role.ACCUMULATE, Role.UNBROADCAST) and stmt.origin is not self.last_origin:
             comment = _comment_for(stmt, self.last_loc)
             if comment:
-                stmts[0].diffc_before = [comment]
+                comment_before(stmts[0], comment)
             self.last_origin, self.last_loc = stmt.origin, stmt.loc
-        elif stmt.role == "hoisted" and stmt.outs and stmt.origin is not self.last_origin:
+        elif stmt.role is Role.HOISTED and stmt.outs and stmt.origin is not self.last_origin:
             self.last_origin = stmt.origin
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
-            stmts[0].diffc_before = [f"{where}every step's product at once, before the loop (one "
-                                     f"large matrix product)"]
-        elif stmt.role == "reuse" and stmt.outs and isinstance(stmt.args[0], Var):
-            stmts[0].diffc_before = [f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
-                                     f"any more: its memory holds the steps' rows"]
-        elif stmt.role == "states" and stmt.outs:
+            comment_before(stmts[0], f"{where}every step's product at once, before the loop (one "
+                                     f"large matrix product)")
+        elif stmt.role is Role.REUSE and stmt.outs and isinstance(stmt.args[0], Var):
+            comment_before(stmts[0], f"{self.names.get(stmt.args[0], stmt.args[0].name)} is not read "
+                                     f"any more: its memory holds the steps' rows")
+        elif stmt.role is Role.STATES and stmt.outs:
             where = f"{stmt.loc.short}  " if stmt.loc is not None else ""
-            stmts[0].diffc_before = [f"{where}each step's state goes into its row of one array, which "
-                                     f"the backward pass reads (no tape)"]
-        elif stmt.role == "copy" and stmt.outs:
-            stmts[0].diffc_before = ["a copy: two gradients would otherwise be one array"]
-        elif stmt.role == "zero" and stmt.outs:
-            stmts[0].diffc_before = [f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero"]
+            comment_before(stmts[0], f"{where}each step's state goes into its row of one array, which "
+                                     f"the backward pass reads (no tape)")
+        elif stmt.role is Role.COPY and stmt.outs:
+            comment_before(stmts[0], "a copy: two gradients would otherwise be one array")
+        elif stmt.role is Role.ZERO and stmt.outs:
+            comment_before(stmts[0], f"{stmt.outs[0].hint[1:]} does not affect the result: its gradient is zero")
 
     def eqn(self, eqn):
         at = self.live.pos[id(eqn)]
@@ -151,7 +184,8 @@ class Emitter:
             # an in-place update may take its accumulator's name: it only writes into it
             in_place = prim.writes_first
             prefer = self.names.get(eqn.args[0]) if in_place else None
-            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer)
+            self.name(eqn.outs[0], at, in_place or is_single_expression(prim), prefer=prefer,
+                      reads=self._reads(eqn))
         pre, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         if not eqn.outs:
             stmts = list(pre)
@@ -165,20 +199,22 @@ class Emitter:
             stmts = list(pre)
             if not (isinstance(expr, ast.Name) and expr.id == self.names[out]):
                 stmts.append(_assign(self.names[out], expr))
-        if eqn.role == "primal" and eqn.loc is not None and stmts:
-            stmts[-1].diffc_after = eqn.loc.short
+        if eqn.role is Role.PRIMAL and eqn.loc is not None and stmts:
+            comment_after(stmts[-1], eqn.loc.short)
         self._comment(stmts, eqn)
         return stmts
 
     def _unpacking(self, eqn, at):
-        """``h, saved = affine_forward(x, W)``: one name per output."""
+        """``h, saved = affine_forward(x, W)``: one name per output (``_`` for one nothing reads)."""
         for out in eqn.outs:
-            self.name(out, at, False)
+            if out not in self.live.last_use and out not in self.names:
+                self.names[out] = "_"
+            self.name(out, at, False, reads=self._reads(eqn))
         _, expr = instantiate_primal(eqn, self.names, self.folded, self.namer.fresh)
         target = ast.Tuple([ast.Name(self.names[o], ast.Store()) for o in eqn.outs], ast.Store())
         stmts = [ast.Assign([target], expr, lineno=0)]
-        if eqn.role == "primal" and eqn.loc is not None:
-            stmts[-1].diffc_after = eqn.loc.short
+        if eqn.role is Role.PRIMAL and eqn.loc is not None:
+            comment_after(stmts[-1], eqn.loc.short)
         self._comment(stmts, eqn)
         return stmts
 
@@ -308,12 +344,12 @@ class Emitter:
         return self.expr(cond.results[0]), stmts
 
     def _loop_comment(self, stmt, node):
-        if node.role == "primal" and node.loc is not None:
-            stmt.diffc_after = node.loc.short
+        if node.role is Role.PRIMAL and node.loc is not None:
+            comment_after(stmt, node.loc.short)
         elif node.loc is not None:
             text = _code_only(node.loc.text)
             kind = "reversed" if isinstance(node, Loop) else "the same branch, backwards"
-            stmt.diffc_before = [f"{node.loc.short}  {text}  ({kind})"]
+            comment_before(stmt, f"{node.loc.short}  {text}  ({kind})")
             self.last_origin = None
 
     # -- the function ---------------------------------------------------------------------------
@@ -348,7 +384,8 @@ def _comment_for(eqn, previous_loc):
     """``model.py:7  out = q * z  (multiply: ...)``; the line's text only once per line."""
     loc = eqn.loc
     gate = primitives.get(eqn.origin.prim).gate if isinstance(eqn.origin, Eqn) else ""
-    gate = getattr(eqn.origin, "note", None) or gate     # a rewrite's own note (simplify)
+    if eqn.origin is not None and eqn.origin.note:    # a rewrite's own (simplify, bptt...)
+        gate = eqn.origin.note
     if loc is None:
         return gate
     same_line = previous_loc is not None and (previous_loc.file, previous_loc.line) == (loc.file, loc.line)
@@ -375,8 +412,8 @@ def emit_function(func, name, doc, returns):
             alias += "_"         # a parameter of the user's owns the plain name
         helpers[h] = alias
     emitter = Emitter(func, set(helpers.values()) | {"np"})
-    result_names = getattr(func, "result_names", [None] * len(func.results))
-    fdef = emitter.function(name, doc, returns, result_names, getattr(func, "defaults", {}))
+    result_names = func.result_names if func.result_names is not None else (None,) * len(func.results)
+    fdef = emitter.function(name, doc, returns, result_names, func.defaults)
     renamed = {h: a for h, a in helpers.items() if h != a}
     if renamed:
         for node in ast.walk(fdef):

@@ -1,8 +1,9 @@
 """Printing: ``ast`` → source text with the comments that tie it to the user's code.
 
-``ast.unparse`` prints each statement; comments ride on statements as attributes set
-by the emitter: ``diffc_before`` (lines printed above) and ``diffc_after`` (printed at
-the end of the line, aligned). Compound statements are printed header, then body.
+``ast.unparse`` prints each statement; comments ride on statements as one annotation
+the emitter sets (``comment_before``, ``comment_after``): ``Comments.before`` (lines
+printed above) and ``Comments.after`` (printed at the end of the line, aligned). Compound
+statements are printed header, then body.
 
 A comment's text (a file name, a line of the user's source, a note) is printed on one
 line whatever it holds: its line breaks are printed escaped (``\\n``), so nothing in it
@@ -11,12 +12,40 @@ can end the comment and become code. A docstring's backslashes are escaped likew
 from __future__ import annotations
 
 import ast
+import dataclasses
+import keyword
 
 TRAILING_COLUMN = 36
 # every character str.splitlines() breaks at (Python's own tokenizer breaks at \r and \n)
 _LINE_BREAKS = {c: c.encode("unicode_escape").decode("ascii")
                 for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 _ONE_LINE = str.maketrans(_LINE_BREAKS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Comments:
+    """The comments printed with one ``ast`` statement."""
+    before: tuple = ()         # whole lines, printed above it
+    after: str = ""            # printed at the end of its (first) line, aligned
+
+
+_NONE = Comments()
+_ANNOTATION = "diffc_comments"  # the one attribute diffc sets on an ``ast`` statement
+
+
+def comments(node) -> Comments:
+    """The comments of ``node`` (none for a node the emitter did not annotate)."""
+    return getattr(node, _ANNOTATION, _NONE)
+
+
+def comment_before(node, *lines):
+    """Print ``lines`` above ``node`` (in place of any set before)."""
+    setattr(node, _ANNOTATION, dataclasses.replace(comments(node), before=lines))
+
+
+def comment_after(node, text):
+    """Print ``text`` at the end of ``node``'s line."""
+    setattr(node, _ANNOTATION, dataclasses.replace(comments(node), after=text))
 
 
 def one_line(text):
@@ -28,6 +57,7 @@ def print_module(header_lines, nodes):
     """The text of a module: header comments, then each top-level node."""
     lines = [f"# {one_line(h)}" if h else "#" for h in header_lines]
     for node in nodes:
+        node = _Attributes().visit(node)
         if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
                       lines[-1].startswith("import")) and lines[-1] != "":
             lines += ["", ""] if isinstance(node, ast.FunctionDef) else [""]
@@ -36,7 +66,7 @@ def print_module(header_lines, nodes):
 
 
 def _print_statement(node, indent, lines):
-    for comment in getattr(node, "diffc_before", ()):
+    for comment in comments(node).before:
         lines.append(f"{indent}# {one_line(comment)}")
     if isinstance(node, ast.FunctionDef):
         header = ast.unparse(ast.FunctionDef(node.name, node.args, [ast.Pass()], node.decorator_list,
@@ -54,7 +84,7 @@ def _print_statement(node, indent, lines):
         text = ["return " + ", ".join(ast.unparse(e) for e in node.value.elts)]
     else:
         text = ast.unparse(node).splitlines()
-    after = one_line(getattr(node, "diffc_after", None) or "")
+    after = one_line(comments(node).after)
     if after and len(text) == 1:
         first = indent + text[0]
         text_line = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
@@ -72,7 +102,7 @@ def _print_compound(node, indent, lines):
     else:
         header = f"if {ast.unparse(node.test)}:"
     first = indent + header
-    after = one_line(getattr(node, "diffc_after", None) or "")
+    after = one_line(comments(node).after)
     if after:
         first = first.ljust(TRAILING_COLUMN - 1) + f" # {after}" if len(first) < TRAILING_COLUMN - 1 \
             else f"{first}  # {after}"
@@ -80,7 +110,7 @@ def _print_compound(node, indent, lines):
     _print_body(node.body or [ast.Pass()], indent + "    ", lines)
     orelse = node.orelse
     while isinstance(node, ast.If) and len(orelse) == 1 and isinstance(orelse[0], ast.If) \
-            and not getattr(orelse[0], "diffc_before", None):
+            and not comments(orelse[0]).before:
         node = orelse[0]
         lines.append(f"{indent}elif {ast.unparse(node.test)}:")
         _print_body(node.body or [ast.Pass()], indent + "    ", lines)
@@ -106,3 +136,32 @@ def _print_docstring(doc, indent, lines):
 def _print_body(body, indent, lines):
     for stmt in body:
         _print_statement(stmt, indent, lines)
+
+
+class _Attributes(ast.NodeTransformer):
+    """``getattr(obj, 'name')`` printed ``obj.name``, and ``setattr(obj, 'name', v)`` as a
+    statement ``obj.name = v`` (the forms the templates for objects' attributes and random
+    draws take), as the user wrote them."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2 \
+                and not node.keywords and _is_name(node.args[1]):
+            return ast.copy_location(ast.Attribute(node.args[0], node.args[1].value, ast.Load()), node)
+        return node
+
+    def visit_Expr(self, node):
+        self.generic_visit(node)
+        call = node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "setattr" \
+                and len(call.args) == 3 and not call.keywords and _is_name(call.args[1]):
+            target = ast.Attribute(call.args[0], call.args[1].value, ast.Store())
+            new = ast.Assign([target], call.args[2], lineno=getattr(node, "lineno", 1))
+            new.__dict__.update({k: v for k, v in node.__dict__.items() if k.startswith("diffc_")})
+            return new
+        return node
+
+
+def _is_name(node):
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier() \
+        and not keyword.iskeyword(node.value)

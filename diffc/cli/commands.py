@@ -25,21 +25,22 @@ import sys
 import tempfile
 
 from diffc import __version__
+from diffc.backend import namespaces
 from diffc.cli import check, targets
 from diffc.cli.targets import UsageError
-from diffc.compiler import pipeline, staging
+from diffc.compiler import backends, pipeline, staging
 from diffc.core import primitives
-from diffc.errors import DiffcError, InternalError
+from diffc.errors import DiffcError, InternalError, NoRuleError, from_user_code
 from diffc.frontend import bindings
 from diffc.tools.graph import graph_of
 
 EXAMPLES = {
     "compile": "diffc compile model.py                 # @diffc.grad functions -> model_grad.py\n"
-               "  diffc compile model.py -f loss --wrt W,b --arg W=3x4 --arg b=4 --arg X=Nx3 -o -\n"
+               "  diffc compile model.py -f loss --wrt W,b --arg W=3x4 --arg b=shape:4 --arg X=Nx3 -o -\n"
                "  diffc compile model.py --check         # exit 1 if model_grad.py is stale",
     "show": "diffc show model.py:loss --wrt W --arg W=3x4 --arg X=5x3\n"
             "  diffc show model.py:loss --ir",
-    "check": "diffc check model.py:loss --arg W=3x4 --arg b=4 --arg X=5x3 --seed 1",
+    "check": "diffc check model.py:loss --arg W=3x4 --arg b=shape:4 --arg X=5x3 --seed 1",
     "graph": "diffc graph model.py:f --arg x=-2.0 --arg y=5.0 --arg z=-4.0 -o f.svg\n"
              "  diffc graph model.py:loss -o loss.dot      # structure only, no values",
     "coverage": "diffc coverage",
@@ -75,6 +76,9 @@ def _compile_parser(sub):
     c.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                    help="reverse: grad_NAME returns the gradient; forward: jvp_NAME(params..., "
                         "d<param>...) returns the value and the directional derivative")
+    c.add_argument("--backend", choices=("numpy",) + tuple(namespaces.BACKENDS), default="numpy",
+                   help="the arrays the module takes: numpy (default), or array API calls on the "
+                        "arguments' namespace for torch, jax, dask or any array-api library")
 
 
 def _show_parser(sub):
@@ -82,6 +86,7 @@ def _show_parser(sub):
     s.add_argument("target", help="MODEL.py:FUNCTION")
     _wrt_and_args(s)
     s.add_argument("--ir", action="store_true", help="print the IR instead of Python")
+    s.set_defaults(mode="reverse")      # shows reverse mode (``_compile_function`` reads it)
     s.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="syntax highlighting (auto: only on a terminal, and not when NO_COLOR is set)")
 
@@ -104,7 +109,7 @@ def _graph_parser(sub):
     g = _subparser(sub, "graph", "draw the computational graph: values forward, gradients back "
                    "(never runs the model)")
     g.add_argument("target", help="MODEL.py:FUNCTION")
-    _wrt_and_args(g, wrt_default="every float argument")
+    _wrt_and_args(g, wrt_default="the decorator's wrt, else every float argument")
     g.add_argument("-o", "--output", default="-",
                    help="graph.svg, graph.png, graph.pdf (need Graphviz) or graph.dot; "
                         "default: DOT on stdout")
@@ -141,6 +146,7 @@ def main(argv=None):
         if args.debug:
             raise
         print(_render(e), file=sys.stderr)
+        targets.notes_on_numbers(args)
         return 2
     except OSError as e:
         if args.debug:
@@ -150,8 +156,13 @@ def main(argv=None):
     except Exception as e:
         if args.debug:
             raise
-        print(_internal(e), file=sys.stderr)
-        return 3
+        located = targets.examples_error(e, args)
+        if located is None:
+            print(_internal(e), file=sys.stderr)
+            return 3
+        print(_render(located), file=sys.stderr)
+        targets.notes_on_numbers(args)
+        return 2
 
 
 def _internal(error):
@@ -181,6 +192,8 @@ def _compile_function(path, name, args, strict=True):
     wrt = targets.wrt_option(args.wrt) if args.wrt else deco.wrt
     indices, single = targets.wrt_indices(src, wrt)
     examples = targets.examples(src, args.arg, strict=strict)
+    if _backend(args) != "numpy":
+        return _compile_for_backend(src, indices, single, examples, deco, args)
     if getattr(args, "mode", "reverse") == "forward":
         staged = staging.jvp(staging.stage_source(src, examples), indices,
                              tuple(examples[i] for i in indices) if examples is not None else None)
@@ -188,10 +201,88 @@ def _compile_function(path, name, args, strict=True):
         return staging.emit_staged(staged, f"jvp_{src.name}",
                                    f"Value of {src.name} and its directional derivative along "
                                    f"tangents of {names} (forward mode).")
-    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single)
+    return pipeline.compile_gradient(src, indices, examples, with_value=deco.with_value, single=single,
+                                     sizes_vary=examples is not None and examples.sizes_vary)
+
+
+def _backend(args):
+    return getattr(args, "backend", "numpy")
+
+
+def _compile_for_backend(src, indices, single, examples, deco, args):
+    """``(Compiled, its def for the backend, whether it needs math)``."""
+    if getattr(args, "mode", "reverse") == "forward":
+        raise UsageError(f"--backend {args.backend} makes gradients (reverse mode) only",
+                         hint="leave out --mode forward, or compile for NumPy")
+    if examples is None:
+        raise UsageError(f"--backend {args.backend} needs example shapes for the arrays",
+                         hint="give each array parameter's shape: --arg NAME=SHAPE")
+    try:
+        target = namespaces.target_named(args.backend, examples, indices)
+    except ImportError as e:
+        raise UsageError(str(e), hint="install it, or compile for NumPy (leave out --backend)") from None
+    return backends.compile_portable(src, indices, examples, target, with_value=deco.with_value, single=single)
+
+
+def _compile_or_ask(path, name, args, strict):
+    """``_compile_function``; when general code (no ``--arg``) is impossible because a
+    rule needs its operands' shapes, an error naming the ``--arg``s to give, with an
+    example command that compiles."""
+    try:
+        return _compile_function(path, name, args, strict)
+    except NoRuleError as e:
+        if args.arg or "not fixed here" not in e.message:
+            raise
+        example = _working_example(path, name, args, e.loc)
+        what = f"`{e.loc.text[e.loc.col:e.loc.end_col].strip()}`" \
+            if e.loc is not None and e.loc.end_col else "this line"
+        hint = (f"give example arguments, e.g. `{example}` (that compiles; put in your own "
+                f"shapes)" if example else
+                f"give example arguments: {targets.param_list_hint(targets.function_source(path, name))}")
+        raise UsageError(f"without --arg, diffc compile makes code for any shapes, and {what} has "
+                         f"none: its gradient depends on the shapes of its operands", e.loc, hint) from None
+
+
+_EXAMPLE_TRIALS = 40       # compiles tried at most for a working example (an error's hint)
+
+
+def _working_example(path, name, args, loc):
+    """A ``diffc compile`` command with example arguments for ``name`` that compiles, or
+    None. Tried in turn: the operands of a failing ``A @ B`` get matching shapes (Nx3,
+    3x4) and every other parameter a scalar, or a vector; then every parameter 4x4, with
+    at most one of them integer labels (an index) and one a number."""
+    src = targets.function_source(path, name)
+    needed = targets.params_without_defaults(src)
+    matmul = targets.matmul_operands(loc, needed)
+    candidates = [{p: matmul.get(p, rest) for p in needed} for rest in ("scalar", "shape:4")]
+    candidates += [{p: "4x4" for p in needed}]
+    candidates += [{p: "4:int" if p == labels else "4x4" for p in needed} for labels in needed]
+    candidates += [{p: "4:int" if p == labels else "scalar" if p == number else "4x4" for p in needed}
+                   for labels in needed for number in needed if number != labels]
+    for chosen in candidates[:_EXAMPLE_TRIALS]:
+        specs = [f"{p}={shape}" for p, shape in chosen.items()]
+        trial = copy.copy(args)
+        trial.arg = specs
+        try:
+            _compile_function(path, name, trial)
+        except DiffcError:
+            continue
+        except Exception as e:            # the user's line fails on these shapes: next ones
+            if not from_user_code(e):
+                raise
+            continue
+        parts = ["diffc", "compile", args.model, "-f", name]
+        if args.wrt:
+            parts += ["--wrt", args.wrt]
+        for spec in specs:
+            parts += ["--arg", spec]
+        return shlex.join(parts)
+    return None
 
 
 def _compile(args):
+    if args.check:
+        args = _with_recorded_options(args)
     module = targets.read_module(args.model)
     names = args.function or targets.decorated(module)
     if not names:
@@ -202,8 +293,13 @@ def _compile(args):
         raise UsageError("--check compares a file with what compile would write; give -o PATH")
     # every function compiles before anything is written: a failure leaves no partial file
     with bindings.recording() as read:
-        compiled = [_compile_function(args.model, n, args, strict=len(names) == 1) for n in names]
-    text = pipeline.module_text(args.model, compiled, command=_command_line(args), baked=read.baked)
+        compiled = [_compile_or_ask(args.model, n, args, strict=len(names) == 1) for n in names]
+    if _backend(args) != "numpy":
+        text = backends.module_text(args.model, [c[1] for c in compiled], _backend(args),
+                                    uses_math=any(c[2] for c in compiled), command=_command_line(args))
+        compiled = [c[0] for c in compiled]
+    else:
+        text = pipeline.module_text(args.model, compiled, command=_command_line(args), baked=read.baked)
     if out == "-":
         sys.stdout.write(text)
         return 0
@@ -213,6 +309,31 @@ def _compile(args):
     write_atomically(out, text)
     print(f"wrote {out} ({', '.join(c.name for c in compiled)})")
     return 0
+
+
+def _with_recorded_options(args):
+    """``compile --check`` with no -f/--wrt/--arg/--mode: the options the output file's
+    header records (``# Regenerate with `diffc compile ...```), so a file compiled with
+    example arguments is checked against the same ones."""
+    if args.arg or args.function or args.wrt or args.mode != "reverse":
+        return args
+    out = args.output or os.path.splitext(args.model)[0] + "_grad.py"
+    if out == "-" or not os.path.isfile(out):
+        return args
+    with open(out, encoding="utf-8", errors="replace") as fh:
+        recorded = re.search(r"^# Regenerate with `(diffc compile .*?)`", fh.read(4096), re.M)
+    if recorded is None:
+        return args
+    try:
+        words = shlex.split(recorded.group(1))[1:]
+        given = _parser().parse_args(words)
+    except (ValueError, SystemExit):
+        return args                       # a header edited by hand: compare as given
+    if given.model != os.path.basename(args.model):
+        return args
+    merged = copy.copy(args)
+    merged.arg, merged.function, merged.wrt, merged.mode = given.arg, given.function, given.wrt, given.mode
+    return merged
 
 
 def _check_fresh(out, text, args):
@@ -280,8 +401,10 @@ def _command_line(args):
         parts += ["-f", f]
     if args.wrt:
         parts += ["--wrt", args.wrt]
-    if getattr(args, "mode", "reverse") != "reverse":
+    if args.mode != "reverse":
         parts += ["--mode", args.mode]
+    if _backend(args) != "numpy":
+        parts += ["--backend", args.backend]
     for a in args.arg:
         parts += ["--arg", a]
     default = os.path.splitext(args.model)[0] + "_grad.py"
@@ -301,6 +424,10 @@ def _show(args):
     return 0
 
 
+COLOR_NEEDS = ("note: --color needs Pygments, which is not installed: the code is shown "
+               "without colour (pip install pygments, or pip install \"diffc[color]\")")
+
+
 def _use_color(choice):
     if choice != "auto":
         return choice == "always"
@@ -313,6 +440,7 @@ def _highlight(text):
         from pygments.formatters import TerminalFormatter
         from pygments.lexers import PythonLexer
     except ImportError:
+        print(COLOR_NEEDS, file=sys.stderr)
         return text
     return highlight(text, PythonLexer(), TerminalFormatter())
 
@@ -329,10 +457,13 @@ def _same_file(a, b):
 def _graph(args):
     path, name = targets.split_target(args.target)
     src = targets.function_source(path, name)
-    wrt = None
+    wrt, decorated = None, False
     if args.wrt:
         wrt = targets.wrt_indices(src, targets.wrt_option(args.wrt))[0]
-    g = graph_of(src, targets.examples(src, args.arg), wrt)
+    elif targets.is_decorated(src.module, name):          # the gradient the decorator asks for
+        wrt = targets.wrt_indices(src, targets.decoration(src.module, name).wrt)[0]
+        decorated = True
+    g = graph_of(src, targets.examples(src, args.arg), wrt, floats_only=decorated)
     for note in g.notes:
         print(f"note: {note}", file=sys.stderr)
     if args.output == "-":

@@ -37,9 +37,9 @@ from diffc.ad.reverse_control import activity, export_from_branches
 from diffc.backend import functions
 from diffc.compiler.transform_calls import call_transform
 from diffc.core import primitives
-from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Var, block_free_vars, blocks_of, substitute,
-                           substitute_atom, walk)
-from diffc.core.naming import adjoint_hint
+from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Role, Var, VarKind, block_free_vars, blocks_of,
+                           substitute, substitute_atom, walk)
+from diffc.core.naming import RESERVED, adjoint_hint
 from diffc.optimize import passes
 
 
@@ -123,11 +123,8 @@ def expand(func, wrt_vars, facts, namer):
         results = tuple(substitute_atom(r, mapping) for r in func.results)
     else:
         results = func.results
-    out = Function(func.name, func.params, body, results, func.loc, func.doc)
-    for attr in ("defaults", "attributes"):
-        if hasattr(func, attr):
-            setattr(out, attr, getattr(func, attr))
-    return out
+    return Function(func.name, func.params, body, results, func.loc, func.doc,
+                    defaults=func.defaults, attributes=func.attributes)
 
 
 def _resolver(alias):
@@ -179,10 +176,10 @@ def _pair_call(call, active, facts, namer):
     params = call.body.params
     wrt = tuple(i for i, p in enumerate(params) if p in active)
     forward, saved_value = _generate(call, wrt, facts, namer)
-    saved = namer.var("saved", "user")
+    saved = namer.var("saved", VarKind.USER)
     if saved_value is not None:
         facts.values[saved] = saved_value
-    return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, "primal", None)
+    return Eqn((call.outs[0], saved), forward.name, call.args, {}, call.loc, Role.PRIMAL, None)
 
 
 # -- generating a pair ---------------------------------------------------------------------
@@ -190,10 +187,10 @@ def _generate(call, wrt, facts, namer):
     block = copy.deepcopy(call.body)
     callee = Function(call.callee, block.params, block.body, block.results, call.loc)
     result = block.results[0]
-    seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), "adjoint")
+    seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), VarKind.ADJOINT)
     facts.assume(seed, result)
     grad = passes.optimize(reverse(callee, wrt, facts, namer, with_value=True, seed=seed), facts)
-    cut = next((k for k, s in enumerate(grad.body) if s.role not in ("primal", "tape")), len(grad.body))
+    cut = next((k for k, s in enumerate(grad.body) if s.role not in (Role.PRIMAL, Role.TAPE)), len(grad.body))
     primal, backward = grad.body[:cut], grad.body[cut:]
     result, grads = grad.results[0], grad.results[1:]
     inside = set(callee.params) | {o for s in walk(primal) for o in s.outs} | \
@@ -256,9 +253,7 @@ def _saved(read, callee, primal, namer):
 
 
 def _function(name, params, body, results):
-    func = Function(name, tuple(params), body, tuple(results))
-    func.defaults = {}
-    return func
+    return Function(name, tuple(params), body, tuple(results))
 
 
 def _template_helpers(helpers):
@@ -280,7 +275,7 @@ def _rename(fdef, old, new):
 
 def _fresh(taken, base):
     name, k = base, 1
-    while name in taken or not name.isidentifier():
+    while name in taken or name in RESERVED or not name.isidentifier():
         name, k = f"{base}_{k}", k + 1
     taken.add(name)
     return name

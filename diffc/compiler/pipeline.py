@@ -20,12 +20,14 @@ from diffc.ad.reverse import Backward, activity
 from diffc.backend import expressions, functions, printer
 from diffc.compiler import staging
 from diffc.compiler.call_pairs import reverse, uses_generated
-from diffc.compiler.lowering import Compiled, check_args, lower, with_free
+from diffc.compiler.lowering import Compiled, check_args, lower, lower_with_examples, user_modules, with_free
 from diffc.core import primitives
 from diffc.core.facts import Facts
-from diffc.core.ir import Const, Eqn, Var, all_names, walk
+from diffc.core.ir import Const, Eqn, Pack, Role, Var, all_names, walk
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.errors import DiffcError, NonScalarOutput
+from diffc.frontend import source
 from diffc.frontend.jumps import last_return
 from diffc.optimize import passes
 
@@ -34,6 +36,7 @@ def compile_gradient(src, wrt, args=None, **options):
     """The gradient of ``src`` w.r.t. parameter indices ``wrt``, as an emitted ``def``.
 
     ``args``: example arguments to specialise for (None: general code for any shapes).
+    ``sizes_vary``: a size of ``args`` stands for any size (``diffc compile --arg x=Nx3``).
     ``single``: return one gradient rather than a tuple.
 
     Python's cyclic garbage collector is paused while compiling: the compiler makes many
@@ -49,22 +52,24 @@ def compile_gradient(src, wrt, args=None, **options):
             gc.enable()
 
 
-def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None):
+def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, name=None,
+                      sizes_vary=False, instance=None):
     stages = {}
-    func = lower(src, calls=True)
+    facts = Facts(args is not None, sizes_vary=sizes_vary or getattr(args, "sizes_vary", False))
+    func = _lowered(src, wrt, args, facts, instance)
     stages["ir"] = func
-    facts = _example_facts(src, func, wrt, args)
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = staging.expand_calls(func, facts, namer)
-    grad = reverse(func, wrt, facts, namer, with_value=with_value)
+    func = checked(staging.expand_calls(func, facts, namer), facts, "expand_calls")
+    grad = checked(reverse(func, wrt, facts, namer, with_value=with_value), facts, "reverse")
     stages["reverse"] = grad
     if os.environ.get("DIFFC_NO_OPTIMIZE") != "1":
         grad = passes.optimize(grad, facts)
     else:
-        grad = passes.dead_code(grad, facts)     # the bare transform, only pruned
+        grad = checked(passes.dead_code(grad, facts), facts, "dead_code")     # the bare transform, only pruned
     stages["optimized"] = grad
-    grad.result_names = ([None] if with_value else []) + \
-        [adjoint_hint(func.params[i].hint) for i in wrt]
+    grad.result_names = ((None,) if with_value else ()) + tuple(adjoint_hint(func.params[i].hint)
+                                                            for i in wrt)
     fname = name or (("value_and_grad_" if with_value else "grad_") + func.name)
     doc = _docstring(func, wrt, args, with_value)
 
@@ -75,26 +80,23 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
 
     fdef, helpers = functions.emit_function(grad, fname, doc, returns)
     pairs, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
-    compiled = Compiled(fname, fdef, helpers, stages, pairs, func.free)
-    compiled.fast_def = _dispatcher_copy(grad, facts, fname, doc, returns)
-    compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(grad.body)
-                             if isinstance(s, Eqn) and primitives.get(s.prim).call_path}
-    return compiled
+    return Compiled(fname, fdef, helpers, stages, pairs, func.free,
+                    fast_def=_dispatcher_copy(grad, facts, fname, doc, returns),
+                    user_modules=user_modules(grad))
 
 
-def _example_facts(src, func, wrt, args):
-    """The ``Facts`` of lowered ``func`` run on example ``args`` (checked: floats where
-    differentiated, a scalar result), or empty ones for general code (``args`` None)."""
-    facts = Facts(args is not None)
-    facts.sizes_vary = getattr(args, "sizes_vary", False)     # symbolic sizes (diffc compile)
+def _lowered(src, wrt, args, facts, instance):
+    """Lowered ``src``, its example ``args`` recorded in ``facts`` as each line is lowered
+    (checked: floats where differentiated, a scalar result), or general code (``args``
+    None; checked: not a tuple)."""
     if args is not None:
-        check_args(src, func, wrt, args)
-        for var, value in zip(func.params, with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+        check_args(src, wrt, args, getattr(args, "names", None))
+    func = lower_with_examples(src, facts, args, instance)
+    if args is not None:
         _check_scalar(src, func, facts)
-    return facts
+    else:
+        _check_not_a_tuple(src, func)
+    return func
 
 
 def _docstring(func, wrt, args, with_value):
@@ -103,7 +105,7 @@ def _docstring(func, wrt, args, with_value):
     doc = f"{'Value and gradient' if with_value else 'Gradient'} of {func.name} ({func.loc.short}) " \
           f"with respect to {wrt_names}."
     if args is not None:
-        doc += "\n\n" + _describe_signature(func, with_free(func, args))
+        doc += "\n\n" + _describe_signature(func, with_free(func, args), getattr(args, "labels", {}))
     return doc + describe_free(func.free)
 
 
@@ -122,11 +124,11 @@ def _dispatcher_copy(grad, facts, fname, doc, returns):
     gradient with the seed's products by scalars folded (``passes.scalar_units``)."""
     if not facts.enabled or len(grad.body) > _SMALL or any(not isinstance(s, Eqn) for s in grad.body):
         return None
-    folded = passes.scalar_units(grad, facts)
+    folded = checked(passes.scalar_units(grad, facts), facts, "scalar_units")
     if len(folded.body) == len(grad.body):
         return None
-    folded.result_names = grad.result_names
-    return functions.emit_function(passes.dead_code(folded, facts), fname, doc, returns)[0]
+    return functions.emit_function(checked(passes.dead_code(folded, facts), facts, "dead_code"),
+                                   fname, doc, returns)[0]
 
 
 _SMALL = 60      # equations: the dispatcher inlines only short gradients anyway
@@ -174,21 +176,20 @@ def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=No
     Python call that made it (a run-time compile, specialised to its arguments).
     ``baked``: module-level values read from the source text (``Bindings.baked``), named
     in the header."""
-    with open(src_path, "rb") as fh:
-        digest = hashlib.sha256(fh.read()).hexdigest()
+    digest = hashlib.sha256(source.source_bytes(src_path)).hexdigest()
     base = os.path.basename(src_path)
     how = f"Made by {made_by} at run time (the docstring says for which arguments)." \
         if made_by else f"Regenerate with `{command or 'diffc compile ' + base}`."
     header = [f"Generated by diffc from {base} (sha256 {digest[:16]}): do not edit.",
               f"{how} "
               + ("Needs NumPy and the modules whose rules it calls." if any(
-                  getattr(c, "user_modules", ()) for c in compiled_list) else "Needs only NumPy.")]
+                  c.user_modules for c in compiled_list) else "Needs only NumPy.")]
     if baked:
         values = ", ".join(f"{k.split(' ')[0]} = {v!r}" for k, v in sorted(baked.items()))
         header += textwrap.wrap(f"Module-level values read from the source text of {base} "
                                 f"(it was not run) and compiled in: {values}.", 88)
     imports = ast.parse("import numpy as np").body + expressions.user_imports(
-        {m for c in compiled_list for m in getattr(c, "user_modules", ())})
+        {m for c in compiled_list for m in c.user_modules})
     helpers = sorted({h for c in compiled_list for h in c.helpers})
     pairs, mains = _merged_functions(compiled_list)
     nodes = imports + [expressions.helper_definition(*h) for h in helpers] + pairs + mains
@@ -201,7 +202,7 @@ def _merged_functions(compiled_list):
     pairs, by_name, mains = [], {}, []
     for c in compiled_list:
         renames = {}
-        for d in getattr(c, "functions", ()):
+        for d in c.functions:
             d = _renamed(d, renames)
             name, k = d.name, 2
             while name in by_name and ast.dump(by_name[name]) != ast.dump(_renamed(d, {d.name: name})):
@@ -227,19 +228,40 @@ def _renamed(fdef, renames):
     return node
 
 
-def _describe_signature(func, args):
+def _describe_signature(func, args, labels=None):
+    """``Specialised to arguments W: float64[3, 4], X: float64[N, 3].``: a size the
+    command line gave as a letter (``--arg X=Nx3``: ``labels`` maps parameter indices to
+    their sizes as given) is named by it, as the code works for any value of it."""
+    labels = labels or {}
     parts = []
-    for var, value in zip(func.params, args):
+    for i, (var, value) in enumerate(zip(func.params, args)):
         if isinstance(value, np.ndarray):
-            parts.append(f"{var.name}: {value.dtype}{list(value.shape)}")
+            sizes = labels.get(i)
+            if sizes is None or len(sizes) != value.ndim:
+                sizes = value.shape
+            parts.append(f"{var.name}: {value.dtype}[{', '.join(map(str, sizes))}]")
         else:
             parts.append(f"{var.name}: {type(value).__name__}")
     return "Specialised to arguments " + ", ".join(parts) + "."
 
 
+def _check_not_a_tuple(src, func):
+    """A function returning a tuple or list has no gradient (without example values, its
+    general code was all zeros)."""
+    result = func.results[0] if func.results else None
+    if isinstance(result, Pack) and result.kind in ("tuple", "list"):
+        raise NonScalarOutput(
+            f"grad needs a scalar output, but {func.name} returns a {result.kind}",
+            src.loc(last_return(src.node).value),
+            "return one scalar (a loss); for several outputs use diffc.jacobian, or "
+            "has_aux=True when the rest is auxiliary")
+
+
 def _check_scalar(src, func, facts):
+    _check_not_a_tuple(src, func)
     result = func.results[0]
-    value = facts.values.get(result) if isinstance(result, Var) else getattr(result, "value", None)
+    value = facts.values.get(result) if isinstance(result, Var) else \
+        result.value if isinstance(result, Const) else None
     if np.iscomplexobj(value):
         ret = last_return(src.node)
         raise NonScalarOutput(
@@ -269,6 +291,8 @@ class Trace:
     facts: Facts
     adjoints: dict = field(default_factory=dict)
     contributions: dict = field(default_factory=dict)
+    forward: dict = field(default_factory=dict)   # values after the forward pass: inside a
+    # loop, its last iteration's (the reverse pass rebinds them as it walks back)
 
 
 def evaluate(func, args):
@@ -293,19 +317,19 @@ def trace(src, args, wrt):
     """
     func = lower(src)
     facts = evaluate(func, args)
+    forward = dict(facts.values)
     result = func.results[0] if func.results else None
     wrt_vars = [func.params[i] for i in wrt]
     active = activity(func, wrt_vars)
     if not isinstance(result, Var) or result not in active or np.ndim(facts.value(result)) != 0:
-        return Trace(func, facts)
+        return Trace(func, facts, forward=forward)
     taken = {v.name for e in func.body for v in e.outs} | {p.name for p in func.params}
     back = _RecordingBackward(facts, Namer(taken=taken), active)
-    seed = back.namer.var(adjoint_hint(result.hint), "adjoint")
-    facts.run(Eqn((seed,), "constant", (Const(1.0),), {}, func.loc, "seed", None))
+    seed = back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
     back.adjoints[result] = seed
     for eqn in reversed(func.body):
         back.backprop(eqn)
-    return Trace(func, facts, back.adjoints, back.contributions)
+    return Trace(func, facts, back.adjoints, back.contributions, forward)
 
 
 class _RecordingBackward(Backward):

@@ -29,12 +29,15 @@ import numpy as np
 from diffc.ad.forward import forward
 from diffc.backend import emit_names, functions
 from diffc.compiler.call_pairs import reverse
-from diffc.compiler.lowering import Compiled, check_args, lower, with_free
+from diffc.compiler.lowering import Compiled, check_values, lower, user_modules, with_free
 from diffc.compiler.transform_calls import call_transform
 from diffc.core import primitives
+from diffc.core.build import Builder
 from diffc.core.facts import Facts
-from diffc.core.ir import Block, Eqn, Function, If, Loop, Pack, Var, all_names, substitute_atom, walk
+from diffc.core.ir import (Block, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, all_names,
+                           substitute_atom, walk)
 from diffc.core.naming import Namer, adjoint_hint
+from diffc.core.verify import checked
 from diffc.errors import DiffcError, NonScalarOutput
 from diffc.frontend import source
 from diffc.optimize import passes
@@ -69,21 +72,19 @@ def stage(fn, args) -> Staged:
 
 def stage_source(src, args) -> Staged:
     """Lower ``src`` and run it on ``args`` (None: no example values, general code)."""
-    func = lower(src)
     facts = Facts(args is not None)
-    if args is not None:
-        for var, value in zip(func.params, with_free(func, args)):
-            facts.bind_param(var, value)
-        for eqn in func.body:
-            facts.run(eqn)
+    func = lower(src, facts=facts, args=args if not src.method else None)
+    if args is not None and src.method:     # lowered without example values: they run now
+        facts.run_function(func, with_free(func, args))
+    checked(func, facts, "lowering")
     namer = Namer(taken=all_names(func))
-    func = expand_calls(func, facts, namer)
+    func = checked(expand_calls(func, facts, namer), facts, "expand_calls")
     return Staged(func, facts, namer, src, 0, func.name, func.free)
 
 
 def check_float_args(staged, wrt, args, transform):
     """Every differentiated argument must hold floats (a located error otherwise)."""
-    check_args(staged.src, staged.func, wrt, args)
+    check_values(staged.src, [p.name for p in staged.func.params], wrt, args)
 
 
 def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> Staged:
@@ -97,11 +98,12 @@ def gradient(staged, wrt, *, with_value=False, has_aux=False, single=True) -> St
         result, aux = result.items
     _check_scalar(staged, result)
     func = staged.func
-    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    primal.defaults = getattr(func, "defaults", {})
+    primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc,
+                      defaults=func.defaults)
     grad = reverse(primal, wrt, staged.facts, staged.namer, with_value=with_value)
     if aux is not None:
         grad.results = grad.results + (aux,)
+    checked(grad, staged.facts, "reverse")
     grad = _optimized(grad, staged)
     first = 1 if with_value else 0
     grads = first if single else tuple(range(first, first + len(wrt)))
@@ -138,7 +140,8 @@ def jvp(staged, wrt, tangent_values) -> Staged:
     """Forward mode on a staged function: results ``(value, tangent)``."""
     func = _optimized(staged.func, staged)
     n = len(func.results)
-    out = forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values)
+    out = checked(forward(func, wrt, staged.facts, staged.namer, tangent_values=tangent_values),
+                  staged.facts, "forward")
     out = _optimized(out, staged)
     structure = (staged.structure, _shift(staged.structure, n))
     return Staged(out, staged.facts, staged.namer, staged.src, structure, f"jvp({staged.what})",
@@ -159,12 +162,11 @@ def vjp(staged, wrt, cotangent_value, *, single=True) -> Staged:
                          staged.src.loc(), "return a single array (np.concatenate the parts)")
     func = staged.func
     hint = adjoint_hint(result.hint if isinstance(result, Var) else "out")
-    seed = staged.namer.var(hint, "adjoint")
+    seed = staged.namer.var(hint, VarKind.ADJOINT)
     if staged.facts.enabled:
         staged.facts.bind_param(seed, cotangent_value)
     primal = Function(func.name, func.params, func.body, (result,), func.loc, func.doc)
-    grad = reverse(primal, wrt, staged.facts, staged.namer, seed=seed)
-    grad.params = grad.params + (seed,)
+    grad = checked(reverse(primal, wrt, staged.facts, staged.namer, seed=seed), staged.facts, "reverse")
     grad = _optimized(grad, staged)
     structure = 0 if single else tuple(range(len(wrt)))
     return Staged(grad, staged.facts, staged.namer, staged.src, structure, f"vjp({staged.what})",
@@ -194,10 +196,8 @@ def expand_calls(func, facts, namer):
             body.append(eqn)
     results = tuple(_sub_atom(r, alias) for r in func.results)
     added = tuple(f.var for f in list(free.values())[len(func.free):])
-    out = Function(func.name, func.params + added, body, results, func.loc, func.doc,
-                   tuple(free.values()))
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params + added, body, results, func.loc, func.doc,
+                    tuple(free.values()), defaults=func.defaults)
 
 
 def _inlined(transform, operands, facts, namer, loc, free):
@@ -214,7 +214,7 @@ def _inlined(transform, operands, facts, namer, loc, free):
             free[f.fetch] = dataclasses.replace(f, var=var)
         renamed[f.var] = free[f.fetch].var
     copies = {}
-    eqns = []
+    eqns = Builder([], facts, namer, role=Role.PRIMAL)
     for eqn in inner.func.body:
         if not isinstance(eqn, Eqn):
             raise DiffcError(f"calling {transform!r} inside a compiled function: its control "
@@ -223,10 +223,8 @@ def _inlined(transform, operands, facts, namer, loc, free):
             renamed[v] = namer.var(v.hint, v.kind)
         copy = _substituted(eqn, renamed)
         copy.origin = copies.get(id(eqn.origin), copy.origin)
-        copies[id(eqn)] = copy
-        facts.run(copy)
-        eqns.append(copy)
-    return eqns, _sub_atom(result, renamed)
+        copies[id(eqn)] = eqns.add(copy)
+    return eqns.body, _sub_atom(result, renamed)
 
 
 _sub_atom = substitute_atom
@@ -250,10 +248,7 @@ def emit_staged(staged, name, doc):
         return _build(staged.structure, exprs)
 
     fdef, helpers = functions.emit_function(func, name, doc, returns)
-    compiled = Compiled(name, fdef, helpers, {"optimized": staged.func})
-    compiled.user_modules = {primitives.get(s.prim).call_path[0] for s in walk(func.body)
-                             if isinstance(s, Eqn) and getattr(primitives.get(s.prim), "call_path", None)}
-    return compiled
+    return Compiled(name, fdef, helpers, {"optimized": staged.func}, user_modules=user_modules(func))
 
 
 def _build(structure, exprs):
@@ -270,16 +265,14 @@ def _presentable(func):
     that the emitter folds into their reader are moved next to it (see ``_sink``).
     """
     foldable = emit_names.plan_folding(func)
-    out = Function(func.name, func.params, _present_body(func.body, foldable), func.results,
-                   func.loc, func.doc)
-    out.defaults = getattr(func, "defaults", {})
-    return out
+    return Function(func.name, func.params, _present_body(func.body, foldable), func.results,
+                    func.loc, func.doc, defaults=func.defaults)
 
 
 def _present_body(body, foldable):
     stmts = []
     for stmt in body:
-        if isinstance(stmt, Eqn) and stmt.role == "tangent":
+        if isinstance(stmt, Eqn) and stmt.role is Role.TANGENT:
             stmt = _as_read(stmt)
         elif isinstance(stmt, If):
             stmt = dataclasses.replace(stmt, then=_present_block(stmt.then, foldable),
@@ -297,10 +290,10 @@ def _present_block(block, foldable):
 
 def _as_read(eqn):
     origin = eqn.origin
-    while origin is not None and origin.role == "tangent":
+    while origin is not None and origin.role is Role.TANGENT:
         origin = origin.origin
-    if origin is None or origin.role in ("primal", "seed", "zero"):
-        return dataclasses.replace(eqn, role="primal", origin=None)
+    if origin is None or origin.role in (Role.PRIMAL, Role.SEED, Role.ZERO):
+        return dataclasses.replace(eqn, role=Role.PRIMAL, origin=None)
     return dataclasses.replace(eqn, role=origin.role, origin=origin.origin)
 
 

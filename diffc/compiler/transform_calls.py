@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import inspect
 
-from diffc.core.ir import Const, Eqn, Pack, Var
+from diffc.core.ir import Const, Eqn, Pack, Var, VarKind
 from diffc.core.primitives import primitive
 from diffc.errors import DiffcError
+from diffc.frontend import lower
 
 
 @primitive()
@@ -30,7 +31,7 @@ def lower_transform_call(transform, scope, args, kwargs, node, hint):
         raise DiffcError(f"bad call to {transform!r}: {e}", scope.loc(node)) from None
     bound.apply_defaults()
     operands = [a if isinstance(a, (Var, Const, Pack)) else Const(a) for a in bound.arguments.values()]
-    out = scope.namer.var(hint or "call", "user" if hint else "temp")
-    scope.body.append(Eqn((out,), call_transform.name, (Const(transform), *operands), {},
-                          scope.loc(node)))
+    out = scope.namer.var(hint or "call", VarKind.USER if hint else VarKind.TEMP)
+    lower.record(scope, Eqn((out,), call_transform.name, (Const(transform), *operands), {},
+                            scope.loc(node)))
     return out

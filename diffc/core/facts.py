@@ -21,7 +21,7 @@ import numpy as np
 
 from diffc.core import primitives
 from diffc.errors import user_code
-from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Var, atoms_in, walk
+from diffc.core.ir import Call, Const, Eqn, If, Loop, Pack, Role, Var, atoms_in, walk
 
 _STATIC_PY = (bool, int, str, type(None), tuple)
 
@@ -38,9 +38,12 @@ _STAND_IN_SIZE = 1 << 14        # elements of an elementwise result
 
 
 class Facts:
-    def __init__(self, enabled: bool, *, exact: bool = False):
+    def __init__(self, enabled: bool, *, exact: bool = False, sizes_vary: bool = False):
         self.enabled = enabled
         self.exact = exact
+        # a size of the example arguments stands for any size (``diffc compile --arg
+        # x=Nx3``): the shapes are one choice, and what holds only for it must not be used
+        self.sizes_vary = sizes_vary
         self.values: dict = {}
         self.dynamic: set = set()       # shape not determined by the signature
         self.value_static: set = set()  # Python value determined by the signature
@@ -59,6 +62,13 @@ class Facts:
         self.fixed_per_step: set = set()
         self.never_iterates: set = set()    # fixed iterables of for loops that never ran
         self._data_branches = 0         # depth of branches on a condition the data decides
+        # id(loop) -> arrays made before that loop (each step's input product, ``bptt``)
+        # that nothing reads after it: a later loop may take one over (None once taken)
+        self.spare_after_loop: dict = {}
+        # the verifier's (``core/verify.py``): the equations whose shapes it found to agree
+        # with these facts (primitive, operands, outputs and the ids of their values)
+        self.verified: set = set()
+        self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
 
     @classmethod
     def none(cls):
@@ -71,6 +81,13 @@ class Facts:
         self.values[var] = value
         if isinstance(value, _STATIC_PY):
             self.value_static.add(var)
+
+    def run_function(self, func, values):
+        """Bind ``func``'s parameters to the example ``values`` and run its body on them."""
+        for var, value in zip(func.params, values):
+            self.bind_param(var, value)
+        for stmt in func.body:
+            self.run(stmt)
 
     def assume(self, var, like):
         """``var`` has the shape, dtype and kind of ``like`` (a gradient, or a re-bound value)."""
@@ -106,20 +123,21 @@ class Facts:
         if any(v not in self.values for v in eqn.inputs()):
             return
         if isinstance(eqn, If):
-            return self._run_if(eqn) if eqn.role == "primal" else None
+            return self._run_if(eqn) if eqn.role is Role.PRIMAL else None
         if isinstance(eqn, Loop):
-            return self._run_loop(eqn) if eqn.role == "primal" else None
+            return self._run_loop(eqn) if eqn.role is Role.PRIMAL else None
         if isinstance(eqn, Call):
             return self._run_call(eqn)
         prim = primitives.get(eqn.prim)
         args = [self.value(a) for a in eqn.args]
         kwargs = {k: self.value(a) for k, a in eqn.kwargs.items()}
         with np.errstate(all="ignore"):
-            if eqn.role == "primal":
-                with user_code():                        # the user's code: its errors are theirs
-                    result = prim.impl(*args, **kwargs)
+            if eqn.role is Role.PRIMAL:
+                with user_code(eqn.loc):                 # the user's code: its errors are theirs
+                    # a draw from a generator runs on a copy: the call keeps its draws
+                    result = getattr(prim, "example_impl", prim.impl)(*args, **kwargs)
             else:
-                like = None if self.exact or kwargs else self._stand_in_like(eqn, args)
+                like = None if self.exact or kwargs else self.stand_in_like(eqn, args)
                 try:
                     if like is not None:
                         result = self._stand_in(*like)
@@ -139,7 +157,9 @@ class Facts:
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
-        if getattr(prim, "shape_only", False) and not any(v in self.dynamic for v in inputs):
+        if prim.shape_only or any(v in self.from_shape for v in inputs):
+            self.from_shape.add(out)          # a size: symbolic when sizes vary
+        if prim.shape_only and not any(v in self.dynamic for v in inputs):
             self.value_static.add(out)
             return
         if all(v in self.value_static for v in inputs):
@@ -158,19 +178,33 @@ class Facts:
         return [self.value(r) if all(v in self.values for v in _vars(r)) else None
                 for r in block.results]
 
-    def _run_call(self, node):
-        """The callee's block on the operands' values; its parameters inherit what is
-        known of the operands (static values, dynamic shapes)."""
-        for param, arg in zip(node.body.params, node.args):
+    def bind_like(self, params, args):
+        """A call's parameters take the operands' values and what is known of them
+        (static values, dynamic shapes)."""
+        if not self.enabled or any(v not in self.values for a in args for v in _vars(a)):
+            return
+        for param, arg in zip(params, args):
             for flags in (self.dynamic, self.value_static, self.rank_dynamic):
                 if isinstance(arg, Var) and arg in flags or \
                         flags is self.value_static and isinstance(arg, Const):
                     flags.add(param)
-        (result,) = self._run_block(node.body, [self.value(a) for a in node.args])
+            self.values[param] = self.value(arg)
+
+    def _run_call(self, node):
+        """The callee's block on the operands' values; its parameters inherit what is
+        known of the operands (static values, dynamic shapes)."""
+        self.bind_like(node.body.params, node.args)
+        self._run_block(node.body, [self.value(a) for a in node.args])
+        self.finish_call(node)
+
+    def finish_call(self, node):
+        """The call's result, from its block's (already run) result."""
+        if not self.enabled:
+            return
         out, r = node.outs[0], node.body.results[0]
         if not all(v in self.values for v in _vars(r)):
             return
-        self.values[out] = result
+        self.values[out] = self.value(r)
         for flags in (self.dynamic, self.value_static, self.rank_dynamic):
             if r in flags or flags is self.value_static and isinstance(r, Const):
                 flags.add(out)
@@ -362,7 +396,7 @@ class Facts:
                 return kind.__name__
         return None
 
-    def _stand_in_like(self, eqn, args):
+    def stand_in_like(self, eqn, args):
         """``(shape, dtype)`` when adjoint equation ``eqn`` gets a stand-in, else None."""
         if eqn.prim == "matmul" and len(args) == 2:
             return _product_like(*args)

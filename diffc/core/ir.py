@@ -15,31 +15,83 @@
 * ``Function``: parameters, a body of statements, and the returned atoms.
 
 Lowering guarantees every expression is one equation per operation; the reverse
-transform appends adjoint equations to the same form.
+transform appends adjoint equations to the same form. Every class declares the fields it
+carries (dataclasses with ``__slots__``): a pass cannot hang an attribute of its own on a
+node. ``core/build.py`` makes new equations; ``core/verify.py`` checks what holds of the IR.
 """
 from __future__ import annotations
 
 import copy
 import dataclasses
+import enum
 from dataclasses import dataclass, field
 
 from diffc.errors import Loc
 
 
-@dataclass(frozen=True)
+class VarKind(enum.Enum):
+    """What a value is to the reader of the generated code; it decides how it is named
+    and whether the emitter may fold it into the expression that reads it."""
+    USER = "user"          # a name the user wrote, or one diffc makes to be read (``saved``,
+                           # ``h_tape``, ``n_iter``): printed, never folded away
+    TEMP = "temp"          # a temporary with no name of its own: read once, it is folded
+    ADJOINT = "adjoint"    # a gradient or a tangent (``dW``): printed under its ``d`` name
+
+    def __str__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"VarKind.{self.name}"
+
+
+class Role(enum.Enum):
+    """What a statement does in the program a transform made. Facts run only ``PRIMAL``
+    statements on the user's own values (the others may use stand-ins), optimizations of
+    gradient code leave ``PRIMAL`` statements as the user wrote them, and the emitter
+    writes the comment tying each block to the user's line from the role."""
+    PRIMAL = "primal"            # the user's computation (or a copy of it): ``# file:line`` after it
+    SEED = "seed"                # the gradient of the result: 1.0 (or ones like a float32 result)
+    ADJOINT = "adjoint"          # a reverse rule's equations, or a backward branch or loop
+    ACCUMULATE = "accumulate"    # fan-out: a second gradient of one value added to the first
+    UNBROADCAST = "unbroadcast"  # a gradient summed (reshaped) down to its operand's shape
+    ZERO = "zero"                # zeros for a parameter the result does not depend on
+    COPY = "copy"                # a copy of a gradient returned twice, so the two are distinct
+    TAPE = "tape"                # saving or restoring a forward value for a backward loop
+                                 # (tapes, pushes, pops, recomputed rows, iteration counts)
+    TANGENT = "tangent"          # forward mode: an equation of a tangent
+    HOISTED = "hoisted"          # every step's input product of a loop, made before it (``bptt``)
+    REUSE = "reuse"              # an array whose memory a later loop takes over (``bptt``)
+    STATES = "states"            # the array each forward step's state is written into (``bptt``)
+
+    def __str__(self):
+        return self.value
+
+    def __repr__(self):
+        return f"Role.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Var:
+    """A value. ``name`` is its SSA name, unique in the function; ``hint`` the name a
+    person would give it (the user's variable, ``dW`` for an adjoint), which the emitter
+    prints when it can; ``kind`` how it is named and whether it may be folded."""
     name: str
     hint: str = ""
-    kind: str = "user"         # "user" (a name the user wrote), "temp", "adjoint"
+    kind: VarKind = VarKind.USER
 
     def __str__(self):
         return self.name
+
+    def __hash__(self):
+        # the fields ``==`` compares, less the kind (a Python-level Enum hash is slow, and
+        # equal Vars have equal names and hints anyway)
+        return hash((self.name, self.hint))
 
     def __deepcopy__(self, memo):
         return self                # immutable (frozen, str fields): a copy is interchangeable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Const:
     value: object
 
@@ -51,7 +103,7 @@ class Const:
         return self if value is self.value else Const(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pack:
     """A tuple/list/slice built from atoms, kept as structure inside one argument."""
     kind: str                  # "tuple", "list", "dict" (keys and values alternate) or "slice"
@@ -81,9 +133,9 @@ def _deepcopy_fields(self, memo):
     cls = self.__class__
     new = cls.__new__(cls)
     memo[id(self)] = new
-    fields = new.__dict__
-    for key, value in self.__dict__.items():
-        fields[key] = value if type(value) in _SHARED else copy.deepcopy(value, memo)
+    for key in cls.__slots__:
+        value = getattr(self, key)
+        setattr(new, key, value if type(value) in _SHARED else copy.deepcopy(value, memo))
     return new
 
 
@@ -96,7 +148,7 @@ def atoms_in(arg):
             yield from atoms_in(item)
 
 
-@dataclass
+@dataclass(slots=True)
 class Eqn:
     __deepcopy__ = _deepcopy_fields
     outs: tuple
@@ -104,8 +156,14 @@ class Eqn:
     args: tuple
     kwargs: dict = field(default_factory=dict)
     loc: Loc | None = None
-    role: str = "primal"       # "primal", "adjoint", "seed", "accumulate", "unbroadcast"
-    origin: "Eqn | None" = None  # for adjoint equations: the primal equation they differentiate
+    role: Role = Role.PRIMAL
+    # the statement this one is made from: for an adjoint equation, the primal equation it
+    # differentiates (its comment names that line and that rule); None for the user's own
+    origin: "Eqn | If | Loop | Call | None" = None
+    # what the gradient of this statement does, said by the pass that made it and printed
+    # in the comments of the statements made from it in place of the rule's description
+    # (simplify's rewrites, the softmax shift, a loop's products after it); "" for none
+    note: str = ""
 
     def inputs(self):
         for a in self.args:
@@ -120,7 +178,7 @@ class Eqn:
         return f"{outs} = {self.prim}({', '.join(args)}){where}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     __deepcopy__ = _deepcopy_fields
     params: tuple
@@ -128,7 +186,7 @@ class Block:
     results: tuple
 
 
-@dataclass
+@dataclass(slots=True)
 class If:
     __deepcopy__ = _deepcopy_fields
     outs: tuple
@@ -136,8 +194,9 @@ class If:
     then: Block
     orelse: Block
     loc: Loc | None = None
-    role: str = "primal"
-    origin: object = None
+    role: Role = Role.PRIMAL
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
+    note: str = ""
     prim = "if"
 
     def inputs(self):
@@ -151,7 +210,7 @@ class If:
                 f"else:\n{_indent(block_str(self.orelse))}")
 
 
-@dataclass
+@dataclass(slots=True)
 class Loop:
     """``for item in iterable`` (``cond`` None) or ``while cond`` over carried values.
 
@@ -166,9 +225,10 @@ class Loop:
     body: Block
     cond: Block | None = None
     loc: Loc | None = None
-    role: str = "primal"
-    origin: object = None
-    target_hint: str = ""
+    role: Role = Role.PRIMAL
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
+    target_hint: str = ""      # the user's name of a for loop's target (``t``), printed for it
+    note: str = ""
     prim = "loop"
 
     @property
@@ -191,7 +251,7 @@ class Loop:
         return f"{outs} = {head} from ({inits}):\n{_indent(block_str(self.body))}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A call to one of the user's functions, kept whole until the reverse transform.
 
@@ -206,9 +266,10 @@ class Call:
     args: tuple
     body: Block
     loc: Loc | None = None
-    role: str = "primal"
-    origin: object = None
+    role: Role = Role.PRIMAL
+    origin: object = None      # as ``Eqn.origin``; so are ``role`` and ``note``
     defined_at: Loc | None = None      # the callee's ``def``
+    note: str = ""
     prim = "call"
 
     def inputs(self):
@@ -292,7 +353,7 @@ def block_free_vars(block):
     return seen
 
 
-@dataclass
+@dataclass(slots=True)
 class Function:
     __deepcopy__ = _deepcopy_fields
     name: str
@@ -302,6 +363,14 @@ class Function:
     loc: Loc | None = None
     doc: str = ""
     free: tuple = ()      # bindings.FreeInput: trailing params read from free names at each call
+    # parameter name -> the ``ast`` expression of its default, which the generated ``def``
+    # repeats (only the last parameters: lowering reads them from the user's ``def``)
+    defaults: dict = field(default_factory=dict)
+    # a method's: the attributes of ``self`` it reads, which are its first parameters
+    attributes: tuple = ()
+    # the names the emitter gives the returned values, one per result (``dW`` for the
+    # gradient of ``W``; None: the value's own name), or None when none were asked for
+    result_names: tuple | None = None
 
     def __str__(self):
         head = f"def {self.name}({', '.join(map(str, self.params))}):"
@@ -345,7 +414,8 @@ def substitute_atom(atom, mapping):
 
 
 def substitute(stmts, mapping):
-    """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``."""
+    """Copies of ``stmts`` reading (and defining) ``mapping[v]`` in place of each Var ``v``
+    (every other field as it was)."""
     def atom(a):
         if isinstance(a, Var):
             return mapping.get(a, a)
@@ -361,29 +431,25 @@ def substitute(stmts, mapping):
     for s in stmts:
         if isinstance(s, Eqn):
             out.append(Eqn(tuple(atom(o) for o in s.outs), s.prim, tuple(atom(a) for a in s.args),
-                           {k: atom(a) for k, a in s.kwargs.items()}, s.loc, s.role, s.origin))
+                           {k: atom(a) for k, a in s.kwargs.items()}, s.loc, s.role, s.origin, s.note))
         elif isinstance(s, If):
             out.append(If(tuple(atom(o) for o in s.outs), atom(s.cond), block(s.then),
-                          block(s.orelse), s.loc, s.role, s.origin))
+                          block(s.orelse), s.loc, s.role, s.origin, s.note))
         elif isinstance(s, Call):
             out.append(Call(tuple(atom(o) for o in s.outs), s.callee, tuple(atom(a) for a in s.args),
-                            block(s.body), s.loc, s.role, s.origin, s.defined_at))
+                            block(s.body), s.loc, s.role, s.origin, s.defined_at, s.note))
         else:
             out.append(Loop(tuple(atom(o) for o in s.outs),
                             atom(s.iterable) if s.iterable is not None else None,
                             tuple(atom(i) for i in s.inits), block(s.body),
                             block(s.cond) if s.cond is not None else None,
-                            s.loc, s.role, s.origin, s.target_hint))
+                            s.loc, s.role, s.origin, s.target_hint, s.note))
     return out
 
 
 def with_body(func, body):
-    """``func`` with another body: same name, parameters, results and annotations (the
-    attributes the stages add, such as ``wrt`` or ``result_names``)."""
-    out = Function(func.name, func.params, body, func.results, func.loc, func.doc)
-    out.__dict__.update({k: v for k, v in func.__dict__.items()
-                         if k not in ("name", "params", "body", "results", "loc", "doc")})
-    return out
+    """``func`` with another body, every other field as it was."""
+    return dataclasses.replace(func, body=body)
 
 
 def producers(body):
@@ -401,4 +467,4 @@ def all_names(func):
     return names
 
 
-_SHARED = frozenset({str, int, float, bool, type(None), Var, Loc})
+_SHARED = frozenset({str, int, float, bool, type(None), Var, Loc, Role, VarKind})

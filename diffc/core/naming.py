@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import keyword
 
-from diffc.core.ir import Var, all_names
+from diffc.core.ir import Var, VarKind, all_names
 
 RESERVED = frozenset(keyword.kwlist) | frozenset(dir(builtins)) | {"np", "numpy"}
 
@@ -36,7 +36,7 @@ class Namer:
         self._next[base] = i + 1
         return name
 
-    def var(self, hint, kind="user"):
+    def var(self, hint, kind=VarKind.USER):
         return Var(self.fresh(hint), hint or "t", kind)
 
 

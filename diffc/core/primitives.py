@@ -51,7 +51,10 @@ asks the primitive, it keeps no list of names:
 * ``effect``: running it does something besides computing its result, so it is never
   dropped, merged with an equal one, or moved: ``"tape"`` (a loop's saved values:
   ``new_tape``, ``push``, ``pop``), ``"iterator"`` (``reversed(steps)``, used up by the
-  loop that reads it).
+  loop that reads it), ``"store"`` (an attribute assigned on an object the code is given,
+  as the user's code assigns it), ``"random"`` (a draw from a random generator: its
+  ``example_impl`` draws from a copy, so compiling leaves the generator as it was),
+  ``"print"`` (``print(...)`` of forward values, made at each call; compiling prints nothing).
 * ``fresh``: its result is memory nothing else holds (a new array, or an operand the
   gradient code owns updated in place), so the gradient code may write into it.
 * ``arithmetic``: ``+ - * /`` and unary ``-``: elementwise, and the result's shape and
@@ -67,6 +70,9 @@ asks the primitive, it keeps no list of names:
 * ``method``: the primitive writing it as the array's method (``a.sum(axis=0)``).
 * ``shape_of_first``: its result has its first operand's shape, whatever the others'
   (``scatter(x, index, values)``).
+* ``row_form``: for array namespaces other than NumPy, where its index is one entry of
+  each row of a 2-D array (``(np.arange(n), cols)``), the primitives computing it with no
+  write into an array: ``(for fixed sizes, where sizes vary or None)``.
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
@@ -92,7 +98,7 @@ class Primitive:
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
                  view=False, writes_first=False, in_place=(), out_form=None, method=None,
-                 shape_of_first=False):
+                 shape_of_first=False, row_form=(None, None)):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -123,6 +129,7 @@ class Primitive:
         self.out_form = out_form
         self.method = method
         self.shape_of_first = shape_of_first
+        self.row_form = tuple(row_form)
         self.reverse_rule = None
         self.forward_rule = None
 
@@ -165,8 +172,11 @@ def primitive(*source_names, **options):
     ``source_names`` are the names user code reaches it by: ``"numpy.exp"``,
     ``"ndarray.sum"`` (a method: the receiver binds to the first parameter),
     ``"ndarray.T"`` (an attribute), ``"operator.add"`` (the ``+`` operator),
-    ``"builtins.max"``.
+    ``"builtins.max"``. A user's function needs none: ``@diffc.primitive`` and
+    ``@diffc.primitive()`` both register it under its own module and name.
     """
+    if len(source_names) == 1 and callable(source_names[0]) and not options:
+        return primitive()(source_names[0])          # @diffc.primitive, without parentheses
     def register(impl):
         prim = Primitive(impl, source_names, **options)
         if prim.user:                   # a user's module may be imported again

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from diffc.core import signature
+
 MISSING = object()
 
 _SCALARS = (bool, int, float, complex, str, bytes, type(None))
@@ -134,6 +136,12 @@ class Bindings:
     def absent(self, fetch):
         self.guard(fetch, "absent")
 
+    def structure(self, fetch, value):
+        """An object the compile looked inside (its class and attributes, recursively):
+        the same object with the same signature (``core.signature``)."""
+        self.guard(fetch, "identity", value)
+        self.guard(fetch, "signature", signature.of(value))
+
     def bake(self, name, value, path):
         """A module-level literal read from the source text (the command line, which never
         runs the model): named in the generated module's header."""
@@ -201,6 +209,10 @@ def _holds(guard, read, expected_name, namespace):
     expected = ast.Name(expected_name, ast.Load())
     if guard.test == "identity":
         return ast.Compare(read, [ast.Is()], [expected])
+    if guard.test == "signature":
+        namespace["_signature_now"] = signature.of
+        return ast.Compare(ast.Call(ast.Name("_signature_now", ast.Load()), [read], []),
+                           [ast.Eq()], [expected])
     # a value: the same object (a NaN compiled in), or of the same type and equal
     namespace[expected_name + "_type"] = type(guard.expected)
     value = ast.Name("_v", ast.Store())

@@ -65,15 +65,15 @@ def module_name(path):
 
 
 def _primitive_decorator(module, node):
-    """The ``diffc.primitive(...)`` call decorating ``node``, or None."""
+    """The ``diffc.primitive(...)`` call decorating ``node`` (a bare ``@diffc.primitive``
+    as the call without arguments), or None."""
     for dec in node.decorator_list:
-        if not isinstance(dec, ast.Call):
-            continue
-        text = ast.unparse(dec.func)
+        target = dec.func if isinstance(dec, ast.Call) else dec
+        text = ast.unparse(target)
         head, _, rest = text.partition(".")
         full = module.aliases.get(head, head) + ("." + rest if rest else "")
         if full in ("diffc.primitive", "diffc.core.primitives.primitive"):
-            return dec
+            return dec if isinstance(dec, ast.Call) else ast.copy_location(ast.Call(dec, [], []), dec)
     return None
 
 
@@ -151,9 +151,6 @@ class _Evaluator:
             fence.check(self.src)
             self.func = lowering.lower_function(self.src, method=self.src.method)
         facts = Facts(True, exact=True)
-        for var, value in zip(self.func.params, args):
-            facts.bind_param(var, value)
-        for stmt in self.func.body:
-            facts.run(stmt)
+        facts.run_function(self.func, args)
         results = [facts.value(r) for r in self.func.results]
         return results[0] if len(results) == 1 else tuple(results)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from diffc.errors import UnsupportedSyntax
 from diffc.frontend import fence_flow
 from diffc.frontend.fence_rules import EXPRESSIONS, OTHER, STATEMENTS, Banned, fail
 
@@ -119,10 +120,17 @@ def _without_docstring(body):
     return body
 
 
+def stored_names(body):
+    """The names a function body binds (not those of comprehensions or nested defs)."""
+    return _stored_names(body)
+
+
 def _stored_names(body):
     names = set()
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in fence_flow.walk_scope(stmt):
+            if isinstance(node, ast.FunctionDef):
+                names.add(node.name)
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
                 names.add(node.id)
     return frozenset(names)
@@ -178,6 +186,8 @@ def _check_statement(ctx, stmt):
         for target in stmt.targets:
             _check_target(ctx, target)
     elif isinstance(stmt, ast.AugAssign):
+        if isinstance(stmt.target, ast.Attribute):     # `self.W -= ...` writes into the array
+            fail(ctx, stmt.target, OTHER["attribute target"])
         _check_target(ctx, stmt.target)
         _check_expr(ctx, stmt.value)
     elif isinstance(stmt, ast.AnnAssign):
@@ -192,35 +202,75 @@ def _check_statement(ctx, stmt):
         if stmt.msg is not None:
             _check_expr(ctx, stmt.msg)
     elif isinstance(stmt, ast.Return):
-        if stmt.value is not None:
-            _check_expr(ctx, stmt.value)
+        value = stmt.value
+        if ctx.fn.aux and isinstance(value, ast.Tuple) and len(value.elts) == 2:
+            _check_expr(ctx, value.elts[0])
+            _check_aux(ctx, value.elts[1])
+        elif value is not None:
+            _check_expr(ctx, value)
+    elif isinstance(stmt, ast.Raise):
+        for part in (stmt.exc, stmt.cause):
+            if part is not None:
+                _check_expr(ctx, part)
+    elif isinstance(stmt, ast.With):           # lowering keeps np.errstate, refuses the rest
+        for item in stmt.items:
+            _check_expr(ctx, item.context_expr)
+        _check_block(ctx, stmt.body)
+    elif isinstance(stmt, ast.FunctionDef):
+        if stmt.decorator_list:
+            fail(ctx, stmt.decorator_list[0], OTHER["nested decorator"])
+        # its body is checked where it is called (lowering inlines each call)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
+
+
+def _check_aux(ctx, node):
+    """The auxiliary output of ``return loss, aux`` (``has_aux=True``) is returned as it is,
+    never differentiated: dicts with constant keys are allowed in it, nested in tuples and
+    lists too."""
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values):
+            if not isinstance(key, ast.Constant):
+                fail(ctx, key if key is not None else value, OTHER["aux key"])
+            _check_aux(ctx, value)
+    elif isinstance(node, (ast.Tuple, ast.List)):
+        for item in node.elts:
+            _check_aux(ctx, item)
+    else:
+        _check_expr(ctx, node)
 
 
 def _check_expression_statement(ctx, stmt):
     if isinstance(stmt.value, ast.Constant):
         return                                  # a docstring-like string, or `...`
-    _check_expr(ctx, stmt.value)
-    fail(ctx, stmt, OTHER["unused call" if isinstance(stmt.value, ast.Call) else "no effect"])
+    _check_expr(ctx, stmt.value)      # lowering keeps container methods, refuses the rest
+
+
+def _check_banned(ctx, node):
+    """Reject ``node`` when its kind of expression is banned (a dict is allowed only in the
+    aux output of ``has_aux=True``, checked by ``_check_aux``)."""
+    rule = EXPRESSIONS.get(type(node))
+    if rule is not None and isinstance(node, ast.Dict) and ctx.fn.aux:
+        raise UnsupportedSyntax("a dict is not supported here: with has_aux=True, only the "
+                                "returned aux may hold dicts", ctx.fn.loc(node),
+                                "build the dict in the return statement: return loss, "
+                                "{'accuracy': acc}")
+    if rule is not None:
+        fail(ctx, node, rule)
 
 
 def _check_expr(ctx, node, condition=False):
     """Reject banned expressions in ``node``. ``condition``: the node is tested for truth
     (an ``if``/``while``/``assert`` test), where ``and``/``or``/``not`` mean what
     np.logical_and/or/not mean."""
-    rule = EXPRESSIONS.get(type(node))
-    if rule is not None:
-        fail(ctx, node, rule)
+    _check_banned(ctx, node)
+    # `and`/`or`/`not`, chains, `is` and `in`: lowering decides them in Python on the
+    # values a compile fixes, and refuses (located) only those the data decides
     if isinstance(node, ast.BoolOp):
-        if not condition:
-            fail(ctx, node, OTHER["and/or"])
         for value in node.values:
             _check_expr(ctx, value, condition=True)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        if not condition:
-            fail(ctx, node, OTHER["not"])
         _check_expr(ctx, node.operand, condition=True)
         return
     if isinstance(node, ast.IfExp):
@@ -228,9 +278,7 @@ def _check_expr(ctx, node, condition=False):
         _check_expr(ctx, node.body)
         _check_expr(ctx, node.orelse)
         return
-    if isinstance(node, ast.Compare):
-        _check_compare(ctx, node)
-    elif isinstance(node, ast.Call):
+    if isinstance(node, ast.Call):
         _check_call(ctx, node)
         # ``f(*args, **kwargs)``: lowering spreads what has a fixed length and keys, and
         # rejects the rest with the same rules
@@ -247,18 +295,9 @@ def _check_expr(ctx, node, condition=False):
             _check_expr(ctx, child)
 
 
-def _check_compare(ctx, node):
-    if len(node.ops) > 1:
-        fail(ctx, node, OTHER["chained"])
-    op = node.ops[0]
-    words = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
-    if type(op) in words:
-        fail(ctx, node, OTHER["is/in"], op=words[type(op)])
-
-
 DYNAMIC = frozenset({"exec", "eval", "compile", "globals", "locals", "vars", "getattr",
                      "setattr", "delattr", "hasattr", "__import__"})
-SIDE_EFFECTS = frozenset({"print", "input", "open", "breakpoint"})
+SIDE_EFFECTS = frozenset({"input", "open", "breakpoint"})     # print: lowering refuses it where it runs
 
 
 def _check_call(ctx, node):
@@ -278,16 +317,19 @@ def _check_target(ctx, target):
     if isinstance(target, ast.Name):
         return
     if isinstance(target, (ast.Tuple, ast.List)):
-        for elt in target.elts:
-            if isinstance(elt, ast.Starred):
-                fail(ctx, elt, OTHER["star target"])
-            _check_target(ctx, elt)
+        for elt in target.elts:          # `*rest`: lowering splits a sequence it can
+            _check_target(ctx, elt.value if isinstance(elt, ast.Starred) else elt)
         return
     if isinstance(target, ast.Attribute):
-        fail(ctx, target, OTHER["attribute target"])
+        _check_expr(ctx, target.value)
+        return          # an object's attribute: lowering makes the assignment (or refuses it)
     if isinstance(target, ast.Subscript):
         base = target.value
         if isinstance(base, ast.Name):
+            _check_expr(ctx, target.slice)
+            return
+        if isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name):
+            _check_expr(ctx, base.slice)    # an entry of a local dict or list: lowering decides
             _check_expr(ctx, target.slice)
             return
         if isinstance(base, ast.Subscript):

@@ -78,9 +78,8 @@ class _Scoping:
         return assigned
 
     def reads(self, node, assigned, in_loop):
-        for name in ast.walk(node):
-            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Load):
-                self.read(name, assigned, in_loop)
+        for name in loads(node):
+            self.read(name, assigned, in_loop)
 
     def read(self, name, assigned, in_loop):
         if name.id not in self.ctx.local_names or name.id in assigned:
@@ -88,6 +87,9 @@ class _Scoping:
         store = self.first.get(name.id)
         earlier = store is not None and \
             (store.end_lineno, store.end_col_offset) <= (name.lineno, name.col_offset)
+        if in_loop or earlier:
+            return      # some paths (or a later loop step) assign it: lowering decides, on
+            # the paths the call takes (a read where no path assigned it is refused there)
         if earlier or in_loop:
             fail(self.ctx, name, OTHER["maybe unbound"],
                   f"`{name.id}` may not be assigned here: only some paths assign it "
@@ -97,8 +99,48 @@ class _Scoping:
               f"`{name.id}` is read before it is assigned{where}", name=name.id)
 
 
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+SCOPES = COMPREHENSIONS + (ast.Lambda, ast.FunctionDef)
+
+
+def walk_scope(node):
+    """``ast.walk`` of ``node`` without the inside of comprehensions, lambdas and nested
+    ``def``s (each is its own scope)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, SCOPES):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def loads(node, local=frozenset()):
+    """The names ``node`` reads from the function's scope when it runs (a comprehension's
+    loop variables and a lambda's parameters are their own; a nested ``def``'s body reads
+    when it is called, where lowering resolves its names)."""
+    if isinstance(node, ast.FunctionDef):
+        return
+    if isinstance(node, COMPREHENSIONS):
+        local = local | {n.id for g in node.generators for n in ast.walk(g.target)
+                         if isinstance(n, ast.Name)}
+    elif isinstance(node, ast.Lambda):
+        local = local | {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
+        for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            yield from loads(d, local)
+        yield from loads(node.body, local)
+        return
+    elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+        yield node
+    for child in ast.iter_child_nodes(node):
+        yield from loads(child, local)
+
+
 def _stores(node):
-    return [n for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    return [n for n in walk_scope(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] + \
+        [ast.copy_location(ast.Name(n.name, ast.Store()), n) for n in walk_scope(node)
+         if isinstance(n, ast.FunctionDef) and n is not node] + \
+        ([ast.copy_location(ast.Name(node.name, ast.Store()), node)]
+         if isinstance(node, ast.FunctionDef) else [])
 
 
 def _stores_deep(stmt):
@@ -242,7 +284,11 @@ class _Aliasing:
     def assign(self, target, value, state):
         if isinstance(target, ast.Subscript):
             self.reads(target, state)
-            self.write(target.value.id, target, state)
+            root = target.value
+            while isinstance(root, ast.Subscript):      # xs[t][k] = v writes into xs's entry
+                root = root.value
+            if isinstance(root, ast.Name):
+                self.write(root.id, target, state)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                 and len(target.elts) == len(value.elts):
             storages = [self.storage(v, state) for v in value.elts]

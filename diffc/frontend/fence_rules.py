@@ -35,16 +35,10 @@ STATEMENTS = {kind: rule for kind, rule in {
     _stmt("TryStar"): Banned("`try`/`except*`", "remove the try/except: a differentiated "
                              "function cannot catch exceptions",
                              "try:\n    y = np.log(x)\nexcept* ValueError:\n    y = x"),
-    _stmt("With"): Banned("`with`", "move the `with` block outside the differentiated "
-                          "function (for np.errstate, wrap the call instead)",
-                          "with np.errstate(all='ignore'):\n    y = np.log(x)"),
     _stmt("AsyncWith"): Banned("`async with`", "use a plain function",
                                "async with lock:\n    y = x"),
     _stmt("AsyncFor"): Banned("`async for`", "use a plain function",
                               "async for t in stream:\n    y = x"),
-    _stmt("FunctionDef"): Banned("a nested `def`", "define the helper at module level and "
-                                 "pass it what it needs as arguments",
-                                 "def helper(t):\n    return t * 2.0\ny = x"),
     _stmt("AsyncFunctionDef"): Banned("a nested `async def`", "define plain helper functions "
                                       "at module level", "async def helper(t):\n    return t\ny = x"),
     _stmt("ClassDef"): Banned("a class definition", "define classes outside the "
@@ -59,8 +53,6 @@ STATEMENTS = {kind: rule for kind, rule in {
                             "import math\ny = x"),
     _stmt("ImportFrom"): Banned("an `import` inside the function", "import at module level",
                                 "from math import pi\ny = x"),
-    _stmt("Raise"): Banned("`raise`", "check inputs and raise before calling the "
-                           "differentiated function", "raise ValueError('bad x')"),
     _stmt("Match"): Banned("`match`", "compute each case and select with np.where",
                            "match n:\n    case 1:\n        y = x"),
     _stmt("TypeAlias"): Banned("a `type` alias", "declare type aliases at module level",
@@ -68,17 +60,8 @@ STATEMENTS = {kind: rule for kind, rule in {
 }.items() if kind is not None}
 
 EXPRESSIONS = {
-    ast.Lambda: Banned("a lambda", "write the expression inline, or define a module-level "
-                       "function with `def`", "g = lambda t: t * 2.0"),
-    ast.ListComp: Banned("a list comprehension", "use a NumPy operation on the whole array "
-                         "(x * 2.0), or write the items out",
-                         "ys = [t * 2.0 for t in x]"),
     ast.SetComp: Banned("a set comprehension", "sets are not differentiable; use arrays",
                         "ys = {t for t in x}"),
-    ast.DictComp: Banned("a dict comprehension", "dicts are not differentiable; use "
-                         "separate names or arrays", "ys = {i: t for i, t in enumerate(x)}"),
-    ast.GeneratorExp: Banned("a generator expression", "use a NumPy reduction over the "
-                             "array, such as np.sum(x * 2.0)", "y = sum(t * 2.0 for t in x)"),
     ast.Await: Banned("`await`", "use a plain function", "y = await x"),
     ast.Yield: Banned("`yield`", "a generator is not differentiable; return the value",
                       "yield x"),
@@ -86,36 +69,41 @@ EXPRESSIONS = {
                           "value", "yield from x"),
     ast.NamedExpr: Banned("the walrus operator `:=`", "assign with `=` on its own line",
                           "y = (z := x * 2.0) + z"),
-    ast.JoinedStr: Banned("an f-string", "strings are not differentiable; format messages "
-                          "outside the differentiated function", "label = f'{x}'"),
     ast.Set: Banned("a set literal", "sets are not differentiable; use a tuple or an array",
                     "s = {x, y}"),
-    ast.Dict: Banned("a dict", "dicts are not differentiable; use separate names, or pass "
-                     "the arrays as arguments", "d = {'w': x}"),
     ast.Starred: Banned("star-unpacking `*x`", "pass and build values explicitly: "
                         "f(a, b) rather than f(*args)", "y = np.maximum(*x)"),
 }
 
 OTHER = {
+    "aux key": Banned("a computed key in the auxiliary output", "write each key of the aux "
+                      "dict as a constant, such as 'accuracy'", ""),
     "async def": Banned("an `async def` function", "differentiate a plain `def`", ""),
     "*args": Banned("a `*args`/`**kwargs` parameter", "name each parameter explicitly",
                     ""),
     "default": Banned("a default value that is not a literal", "write the value itself "
                       "(`scale=2.0`, `axis=None`), or pass it explicitly", ""),
-    "and/or": Banned("`and`/`or` on values", "use np.logical_and / np.logical_or, or "
-                     "np.where(cond, a, b) to select a value", "y = x and 2.0"),
-    "not": Banned("`not` on a value", "use np.logical_not(c), or compare: c == 0",
-                  "flag = not x"),
-    "chained": Banned("a chained comparison", "compare two values at a time and combine "
-                      "with np.logical_and(a < x, x < b)", "inside = 0.0 < x < 1.0"),
-    "is/in": Banned("`{op}`", "compare values with == or !=, or test membership outside "
-                    "the differentiated function", "missing = x is None", (("op", "is"),)),
+    "with": Banned("`with`", "move the `with` block outside the differentiated function "
+                   "(`with np.errstate(...)` is fine: it only silences warnings)",
+                   "with open('log.txt') as f:\n    y = x"),
+    "nested decorator": Banned("a decorator on a function defined inside the differentiated "
+                               "function", "define the decorated function at module level", ""),
+    "and/or": Banned("`and`/`or` on values the data decides", "use np.logical_and / "
+                     "np.logical_or, or np.where(cond, a, b) to select a value", "y = x and 2.0"),
+    "not": Banned("`not` on a value the data decides", "use np.logical_not(c), or compare: "
+                  "c == 0", "flag = not x"),
+    "chained": Banned("a chained comparison of values the data decides", "compare two values "
+                      "at a time and combine with np.logical_and(a < x, x < b)",
+                      "inside = 0.0 < x < 1.0"),
+    "is/in": Banned("`{op}` on a value the data decides", "compare values with == or !=, or "
+                    "test membership outside the differentiated function", "found = 1.0 in x",
+                    (("op", "in"),)),
     "dynamic": Banned("`{name}()`", "diffc differentiates the source it can read; write the "
                       "code out in the function instead of building it at run time",
                       "y = eval('x * 2.0')", (("name", "eval"),)),
-    "side effect": Banned("`{name}()`", "remove it: diffc's gradient code does not repeat "
-                          "side effects (print from the primal function, or from a "
-                          "wrapper that calls it)", "print(x)", (("name", "print"),)),
+    "side effect": Banned("`{name}()`", "remove it: reading input, files or the debugger "
+                          "is not part of a function diffc differentiates; do it before "
+                          "calling it", "y = x * float(input())", (("name", "input"),)),
     "**kwargs call": Banned("passing `**kwargs` to a call", "pass each keyword explicitly",
                             "y = np.clip(x, **limits)"),
     "out=": Banned("writing into an existing array with `out=`", "assign the result "
@@ -130,7 +118,7 @@ OTHER = {
     "attribute target": Banned("assignment to an attribute", "assign to a local name and "
                                "return it", "x.data = 1.0"),
     "nested subscript": Banned("assignment into an indexed expression `a[i][j] = v`",
-                               "index once with a tuple: a[i, j] = v", "x[0][1] = 2.0"),
+                               "index once with a tuple: a[i, j] = v", "y = x * 2.0\ny[0][1] = 2.0"),
     "view target": Banned("assignment into `{base}[...]`", "assign into the array itself "
                           "with an equivalent index (x[j, i] = v rather than x.T[i, j] = v), "
                           "or into a local copy (a = {base}.copy(), then a[...] = v)",

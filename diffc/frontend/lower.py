@@ -18,6 +18,8 @@ equations over the operands it is instantiated with.
 from __future__ import annotations
 
 import ast
+import copy
+import dataclasses
 import builtins
 import inspect
 from dataclasses import dataclass
@@ -28,11 +30,13 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
+from diffc.frontend import lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
-from diffc.errors import InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Pack, Var, atoms_in, blocks_of, walk
+from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, user_code
+from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, walk
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
+from diffc.frontend import source as source_module
 
 _OPERATORS = {
     ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.Pow: "pow",
@@ -56,6 +60,18 @@ class UserFunction:
     ``bound``: for a method called on ``self``, the ``SelfRef`` its ``self`` is."""
     src: object
     bound: object = None
+
+    def __hash__(self):
+        return id(self.src)
+
+
+@dataclass(frozen=True)
+class NestedFunction:
+    """A ``def`` or lambda inside the function being lowered: calls to it are inlined, its
+    free names read (as Python reads them, when it is called) in the frame that defined it."""
+    src: object
+    definer: object         # the SourceFunction whose body defines it
+    env: object = None      # passed to a helper: the defining frame's names during that call
 
     def __hash__(self):
         return id(self.src)
@@ -89,6 +105,10 @@ class Scope:
         self.template = False        # names assigned in a rule are temporaries
         self.calls = False           # keep calls to the user's functions whole (ir.Call)
         self.free = {}               # Fetch -> FreeInput: arrays read from free names
+        self.facts = None            # the example arguments' facts (None: none, a template)
+        self.top = True              # statements here run in order: facts evaluate them now
+        self.outer = None            # a nested function's call: the defining frame's names
+        self.state = lower_objects.State()   # objects' attributes assigned in this call
 
     def loc(self, node):
         return self.fn.loc(node)
@@ -106,13 +126,23 @@ class SelfRef:
     namer: object
     cls: object            # the ast.ClassDef the method belongs to
     owner: object = None   # the live class of ``self``, or None
+    instance: object = None  # the live object (a compile with example arguments), or None
+    facts: object = None     # the compile's facts: an attribute's value is known when read
+    state: object = None     # lower_objects.State: its arrays are inputs others may share
 
     def __hash__(self):
         return id(self.attrs)
 
     def attribute(self, name):
         if name not in self.attrs:
-            self.attrs[name] = self.namer.var(name)
+            self.attrs[name] = var = self.namer.var(name)
+            if self.state is not None:
+                self.state.inputs.add(id(var))
+            if self.facts is not None and self.instance is not None:
+                value = getattr(self.instance, name)
+                self.facts.bind_param(var, value)
+                if self.state is not None:
+                    lower_objects.register_leaves(self.state, var, value)
         return self.attrs[name]
 
     def method(self, fn, name):
@@ -173,7 +203,8 @@ def enclosing_class(fn):
     return None
 
 
-def lower_function(fn, method=False, calls=False) -> Function:
+def lower_function(fn, method=False, calls=False, facts=None, args=None,
+                   instance=None, preread=()) -> Function:
     """Lower a fenced ``SourceFunction`` to an IR ``Function``.
 
     ``method``: the first parameter is ``self``; the function's inputs are then the
@@ -182,26 +213,39 @@ def lower_function(fn, method=False, calls=False) -> Function:
     ``calls``: a call to one of the user's functions of more than one statement stays
     one ``ir.Call`` (for the reverse transform to give it a forward/backward pair);
     otherwise every call is inlined.
+
+    ``facts``, ``args``: the example arguments and the facts to record them in. Lowering
+    then evaluates each statement as it makes it, so that what the signature fixes is
+    known while lowering (``static``): conditions on it are decided, loops over it
+    unrolled, Python on it evaluated. For a method, ``args`` are those after ``self`` and
+    ``instance`` is the object: each attribute read takes its value from it.
     """
     namer = Namer()
     scope = Scope(fn, namer)
     scope.calls = calls
+    scope.facts = facts if facts is not None and facts.enabled and args is not None else None
     node = fn.node
     params = []
     arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
     self_ref = None
     if method:
         cls = enclosing_class(fn)
-        self_ref = SelfRef({}, namer, cls, fn.owner)
+        self_ref = SelfRef({}, namer, cls, fn.owner, instance, scope.facts, scope.state)
+        for name in preread:        # attributes named by ``wrt``: inputs, read or not
+            self_ref.attribute(name)
         scope.env[arguments[0].arg] = self_ref
         arguments = arguments[1:]
     if node.args.vararg or node.args.kwarg:
-        params, results = _lower_wrapper(scope, fn, self_ref)
+        params, results = _lower_wrapper(scope, fn, self_ref, args)
     else:
-        for arg in arguments:
+        for k, arg in enumerate(arguments):
             var = namer.var(arg.arg)
             scope.env[arg.arg] = var
             params.append(var)
+            scope.state.inputs.add(id(var))
+            if scope.facts is not None and k < len(args):
+                scope.facts.bind_param(var, args[k])
+                lower_objects.register_leaves(scope.state, var, args[k])
         results = _lower_body(scope, node.body)
     attributes = tuple(self_ref.attrs) if self_ref is not None else ()
     if self_ref is not None:
@@ -228,7 +272,7 @@ def _lower_body(scope, body):
     return results
 
 
-def _lower_wrapper(scope, fn, self_ref):
+def _lower_wrapper(scope, fn, self_ref, examples=None):
     """A function taking ``*args``/``**kwargs`` (a decorator's wrapper): its parameters are
     those its signature shows (``inspect.signature`` follows ``__wrapped__`` to the
     function it wraps), passed to the wrapper as Python would pass them."""
@@ -243,6 +287,10 @@ def _lower_wrapper(scope, fn, self_ref):
         signature = signature[1:]
     names = [p.name for p in signature]
     params = [scope.namer.var(n) for n in names]
+    scope.state.inputs.update(id(p) for p in params)
+    if scope.facts is not None:
+        for var, value in zip(params, examples):
+            scope.facts.bind_param(var, value)
     args = ((self_ref,) if self_ref is not None else ()) + tuple(
         v for p, v in zip(signature, params) if p.kind != p.KEYWORD_ONLY)
     kwargs = {p.name: v for p, v in zip(signature, params) if p.kind == p.KEYWORD_ONLY}
@@ -280,8 +328,19 @@ def _param_defaults(fn, params):
 
 
 def _lower_statement(scope, stmt):
-    if isinstance(stmt, (ast.Pass, ast.Assert)):
+    if isinstance(stmt, ast.Pass):
         return
+    if isinstance(stmt, ast.Assert):
+        return _lower_assert(scope, stmt)
+    if isinstance(stmt, ast.Raise):
+        return _lower_raise(scope, stmt)
+    if isinstance(stmt, ast.Expr):
+        return _lower_expression_statement(scope, stmt)
+    if isinstance(stmt, ast.FunctionDef):
+        scope.env[stmt.name] = _nested(scope, stmt)
+        return
+    if isinstance(stmt, ast.With):
+        return _lower_with(scope, stmt)
     if isinstance(stmt, (ast.If, ast.For, ast.While)):
         from diffc.frontend import lower_control
         {ast.If: lower_control.lower_if, ast.For: lower_control.lower_for,
@@ -309,6 +368,8 @@ def _as_load(target):
 def _assign(scope, target, value, stmt):
     if isinstance(target, ast.Name):
         scope.env[target.id] = value
+    elif isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Starred) for e in target.elts):
+        _assign_starred(scope, target, value, stmt)
     elif isinstance(target, (ast.Tuple, ast.List)):
         for i, elt in enumerate(target.elts):
             if isinstance(value, Pack):
@@ -317,13 +378,90 @@ def _assign(scope, target, value, stmt):
                 hint = elt.id if isinstance(elt, ast.Name) else ""
                 item = _emit(scope, "operator.getitem", (value, Const(i)), {}, stmt, hint)
             _assign(scope, elt, item, stmt)
+    elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Subscript):
+        _assign_into_entry(scope, target, value, stmt)
     elif isinstance(target, ast.Subscript):
         base = _lower_expr(scope, target.value)
         index = _lower_index(scope, target.slice)
+        if isinstance(base, Pack) and base.kind in ("list", "dict", "tuple"):
+            _rebind(scope, target.value, base,
+                    lower_static.with_entry(scope, base, index, value, target))
+            return
         scope.env[target.value.id] = _emit(scope, "operator.setitem", (base, index, value), {}, stmt,
                                            target.value.id)
+    elif isinstance(target, ast.Attribute):
+        base = _lower(scope, target.value)
+        obj = lower_objects.reaches_object(scope, base) if isinstance(base, (Var, Const)) else None
+        if obj is None:
+            rule = fence.OTHER["attribute target"]
+            raise UnsupportedSyntax(rule.what + " is not supported" + (
+                " on the object whose method is differentiated" if isinstance(base, SelfRef) else ""),
+                scope.loc(target), rule.hint)
+        lower_objects.store(scope, record, base, obj, target.attr, value, target)
     else:
         raise InternalError(f"assignment target {type(target).__name__} passed the fence")
+
+
+def _assign_into_entry(scope, target, value, stmt):
+    """``xs[t][k] = 1``: a write into an array held by a local dict or list (made in this
+    function). The array must be reachable only through that entry (Python would show the
+    write wherever else it is held)."""
+    outer_node = target.value.value
+    outer = _lower_expr(scope, outer_node)
+    key = _lower_index(scope, target.value.slice)
+    rule = fence.OTHER["nested subscript"]
+    if not isinstance(outer, Pack) or outer.kind not in ("dict", "list"):
+        raise UnsupportedSyntax(f"{rule.what} is not supported here: `{ast.unparse(outer_node)}` "
+                                "is not a dict or list made in this function", scope.loc(target),
+                                rule.hint)
+    entry = _lower(scope, target.value)
+    held = [n for n, atom in scope.env.items() if _holds(atom, entry) and atom is not outer]
+    if not isinstance(entry, Var) or held or _holds(outer, entry, twice=True) or _is_input(scope, entry):
+        raise UnsupportedSyntax(f"{rule.what} is not supported here: the array is also held "
+                                f"elsewhere{' (' + held[0] + ')' if held else ''}", scope.loc(target),
+                                "make a fresh array for the entry (np.zeros(...), x.copy()) and "
+                                "write into that")
+    index = _lower_index(scope, target.slice)
+    written = _emit(scope, "operator.setitem", (entry, index, value), {}, stmt, "entry")
+    _rebind(scope, outer_node, outer, lower_static.with_entry(scope, outer, key, written, target))
+
+
+def _holds(atom, var, twice=False):
+    """Whether ``atom`` is ``var`` or a container holding it (``twice``: more than once)."""
+    count = 0
+    stack = [atom]
+    while stack:
+        a = stack.pop()
+        if a is var:
+            count += 1
+        elif isinstance(a, Pack):
+            stack.extend(a.items)
+    return count > (1 if twice else 0)
+
+
+def _is_input(scope, var):
+    """A parameter of the compiled function or a value read from outside it."""
+    return id(var) in scope.state.inputs or any(f.var is var for f in scope.free.values())
+
+
+def _assign_starred(scope, target, value, stmt):
+    """``*hidden, last = params``: the sequence's length must be fixed here."""
+    pack = value if isinstance(value, Pack) else _fixed_sequence(scope, value, target)
+    star = next(i for i, e in enumerate(target.elts) if isinstance(e, ast.Starred))
+    if not (isinstance(pack, Pack) and pack.kind in ("list", "tuple")):
+        rule = fence.OTHER["star target"]
+        raise UnsupportedSyntax(f"{rule.what} of a value that is not a list or tuple of fixed "
+                                "length is not supported", scope.loc(target.elts[star]), rule.hint)
+    after = len(target.elts) - star - 1
+    items = pack.items
+    if len(items) < len(target.elts) - 1:
+        raise _user_error(scope, stmt, ValueError(
+            f"not enough values to unpack (expected at least {len(target.elts) - 1}, got {len(items)})"))
+    for elt, item in zip(target.elts[:star], items[:star]):
+        _assign(scope, elt, item, stmt)
+    _assign(scope, target.elts[star].value, Pack("list", items[star:len(items) - after]), stmt)
+    for elt, item in zip(target.elts[star + 1:], items[len(items) - after:]):
+        _assign(scope, elt, item, stmt)
 
 
 def _lower_expr(scope, node, hint=""):
@@ -359,15 +497,19 @@ def _lower(scope, node, hint=""):
             return Ref(f"{base.qualname}.{node.attr}")
         if isinstance(base, Method):
             base = _lower_expr(scope, node.value)
+        if isinstance(base, lower_objects.Super):
+            return _super_member(scope, base, node, hint)
+        if isinstance(base, (UserFunction, NestedFunction)) and node.attr in ("__name__", "__doc__"):
+            fn_node = base.src.node                  # print("calling", fn.__name__)
+            return Const(fn_node.name if node.attr == "__name__" else ast.get_docstring(fn_node))
+        obj = lower_objects.reaches_object(scope, base)
+        if obj is not None:
+            return _object_member(scope, base, obj, node, hint)
         return Method(base, node.attr)
     if isinstance(node, ast.BoolOp):
-        name = "numpy.logical_and" if isinstance(node.op, ast.And) else "numpy.logical_or"
-        value = _lower_expr(scope, node.values[0])
-        for other in node.values[1:]:
-            value = _emit(scope, name, (value, _lower_expr(scope, other)), {}, node, hint)
-        return value
+        return _lower_boolop(scope, node, hint, condition=False)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return _emit(scope, "numpy.logical_not", (_lower_expr(scope, node.operand),), {}, node, hint)
+        return _lower_not(scope, node, hint, condition=False)
     if isinstance(node, ast.UnaryOp):
         operand = _lower_expr(scope, node.operand)
         if isinstance(operand, Const) and isinstance(node.op, (ast.USub, ast.UAdd)) \
@@ -379,35 +521,152 @@ def _lower(scope, node, hint=""):
         right = _lower_expr(scope, node.right)
         return _emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (left, right), {}, node, hint)
     if isinstance(node, ast.Compare):
-        if len(node.ops) != 1:
-            raise UnsupportedSyntax("chained comparisons are not supported", scope.loc(node),
-                                    "compare two values at a time and combine with np.logical_and")
-        left = _lower_expr(scope, node.left)
-        right = _lower_expr(scope, node.comparators[0])
-        op = node.ops[0]
-        if isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)):
-            raise UnsupportedSyntax(f"`{type(op).__name__.lower()}` comparisons are not supported",
-                                    scope.loc(node), "compare values with == or !=")
-        return _emit(scope, f"operator.{_OPERATORS[type(op)]}", (left, right), {}, node, hint)
+        return _lower_compare(scope, node, hint)
     if isinstance(node, (ast.Tuple, ast.List)):
         kind = "tuple" if isinstance(node, ast.Tuple) else "list"
         return Pack(kind, tuple(_lower_expr(scope, e) for e in node.elts))
+    if isinstance(node, ast.Dict):         # only in has_aux's auxiliary output (the fence)
+        return Pack("dict", tuple(item for k, v in zip(node.keys, node.values)
+                                  for item in (Const(k.value), _lower_expr(scope, v))))
     if isinstance(node, ast.Subscript):
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)
+        if isinstance(base, Pack) and base.kind == "dict":
+            key = lower_static.known_key(scope, index, node)
+            for k, v in zip(base.items[::2], base.items[1::2]):
+                if k.value == key:
+                    return v              # an entry of a dict made here: no operation
+            raise _user_error(scope, node, KeyError(key))
         if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
                 and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
             return base.items[index.value]       # an element of a literal: no operation
+        fixed = _fixed_item(scope, base, index)
+        if fixed is not None:
+            return fixed
         if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
-            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind="temp")
+            return _emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
         return _emit(scope, "operator.getitem", (base, index), {}, node, hint)
     if isinstance(node, ast.Call):
         return _lower_call(scope, node, hint)
+    if isinstance(node, ast.Dict):
+        return _lower_dict(scope, node)
+    if isinstance(node, ast.JoinedStr):
+        return lower_static.joined_string(scope, node, _lower_expr)
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
+        return _lower_comprehension(scope, node)
     if isinstance(node, ast.IfExp):
         from diffc.frontend import lower_control
         return lower_control.lower_ifexp(scope, node, hint)
+    if isinstance(node, ast.Lambda):
+        return _nested(scope, source_module.as_function(node))
     raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
                             scope.loc(node), "rewrite it with arithmetic and NumPy calls")
+
+
+def lower_condition(scope, node, hint="cond"):
+    """An ``if``/``while``/``assert`` test: ``and``, ``or`` and ``not`` on values the data
+    decides mean ``np.logical_and``/``or``/``not`` there; on static values, Python's."""
+    if isinstance(node, ast.BoolOp):
+        return _lower_boolop(scope, node, hint, condition=True)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        return _lower_not(scope, node, hint, condition=True)
+    return _lower_expr(scope, node, hint)
+
+
+def _lower_boolop(scope, node, hint, condition):
+    """``a and b``/``a or b``: Python's short circuit while the operands are static (the
+    value is the operand that decides, as in Python); past the first operand the data
+    decides, element-wise logic in a condition, an error elsewhere."""
+    is_and = isinstance(node.op, ast.And)
+    lower_operand = lower_condition if condition else _lower_expr
+    value = None
+    for k, operand_node in enumerate(node.values):
+        operand = lower_operand(scope, operand_node, "")
+        if value is None:
+            decided = static.known(scope, operand)
+            if decided is not static.UNKNOWN and static.is_plain(decided):
+                if k == len(node.values) - 1 or bool(decided) != is_and:
+                    return operand           # `a and b`: a if a is false, else b
+                continue
+            if not condition:
+                rule = fence.OTHER["and/or"]
+                raise UnsupportedSyntax(f"{rule.what} is not supported",
+                                        scope.loc(operand_node), rule.hint)
+            value = operand
+            continue
+        name = "numpy.logical_and" if is_and else "numpy.logical_or"
+        value = _emit(scope, name, (value, operand), {}, node, hint)
+    return value
+
+
+def _lower_not(scope, node, hint, condition):
+    operand = (lower_condition if condition else _lower_expr)(scope, node.operand, "")
+    decided = static.known(scope, operand)
+    if decided is not static.UNKNOWN and static.is_plain(decided):
+        return Const(not decided)
+    if not condition:
+        rule = fence.OTHER["not"]
+        raise UnsupportedSyntax(f"{rule.what} is not supported",
+                                scope.loc(node), rule.hint)
+    return _emit(scope, "numpy.logical_not", (operand,), {}, node, hint)
+
+
+_IDENTITY_TESTS = (ast.Is, ast.IsNot, ast.In, ast.NotIn)
+
+
+def _lower_compare(scope, node, hint):
+    """A comparison. Static operands are compared in Python (a chain as Python chains it);
+    ``is`` and ``in`` need static operands, except that whether a value is None (or True,
+    False) is fixed by its type; comparisons of values the data decides are IR."""
+    left = _lower_expr(scope, node.left)
+    results = []
+    for op, right_node in zip(node.ops, node.comparators):
+        right = _lower_expr(scope, right_node)
+        decided = _static_compare(scope, op, left, right)
+        if decided is not static.UNKNOWN:
+            if not decided and len(node.ops) > 1:
+                return Const(False)      # a chain stops at its first false link
+            results.append(Const(decided))
+        elif isinstance(op, _IDENTITY_TESTS):
+            word = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}[type(op)]
+            rule = fence.OTHER["is/in"]
+            raise UnsupportedSyntax(f"`{word}` on a value the data decides is not supported",
+                                    scope.loc(node), rule.hint.format(op=word))
+        elif len(node.ops) > 1:
+            rule = fence.OTHER["chained"]
+            raise UnsupportedSyntax(f"{rule.what} is not supported",
+                                    scope.loc(node), rule.hint)
+        else:
+            return _emit(scope, f"operator.{_OPERATORS[type(op)]}", (left, right), {}, node, hint)
+        left = right
+    return results[-1] if len(results) == 1 else Const(True)
+
+
+_SINGLETONS = (None, True, False)
+
+
+def _static_compare(scope, op, left, right):
+    """The comparison's Python value when static, else ``UNKNOWN``."""
+    a, b = static.known(scope, left), static.known(scope, right)
+    fn = static.COMPARE[type(op).__name__]
+    if a is not static.UNKNOWN and b is not static.UNKNOWN:
+        if isinstance(op, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) or \
+                (static.is_plain(a) and static.is_plain(b)):
+            result = fn(a, b)
+            return bool(result) if isinstance(result, (bool, np.bool_)) else static.UNKNOWN
+        return static.UNKNOWN
+    if isinstance(op, (ast.Is, ast.IsNot)):
+        # `x is None`: the signature fixes whether a value is None, True or False
+        for value, other in ((a, right), (b, left)):
+            if value is not static.UNKNOWN and any(value is s for s in _SINGLETONS):
+                seen = static.example(scope, other)
+                if seen is not static.UNKNOWN:
+                    return fn(seen, value) if other is right else fn(value, seen)
+    if isinstance(op, (ast.In, ast.NotIn)) and a is not static.UNKNOWN:
+        seen = static.example(scope, right)
+        if isinstance(seen, dict):                  # a dict's keys are in the signature
+            return fn(a, seen)
+    return static.UNKNOWN
 
 
 def _lower_index(scope, node):
@@ -417,14 +676,82 @@ def _lower_index(scope, node):
         return Pack("slice", tuple(parts))
     if isinstance(node, ast.Tuple):
         return Pack("tuple", tuple(_lower_index(scope, e) for e in node.elts))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range" \
+            and "range" not in scope.env and not node.keywords and \
+            isinstance(_lookup(scope, node.func), Ref) and _lookup(scope, node.func).qualname == "builtins.range":
+        # S[range(N), y] picks the same entries as S[np.arange(N), y]
+        return _emit(scope, "numpy.arange", tuple(_lower_expr(scope, a) for a in node.args), {},
+                     node, "arange")
     return _lower_expr(scope, node)
+
+
+def _defining_frame(scope, nested):
+    """The names a nested function reads from the frame that defined it, as they are now:
+    this frame's when it is the definer's, or those it was passed with."""
+    if nested.env is not None:
+        return nested.env
+    if scope.fn is nested.definer:
+        return scope.env
+    if scope.fn.enclosing is nested.definer:
+        return scope.outer
+    return None
+
+
+def _captured(scope, value):
+    """A nested function passed to a helper carries its defining frame's names (that frame
+    waits for the helper to return, so they hold for the whole call)."""
+    if isinstance(value, NestedFunction) and value.env is None:
+        env = _defining_frame(scope, value)
+        return dataclasses.replace(value, env=env) if env is not None else value
+    if isinstance(value, Pack):
+        return Pack(value.kind, tuple(_captured(scope, v) for v in value.items))
+    return value
+
+
+def _escapes(value):
+    if isinstance(value, NestedFunction):
+        return value.env is not None
+    return isinstance(value, Pack) and any(_escapes(v) for v in value.items)
+
+
+_LOCALS = {}
+
+
+def _local_names(fn):
+    """The names ``fn``'s body binds (its locals, for Python), parameters included."""
+    key = id(fn.node)
+    found = _LOCALS.get(key)
+    if found is None or found[0] is not fn.node:
+        a = fn.node.args
+        params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+        params |= {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+        found = _LOCALS[key] = (fn.node, fence.stored_names(fn.node.body) | params)
+    return found[1]
+
+
+def _nested(scope, fdef):
+    src = SourceFunction(fdef, scope.fn.module, scope.fn.runtime_globals, enclosing=scope.fn)
+    return NestedFunction(src, scope.fn)
 
 
 def _lookup(scope, node):
     name = node.id
     if name in scope.env:
         return scope.env[name]
+    if scope.outer is not None and name in scope.outer:
+        return scope.outer[name]
     fn = scope.fn
+    if name in _local_names(fn):          # Python's UnboundLocalError, located
+        rule = fence.OTHER["maybe unbound"]
+        raise UnsupportedSyntax(f"`{name}` may not be assigned here: only some paths (or "
+                                "later loop steps) assign it before this line", scope.loc(node),
+                                rule.hint.format(name=name))
+    if fn.enclosing is not None:          # a nested function: the rest as its definer reads it
+        scope.fn = fn.enclosing
+        try:
+            return _lookup(scope, node)
+        finally:
+            scope.fn = fn
     if fn.live is not None:
         return _live_lookup(scope, node)
     if name in fn.module.aliases:
@@ -540,9 +867,34 @@ def _live_value(scope, name, value, fetch, node):
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
     if qual:
         return Ref(qual)
+    if isinstance(value, lower_random.GENERATORS):   # read at each call: its draws go on
+        return _free_input(scope, fetch, value, name)
+    if lower_objects.is_object(value):    # a settings object, a model: read at each call,
+        record.structure(fetch, value)    # compiled again when its attributes change
+        return _free_input(scope, fetch, value, name)
+    if type(value) in (list, tuple) and any(lower_objects.is_object(v) for v in value):
+        record.structure(fetch, value)    # a list of layer specifications
+        return _free_input(scope, fetch, value, name)
+    if _static_container(value):          # a table of settings or of functions
+        record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen
+        return lower_static.lift(value)
     raise NameResolutionError(
         f"{name!r} refers to a {type(value).__name__} defined outside the function",
         scope.loc(node), f"pass {name} to the function as an argument")
+
+
+def _static_container(value, depth=0):
+    """A dict, list or tuple of numbers, strings, None and functions (no arrays)."""
+    if depth > 8:
+        return False
+    if type(value) is dict:
+        return all(_static_container(k, depth + 1) and _static_container(v, depth + 1)
+                   for k, v in value.items())
+    if type(value) in (list, tuple):
+        return all(_static_container(v, depth + 1) for v in value)
+    return bindings.is_scalar_constant(value) or value is None or \
+        inspect.isfunction(value) or isinstance(value, np.ufunc) or \
+        (depth > 0 and callable(value) and _numpy_qualname(value) is not None)
 
 
 def _free_input(scope, fetch, value, name):
@@ -551,6 +903,8 @@ def _free_input(scope, fetch, value, name):
     if found is None:
         found = bindings.FreeInput(fetch, scope.namer.var(name.split(".")[-1]), value)
         scope.free[fetch] = found
+        if scope.facts is not None:
+            scope.facts.bind_param(found.var, value)
     return found.var
 
 
@@ -671,9 +1025,10 @@ def _constant_ref(scope, ref, node):
     if ref.qualname in ("builtins.float", "builtins.int", "builtins.bool", "builtins.complex"):
         return Const(getattr(builtins, ref.qualname.split(".")[1]))   # a dtype: x.astype(float)
     found, obj = _resolve_object(ref.qualname)
-    if found and (obj is None or isinstance(obj, (bool, int, float))
-                  or isinstance(obj, type) and issubclass(obj, np.generic)):
-        return Const(obj)
+    if found and (obj is None or isinstance(obj, (bool, int, float, type))):
+        return Const(obj)                   # a class: isinstance(W, np.ndarray), a dtype
+    if ref.qualname.startswith("builtins.") and isinstance(getattr(builtins, ref.qualname[9:], None), type):
+        return Const(getattr(builtins, ref.qualname[9:]))      # isinstance(reg, dict)
     raise NameResolutionError(f"{ref.qualname} is not a value diffc can use here",
                               scope.loc(node), "call it, or pass the value as an argument")
 
@@ -695,7 +1050,41 @@ def _resolve_object(qualname):
 def _lower_call(scope, node, hint):
     callee = _lower(scope, node.func)
     args, kwargs = _call_arguments(scope, node)
+    return _call_value(scope, callee, args, kwargs, node, hint)
+
+
+def _call_value(scope, callee, args, kwargs, node, hint):
+    """Call what ``callee`` lowered to with lowered ``args`` (``node``: the call, for
+    locations)."""
+    if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
+                                                 lower_random.GENERATORS):
+        operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
+        return _emit(scope, "primitive.draw", (callee.receiver, Const(callee.attr), *operands),
+                     {}, node, hint or callee.attr)
+    if isinstance(callee, Ref) and callee.qualname.startswith("numpy.random.") \
+            and callee.qualname.count(".") == 2:
+        method = callee.qualname.rsplit(".", 1)[1]
+        if method == "shuffle":
+            raise UnsupportedSyntax("np.random.shuffle writes into its argument, which is not "
+                                    "supported", scope.loc(node), "index with a permutation: "
+                                    "x = x[np.random.permutation(len(x))]")
+        operands = lower_random.positional(scope, method, args, kwargs, node)
+        return _emit(scope, "primitive.draw_global", (Const(method), *operands), {}, node,
+                     hint or method)
+    if isinstance(callee, Method) and callee.attr == "astype" and "copy" in kwargs:
+        # the same values either way; whether the result may share memory with the array is
+        # the fence's concern (it treats `astype(..., copy=...)` as a possible view)
+        kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
     if isinstance(callee, Method):
+        done = _container_call(scope, callee, args, kwargs, node)
+        if done is not NotImplemented:
+            return done
+        receiver = static.known(scope, callee.receiver)
+        if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)) \
+                and hasattr(receiver, callee.attr):
+            value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
+            if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
+                return lower_static.lift(value)
         return _emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                      call=node.func)
     if isinstance(callee, Ref):
@@ -710,14 +1099,437 @@ def _lower_call(scope, node, hint):
             callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
     if isinstance(callee, TransformCall):
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
+    if isinstance(callee, (Var, Const)):
+        held = static.example(scope, callee)
+        if lower_objects.is_object(held):             # layer(x): its class's __call__
+            kind, found = lower_objects.member(held, "__call__")
+            if kind != "method":
+                raise UnsupportedSyntax(f"a {type(held).__name__} object is not callable",
+                                        scope.loc(node.func), "call one of its methods")
+            callee = UserFunction(source_from_function(found), callee)
+        elif held is not static.UNKNOWN and callable(held) and not isinstance(held, type):
+            callee = _callable(scope, held, node.func)
     if isinstance(callee, UserFunction):
         if callee.bound is not None:
             args = (callee.bound,) + args
         return _inline_call(scope, callee.src, args, kwargs, node, hint)
+    if isinstance(callee, NestedFunction):
+        outer = _defining_frame(scope, callee)
+        if outer is None:
+            raise UnsupportedSyntax(f"calling {callee.src.name}() outside the function that "
+                                    "defines it is not supported", scope.loc(node),
+                                    "define it at module level and pass it what it reads")
+        # inlined in place (never a call of its own: it reads the frame's values directly)
+        return _inline_call(scope, callee.src, args, kwargs, node, hint, False, outer)
+    if isinstance(callee, Ref) and callee.qualname == "builtins.super":
+        return _super(scope, node)
     if isinstance(callee, Ref):
+        done = _static_call(scope, callee.qualname, args, kwargs, node)
+        if done is not NotImplemented:
+            return done
         return _emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _object_member(scope, base, obj, node, hint):
+    """``obj.attr`` for an object the compile knows (``lower_objects``)."""
+    name = node.attr
+    stored = scope.state.read(obj, name)
+    if stored is not None:
+        return stored
+    kind, found = lower_objects.member(obj, name)
+    if kind == "method":
+        return _method_of(obj, name, found, base)
+    if kind == "property":
+        return _inline_call(scope, source_from_function(found), (base,), {}, node, hint or name)
+    if kind == "static":
+        return _callable(scope, found, node)
+    if kind == "missing":
+        raise _user_error(scope, node, AttributeError(
+            f"{type(obj).__name__!r} object has no attribute {name!r}"))
+    if kind == "classmethod":
+        raise UnsupportedSyntax("calling a classmethod is not supported", scope.loc(node),
+                                "make it a static method or a module-level function")
+    if callable(found) and not lower_objects.is_object(found) and not isinstance(found, np.ndarray):
+        return _callable(scope, found, node)        # self.activation = np.tanh
+    if bindings.is_scalar_constant(found) and (isinstance(base, Const) or not isinstance(found, float)):
+        return Const(found)     # in the signature by value, or of an object made while compiling
+    same = lower_objects.alias(scope.state, found, _getitem(scope, node))
+    if same is not None:
+        return same                                 # a weight that is an input's entry
+    out = scope.namer.var(hint or name, VarKind.USER if hint else VarKind.TEMP)
+    record(scope, Eqn((out,), "attribute", (base, Const(name)), {}, scope.loc(node)))
+    return out
+
+
+def _method_of(obj, name, found, self_atom, after=None):
+    """A method of ``obj``'s class, to inline with ``self`` bound to ``self_atom``."""
+    src = source_from_function(found)
+    klass = next((k for k in type(obj).__mro__ if vars(k).get(name) is found), None)
+    return UserFunction(dataclasses.replace(src, defining_class=klass), self_atom)
+
+
+def _super_member(scope, sup, node, hint):
+    kind, found = lower_objects.member(sup.obj, node.attr, after=sup.klass)
+    if kind == "method":
+        return _method_of(sup.obj, node.attr, found, sup.self_atom)
+    if kind == "property":
+        return _inline_call(scope, source_from_function(found), (sup.self_atom,), {}, node,
+                            hint or node.attr)
+    if kind == "static":
+        return _callable(scope, found, node)
+    raise UnsupportedSyntax(f"super().{node.attr} is not a method diffc can call",
+                            scope.loc(node), "call a method of the base class")
+
+
+def _super(scope, node):
+    """``super()`` (no arguments) in a method of an object's class."""
+    klass = scope.fn.defining_class
+    params = scope.fn.node.args.posonlyargs + scope.fn.node.args.args
+    self_atom = scope.env.get(params[0].arg) if params else None
+    obj = lower_objects.reaches_object(scope, self_atom) if self_atom is not None else None
+    if klass is None or obj is None or node.args or node.keywords:
+        raise UnsupportedSyntax("this use of super() is not supported", scope.loc(node),
+                                "call super() without arguments in a method of an object "
+                                "the function is given")
+    return lower_objects.Super(self_atom, obj, klass)
+
+
+def _callable(scope, value, node):
+    """A function held in a value, called: NumPy's by its rule, the user's inlined."""
+    found = lower_objects.callable_value(value)
+    if found is None:
+        raise UnsupportedSyntax(f"calling {getattr(value, '__name__', type(value).__name__)} "
+                                "held in a value is not supported", scope.loc(node),
+                                "call NumPy functions or functions of your own")
+    kind, target = found
+    return Ref(target) if kind == "numpy" else UserFunction(target)
+
+
+def _getitem(scope, node):
+    def get(base, key):
+        fixed = _fixed_item(scope, base, key)
+        if fixed is not None:
+            return fixed
+        return _emit(scope, "operator.getitem", (base, key), {}, node,
+                     key.value if isinstance(key.value, str) and key.value.isidentifier()
+                     else "", kind=VarKind.TEMP)
+    return get
+
+
+_IN_SIGNATURE = (bool, int, str, type(None))
+
+
+def _fixed_item(scope, base, key):
+    """``base[key]``, an int, bool, str or None entry of a dict, list or tuple argument at
+    a key the compile knows: a constant (the call's signature holds its value)."""
+    if not isinstance(base, Var) or scope.facts is None or base in scope.facts.value_static:
+        return None             # a value the compile computes (a shape): its own operation
+    seen, k = static.example(scope, base), static.known(scope, key)
+    if k is static.UNKNOWN or not isinstance(seen, (dict, list, tuple)) or \
+            isinstance(k, (list, np.ndarray, slice)):
+        return None
+    try:
+        item = seen[k]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return Const(item) if type(item) in _IN_SIGNATURE else None
+
+
+def _container_call(scope, method, args, kwargs, node):
+    """A method of a list or dict whose structure is fixed here (``lower_static``)."""
+    if method.attr not in lower_static.MUTATORS + ("items", "keys", "values", "get", "copy"):
+        return NotImplemented
+    pack = lower_static.structure(scope, method.receiver, node, _getitem(scope, node))
+    if pack is None:
+        return NotImplemented
+    if method.attr in lower_static.MUTATORS:
+        if not isinstance(node.func.value, ast.Name) or kwargs:
+            raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
+                                    "supported", scope.loc(node), "assign the container to a "
+                                    "local name and change that")
+        new, result = lower_static.mutated(scope, pack, method.attr, args, node)
+        _rebind(scope, node.func.value, method.receiver, new)
+        return result
+    if pack.kind != "dict":
+        return NotImplemented
+    return lower_static.dict_method(scope, pack, method.attr, args, kwargs, node)
+
+
+def _rebind(scope, name_node, old, new):
+    """``name`` (and every local name bound to the same container) now holds ``new``."""
+    if not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
+        raise UnsupportedSyntax("changing a container that is not a local name is not "
+                                "supported", scope.loc(name_node), "copy it into a local "
+                                "name first (`d = dict(d)`, `xs = list(xs)`) and change that")
+    if not scope.top:
+        raise lower_static.NeedsUnroll(name_node)
+    for name, atom in list(scope.env.items()):
+        if atom is old:
+            scope.env[name] = new
+
+
+def _static_call(scope, qualname, args, kwargs, node):
+    """A builtin on values the compile knows runs now (``lower_static``)."""
+    kind, _, name = qualname.partition(".")
+    if kind == "builtins" and name in ("isinstance", "type", "callable") and args:
+        seen = static.example(scope, args[0])
+        rest = [static.known(scope, a) for a in args[1:]]
+        if seen is not static.UNKNOWN and static.UNKNOWN not in rest:
+            return lower_static.lift(lower_static.PURE[name](seen, *rest))
+    if kind == "builtins" and name == "range":
+        return NotImplemented                   # a primitive: loops keep their range
+    fn = lower_static.PURE.get(name if kind == "builtins" else qualname)
+    if fn is None and kind == "builtins" and isinstance(getattr(builtins, name, None), type) \
+            and issubclass(getattr(builtins, name), BaseException):
+        fn = getattr(builtins, name)            # ValueError(f"unknown mode {mode}")
+    if fn is not None:
+        value = lower_static.evaluate(scope, fn, args, kwargs)
+        if value is not static.UNKNOWN:
+            return lower_static.lift(value)
+    if kind == "builtins" and name in lower_static.STRUCTURAL and not kwargs:
+        packs = [lower_static.structure(scope, a, node, _getitem(scope, node)) or
+                 (_rows(scope, a, node) if name in ("zip", "enumerate", "reversed", "list", "tuple") else a)
+                 for a in args]
+        done = lower_static.by_structure(scope, name, packs, node)
+        if done is not NotImplemented:
+            return done
+    if kind == "builtins" and name in ("max", "min") and len(args) == 1 and not kwargs:
+        seen = static.example(scope, args[0])
+        pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
+        if pack is None and isinstance(args[0], Var) and (seen is static.UNKNOWN or getattr(seen, "ndim", None) == 1):
+            # Python iterates a vector: its largest element (an array of more dimensions
+            # would make Python compare rows, an error; where the rank is not known here,
+            # that is the only case that runs)
+            return _emit(scope, f"numpy.{name}", args, {}, node)
+        if pack is not None and pack.kind != "dict" and pack.items:
+            best = pack.items[0]
+            for item in pack.items[1:]:
+                best = _emit(scope, f"builtins.{name}", (best, item), {}, node)
+            return best
+    if kind == "builtins" and name == "map" and len(args) >= 2 and not kwargs:
+        seqs = [lower_static.structure(scope, a, node, _getitem(scope, node)) for a in args[1:]]
+        if all(p is not None and p.kind != "dict" for p in seqs):   # map(f, xs): f on each
+            return Pack("list", tuple(_call_value(scope, args[0], items, {}, node, "")
+                                      for items in zip(*(p.items for p in seqs))))
+    if kind == "builtins" and name == "pow" and len(args) == 2 and not kwargs:
+        return _emit(scope, "operator.pow", args, {}, node)      # pow(x, 2) is x ** 2
+    if kind == "builtins" and name == "round" and 1 <= len(args) <= 2 and not kwargs:
+        return _emit(scope, "numpy.round", args, {}, node)     # the same values (half to even)
+    if kind == "builtins" and name == "sum" and args and not kwargs and isinstance(args[0], Var) \
+            and lower_static.structure(scope, args[0], node, lambda b, k: None) is None:
+        # Python adds an array's rows: np.sum along the first axis, the same for any rank
+        total = _emit(scope, "numpy.sum", (args[0],), {"axis": Const(0)}, node)
+        return _emit(scope, "operator.add", (args[1], total), {}, node) if len(args) > 1 else total
+    if kind == "builtins" and name == "sum" and args and not kwargs:
+        pack = lower_static.structure(scope, args[0], node, _getitem(scope, node))
+        if pack is not None and pack.kind != "dict":
+            total = args[1] if len(args) > 1 else Const(0)
+            for item in pack.items:
+                total = _emit(scope, "operator.add", (total, item), {}, node)
+            return total
+    return NotImplemented
+
+
+def _fixed_sequence(scope, atom, node):
+    """A tuple or list whose length the compile knows, as a ``Pack`` (else ``atom``)."""
+    known = static.known(scope, atom)
+    if isinstance(known, (tuple, list)):
+        return lower_static.lift(known)
+    return lower_static.structure(scope, atom, node, _getitem(scope, node)) or atom
+
+
+def _rows(scope, atom, node):
+    """An array argument's rows, as Python iterates it, when its length is fixed here."""
+    seen = static.example(scope, atom)
+    if getattr(seen, "ndim", 0) < 1 or not isinstance(atom, Var):
+        return atom
+    get = _getitem(scope, node)
+    return Pack("list", tuple(get(atom, Const(i)) for i in range(seen.shape[0])))
+
+
+def _lower_dict(scope, node):
+    items = []
+    for key, value in zip(node.keys, node.values):
+        if key is None:                     # {**other, ...}
+            other = lower_static.structure(scope, _lower_expr(scope, value), node, _getitem(scope, node))
+            if other is None or other.kind != "dict":
+                raise UnsupportedSyntax("`**` of a dict whose keys are not fixed here is not "
+                                        "supported", scope.loc(value), "write the entries out")
+            pack = Pack("dict", tuple(items))
+            for k, v in zip(other.items[::2], other.items[1::2]):
+                pack = lower_static.with_entry(scope, pack, k, v, node)
+            items = list(pack.items)
+            continue
+        k = _lower_expr(scope, key)
+        pack = lower_static.with_entry(scope, Pack("dict", tuple(items)), k,
+                                       _lower_expr(scope, value), key)
+        items = list(pack.items)
+    return Pack("dict", tuple(items))
+
+
+def _lower_comprehension(scope, node):
+    """``[f(x) for x in xs if c]``, ``g(x) for x in xs`` and ``{k: v for ...}`` over
+    iterables whose length is fixed here: the items, written out."""
+    results = []
+
+    def walk(generators, env):
+        if not generators:
+            saved, scope.env = scope.env, env
+            try:
+                if isinstance(node, ast.DictComp):
+                    results.append((_lower_expr(scope, node.key), _lower_expr(scope, node.value)))
+                else:
+                    results.append(_lower_expr(scope, node.elt))
+            finally:
+                scope.env = saved
+            return
+        gen = generators[0]
+        saved, scope.env = scope.env, env
+        try:
+            iterable = _lower_expr(scope, gen.iter)
+            pack = lower_static.structure(scope, iterable, gen.iter, _getitem(scope, gen.iter))
+            if pack is None:
+                steps, seen = static.known(scope, iterable), static.example(scope, iterable)
+                if isinstance(steps, range):
+                    pack = lower_static.lift(list(steps))
+                elif getattr(seen, "ndim", 0) >= 1:          # an array's rows
+                    get = _getitem(scope, gen.iter)
+                    pack = Pack("list", tuple(get(iterable, Const(i)) for i in range(seen.shape[0])))
+        finally:
+            scope.env = saved
+        if pack is None or gen.is_async:
+            raise UnsupportedSyntax("a comprehension over a sequence whose length is not fixed "
+                                    "here is not supported", scope.loc(gen.iter),
+                                    "use a NumPy operation on the whole array")
+        items = pack.items[::2] if pack.kind == "dict" else pack.items
+        for item in items:
+            inner = dict(env)
+            saved, scope.env = scope.env, inner
+            try:
+                _assign(scope, gen.target, item, gen)
+                keep = True
+                for test in gen.ifs:
+                    decided = static.known(scope, lower_condition(scope, test))
+                    if decided is static.UNKNOWN:
+                        raise UnsupportedSyntax("a comprehension's `if` on a value the data "
+                                                "decides is not supported", scope.loc(test),
+                                                "select with np.where")
+                    keep = keep and bool(decided)
+                inner = scope.env
+            finally:
+                scope.env = saved
+            if keep:
+                walk(generators[1:], inner)
+
+    walk(node.generators, scope.env)
+    if isinstance(node, ast.DictComp):
+        pack = Pack("dict", ())
+        for k, v in results:
+            pack = lower_static.with_entry(scope, pack, k, v, node)
+        return pack
+    return Pack("list", tuple(results))
+
+
+_QUIET_CONTEXTS = ("numpy.errstate",)
+
+
+def _lower_with(scope, stmt):
+    """``with np.errstate(...):`` only changes which floating-point warnings NumPy shows:
+    its body is lowered as it is. Any other context manager is refused."""
+    for item in stmt.items:
+        ctx = item.context_expr
+        callee = _lower(scope, ctx.func) if isinstance(ctx, ast.Call) else None
+        if not (isinstance(callee, Ref) and callee.qualname in _QUIET_CONTEXTS) \
+                or item.optional_vars is not None:
+            rule = fence.OTHER["with"]
+            raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
+    for s in stmt.body:
+        _lower_statement(scope, s)
+
+
+def _lower_assert(scope, stmt):
+    """``assert`` on values the compile knows is checked now, as Python checks it at the
+    call; on values the data decides it is left out, as ``python -O`` leaves it."""
+    decided = static.known(scope, lower_condition(scope, stmt.test))
+    if decided is static.UNKNOWN or not static.is_plain(decided) or decided:
+        return
+    message = () if stmt.msg is None else (static.known(scope, _lower_expr(scope, stmt.msg)),)
+    if not scope.top:
+        return                                  # a branch that may not run
+    raise _user_error(scope, stmt, AssertionError(*[m for m in message if m is not static.UNKNOWN]))
+
+
+def _lower_raise(scope, stmt):
+    """``raise`` reached on a path the compile decides: the call raises, as in Python."""
+    if not scope.top:
+        raise UnsupportedSyntax("`raise` in a branch the data decides is not supported",
+                                scope.loc(stmt), "check the inputs and raise before calling "
+                                "the differentiated function")
+    error = RuntimeError("re-raise") if stmt.exc is None else \
+        static.known(scope, _lower_expr(scope, stmt.exc))
+    if isinstance(error, type) and issubclass(error, BaseException):
+        error = error()
+    if not isinstance(error, BaseException):
+        raise UnsupportedSyntax("`raise` of a value diffc cannot evaluate here is not supported",
+                                scope.loc(stmt), "raise an exception built from labels and settings")
+    raise _user_error(scope, stmt, error)
+
+
+def _user_error(scope, stmt, error):
+    """``error`` as the user's code raises it (marked as theirs), with a note of where."""
+    loc = scope.loc(stmt)
+    try:
+        with user_code():
+            raise error
+    except BaseException:
+        pass
+    notes = getattr(error, "__notes__", None)
+    if isinstance(notes, list):
+        notes.append(f"raised at {loc.file}:{loc.line} on the example arguments diffc compiled for")
+    return error
+
+
+def _lower_expression_statement(scope, stmt):
+    """A statement that is an expression: a container method (``parts.append(h)``) or a
+    docstring-like constant; a call made only for its effect is refused."""
+    value = stmt.value
+    if isinstance(value, ast.Constant):
+        return
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+            and value.func.attr in lower_static.MUTATORS:
+        _lower_expr(scope, value)
+        return
+    if isinstance(value, ast.Call) and _is_random_draw(scope, value):
+        _lower_expr(scope, value)                     # np.random.seed(0): kept, in order
+        return
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print" \
+            and isinstance(_lookup(scope, value.func), Ref):
+        if value.keywords or any(isinstance(a, ast.Starred) for a in value.args):
+            raise UnsupportedSyntax("print() with keywords or *args is not supported",
+                                    scope.loc(stmt), "print the values one by one: print('loss', loss)")
+        args = tuple(_lower_expr(scope, a) for a in value.args)   # kept: it prints at each call
+        record(scope, Eqn((), "builtin_print", args, {}, scope.loc(stmt)))
+        return
+    rule = fence.OTHER["unused call" if isinstance(value, ast.Call) else "no effect"]
+    raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
+
+
+def _is_random_draw(scope, call):
+    """``np.random.seed(n)``, ``rng.normal(size=3)`` as a statement (not ``shuffle``, which
+    writes into its argument)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr in ("shuffle",):
+        return False
+    try:
+        base = _lower(scope, func.value)
+    except DiffcError:
+        return False
+    if isinstance(base, Ref):
+        return base.qualname == "numpy.random"
+    return isinstance(base, (Var, Const)) and \
+        isinstance(static.example(scope, base), lower_random.GENERATORS)
 
 
 def _call_arguments(scope, node):
@@ -730,6 +1542,8 @@ def _call_arguments(scope, node):
             args.append(_lower_expr(scope, a))
             continue
         value = _lower_expr(scope, a.value)
+        if not isinstance(value, Pack):             # *x.shape, *sizes: fixed here
+            value = _fixed_sequence(scope, value, a)
         if not (isinstance(value, Pack) and value.kind in ("tuple", "list")):
             rule = fence.EXPRESSIONS[ast.Starred]
             raise UnsupportedSyntax(f"{rule.what} of a value whose length is not fixed here is "
@@ -741,6 +1555,8 @@ def _call_arguments(scope, node):
             kwargs[k.arg] = _lower_expr(scope, k.value)
             continue
         value = _lower_expr(scope, k.value)
+        if not isinstance(value, Pack):
+            value = lower_static.structure(scope, value, k, _getitem(scope, k)) or value
         keys = value.items[::2] if isinstance(value, Pack) and value.kind == "dict" else None
         if keys is None or not all(isinstance(key, Const) and isinstance(key.value, str) for key in keys):
             rule = fence.OTHER["**kwargs call"]
@@ -759,7 +1575,7 @@ def _user_primitive(qualname):
     return obj if isinstance(obj, primitives.Primitive) else None
 
 
-def _inline_call(scope, callee, args, kwargs, node, hint):
+def _inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, outer=None):
     """Lower a call to one of the user's functions by lowering its body in place.
 
     The callee's equations keep the callee's own file and line, so generated comments
@@ -779,13 +1595,17 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
     inner.calls = scope.calls
     inner.free = scope.free          # arrays the callee reads from free names are inputs too
     inner.call_stack = stack + (key,)
+    inner.facts, inner.top, inner.free, inner.state = scope.facts, scope.top, scope.free, scope.state
+    inner.outer = outer
     try:
         bound = _bind_user_args(callee, args, kwargs)
     except TypeError as e:
         raise UnsupportedSyntax(f"bad call to {callee.name}(): {e}", scope.loc(node),
                                 f"call it as {callee.name}({ast.unparse(callee.node.args)})") from None
     statements = jumps.desugar(_body_without_docstring(callee.node))
-    whole = scope.calls and _keeps_whole(statements, bound)
+    whole = may_keep_whole and scope.calls and _keeps_whole(statements, bound) and not any(
+        isinstance(v, (Var, Const)) and lower_objects.reaches_object(scope, v) is not None
+        for v in bound.values())      # an object's method reads inputs through the object
     params, operands = [], []
     if whole:
         for name, value in bound.items():
@@ -793,25 +1613,35 @@ def _inline_call(scope, callee, args, kwargs, node, hint):
                 params.append(scope.namer.var(name))
                 operands.append(value)
                 bound[name] = params[-1]
+        if inner.top and inner.facts is not None:    # the callee's lines run with the operands
+            inner.facts.bind_like(params, operands)
     else:
         inner.body = scope.body
     for name, value in bound.items():
-        inner.env[name] = _bound_value(inner, value)
+        inner.env[name] = _captured(scope, _bound_value(inner, value))
     result = None
     for stmt in statements:
         if isinstance(stmt, ast.Return):
             result = _lower_expr(inner, stmt.value, "out" if whole else hint or callee.name)
         else:
             _lower_statement(inner, stmt)
+    if _escapes(result):
+        raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
+                                "inside the differentiated function", scope.loc(node),
+                                "call the function where it is defined")
     if not whole:
         return result
+    if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
+        return _inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
     for free in _free_inputs_read(scope.free, inner.body, result):   # arrays read from free names
         params.append(free)
         operands.append(free)
-    out = scope.namer.var(hint or callee.name, "user" if hint else "temp")
-    scope.body.append(Call((out,), callee.name, tuple(operands),
-                           Block(tuple(params), inner.body, (result,)), scope.loc(node),
-                           defined_at=callee.loc(callee.node)))
+    out = scope.namer.var(hint or callee.name, VarKind.USER if hint else VarKind.TEMP)
+    call = Call((out,), callee.name, tuple(operands), Block(tuple(params), inner.body, (result,)),
+                scope.loc(node), defined_at=callee.loc(callee.node))
+    scope.body.append(call)
+    if inner.top and inner.facts is not None:         # its lines ran as they were lowered
+        inner.facts.finish_call(call)
     return out
 
 
@@ -825,10 +1655,14 @@ def _free_inputs_read(free, body, result):
 def _atoms_read(stmt):
     """The Vars a statement reads: its operands, a branch's condition, a loop's iterable
     and initial values, and what each of its blocks returns."""
-    args = [*getattr(stmt, "args", ()), *getattr(stmt, "kwargs", {}).values(),
-            *getattr(stmt, "inits", ()), getattr(stmt, "iterable", None)]
-    if isinstance(stmt, If):
-        args.append(stmt.cond)
+    if isinstance(stmt, Eqn):
+        args = [*stmt.args, *stmt.kwargs.values()]
+    elif isinstance(stmt, Call):
+        args = list(stmt.args)
+    elif isinstance(stmt, Loop):
+        args = [*stmt.inits, stmt.iterable]
+    else:
+        args = [stmt.cond]
     args += [r for block in blocks_of(stmt) for r in block.results]
     return [v for a in args for v in atoms_in(a)]
 
@@ -932,13 +1766,44 @@ def _emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None)
     if kind is not None:
         out = scope.namer.var(hint or _temp_hint(prim.name), kind)
     elif hint in scope.hints:
-        out = scope.namer.var(scope.hints[hint], "adjoint")
+        out = scope.namer.var(scope.hints[hint], VarKind.ADJOINT)
     elif hint and not scope.template:
-        out = scope.namer.var(hint, "user")
+        out = scope.namer.var(hint, VarKind.USER)
     else:
-        out = scope.namer.var(hint or _temp_hint(prim.name), "temp")
-    scope.body.append(Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
+        out = scope.namer.var(hint or _temp_hint(prim.name), VarKind.TEMP)
+    record(scope, Eqn((out,), prim.name, args, kwargs, scope.loc(node)))
     return out
+
+
+def record(scope, stmt):
+    """Append ``stmt`` to the scope's body; at the top level, evaluate it on the example
+    arguments now (what it makes may decide what is lowered next). In a branch or a loop
+    body, only what the signature fixes is evaluated (``x.shape`` of an array made before
+    it, arithmetic on sizes): it is the same wherever and whenever it runs."""
+    scope.body.append(stmt)
+    if scope.facts is None:
+        return
+    if scope.top:
+        scope.facts.run(stmt)
+    elif isinstance(stmt, Eqn) and stmt.role is Role.PRIMAL and _fixed_here(scope, stmt):
+        try:
+            scope.facts.run(stmt)
+        except Exception:           # noqa: a value the call may never compute: left unknown
+            for out in stmt.outs:
+                scope.facts.values.pop(out, None)
+
+
+def _fixed_here(scope, eqn):
+    facts = scope.facts
+    prim = primitives.get(eqn.prim)
+    if prim.effect is not None:
+        return False
+    inputs = list(eqn.inputs())
+    if not all(v in facts.values for v in inputs):
+        return False
+    if getattr(prim, "shape_only", False):
+        return not any(v in facts.dynamic for v in inputs)
+    return all(v in facts.value_static for v in inputs)
 
 
 def _alias_lookup(source_name):

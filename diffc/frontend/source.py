@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import collections
 import inspect
+import linecache
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -48,6 +50,9 @@ class SourceFunction:
     live: object = None        # the running function object (None: read statically)
     owner: object = None       # a method's live class: ``self.f`` resolves through its MRO
     through_class: object = None   # read statically as ``Cls.method``: the ``ast.ClassDef`` of Cls
+    aux: bool = False          # returns ``(loss, aux)`` (has_aux): aux is never differentiated
+    enclosing: object = None   # a ``def`` or lambda inside another function: that function
+    defining_class: object = None  # a method of an object's class: that class (for super())
 
     @property
     def name(self):
@@ -55,6 +60,12 @@ class SourceFunction:
 
     def loc(self, node=None) -> Loc:
         return self.module.loc(node if node is not None else self.node)
+
+    def live_parameters(self):
+        """The parameter names the running function's signature shows (a wrapper's are
+        those of the function it wraps), ``*args``/``**kwargs`` left out."""
+        return [p.name for p in inspect.signature(self.live).parameters.values()
+                if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
 
 
 def _read_imports(tree: ast.Module) -> dict:
@@ -127,8 +138,37 @@ def _read_text(path):
 
 
 def module_of_file(path: str) -> Module:
+    """The parsed module at ``path``: a file, or a notebook cell (see ``cell_text``)."""
+    if not os.path.exists(path):
+        text = cell_text(path)
+        if text is not None:
+            return _cached_cell(path, text)
     st = os.stat(path)
     return _cached_module(os.path.abspath(path), st.st_mtime, st.st_size)
+
+
+def cell_text(path):
+    """The source of a notebook cell or other code Python's ``linecache`` holds for a
+    ``path`` that is not a file (IPython registers each cell it runs there, under a
+    name such as ``/tmp/ipykernel_123/456.py``); None when it holds none."""
+    entry = linecache.cache.get(path)
+    if entry is None or len(entry) != 4 or entry[2] is None or os.path.exists(path):
+        return None
+    return "".join(entry[2])
+
+
+def source_bytes(path):
+    """The bytes of the file (or the notebook cell's text) a function was read from."""
+    text = cell_text(path)
+    if text is not None:
+        return text.encode("utf-8")
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+@lru_cache(maxsize=64)
+def _cached_cell(path: str, text: str) -> Module:
+    return parse_module(path, text)
 
 
 def _statements(body):
@@ -174,16 +214,15 @@ def from_function(fn) -> SourceFunction:
     sets ``__wrapped__``), that is the wrapper, never the function it wraps; and the file
     must still hold that code (a file edited after the function was defined is an error,
     wherever the edit is)."""
-    if getattr(fn, "__name__", "") == "<lambda>":
-        raise SourceUnavailable(
-            "cannot differentiate a lambda", _lambda_loc(fn.__code__),
-            hint="define the function with `def` in a .py file so diffc can read its source")
     code = getattr(fn, "__code__", None)
+    if getattr(fn, "__name__", "") == "<lambda>":
+        return _from_lambda(fn)
     if code is None:
         raise SourceUnavailable(f"{fn!r} is not a Python function",
                                 hint="diffc compiles Python functions written with `def`")
     path = code.co_filename
-    if not path or path.startswith("<") or not os.path.exists(path):
+    in_cell = cell_text(path) is not None if path else False
+    if not path or path.startswith("<") or not (os.path.exists(path) or in_cell):
         raise SourceUnavailable(
             f"the source of {fn.__name__!r} is not in a file (it was defined in {path or 'memory'})",
             hint="define the function in a .py file; diffc reads source files and cannot "
@@ -219,6 +258,9 @@ def _same_code(a, b):
 
 
 def _code_objects(path):
+    text = cell_text(path)
+    if text is not None:
+        return _code_objects_of(path, text)
     st = os.stat(path)
     return _compiled_code_objects(os.path.abspath(path), st.st_mtime, st.st_size)
 
@@ -227,7 +269,11 @@ def _code_objects(path):
 def _compiled_code_objects(path, mtime, size):
     """Every function's code object in the file at ``path``, compiled as an import would
     (never run)."""
-    text = _read_text(path)
+    return _code_objects_of(path, _read_text(path))
+
+
+@lru_cache(maxsize=64)
+def _code_objects_of(path, text):
     try:
         top = compile(text, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
@@ -240,6 +286,41 @@ def _compiled_code_objects(path, mtime, size):
                 found.append(const)
                 stack.append(const)
     return tuple(found)
+
+
+def as_function(node: ast.Lambda, name="lambda_") -> ast.FunctionDef:
+    """``lambda args: body`` as the ``def`` it means, at the lambda's position."""
+    ret = ast.copy_location(ast.Return(node.body), node.body)
+    ret.end_lineno, ret.end_col_offset = node.body.end_lineno, node.body.end_col_offset
+    fdef = ast.FunctionDef(name, node.args, [ret], [], None, type_params=[]) \
+        if sys.version_info >= (3, 12) else ast.FunctionDef(name, node.args, [ret], [], None)
+    return ast.copy_location(fdef, node)
+
+
+def _from_lambda(fn):
+    """A lambda's source: the one ``lambda`` on its line whose body holds the code's first
+    position (Python records where each instruction came from)."""
+    code = fn.__code__
+    loc = _lambda_loc(code)
+    if loc is None:
+        raise SourceUnavailable("cannot differentiate a lambda whose source is not in a file",
+                                hint="define the function with `def` in a .py file so diffc "
+                                     "can read its source")
+    module = module_of_file(code.co_filename)
+    lambdas = [n for n in ast.walk(module.tree)
+               if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno]
+    spans = {(line, col) for line, _, col, _ in code.co_positions() if line is not None and col is not None}
+    found = [n for n in lambdas if any((n.body.lineno, n.body.col_offset) <= p <=
+                                       (n.body.end_lineno, n.body.end_col_offset) for p in spans)]
+    if len(found) != 1:
+        raise SourceUnavailable("cannot tell which lambda on this line is being differentiated",
+                                loc, hint="write one lambda per line, or define it with `def`")
+    check_current(module, code, "<lambda>")
+    closure = {}
+    if fn.__closure__:
+        closure = {n: c.cell_contents for n, c in zip(code.co_freevars, fn.__closure__)
+                   if _cell_is_set(c)}
+    return SourceFunction(as_function(found[0]), module, fn.__globals__, closure, False, live=fn)
 
 
 def _lambda_loc(code):

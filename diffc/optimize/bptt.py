@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.core.ir import Const, Eqn, Function, Loop, Var, blocks_of, producers, with_body
+from diffc.core.build import Builder
+from diffc.core.ir import (Const, Eqn, Function, Loop, Role, Var, VarKind, blocks_of, producers,
+                           with_body)
 from diffc.core.naming import fresh_namer
 from diffc.optimize.bptt_stacks import _Deferral, _free, _layout_matches, _order, _rows_of
 
@@ -38,7 +40,7 @@ def products(func: Function, facts=None) -> Function:
     The loops are edited in place (``optimize`` works on a copy of its input). Not with
     symbolic sizes (``diffc compile --arg xs=TxNx1``): the number of steps and the widths
     must be the signature's, and T may even be 0 (empty stacks)."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
@@ -49,7 +51,7 @@ def products(func: Function, facts=None) -> Function:
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = visit(block.body)
-            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role != "primal":
+            if isinstance(stmt, Loop) and stmt.kind == "for" and stmt.role is not Role.PRIMAL:
                 before, after, dropped, earlier = _defer(stmt, stmts, uses, producer, facts, namer)
                 for target, made in earlier:        # before the forward loop
                     at = next(i for i, s in enumerate(out) if s is target)
@@ -73,12 +75,12 @@ def inputs(func: Function, facts=None) -> Function:
     after the loop: ``products`` gives its memory to the backward pass's rows. Emitted
     code only; not with symbolic sizes.
     """
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
     namer = fresh_namer(func, facts)
-    spare = facts.__dict__.setdefault("spare_after_loop", {})
+    spare = facts.spare_after_loop
 
     def visit(stmts):
         out = []
@@ -99,6 +101,7 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
     steps = order[0]
     body, item = loop.body, loop.body.params[0]
     before = []
+    hoisted = Builder(before, facts, namer, role=Role.HOISTED)
     for eqn in list(body.body):
         if not (isinstance(eqn, Eqn) and eqn.prim == "matmul" and len(eqn.args) == 2 and not eqn.kwargs):
             continue
@@ -113,15 +116,10 @@ def _hoist_inputs(loop, uses, producer, facts, namer, spare):
                 or not facts.is_static(w) or not isinstance(out, np.ndarray) or out.ndim != 2:
             continue
         t, n, p = facts.values[xs].shape
-        flat = namer.var(f"{xs.hint}_rows", "temp")
-        prod = namer.var(f"{xs.hint}_{w.hint}", "temp")
-        every = namer.var(f"{xs.hint}_{w.hint}", "adjoint")
-        before += [Eqn((flat,), "reshape", (xs, Const((-1, p))), {}, eqn.loc, "hoisted", loop),
-                   Eqn((prod,), "matmul", (flat, w), {}, eqn.loc, "hoisted", loop),
-                   Eqn((every,), "reshape", (prod, Const((t, n, out.shape[1]))), {}, eqn.loc,
-                       "hoisted", loop)]
-        for e in before[-3:]:
-            facts.run(e)
+        flat = hoisted.eqn("reshape", (xs, Const((-1, p))), hint=f"{xs.hint}_rows", loc=eqn.loc, origin=loop)
+        prod = hoisted.eqn("matmul", (flat, w), hint=f"{xs.hint}_{w.hint}", loc=eqn.loc, origin=loop)
+        every = hoisted.eqn("reshape", (prod, Const((t, n, out.shape[1]))), hint=f"{xs.hint}_{w.hint}",
+                            kind=VarKind.ADJOINT, loc=eqn.loc, origin=loop)
         at = body.body.index(eqn)
         body.body[at] = Eqn(eqn.outs, "getitem", (every, item), {}, eqn.loc, eqn.role, eqn.origin)
         if uses.get(sel) == 1:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, Loop, Pack, Var, atoms_in, walk
+from diffc.core.build import Builder
+from diffc.core.ir import Const, Eqn, Loop, Pack, Role, Var, VarKind, atoms_in, walk
 from diffc.optimize import in_place
 
 
@@ -26,10 +27,9 @@ class _Deferral:
         self.before, self.after, self.pushes, self.stacks = [], [], [], {}
         self.dropped, self.allocations, self.earlier = set(), [], []
 
-    def emit(self, where, out_hint, prim, args, kind="temp"):
-        out = self.namer.var(out_hint, kind)
-        where.append(Eqn((out,), prim, args, {}, self.loop.loc, "adjoint", self.loop))
-        self.facts.run(where[-1])
+    def emit(self, where, out_hint, prim, args, kind=VarKind.TEMP, role=Role.ADJOINT, kwargs=None, out=None):
+        out = Builder(where, self.facts, self.namer, role=role).eqn(prim, args, kwargs, hint=out_hint, kind=kind,
+                                                                    origin=self.loop, out=out)
         self.facts.dynamic.discard(out)          # the shapes are fixed: steps and rows are
         return out
 
@@ -77,13 +77,13 @@ class _Deferral:
         value = self.facts.values[v]
         free = _spare(self.block, loop, self.facts, (steps,) + value.shape, value.dtype)
         if free is not None:      # into an earlier loop's array, free now: no new memory
-            steps3 = self.emit(before, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-            before[-1].role = "reuse"
+            steps3 = self.emit(before, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT,
+                               role=Role.REUSE)
             flat = self.emit(before, "rows", "reshape", (steps3, width))
-            before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, "tape", loop))
+            before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, Role.TAPE, loop))
         else:
-            steps3 = self.emit(before, f"{v.hint}_steps", "array", (tape,), kind="adjoint")
-        before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, "tape", loop))
+            steps3 = self.emit(before, f"{v.hint}_steps", "array", (tape,), kind=VarKind.ADJOINT)
+        before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, Role.TAPE, loop))
         body.body = [Eqn(s.outs, "getitem", (steps3, self.item), {}, s.loc, s.role, s.origin)
                      if s is eqn else s for s in body.body]
         self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (steps3, width))
@@ -97,31 +97,30 @@ class _Deferral:
         # an earlier loop's array of that layout, free now, is used instead of a new one
         free = _spare(self.block, loop, facts, (steps,) + value.shape, value.dtype)
         if free is not None:
-            rows = self.emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind="adjoint")
-            allocations[-1].role = "reuse"
+            rows = self.emit(allocations, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT,
+                             role=Role.REUSE)
         else:
-            rows = self.emit(allocations, f"{v.hint}_steps", "empty",
-                             (Const((steps,) + value.shape),), kind="adjoint")
-            allocations[-1].kwargs = {"dtype": Const(np.dtype(value.dtype).name)}
+            rows = self.emit(allocations, f"{v.hint}_steps", "empty", (Const((steps,) + value.shape),),
+                             kind=VarKind.ADJOINT, kwargs={"dtype": Const(np.dtype(value.dtype).name)})
         facts.values[rows] = np.empty((steps,) + value.shape, value.dtype)
         into = _arithmetic_out_form(eqn) if eqn is not None and not eqn.kwargs else None
         if into is not None and len(eqn.args) == 2:
             # computed straight into its row: ``np.multiply(dh, sub, out=dadd_steps[t])``
-            row = self.namer.var("row", "temp")
+            row = self.namer.var("row", VarKind.TEMP)
             at = body.body.index(eqn)
             body.body[at:at + 1] = [
                 Eqn((row,), "getitem", (rows, self.item), {}, eqn.loc, eqn.role, eqn.origin),
                 Eqn(eqn.outs, into, (row,) + eqn.args, {}, eqn.loc, eqn.role, eqn.origin)]
         else:
-            self.pushes.append(Eqn((), "store_row", (rows, self.item, v), {}, loop.loc, "tape", loop))
+            self.pushes.append(Eqn((), "store_row", (rows, self.item, v), {}, loop.loc, Role.TAPE, loop))
         self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (rows, width))
 
     def _stack_list(self, v):
         """Pushed onto a list in the loop, concatenated after it."""
         loop, facts = self.loop, self.facts
-        steps_list = self.namer.var(f"{v.hint}_steps", "temp")
-        self.before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, "tape", loop))
-        self.pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, "tape", loop))
+        steps_list = self.namer.var(f"{v.hint}_steps", VarKind.TEMP)
+        self.before.append(Eqn((steps_list,), "new_tape", (), {}, loop.loc, Role.TAPE, loop))
+        self.pushes.append(Eqn((), "push", (steps_list, v), {}, loop.loc, Role.TAPE, loop))
         facts.values[steps_list] = [facts.values[v]] * self.steps
         rows = steps_list
         if not self.forwards:
@@ -147,7 +146,7 @@ class _Deferral:
 
     def _sum_after(self, k, kind, a, b):
         """Slot ``k``'s sum over the steps, computed after the loop into its output."""
-        loop, after, facts, uses = self.loop, self.after, self.facts, self.uses
+        loop, after, uses = self.loop, self.after, self.uses
         final, init = loop.outs[k], loop.inits[k]
         if kind == "product":
             tr = self.emit(after, "tr", "T", (self.stack_of(a),))
@@ -157,12 +156,10 @@ class _Deferral:
         zeros = self.producer.get(init) if isinstance(init, Var) else None
         if zeros is not None and zeros.prim == "zeros_like" and uses.get(init) == 1 and zeros in self.block:
             self.dropped.add(id(zeros))          # the first contribution is assigned, not added
-            after.append(Eqn((final,), term[0], term[1], {}, loop.loc, "adjoint", loop))
+            self.emit(after, final.hint, *term, out=final)
         else:
             total = self.emit(after, final.hint, *term)
-            after.append(Eqn((final,), "add", (init, total), {}, loop.loc, "accumulate", loop))
-        facts.run(after[-1])
-        facts.dynamic.discard(final)
+            self.emit(after, final.hint, "add", (init, total), role=Role.ACCUMULATE, out=final)
 
     def _narrow(self, slots):
         """The loop without the carried sums in ``slots``, and without the rows it read only
@@ -190,7 +187,7 @@ def _arithmetic_out_form(eqn):
 def _spare(block, loop, facts, shape, dtype):
     """An array ``inputs`` made for a loop of ``block`` before ``loop``, of this layout, read
     by nothing after that loop (taken: it is handed out once)."""
-    spare = facts.__dict__.get("spare_after_loop", {})
+    spare = facts.spare_after_loop
     position = {id(s): i for i, s in enumerate(block)}
     for earlier in block:
         if earlier is loop:
@@ -250,23 +247,20 @@ def _states(tape, loop, block, producer, facts, namer):
     forward, push, state, init, make, order = found
     fbody = forward.body
     value = facts.values[init]
-    rows = namer.var(f"{state.hint}_steps", "adjoint")
-    later = namer.var(f"{state.hint}_next", "temp")
-    row = namer.var("row", "temp")
-    made = [Eqn((rows,), "empty", (Const((order[0] + 1,) + value.shape),),
-                {"dtype": Const(np.dtype(value.dtype).name)}, forward.loc, "states", forward),
-            Eqn((), "store_row", (rows, Const(0), init), {}, forward.loc, "tape", forward),
-            Eqn((later,), "getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))), {},
-                forward.loc, "tape", forward)]
-    for e in made:
-        facts.run(e)
+    made = Builder([], facts, namer, role=Role.TAPE)
+    rows = made.eqn("empty", (Const((order[0] + 1,) + value.shape),), {"dtype": Const(np.dtype(value.dtype).name)},
+                    hint=f"{state.hint}_steps", kind=VarKind.ADJOINT, role=Role.STATES, origin=forward)
+    made.effect("store_row", (rows, Const(0), init), origin=forward)
+    later = made.eqn("getitem", (rows, Pack("slice", (Const(1), Const(None), Const(None)))),
+                     hint=f"{state.hint}_next", origin=forward)
+    row = namer.var("row", VarKind.TEMP)
     at = fbody.body.index(make)
     fbody.body[at:at + 1] = [
         Eqn((row,), "getitem", (later, fbody.params[0]), {}, make.loc, make.role, make.origin),
         Eqn(make.outs, in_place.out_form(make), (row,) + in_place.out_operands(make), {}, make.loc,
             make.role, make.origin)]
     fbody.body.remove(push)
-    return rows, made, forward, producer[tape]
+    return rows, made.body, forward, producer[tape]
 
 
 def _state_of(tape, loop, block, producer, facts):

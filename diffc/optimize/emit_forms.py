@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import Eqn, Function, Loop, Var, atoms_in, blocks_of, producers, walk, with_body
+from diffc.core.build import Builder
+from diffc.core.ir import Eqn, Function, Loop, Role, Var, atoms_in, blocks_of, producers, walk, with_body
 from diffc.core.naming import fresh_namer
 from diffc.optimize.patterns import _each_statement, _renamed
 
@@ -57,7 +58,7 @@ def _ownership(func, uses, producers):
     (``fresh``), or is a loop's carried value starting from such a value."""
     carried_init = {}
     for stmt in walk(func.body):
-        if isinstance(stmt, Loop) and stmt.role != "primal":
+        if isinstance(stmt, Loop) and stmt.role is not Role.PRIMAL:
             params = stmt.body.params[1:] if stmt.kind == "for" else stmt.body.params
             for p, init in zip(params, stmt.inits):
                 carried_init[p] = init
@@ -68,7 +69,7 @@ def _ownership(func, uses, producers):
         if v in carried_init:
             return owned(carried_init[v], depth + 1)
         producer = producers.get(v)
-        return producer is not None and primitives.get(producer.prim).fresh and producer.role != "primal"
+        return producer is not None and primitives.get(producer.prim).fresh and producer.role is not Role.PRIMAL
     return owned
 
 
@@ -83,7 +84,7 @@ def product_layouts(func: Function, facts=None) -> Function:
     kept only when it is at least 20% faster. Its result is a transposed view, so it is
     used only where an elementwise equation reads it (never returned as a gradient).
     Emitted code only, with concrete shapes."""
-    if facts is None or not facts.enabled or getattr(facts, "sizes_vary", False):
+    if facts is None or not facts.enabled or facts.sizes_vary:
         return func
     uses = func.uses()
     producer = producers(func.body)
@@ -102,13 +103,11 @@ def product_layouts(func: Function, facts=None) -> Function:
             return [stmt]
         a, b = swapped
         namer = namer or fresh_namer(func, facts)
-        bt, prod = namer.var("tr", "temp"), namer.var(stmt.outs[0].hint, "temp")
-        new = [Eqn((bt,), "T", (b,), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn((prod,), "matmul", (bt, a), {}, stmt.loc, stmt.role, stmt.origin),
-               Eqn(stmt.outs, "T", (prod,), {}, stmt.loc, stmt.role, stmt.origin)]
-        for e in new:
-            facts.run(e)
-        return new
+        made = Builder([], facts, namer, role=stmt.role)
+        bt = made.eqn("T", (b,), hint="tr", loc=stmt.loc, origin=stmt.origin)
+        prod = made.eqn("matmul", (bt, a), hint=stmt.outs[0].hint, loc=stmt.loc, origin=stmt.origin)
+        made.eqn("T", (prod,), out=stmt.outs[0], loc=stmt.loc, origin=stmt.origin)
+        return made.body
 
     return _each_statement(func, rewrite)
 
@@ -118,7 +117,7 @@ _TIMED_FLOPS = 5e6
 
 def _swapped_product(stmt, producer, uses, readers, returned, facts):
     """``(A, B)`` when ``stmt`` is ``A.T @ B`` better computed as ``(B.T @ A).T``."""
-    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role == "primal" or stmt.kwargs \
+    if not isinstance(stmt, Eqn) or stmt.prim != "matmul" or stmt.role is Role.PRIMAL or stmt.kwargs \
             or len(stmt.args) != 2 or stmt.outs[0] in returned:
         return None
     tr = producer.get(stmt.args[0]) if isinstance(stmt.args[0], Var) else None
@@ -151,7 +150,8 @@ def _best_of(call, repeat=3):
 
 def array_methods(func: Function, facts=None) -> Function:
     """``a.sum(axis=0)`` for ``np.sum(a, axis=0)`` where ``a`` is known to be a NumPy array
-    or scalar (from the example arguments): the method skips ``np.sum``'s dispatch."""
+    (from the example arguments): the method skips ``np.sum``'s dispatch. Not for a NumPy
+    scalar: the same value may be a Python float at run time (a seed ``dout = 1.0``)."""
     if facts is None or not facts.enabled:
         return func
 
@@ -159,7 +159,7 @@ def array_methods(func: Function, facts=None) -> Function:
         method = primitives.get(stmt.prim).method if isinstance(stmt, Eqn) else None
         if method is not None and stmt.args \
                 and isinstance(stmt.args[0], Var) and facts.is_static(stmt.args[0]) \
-                and isinstance(facts.values.get(stmt.args[0]), (np.ndarray, np.generic)) \
+                and isinstance(facts.values.get(stmt.args[0]), np.ndarray) \
                 and set(stmt.kwargs) <= {"axis", "keepdims"} and len(stmt.args) <= 2:
             return [_renamed(stmt, method)]
         return [stmt]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import (Call, Const, Eqn, Function, If, Loop, Var, atoms_in, blocks_of, map_blocks, substitute, walk, with_body)
+from diffc.core.ir import (Call, Const, Eqn, Function, If, Loop, Role, Var, VarKind, atoms_in, blocks_of, map_blocks, substitute, walk, with_body)
 
 # Arrays smaller than this are left to the allocator, which reuses small blocks cheaply;
 # the rewrite pays off for arrays the allocator maps afresh (glibc's threshold starts
@@ -51,7 +51,7 @@ def elementwise(func: Function, facts=None) -> Function:
         for stmt in stmts:
             for block in blocks_of(stmt):
                 block.body = rewrite(block.body)
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" and not stmt.kwargs \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL and not stmt.kwargs \
                     and stmt.outs[0] not in yielded:
                 stmt = _in_place(stmt, made_here, uses, layout) or stmt
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and primitives.get(stmt.prim).fresh:
@@ -127,7 +127,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 if prim.writes_first or is_out_form(prim):
                     if stmt.args and stmt.args[0] in memory:
                         memory[out] = memory[stmt.args[0]]   # the same memory, updated
-                elif prim.fresh and stmt.role != "primal" and layout(out) is not None:
+                elif prim.fresh and stmt.role is not Role.PRIMAL and layout(out) is not None:
                     memory[out] = out
         for v in yielded:
             if v in memory:
@@ -139,7 +139,7 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 dead_after.setdefault(i, []).append(home)
         out = []
         for i, stmt in enumerate(stmts):
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal" \
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL \
                     and primitives.get(stmt.prim).out_form and not stmt.kwargs and stmt.outs[0] in memory:
                 target = layout(stmt.outs[0])
                 pool = free.get(target)
@@ -192,7 +192,7 @@ def _latest(home, memory, stmts):
     """The last Var naming ``home``'s memory (what the emitted code calls it)."""
     latest = home
     for stmt in stmts:
-        for o in getattr(stmt, "outs", ()):
+        for o in stmt.outs:
             if memory.get(o) is home:
                 latest = o
     return latest
@@ -226,7 +226,7 @@ def _named_after_result(body, facts):
         final = buffer
         while final in written_by:
             final = written_by[final]
-        if buffer.kind == "temp" and (buffer.hint != final.hint or buffer.kind != final.kind):
+        if buffer.kind is VarKind.TEMP and (buffer.hint != final.hint or buffer.kind != final.kind):
             new = Var(buffer.name, final.hint, final.kind)
             renamed[buffer] = new
             if buffer in facts.values:

@@ -44,10 +44,13 @@ from collections import ChainMap
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, blocks_of, defined_in,
+from diffc.core.ir import (Const, Eqn, Function, Loop, Pack, Var, blocks_of, defined_in, map_blocks,
                            substitute, walk, with_body)
+from diffc.core.verify import checked
 from diffc.optimize import bptt, in_place
+from diffc.optimize import portable as portable_passes
 from diffc.optimize.emit_forms import accumulate_in_place, array_methods, product_layouts
+from diffc.optimize.list_updates import list_updates
 from diffc.optimize.patterns import doubled_products, unique_scatters
 from diffc.optimize.shapes import broadcasts, shape_queries
 from diffc.optimize.simplify import simplify
@@ -207,7 +210,8 @@ def _fold_constants_once(func, facts=None, units=False):
         for stmt in substitute(stmts, mapping) if mapping else stmts:
             factor = unit_factor(stmt) if units and isinstance(stmt, Eqn) and stmt.outs else None
             if factor is not None:
-                mapping[stmt.outs[0]] = factor
+                # (its operand may itself be folded this round: ``dout / 1 / 1``)
+                mapping[stmt.outs[0]] = mapping.get(factor, factor)
                 continue
             if isinstance(stmt, Eqn) and stmt.outs and primitives.get(stmt.prim).folds:
                 args = list(stmt.args) + list(stmt.kwargs.values())
@@ -217,11 +221,11 @@ def _fold_constants_once(func, facts=None, units=False):
                 if stmt.prim == "power" and len(stmt.args) == 2 and isinstance(stmt.args[1], Const) \
                         and type(stmt.args[1].value) is int and stmt.args[1].value == 1 \
                         and isinstance(stmt.args[0], Var):
-                    mapping[stmt.outs[0]] = stmt.args[0]
+                    mapping[stmt.outs[0]] = mapping.get(stmt.args[0], stmt.args[0])
                     continue
-            for block in blocks_of(stmt):
-                block.body = fold(block.body)
-            out.append(stmt)
+            # new blocks, not the input's edited: ``constants`` stops when a round leaves
+            # as many statements as its input had, which an edited input always has
+            out.append(map_blocks(stmt, fold))
         return out
 
     body = fold(func.body)
@@ -313,11 +317,32 @@ PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpre
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
 # only on code about to be emitted, never on a function another transform differentiates.
-EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, in_place.elementwise, array_methods,
-               product_layouts, in_place.reuse_buffers)
+EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, list_updates, in_place.elementwise,
+               array_methods, product_layouts, in_place.reuse_buffers)
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
+_PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
+
+
+@contextlib.contextmanager
+def portable():
+    """Compile for an array namespace other than NumPy inside this block: the
+    ``EMIT_PASSES`` (NumPy's in-place updates, ``out=``, methods) give way to
+    ``portable.PASSES`` (array-API forms without writes into arrays)."""
+    token = _PORTABLE.set(True)
+    try:
+        yield
+    finally:
+        _PORTABLE.reset(token)
+
+
+def _emit_passes():
+    """The passes for code about to be emitted; the portable ones run even when the
+    optimizer is off (the forms they make are the only ones some namespaces accept)."""
+    if _PORTABLE.get():
+        return portable_passes.PASSES + (dead_code,)
+    return EMIT_PASSES if enabled() else ()
 
 
 def enabled() -> bool:
@@ -346,15 +371,15 @@ def optimize(func: Function, facts=None, *, emitted=True) -> Function:
     derivative rules, so they run only on code about to be emitted (``for_emission``).
     Switched off (``enabled()``), only ``dead_code`` runs."""
     func = copy.deepcopy(func)
-    passes = (PASSES + (EMIT_PASSES if emitted else ())) if enabled() else (dead_code,)
+    passes = (PASSES if enabled() else (dead_code,)) + (_emit_passes() if emitted else ())
     for p in passes:
-        func = p(func, facts)
+        func = checked(p(func, facts), facts, p.__name__)
     return func
 
 
 def for_emission(func: Function, facts=None) -> Function:
     """Only the ``EMIT_PASSES`` (for code staged with ``emitted=False``, before emission)."""
     func = copy.deepcopy(func)
-    for p in EMIT_PASSES if enabled() else ():
-        func = p(func, facts)
+    for p in _emit_passes():
+        func = checked(p(func, facts), facts, p.__name__)
     return func

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from diffc.core.build import Builder
 from diffc.core.ir import Eqn, Function, Pack, Var, map_blocks, producers, with_body
 from diffc.core.naming import fresh_namer
 
@@ -48,15 +49,14 @@ def doubled_products(func: Function, facts=None) -> Function:
         scalar = [i for i, a in enumerate(product.args) if facts.ndim(a) == 0]
         if not scalar or facts.ndim(product.args[1 - scalar[0]]) in (0, None):
             return [stmt]
-        i = scalar[0]
+        i, s = scalar[0], product.args[scalar[0]]
         namer = namer or fresh_namer(func, facts)
-        twice = namer.var(getattr(product.args[i], "hint", "c"), "temp")
-        doubled = Eqn((twice,), "add", (product.args[i], product.args[i]), {}, stmt.loc, stmt.role,
-                      stmt.origin)
-        facts.run(doubled)
+        made = Builder([], facts, namer, role=stmt.role)
+        twice = made.eqn("add", (s, s), hint=s.hint if isinstance(s, Var) else "c", loc=stmt.loc,
+                         origin=stmt.origin)
         args = list(product.args)
         args[i] = twice
-        return [doubled, Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
+        return made.body + [Eqn(stmt.outs, "multiply", tuple(args), {}, stmt.loc, stmt.role, stmt.origin)]
 
     return _each_statement(func, rewrite)
 

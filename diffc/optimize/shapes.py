@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, Function, Var, blocks_of, substitute, walk, with_body
+from diffc.core.ir import Const, Eqn, Function, Role, Var, VarKind, blocks_of, substitute, walk, with_body
 from diffc.core.naming import fresh_namer
 
 
@@ -19,7 +19,7 @@ def shape_queries(func: Function, facts=None) -> Function:
     mapping = {}
     # with sizes named on the command line (``--arg A=7xN``) the example's shapes are one
     # choice of N: ``A @ B`` of a 7xN and an Nx7 matrix has A's shape only when N is 7
-    sizes_vary = getattr(facts, "sizes_vary", False)
+    sizes_vary = facts.sizes_vary
 
     def cheapest(v):
         return _cheapest(v, producers, facts, sizes_vary)
@@ -52,14 +52,15 @@ def shape_queries(func: Function, facts=None) -> Function:
 
 
 def _cheapest(v, producers, facts, sizes_vary):
-    """An operand with ``v``'s shape, when ``v`` is a broadcasting operation
-    (recursively): elementwise, or a product whose sizes the signature fixes."""
+    """An operand with ``v``'s shape, when ``v`` is a broadcasting or elementwise
+    operation (recursively): ``np.log(x)`` has ``x``'s shape, and so may a product whose
+    sizes the signature fixes."""
     eqn = producers.get(v)
     shape = facts.shape(v)
     if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
         return v
     prim = primitives.get(eqn.prim)
-    if not prim.broadcasting or (sizes_vary and not prim.elementwise):
+    if not (prim.broadcasting or prim.elementwise) or (sizes_vary and not prim.elementwise):
         return v
     for a in eqn.inputs():
         if facts.shape(a) == shape and not isinstance(a, Const):
@@ -137,7 +138,7 @@ class _Unspreading:
             if all(np.ndim(facts.value(b)) == 0 for b in others) and \
                     np.result_type(value) == np.result_type(facts.value(out)):
                 self.namer = self.namer or fresh_namer(self.func, facts)
-                small = self.namer.var(out.hint, "temp")
+                small = self.namer.var(out.hint, VarKind.TEMP)
                 facts.values[small] = value
                 first = Eqn((small,), eqn.prim, args, dict(eqn.kwargs), eqn.loc, eqn.role, eqn.origin)
                 again = Eqn((out,), "broadcast_to", (small,) + spread[a].args[1:],
@@ -149,7 +150,7 @@ class _Unspreading:
     def visit(self, stmts):
         out = []
         for stmt in stmts:
-            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role != "primal":
+            if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL:
                 if stmt.prim == "broadcast_to" and self.facts.is_static(stmt.outs[0]):
                     self.spread[stmt.outs[0]] = stmt
                 elif primitives.get(stmt.prim).elementwise:

@@ -70,11 +70,13 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
+import importlib.util
 import os
 
 from diffc import cache
 from diffc.core import primitives
-from diffc.core.ir import Block, Const, Eqn, Function, Loop, Var, all_names, blocks_of, with_body
+from diffc.core.ir import (Block, Const, Eqn, Function, Loop, Role, Var, VarKind, all_names,
+                           blocks_of, with_body)
 from diffc.frontend.lower import bind
 from diffc.optimize import (simplify_chains, simplify_check, simplify_emit, simplify_ops,
                             simplify_solve)
@@ -121,9 +123,22 @@ def _recipe_path(key):
                      simplify_emit.__file__, simplify_ops.__file__, simplify_solve.__file__):
             with open(part, "rb") as fh:
                 version.update(fh.read())
-        _version = hashlib.sha256(version.digest() + _sympy().__version__.encode()).hexdigest()[:16]
+        _version = hashlib.sha256(version.digest() + _sympy_version()).hexdigest()[:16]
     digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
     return os.path.join(directory, f"{digest}.txt")
+
+
+def _sympy_version():
+    """SymPy's release file (its version), read without importing SymPy: a recipe read
+    back from disk then costs no SymPy import, which is longer than a whole compile."""
+    spec = importlib.util.find_spec("sympy")
+    if spec is None or not spec.submodule_search_locations:
+        return _sympy().__version__.encode()
+    try:
+        with open(os.path.join(spec.submodule_search_locations[0], "release.py"), "rb") as fh:
+            return fh.read()
+    except OSError:
+        return _sympy().__version__.encode()
 
 
 def _stored(key):
@@ -170,7 +185,7 @@ def _is_literal(value):
 # -- the pass ------------------------------------------------------------------------------
 def simplify(func: Function, facts=None) -> Function:
     """``func`` with each elementwise adjoint chain replaced by a cheaper equivalent."""
-    if facts is None or not getattr(facts, "enabled", False) or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
+    if facts is None or not facts.enabled or os.environ.get("DIFFC_NO_SIMPLIFY") == "1":
         return func
     run = _Pass(func, facts)
     body = run.block(func.body, func.params, _Scope(set(), None))
@@ -298,7 +313,7 @@ class _Pass(_Chains, _Checks):
         ops, named, info = recipe
         by_op = _ops()[1]
         origin = copy.copy(root.origin) if isinstance(root.origin, Eqn) else \
-            Eqn((), "constant", (), {}, root.loc, "primal", None)
+            Eqn((), "constant", (), {}, root.loc, Role.PRIMAL, None)
         origin.note = _note(info, problem.vars)
         temps, eqns = [], []
 
@@ -313,13 +328,13 @@ class _Pass(_Chains, _Checks):
             if k == len(ops) - 1:
                 out = root.outs[0]
             elif k == named:
-                out = self.fresh("sigmoid", "user")
+                out = self.fresh("sigmoid", VarKind.USER)
             else:
-                out = self.fresh(_TEMP_HINTS.get(op, "t"), "temp")
+                out = self.fresh(_TEMP_HINTS.get(op, "t"), VarKind.TEMP)
             temps.append(out)
             prim = primitives.get(by_op[op])
             bound, kwargs = bind(prim, tuple(atom(a) for a in args), {})
-            eqns.append(Eqn((out,), prim.name, bound, kwargs, root.loc, "adjoint", origin))
+            eqns.append(Eqn((out,), prim.name, bound, kwargs, root.loc, Role.ADJOINT, origin))
         values = self._check(members, eqns, problem, root.outs[0])
         if values is None or not self._holds_around(problem, ops, root.outs[0]):
             return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 
-from diffc.core.ir import Const, Eqn, Pack, Var
+from diffc.core.ir import Const, Eqn, Pack, Role, Var, VarKind
 from diffc.optimize.simplify_check import _layout_of, _linear
 from diffc.optimize.simplify_ops import (_ALGEBRAIC, _BINARY, _MAX_CHAIN, _MAX_CLOSURE,
                                          _TRANSCENDENTAL, _ops)
@@ -95,7 +95,7 @@ class _Chains:
         return op
 
     def adjoint_elementwise(self, stmt):
-        return isinstance(stmt, Eqn) and stmt.role in ("adjoint", "accumulate") \
+        return isinstance(stmt, Eqn) and stmt.role in (Role.ADJOINT, Role.ACCUMULATE) \
             and self.elementwise(stmt) is not None
 
     def definition(self, v):
@@ -103,7 +103,7 @@ class _Chains:
         if v in self.popped:
             return ("alias", self.popped[v])
         found = self.producer.get(v)
-        if found is None or found[0].role != "primal":
+        if found is None or found[0].role is not Role.PRIMAL:
             return None
         op = self.elementwise(found[0])
         return (op, found[0].args) if op is not None else None
@@ -191,7 +191,7 @@ class _Chains:
         cots = [i for i in leaves if self._is_cotangent(names[i])]
         if len(cots) > 1:         # a seed (the outer gradient's 1.0 inside a second derivative)
             cots = [i for i in cots if self.producer.get(names[i], (None,))[0] is None
-                    or self.producer[names[i]][0].role != "seed"]
+                    or self.producer[names[i]][0].role is not Role.SEED]
         if len(cots) != 1 or not _linear(ops, cots[0]):
             return None
         cot = cots[0]
@@ -217,7 +217,7 @@ class _Chains:
             d = self.definition(v)
             # expanded: what leads to a transcendental or algebraic operation, and
             # temporaries (a user's named value is a natural root), while there is room
-            if d is None or len(names) >= _MAX_CLOSURE or not (self.reaches(v) or v.kind == "temp"):
+            if d is None or len(names) >= _MAX_CLOSURE or not (self.reaches(v) or v.kind is VarKind.TEMP):
                 continue
             if d[0] == "alias":
                 blocks.add(self.pushed[d[1]][1])
@@ -238,12 +238,12 @@ class _Chains:
     def _is_cotangent(self, v, depth=0):
         """An adjoint value, or one computed from one (a rule's temporary read twice); not
         a value a rule computes from forward values alone (``np.size(y)``, ``W.T``)."""
-        if v.kind == "adjoint":
+        if v.kind is VarKind.ADJOINT:
             return True
         if v in self._cotangent:
             return self._cotangent[v]
         found = self.producer.get(v)
-        dependent = found is not None and found[0].role not in ("primal", "tape") and depth < 40 and \
+        dependent = found is not None and found[0].role not in (Role.PRIMAL, Role.TAPE) and depth < 40 and \
             any(self._is_cotangent(a, depth + 1) for a in found[0].inputs())
         self._cotangent[v] = dependent
         return dependent

@@ -3,6 +3,7 @@
 """
 from __future__ import annotations
 
+from diffc.core.ir import VarKind
 from diffc.optimize.simplify_ops import _FUNCTIONS, _Unsupported, _weight
 
 
@@ -11,11 +12,11 @@ def _note(info, names):
     kind, sign, arg, minus, arg_vars, reused = info
     kind, _, factor = (kind or "").partition(" * ")
     times = f" (times {factor})" if factor else ""
-    printable = all(names[i].kind == "user" and names[i].hint.isidentifier() for i in arg_vars)
+    printable = all(names[i].kind is VarKind.USER and names[i].hint.isidentifier() for i in arg_vars)
     hints = {f"v{i}": names[i].hint for i in arg_vars}
     a = arg.format(**hints) if printable and arg else None
     na = minus.format(**hints) if printable and minus else None
-    users = [names[i].hint for i in reused if names[i].kind == "user"]
+    users = [names[i].hint for i in reused if names[i].kind is VarKind.USER]
     if kind == "sigmoid'":
         what = (f"sigmoid s = 1 / (1 + exp({na}))" if a else "a sigmoid s") + " has derivative s * (1 - s)"
         where = _from_forward("s", users, reused)

@@ -27,7 +27,7 @@ from diffc.compiler import pipeline
 from diffc.core import primitives
 from diffc.frontend import source
 from diffc.errors import DiffcError, InternalError
-from diffc.core.ir import Const, Eqn, Var, atoms_in
+from diffc.core.ir import Const, Eqn, Loop, Role, Var, atoms_in
 
 GRADIENT_COLOR = "red"
 RENDERED_FORMATS = ("svg", "png", "pdf")
@@ -50,8 +50,9 @@ class GraphvizNotFound(DiffcError):
 class Node:
     id: str
     label: str
-    kind: str                  # "input", "op", "const" or "output"
+    kind: str                  # "input", "op", "const", "output" or "carried" (a loop's)
     tooltip: str = ""
+    cluster: str = ""          # the loop drawn around it ("" for none)
 
 
 @dataclass
@@ -61,16 +62,18 @@ class Edge:
     name: str                  # the value's name, shown when there are no values
     value: str | None = None   # forward value, printed above the edge
     grad: str | None = None    # gradient flowing back, printed below in red
+    back: bool = False         # a loop's value carried to its next iteration
 
 
 class Graph:
     """A drawn computational graph: ``.dot`` text, ``.save(path)``, Jupyter display."""
 
-    def __init__(self, name, nodes, edges, notes=()):
+    def __init__(self, name, nodes, edges, notes=(), clusters=None):
         self.name = name
         self.nodes = list(nodes)
         self.edges = list(edges)
         self.notes = list(notes)
+        self.clusters = dict(clusters or {})    # cluster id -> (label, enclosing cluster id)
 
     def __repr__(self):
         ops = sum(n.kind == "op" for n in self.nodes)
@@ -117,30 +120,36 @@ def graph(f, *args, wrt=None, **kwargs):
     """The computational graph of ``f``, with values and gradients at ``args``.
 
     Without arguments the graph shows structure only. ``wrt`` (parameter names or
-    indices) limits the gradients drawn; by default every float argument gets one.
-    ``f`` may be a plain function or one decorated with ``diffc.grad``.
+    indices) limits the gradients drawn; by default every float argument gets one, or,
+    for a function decorated with ``diffc.grad``, those it differentiates.
     """
     fn = getattr(f, "primal", f)
+    decorated = wrt is None and fn is not f and getattr(f, "wrt", None) is not None
+    if decorated:
+        wrt = tuple(f.wrt)                # a diffc.grad: the gradient it was asked for
     if args or kwargs:
         bound = inspect.signature(fn).bind(*args, **kwargs)
         bound.apply_defaults()
         args = tuple(bound.arguments.values())
-    return graph_of(source.from_function(fn), args or None, wrt)
+    return graph_of(source.from_function(fn), args or None, wrt, floats_only=decorated)
 
 
-def graph_of(src, args=None, wrt=None):
-    """The graph of a ``SourceFunction``; ``args``: example values, or None."""
+def graph_of(src, args=None, wrt=None, floats_only=False):
+    """The graph of a ``SourceFunction``; ``args``: example values, or None.
+    ``floats_only``: of ``wrt`` (a decorator's), only the arguments that are floats."""
     notes = []
     if args is None:
         func = pipeline.lower(src)
-        return Graph(func.name, *_draw(func, None), notes)
+        return Graph(func.name, *_draw(func, None, notes))
     wrt = _wrt_indices(src, args, wrt)
+    if floats_only:
+        wrt = tuple(i for i in wrt if _is_float(args[i]))
     if not wrt:
         notes.append("no float parameter: gradients are not shown (pass floats, e.g. 2.0, not 2)")
     tr = pipeline.trace(src, args, wrt)
     if wrt and not tr.adjoints:
         notes.append(_why_no_gradient(tr))
-    return Graph(tr.func.name, *_draw(tr.func, tr), notes)
+    return Graph(tr.func.name, *_draw(tr.func, tr, notes))
 
 
 def _why_no_gradient(tr):
@@ -175,38 +184,87 @@ def _is_float(value):
     return isinstance(value, float)
 
 
-def _draw(func, tr):
-    """Nodes and edges for the top-level statements of IR ``func``."""
-    nodes, edges, producer = [], [], {}
+def _draw(func, tr, notes):
+    """``(nodes, edges, notes, clusters)`` for IR ``func``: a node per statement, a loop
+    drawn as a cluster around one iteration of its body."""
+    drawing = _Drawing(tr)
     for i, var in enumerate(func.params):
-        producer[var] = f"in{i}"
-        nodes.append(Node(f"in{i}", var.hint or var.name, "input"))
-    for i, stmt in enumerate(func.body):
-        node = Node(f"op{i}", op_label(stmt), "op", _where(stmt))
-        nodes.append(node)
-        uses = {}
-        for j, atom in enumerate(_operands(stmt)):
-            if isinstance(atom, Const):
-                nodes.append(Node(f"c{i}_{j}", format_value(atom.value), "const"))
-                edges.append(Edge(f"c{i}_{j}", node.id, ""))
-            elif atom in producer:
-                use = uses[atom] = uses.get(atom, -1) + 1
-                edges.append(_edge(producer[atom], node.id, atom, tr, (atom, id(stmt)), use))
-        for out in stmt.outs:
-            producer[out] = node.id
-    nodes.append(Node("out", func.name, "output"))
+        drawing.producer[var] = f"in{i}"
+        drawing.nodes.append(Node(f"in{i}", var.hint or var.name, "input"))
+    drawing.block(func.body, "op", "")
+    drawing.nodes.append(Node("out", func.name, "output"))
     for atom in func.results:
         for var in atoms_in(atom):
-            if var in producer:
-                edges.append(_edge(producer[var], "out", var, tr, None, 0))
-    return nodes, edges
+            if var in drawing.producer:
+                drawing.edges.append(_edge(drawing.producer[var], "out", var, tr, None, 0))
+    if drawing.clusters and tr is not None:
+        notes = [*notes, "inside a loop, edges show the values of its last iteration"]
+    return drawing.nodes, drawing.edges, notes, drawing.clusters
+
+
+class _Drawing:
+    """Nodes and edges drawn so far, and which node produces each Var."""
+
+    def __init__(self, tr):
+        self.tr = tr
+        self.nodes, self.edges, self.producer, self.clusters = [], [], {}, {}
+
+    def block(self, body, prefix, cluster):
+        for i, stmt in enumerate(body):
+            node_id = f"{prefix}{i}"
+            if cluster and stmt.role is not Role.PRIMAL:
+                continue            # what the reverse pass added to a loop (its tape's push)
+            if isinstance(stmt, Loop):
+                self.loop(stmt, node_id, cluster)
+                continue
+            node = Node(node_id, op_label(stmt), "op", _where(stmt), cluster)
+            self.nodes.append(node)
+            self.uses(stmt, node.id, _operands(stmt), cluster)
+            for out in stmt.outs:
+                self.producer[out] = node.id
+
+    def uses(self, stmt, head, operands, cluster):
+        """Edges into ``head`` from each operand: constants get a node of their own."""
+        counts = {}
+        for j, atom in enumerate(operands):
+            if isinstance(atom, Const):
+                self.nodes.append(Node(f"c{head}_{j}", format_value(atom.value), "const",
+                                       cluster=cluster))
+                self.edges.append(Edge(f"c{head}_{j}", head, ""))
+            elif atom in self.producer:
+                use = counts[atom] = counts.get(atom, -1) + 1
+                self.edges.append(_edge(self.producer[atom], head, atom, self.tr, (atom, id(stmt)), use))
+
+    def loop(self, stmt, node_id, cluster):
+        """A cluster holding the loop's carried values and one iteration of its body."""
+        inner = f"cluster_{node_id}"
+        header = stmt.loc.text.strip().rstrip(":") if stmt.loc is not None and stmt.loc.text else stmt.kind
+        self.clusters[inner] = (f"{header}  (one iteration)", cluster)
+        params = stmt.body.params
+        sources = ([stmt.iterable] if stmt.kind == "for" else []) + list(stmt.inits)
+        for k, (param, source) in enumerate(zip(params, sources)):
+            pid = f"{node_id}p{k}"
+            self.nodes.append(Node(pid, param.hint or param.name, "carried", _where(stmt), inner))
+            self.uses(stmt, pid, atoms_in(source), cluster)
+            self.producer[param] = pid
+        self.block(stmt.body.body, f"{node_id}_", inner)
+        carried = params[1:] if stmt.kind == "for" else params
+        for param, result in zip(carried, stmt.body.results):
+            for var in atoms_in(result):
+                if var in self.producer:
+                    self.edges.append(Edge(self.producer[var], self.producer[param],
+                                           "next iteration", back=True))
+        for out, result in zip(stmt.outs, stmt.body.results):
+            found = [self.producer[v] for v in atoms_in(result) if v in self.producer]
+            if found:
+                self.producer[out] = found[0]
 
 
 def _edge(tail, head, var, tr, use_key, use):
     edge = Edge(tail, head, var.hint or var.name)
     if tr is None or var not in tr.facts.values:
         return edge
-    edge.value = format_value(tr.facts.values[var])
+    edge.value = format_value(tr.forward.get(var, tr.facts.values[var]))
     if use_key is None:
         grad = tr.adjoints.get(var)
     else:
@@ -238,7 +296,7 @@ def _is_number(value):
 
 
 def _where(stmt):
-    loc = getattr(stmt, "loc", None)
+    loc = stmt.loc
     return f"{loc.short}  {loc.text.strip()}" if loc is not None and loc.text else ""
 
 
@@ -246,7 +304,7 @@ def _where(stmt):
 def op_label(stmt):
     """What a node shows: ``+``, ``exp``, ``[0, :]``, ``sum axis=1``, ``for``."""
     if not isinstance(stmt, Eqn):
-        return getattr(stmt, "kind", None) or stmt.prim
+        return stmt.kind if isinstance(stmt, Loop) else stmt.prim
     if stmt.prim in ("getitem", "setitem") and len(stmt.args) >= 2:
         return f"[{atom_text(stmt.args[1])}]" + ("=" if stmt.prim == "setitem" else "")
     if stmt.prim == "constant":
@@ -333,10 +391,23 @@ def to_dot(g):
     if any(e.grad is not None for e in g.edges):
         lines.append(f'  label=<forward values above each edge, <FONT COLOR="{GRADIENT_COLOR}">'
                      f'gradients below</FONT>>; labelloc=b; fontsize=10;')
-    lines += [f"  {_quote(n.id)} [{_node_attrs(n)}];" for n in g.nodes]
+    lines += _cluster_lines(g, "", "  ")
     lines += [f"  {_quote(e.tail)} -> {_quote(e.head)} [{_edge_attrs(e)}];" for e in g.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _cluster_lines(g, cluster, indent):
+    """The nodes of ``cluster`` ("" for the top level) and, nested, its loops' clusters."""
+    lines = [f"{indent}{_quote(n.id)} [{_node_attrs(n)}];" for n in g.nodes if n.cluster == cluster]
+    for inner, (label, outer) in g.clusters.items():
+        if outer == cluster:
+            lines.append(f"{indent}subgraph {_quote(inner)} {{")
+            lines.append(f'{indent}  label={_quote(label)}; style="rounded,dashed"; color=gray50; '
+                         f'fontsize=10;')
+            lines += _cluster_lines(g, inner, indent + "  ")
+            lines.append(f"{indent}}}")
+    return lines
 
 
 def _node_attrs(n):
@@ -353,6 +424,8 @@ def _node_attrs(n):
 
 
 def _edge_attrs(e):
+    if e.back:
+        return f'label={_quote(e.name)}, style=dashed, color=gray50, fontcolor="gray35", constraint=false'
     if e.value is None:
         return f'label={_quote(e.name)}, fontcolor="gray35"' if e.name else ""
     label = html.escape(e.value)

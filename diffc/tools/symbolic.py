@@ -13,73 +13,88 @@ whose derivative at a tie is sympy's ``Heaviside(0) = 1/2``, diffc's convention 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-
-import sympy as sp
 
 from diffc.compiler import pipeline
 from diffc.frontend import source
 from diffc.errors import DiffcError
 from diffc.core.ir import Const, Eqn, Pack, Var
 
+sp = None            # SymPy, imported on first use: its import alone outlasts a first compile
+
 
 class SymbolicUnsupported(DiffcError):
     """The function is not scalar straight-line code, so it has no sympy form here."""
-
-
-class StopGradient(sp.Function):
-    """``diffc.stop_gradient(x)``: ``x`` in value, a constant to differentiation."""
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_Number:
-            return x
-        return None
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
 
 
 def _where(condition, x, y):
     return sp.Piecewise((x, condition), (y, True))
 
 
-_UNARY = {
-    "negative": lambda x: -x, "positive": lambda x: x, "exp": sp.exp, "log": sp.log,
-    "exp2": lambda x: 2 ** x, "expm1": lambda x: sp.exp(x) - 1, "log1p": lambda x: sp.log(1 + x),
-    "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10), "sqrt": sp.sqrt,
-    "cbrt": lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3), "square": lambda x: x ** 2,
-    "reciprocal": lambda x: 1 / x, "absolute": sp.Abs, "sign": sp.sign, "floor": sp.floor,
-    "ceil": sp.ceiling, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "arcsin": sp.asin,
-    "arccos": sp.acos, "arctan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-    "arcsinh": sp.asinh, "arccosh": sp.acosh, "arctanh": sp.atanh,
-    "deg2rad": lambda x: x * sp.pi / 180, "rad2deg": lambda x: x * 180 / sp.pi,
-    "sinc": lambda x: sp.sin(sp.pi * x) / (sp.pi * x), "stop_gradient": StopGradient,
-}
+def _clip(a, lo, hi):
+    if lo is not None:
+        a = sp.Max(a, lo)
+    return sp.Min(a, hi) if hi is not None else a
 
-_BINARY = {
+
+def _sympy():
+    """SymPy, imported on first use."""
+    global sp
+    if sp is None:
+        import sympy
+        sp = sympy
+    return sp
+
+
+@functools.lru_cache(maxsize=None)
+def _stop_gradient():
+    """``diffc.stop_gradient(x)`` as a sympy function: ``x`` in value, derivative zero."""
+
+    class StopGradient(_sympy().Function):
+        @classmethod
+        def eval(cls, x):
+            return x if x.is_Number else None
+
+        def fdiff(self, argindex=1):
+            return sp.S.Zero
+
+    return StopGradient
+
+
+# each primitive's sympy meaning: a function of sympy expressions, or the name of one of
+# sympy's own (looked up when first used)
+_MAKERS = {
+    "negative": lambda x: -x, "positive": lambda x: x, "exp": "exp", "log": "log",
+    "exp2": lambda x: 2 ** x, "expm1": lambda x: sp.exp(x) - 1, "log1p": lambda x: sp.log(1 + x),
+    "log2": lambda x: sp.log(x, 2), "log10": lambda x: sp.log(x, 10), "sqrt": "sqrt",
+    "cbrt": lambda x: sp.sign(x) * sp.Abs(x) ** sp.Rational(1, 3), "square": lambda x: x ** 2,
+    "reciprocal": lambda x: 1 / x, "absolute": "Abs", "sign": "sign", "floor": "floor",
+    "ceil": "ceiling", "sin": "sin", "cos": "cos", "tan": "tan", "arcsin": "asin",
+    "arccos": "acos", "arctan": "atan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+    "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "deg2rad": lambda x: x * sp.pi / 180, "rad2deg": lambda x: x * 180 / sp.pi,
+    "sinc": lambda x: sp.sin(sp.pi * x) / (sp.pi * x),
+    "stop_gradient": lambda x: _stop_gradient()(x),
     "add": lambda x, y: x + y, "subtract": lambda x, y: x - y, "multiply": lambda x, y: x * y,
     "divide": lambda x, y: x / y, "power": lambda x, y: x ** y, "float_power": lambda x, y: x ** y,
-    "maximum": sp.Max, "minimum": sp.Min, "fmax": sp.Max, "fmin": sp.Min,
-    "builtin_max": sp.Max, "builtin_min": sp.Min, "arctan2": sp.atan2,
+    "maximum": "Max", "minimum": "Min", "fmax": "Max", "fmin": "Min",
+    "builtin_max": "Max", "builtin_min": "Min", "arctan2": "atan2",
     "hypot": lambda x, y: sp.sqrt(x ** 2 + y ** 2),
     "logaddexp": lambda x, y: sp.log(sp.exp(x) + sp.exp(y)),
     "logaddexp2": lambda x, y: sp.log(2 ** x + 2 ** y, 2),
-    "greater": sp.StrictGreaterThan, "less": sp.StrictLessThan, "greater_equal": sp.GreaterThan,
-    "less_equal": sp.LessThan, "equal": sp.Eq, "not_equal": sp.Ne,
-}
-
-_OTHER = {
+    "greater": "StrictGreaterThan", "less": "StrictLessThan", "greater_equal": "GreaterThan",
+    "less_equal": "LessThan", "equal": "Eq", "not_equal": "Ne",
     "where": _where,
     "clip": lambda a, lo=None, hi=None: _clip(a, lo, hi),
     "constant": lambda v: v,
 }
 
 
-def _clip(a, lo, hi):
-    if lo is not None:
-        a = sp.Max(a, lo)
-    return sp.Min(a, hi) if hi is not None else a
+def _maker(prim):
+    """The sympy function for primitive ``prim``, or None."""
+    make = _MAKERS.get(prim)
+    return getattr(_sympy(), make) if isinstance(make, str) else make
 
 
 @dataclass
@@ -110,6 +125,7 @@ def symbolic(fn, wrt=None) -> SymbolicGradient:
     derivatives with respect to ``wrt`` (indices or names; default: every parameter)."""
     src = source.from_function(fn)
     func = pipeline.lower(src)
+    _sympy()
     symbols = {p.name: sp.Symbol(p.name, real=True) for p in func.params}
     env = {p: symbols[p.name] for p in func.params}
     for eqn in func.body:
@@ -136,7 +152,7 @@ def _expression(eqn, env):
     if not isinstance(eqn, Eqn) or not eqn.outs:
         raise SymbolicUnsupported("symbolic works on straight-line code, not control flow",
                                   eqn.loc, "check this function with modes without 'symbolic'")
-    make = _UNARY.get(eqn.prim) or _BINARY.get(eqn.prim) or _OTHER.get(eqn.prim)
+    make = _maker(eqn.prim)
     if make is None:
         raise SymbolicUnsupported(
             f"symbolic works on scalar code; {eqn.prim} has no scalar sympy form", eqn.loc,

@@ -34,7 +34,7 @@ def container_reverse(out, dout, items):
     return ditems
 
 
-@primitive(differentiable=False)
+@primitive(differentiable=False, fresh=True)
 def zeros_like_list(items):
     return [np.zeros_like(v) for v in items]
 
@@ -49,12 +49,14 @@ def zeros_like_gradient(value):
     """Zeros with the structure of ``value`` (nested dicts, lists and tuples of arrays)."""
     if isinstance(value, dict):
         return {k: zeros_like_gradient(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, tuple):
+        return tuple(zeros_like_gradient(v) for v in value)
+    if isinstance(value, list):
         return [zeros_like_gradient(v) for v in value]
     return np.zeros_like(value)
 
 
-@primitive(nondiff=("index",))
+@primitive(nondiff=("index",), fresh=True)
 def add_at_index(items, index, value):
     updated = list(items)
     updated[index] = updated[index] + value
@@ -82,7 +84,7 @@ def add_at_key(items, key, value):
     return updated
 
 
-@primitive(nondiff=("index",))
+@primitive(nondiff=("index",), fresh=True)
 def replace_at_index(items, index, value):
     updated = list(items)
     updated[index] = value

@@ -164,3 +164,12 @@ def reuse(x):
 @primitive()
 def concatenate_into(out, arrays):
     np.concatenate(arrays, out=out)
+
+
+# A gradient list's entry updated in place, made by the optimizer (``list_updates``) in
+# emitted gradient code only, where the list was made by the gradient code and is read
+# by nothing else: no copy of the list at every step of a loop. No derivative rule.
+@primitive(fresh=True, writes_first=True)
+def add_into_entry(items, index, value):
+    items[index] = items[index] + value
+    return items

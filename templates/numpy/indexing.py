@@ -32,7 +32,8 @@ def getitem_forward(out, x, index, *, dx):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True,
+           row_form=("scatter_rows", "scatter_rows_padded"))
 def scatter(x, index, values):
     dx = np.zeros_like(x)
     dx[index] = values
@@ -52,7 +53,8 @@ def scatter_forward(out, x, index, values, *, dvalues):
     return dout
 
 
-@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True)
+@primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True,
+           row_form=("scatter_rows", "scatter_rows_padded"))
 def scatter_add(x, index, values):
     dx = np.zeros_like(x)
     np.add.at(dx, index, values)
@@ -72,7 +74,8 @@ def scatter_add_forward(out, x, index, values, *, dvalues):
     return dout
 
 
-@primitive("operator.setitem", nondiff=("index",), broadcasting=True, shape_of_first=True)
+@primitive("operator.setitem", nondiff=("index",), broadcasting=True, shape_of_first=True,
+           row_form=("setitem_rows", None))
 def setitem(x, index, values):
     out = x.copy()
     out[index] = values

@@ -120,6 +120,46 @@ def hstack_forward(out, tup, *, dtup):
     return dout
 
 
+@primitive("numpy.dstack")
+def dstack(tup):
+    return np.dstack(tup)
+
+
+@primitive(nondiff=("arrays",), helper=True)
+def split_depth(stacked, arrays):
+    """Cut ``stacked`` along its third axis back into ``arrays`` (as ``np.dstack`` saw
+    them: ``(n,)`` as ``(1, n, 1)``, ``(m, n)`` as ``(m, n, 1)``), each to its shape."""
+    depths = np.cumsum([np.shape(np.atleast_3d(x))[2] for x in arrays])
+    pieces = np.split(stacked, depths[:-1], axis=2)
+    return [np.reshape(piece, np.shape(x)) for piece, x in zip(pieces, arrays)]
+
+
+@split_depth.reverse
+def split_depth_reverse(out, dout, stacked, arrays):
+    "split_depth: the pieces' gradients are stacked back along the third axis"
+    dstacked = np.reshape(np.dstack(dout), np.shape(stacked))
+    return dstacked
+
+
+@split_depth.forward
+def split_depth_forward(out, stacked, arrays, *, dstacked):
+    dout = split_depth(dstacked, arrays)
+    return dout
+
+
+@dstack.reverse
+def dstack_reverse(out, dout, tup):
+    "dstack: dout is cut back along the third axis, each piece to its array's shape"
+    dtup = split_depth(dout, tup)
+    return dtup
+
+
+@dstack.forward
+def dstack_forward(out, tup, *, dtup):
+    dout = np.dstack(dtup)
+    return dout
+
+
 @primitive("numpy.split")
 def split(ary, indices_or_sections, axis=0):
     return np.split(ary, indices_or_sections, axis=axis)

@@ -11,11 +11,12 @@ Conventions where the derivative is not unique:
   (the average of the one-sided derivatives, like ``np.maximum``'s rule). The rules
   compare ``out == a`` (not ``a == out``) so that a list operand, ``np.max([x, y])``,
   compares elementwise.
-* prod and cumprod never divide by an entry, so they are exact with zeros (one or
-  several): prod multiplies the products of the entries before and after each one
-  (exclusive cumulative products from both ends); cumprod forms, for each entry, the
-  running products with that entry left out, which costs ``n**2`` for ``n`` entries
-  along the axis.
+* prod never divides by an entry, so it is exact with zeros (one or several): it
+  multiplies the products of the entries before and after each one (exclusive
+  cumulative products from both ends). cumprod is O(n) along the axis and exact with
+  zeros too: before a row's first zero the product without ``a[i]`` is ``out[k] / a[i]``
+  (``a[i]`` is not zero there); the first zero's own derivative is the running product
+  with that zero taken as 1; every entry after it has derivative zero.
 """
 import numpy as np
 
@@ -51,11 +52,12 @@ def mean(a, axis=None, *, keepdims=False):
 @mean.reverse
 def mean_reverse(out, dout, a, axis=None, keepdims=False):
     "mean: dout is spread evenly back over the averaged entries"
-    count = np.size(a) / np.size(out)
-    if axis is None or keepdims:
-        da = np.broadcast_to(dout / count, np.shape(a))
+    if axis is None:
+        da = np.broadcast_to(dout / np.size(a), np.shape(a))
+    elif keepdims:
+        da = np.broadcast_to(dout / (np.size(a) / np.size(out)), np.shape(a))
     else:
-        da = np.broadcast_to(np.expand_dims(dout, axis) / count, np.shape(a))
+        da = np.broadcast_to(np.expand_dims(dout, axis) / (np.size(a) / np.size(out)), np.shape(a))
     return da
 
 
@@ -224,14 +226,22 @@ def cumprod_reverse(out, dout, a, axis=None):
     "cumprod: entry i gets the sum over k >= i of dout[k] times the product of a[:k+1] without a[i]"
     if axis is None:
         rows = np.ravel(a)
-        drows = dout
+        drows = np.ravel(dout)
+        outs = np.ravel(out)
     else:
         rows = np.moveaxis(a, axis, -1)
         drows = np.moveaxis(dout, axis, -1)
-    # without[..., i, k]: the product of rows[..., :k+1] leaving out entry i (for k >= i)
+        outs = np.moveaxis(out, axis, -1)
+    # before a row's first zero, the product without a[i] is out[k] / a[i]; at the first
+    # zero, it is the row's running product with that zero taken as 1; after it, zero
     n = np.shape(rows)[-1]
-    without = np.triu(np.cumprod(np.where(np.eye(n) == 1, 1.0, np.expand_dims(rows, -2)), axis=-1))
-    grad = np.sum(without * np.expand_dims(drows, -2), axis=-1)
+    position = np.arange(n)
+    first = np.min(np.where(rows == 0, position, n), axis=-1, keepdims=True)
+    tail = np.flip(np.cumsum(np.flip(drows * outs, -1), axis=-1), -1)
+    lifted = np.cumprod(np.where(position == first, 1.0, rows), axis=-1)
+    at_zero = np.sum(np.where(position >= first, drows * lifted, 0.0), axis=-1, keepdims=True)
+    grad = np.where(position < first, tail / np.where(position < first, rows, 1.0),
+                    np.where(position == first, at_zero, 0.0))
     if axis is None:
         da = np.reshape(grad, np.shape(a))
     else:
@@ -244,12 +254,20 @@ def cumprod_forward(out, a, axis=None, *, da):
     if axis is None:
         rows = np.ravel(a)
         drows = np.ravel(da)
+        outs = np.ravel(out)
     else:
         rows = np.moveaxis(a, axis, -1)
         drows = np.moveaxis(da, axis, -1)
+        outs = np.moveaxis(out, axis, -1)
+    # before a row's first zero, out[k] times the running sum of da / a; from it on, only
+    # the zero's own tangent survives, times the running product with the zero taken as 1
     n = np.shape(rows)[-1]
-    without = np.triu(np.cumprod(np.where(np.eye(n) == 1, 1.0, np.expand_dims(rows, -2)), axis=-1))
-    grad = np.sum(without * np.expand_dims(drows, -1), axis=-2)
+    position = np.arange(n)
+    first = np.min(np.where(rows == 0, position, n), axis=-1, keepdims=True)
+    ratios = np.where(position < first, drows / np.where(position < first, rows, 1.0), 0.0)
+    lifted = np.cumprod(np.where(position == first, 1.0, rows), axis=-1)
+    at_zero = np.sum(np.where(position == first, drows, 0.0), axis=-1, keepdims=True)
+    grad = np.where(position < first, outs * np.cumsum(ratios, axis=-1), at_zero * lifted)
     if axis is None:
         dout = grad
     else:

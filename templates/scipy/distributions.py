@@ -300,7 +300,10 @@ def multivariate_normal_logpdf_reverse(out, dout, x, mean=None, cov=1, allow_sin
     else:
         outer = w.T @ s
     dx = -w
-    dmean = w
+    if np.ndim(x) == np.ndim(mean):
+        dmean = w
+    else:           # one mean for every row of x: the rows' gradients add up
+        dmean = np.sum(np.reshape(w, (-1, np.shape(w)[-1])), axis=0).reshape(np.shape(mean))
     dcov = (outer - np.sum(dout) * np.linalg.inv(sym)) / 2
     return dx, dmean, dcov, None
 
@@ -340,7 +343,10 @@ def multivariate_normal_pdf_reverse(out, dout, x, mean=None, cov=1, allow_singul
     else:
         outer = w.T @ s
     dx = -w
-    dmean = w
+    if np.ndim(x) == np.ndim(mean):
+        dmean = w
+    else:           # one mean for every row of x: the rows' gradients add up
+        dmean = np.sum(np.reshape(w, (-1, np.shape(w)[-1])), axis=0).reshape(np.shape(mean))
     dcov = (outer - np.sum(dout * out) * np.linalg.inv(sym)) / 2
     return dx, dmean, dcov, None
 

@@ -28,10 +28,10 @@ def grad_sigmoid_neuron(w, x):
     # models_core.py:13  (index: dout goes back to the positions that were read)
     dw[1] += dsel
     # models_core.py:13  (multiply: each input gets the other times dout)
-    dsel = dz * sel_1
-    dsel_1 = dz * sel
+    dsel_2 = dz * sel_1
+    dsel_3 = dz * sel
     # models_core.py:13  (index: dout goes back to the positions that were read)
-    dx[0] += dsel_1
+    dx[0] += dsel_3
     # models_core.py:13  (index: dout goes back to the positions that were read)
-    dw[0] += dsel
+    dw[0] += dsel_2
     return dw, dx

@@ -20,7 +20,7 @@ def grad_softmax_loss(W, X, y):
     # models_core.py:27  return -np.mean(np.log(P[np.arange(N), y]))  (negative: dout changes sign)
     dmean = -dout
     # models_core.py:27  (log: dx = dout / x)
-    dsel = dmean / (np.size(np.log(sel)) / 1) / sel
+    dsel = dmean / np.size(sel) / sel
     # models_core.py:27  (index: dout goes back to the positions that were read)
     dP = np.zeros_like(P)
     dP[arange, y] = dsel
@@ -38,8 +38,8 @@ def grad_softmax_loss(W, X, y):
     dmax = dmax.sum(axis=1, keepdims=True)
     # models_core.py:25  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == S
-    dS_1 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
-    dS = dS + dS_1
+    dS_2 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
+    dS = dS + dS_2
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dS
     return dW

@@ -27,10 +27,10 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     dP = dlog / P
     # models_seed.py:82  P = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
     dexp = dP / sum_1
-    dsum = -dexp * P
-    dsum = dsum.sum(axis=1, keepdims=True)
+    dsum_1 = -dexp * P
+    dsum_1 = dsum_1.sum(axis=1, keepdims=True)
     # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
-    dS = dsum * exp
+    dS = dsum_1 * exp
     # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
     dS_1 = dexp * exp
     dS = dS + dS_1
@@ -39,8 +39,8 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     dmax = dmax.sum(axis=1, keepdims=True)
     # models_seed.py:81  (max: dout goes to the maximal entries, split equally among ties)
     hits = max_1 == S
-    dS_1 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
-    dS = dS + dS_1
+    dS_2 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
+    dS = dS + dS_2
     # models_seed.py:80  S = h @ W2 + b2  (add: dout passes through unchanged)
     db2 = dS.sum(axis=0)
     # models_seed.py:80  (matmul: dX = dY @ W.T, dW = X.T @ dY)

@@ -27,4 +27,7 @@ CASES = [
     Case("array_split", (rand(2, 4), [1, 3]), {"axis": 1}, "at indices"),
     Case("array_split", (rand(7), 3), note="uneven"),
     Case("split_like", (rand(7), [rand(2, 2), rand(3)])),
+    Case("dstack", ([rand(3, 4), rand(3, 4), rand(3, 4, 2)],)),
+    Case("dstack", ([rand(4), rand(1, 4, 2)],)),
+    Case("split_depth", (rand(3, 4, 4), [rand(3, 4), rand(3, 4), rand(3, 4, 2)])),
 ]

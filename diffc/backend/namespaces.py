@@ -1,0 +1,176 @@
+"""Which array namespace a call's arguments belong to, and NumPy stand-ins for them.
+
+A call whose arrays are all NumPy's (or that has none) takes the NumPy form, as it
+always has, and nothing here imports more than NumPy. A call with arrays of another
+library (PyTorch, JAX, Dask, array-api-strict, ...) takes the array-API form
+(``portable``) for the namespace ``array_api_compat.array_namespace`` gives; the
+compiler runs the function on NumPy stand-ins of the same shapes and dtypes (the
+arrays' own values where NumPy can read them without a copy to the host or a
+computation, seeded made-up values otherwise: a JAX tracer has none, a Dask array has
+them only once computed), as the code is specialised to shapes and dtypes, never to
+array values.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.backend.portable import Target
+
+_PLAIN = (np.ndarray, np.generic, float, int, bool, complex, str, bytes, type(None))
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def foreign_arrays(args):
+    """The arrays among ``args`` (nested in lists, tuples, dicts) that are not NumPy's."""
+    candidates = [a for a in _leaves(args) if not isinstance(a, _PLAIN)
+                  and hasattr(a, "shape") and hasattr(a, "dtype")]
+    if not candidates:
+        return []
+    try:
+        import array_api_compat
+    except ImportError:
+        return []                  # without array-api-compat, only NumPy arrays are arrays
+    return [a for a in candidates if array_api_compat.is_array_api_obj(a)]
+
+
+def target_for(args, wrt):
+    """The ``Target`` for a call with ``args`` (None: the NumPy form)."""
+    arrays = foreign_arrays(args)
+    if not arrays:
+        return None
+    import array_api_compat as compat
+
+    namespace = compat.array_namespace(*arrays)
+    floating = [a for i in wrt if i < len(args) for a in _leaves(args[i]) if _is_float_array(a)] + \
+        [a for a in arrays if _is_float_array(a)]
+    precision = numpy_dtype(floating[0].dtype).name if floating else "float64"
+    is_torch, is_jax, is_dask = (compat.is_torch_namespace(namespace), compat.is_jax_namespace(namespace),
+                                 compat.is_dask_namespace(namespace))
+    return Target(namespace, _library_name(namespace), writes=not is_jax, torch=is_torch,
+                  precision=precision, extended=is_torch or is_jax or is_dask)
+
+
+def _library_name(namespace):
+    name = namespace.__name__
+    for prefix in ("array_api_compat.",):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    return name
+
+
+def _is_float_array(a):
+    return hasattr(a, "dtype") and hasattr(a, "shape") and not isinstance(a, (np.ndarray, np.generic)) \
+        and numpy_dtype(a.dtype).kind in "fc"
+
+
+def numpy_dtype(dtype):
+    """NumPy's dtype of the same name as another library's (``torch.float32`` → float32)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1])
+
+
+def stand_ins(args):
+    """``(stand-ins for args, whether sizes vary)``. Arrays with no values here and too
+    many entries to make values up for (a Dask array of millions of rows) have their
+    large size (the number of rows) replaced by a small one no other axis has, and the
+    code is compiled as ``diffc compile`` compiles for a size named by a letter: for any
+    value of it (``sizes_vary``). It is used only for the calls of that signature."""
+    lazy = [a for a in foreign_arrays(args) if len(a.shape) and _values_of(a) is None
+            and np.prod([int(n) for n in a.shape], dtype=float) > _MADE_UP]
+    rows = {int(a.shape[0]) for a in lazy}
+    if not rows:
+        return tuple(stand_in(a) for a in args), False
+    sizes = {int(n) for a in _leaves(args) for n in getattr(a, "shape", ())}
+    small = next(p for p in _SMALL_SIZES if p not in sizes)
+    shrunk = {n: small + k for k, n in enumerate(sorted(rows))}
+
+    def shrink(value):
+        if isinstance(value, dict):
+            return {k: shrink(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(shrink(v) for v in value)
+        if foreign_arrays([value]) and _values_of(value) is None:
+            shape = tuple(shrunk.get(int(n), int(n)) for n in value.shape)
+            return stand_in(_Described(shape, value.dtype))
+        return stand_in(value)
+    return tuple(shrink(a) for a in args), True
+
+
+_SMALL_SIZES = (997, 991, 983, 977, 971, 967, 953, 947, 941, 937)
+
+
+class _Described:
+    """Only a shape and a dtype."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
+def _values_of(value):
+    try:
+        return np.from_dlpack(value)
+    except (TypeError, BufferError, RuntimeError, ValueError, AttributeError):
+        # a tracer, a lazy array or one on a device: no values NumPy can read here
+        return None
+
+
+def stand_in(value):
+    """A NumPy array of ``value``'s shape and dtype (``value`` itself if it is not a
+    foreign array): its values where NumPy can share them, made-up ones otherwise."""
+    if isinstance(value, dict):
+        return {k: stand_in(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(stand_in(v) for v in value)
+    if isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return value
+    shared = _values_of(value)
+    if shared is not None:
+        return shared
+    dtype = numpy_dtype(value.dtype)
+    shape = tuple(int(s) for s in value.shape)
+    if dtype.kind not in "fc":
+        return np.broadcast_to(np.zeros((), dtype), shape)       # valid indices, no memory
+    if np.prod(shape, dtype=float) > _MADE_UP:
+        # data too large to make up (a Dask array of millions of rows): one value read
+        # through every position, which takes no memory
+        return np.broadcast_to(np.asarray(0.75, dtype), shape)
+    return np.random.default_rng(0).uniform(0.5, 1.5, shape).astype(dtype)
+
+
+_MADE_UP = 1 << 20      # entries of a stand-in with made-up values of its own
+
+
+# ``diffc compile --backend NAME``: the library whose namespace the module is checked
+# against (its functions must exist there), and the extra that installs it
+BACKENDS = {"torch": ("array_api_compat.torch", "torch"), "jax": ("jax.numpy", "jax"),
+            "dask": ("array_api_compat.dask.array", "dask"), "array-api": ("array_api_strict", "array-api")}
+
+
+def target_named(name, args, wrt):
+    """The ``Target`` of backend ``name`` (a key of ``BACKENDS``) for NumPy example
+    ``args``; ImportError (naming the extra to install) when its library is missing."""
+    import importlib
+
+    module, extra = BACKENDS[name]
+    try:
+        namespace = importlib.import_module(module)
+    except ImportError as e:
+        raise ImportError(f"--backend {name} needs {module.split('.')[0]} and array-api-compat: "
+                          f"pip install 'diffc[{extra}]'") from e
+    floating = [a for i in wrt if i < len(args) for a in _leaves(args[i])
+                if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
+    return Target(namespace, name, writes=name != "jax", torch=name == "torch",
+                  precision=floating[0].dtype.name if floating else "float64",
+                  extended=name in ("torch", "jax", "dask"))

@@ -1,0 +1,463 @@
+"""Emission for an array namespace other than NumPy: the NumPy form's ``def`` rewritten
+to array-API calls on ``xp``, the namespace of its array arguments.
+
+Contract: takes a generated ``ast.FunctionDef`` emitted without NumPy's own forms
+(``passes.portable()``: no ``out=``, no in-place arithmetic, no array methods) and a
+``Target``; returns a new ``FunctionDef`` that starts with
+``xp = array_namespace(<its array parameters>)`` and calls only ``xp``'s functions
+(the array API standard's names: ``np.concatenate`` → ``xp.concat``, ``np.arccos`` →
+``xp.acos``), ``math`` and the arrays' own attributes (``.shape``, ``.T``). What the
+standard spells differently is rewritten where the meaning is the same:
+
+* a reduction's axis is a keyword (``xp.sum(a, axis=1)``); ``np.shape(a)`` is
+  ``a.shape``; NumPy's methods ``.sum()``, ``.reshape()``, ``.copy()`` are functions;
+* a Python scalar where the standard wants an array (``np.broadcast_to(dsum, ...)``) is
+  made an array of the arguments' floating dtype, as are new arrays (``np.zeros``):
+  NumPy would make them float64, whatever the arguments;
+* for a namespace without writes into arrays (JAX), ``d[i] = v`` is ``d = d.at[i].set(v)``
+  and ``np.add.at(d, i, v)`` is ``d = d.at[i].add(v)``; PyTorch adds with
+  ``index_put_(..., accumulate=True)``.
+
+Anything else NumPy-only is refused with a ``BackendUnsupported`` error naming it, at
+compile time: never a call that would fail or differ at run time.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from diffc.backend.expressions import copy_ast
+from diffc.backend import printer
+from diffc.errors import DiffcError
+
+
+class BackendUnsupported(DiffcError):
+    """A NumPy operation the target namespace has no counterpart for. ``line``: the line
+    of the user's file the refused code computes or differentiates (the compiler gives
+    the error that line's location)."""
+
+    line = None
+
+    @classmethod
+    def at_line(cls, line, message, loc, hint):
+        error = cls(message, loc, hint)
+        error.line = line
+        return error
+
+
+_LINE = re.compile(r"[^\s:]+:(\d+)\b")     # ``model.py:7`` at the start of a comment
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the rewrite targets: ``namespace`` (the module ``array_namespace`` gives for
+    the arguments, to check each function exists), ``name`` (for messages), whether the
+    arrays take writes (``writes``), whether writes add with ``index_put_`` (``torch``),
+    and ``precision``: the name of the arguments' floating dtype (``"float64"``)."""
+    namespace: object
+    name: str
+    writes: bool = True
+    torch: bool = False
+    precision: str = "float64"
+    extended: bool = False      # NumPy's functions outside the standard (einsum) as the library has them
+
+
+# NumPy's name -> the standard's, where they differ
+_RENAMED = {"arccos": "acos", "arcsin": "asin", "arctan": "atan", "arctan2": "atan2",
+            "arccosh": "acosh", "arcsinh": "asinh", "arctanh": "atanh", "concatenate": "concat",
+            "power": "pow", "absolute": "abs", "cumsum": "cumulative_sum",
+            "cumprod": "cumulative_prod", "bool_": "bool", "transpose": "permute_dims"}
+# functions of the standard (or its linalg extension) NumPy has under the same name
+_SAME = frozenset("""
+abs acos acosh add all any arange argmax argmin argsort asarray asin asinh astype atan atan2 atanh
+broadcast_arrays broadcast_to ceil clip concat copysign cos cosh cumulative_sum cumulative_prod
+divide empty empty_like equal exp expm1 expand_dims eye flip floor floor_divide full full_like
+greater greater_equal hypot isfinite isinf isnan less less_equal linspace log log10 log1p log2
+logaddexp logical_and logical_not logical_or logical_xor matmul max maximum mean min minimum
+moveaxis multiply negative nonzero not_equal ones ones_like permute_dims pow prod reciprocal
+repeat reshape result_type roll round sign sin sinh sort sqrt square squeeze stack std subtract
+sum take take_along_axis tan tanh tensordot tile tril triu trunc unstack var where zeros
+zeros_like float32 float64 complex64 complex128 int8 int16 int32 int64 uint8 bool finfo iinfo
+""".split())
+# NumPy functions outside the standard whose namesakes in PyTorch and JAX agree with them
+_SHARED = frozenset({"einsum"})
+_REDUCTIONS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", "any",
+                         "argmax", "argmin", "cumulative_sum", "cumulative_prod"})
+_AXIS_KEYWORD = _REDUCTIONS | {"expand_dims", "concat", "stack", "flip", "sort", "argsort"}
+# where NumPy takes positionally what the standard takes by keyword: (position, keyword)
+_KEYWORD_AT = {"tensordot": (2, "axes"), "roll": (2, "axis"), "repeat": (2, "axis"), "take": (2, "axis"),
+               "take_along_axis": (2, "axis"), "tril": (1, "k"), "triu": (1, "k")}
+_NEW_FLOATS = frozenset({"zeros", "ones", "empty", "full", "eye", "linspace"})
+_ELEMENTWISE = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "sinh", "cosh", "abs",
+                          "sign", "expm1", "log1p", "log2", "log10", "square", "negative",
+                          "reciprocal", "floor", "ceil", "round", "trunc", "asin", "acos", "atan",
+                          "asinh", "acosh", "atanh", "isnan", "isinf", "isfinite"})
+_METHODS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", "any",
+                      "argmax", "argmin"})
+_MATH = {"inf": "inf", "pi": "pi", "e": "e", "nan": "nan"}
+
+
+def _name(n):
+    return ast.Name(n, ast.Load())
+
+
+def _attr(value, attr):
+    return ast.Attribute(value, attr, ast.Load())
+
+
+def _call(func, args, keywords=()):
+    return ast.Call(func, list(args), list(keywords))
+
+
+def _xp(attr):
+    return _attr(_name("xp"), attr)
+
+
+def _numpy_path(node):
+    """``"linalg.solve"`` for ``np.linalg.solve``, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == "np" and parts:
+        return ".".join(reversed(parts))
+    return None
+
+
+class _Scalars:
+    """Which names hold Python scalars at each point of straight-line code (a name
+    assigned in a loop or branch is a scalar after it only if every assignment is one)."""
+
+    def __init__(self, scalar_params):
+        self.current = set(scalar_params)
+        self.masks = set()          # names holding a comparison of arrays (booleans)
+
+    def is_scalar(self, e):
+        if isinstance(e, ast.Constant):
+            return isinstance(e.value, (int, float, complex, bool))
+        if isinstance(e, ast.Name):
+            return e.id in self.current
+        if isinstance(e, ast.BinOp):
+            return self.is_scalar(e.left) and self.is_scalar(e.right)
+        if isinstance(e, ast.UnaryOp):
+            return self.is_scalar(e.operand)
+        if isinstance(e, ast.Subscript):       # X.shape[0], np.shape(X)[0]
+            v = e.value
+            return (isinstance(v, ast.Attribute) and v.attr == "shape") or (
+                isinstance(v, ast.Call) and _numpy_path(v.func) == "shape")
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
+            return e.func.id in ("len", "int", "float")
+        if isinstance(e, ast.Call):
+            return _numpy_path(e.func) in ("ndim", "size")
+        return False
+
+    def is_mask(self, e):
+        if isinstance(e, ast.Name):
+            return e.id in self.masks
+        return isinstance(e, ast.Compare) and not all(self.is_scalar(o) for o in [e.left] + e.comparators)
+
+    def assigned(self, name, value):
+        if value is not None and self.is_scalar(value):
+            self.current.add(name)
+        else:
+            self.current.discard(name)
+        if value is not None and self.is_mask(value):
+            self.masks.add(name)
+        else:
+            self.masks.discard(name)
+
+
+class _Rewrite:
+    def __init__(self, target, scalar_params):
+        self.target = target
+        self.scalars = _Scalars(scalar_params)
+        self.uses_math = False
+        self.line = None
+        self.axis_lists = set()
+
+    # -- statements ---------------------------------------------------------------------
+    def body(self, stmts):
+        out = []
+        for s in stmts:
+            out += self.statement(s)
+        return out
+
+    def statement(self, s):
+        kept = printer.comments(s)
+        for comment in [kept.after] + list(kept.before):
+            found = _LINE.match(comment or "")
+            if found:                # the user's line this statement computes or differentiates
+                self.line = int(found.group(1))
+                break
+        new = self._statement(s)
+        if new:
+            if kept.before:
+                printer.comment_before(new[0], *kept.before)
+            if kept.after:
+                printer.comment_after(new[-1], kept.after)
+        return new
+
+    def _statement(self, s):
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Subscript):
+            return [self._write(s.targets[0], self.expr(s.value), "set")]
+        if isinstance(s, ast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Name) \
+                and s.targets[0].id in self.axis_lists:      # axis numbers: tuple(range(...))
+            rng = _call(_name("range"), [self.expr(a) for a in s.value.args])
+            self.scalars.assigned(s.targets[0].id, None)
+            return [ast.Assign(s.targets, _call(_name("tuple"), [rng]), lineno=0)]
+        if isinstance(s, ast.Assign):
+            value = self.expr(s.value)
+            for t in s.targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        self.scalars.assigned(n.id, s.value if isinstance(t, ast.Name) else None)
+            return [ast.Assign(s.targets, value, lineno=0)]
+        if isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Subscript) and isinstance(s.op, ast.Add):
+                return [self._write(s.target, self.expr(s.value), "add")]
+            if isinstance(s.target, ast.Name):        # never in place: the array may be shared
+                target = ast.Name(s.target.id, ast.Store())
+                value = ast.BinOp(_name(s.target.id), s.op, self.expr(s.value))
+                self.scalars.assigned(s.target.id, value)
+                return [ast.Assign([target], value, lineno=0)]
+            raise self._unsupported(ast.unparse(s), "an in-place update of part of an array")
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and _numpy_path(s.value.func) == "add.at":
+            a, index, values = s.value.args
+            return [self._write(ast.Subscript(a, index, ast.Store()), self.expr(values), "add")]
+        if isinstance(s, (ast.For, ast.While, ast.If)):
+            return [self._compound(s)]
+        if isinstance(s, ast.Return):
+            return [ast.Return(self.expr(s.value) if s.value is not None else None)]
+        if isinstance(s, ast.Expr):
+            return [ast.Expr(self.expr(s.value))]
+        if isinstance(s, (ast.Pass, ast.Break, ast.Continue)):
+            return [s]
+        raise self._unsupported(ast.unparse(s).splitlines()[0], "this statement")
+
+    def _compound(self, s):
+        if isinstance(s, (ast.For, ast.While)):
+            # a later iteration starts with what the body assigned: a name the body
+            # assigns is a scalar in it only where the body itself makes it one
+            self.scalars.current -= {n.id for n in ast.walk(ast.Module(s.body, []))
+                                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        before = set(self.scalars.current)
+        new = copy_ast(s)
+        if isinstance(s, ast.For):
+            new.iter = self.expr(s.iter)
+            for n in ast.walk(s.target):
+                if isinstance(n, ast.Name):
+                    self.scalars.assigned(n.id, None)
+        else:
+            new.test = self.expr(s.test)
+        new.body = self.body(s.body)
+        after_body = set(self.scalars.current)
+        self.scalars.current = set(before)
+        new.orelse = self.body(s.orelse)
+        # a scalar after the statement only if a scalar on every path through it
+        self.scalars.current = before & after_body & self.scalars.current
+        self.scalars.masks -= self.scalars.current
+        kept = printer.comments(s)
+        if kept.before:
+            printer.comment_before(new, *kept.before)
+        if kept.after:
+            printer.comment_after(new, kept.after)
+        return new
+
+    def _write(self, target, value, how):
+        """``a[i] = v`` (``how`` "set") or ``a[i] += v`` with repeated indices adding ("add")."""
+        array, index = self.expr(target.value), self.expr(target.slice)
+        if not isinstance(array, ast.Name):
+            raise self._unsupported(ast.unparse(target), "a write into an expression")
+        if not self.target.writes:                    # d = d.at[i].set(v)
+            at = ast.Subscript(_attr(array, "at"), index, ast.Load())
+            return ast.Assign([ast.Name(array.id, ast.Store())], _call(_attr(at, how), [value]), lineno=0)
+        if how == "set":
+            return ast.Assign([ast.Subscript(array, index, ast.Store())], value, lineno=0)
+        if self.target.torch:                         # d.index_put_((i, j), v, accumulate=True)
+            items = index.elts if isinstance(index, ast.Tuple) else [index]
+            if any(isinstance(i, ast.Slice) for i in items):
+                raise self._unsupported(ast.unparse(target), "adding at indices with a slice among them")
+            put = _call(_attr(array, "index_put_"),
+                        [ast.Tuple(items, ast.Load()), self._array(value, always=True)],
+                        [ast.keyword("accumulate", ast.Constant(True))])
+            return ast.Expr(put)
+        raise self._unsupported(f"np.add.at({ast.unparse(array)}, {ast.unparse(index)}, ...)",
+                                "adding at an array of indices (np.add.at)")
+
+    # -- expressions ---------------------------------------------------------------------
+    def expr(self, e):
+        if e is None:
+            return None
+        if isinstance(e, ast.Call):
+            return self._call(e)
+        path = _numpy_path(e)
+        if path is not None:
+            return self._numpy_attribute(path, e)
+        if isinstance(e, ast.Attribute):
+            return ast.Attribute(self.expr(e.value), e.attr, e.ctx)
+        if isinstance(e, ast.BinOp):
+            return ast.BinOp(self._number(e.left), e.op, self._number(e.right))
+        new = copy_ast(e)
+        for field, value in ast.iter_fields(e):
+            if isinstance(value, ast.expr):
+                setattr(new, field, self.expr(value))
+            elif isinstance(value, list):
+                setattr(new, field, [self.expr(v) if isinstance(v, ast.expr) else
+                                     self._keyword(v) if isinstance(v, ast.keyword) else v
+                                     for v in value])
+        return new
+
+    def _number(self, e):
+        """An operand of arithmetic: a comparison of arrays (a mask) as the arguments'
+        floating dtype, as the standard has no arithmetic on booleans."""
+        new = self.expr(e)
+        if self.scalars.is_mask(e):
+            return _call(_xp("astype"), [new, _xp(self.target.precision)])
+        return new
+
+    def _keyword(self, k):
+        return ast.keyword(k.arg, self.expr(k.value))
+
+    def _numpy_attribute(self, path, e):
+        if path in _MATH:
+            self.uses_math = True
+            return _attr(_name("math"), _MATH[path])
+        if path == "newaxis":
+            return ast.Constant(None)
+        name = _RENAMED.get(path, path)
+        if name in _SAME and hasattr(self.target.namespace, name):
+            return _xp(name)
+        raise self._unsupported(f"np.{path}", f"np.{path}")
+
+    def _call(self, e):
+        path = _numpy_path(e.func)
+        if path is None:
+            if isinstance(e.func, ast.Attribute) and e.func.attr in _METHODS | {"reshape", "copy", "astype"} \
+                    and not (isinstance(e.func.value, ast.Name) and e.func.value.id in ("xp", "math")):
+                return self._method(e)
+            return _call(self.expr(e.func), [self.expr(a) for a in e.args],
+                         [self._keyword(k) for k in e.keywords])
+        args = [self.expr(a) for a in e.args]
+        keywords = [self._keyword(k) for k in e.keywords]
+        if path in ("shape", "ndim", "size"):
+            return self._query(path, e.args[0], args[0])
+        if path.startswith("linalg."):
+            linalg = getattr(self.target.namespace, "linalg", None)
+            if linalg is None or not hasattr(linalg, path[7:]):
+                raise self._unsupported(f"np.{path}", f"np.{path}")
+            return _call(_attr(_xp("linalg"), path[7:]), args, keywords)
+        name = _RENAMED.get(path, path)
+        ns = self.target.namespace
+        if not ((name in _SAME or (path in _SHARED and self.target.extended)) and hasattr(ns, name)):
+            raise self._unsupported(f"np.{path}(...)", f"np.{path}")
+        if name == "permute_dims" and len(args) == 1:
+            return _attr(args[0], "T")
+        if name in ("sum", "mean", "prod", "cumulative_sum") and e.args:
+            args[0] = self._number(e.args[0])
+        if name in _AXIS_KEYWORD and len(args) > 1:
+            keywords = [ast.keyword("axis", args[1])] + keywords
+            args = args[:1]
+        position, keyword = _KEYWORD_AT.get(name, (None, None))
+        if position is not None and len(args) > position:
+            keywords = [ast.keyword(keyword, args[position])] + keywords
+            args = args[:position]
+        if name == "broadcast_to":
+            args[0] = self._array(args[0], e.args[0])
+        if name in _ELEMENTWISE and self.scalars.is_scalar(e.args[0]):
+            args[0] = self._array(args[0], e.args[0])
+        if name in _NEW_FLOATS and not any(k.arg == "dtype" for k in keywords):
+            keywords.append(ast.keyword("dtype", _xp(self.target.precision)))
+        if name == "reshape" and len(args) == 2 and isinstance(args[1], ast.Constant):
+            args[1] = ast.Tuple([args[1]], ast.Load())
+        return _call(_xp(name), args, keywords)
+
+    def _method(self, e):
+        """``a.sum(axis=1)`` → ``xp.sum(a, axis=1)``, ``a.reshape(n, 1)`` → ``xp.reshape(a, (n, 1))``."""
+        receiver = self.expr(e.func.value)
+        args = [self.expr(a) for a in e.args]
+        keywords = [self._keyword(k) for k in e.keywords]
+        method = e.func.attr
+        if method == "copy" and not args:
+            return _call(_xp("asarray"), [receiver], [ast.keyword("copy", ast.Constant(True))])
+        if method == "astype":
+            return _call(_xp("astype"), [receiver] + args, keywords)
+        if method == "reshape":
+            shape = args[0] if len(args) == 1 else ast.Tuple(args, ast.Load())
+            if isinstance(shape, ast.Constant):
+                shape = ast.Tuple([shape], ast.Load())
+            return _call(_xp("reshape"), [receiver, shape], keywords)
+        if args:
+            keywords = [ast.keyword("axis", args[0])] + keywords
+        return _call(_xp(method), [receiver], keywords)
+
+    def _query(self, what, original, arg):
+        if self.scalars.is_scalar(original):
+            return ast.Tuple([], ast.Load()) if what == "shape" else ast.Constant(0 if what == "ndim" else 1)
+        if what == "size":
+            self.uses_math = True
+            return _call(_attr(_name("math"), "prod"), [_attr(arg, "shape")])
+        return _attr(arg, what)
+
+    def _array(self, arg, original=None, always=False):
+        """``arg`` as an array where the standard wants one: a Python scalar becomes one
+        of the arguments' floating dtype."""
+        if always or (original is not None and self.scalars.is_scalar(original)):
+            return _call(_xp("asarray"), [arg], [ast.keyword("dtype", _xp(self.target.precision))])
+        return arg
+
+    def _unsupported(self, code, what):
+        return BackendUnsupported.at_line(self.line,
+            f"the gradient uses {what} (`{code}`), which {self.target.name} has no counterpart "
+            f"for in diffc's array-API form", None,
+            "call the gradient with NumPy arrays, or write the function with operations of the "
+            "array API standard")
+
+
+# NumPy functions whose arguments at these positions (or these keywords) are axis numbers
+_AXIS_ARGUMENTS = {"moveaxis": (1, 2), "tensordot": (2,), "transpose": (1,), "sum": (1,), "mean": (1,),
+                   "max": (1,), "min": (1,), "prod": (1,), "expand_dims": (1,), "squeeze": (1,)}
+
+
+def _axis_lists(body):
+    """Names bound to ``np.arange(...)`` that are read only as axis numbers (a rule's
+    ``free_b = np.arange(axes - np.ndim(b), 0)`` for ``np.tensordot(..., (free_b, free_b))``):
+    they are Python tuples in the array-API form, never arrays on a device."""
+    aranges, as_axes, reads = set(), {}, {}
+    module = ast.Module(list(body), [])
+    for n in ast.walk(module):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                and isinstance(n.value, ast.Call) and _numpy_path(n.value.func) == "arange":
+            aranges.add(n.targets[0].id)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            reads[n.id] = reads.get(n.id, 0) + 1
+        if isinstance(n, ast.Call):
+            path = _numpy_path(n.func)
+            axis_args = [a for i, a in enumerate(n.args) if i in _AXIS_ARGUMENTS.get(path, ())] + \
+                [k.value for k in n.keywords if k.arg in ("axis", "axes", "source", "destination")]
+            for a in axis_args:
+                for m in ast.walk(a):
+                    if isinstance(m, ast.Name):
+                        as_axes[m.id] = as_axes.get(m.id, 0) + 1
+    return {name for name in aranges if reads.get(name) and as_axes.get(name) == reads[name]}
+
+
+def rewrite_function(fdef, target, array_params, scalar_params=()):
+    """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
+    ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
+    ``*params.values()``);
+    ``scalar_params``: those that are Python numbers at the call."""
+    rewrite = _Rewrite(target, scalar_params)
+    body = list(fdef.body)
+    rewrite.axis_lists = _axis_lists(body)
+    doc = []
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        doc = [body.pop(0)]
+    new_body = rewrite.body(body)
+    namespace = ast.Assign([ast.Name("xp", ast.Store())],
+                           _call(_name("array_namespace"), array_params), lineno=0)
+    new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + [namespace] + new_body, [], None, lineno=0)
+    leftover = [n for n in ast.walk(new) if isinstance(n, ast.Name) and n.id == "np"]
+    if leftover:
+        raise rewrite._unsupported("np", "a NumPy name")
+    return new, rewrite.uses_math

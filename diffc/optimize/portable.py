@@ -1,0 +1,100 @@
+"""Passes for code emitted for an array namespace other than NumPy.
+
+They replace ``optimize.EMIT_PASSES`` there (``passes.portable()``), on IR about to be
+emitted, and make primitives without derivative rules:
+
+* ``row_scatters``: the gradient of ``p[np.arange(n), cols]`` on a 2-D ``p`` of n rows
+  (a cross-entropy's pick) is ``scatter_rows``, a comparison with the column numbers,
+  not a write at an array of indices: every row is written once, so writing and adding
+  are the same. Checked on the example values: the rows are ``arange`` of the number of
+  rows of ``p``, the columns a 1-D integer array of that length, the values one per row.
+  Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``. Where the
+  sizes may vary from the example's (``diffc compile`` with a letter for a size), n rows
+  could be fewer than p's at a call: ``scatter_rows_padded`` adds the rows past n as
+  zeros, and the assignment keeps its write.
+* ``picked_shapes``: the shape of such a pick is the shape of ``cols``.
+
+(``passes`` runs ``dead_code`` after them: a pick read only for its shape goes.)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from diffc.core import primitives
+from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
+
+
+def row_scatters(func, facts=None):
+    if facts is None or not facts.enabled:
+        return func
+    made_by = producers(func.body)
+    varying = getattr(facts, "sizes_vary", False)
+
+    def rewrite(stmt):
+        fixed, padded = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) else (None, None)
+        # (where sizes vary, n rows of the example may be fewer than x's at a call)
+        prim = padded if varying else fixed
+        if prim is not None and not stmt.kwargs and len(stmt.args) == 3:
+            # the row form's third parameter is ``values`` (one per row) or ``value`` (one)
+            one_value = primitives.get(prim).params[2] == "value"
+            x, index, values = stmt.args
+            if _one_per_row(x, index, made_by, facts) and \
+                    facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
+                return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
+                             stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+def _one_per_row(x, index, made_by, facts):
+    """Whether ``x[index]`` is one entry of each row of 2-D ``x``: ``index`` is
+    ``(np.arange(n), cols)`` with n the number of rows and cols n integers."""
+    shape = facts.shape(x)
+    if shape is None or len(shape) != 2 or not (isinstance(index, Pack) and index.kind == "tuple") \
+            or len(index.items) != 2 or not all(isinstance(i, Var) for i in index.items):
+        return False
+    rows, cols = index.items
+    n = shape[0]
+    arange = made_by.get(rows)
+    if arange is None or arange.prim != "arange" or len(arange.args) != 1 or arange.kwargs \
+            or not facts.is_static(arange.args[0]) or facts.value(arange.args[0]) != n:
+        return False
+    col_values = facts.values.get(cols)
+    return facts.shape(cols) == (n,) and isinstance(col_values, np.ndarray) \
+        and col_values.dtype.kind in "iu"
+
+
+def picked_shapes(func, facts=None):
+    """``np.shape(p[np.arange(n), cols])`` is ``np.shape(cols)``: no gather just for a
+    shape (Dask has none for two arrays of indices). Also where sizes vary: a size given
+    by a letter is never 1, so the two index arrays' shapes cannot broadcast otherwise."""
+    if facts is None or not facts.enabled:
+        return func
+    made_by = producers(func.body)
+
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim == "shape" and len(stmt.args) == 1 and not stmt.kwargs:
+            picked = made_by.get(stmt.args[0])
+            if picked is not None and picked.prim == "getitem" and len(picked.args) == 2 \
+                    and _one_per_row(*picked.args, made_by, facts):
+                return [Eqn(stmt.outs, "shape", (picked.args[1].items[1],), {}, stmt.loc,
+                             stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+PASSES = (row_scatters, picked_shapes)

@@ -1,0 +1,37 @@
+"""Random draws inside a differentiated function: ``np.random.rand(*x.shape)``, a
+``RandomState``'s or a ``Generator``'s methods (``rs.randn``, ``rng.random``,
+``rng.binomial``...). Each is a draw made at every call, in the order the code makes it,
+from the generator the code names (NumPy's global one, or one passed in or captured); it
+carries no gradient, and a value computed from it (``mean + std * eps``) is differentiated
+as usual. While compiling, diffc runs the code on a *copy* of the generator, so the draws
+of the call being compiled are the ones the user's program would have made.
+"""
+import copy
+
+import numpy as np
+
+from diffc.extend import primitive
+
+
+@primitive(differentiable=False, effect="random")
+def draw_global(method, *args):
+    return getattr(np.random, method)(*args)
+
+
+@primitive(differentiable=False, effect="random")
+def draw(generator, method, *args):
+    return getattr(generator, method)(*args)
+
+
+def _on_a_copy_of_the_global(method, *args):
+    state = np.random.RandomState()
+    state.set_state(np.random.get_state())
+    return getattr(state, method)(*args)
+
+
+def _on_a_copy(generator, method, *args):
+    return getattr(copy.deepcopy(generator), method)(*args)
+
+
+draw_global.example_impl = _on_a_copy_of_the_global
+draw.example_impl = _on_a_copy

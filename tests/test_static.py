@@ -1,0 +1,403 @@
+"""Python the compile evaluates: values fixed by the call's signature decide branches, and
+containers, strings and builtins on them are evaluated while lowering (binding times).
+
+Every gradient here is checked against central differences; every refusal is located."""
+import numpy as np
+import pytest
+
+import diffc
+from diffc.errors import UnsupportedSyntax
+from diffc.testing import check_grads
+from tests.static_programs import basics as m
+
+rng = np.random.default_rng(7)
+W, X = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+
+
+@pytest.mark.parametrize("config", [{"l2": 0.3, "shift_a": 0.5, "other": 1.0}, {}, {"l1": 0.2}],
+                         ids=["l2 and shift", "empty", "l1"])
+def test_dict_of_settings_in_and_get_and_items(config):
+    check_grads(m.config_loss, (W, X, config), wrt=0)
+
+
+def test_list_appended_in_a_loop_is_written_out():
+    args = (rng.standard_normal((4, 3)), rng.standard_normal((4, 4)), rng.standard_normal((5, 3)))
+    check_grads(m.rnn, args)
+    source = diffc.grad(m.rnn, wrt=(0, 1))
+    source(*args)
+    assert "np.stack([h_1, h_2, h_3, h_4, h_5])" in source.source
+
+
+def test_comprehensions_fstrings_assert_and_generator_sum():
+    check_grads(m.comp, ([rng.standard_normal((2, 3)), rng.standard_normal((2, 3))],
+                         rng.standard_normal(3)))
+
+
+@pytest.mark.parametrize("mode", ["train", "test"])
+def test_static_strings_isinstance_and_untaken_raise_and_print(mode):
+    check_grads(m.mode, (W, X, mode), wrt=0)
+
+
+def test_a_reached_raise_or_failed_assert_is_the_users_error():
+    with pytest.raises(AssertionError, match="bad mode bad"):
+        diffc.grad(m.mode)(W, X, "bad")
+
+
+def test_method_with_none_default_and_settings_on_self():
+    net = m.TwoLayer(np.random.default_rng(1))
+    Xn, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    g = diffc.grad(net.loss, wrt="params")
+    got = g(Xn, y, 0.1)
+    for key in ("W1", "W2"):
+        def f(Wk, key=key):
+            saved = net.params[key]
+            net.params[key] = Wk
+            try:
+                return net.loss(Xn, y, 0.1)
+            finally:
+                net.params[key] = saved
+        want = _central(f, net.params[key])
+        np.testing.assert_allclose(got[key], want, rtol=1e-5, atol=1e-7)
+    net.mode = "test"                    # a static value on self changed: recompiled
+    got = g(Xn, y, 0.1)
+    want = _central(lambda W1: _with(net, "W1", W1, lambda: net.loss(Xn, y, 0.1)), net.params["W1"])
+    np.testing.assert_allclose(got["W1"], want, rtol=1e-5, atol=1e-7)
+    scores_grad = diffc.grad(net.loss, wrt="params")(Xn)          # y is None: early return
+    np.testing.assert_allclose(scores_grad["W2"],
+                               _central(lambda W2: _with(net, "W2", W2, lambda: net.loss(Xn)),
+                                        net.params["W2"]), rtol=1e-5, atol=1e-7)
+
+
+def _with(net, key, value, call):
+    saved = net.params[key]
+    net.params[key] = value
+    try:
+        return call()
+    finally:
+        net.params[key] = saved
+
+
+def _central(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[i] = eps
+        grad[i] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+def test_helper_returning_a_tuple_of_results():
+    check_grads(m.uses_helper, (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))))
+
+
+@pytest.mark.parametrize("fn,fragment,line", [
+    (m.grows_in_branch, "changing a list or dict in a branch the data decides", 75),
+    (m.formats_data, "an f-string of a value the data decides", 80),
+    (m.key_from_data, "a dict key the data decides", 87),
+])
+def test_what_the_data_decides_is_refused_with_a_location(fn, fragment, line):
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fn)(W, X)
+    assert fragment in info.value.message and info.value.loc.line == line, str(info.value)
+
+
+# --- functions as values ---------------------------------------------------------------
+from tests.static_programs import functions as fm  # noqa: E402
+
+
+def test_lambda_given_to_grad_reads_its_globals_live():
+    w, x = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    check_grads(fm.loss, (w, x))
+    g = diffc.grad(fm.loss)
+    before = g(w, x)
+    fm.SCALE = 6.0
+    try:
+        np.testing.assert_allclose(g(w, x), 2.0 * before)
+    finally:
+        fm.SCALE = 3.0
+
+
+def test_loss_made_by_a_factory_closes_over_data():
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    check_grads(fm.make_loss(X, y), (rng.standard_normal(3),))
+
+
+@pytest.mark.parametrize("fn", [fm.nested, fm.late_binding, fm.escapes], ids=lambda f: f.__name__)
+def test_nested_defs_and_lambdas_read_their_frame_when_called(fn):
+    args = (rng.standard_normal((3, 2)), rng.standard_normal((4, 3))) if fn is fm.nested else \
+        (rng.standard_normal((3, 2)), rng.standard_normal(2))
+    check_grads(fn, args)
+
+
+def test_a_nested_function_returned_by_a_helper_is_refused():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fm.returns_passed)(rng.standard_normal((3, 2)), rng.standard_normal(2))
+    assert "returns a function it was passed" in info.value.message
+    assert info.value.loc.line == 39
+
+
+def test_two_lambdas_on_one_line_are_told_apart():
+    w = rng.standard_normal(3)
+    np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[0])(w), 2 * w)
+    np.testing.assert_allclose(diffc.grad(fm.two_on_a_line[1])(w), 3 * w ** 2)
+
+
+def test_a_name_first_assigned_in_a_written_out_loop():
+    ws = [rng.standard_normal((3, 3)) for _ in range(3)]
+    check_grads(fm.first_in_loop, (ws, rng.standard_normal(3)), wrt=0)
+
+
+def test_a_read_before_any_step_assigns_is_refused_as_python_would_fail():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(fm.really_unbound)(rng.standard_normal(3), rng.standard_normal(3))
+    assert "`q` may not be assigned here" in info.value.message, str(info.value)
+
+
+# --- constructs the fence used to refuse everywhere -------------------------------------
+from tests.bad_programs import expressions as bad_expr, runtime as bad_runtime, statements as bad_stmt  # noqa: E402
+
+V = np.array([0.5, 1.5, 2.5])
+
+
+@pytest.mark.parametrize("fn", [bad_stmt.nested_def, bad_stmt.print_call, bad_stmt.with_block, bad_expr.lambda_value, bad_expr.list_comprehension,
+                                bad_expr.dict_comprehension, bad_expr.generator_expression,
+                                bad_expr.dict_literal, bad_expr.is_comparison, bad_runtime.square],
+                         ids=lambda f: f.__name__)
+def test_now_differentiated_where_the_signature_fixes_the_python(fn):
+    check_grads(fn, (V,))
+
+
+def test_keywords_spread_from_a_dict_whose_keys_are_fixed():
+    check_grads(bad_expr.kwargs_splat, (V, {"a_min": 0.0, "a_max": 1.0}), wrt=0)
+
+
+def test_raise_on_the_path_taken_is_the_users_exception():
+    with pytest.raises(ValueError, match="negative input"):
+        diffc.grad(bad_stmt.raise_statement)(V)
+
+
+def test_in_on_an_array_is_refused_where_it_is():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(bad_expr.in_comparison)(V)
+    assert "`in` on a value the data decides" in info.value.message
+    assert (info.value.loc.line, info.value.loc.col + 1) == (81, 15), str(info.value)
+
+
+# --- objects ------------------------------------------------------------------------------
+from tests.static_programs import objects as om  # noqa: E402
+
+
+def _net_loss_numeric(net, x, t, key):
+    def f(value):
+        saved = net.params[key]
+        net.params[key] = value
+        layer = {"W1": "Affine1", "b1": "Affine1", "W2": "Affine2", "b2": "Affine2"}[key]
+        attr = key[0]
+        held = getattr(net.layers[layer], attr)
+        if held is saved:                      # the layer shares the array: it sees it too
+            setattr(net.layers[layer], attr, value)
+        try:
+            return net.loss(x, t)
+        finally:
+            net.params[key] = saved
+            setattr(net.layers[layer], attr, held)
+    return _central(f, net.params[key])
+
+
+def test_layers_sharing_weights_with_params_get_the_gradient_through_the_layers():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    grads = diffc.grad(net.loss, wrt="params")(x, t)
+    for key in net.params:
+        np.testing.assert_allclose(grads[key], _net_loss_numeric(net, x, t, key),
+                                   rtol=1e-5, atol=1e-7, err_msg=key)
+
+
+def test_the_layers_stores_happen_as_in_python():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    diffc.grad(net.loss, wrt="params")(x, t)
+    assert net.layers["Affine1"].x is x
+    mask = (x @ net.params["W1"] + net.params["b1"]) <= 0
+    np.testing.assert_array_equal(net.layers["Act"].mask, mask)
+
+
+def test_a_weight_no_longer_shared_compiles_again_and_gets_no_gradient_through_the_layer():
+    net = om.Net(np.random.default_rng(3))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    g = diffc.grad(net.loss, wrt="params")
+    g(x, t)
+    net.params["W1"] = net.params["W1"].copy()          # the layer keeps the old array
+    grads = g(x, t)
+    np.testing.assert_array_equal(grads["W1"], np.zeros_like(net.params["W1"]))
+    np.testing.assert_allclose(grads["W2"], _net_loss_numeric(net, x, t, "W2"), rtol=1e-5, atol=1e-7)
+
+
+def test_a_cost_strategy_class_swapped_on_the_object_recompiles():
+    class Cubic:
+        @staticmethod
+        def fn(a, y):
+            return np.sum(np.abs(a - y) ** 3)
+
+    net = om.Net(np.random.default_rng(4))
+    x, t = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    g = diffc.grad(net.loss, wrt="params")
+    g(x, t)
+    net.cost = Cubic
+    grads = g(x, t)
+    np.testing.assert_allclose(grads["b2"], _net_loss_numeric(net, x, t, "b2"), rtol=1e-5, atol=1e-6)
+
+
+def test_functools_partial_fixing_data_and_settings():
+    import functools
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    w = rng.standard_normal(3)
+    g = diffc.grad(functools.partial(fm.ridge, X=X, y=y, reg=0.3))
+    want = X.T @ (X @ w - y) + 0.3 * w
+    np.testing.assert_allclose(g(w), want, rtol=1e-10)
+    g2 = diffc.grad(functools.partial(fm.ridge, w), wrt="X")       # wrt named in what is left
+    np.testing.assert_allclose(g2(X, y, 0.3), np.outer(X @ w - y, w), rtol=1e-10)
+
+
+# --- randomness ---------------------------------------------------------------------------
+import copy  # noqa: E402
+
+from tests.static_programs import randomness as rm  # noqa: E402
+
+
+def test_a_reparameterised_sample_seeded_in_the_loss():
+    mu, log_sigma, target = rng.standard_normal((3, 2)), -rng.uniform(size=(3, 2)), rng.standard_normal((3, 2))
+    check_grads(rm.reparameterised, (mu, log_sigma, target), wrt=(0, 1))
+
+
+def test_a_generator_passed_in_draws_as_python_would_and_compiling_draws_nothing():
+    w, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
+    gen = np.random.default_rng(5)
+    twin = copy.deepcopy(gen)
+    got = diffc.grad(rm.dropout)(w, x, gen)
+    mask = (twin.random((5, 4)) < 0.5) / 0.5        # the draw Python's call makes
+    h = np.tanh(x @ w)
+    want = x.T @ (2 * (h * mask) * mask * (1 - h ** 2))
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    np.testing.assert_equal(gen.random(3), twin.random(3))   # one call's draws, no more
+
+
+def test_a_captured_random_state_is_read_at_each_call():
+    w, x = rng.standard_normal(3), rng.standard_normal((4, 3))
+    g = diffc.grad(rm.captured_noise)
+    rm.CAPTURED.seed(3)
+    first = g(w, x)
+    rm.CAPTURED.seed(3)
+    noise = 0.1 * rm.CAPTURED.randn(4)
+    np.testing.assert_allclose(first, 2 * x.T @ (x @ w + noise), rtol=1e-10)
+    second = g(w, x)                                 # the next draws, not the same ones
+    assert not np.allclose(first, second)
+
+
+def test_shuffle_writes_into_its_argument_and_is_refused():
+    def shuffled(x):
+        np.random.shuffle(x)
+        return np.sum(x)
+    with pytest.raises(UnsupportedSyntax, match="shuffle"):
+        diffc.grad(shuffled)(rng.standard_normal(4))
+
+
+# --- symbolic sizes (diffc compile --arg X=Nx3) are not values the compile knows -------------
+def test_a_condition_on_a_symbolic_size_stays_in_the_generated_code(tmp_path):
+    import subprocess
+    import sys
+    model = tmp_path / "sized.py"
+    model.write_text("import numpy as np\n\n\ndef loss(w, X):\n    n = X.shape[0]\n"
+                     "    if n > 3:\n        return np.sum(X @ w) / n\n    return np.sum(X @ w)\n")
+    out = tmp_path / "sized_grad.py"
+    done = subprocess.run([sys.executable, "-m", "diffc", "compile", str(model), "-f", "loss", "--arg", "w=shape:3",
+                           "--arg", "X=Nx3", "-o", str(out)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    assert "X.shape[0]" in text and "if " in text, text
+    namespace = {}
+    exec(compile(text, str(out), "exec"), namespace)
+    w = rng.standard_normal(3)
+    for n in (2, 5):                        # both sides of the condition, one module
+        X = rng.standard_normal((n, 3))
+        want = X.sum(axis=0) / (n if n > 3 else 1)
+        np.testing.assert_allclose(namespace["grad_loss"](w, X), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("fn", [fm.mlp_tuples, fm.indexed_pairs], ids=lambda f: f.__name__)
+def test_a_list_of_weight_tuples_of_different_shapes(fn):
+    params = [(rng.standard_normal((3, 4)), rng.standard_normal(4)),
+              (rng.standard_normal((4, 2)), rng.standard_normal(2))]
+    check_grads(fn, (params, rng.standard_normal((5, 3))), wrt=0)
+    grads = diffc.grad(fn)(params, rng.standard_normal((5, 3)))
+    assert isinstance(grads, list) and [len(g) for g in grads] == [2, 2]
+
+
+def test_range_as_an_index_and_keywords_to_a_star_star_parameter():
+    def loss(W, X, y):
+        S = X @ W
+        return -np.sum(S[range(X.shape[0]), y])
+    X, y = rng.standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    check_grads(loss, (rng.standard_normal((3, 2)), X, y), wrt=0)
+
+    def with_options(x, **options):
+        return np.sum(x * options.get("scale", 1.0))
+    with pytest.raises(UnsupportedSyntax, match=r"values passed to \*\*options"):
+        diffc.grad(with_options)(rng.standard_normal(3), scale=2.0)
+
+
+def test_a_print_of_forward_values_prints_at_each_call_and_not_while_compiling(capsys):
+    g = diffc.grad(m.prints)
+    g(W, X)
+    g(W, X)
+    assert capsys.readouterr().out == f"{np.sum(W)}\n" * 2
+
+
+# --- idioms ---------------------------------------------------------------------------------
+from tests.static_programs import idioms as im  # noqa: E402
+
+
+def test_builtins_on_arrays_range_alias_errstate_and_finfo():
+    check_grads(im.builtins_on_arrays, (rng.standard_normal(3), rng.standard_normal((6, 3))), wrt=0)
+
+
+@pytest.mark.parametrize("activation", [None, np.sin, lambda z: np.log1p(np.exp(z))],
+                         ids=["default tanh", "np.sin", "a lambda"])
+def test_star_unpacked_layers_and_an_activation_passed_in(activation):
+    params = [(rng.standard_normal((2, 4)), rng.standard_normal(4)),
+              (rng.standard_normal((4, 3)), rng.standard_normal(3)),
+              (rng.standard_normal((3, 1)), rng.standard_normal(1))]
+    args = (params, rng.standard_normal((5, 2))) + (() if activation is None else (activation,))
+    check_grads(im.layers, args, wrt=0)
+
+
+def test_an_activation_swapped_between_calls_recompiles():
+    params = [(rng.standard_normal((2, 3)), rng.standard_normal(3)), (rng.standard_normal((3, 1)), rng.standard_normal(1))]
+    x = rng.standard_normal((4, 2))
+    g = diffc.grad(im.layers)
+    a = g(params, x, np.tanh)
+    b = g(params, x, np.sin)
+    assert not np.allclose(a[0][0], b[0][0])
+    check_grads(im.layers, (params, x, np.sin), wrt=0)
+
+
+def test_writing_into_an_entry_of_a_local_dict_tape():
+    check_grads(im.one_hot_tape, (rng.standard_normal((4, 3)), [0, 2, 1]), wrt=0)
+
+
+def test_writing_into_an_entry_also_held_by_a_name_is_refused():
+    with pytest.raises(UnsupportedSyntax, match="also held elsewhere .a."):
+        diffc.grad(im.entry_held_twice)(rng.standard_normal((2, 3)), rng.standard_normal(3))
+
+
+def test_a_module_level_settings_object_is_read_live_and_recompiled_when_it_changes():
+    w = rng.uniform(0.5, 1.5, 3)
+    g = diffc.grad(om.configured)
+    np.testing.assert_allclose(g(w), 4.0 * w)
+    om.SETTINGS.scale = 3.0                      # a float: read at each call
+    np.testing.assert_allclose(g(w), 6.0 * w)
+    om.SETTINGS.power = 3                        # an int that decided a branch: recompiled
+    try:
+        np.testing.assert_allclose(g(w), 9.0 * w ** 2)
+    finally:
+        om.SETTINGS.scale, om.SETTINGS.power = 2.0, 2
