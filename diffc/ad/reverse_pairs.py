@@ -35,6 +35,8 @@ def _shaped_like_operands(facts, grads, operands):
     would un-broadcast at run time what the signature already fixes."""
     for grad, operand in zip(grads, operands):
         if isinstance(operand, Var) and facts.is_static(operand) and grad in facts.values \
+                and isinstance(facts.values[grad], (np.ndarray, np.generic, float)) \
+                and isinstance(facts.values.get(operand), (np.ndarray, np.generic, float)) \
                 and np.shape(facts.values[grad]) == facts.shape(operand):
             facts.dynamic.discard(grad)
             facts.rank_dynamic.discard(grad)

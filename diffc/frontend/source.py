@@ -326,8 +326,8 @@ def _from_lambda(fn):
 def _lambda_loc(code):
     """Where a lambda was written, if its file can be read."""
     path = code.co_filename
-    if not path or path.startswith("<") or not os.path.exists(path):
-        return None
+    if not path or (path.startswith("<") or not os.path.exists(path)) and cell_text(path) is None:
+        return None                     # a notebook cell's source is in linecache
     try:
         module = module_of_file(path)
     except (OSError, UnicodeDecodeError, SourceSyntaxError):

@@ -23,19 +23,24 @@ from diffc.core.ir import Const, Pack, Var
 UNKNOWN = object()
 
 
-def known(scope, atom):
-    """The Python value of ``atom`` when the compiled signature fixes it, else ``UNKNOWN``."""
+def _literal(scope, atom, value_of):
+    """A constant's value, or a literal container's built from its items' (``value_of``)."""
     if isinstance(atom, Const):
         return atom.value
-    if isinstance(atom, Pack):
-        items = [known(scope, a) for a in atom.items]
-        if any(i is UNKNOWN for i in items):
-            return UNKNOWN
-        if atom.kind == "slice":
-            return slice(*items)
-        if atom.kind == "dict":
-            return dict(zip(items[::2], items[1::2]))
-        return tuple(items) if atom.kind == "tuple" else list(items)
+    items = [value_of(scope, a) for a in atom.items]
+    if any(i is UNKNOWN for i in items):
+        return UNKNOWN
+    if atom.kind == "slice":
+        return slice(*items)
+    if atom.kind == "dict":
+        return dict(zip(items[::2], items[1::2]))
+    return tuple(items) if atom.kind == "tuple" else list(items)
+
+
+def known(scope, atom):
+    """The Python value of ``atom`` when the compiled signature fixes it, else ``UNKNOWN``."""
+    if isinstance(atom, (Const, Pack)):
+        return _literal(scope, atom, known)
     facts = scope.facts
     if isinstance(atom, Var) and facts is not None and facts.enabled and atom in facts.values \
             and atom in facts.value_static:
@@ -48,17 +53,8 @@ def known(scope, atom):
 def example(scope, atom):
     """The example value of ``atom`` (known or not), or ``UNKNOWN``: only its *type* and
     structure may be used, which the signature fixes for every value lowering has run."""
-    if isinstance(atom, Const):
-        return atom.value
-    if isinstance(atom, Pack):
-        items = [example(scope, a) for a in atom.items]
-        if any(i is UNKNOWN for i in items):
-            return UNKNOWN
-        if atom.kind == "dict":
-            return dict(zip(items[::2], items[1::2]))
-        if atom.kind == "slice":
-            return slice(*items)
-        return tuple(items) if atom.kind == "tuple" else list(items)
+    if isinstance(atom, (Const, Pack)):
+        return _literal(scope, atom, example)
     facts = scope.facts
     if isinstance(atom, Var) and facts is not None and facts.enabled and atom in facts.values:
         return facts.values[atom]
