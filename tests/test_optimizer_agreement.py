@@ -265,7 +265,7 @@ def _corpus_gradient(name, index):
         case["before"]()
     with_value, has_aux = _GRADIENTS[case.get("api", "grad")]
     fn, wrt = case["fn"], case.get("wrt", 0)
-    g = diffc.api.gradients._build(fn, wrt, with_value, has_aux)   # a method, a partial...
+    g = diffc.api.decorators._build(fn, wrt, with_value, has_aux)   # a method, a partial...
     with contextlib.redirect_stdout(io.StringIO()):
         return g(*case["args"], **case.get("kwargs", {}))
 
