@@ -121,17 +121,23 @@ def user_code(loc=None):
     try:
         yield
     except Exception as error:
-        if loc is not None and getattr(error, "diffc_loc", None) is None:
-            try:
-                error.diffc_loc = loc
-            except AttributeError:                 # an exception type without a __dict__
-                pass
-        notes = getattr(error, "__notes__", None)
-        if notes is None:
-            error.__notes__ = [_FROM_USER_CODE]      # PEP 678's attribute (add_note: 3.11+)
-        elif isinstance(notes, list) and _FROM_USER_CODE not in notes:
-            notes.append(_FROM_USER_CODE)
+        mark_user_code(error, loc)
         raise
+
+
+def mark_user_code(error, loc=None):
+    """Mark ``error`` as raised by the user's code (``loc``: the user's line, if known)."""
+    if loc is not None and getattr(error, "diffc_loc", None) is None:
+        try:
+            error.diffc_loc = loc
+        except AttributeError:                 # an exception type without a __dict__
+            pass
+    notes = getattr(error, "__notes__", None)
+    if notes is None:
+        error.__notes__ = [_FROM_USER_CODE]      # PEP 678's attribute (add_note: 3.11+)
+    elif isinstance(notes, list) and _FROM_USER_CODE not in notes:
+        notes.append(_FROM_USER_CODE)
+    return error
 
 
 def from_user_code(error):

@@ -32,7 +32,7 @@ from diffc.frontend import fence
 from diffc.frontend import jumps
 from diffc.frontend import lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
-from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, user_code
+from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, mark_user_code
 from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, walk
 from diffc.core.naming import Namer
 from diffc.frontend.source import (SourceFunction, from_function as source_from_function, static_mro, user_function)
@@ -1480,11 +1480,7 @@ def _lower_raise(scope, stmt):
 def _user_error(scope, stmt, error):
     """``error`` as the user's code raises it (marked as theirs), with a note of where."""
     loc = scope.loc(stmt)
-    try:
-        with user_code():
-            raise error
-    except BaseException:
-        pass
+    mark_user_code(error)
     notes = getattr(error, "__notes__", None)
     if isinstance(notes, list):
         notes.append(f"raised at {loc.file}:{loc.line} on the example arguments diffc compiled for")
