@@ -54,6 +54,7 @@ from diffc.optimize.list_updates import list_updates
 from diffc.optimize.patterns import doubled_products, unique_scatters
 from diffc.optimize.shapes import broadcasts, shape_queries
 from diffc.optimize.simplify import simplify
+from diffc.optimize.softmax_grads import softmax_gradients
 
 
 def _effect(eqn):
@@ -312,7 +313,7 @@ def _movable(eqn, inside, facts):
 
 
 PASSES = (constants, shape_queries, broadcasts, unique_scatters, common_subexpressions,
-          doubled_products, loop_invariants, simplify, dead_code)
+          softmax_gradients, doubled_products, loop_invariants, simplify, dead_code)
 
 
 # Passes whose output has no derivative rules (in-place updates, method calls): they run
