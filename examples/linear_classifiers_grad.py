@@ -12,9 +12,6 @@ def grad_softmax_loss(W, b, X, y, reg):
     scores = X @ W + b              # linear_classifiers.py:38
     shifted = scores - scores.max(axis=1, keepdims=True)  # linear_classifiers.py:39
     exp = np.exp(shifted)           # linear_classifiers.py:40
-    sum_1 = exp.sum(axis=1, keepdims=True)  # linear_classifiers.py:40
-    log_probs = shifted - np.log(sum_1)  # linear_classifiers.py:40
-    arange = np.arange(N)           # linear_classifiers.py:41
     dout = 1.0
     # linear_classifiers.py:42  return data_loss + reg * np.sum(W * W)  (multiply: each input gets the other times dout)
     dsum = dout * reg
@@ -24,19 +21,10 @@ def grad_softmax_loss(W, b, X, y, reg):
     dneg = dout / N
     # linear_classifiers.py:41  (negative: dout changes sign)
     dsum_1 = -dneg
-    # linear_classifiers.py:41  (sum: dout is spread back over the summed axes)
-    dsel = np.broadcast_to(dsum_1, np.shape(log_probs[arange, y]))
-    # linear_classifiers.py:41  (index: dout goes back to the positions that were read)
-    dlog_probs = np.zeros_like(log_probs)
-    dlog_probs[arange, y] = dsel
-    # linear_classifiers.py:40  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (subtract: dout passes to x, its negation to y)
-    dlog = -dlog_probs
-    dlog = dlog.sum(axis=1, keepdims=True)
-    # linear_classifiers.py:40  (log: dx = dout / x)
-    dsum_2 = dlog / sum_1
-    # linear_classifiers.py:40  (exp: dx = dout * out (exp is its own derivative); the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
-    dshifted = dsum_2 * exp
-    dshifted = dlog_probs + dshifted
+    # linear_classifiers.py:40  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (softmax with cross-entropy at integer labels: P, less 1 at each row's label, times the loss's scale)
+    probs = exp / exp.sum(axis=1, keepdims=True)
+    dshifted = dneg * probs
+    dshifted[np.arange(N), y] += dsum_1
     # linear_classifiers.py:38  scores = X @ W + b  (add: dout passes through unchanged)
     db = dshifted.sum(axis=0)
     # linear_classifiers.py:38  (matmul: dX = dY @ W.T, dW = X.T @ dY)

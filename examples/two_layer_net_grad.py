@@ -11,11 +11,9 @@ def grad_loss(W1, b1, W2, b2, x, t):
     a1 = x @ W1 + b1                # two_layer_net.py:44
     z1 = np.maximum(0, a1)          # two_layer_net.py:45
     scores = z1 @ W2 + b2           # two_layer_net.py:46
-    max_1 = scores.max(axis=1, keepdims=True)  # two_layer_net.py:48
-    shifted = scores - max_1        # two_layer_net.py:48
+    shifted = scores - scores.max(axis=1, keepdims=True)  # two_layer_net.py:48
     exp = np.exp(shifted)           # two_layer_net.py:49
-    sum_1 = exp.sum(axis=1, keepdims=True)  # two_layer_net.py:49
-    y = exp / sum_1                 # two_layer_net.py:49
+    y = exp / exp.sum(axis=1, keepdims=True)  # two_layer_net.py:49
     batch_size = x.shape[0]         # two_layer_net.py:51
     dout = 1.0
     # two_layer_net.py:52  return -np.sum(t * np.log(y + 1e-7)) / batch_size  (divide: dx = dout / y, dy = -dout * out / y)
@@ -26,22 +24,8 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dlog = dsum * t
     # two_layer_net.py:52  (log: dx = dout / x)
     dadd = dlog / (y + 1e-07)
-    # two_layer_net.py:49  y = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
-    dexp = dadd / sum_1
-    dsum_1 = -dexp * y
-    dsum_1 = dsum_1.sum(axis=1, keepdims=True)
-    # two_layer_net.py:49  (exp: dx = dout * out (exp is its own derivative))
-    dshifted = dsum_1 * exp
-    # two_layer_net.py:49  (exp: dx = dout * out (exp is its own derivative))
-    dshifted_1 = dexp * exp
-    dshifted = dshifted + dshifted_1
-    # two_layer_net.py:48  shifted = scores - np.max(scores, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
-    dmax = -dshifted
-    dmax = dmax.sum(axis=1, keepdims=True)
-    # two_layer_net.py:48  (max: dout goes to the maximal entries, split equally among ties)
-    hits = max_1 == scores
-    dscores = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
-    dscores = dshifted + dscores
+    # two_layer_net.py:48  shifted = scores - np.max(scores, axis=1, keepdims=True)  (softmax (lines 48 to 49 at once): dx = P * (dP - (dP * P).sum(axis, keepdims=True)))
+    dscores = y * (dadd - (dadd * y).sum(axis=1, keepdims=True))
     # two_layer_net.py:46  scores = z1 @ W2 + b2  (add: dout passes through unchanged)
     db2 = dscores.sum(axis=0)
     # two_layer_net.py:46  (matmul: dX = dY @ W.T, dW = X.T @ dY)

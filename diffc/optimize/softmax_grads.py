@@ -470,7 +470,7 @@ class _Pass:
                                f"row's label, times the loss's scale")
                 scaled = eqn("multiply", u, P, hint="mul") if u is not None else \
                     eqn("multiply", eqn("negative", c, hint="neg"), P, hint="mul")
-                eqn("add", scaled, eqn("scatter", x, index, c, hint="at"), result=True)
+                eqn("add", scaled, eqn("scatter", P, index, c, hint="at"), result=True)
             else:
                 origin.note = f"log-softmax{lines}: dx = dout - P * dout.sum(axis, keepdims=True)"
                 eqn("subtract", g, eqn("multiply", P, row_sum(g), hint="mul"), result=True)

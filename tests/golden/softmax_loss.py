@@ -9,11 +9,9 @@ def grad_softmax_loss(W, X, y):
     """
     N = X.shape[0]                  # models_core.py:23
     S = X @ W                       # models_core.py:24
-    max_1 = S.max(axis=1, keepdims=True)  # models_core.py:25
-    S_1 = S - max_1                 # models_core.py:25
-    exp = np.exp(S_1)               # models_core.py:26
-    sum_1 = exp.sum(axis=1, keepdims=True)  # models_core.py:26
-    P = exp / sum_1                 # models_core.py:26
+    S = S - S.max(axis=1, keepdims=True)  # models_core.py:25
+    exp = np.exp(S)                 # models_core.py:26
+    P = exp / exp.sum(axis=1, keepdims=True)  # models_core.py:26
     arange = np.arange(N)           # models_core.py:27
     sel = P[arange, y]              # models_core.py:27
     dout = 1.0
@@ -24,22 +22,8 @@ def grad_softmax_loss(W, X, y):
     # models_core.py:27  (index: dout goes back to the positions that were read)
     dP = np.zeros_like(P)
     dP[arange, y] = dsel
-    # models_core.py:26  P = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
-    dexp = dP / sum_1
-    dsum = -dexp * P
-    dsum = dsum.sum(axis=1, keepdims=True)
-    # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
-    dS = dsum * exp
-    # models_core.py:26  (exp: dx = dout * out (exp is its own derivative))
-    dS_1 = dexp * exp
-    dS = dS + dS_1
-    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
-    dmax = -dS
-    dmax = dmax.sum(axis=1, keepdims=True)
-    # models_core.py:25  (max: dout goes to the maximal entries, split equally among ties)
-    hits = max_1 == S
-    dS_2 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
-    dS = dS + dS_2
+    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (softmax (lines 25 to 26 at once): dx = P * (dP - (dP * P).sum(axis, keepdims=True)))
+    dS = P * (dP - (dP * P).sum(axis=1, keepdims=True))
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dS
     return dW

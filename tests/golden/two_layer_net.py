@@ -10,37 +10,15 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     add = x @ W1 + b1               # models_seed.py:79
     h = np.maximum(0, add)          # models_seed.py:79
     S = h @ W2 + b2                 # models_seed.py:80
-    max_1 = S.max(axis=1, keepdims=True)  # models_seed.py:81
-    S_1 = S - max_1                 # models_seed.py:81
-    exp = np.exp(S_1)               # models_seed.py:82
-    sum_1 = exp.sum(axis=1, keepdims=True)  # models_seed.py:82
-    P = exp / sum_1                 # models_seed.py:82
+    S = S - S.max(axis=1, keepdims=True)  # models_seed.py:81
+    exp = np.exp(S)                 # models_seed.py:82
+    P = exp / exp.sum(axis=1, keepdims=True)  # models_seed.py:82
     N = x.shape[0]                  # models_seed.py:83
     dout = 1.0
     # models_seed.py:84  return -np.sum(t * np.log(P)) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dneg = dout / N
-    # models_seed.py:84  (negative: dout changes sign)
-    dsum = -dneg
-    # models_seed.py:84  (multiply: each input gets the other times dout)
-    dlog = dsum * t
-    # models_seed.py:84  (log: dx = dout / x)
-    dP = dlog / P
-    # models_seed.py:82  P = np.exp(S) / np.sum(np.exp(S), axis=1, keepdims=True)  (divide: dx = dout / y, dy = -dout * out / y)
-    dexp = dP / sum_1
-    dsum_1 = -dexp * P
-    dsum_1 = dsum_1.sum(axis=1, keepdims=True)
-    # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
-    dS = dsum_1 * exp
-    # models_seed.py:82  (exp: dx = dout * out (exp is its own derivative))
-    dS_1 = dexp * exp
-    dS = dS + dS_1
-    # models_seed.py:81  S = S - np.max(S, axis=1, keepdims=True)  (subtract: dout passes to x, its negation to y)
-    dmax = -dS
-    dmax = dmax.sum(axis=1, keepdims=True)
-    # models_seed.py:81  (max: dout goes to the maximal entries, split equally among ties)
-    hits = max_1 == S
-    dS_2 = dmax * hits / hits.sum(axis=1, keepdims=True).astype(max_1.dtype)
-    dS = dS + dS_2
+    # models_seed.py:81  S = S - np.max(S, axis=1, keepdims=True)  (softmax with cross-entropy (lines 81 to 84 at once): log, divide, sum and exp cancel to P * T.sum(axis, keepdims=True) - T, times the loss's scale)
+    dS = dneg * (P * t.sum(axis=1, keepdims=True) - t)
     # models_seed.py:80  S = h @ W2 + b2  (add: dout passes through unchanged)
     db2 = dS.sum(axis=0)
     # models_seed.py:80  (matmul: dX = dY @ W.T, dW = X.T @ dY)
