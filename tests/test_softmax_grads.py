@@ -186,7 +186,7 @@ def test_plain_cross_entropy_is_the_textbook_form():
 def test_integer_labels_subtract_one_at_each_label():
     src = _source(label_ce)
     assert "probs = exp / exp.sum(axis=1, keepdims=True)" in src
-    assert "log_probs =" not in src          # the forward value the backward no longer reads
+    assert "\n    log_probs = " not in src          # the forward value the backward no longer reads
     assert "[np.arange(N), labels] +=" in src
     assert "np.zeros_like" not in src
 
