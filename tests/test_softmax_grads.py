@@ -5,6 +5,8 @@ the ones the rewrite applies to and the near misses it must leave alone (another
 weight or a constant inside the log, the log of something else, no ``keepdims``); and the
 emitted code is read: the textbook's form appears where it should, and only there.
 """
+import inspect
+
 import numpy as np
 import pytest
 
@@ -126,13 +128,30 @@ def shift_along_other_axis(W, X, T):
     return -np.sum(T * np.log(P))
 
 
+def label_ce_fewer_rows(W, X, labels):
+    """Labels for all rows but the last: that row's ``P`` gets no ``- 1`` and no gradient."""
+    N = X.shape[0]
+    scores = X @ W
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(log_probs[np.arange(N - 1), labels[:-1]]) / N
+
+
+def picked_fewer_rows(W, X, labels):
+    """``-log(P[rows, labels])`` for all rows but the last."""
+    N = X.shape[0]
+    e = np.exp(X @ W)
+    P = e / np.sum(e, axis=1, keepdims=True)
+    return -np.sum(np.log(P[np.arange(N - 1), labels[:-1]])) / N
+
+
 def _one_hot(rng, n, c=4):
     return np.eye(c)[rng.integers(0, c, n)]
 
 
 def _inputs(f, rng, n=5):
     W, X = rng.standard_normal((6, 4)), rng.standard_normal((n, 6))
-    if f in (label_ce, picked_probs):
+    if f in (label_ce, picked_probs, label_ce_fewer_rows, picked_fewer_rows):
         return (W, X, rng.integers(0, 4, n))
     if f is soft_targets_ce:
         return (W, X, 2 * rng.dirichlet(np.ones(4), n))
@@ -142,13 +161,13 @@ def _inputs(f, rng, n=5):
 COLLAPSED = [one_hot_ce, label_ce, plain_ce, soft_targets_ce, guarded_ce, softmax_only,
              log_softmax_weighted, picked_probs]
 NEAR_MISSES = [other_axis, weighted_log, log_of_other, no_keepdims, other_normaliser,
-               shift_along_other_axis]
+               shift_along_other_axis, label_ce_fewer_rows, picked_fewer_rows]
 
 
 @pytest.mark.parametrize("f", COLLAPSED + NEAR_MISSES, ids=lambda f: f.__name__)
 def test_gradient_matches_central_differences(f):
     rng = np.random.default_rng(7)
-    for n in (1, 5):
+    for n in (2, 5):
         args = _inputs(f, rng, n)
         dW = diffc.grad(f)(*args)
         expected = numeric_vjp(f, list(args), 0, 1.0)
@@ -199,7 +218,25 @@ def test_general_log_softmax_and_softmax_forms():
     assert "P * (dadd - (dadd * P).sum(axis=1, keepdims=True))" in src
     assert "T.sum(" not in src          # not the cross-entropy's form: the guard changes it
     assert "(softmax (lines" in _source(softmax_only)
-    assert "dmm = P * (dP - (dP * P).sum(axis=1, keepdims=True))" in _source(picked_probs)
+
+
+def test_picked_probabilities_subtract_one_at_each_label():
+    src = _source(picked_probs)
+    assert "dmm = dneg * P\n    dmm[np.arange(N), labels] += dsum\n" in src
+    assert "np.zeros_like" not in src and "P[arange, labels]" not in src
+
+
+def test_labels_with_a_size_that_varies(tmp_path, monkeypatch, capsys):
+    """Compiled for any N (``--arg X=Nx6``): the rows of the labels' index and of ``P`` are
+    both ``X.shape[0]``, which the rewrite proves from the code, not from the example."""
+    from diffc import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "model.py").write_text(inspect.getsource(label_ce).replace("def label_ce", "import numpy as np\n\n\ndef label_ce"))
+    assert cli.main(["show", "model.py:label_ce", "--arg", "W=6x4", "--arg", "X=Nx6",
+                     "--arg", "labels=N:int:4"]) == 0
+    out = capsys.readouterr().out
+    assert "X: float64[N, 6]" in out and "dshifted[np.arange(N), labels] += dsum" in out
 
 
 # What each near miss may still have in closed form (an exact part of it), and what not.
@@ -210,6 +247,8 @@ NEAR_MISS_TEXT = {
     log_of_other: (None, None),
     no_keepdims: (None, None),
     other_normaliser: (None, None),
+    label_ce_fewer_rows: ("log-softmax", "probs * dlog_probs.sum(axis=1, keepdims=True)"),
+    picked_fewer_rows: ("(softmax (lines", "dmm = P * (dP - (dP * P).sum(axis=1, keepdims=True))"),
 }
 
 

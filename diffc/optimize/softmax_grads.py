@@ -446,7 +446,13 @@ class _Pass:
             return eqn("sum", x, axis, kwargs={"keepdims": Const(True)}, hint="sum")
 
         lines = _lines(members + [root])
-        if kind == "softmax":
+        picked = self.picked(g, k, e, Z) if kind == "softmax" else None
+        if picked is not None:
+            a, index = picked
+            origin.note = (f"softmax, then the log of each row's entry at its label{lines}: P, less 1 "
+                           f"at each row's label, times the loss's scale")
+            self.less_at_labels(eqn, P, index, a)
+        elif kind == "softmax":
             origin.note = f"softmax{lines}: dx = P * (dP - (dP * P).sum(axis, keepdims=True))"
             eqn("multiply", P, eqn("subtract", g, row_sum(eqn("multiply", g, P, hint="mul")),
                                    hint="sub"), result=True)
@@ -464,13 +470,10 @@ class _Pass:
                 else:
                     eqn("multiply", c, eqn("subtract", T, pT, hint="sub"), result=True)
             elif labels is not None:
-                c, x, index = labels
-                u = self.negated(c)
+                c, index = labels
                 origin.note = (f"softmax with cross-entropy at integer labels{lines}: P, less 1 at each "
                                f"row's label, times the loss's scale")
-                scaled = eqn("multiply", u, P, hint="mul") if u is not None else \
-                    eqn("multiply", eqn("negative", c, hint="neg"), P, hint="mul")
-                eqn("add", scaled, eqn("scatter", P, index, c, hint="at"), result=True)
+                self.less_at_labels(eqn, P, index, c)
             else:
                 origin.note = f"log-softmax{lines}: dx = dout - P * dout.sum(axis, keepdims=True)"
                 eqn("subtract", g, eqn("multiply", P, row_sum(g), hint="mul"), result=True)
@@ -480,6 +483,13 @@ class _Pass:
             self.facts.values[out] = before
             return None
         return made
+
+    def less_at_labels(self, eqn, P, index, c):
+        """``-c * P`` with ``c`` added at ``index``: ``(P - onehot) * u`` for ``c = -u``."""
+        u = self.negated(c)
+        scaled = eqn("multiply", u, P, hint="mul") if u is not None else \
+            eqn("multiply", eqn("negative", c, hint="neg"), P, hint="mul")
+        eqn("add", scaled, eqn("scatter", P, index, c, hint="at"), result=True)
 
     def axis_atom(self, Z):
         eqn = self.producer[Z]
@@ -514,9 +524,39 @@ class _Pass:
         return None
 
     def labels(self, g, k):
-        """``(c, x, index)`` when ``g`` is ``scatter(x, index, c)``: the 0-d cotangent ``c``
-        at ``[np.arange(n), labels]`` of zeros (each of ``n`` rows once), ``n`` ``g``'s
-        number of rows; else None."""
+        """``(c, index)`` when ``g`` puts the 0-d cotangent ``c`` once in each row (a
+        ``row_scatter``); else None."""
+        found = self.row_scatter(g, k)
+        c = self.scalar_cotangent(found[1]) if found is not None else None
+        return None if c is None else (c, found[0])
+
+    def picked(self, g, k, e, Z):
+        """``(a, index)`` when ``g`` puts ``a / P[index]`` once in each row (a
+        ``row_scatter``), ``a`` a 0-d cotangent and ``P`` the softmax ``e / Z``: the
+        gradient of ``np.log(P[np.arange(n), labels])``. Else None."""
+        found = self.row_scatter(g, k)
+        eqn = self.producer.get(found[1]) if found is not None and isinstance(found[1], Var) else None
+        if eqn is None or eqn.role in _FORWARD or eqn.prim != "divide" or len(eqn.args) != 2:
+            return None
+        a, sel = eqn.args
+        read = self.producer.get(sel) if isinstance(sel, Var) else None
+        if read is None or read.role is not Role.PRIMAL or read.prim != "getitem" or len(read.args) != 2 \
+                or self.normalised(read.args[0]) != (e, Z) or not _same_index(read.args[1], found[0]):
+            return None
+        a = self.scalar_cotangent(a)
+        return None if a is None else (a, found[0])
+
+    def scalar_cotangent(self, c):
+        """The 0-d cotangent ``c`` is, or is spread by ``np.broadcast_to``; else None."""
+        made = self.producer.get(c) if isinstance(c, Var) else None
+        if made is not None and made.prim == "broadcast_to" and made.role not in _FORWARD:
+            c = made.args[0]
+        return c if isinstance(c, Var) and self.cotangent(c) and self.facts.shape(c) == () else None
+
+    def row_scatter(self, g, k):
+        """``(index, values)`` when ``g`` is zeros with ``values`` put at ``index =
+        (np.arange(n), labels)``, ``n`` ``g``'s number of rows at every call, so that each
+        row gets one value (the rows differ, and every row is named); else None."""
         eqn = self.producer.get(g)
         if eqn is None or eqn.role in _FORWARD or eqn.prim != "scatter" or len(eqn.args) != 3:
             return None
@@ -533,15 +573,7 @@ class _Pass:
             shape, dtype = self.facts.shape(a), self.facts.dtype(a)
             if shape is None or len(shape) != 1 or dtype is None or np.dtype(dtype).kind not in "iu":
                 return None
-        if not self.same_rows(arange.args[0], x, S):
-            return None
-        c = values
-        made = self.producer.get(c) if isinstance(c, Var) else None
-        if made is not None and made.prim == "broadcast_to" and made.role not in _FORWARD:
-            c = made.args[0]
-        if isinstance(c, Var) and self.cotangent(c) and self.facts.shape(c) == ():
-            return c, x, index
-        return None
+        return (index, values) if self.same_rows(arange.args[0], x, S) else None
 
     def same_rows(self, n, x, S):
         """Whether ``n`` is the number of rows of ``x`` (of shape ``S``) at every call."""
@@ -551,6 +583,12 @@ class _Pass:
         memo = {}
         source = _rows_of(n, self.producer, self.facts, memo)
         return source is not None and source == _rows_of(x, self.producer, self.facts, memo)
+
+
+def _same_index(a, b):
+    """Whether two index tuples name the same arrays."""
+    return isinstance(a, Pack) and isinstance(b, Pack) and a.kind == b.kind == "tuple" \
+        and len(a.items) == len(b.items) and all(x == y for x, y in zip(a.items, b.items))
 
 
 def _lines(eqns):

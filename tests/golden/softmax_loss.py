@@ -13,17 +13,14 @@ def grad_softmax_loss(W, X, y):
     exp = np.exp(S)                 # models_core.py:26
     P = exp / exp.sum(axis=1, keepdims=True)  # models_core.py:26
     arange = np.arange(N)           # models_core.py:27
-    sel = P[arange, y]              # models_core.py:27
     dout = 1.0
     # models_core.py:27  return -np.mean(np.log(P[np.arange(N), y]))  (negative: dout changes sign)
     dmean = -dout
-    # models_core.py:27  (log: dx = dout / x)
-    dsel = dmean / np.size(sel) / sel
-    # models_core.py:27  (index: dout goes back to the positions that were read)
-    dP = np.zeros_like(P)
-    dP[arange, y] = dsel
-    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (softmax (lines 25 to 26 at once): dx = P * (dP - (dP * P).sum(axis, keepdims=True)))
-    dS = P * (dP - (dP * P).sum(axis=1, keepdims=True))
+    # models_core.py:27  (mean: dout is spread evenly back over the averaged entries)
+    div = dmean / np.size(P[arange, y])
+    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (softmax, then the log of each row's entry at its label (lines 25 to 26 at once): P, less 1 at each row's label, times the loss's scale)
+    dS = -div * P
+    dS[arange, y] += div
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dS
     return dW
