@@ -82,6 +82,19 @@ def picked_probs(W, X, labels):
     return -np.sum(np.log(P[np.arange(N), labels])) / N
 
 
+def rnn_ce(W, xs, T):
+    """A softmax and cross-entropy at every step of a loop: in the backward loop, P, e and
+    their sum are values popped from tapes, one iteration's together."""
+    h = np.zeros((xs.shape[1], 4))
+    loss = 0.0
+    for k in range(xs.shape[0]):
+        h = np.tanh(xs[k] @ W[:3] + h @ W[3:])
+        e = np.exp(h - np.max(h, axis=1, keepdims=True))
+        P = e / np.sum(e, axis=1, keepdims=True)
+        loss = loss - np.sum(T[k] * np.log(P))
+    return loss
+
+
 # -- near misses: the rewrite must not fire (and the gradient stays right) -----------------
 def other_axis(W, X, T):
     """Normalised along axis 0, logged along... the same: but the max shift is along axis 1."""
@@ -151,6 +164,9 @@ def _one_hot(rng, n, c=4):
 
 def _inputs(f, rng, n=5):
     W, X = rng.standard_normal((6, 4)), rng.standard_normal((n, 6))
+    if f is rnn_ce:
+        return (rng.standard_normal((7, 4)), rng.standard_normal((3, n, 3)),
+                np.eye(4)[rng.integers(0, 4, (3, n))])
     if f in (label_ce, picked_probs, label_ce_fewer_rows, picked_fewer_rows):
         return (W, X, rng.integers(0, 4, n))
     if f is soft_targets_ce:
@@ -159,7 +175,7 @@ def _inputs(f, rng, n=5):
 
 
 COLLAPSED = [one_hot_ce, label_ce, plain_ce, soft_targets_ce, guarded_ce, softmax_only,
-             log_softmax_weighted, picked_probs]
+             log_softmax_weighted, picked_probs, rnn_ce]
 NEAR_MISSES = [other_axis, weighted_log, log_of_other, no_keepdims, other_normaliser,
                shift_along_other_axis, label_ce_fewer_rows, picked_fewer_rows]
 
@@ -194,6 +210,12 @@ def test_one_hot_cross_entropy_is_the_textbook_form():
     code = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith("#"))
     assert "np.log" not in code and code.count(".max(") == 1   # only the forward's max is left
     assert "hits" not in code                                  # no gradient for the shift
+
+
+def test_in_a_loop_the_backward_reads_only_the_popped_probabilities():
+    src = _source(rnn_ce)
+    assert "dsub = dloss * (P * sel_1.sum(axis=1, keepdims=True) - sel_1)" in src
+    assert "P = P_tape.pop()" in src and "e_tape" not in src and "sum_tape" not in src
 
 
 def test_plain_cross_entropy_is_the_textbook_form():

@@ -268,6 +268,7 @@ class _Pass:
         self.uses = _live_uses(func)        # (dead equations the passes before left count not)
         self.namer = None
         self._cotangent = {}
+        self._index_tapes()
 
     # -- what a value is ------------------------------------------------------------------
     def cotangent(self, v, depth=0):
@@ -293,7 +294,17 @@ class _Pass:
         return axis.value % ndim
 
     def normaliser(self, Z):
-        """``(e, k)`` when forward value ``Z`` is ``np.sum(e, axis=k, keepdims=True)``."""
+        """``(e, k)`` when forward value ``Z`` is ``np.sum(e, axis=k, keepdims=True)``; for
+        ``Z`` popped from a tape, ``e`` is popped in the same block, and was pushed in the
+        same block as ``Z``'s value (one iteration's ``e`` and ``Z`` come back together)."""
+        if Z in self.pushed:
+            Z0, pushed_in, popped_in = self.pushed[Z]
+            found = self._normaliser(Z0)
+            e = self.popped.get((found[0], popped_in)) if found is not None else None
+            return (e, found[1]) if e is not None and self.pushed[e][1] == pushed_in else None
+        return self._normaliser(Z)
+
+    def _normaliser(self, Z):
         eqn = self.producer.get(Z) if isinstance(Z, Var) else None
         if eqn is None or eqn.role is not Role.PRIMAL or eqn.prim not in _SUMS:
             return None
@@ -305,22 +316,64 @@ class _Pass:
         return None if k is None else (e, k)
 
     def normalised(self, y):
-        """``(e, Z)`` when forward value ``y`` is ``e / Z``, ``Z`` ``e``'s sum along an axis."""
+        """``(e, Z)`` when forward value ``y`` is ``e / Z``, ``Z`` ``e``'s sum along an
+        axis; or all three are popped together (as in ``normaliser``)."""
+        if y in self.pushed:
+            y0, pushed_in, popped_in = self.pushed[y]
+            found = self._normalised(y0)
+            if found is None:
+                return None
+            e, Z = (self.popped.get((v, popped_in)) for v in found)
+            ok = e is not None and Z is not None and self.pushed[e][1] == self.pushed[Z][1] == pushed_in
+            return (e, Z) if ok else None
+        return self._normalised(y)
+
+    def _normalised(self, y):
         eqn = self.producer.get(y)
         if eqn is None or eqn.role is not Role.PRIMAL or eqn.prim != "divide" or len(eqn.args) != 2:
             return None
         e, Z = eqn.args
-        found = self.normaliser(Z)
+        found = self._normaliser(Z)
         return (e, Z) if found is not None and found[0] == e else None
+
+    def is_exp(self, e):
+        e = self.pushed[e][0] if e in self.pushed else e
+        return getattr(self.producer.get(e), "prim", None) == "exp"
+
+    def _index_tapes(self):
+        """``pushed``: popped value -> (the value pushed, the push's block, the pop's
+        block); ``popped``: (value pushed, pop's block) -> popped value. Only tapes pushed
+        once and popped once (per iteration of the loops around)."""
+        pushes, pops = {}, {}
+
+        def visit(stmts):
+            for s in stmts:
+                if isinstance(s, Eqn) and s.prim == "push" and len(s.args) == 2 and isinstance(s.args[0], Var):
+                    pushes.setdefault(s.args[0], []).append((s.args[1], id(stmts)))
+                elif isinstance(s, Eqn) and s.prim == "pop" and len(s.outs) == 1 and s.args \
+                        and isinstance(s.args[0], Var):
+                    pops.setdefault(s.args[0], []).append((s.outs[0], id(stmts)))
+                for b in blocks_of(s):
+                    visit(b.body)
+
+        visit(self.func.body)
+        self.pushed, self.popped = {}, {}
+        for tape, made in pushes.items():
+            taken = pops.get(tape, [])
+            if len(made) == 1 and len(taken) == 1 and isinstance(made[0][0], Var):
+                (value, pushed_in), (out, popped_in) = made[0], taken[0]
+                self.pushed[out] = (value, pushed_in, popped_in)
+                self.popped.setdefault((value, popped_in), out)
 
     # -- rewriting ------------------------------------------------------------------------
     def block(self, stmts):
         """The block's statements with softmax backward passes in closed form, or None."""
         softmaxes = []
         for s in stmts:
-            if isinstance(s, Eqn) and s.role is Role.PRIMAL and s.prim in _SUMS and len(s.outs) == 1:
+            if isinstance(s, Eqn) and len(s.outs) == 1 and (
+                    s.role is Role.PRIMAL and s.prim in _SUMS or s.prim == "pop" and s.outs[0] in self.pushed):
                 found = self.normaliser(s.outs[0])
-                if found is not None and getattr(self.producer.get(found[0]), "prim", None) == "exp":
+                if found is not None and self.is_exp(found[0]):
                     softmaxes.append((found[0], s.outs[0], found[1]))
         changed, out = False, list(stmts)
         if softmaxes:
@@ -492,7 +545,8 @@ class _Pass:
         eqn("add", scaled, eqn("scatter", P, index, c, hint="at"), result=True)
 
     def axis_atom(self, Z):
-        eqn = self.producer[Z]
+        """The axis of the sum that made ``Z`` (or the value pushed that ``Z`` is a copy of)."""
+        eqn = self.producer[self.pushed[Z][0] if Z in self.pushed else Z]
         return bound_operands(primitives.get(eqn.prim), eqn)["axis"]
 
     def probabilities(self, e, Z, stmts, root, build, origin):
