@@ -15,6 +15,9 @@
   computed once before it.
 * ``common_subexpressions``: an equation identical to an earlier one in the same block
   (same primitive, same operands) reuses its result.
+* ``softmax_gradients`` (``diffc/optimize/softmax_grads.py``): the backward pass of a
+  softmax, a log-softmax or a softmax with cross-entropy in closed form
+  (``(P * T.sum(axis=1, keepdims=True) - T) / N``), found by exact algebra across row sums.
 * ``simplify`` (``diffc/optimize/simplify.py``): a chain of elementwise adjoint equations is
   simplified with sympy, reusing forward values (a sigmoid's ``s * (1 - s)``).
 * ``doubled_products``: ``s * A + s * A`` (a square's two equal gradients) is
@@ -28,7 +31,8 @@
   arrays as methods (``a.sum(axis=0)``).
 
 The passes live by what they do: ``shapes`` (``shape_queries``, ``broadcasts``),
-``patterns`` (``doubled_products``, ``unique_scatters``), ``simplify`` and its parts,
+``patterns`` (``doubled_products``, ``unique_scatters``), ``softmax_grads`` and its parts,
+``simplify`` and its parts,
 ``emit_forms`` (the passes only emitted code gets), ``bptt`` and ``in_place``. This module
 holds the others (dead code, common subexpressions, constants, loop invariants) and runs
 them all in order (``PASSES``, ``EMIT_PASSES``).
