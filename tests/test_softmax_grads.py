@@ -284,3 +284,21 @@ def test_near_misses_keep_what_is_not_exact(f):
         assert collapsed in src and kept in src
     if f is weighted_log:
         assert "T.sum(" not in src
+
+
+@pytest.mark.parametrize("f", [one_hot_ce, label_ce, picked_probs, guarded_ce], ids=lambda f: f.__name__)
+def test_hessian_differentiates_the_closed_forms(f):
+    """``hessian`` is forward mode over the optimized gradient: the closed forms' equations
+    have derivative rules. The oracle: central differences of the unoptimized gradient."""
+    args = _inputs(f, np.random.default_rng(5), 4)
+    with passes.unoptimized():
+        plain = diffc.grad(f)
+    H = np.asarray(diffc.hessian(f)(*args)).reshape(24, 24)
+
+    def g(W):
+        with passes.unoptimized():
+            return plain(W, *args[1:])
+
+    columns = [numeric_vjp(lambda W: g(W)[np.unravel_index(i, (6, 4))], [args[0]], 0, 1.0).ravel()
+               for i in range(24)]
+    assert_close(H, np.array(columns), f.__name__)
