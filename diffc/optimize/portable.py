@@ -7,7 +7,8 @@ emitted, and make primitives without derivative rules:
   (a cross-entropy's pick) is ``scatter_rows``, a comparison with the column numbers,
   not a write at an array of indices: every row is written once, so writing and adding
   are the same. Checked on the example values: the rows are ``arange`` of the number of
-  rows of ``p``, the columns a 1-D integer array of that length, the values one per row.
+  rows of ``p``, the columns a 1-D integer array of that length, the values one per row
+  (one value for all, as a closed-form softmax gradient puts, is spread over the rows).
   Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``. Where the
   sizes may vary from the example's (``diffc compile`` with a letter for a size), n rows
   could be fewer than p's at a call: ``scatter_rows_padded`` adds the rows past n as
@@ -21,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
+from diffc.core.build import Builder
 from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
+from diffc.core.naming import fresh_namer
 
 
 def row_scatters(func, facts=None):
@@ -29,6 +32,7 @@ def row_scatters(func, facts=None):
         return func
     made_by = producers(func.body)
     varying = getattr(facts, "sizes_vary", False)
+    namer = _Lazy(lambda: fresh_namer(func, facts))
 
     def rewrite(stmt):
         fixed, padded = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) else (None, None)
@@ -38,10 +42,14 @@ def row_scatters(func, facts=None):
             # the row form's third parameter is ``values`` (one per row) or ``value`` (one)
             one_value = primitives.get(prim).params[2] == "value"
             x, index, values = stmt.args
-            if _one_per_row(x, index, made_by, facts) and \
-                    facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
-                return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
-                             stmt.role, stmt.origin)]
+            if not _one_per_row(x, index, made_by, facts):
+                return [stmt]
+            spread = []
+            if not one_value and facts.shape(values) == ():     # one value for every row
+                values = _spread(values, index.items[1], stmt, spread, facts, namer)
+            if facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
+                return spread + [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
+                                     stmt.role, stmt.origin)]
         return [stmt]
 
     def visit(stmts):
@@ -51,6 +59,27 @@ def row_scatters(func, facts=None):
         return out
 
     return with_body(func, visit(func.body))
+
+
+class _Lazy:
+    """A value made when first asked for (``namer()``)."""
+
+    def __init__(self, make):
+        self.make, self.value = make, None
+
+    def __call__(self):
+        if self.value is None:
+            self.value = self.make()
+        return self.value
+
+
+def _spread(value, cols, stmt, made, facts, namer):
+    """``np.broadcast_to(value, np.shape(cols))``, its equations appended to ``made``: the
+    one value a scatter puts in every row (``d[rows, labels] += c``, the closed form of a
+    cross-entropy at integer labels), as the row form's one value per row."""
+    build = Builder(made, facts, namer(), role=stmt.role)
+    shape = build.eqn("shape", (cols,), hint="shape", loc=stmt.loc, origin=stmt.origin)
+    return build.eqn("broadcast_to", (value, shape), hint="values", loc=stmt.loc, origin=stmt.origin)
 
 
 def _one_per_row(x, index, made_by, facts):
