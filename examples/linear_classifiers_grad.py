@@ -21,7 +21,7 @@ def grad_softmax_loss(W, b, X, y, reg):
     dneg = dout / N
     # linear_classifiers.py:41  (negative: dout changes sign)
     dsum_1 = -dneg
-    # linear_classifiers.py:40  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (softmax with cross-entropy at integer labels: P, less 1 at each row's label, times the loss's scale)
+    # linear_classifiers.py:40  log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  (softmax with cross-entropy at integer labels: P, less 1 at each row's label, times the loss's scale; the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
     probs = exp / exp.sum(axis=1, keepdims=True)
     dshifted = dneg * probs
     dshifted[np.arange(N), y] += dsum_1
@@ -41,8 +41,7 @@ def grad_svm_loss(W, b, X, y, reg):
     N = X.shape[0]                  # linear_classifiers.py:47
     scores = X @ W + b              # linear_classifiers.py:48
     arange = np.arange(N)           # linear_classifiers.py:49
-    sel = scores[arange, y]         # linear_classifiers.py:49
-    correct = sel.reshape(N, 1)     # linear_classifiers.py:49
+    correct = scores[arange, y].reshape(N, 1)  # linear_classifiers.py:49
     add = scores - correct + 1.0    # linear_classifiers.py:50
     margins = np.maximum(0, add)    # linear_classifiers.py:50
     margins_1 = margins.copy()
@@ -65,7 +64,7 @@ def grad_svm_loss(W, b, X, y, reg):
     dcorrect = -dadd
     dcorrect = dcorrect.sum(axis=1, keepdims=True)
     # linear_classifiers.py:49  correct = scores[np.arange(N), y].reshape(N, 1)  (reshape: dout is reshaped back to the operand's shape)
-    dsel = np.reshape(dcorrect, np.shape(sel))
+    dsel = np.reshape(dcorrect, np.shape(y))
     # linear_classifiers.py:49  (index: dout goes back to the positions that were read)
     dscores = np.zeros_like(scores)
     dscores[arange, y] = dsel

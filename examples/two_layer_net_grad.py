@@ -24,7 +24,7 @@ def grad_loss(W1, b1, W2, b2, x, t):
     dlog = dsum * t
     # two_layer_net.py:52  (log: dx = dout / x)
     dadd = dlog / (y + 1e-07)
-    # two_layer_net.py:48  shifted = scores - np.max(scores, axis=1, keepdims=True)  (softmax (lines 48 to 49 at once): dx = P * (dP - (dP * P).sum(axis, keepdims=True)))
+    # two_layer_net.py:48  shifted = scores - np.max(scores, axis=1, keepdims=True)  (softmax (lines 48 to 49 at once): dx = P * (dP - (dP * P).sum(axis, keepdims=True)); the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
     dscores = y * (dadd - (dadd * y).sum(axis=1, keepdims=True))
     # two_layer_net.py:46  scores = z1 @ W2 + b2  (add: dout passes through unchanged)
     db2 = dscores.sum(axis=0)

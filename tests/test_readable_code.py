@@ -40,7 +40,8 @@ def test_a_helper_pair_shadows_no_builtin_and_keeps_the_shapes():
 
 def test_a_mean_over_everything_divides_by_the_size():
     source = _check(m.mean_log_prob, (W, X, Y))
-    assert "/ 1)" not in source and "dmean / np.size(sel) / sel" in source
+    # (the softmax's backward in closed form; the size of P[rows, y] is y's, no gather for it)
+    assert "/ 1)" not in source and "div = dmean / np.size(y)\n" in source
     assert "np.size(np.log(" not in source               # not recomputed for its size
 
 

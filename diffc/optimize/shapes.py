@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, Function, Role, Var, VarKind, blocks_of, substitute, walk, with_body
+from diffc.core.ir import (Const, Eqn, Function, Pack, Role, Var, VarKind, blocks_of, substitute, walk,
+                           with_body)
 from diffc.core.naming import fresh_namer
 
 
@@ -59,6 +60,9 @@ def _cheapest(v, producers, facts, sizes_vary):
     shape = facts.shape(v)
     if eqn is None or shape is None or eqn.prim in ("scatter", "scatter_add", "setitem"):
         return v
+    picked = _picked_by(eqn, shape, facts)
+    if picked is not None:
+        return _cheapest(picked, producers, facts, sizes_vary)
     prim = primitives.get(eqn.prim)
     if not (prim.broadcasting or prim.elementwise) or (sizes_vary and not prim.elementwise):
         return v
@@ -66,6 +70,22 @@ def _cheapest(v, producers, facts, sizes_vary):
         if facts.shape(a) == shape and not isinstance(a, Const):
             return _cheapest(a, producers, facts, sizes_vary)
     return v
+
+
+def _picked_by(eqn, shape, facts):
+    """For ``x[rows, cols]`` indexed by one integer array per axis of ``x``, all of
+    ``shape`` (``P[np.arange(N), labels]``), the last of them: NumPy's result has the
+    index arrays' shape, at every call (arrays of one length in the signature keep one
+    length, or the indexing fails; a size named by a letter is never 1). Else None."""
+    if eqn.prim != "getitem" or len(eqn.args) != 2 or not isinstance(eqn.args[1], Pack) \
+            or eqn.args[1].kind != "tuple":
+        return None
+    items = eqn.args[1].items
+    if len(items) != facts.ndim(eqn.args[0]) or not all(
+            isinstance(a, Var) and facts.shape(a) == shape and facts.dtype(a) is not None
+            and np.dtype(facts.dtype(a)).kind in "iu" for a in items):
+        return None
+    return items[-1]
 
 
 def _substitute_atoms(stmts, mapping):

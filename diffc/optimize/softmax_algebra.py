@@ -13,6 +13,7 @@ of ``R``; the softmax's definitions ``P = e / Z`` (``P`` is written as ``e / Z``
 from __future__ import annotations
 
 import fractions
+import functools
 
 import numpy as np
 
@@ -20,9 +21,17 @@ from diffc.core import primitives
 from diffc.core.ir import Const, Var
 from diffc.rules.instantiate import bound_operands
 
-_SUMS = ("sum", "sum_method")
-LINEAR = ("negative", "add", "subtract", "multiply", "divide", "broadcast_to") + _SUMS
+# op key -> the NumPy name of its primitive (the IR name comes from the registry, ``ops``)
+_NUMPY_NAMES = {"neg": "numpy.negative", "add": "numpy.add", "sub": "numpy.subtract",
+                "mul": "numpy.multiply", "div": "numpy.divide", "spread": "numpy.broadcast_to",
+                "sum": "numpy.sum"}
 MAX_TREE = 64           # equations between a root and its leaves
+
+@functools.cache
+def ops():
+    """The linear operations: IR primitive name -> op key."""
+    return {primitives.lookup(path).name: op for op, path in _NUMPY_NAMES.items()}
+
 
 # -- exact Laurent polynomials in forward values ---------------------------------------------
 # A monomial is a sorted tuple of (Var, exponent); a polynomial a dict monomial -> Fraction.
@@ -149,7 +158,7 @@ class Algebra:
                 return memo[v]
             eqn = self.run.producer.get(v)
             if eqn is None or id(eqn) not in block_ids or self.run.forward(eqn) \
-                    or eqn.prim not in LINEAR or len(members) >= MAX_TREE:
+                    or eqn.prim not in ops() or len(members) >= MAX_TREE:
                 return None
             members.append(eqn)
             memo[v] = form = self.step(eqn, linear)
@@ -159,39 +168,34 @@ class Algebra:
         return (form, members) if form is not None else None
 
     def step(self, eqn, linear):
-        ops = bound_operands(primitives.get(eqn.prim), eqn)
-        run = self.run
-        if eqn.prim == "negative":
-            x = linear(ops["x"])
-            return None if x is None else _scaled(x, {(): fractions.Fraction(-1)})
-        if eqn.prim in ("add", "subtract"):
-            x, y = ops["x"], ops["y"]
+        """``eqn``'s result as a linear form (``linear(v)``: an operand's), or None."""
+        op, operands = ops()[eqn.prim], bound_operands(primitives.get(eqn.prim), eqn)
+        run, minus = self.run, {(): fractions.Fraction(-1)}
+        if op == "neg":
+            x = linear(operands["x"])
+            return None if x is None else _scaled(x, minus)
+        if op in ("add", "sub"):
+            x, y = operands["x"], operands["y"]
             if not (run.cotangent(x) and run.cotangent(y)):
-                return None
+                return None                  # (plus a forward value: not linear)
             a, b = linear(x), linear(y)
             if a is None or b is None:
                 return None
-            return _summed(a, b if eqn.prim == "add" else _scaled(b, {(): fractions.Fraction(-1)}))
-        if eqn.prim == "multiply":
-            x, y = ops["x"], ops["y"]
-            if run.cotangent(y):
+            return _summed(a, b if op == "add" else _scaled(b, minus))
+        if op in ("mul", "div"):
+            x, y = operands["x"], operands["y"]
+            if op == "mul" and run.cotangent(y):
                 x, y = y, x
             if not run.cotangent(x) or run.cotangent(y):
                 return None
             a, c = linear(x), self.coefficient(y)
+            c = _inverse(c) if op == "div" and c else c
             return None if a is None or c is None else _scaled(a, c)
-        if eqn.prim == "divide":
-            x, y = ops["x"], ops["y"]
-            if not run.cotangent(x):
-                return None
-            a, c = linear(x), self.coefficient(y)
-            c = _inverse(c) if c else None
-            return None if a is None or c is None else _scaled(a, c)
-        if eqn.prim == "broadcast_to":
+        if op == "spread":
             shape = run.facts.shape(eqn.outs[0])
-            return linear(ops["array"]) if shape is not None and len(shape) == len(self.S) else None
+            return linear(operands["array"]) if shape is not None and len(shape) == len(self.S) else None
         # a sum along k, keeping its axis
-        a, shape = ops["a"], run.facts.shape(ops["a"])
+        a, shape = operands["a"], run.facts.shape(operands["a"])
         if shape is None or len(shape) != len(self.S) or run.axis(eqn, len(shape)) != self.k:
             return None
         form = linear(a)

@@ -55,12 +55,13 @@ from diffc.core.ir import (Const, Eqn, Function, Pack, Role, Var, VarKind, block
                            with_body)
 from diffc.core.naming import fresh_namer
 from diffc.optimize.simplify_check import _live_uses
-from diffc.optimize.softmax_algebra import LINEAR, MAX_TREE, Algebra
+from diffc.optimize.softmax_algebra import MAX_TREE, Algebra, ops
 from diffc.optimize.softmax_rows import rows_of, same_index
 from diffc.rules.instantiate import bound_operands
 
-_SUMS = ("sum", "sum_method")
 _FORWARD = (Role.PRIMAL, Role.TAPE)
+_SHIFT = ("the shift inside exp, constant along the normalised axis, gets no gradient: the "
+          "normalisation cancels it")
 
 
 def softmax_gradients(func: Function, facts=None) -> Function:
@@ -123,7 +124,7 @@ class _Pass:
 
     def _normaliser(self, Z):
         eqn = self.producer.get(Z) if isinstance(Z, Var) else None
-        if eqn is None or eqn.role is not Role.PRIMAL or eqn.prim not in _SUMS:
+        if eqn is None or eqn.role is not Role.PRIMAL or ops().get(eqn.prim) != "sum":
             return None
         e = bound_operands(primitives.get(eqn.prim), eqn)["a"]
         shape = self.facts.shape(e) if isinstance(e, Var) else None
@@ -188,7 +189,7 @@ class _Pass:
         softmaxes = []
         for s in stmts:
             if isinstance(s, Eqn) and len(s.outs) == 1 and (
-                    s.role is Role.PRIMAL and s.prim in _SUMS or s.prim == "pop" and s.outs[0] in self.pushed):
+                    s.role is Role.PRIMAL and ops().get(s.prim) == "sum" or s.prim == "pop" and s.outs[0] in self.pushed):
                 found = self.normaliser(s.outs[0])
                 if found is not None and self.is_exp(found[0]):
                     softmaxes.append((found[0], s.outs[0], found[1]))
@@ -215,7 +216,7 @@ class _Pass:
         k = len(stmts) - 1
         while k >= 0:
             root = stmts[k]
-            if isinstance(root, Eqn) and root.role not in _FORWARD and root.prim in LINEAR \
+            if isinstance(root, Eqn) and root.role not in _FORWARD and root.prim in ops() \
                     and len(root.outs) == 1:
                 for e, Z, axis in softmaxes:
                     new = self.rewrite(stmts, root, e, Z, axis)
@@ -276,7 +277,7 @@ class _Pass:
         while work and len(order) < MAX_TREE:
             v = work.pop(0)
             eqn = self.producer.get(v)
-            if eqn is None or id(eqn) not in block_ids or eqn.role in _FORWARD or eqn.prim not in LINEAR:
+            if eqn is None or id(eqn) not in block_ids or eqn.role in _FORWARD or eqn.prim not in ops():
                 continue
             for a in eqn.inputs():
                 if self.cotangent(a) and a not in depth:
@@ -309,12 +310,24 @@ class _Pass:
                         self.axis_atom(Z))
         P = self.probabilities(e, Z, stmts, root, write)
         origin.note = self.write(kind, write, g, P, e, Z, k).format(lines=_lines(members + [root]))
+        if self.shift_cancelled(members + [root]):
+            origin.note += f"; {_SHIFT}"
         after = self.facts.values.get(out)
         if before is not None and (np.shape(after) != np.shape(before)
                                    or getattr(after, "dtype", None) != getattr(before, "dtype", None)):
             self.facts.values[out] = before
             return None
         return made
+
+    @staticmethod
+    def shift_cancelled(eqns):
+        """Whether a stable softmax's shift gets no gradient where these equations were:
+        the reverse pass gave it none (``ad/softmax_shift.py`` said so in the exp's
+        comment), or the max rule's equations are among what the closed form replaced
+        (the algebra found their sum zero: ``R[P] = 1``)."""
+        extremes = {primitives.lookup("numpy.max").name, primitives.lookup("numpy.min").name}
+        return any(isinstance(m.origin, Eqn) and (_SHIFT in (m.origin.note or "") or m.origin.prim in extremes)
+                   for m in eqns)
 
     def write(self, kind, write, g, P, e, Z, k):
         """Write ``kind``'s closed form for cotangent ``g`` (the most specific one its

@@ -4,11 +4,17 @@ axis of two values has one length at every call, from the code (``N = X.shape[0]
 """
 from __future__ import annotations
 
+import functools
+
 from diffc.core import primitives
 from diffc.core.ir import Const, Pack, Var
 from diffc.rules.instantiate import bound_operands
 
-_ROW_REDUCTIONS = ("max", "min", "sum", "mean", "max_method", "min_method", "sum_method", "mean_method")
+
+@functools.cache
+def _row_reductions():
+    """The reductions that keep the first axis when they reduce another (with ``keepdims``)."""
+    return frozenset(primitives.lookup(f"numpy.{f}").name for f in ("max", "min", "sum", "mean"))
 
 
 def same_index(a, b):
@@ -42,7 +48,7 @@ def _rows_source(v, producer, facts, memo):
         return None
     if eqn.prim == "matmul" and len(eqn.args) == 2 and ndim == 2 and facts.ndim(eqn.args[0]) == 2:
         return rows_of(eqn.args[0], producer, facts, memo)
-    if eqn.prim in _ROW_REDUCTIONS:
+    if eqn.prim in _row_reductions():
         ops = bound_operands(primitives.get(eqn.prim), eqn)
         axis, keep = ops.get("axis"), ops.get("keepdims")
         if isinstance(axis, Const) and type(axis.value) is int and axis.value % ndim != 0 \

@@ -12,15 +12,14 @@ def grad_softmax_loss(W, X, y):
     S = S - S.max(axis=1, keepdims=True)  # models_core.py:25
     exp = np.exp(S)                 # models_core.py:26
     P = exp / exp.sum(axis=1, keepdims=True)  # models_core.py:26
-    arange = np.arange(N)           # models_core.py:27
     dout = 1.0
     # models_core.py:27  return -np.mean(np.log(P[np.arange(N), y]))  (negative: dout changes sign)
     dmean = -dout
     # models_core.py:27  (mean: dout is spread evenly back over the averaged entries)
-    div = dmean / np.size(P[arange, y])
-    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (softmax, then the log of each row's entry at its label (lines 25 to 26 at once): P, less 1 at each row's label, times the loss's scale)
+    div = dmean / np.size(y)
+    # models_core.py:25  S = S - np.max(S, axis=1, keepdims=True)  (softmax, then the log of each row's entry at its label (lines 25 to 26 at once): P, less 1 at each row's label, times the loss's scale; the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
     dS = -div * P
-    dS[arange, y] += div
+    dS[np.arange(N), y] += div
     # models_core.py:24  S = X @ W  (matmul: dX = dY @ W.T, dW = X.T @ dY)
     dW = X.T @ dS
     return dW

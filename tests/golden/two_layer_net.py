@@ -17,7 +17,7 @@ def grad_two_layer_net(W1, b1, W2, b2, x, t):
     dout = 1.0
     # models_seed.py:84  return -np.sum(t * np.log(P)) / N  (divide: dx = dout / y, dy = -dout * out / y)
     dneg = dout / N
-    # models_seed.py:81  S = S - np.max(S, axis=1, keepdims=True)  (softmax with cross-entropy (lines 81 to 84 at once): log, divide, sum and exp cancel to P * T.sum(axis, keepdims=True) - T, times the loss's scale)
+    # models_seed.py:81  S = S - np.max(S, axis=1, keepdims=True)  (softmax with cross-entropy (lines 81 to 84 at once): log, divide, sum and exp cancel to P * T.sum(axis, keepdims=True) - T, times the loss's scale; the shift inside exp, constant along the normalised axis, gets no gradient: the normalisation cancels it)
     dS = dneg * (P * t.sum(axis=1, keepdims=True) - t)
     # models_seed.py:80  S = h @ W2 + b2  (add: dout passes through unchanged)
     db2 = dS.sum(axis=0)
