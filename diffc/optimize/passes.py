@@ -325,12 +325,23 @@ _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
 _PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
 
 
+# NumPy's in-place forms that other namespaces with writes into arrays and ``out=`` share
+# (PyTorch): a loop's gradient added into its own zeros at one index (``dWs[i] += dW``,
+# not a new array of zeros per step), a gradient equation's large temporary updated in
+# place or computed into a dead one, exactly as in the NumPy form (the conditions do not
+# depend on the library: the memory is the gradient code's own, read by nothing that
+# keeps a view, and a write at an index reads and writes it as NumPy's does).
+IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise, in_place.reuse_buffers)
+
+
 @contextlib.contextmanager
-def portable():
+def portable(in_place=False):
     """Compile for an array namespace other than NumPy inside this block: the
     ``EMIT_PASSES`` (NumPy's in-place updates, ``out=``, methods) give way to
-    ``portable.PASSES`` (array-API forms without writes into arrays)."""
-    token = _PORTABLE.set(True)
+    ``portable.PASSES`` (array-API forms without writes into arrays), followed by
+    ``IN_PLACE_PASSES`` with ``in_place=True`` (a namespace whose functions take ``out=``
+    and whose arrays take ``a *= b``)."""
+    token = _PORTABLE.set("in place" if in_place else True)
     try:
         yield
     finally:
@@ -340,8 +351,10 @@ def portable():
 def _emit_passes():
     """The passes for code about to be emitted; the portable ones run even when the
     optimizer is off (the forms they make are the only ones some namespaces accept)."""
-    if _PORTABLE.get():
-        return portable_passes.PASSES + (dead_code,)
+    form = _PORTABLE.get()
+    if form:
+        writes = IN_PLACE_PASSES if form == "in place" and enabled() else ()
+        return portable_passes.PASSES + writes + (dead_code,)
     return EMIT_PASSES if enabled() else ()
 
 
