@@ -462,3 +462,18 @@ def test_torch_form_adds_a_loop_step_gradient_at_its_index():
         np.testing.assert_array_equal(_host(t), a)
     for i, got in enumerate(out):
         gradcheck.assert_close(got, gradcheck.numeric_vjp(stacked_tanh, args, i, 1.0), f"d{'Wb'[i]}s on torch")
+
+
+def test_jax_form_adds_a_loop_step_gradient_at_its_index(jax64):
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(13)
+    args = [rng.standard_normal((4, 5, 5)) / 2, rng.standard_normal((4, 5)) / 2, rng.standard_normal((3, 5))]
+    gradient = diffc.grad(stacked_tanh, wrt=(0, 1))
+    arrays = [jnp.asarray(a) for a in args]
+    text = gradient.source_for(*arrays)
+    assert "dWs = dWs.at[i].add(" in text and text.count("zeros_like(Ws)") == 1, text
+    for call in (gradient, jax64.jit(gradient)):
+        for i, got in enumerate(call(*arrays)):
+            gradcheck.assert_close(_host(got), gradcheck.numeric_vjp(stacked_tanh, args, i, 1.0),
+                                   f"d{'Wb'[i]}s on JAX")

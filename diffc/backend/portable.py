@@ -3,8 +3,10 @@ to array-API calls on ``xp``, the namespace of its array arguments.
 
 Contract: takes a generated ``ast.FunctionDef`` emitted without NumPy's own forms
 (``passes.portable()``: no ``out=``, no in-place arithmetic, no array methods; for a
-``Target`` with ``in_place``, ``passes.portable(in_place=True)``: the in-place updates of
-large gradient temporaries, ``a *= b`` and ``np.subtract(1, a, out=a)``, as NumPy's) and a
+``Target`` with ``in_place``, ``passes.portable("in place")``: the in-place updates of
+large gradient temporaries, ``a *= b`` and ``np.subtract(1, a, out=a)``, and a loop step's
+gradient added at its index, ``dWs[i] += dW``, as NumPy's; for one without writes,
+``passes.portable("at updates")``: that last one only, as ``dWs = dWs.at[i].add(dW)``) and a
 ``Target``; returns a new ``FunctionDef`` that starts with
 ``xp = array_namespace(<its array parameters>)`` and calls only ``xp``'s functions
 (the array API standard's names: ``np.concatenate`` → ``xp.concat``, ``np.arccos`` →

@@ -34,13 +34,14 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
         if not target.in_place:
             raise
     # an in-place form the namespace has no counterpart for (``out=`` of a NumPy-only
-    # function): the form without writes into arrays, as for any other namespace
+    # function): the form without writes into arrays' own memory, as for other namespaces
     target = dataclasses.replace(target, in_place=False)
     return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying)
 
 
 def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying):
-    with passes.portable(in_place=target.in_place):
+    form = "in place" if target.in_place else "at updates" if not target.writes else None
+    with passes.portable(form):
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                              sizes_vary=stand_ins.sizes_vary)
     if compiled.functions or compiled.helpers or compiled.user_modules:

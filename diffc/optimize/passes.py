@@ -322,7 +322,7 @@ EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, list_updates, in
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
-_PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
+_PORTABLE = contextvars.ContextVar("diffc_portable", default=None)
 
 
 # NumPy's in-place forms that other namespaces with writes into arrays and ``out=`` share
@@ -332,16 +332,21 @@ _PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
 # depend on the library: the memory is the gradient code's own, read by nothing that
 # keeps a view, and a write at an index reads and writes it as NumPy's does).
 IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise, in_place.reuse_buffers)
+# For a namespace whose arrays take no writes (JAX), the first of them only: the rewrite to
+# its functional update (``dWs = dWs.at[i].add(dW)``) computes what NumPy's ``+=`` does.
+AT_UPDATE_PASSES = (accumulate_in_place,)
+PORTABLE_FORMS = {"in place": IN_PLACE_PASSES, "at updates": AT_UPDATE_PASSES, None: ()}
 
 
 @contextlib.contextmanager
-def portable(in_place=False):
+def portable(form=None):
     """Compile for an array namespace other than NumPy inside this block: the
     ``EMIT_PASSES`` (NumPy's in-place updates, ``out=``, methods) give way to
-    ``portable.PASSES`` (array-API forms without writes into arrays), followed by
-    ``IN_PLACE_PASSES`` with ``in_place=True`` (a namespace whose functions take ``out=``
-    and whose arrays take ``a *= b``)."""
-    token = _PORTABLE.set("in place" if in_place else True)
+    ``portable.PASSES`` (array-API forms without writes into arrays), followed by the
+    passes of ``PORTABLE_FORMS[form]``: ``"in place"`` for a namespace whose functions take
+    ``out=`` and whose arrays take ``a *= b`` (PyTorch), ``"at updates"`` for one whose
+    arrays have ``.at[i].add(v)`` (JAX)."""
+    token = _PORTABLE.set(PORTABLE_FORMS[form])
     try:
         yield
     finally:
@@ -352,9 +357,8 @@ def _emit_passes():
     """The passes for code about to be emitted; the portable ones run even when the
     optimizer is off (the forms they make are the only ones some namespaces accept)."""
     form = _PORTABLE.get()
-    if form:
-        writes = IN_PLACE_PASSES if form == "in place" and enabled() else ()
-        return portable_passes.PASSES + writes + (dead_code,)
+    if form is not None:
+        return portable_passes.PASSES + (form if enabled() else ()) + (dead_code,)
     return EMIT_PASSES if enabled() else ()
 
 
