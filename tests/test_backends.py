@@ -477,3 +477,11 @@ def test_jax_form_adds_a_loop_step_gradient_at_its_index(jax64):
         for i, got in enumerate(call(*arrays)):
             gradcheck.assert_close(_host(got), gradcheck.numeric_vjp(stacked_tanh, args, i, 1.0),
                                    f"d{'Wb'[i]}s on JAX")
+
+
+def test_dask_scaling_benchmark_measures_and_checks_against_numpy(dask_client):
+    from benchmarks import dask_scaling
+
+    result = dask_scaling.measure(dask_client, 6000, 1500, repeat=1)
+    assert result["chunks"] == 4 and result["checked"] == 3000
+    assert result["error"] < 1e-10 and result["seconds"] > 0 and result["peak_mb"] > 0
