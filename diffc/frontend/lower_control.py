@@ -144,7 +144,7 @@ def _range_and_binders(scope, stmt):
             return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
         return steps, list(zip(stmt.target.elts, seqs))
     seq = lower._lower_expr(scope, it)
-    if isinstance(seq, Pack) and not _uniform(scope, seq):
+    if isinstance(seq, Pack) and not _uniform(scope, seq) or _mixed_list(scope, seq):
         raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
     n = _emit(scope, "builtins.len", (seq,), it)
     return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
@@ -160,6 +160,27 @@ def _uniform(scope, pack):
         kinds.add((type(value), getattr(value, "shape", None), getattr(value, "dtype", None))
                   if not isinstance(item, Pack) else ("pack", item.kind, len(item.items)))
     return len(kinds) <= 1 and not any(isinstance(i, Pack) for i in pack.items)
+
+
+def _mixed_list(scope, seq):
+    """Whether ``seq`` is a list or tuple argument of containers (``params``, a list of
+    ``(W, b)``) that differ in shape or structure: one step per item, each written for its
+    own shapes, as for a literal list of them (a loop would need code for any container).
+    A list of arrays of different shapes stays one loop (``for W in Ws``: its matrix
+    products' gradients need no shapes)."""
+    value = static.example(scope, seq)
+    if not isinstance(value, (list, tuple)) or not 2 <= len(value) <= _MAX_UNROLLED \
+            or not all(isinstance(v, (list, tuple, dict)) for v in value):
+        return False
+
+    def layout(v):
+        if isinstance(v, (list, tuple)):
+            return (type(v), tuple(layout(u) for u in v))
+        if isinstance(v, dict):
+            return (dict, tuple((k, layout(u)) for k, u in v.items()))
+        return (type(v), getattr(v, "shape", None), getattr(v, "dtype", None))
+
+    return len({layout(v) for v in value}) > 1
 
 
 def _emit(scope, name, args, node, hint=""):
