@@ -95,7 +95,8 @@ def test_a_damaged_shipped_recipe_is_not_used(tmp_path, monkeypatch):
     monkeypatch.setenv("DIFFC_NO_SHIPPED_RECIPES", "0")
     monkeypatch.setattr(simplify, "SHIPPED", str(tmp_path / "shipped"))
     (tmp_path / "shipped").mkdir()
-    simplify._CACHE.clear()
+    # the planted recipes must not outlive this test in the in-memory cache
+    monkeypatch.setattr(simplify, "_CACHE", {})
 
     def f(z):
         return np.sum(1 / (1 + np.exp(-z)))
@@ -110,7 +111,7 @@ def test_a_damaged_shipped_recipe_is_not_used(tmp_path, monkeypatch):
             continue
         planted = repr((key, _negated(recipe)))
         Path(simplify.shipped_path(key)).write_text(planted, encoding="utf-8")
-    simplify._CACHE.clear()
+    monkeypatch.setattr(simplify, "_CACHE", {})
     again = diffc.api.gradients.GradientFunction(f, wrt=0)
     assert again.source_for(x) != honest        # the planted recipe was read, and refused
     np.testing.assert_allclose(again(x), (1 / (1 + np.exp(-x))) * (1 - 1 / (1 + np.exp(-x))), rtol=1e-12)

@@ -69,9 +69,7 @@ class Facts:
         # with these facts (primitive, operands, outputs and the ids of their values)
         self.verified: set = set()
         self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
-        # lists the signature fixes the structure of (a list argument's length and its items'
-        # shapes, as ``core.signature`` has them; an item of one that is a list itself): an
-        # item read at a fixed index has a fixed shape, though the list is no number
+        # lists the signature fixes (an argument, or an item of one): items' shapes are fixed
         self.fixed_lists: set = set()
 
     @classmethod
@@ -352,9 +350,8 @@ class Facts:
         return False
 
     def _fixed_item(self, eqn):
-        """Whether ``eqn`` (a getitem) reads an item of a list the signature fixes at an
-        index that fixes which item (a number the signature fixes), or any item of one whose
-        items all have one layout."""
+        """Whether getitem ``eqn`` reads a fixed list's item at an index the signature fixes,
+        or any item of one whose items all have one layout."""
         container, index = eqn.args[0], eqn.args[1]
         if container not in self.fixed_lists:
             return False
