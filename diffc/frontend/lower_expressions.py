@@ -42,91 +42,114 @@ def lower_expr(scope, node, hint=""):
 
 
 def lower_node(scope, node, hint=""):
-    if isinstance(node, ast.Constant):
-        return Const(node.value)
-    if isinstance(node, ast.Name):
-        return lookup(scope, node)
-    if isinstance(node, ast.Attribute):
-        base = lower_node(scope, node.value)
-        if isinstance(base, SelfRef):
-            member = base.method(scope.fn, node.attr)
-            if member is None:
-                return base.attribute(node.attr)
-            kind, src = member
-            if kind == "property":
-                return inline_call(scope, src, (base,), {}, node, hint or node.attr)
-            return UserFunction(src, base if kind == "method" else None)
-        if isinstance(base, Ref):
-            if scope.fn.live is not None:
-                found = live_module_member(scope, base, node)
-                if found is not None:
-                    return found
-            return Ref(f"{base.qualname}.{node.attr}")
-        if isinstance(base, Method):
-            base = lower_expr(scope, node.value)
-        if isinstance(base, lower_objects.Super):
-            return super_member(scope, base, node, hint)
-        if isinstance(base, (UserFunction, NestedFunction)) and node.attr in ("__name__", "__doc__"):
-            fn_node = base.src.node                  # print("calling", fn.__name__)
-            return Const(fn_node.name if node.attr == "__name__" else ast.get_docstring(fn_node))
-        obj = lower_objects.reaches_object(scope, base)
-        if obj is not None:
-            return object_member(scope, base, obj, node, hint)
-        return Method(base, node.attr)
-    if isinstance(node, ast.BoolOp):
-        return _lower_boolop(scope, node, hint, condition=False)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return _lower_not(scope, node, hint, condition=False)
-    if isinstance(node, ast.UnaryOp):
-        operand = lower_expr(scope, node.operand)
-        if isinstance(operand, Const) and isinstance(node.op, (ast.USub, ast.UAdd)) \
-                and isinstance(operand.value, (int, float)):
-            return Const(-operand.value if isinstance(node.op, ast.USub) else operand.value)
-        return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (operand,), {}, node, hint)
-    if isinstance(node, ast.BinOp):
-        left = lower_expr(scope, node.left)
-        right = lower_expr(scope, node.right)
-        return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (left, right), {}, node, hint)
-    if isinstance(node, ast.Compare):
-        return _lower_compare(scope, node, hint)
-    if isinstance(node, (ast.Tuple, ast.List)):
-        kind = "tuple" if isinstance(node, ast.Tuple) else "list"
-        return Pack(kind, tuple(lower_expr(scope, e) for e in node.elts))
-    if isinstance(node, ast.Dict):         # only in has_aux's auxiliary output (the fence)
-        return Pack("dict", tuple(item for k, v in zip(node.keys, node.values)
-                                  for item in (Const(k.value), lower_expr(scope, v))))
-    if isinstance(node, ast.Subscript):
+    """What the expression ``node`` is: an atom, or a ``Ref``, ``Method`` or function of the
+    user's awaiting a call (its equations appended to the scope's body)."""
+    lowering = _BY_NODE.get(type(node))
+    if lowering is None:
+        raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
+                                scope.loc(node), "rewrite it with arithmetic and NumPy calls")
+    return lowering(scope, node, hint)
+
+
+def _attribute(scope, node, hint):
+    """``base.attr``: a member of ``self`` or of an object the compile knows, a module's
+    member, a function's ``__name__``; else an array method or attribute (``Method``)."""
+    base = lower_node(scope, node.value)
+    if isinstance(base, SelfRef):
+        return _self_member(scope, base, node, hint)
+    if isinstance(base, Ref):
+        if scope.fn.live is not None:
+            found = live_module_member(scope, base, node)
+            if found is not None:
+                return found
+        return Ref(f"{base.qualname}.{node.attr}")
+    if isinstance(base, Method):
         base = lower_expr(scope, node.value)
-        index = lower_index(scope, node.slice)
-        if isinstance(base, Pack) and base.kind == "dict":
-            key = lower_static.known_key(scope, index, node)
-            for k, v in zip(base.items[::2], base.items[1::2]):
-                if k.value == key:
-                    return v              # an entry of a dict made here: no operation
-            raise user_error(scope, node, KeyError(key))
-        if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
-                and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
-            return base.items[index.value]       # an element of a literal: no operation
-        fixed = fixed_item(scope, base, index)
-        if fixed is not None:
-            return fixed
-        if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
-            return emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
-        return emit(scope, "operator.getitem", (base, index), {}, node, hint)
-    if isinstance(node, ast.Call):
-        return lower_call(scope, node, hint)
-    if isinstance(node, ast.Dict):
-        return lower_dict(scope, node)
-    if isinstance(node, ast.JoinedStr):
-        return lower_static.joined_string(scope, node, lower_expr)
-    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
-        return lower_comprehension(scope, node)
-    if isinstance(node, ast.IfExp):
-        return lower_control.lower_ifexp(scope, node, hint)
-    if isinstance(node, ast.Lambda):
-        return nested_function(scope, source_module.as_function(node))
-    raise UnsupportedSyntax(f"{type(node).__name__} expressions are not supported",
-                            scope.loc(node), "rewrite it with arithmetic and NumPy calls")
+    if isinstance(base, lower_objects.Super):
+        return super_member(scope, base, node, hint)
+    if isinstance(base, (UserFunction, NestedFunction)) and node.attr in ("__name__", "__doc__"):
+        fn_node = base.src.node                  # print("calling", fn.__name__)
+        return Const(fn_node.name if node.attr == "__name__" else ast.get_docstring(fn_node))
+    obj = lower_objects.reaches_object(scope, base)
+    if obj is not None:
+        return object_member(scope, base, obj, node, hint)
+    return Method(base, node.attr)
+
+
+def _self_member(scope, self_ref, node, hint):
+    """``self.attr`` in a differentiated method: an input, a method, or a property's value."""
+    member = self_ref.method(scope.fn, node.attr)
+    if member is None:
+        return self_ref.attribute(node.attr)
+    kind, src = member
+    if kind == "property":
+        return inline_call(scope, src, (self_ref,), {}, node, hint or node.attr)
+    return UserFunction(src, self_ref if kind == "method" else None)
+
+
+def _unary(scope, node, hint):
+    if isinstance(node.op, ast.Not):
+        return _lower_not(scope, node, hint, condition=False)
+    operand = lower_expr(scope, node.operand)
+    if isinstance(operand, Const) and isinstance(node.op, (ast.USub, ast.UAdd)) \
+            and isinstance(operand.value, (int, float)):
+        return Const(-operand.value if isinstance(node.op, ast.USub) else operand.value)
+    return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (operand,), {}, node, hint)
+
+
+def _binary(scope, node, hint):
+    left = lower_expr(scope, node.left)
+    right = lower_expr(scope, node.right)
+    return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (left, right), {}, node, hint)
+
+
+def _sequence_display(scope, node, hint):
+    kind = "tuple" if isinstance(node, ast.Tuple) else "list"
+    return Pack(kind, tuple(lower_expr(scope, e) for e in node.elts))
+
+
+def _subscript(scope, node, hint):
+    """``base[index]``: an entry of a dict or literal made here, or of an argument the
+    signature fixes, is no operation; anything else one ``getitem``."""
+    base = lower_expr(scope, node.value)
+    index = lower_index(scope, node.slice)
+    if isinstance(base, Pack) and base.kind == "dict":
+        key = lower_static.known_key(scope, index, node)
+        for k, v in zip(base.items[::2], base.items[1::2]):
+            if k.value == key:
+                return v              # an entry of a dict made here: no operation
+        raise user_error(scope, node, KeyError(key))
+    if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
+            and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
+        return base.items[index.value]       # an element of a literal: no operation
+    fixed = fixed_item(scope, base, index)
+    if fixed is not None:
+        return fixed
+    if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
+        return emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
+    return emit(scope, "operator.getitem", (base, index), {}, node, hint)
+
+
+_BY_NODE = {
+    ast.Constant: lambda scope, node, hint: Const(node.value),
+    ast.Name: lambda scope, node, hint: lookup(scope, node),
+    ast.Attribute: _attribute,
+    ast.BoolOp: lambda scope, node, hint: _lower_boolop(scope, node, hint, condition=False),
+    ast.UnaryOp: _unary,
+    ast.BinOp: _binary,
+    ast.Compare: lambda scope, node, hint: _lower_compare(scope, node, hint),
+    ast.Tuple: _sequence_display,
+    ast.List: _sequence_display,
+    ast.Dict: lambda scope, node, hint: lower_dict(scope, node),
+    ast.Subscript: _subscript,
+    ast.Call: lambda scope, node, hint: lower_call(scope, node, hint),
+    ast.JoinedStr: lambda scope, node, hint: lower_static.joined_string(scope, node, lower_expr),
+    ast.ListComp: lambda scope, node, hint: lower_comprehension(scope, node),
+    ast.GeneratorExp: lambda scope, node, hint: lower_comprehension(scope, node),
+    ast.DictComp: lambda scope, node, hint: lower_comprehension(scope, node),
+    ast.IfExp: lambda scope, node, hint: lower_control.lower_ifexp(scope, node, hint),
+    ast.Lambda: lambda scope, node, hint: nested_function(scope, source_module.as_function(node)),
+}
 
 
 def lower_condition(scope, node, hint="cond"):
