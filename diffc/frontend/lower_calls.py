@@ -25,59 +25,14 @@ from diffc.frontend.lower_containers import container_call, item_getter, static_
 def call_value(scope, callee, args, kwargs, node, hint):
     """Call what ``callee`` lowered to with lowered ``args`` (``node``: the call, for
     locations)."""
-    if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
-                                                 lower_random.GENERATORS):
-        operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
-        return emit(scope, "primitive.draw", (callee.receiver, Const(callee.attr), *operands),
-                     {}, node, hint or callee.attr)
-    if isinstance(callee, Ref) and callee.qualname.startswith("numpy.random.") \
-            and callee.qualname.count(".") == 2:
-        method = callee.qualname.rsplit(".", 1)[1]
-        if method == "shuffle":
-            raise UnsupportedSyntax("np.random.shuffle writes into its argument, which is not "
-                                    "supported", scope.loc(node), "index with a permutation: "
-                                    "x = x[np.random.permutation(len(x))]")
-        operands = lower_random.positional(scope, method, args, kwargs, node)
-        return emit(scope, "primitive.draw_global", (Const(method), *operands), {}, node,
-                     hint or method)
-    if isinstance(callee, Method) and callee.attr == "astype" and "copy" in kwargs:
-        # the same values either way; whether the result may share memory with the array is
-        # the fence's concern (it treats `astype(..., copy=...)` as a possible view)
-        kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
+    drawn = _random_draw(scope, callee, args, kwargs, node, hint)
+    if drawn is not None:
+        return drawn
     if isinstance(callee, Method):
-        done = container_call(scope, callee, args, kwargs, node)
-        if done is not NotImplemented:
-            return done
-        receiver = static.known(scope, callee.receiver)
-        if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)) \
-                and hasattr(receiver, callee.attr):
-            value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
-            if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
-                return lower_static.lift(value)
-        return emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
-                     call=node.func)
-    if isinstance(callee, Ref):
-        user_prim = _user_primitive(callee.qualname)
-        if user_prim is not None:
-            callee = Ref(f"primitive.{user_prim.name}")
-    if isinstance(callee, Ref) and not primitives.lookup(callee.qualname) \
-            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
-        found = user_function(scope.fn, callee.qualname)
-        if found is not None:       # read, not imported: its @diffc.primitive is read too
-            prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
-            callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
+        return _method_call(scope, callee, args, kwargs, node, hint)
+    callee = _resolved(scope, callee, node)
     if isinstance(callee, TransformCall):
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
-    if isinstance(callee, (Var, Const)):
-        held = static.example(scope, callee)
-        if lower_objects.is_object(held):             # layer(x): its class's __call__
-            kind, found = lower_objects.member(held, "__call__")
-            if kind != "method":
-                raise UnsupportedSyntax(f"a {type(held).__name__} object is not callable",
-                                        scope.loc(node.func), "call one of its methods")
-            callee = UserFunction(source_from_function(found), callee)
-        elif held is not static.UNKNOWN and callable(held) and not isinstance(held, type):
-            callee = _callable(scope, held, node.func)
     if isinstance(callee, UserFunction):
         if callee.bound is not None:
             args = (callee.bound,) + args
@@ -99,6 +54,74 @@ def call_value(scope, callee, args, kwargs, node, hint):
         return emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _random_draw(scope, callee, args, kwargs, node, hint):
+    """A draw from a generator (``rng.normal(...)``) or from ``np.random``, else None."""
+    if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
+                                                 lower_random.GENERATORS):
+        operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
+        return emit(scope, "primitive.draw", (callee.receiver, Const(callee.attr), *operands),
+                    {}, node, hint or callee.attr)
+    if isinstance(callee, Ref) and callee.qualname.startswith("numpy.random.") \
+            and callee.qualname.count(".") == 2:
+        method = callee.qualname.rsplit(".", 1)[1]
+        if method == "shuffle":
+            raise UnsupportedSyntax("np.random.shuffle writes into its argument, which is not "
+                                    "supported", scope.loc(node), "index with a permutation: "
+                                    "x = x[np.random.permutation(len(x))]")
+        operands = lower_random.positional(scope, method, args, kwargs, node)
+        return emit(scope, "primitive.draw_global", (Const(method), *operands), {}, node,
+                    hint or method)
+    return None
+
+
+def _method_call(scope, callee, args, kwargs, node, hint):
+    """``value.attr(...)``: a list or dict method, a method of a str or number the compile
+    knows (run now), else an array method (one equation)."""
+    if callee.attr == "astype" and "copy" in kwargs:
+        # the same values either way; whether the result may share memory with the array is
+        # the fence's concern (it treats `astype(..., copy=...)` as a possible view)
+        kwargs = {k: v for k, v in kwargs.items() if k != "copy"}
+    done = container_call(scope, callee, args, kwargs, node)
+    if done is not NotImplemented:
+        return done
+    receiver = static.known(scope, callee.receiver)
+    if receiver is not static.UNKNOWN and isinstance(receiver, (str, bytes, int, float, tuple)) \
+            and hasattr(receiver, callee.attr):
+        value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
+        if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
+            return lower_static.lift(value)
+    return emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
+                call=node.func)
+
+
+def _resolved(scope, callee, node):
+    """What a call reaches: a function a user gave a rule (``@diffc.primitive``), read from
+    its module or imported, is that primitive; a function of the user's read from another
+    module is inlined; a value held in a variable is the function it holds, or its object's
+    ``__call__``."""
+    if isinstance(callee, Ref):
+        user_prim = _user_primitive(callee.qualname)
+        if user_prim is not None:
+            callee = Ref(f"primitive.{user_prim.name}")
+    if isinstance(callee, Ref) and not primitives.lookup(callee.qualname) \
+            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
+        found = user_function(scope.fn, callee.qualname)
+        if found is not None:       # read, not imported: its @diffc.primitive is read too
+            prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
+            callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
+    if isinstance(callee, (Var, Const)):
+        held = static.example(scope, callee)
+        if lower_objects.is_object(held):             # layer(x): its class's __call__
+            kind, found = lower_objects.member(held, "__call__")
+            if kind != "method":
+                raise UnsupportedSyntax(f"a {type(held).__name__} object is not callable",
+                                        scope.loc(node.func), "call one of its methods")
+            callee = UserFunction(source_from_function(found), callee)
+        elif held is not static.UNKNOWN and callable(held) and not isinstance(held, type):
+            callee = _callable(scope, held, node.func)
+    return callee
 
 
 def object_member(scope, base, obj, node, hint):

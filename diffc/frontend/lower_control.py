@@ -26,7 +26,7 @@ def _child(scope):
     child.env = dict(scope.env)
     child.hints = scope.hints
     child.template = scope.template
-    child.call_stack = getattr(scope, "call_stack", ())
+    child.call_stack = scope.call_stack
     child.calls = scope.calls
     child.free = scope.free
     child.facts = scope.facts

@@ -56,18 +56,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     calls whole and the callee is more than a one-line expression, its equations go
     into the block of an ``ir.Call`` instead of the caller's body.
     """
-    stack = getattr(scope, "call_stack", ())
-    key = (callee.module.path, callee.node.lineno)
-    if key in stack:
-        raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
-                                scope.loc(node), "rewrite the recursion as a loop")
-    fence.check(callee, entry=False)
-    inner = Scope(callee, scope.namer)
-    inner.calls = scope.calls
-    inner.free = scope.free          # arrays the callee reads from free names are inputs too
-    inner.call_stack = stack + (key,)
-    inner.facts, inner.top, inner.free, inner.state = scope.facts, scope.top, scope.free, scope.state
-    inner.outer = outer
+    inner = _callee_scope(scope, callee, node, outer)
     try:
         bound = bind_user_args(callee, args, kwargs)
     except TypeError as e:
@@ -77,25 +66,12 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     whole = may_keep_whole and scope.calls and _keeps_whole(statements, bound) and not any(
         isinstance(v, (Var, Const)) and lower_objects.reaches_object(scope, v) is not None
         for v in bound.values())      # an object's method reads inputs through the object
-    params, operands = [], []
-    if whole:
-        for name, value in bound.items():
-            if not isinstance(value, (ast.AST, Const, LiveDefault)):   # constants stay in the callee
-                params.append(scope.namer.var(name))
-                operands.append(value)
-                bound[name] = params[-1]
-        if inner.top and inner.facts is not None:    # the callee's lines run with the operands
-            inner.facts.bind_like(params, operands)
-    else:
+    params, operands = _call_operands(scope, inner, bound) if whole else ([], [])
+    if not whole:
         inner.body = scope.body
     for name, value in bound.items():
         inner.env[name] = _captured(scope, bound_value(inner, value))
-    result = None
-    for stmt in statements:
-        if isinstance(stmt, ast.Return):
-            result = entry.expression(inner, stmt.value, "out" if whole else hint or callee.name)
-        else:
-            entry.statement(inner, stmt)
+    result = _lower_callee_body(inner, statements, "out" if whole else hint or callee.name)
     if _escapes(result):
         raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
                                 "inside the differentiated function", scope.loc(node),
@@ -104,7 +80,56 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
         return result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
         return inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
-    for free in _free_inputs_read(scope.free, inner.body, result):   # arrays read from free names
+    return _whole_call(scope, inner, result, params, operands, node, hint)
+
+
+def _callee_scope(scope, callee, node, outer):
+    """The scope the callee's body is lowered in: the caller's facts, free inputs and
+    objects, one more call on the stack (a recursive call is refused)."""
+    key = (callee.module.path, callee.node.lineno)
+    if key in scope.call_stack:
+        raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
+                                scope.loc(node), "rewrite the recursion as a loop")
+    fence.check(callee, entry=False)
+    inner = Scope(callee, scope.namer)
+    inner.calls = scope.calls
+    inner.free = scope.free          # arrays the callee reads from free names are inputs too
+    inner.call_stack = scope.call_stack + (key,)
+    inner.facts, inner.top, inner.state = scope.facts, scope.top, scope.state
+    inner.outer = outer
+    return inner
+
+
+def _call_operands(scope, inner, bound):
+    """A call kept whole: its parameters (in ``bound``, replaced by them) and operands.
+    Constants and defaults stay in the callee."""
+    params, operands = [], []
+    for name, value in bound.items():
+        if not isinstance(value, (ast.AST, Const, LiveDefault)):
+            params.append(scope.namer.var(name))
+            operands.append(value)
+            bound[name] = params[-1]
+    if inner.top and inner.facts is not None:    # the callee's lines run with the operands
+        inner.facts.bind_like(params, operands)
+    return params, operands
+
+
+def _lower_callee_body(inner, statements, hint):
+    """Lower the callee's statements; returns the atom of its ``return`` (None without)."""
+    result = None
+    for stmt in statements:
+        if isinstance(stmt, ast.Return):
+            result = entry.expression(inner, stmt.value, hint)
+        else:
+            entry.statement(inner, stmt)
+    return result
+
+
+def _whole_call(scope, inner, result, params, operands, node, hint):
+    """One ``ir.Call`` whose block is the callee's body; arrays it reads from free names
+    are operands too."""
+    callee = inner.fn
+    for free in _free_inputs_read(scope.free, inner.body, result):
         params.append(free)
         operands.append(free)
     out = scope.namer.var(hint or callee.name, VarKind.USER if hint else VarKind.TEMP)

@@ -77,6 +77,7 @@ class Scope:
         self.facts = None            # the example arguments' facts (None: none, a template)
         self.top = True              # statements here run in order: facts evaluate them now
         self.outer = None            # a nested function's call: the defining frame's names
+        self.call_stack = ()         # the user's functions being inlined: (file, line) each
         self.state = lower_objects.State()   # objects' attributes assigned in this call
 
     def loc(self, node):
