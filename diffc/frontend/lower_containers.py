@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 
 import numpy as np
 
@@ -83,7 +84,39 @@ def rebind(scope, name_node, old, new):
 
 
 def static_call(scope, qualname, args, kwargs, node):
-    """A builtin on values the compile knows runs now (``lower_static``)."""
+    """A builtin on values the compile knows runs now (``lower_static``); one on containers
+    or arrays whose structure is fixed here is written out over their items (``max``,
+    ``sum``, ``map``, ``zip``...). ``NotImplemented`` for a call this does not make."""
+    done = _evaluated(scope, qualname, args, kwargs)
+    kind, _, name = qualname.partition(".")
+    if done is not NotImplemented or kind != "builtins" or kwargs:
+        return done
+    if name in lower_static.STRUCTURAL:
+        packs = [lower_static.structure(scope, a, node, item_getter(scope, node)) or
+                 (_rows(scope, a, node) if name in ("zip", "enumerate", "reversed", "list", "tuple") else a)
+                 for a in args]
+        done = lower_static.by_structure(scope, name, packs, node)
+        if done is not NotImplemented:
+            return done
+    if name in ("max", "min") and len(args) == 1:
+        return _extremum(scope, name, args[0], node)
+    if name == "map" and len(args) >= 2:
+        seqs = [lower_static.structure(scope, a, node, item_getter(scope, node)) for a in args[1:]]
+        if all(p is not None and p.kind != "dict" for p in seqs):   # map(f, xs): f on each
+            return Pack("list", tuple(entry.call(scope, args[0], items, {}, node, "")
+                                      for items in zip(*(p.items for p in seqs))))
+    if name == "pow" and len(args) == 2:
+        return emit(scope, "operator.pow", args, {}, node)      # pow(x, 2) is x ** 2
+    if name == "round" and 1 <= len(args) <= 2:
+        return emit(scope, "numpy.round", args, {}, node)     # the same values (half to even)
+    if name == "sum" and args:
+        return _sum(scope, args, node)
+    return NotImplemented
+
+
+def _evaluated(scope, qualname, args, kwargs):
+    """A pure builtin (or ``math``/``np.finfo`` function, or an exception) on arguments the
+    compile knows, run now: its value as an atom; else ``NotImplemented``."""
     kind, _, name = qualname.partition(".")
     if kind == "builtins" and name in ("isinstance", "type", "callable") and args:
         seen = static.example(scope, args[0])
@@ -100,47 +133,39 @@ def static_call(scope, qualname, args, kwargs, node):
         value = lower_static.evaluate(scope, fn, args, kwargs)
         if value is not static.UNKNOWN:
             return lower_static.lift(value)
-    if kind == "builtins" and name in lower_static.STRUCTURAL and not kwargs:
-        packs = [lower_static.structure(scope, a, node, item_getter(scope, node)) or
-                 (_rows(scope, a, node) if name in ("zip", "enumerate", "reversed", "list", "tuple") else a)
-                 for a in args]
-        done = lower_static.by_structure(scope, name, packs, node)
-        if done is not NotImplemented:
-            return done
-    if kind == "builtins" and name in ("max", "min") and len(args) == 1 and not kwargs:
-        seen = static.example(scope, args[0])
-        pack = lower_static.structure(scope, args[0], node, item_getter(scope, node))
-        if pack is None and isinstance(args[0], Var) and (seen is static.UNKNOWN or getattr(seen, "ndim", None) == 1):
-            # Python iterates a vector: its largest element (an array of more dimensions
-            # would make Python compare rows, an error; where the rank is not known here,
-            # that is the only case that runs)
-            return emit(scope, f"numpy.{name}", args, {}, node)
-        if pack is not None and pack.kind != "dict" and pack.items:
-            best = pack.items[0]
-            for item in pack.items[1:]:
-                best = emit(scope, f"builtins.{name}", (best, item), {}, node)
-            return best
-    if kind == "builtins" and name == "map" and len(args) >= 2 and not kwargs:
-        seqs = [lower_static.structure(scope, a, node, item_getter(scope, node)) for a in args[1:]]
-        if all(p is not None and p.kind != "dict" for p in seqs):   # map(f, xs): f on each
-            return Pack("list", tuple(entry.call(scope, args[0], items, {}, node, "")
-                                      for items in zip(*(p.items for p in seqs))))
-    if kind == "builtins" and name == "pow" and len(args) == 2 and not kwargs:
-        return emit(scope, "operator.pow", args, {}, node)      # pow(x, 2) is x ** 2
-    if kind == "builtins" and name == "round" and 1 <= len(args) <= 2 and not kwargs:
-        return emit(scope, "numpy.round", args, {}, node)     # the same values (half to even)
-    if kind == "builtins" and name == "sum" and args and not kwargs and isinstance(args[0], Var) \
-            and lower_static.structure(scope, args[0], node, lambda b, k: None) is None:
+    return NotImplemented
+
+
+def _extremum(scope, name, arg, node):
+    """``max(xs)``/``min(xs)``: over a vector's elements, or a fixed container's items."""
+    seen = static.example(scope, arg)
+    pack = lower_static.structure(scope, arg, node, item_getter(scope, node))
+    if pack is None and isinstance(arg, Var) and (seen is static.UNKNOWN or getattr(seen, "ndim", None) == 1):
+        # Python iterates a vector: its largest element (an array of more dimensions
+        # would make Python compare rows, an error; where the rank is not known here,
+        # that is the only case that runs)
+        return emit(scope, f"numpy.{name}", (arg,), {}, node)
+    if pack is not None and pack.kind != "dict" and pack.items:
+        best = pack.items[0]
+        for item in pack.items[1:]:
+            best = emit(scope, f"builtins.{name}", (best, item), {}, node)
+        return best
+    return NotImplemented
+
+
+def _sum(scope, args, node):
+    """``sum(xs[, start])``: an array's rows added (``np.sum`` along the first axis), or a
+    fixed container's items."""
+    if isinstance(args[0], Var) and lower_static.structure(scope, args[0], node, lambda b, k: None) is None:
         # Python adds an array's rows: np.sum along the first axis, the same for any rank
         total = emit(scope, "numpy.sum", (args[0],), {"axis": Const(0)}, node)
         return emit(scope, "operator.add", (args[1], total), {}, node) if len(args) > 1 else total
-    if kind == "builtins" and name == "sum" and args and not kwargs:
-        pack = lower_static.structure(scope, args[0], node, item_getter(scope, node))
-        if pack is not None and pack.kind != "dict":
-            total = args[1] if len(args) > 1 else Const(0)
-            for item in pack.items:
-                total = emit(scope, "operator.add", (total, item), {}, node)
-            return total
+    pack = lower_static.structure(scope, args[0], node, item_getter(scope, node))
+    if pack is not None and pack.kind != "dict":
+        total = args[1] if len(args) > 1 else Const(0)
+        for item in pack.items:
+            total = emit(scope, "operator.add", (total, item), {}, node)
+        return total
     return NotImplemented
 
 
@@ -185,60 +210,74 @@ def lower_comprehension(scope, node):
     """``[f(x) for x in xs if c]``, ``g(x) for x in xs`` and ``{k: v for ...}`` over
     iterables whose length is fixed here: the items, written out."""
     results = []
-
-    def walk(generators, env):
-        if not generators:
-            saved, scope.env = scope.env, env
-            try:
-                if isinstance(node, ast.DictComp):
-                    results.append((entry.expression(scope, node.key), entry.expression(scope, node.value)))
-                else:
-                    results.append(entry.expression(scope, node.elt))
-            finally:
-                scope.env = saved
-            return
-        gen = generators[0]
-        saved, scope.env = scope.env, env
-        try:
-            iterable = entry.expression(scope, gen.iter)
-            pack = lower_static.structure(scope, iterable, gen.iter, item_getter(scope, gen.iter))
-            if pack is None:
-                steps, seen = static.known(scope, iterable), static.example(scope, iterable)
-                if isinstance(steps, range):
-                    pack = lower_static.lift(list(steps))
-                elif getattr(seen, "ndim", 0) >= 1:          # an array's rows
-                    get = item_getter(scope, gen.iter)
-                    pack = Pack("list", tuple(get(iterable, Const(i)) for i in range(seen.shape[0])))
-        finally:
-            scope.env = saved
-        if pack is None or gen.is_async:
-            raise UnsupportedSyntax("a comprehension over a sequence whose length is not fixed "
-                                    "here is not supported", scope.loc(gen.iter),
-                                    "use a NumPy operation on the whole array")
-        items = pack.items[::2] if pack.kind == "dict" else pack.items
-        for item in items:
-            inner = dict(env)
-            saved, scope.env = scope.env, inner
-            try:
-                entry.assign(scope, gen.target, item, gen)
-                keep = True
-                for test in gen.ifs:
-                    decided = static.known(scope, entry.condition(scope, test))
-                    if decided is static.UNKNOWN:
-                        raise UnsupportedSyntax("a comprehension's `if` on a value the data "
-                                                "decides is not supported", scope.loc(test),
-                                                "select with np.where")
-                    keep = keep and bool(decided)
-                inner = scope.env
-            finally:
-                scope.env = saved
-            if keep:
-                walk(generators[1:], inner)
-
-    walk(node.generators, scope.env)
+    _comprehension_items(scope, node, node.generators, scope.env, results)
     if isinstance(node, ast.DictComp):
         pack = Pack("dict", ())
         for k, v in results:
             pack = lower_static.with_entry(scope, pack, k, v, node)
         return pack
     return Pack("list", tuple(results))
+
+
+def _comprehension_items(scope, node, generators, env, results):
+    """Append to ``results`` the items the comprehension ``node`` makes from its
+    ``generators`` (the first ones already bound in ``env``): ``(key, value)`` for a dict."""
+    if not generators:
+        with _names(scope, env):
+            if isinstance(node, ast.DictComp):
+                results.append((entry.expression(scope, node.key), entry.expression(scope, node.value)))
+            else:
+                results.append(entry.expression(scope, node.elt))
+        return
+    gen = generators[0]
+    with _names(scope, env):
+        pack = _iterated(scope, gen)
+    for item in pack.items[::2] if pack.kind == "dict" else pack.items:
+        inner = _step_names(scope, gen, item, dict(env))
+        if inner is not None:
+            _comprehension_items(scope, node, generators[1:], inner, results)
+
+
+@contextlib.contextmanager
+def _names(scope, env):
+    """Lower with ``env`` as the scope's names; the scope's own are back after."""
+    saved, scope.env = scope.env, env
+    try:
+        yield
+    finally:
+        scope.env = saved
+
+
+def _iterated(scope, gen):
+    """What a comprehension's ``for`` iterates, as a ``Pack`` (a range, a container, an
+    array's rows), when its length is fixed here."""
+    iterable = entry.expression(scope, gen.iter)
+    pack = lower_static.structure(scope, iterable, gen.iter, item_getter(scope, gen.iter))
+    if pack is None:
+        steps, seen = static.known(scope, iterable), static.example(scope, iterable)
+        if isinstance(steps, range):
+            pack = lower_static.lift(list(steps))
+        elif getattr(seen, "ndim", 0) >= 1:          # an array's rows
+            get = item_getter(scope, gen.iter)
+            pack = Pack("list", tuple(get(iterable, Const(i)) for i in range(seen.shape[0])))
+    if pack is None or gen.is_async:
+        raise UnsupportedSyntax("a comprehension over a sequence whose length is not fixed "
+                                "here is not supported", scope.loc(gen.iter),
+                                "use a NumPy operation on the whole array")
+    return pack
+
+
+def _step_names(scope, gen, item, env):
+    """The names of one step (``env`` with the ``for`` target bound to ``item``), or None
+    when the step's ``if``s (decided here) drop it."""
+    with _names(scope, env):
+        entry.assign(scope, gen.target, item, gen)
+        keep = True
+        for test in gen.ifs:
+            decided = static.known(scope, entry.condition(scope, test))
+            if decided is static.UNKNOWN:
+                raise UnsupportedSyntax("a comprehension's `if` on a value the data "
+                                        "decides is not supported", scope.loc(test),
+                                        "select with np.where")
+            keep = keep and bool(decided)
+        return scope.env if keep else None
