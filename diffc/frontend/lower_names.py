@@ -48,6 +48,7 @@ def nested_function(scope, fdef):
 
 
 def lookup(scope, node):
+    """What the name ``node`` reads, as Python resolves it (see the module's docstring)."""
     name = node.id
     if name in scope.env:
         return scope.env[name]
@@ -67,6 +68,14 @@ def lookup(scope, node):
             scope.fn = fn
     if fn.live is not None:
         return _live_lookup(scope, node)
+    return _static_lookup(scope, node)
+
+
+def _static_lookup(scope, node):
+    """A free name of a function read from its file (not running): the module's imports,
+    a closure's or the runtime globals' value given with the source, a literal constant,
+    a primitive of a rule template's module, a function of the module, a builtin."""
+    name, fn = node.id, scope.fn
     if name in fn.module.aliases:
         return Ref(fn.module.aliases[name])
     if name in fn.closure:
@@ -80,17 +89,7 @@ def lookup(scope, node):
     if prim is not None:
         return Ref(f"primitive.{prim.name}")
     if name in fn.module.functions:
-        node_def = fn.module.functions[name]
-        if any("grad" in ast.unparse(d) or "jvp" in ast.unparse(d) or "hessian" in ast.unparse(d)
-               for d in node_def.decorator_list):
-            raise UnsupportedSyntax(
-                f"{name} is a diffc transform (it is decorated), and reading the file without "
-                f"running it cannot call one", scope.loc(node),
-                "compile through the Python API (diffc.grad imports the module), or call the "
-                "undecorated function")
-        found = SourceFunction(node_def, fn.module, fn.runtime_globals)
-        prim = declared.primitive_of(found, declared.module_name(fn.module.path))
-        return Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
+        return _module_function(scope, node)
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
     if _assigned_a_diffc_call(fn.module, name):
@@ -101,6 +100,23 @@ def lookup(scope, node):
     raise NameResolutionError(f"name {name!r} is not defined", scope.loc(node),
                               "define it in the function, pass it as an argument, "
                               "or make it a module-level constant")
+
+
+def _module_function(scope, node):
+    """A function ``def``ined in the module read: its ``@diffc.primitive`` (read by
+    ``declared``), else the function, to inline; a diffc transform cannot be read."""
+    name, fn = node.id, scope.fn
+    node_def = fn.module.functions[name]
+    if any("grad" in ast.unparse(d) or "jvp" in ast.unparse(d) or "hessian" in ast.unparse(d)
+           for d in node_def.decorator_list):
+        raise UnsupportedSyntax(
+            f"{name} is a diffc transform (it is decorated), and reading the file without "
+            f"running it cannot call one", scope.loc(node),
+            "compile through the Python API (diffc.grad imports the module), or call the "
+            "undecorated function")
+    found = SourceFunction(node_def, fn.module, fn.runtime_globals)
+    prim = declared.primitive_of(found, declared.module_name(fn.module.path))
+    return Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
 
 
 def _live_lookup(scope, node):
@@ -166,6 +182,16 @@ def live_value(scope, name, value, fetch, node):
     if bindings.holds_arrays(value):
         return _free_input(scope, fetch, value, name)
     record.same(fetch, value)
+    found = _function_value(value)
+    if found is not None:
+        return found
+    return _held_value(scope, name, value, fetch, node)
+
+
+def _function_value(value):
+    """A function read from the running program: a diffc transform, a primitive, a function
+    of the user's (inlined, or the rule the user gave it by its name), a library function
+    diffc has rules for; None for anything else."""
     if hasattr(type(value), "__diffc_lower_call__"):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
@@ -176,8 +202,13 @@ def live_value(scope, name, value, fetch, node):
             return Ref(named)
         return UserFunction(source_from_function(value))
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
-    if qual:
-        return Ref(qual)
+    return Ref(qual) if qual else None
+
+
+def _held_value(scope, name, value, fetch, node):
+    """A random generator, an object or a list of them (free inputs, read at each call),
+    or a table of settings or functions (a constant, guarded by a copy)."""
+    record = bindings.current()
     if isinstance(value, lower_random.GENERATORS):   # read at each call: its draws go on
         return _free_input(scope, fetch, value, name)
     if lower_objects.is_object(value):    # a settings object, a model: read at each call,
