@@ -74,32 +74,19 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
     unrolled, Python on it evaluated. For a method, ``args`` are those after ``self`` and
     ``instance`` is the object: each attribute read takes its value from it.
     """
-    namer = Namer()
-    scope = Scope(fn, namer)
+    scope = Scope(fn, Namer())
     scope.calls = calls
     scope.facts = facts if facts is not None and facts.enabled and args is not None else None
     node = fn.node
-    params = []
     arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
     self_ref = None
     if method:
-        cls = enclosing_class(fn)
-        self_ref = SelfRef({}, namer, cls, fn.owner, instance, scope.facts, scope.state)
-        for name in preread:        # attributes named by ``wrt``: inputs, read or not
-            self_ref.attribute(name)
-        scope.env[arguments[0].arg] = self_ref
+        self_ref = _bind_self(scope, arguments[0], instance, preread)
         arguments = arguments[1:]
     if node.args.vararg or node.args.kwarg:
         params, results = _lower_wrapper(scope, fn, self_ref, args)
     else:
-        for k, arg in enumerate(arguments):
-            var = namer.var(arg.arg)
-            scope.env[arg.arg] = var
-            params.append(var)
-            scope.state.inputs.add(id(var))
-            if scope.facts is not None and k < len(args):
-                scope.facts.bind_param(var, args[k])
-                lower_objects.register_leaves(scope.state, var, args[k])
+        params = _bind_parameters(scope, arguments, args)
         results = _lower_body(scope, node.body)
     attributes = tuple(self_ref.attrs) if self_ref is not None else ()
     if self_ref is not None:
@@ -110,6 +97,31 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
     func.defaults = _param_defaults(fn, params[len(attributes):])
     func.attributes = attributes
     return func
+
+
+def _bind_self(scope, self_arg, instance, preread):
+    """A method's ``self``: a ``SelfRef`` whose attributes read become inputs."""
+    fn = scope.fn
+    self_ref = SelfRef({}, scope.namer, enclosing_class(fn), fn.owner, instance, scope.facts,
+                       scope.state)
+    for name in preread:        # attributes named by ``wrt``: inputs, read or not
+        self_ref.attribute(name)
+    scope.env[self_arg.arg] = self_ref
+    return self_ref
+
+
+def _bind_parameters(scope, arguments, examples):
+    """One input ``Var`` per parameter, bound to its example argument when there are facts."""
+    params = []
+    for k, arg in enumerate(arguments):
+        var = scope.namer.var(arg.arg)
+        scope.env[arg.arg] = var
+        params.append(var)
+        scope.state.inputs.add(id(var))
+        if scope.facts is not None and k < len(examples):
+            scope.facts.bind_param(var, examples[k])
+            lower_objects.register_leaves(scope.state, var, examples[k])
+    return params
 
 
 def _lower_body(scope, body):
