@@ -163,6 +163,7 @@ def _method_of(obj, name, found, self_atom, after=None):
 
 
 def super_member(scope, sup, node, hint):
+    """``super().attr``: a method, property or static method of a class after the one in ``sup``."""
     kind, found = lower_objects.member(sup.obj, node.attr, after=sup.klass)
     if kind == "method":
         return _method_of(sup.obj, node.attr, found, sup.self_atom)

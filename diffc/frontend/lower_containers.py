@@ -21,6 +21,7 @@ from diffc.frontend.lower_emit import emit
 
 
 def item_getter(scope, node):
+    """``get(base, key)``: ``base[key]`` located at ``node``, a constant when the signature fixes it."""
     def get(base, key):
         fixed = fixed_item(scope, base, key)
         if fixed is not None:
@@ -187,10 +188,13 @@ def _rows(scope, atom, node):
 
 
 def lower_dict(scope, node):
+    """A dict display, built as Python builds it (a later key replaces an earlier one); ``**other``
+    spreads a dict whose keys are fixed here."""
     items = []
     for key, value in zip(node.keys, node.values):
         if key is None:                     # {**other, ...}
-            other = lower_static.structure(scope, entry.expression(scope, value), node, item_getter(scope, node))
+            other = lower_static.structure(scope, entry.expression(scope, value), node,
+                                           item_getter(scope, node))
             if other is None or other.kind != "dict":
                 raise UnsupportedSyntax("`**` of a dict whose keys are not fixed here is not "
                                         "supported", scope.loc(value), "write the entries out")

@@ -19,7 +19,8 @@ from diffc.frontend.lower_emit import emit
 from diffc.frontend.lower_names import constant_ref, live_module_member, lookup, nested_function
 from diffc.frontend.lower_inline import inline_call
 from diffc.frontend.lower_calls import call_value, object_member, super_member
-from diffc.frontend.lower_containers import fixed_item, fixed_sequence, item_getter, lower_comprehension, lower_dict
+from diffc.frontend.lower_containers import (fixed_item, fixed_sequence, item_getter, lower_comprehension,
+                                             lower_dict)
 
 
 _OPERATORS = {
@@ -259,6 +260,7 @@ def _static_compare(scope, op, left, right):
 
 
 def lower_index(scope, node):
+    """A subscript's index: a slice or a tuple of them as a ``Pack``; ``range(n)`` as ``np.arange(n)``."""
     if isinstance(node, ast.Slice):
         parts = [Const(None) if p is None else lower_expr(scope, p)
                  for p in (node.lower, node.upper, node.step)]
@@ -275,6 +277,7 @@ def lower_index(scope, node):
 
 
 def lower_call(scope, node, hint):
+    """A call: its callee and arguments lowered, then ``lower_calls.call_value``."""
     callee = lower_node(scope, node.func)
     args, kwargs = call_arguments(scope, node)
     return call_value(scope, callee, args, kwargs, node, hint)

@@ -220,6 +220,7 @@ def bind_user_args(callee, args, kwargs):
 
 
 def defaults_of(callee, positional, keyword_only):
+    """Parameter name -> its default: an ``ast`` node (read statically) or a ``LiveDefault``."""
     a = callee.node.args
     live = callee.live
     if live is None:

@@ -43,6 +43,7 @@ def _local_names(fn):
 
 
 def nested_function(scope, fdef):
+    """A ``def`` or lambda inside the function being lowered (its calls are inlined)."""
     src = SourceFunction(fdef, scope.fn.module, scope.fn.runtime_globals, enclosing=scope.fn)
     return NestedFunction(src, scope.fn)
 

@@ -3,6 +3,7 @@ arguments' facts) and what a name can stand for besides an atom (``ir.Var``, ``C
 ``Pack``): a module or library function (``Ref``), a function of the user's to inline
 (``UserFunction``, ``NestedFunction``), a diffc transform (``TransformCall``), an array
 method awaiting its call (``Method``), the ``self`` of a differentiated method (``SelfRef``).
+``user_error`` makes an exception the user's code raises on the example arguments theirs.
 """
 from __future__ import annotations
 

@@ -19,6 +19,7 @@ from diffc.frontend.lower_expressions import lower_condition, lower_expr, lower_
 
 
 def lower_statement(scope, stmt):
+    """Lower one statement (fenced, jumps made structured) into ``scope``."""
     if isinstance(stmt, ast.Pass):
         return
     if isinstance(stmt, ast.Assert):
@@ -56,6 +57,7 @@ def _as_load(target):
 
 
 def assign(scope, target, value, stmt):
+    """Bind the assignment target ``target`` to the atom ``value``, as Python assigns it."""
     if isinstance(target, ast.Name):
         scope.env[target.id] = value
     elif isinstance(target, (ast.Tuple, ast.List)) and any(isinstance(e, ast.Starred) for e in target.elts):
