@@ -23,9 +23,9 @@ importing only those before it:
     lower_scope        the scope and what a name can stand for (``Ref``, ``UserFunction``...)
     lower_emit         one equation of a primitive: ``emit``, ``record``, ``bind``
     lower_names        names, read statically or from the running program
+    lower_containers   dicts, comprehensions, list/dict methods, builtins on fixed structure
     lower_inline       calls to the user's functions, inlined or kept whole (``ir.Call``)
     lower_calls        what a call reaches: a primitive, a method, an object's member
-    lower_containers   dicts, comprehensions, list/dict methods, builtins on fixed structure
     lower_control      ``if``, ``for``, ``while``, ``a if c else b`` (``ir.If``/``ir.Loop``)
     lower_expressions  expressions, conditions, indices, a call's arguments
     lower_statements   assignments and the other statements
