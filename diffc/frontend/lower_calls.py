@@ -169,7 +169,7 @@ def super_member(scope, sup, node, hint):
         return _method_of(sup.obj, node.attr, found, sup.self_atom)
     if kind == "property":
         return inline_call(scope, source_from_function(found), (sup.self_atom,), {}, node,
-                            hint or node.attr)
+                           hint or node.attr)
     if kind == "static":
         return _callable(scope, found, node)
     raise UnsupportedSyntax(f"super().{node.attr} is not a method diffc can call",

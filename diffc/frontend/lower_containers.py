@@ -27,8 +27,8 @@ def item_getter(scope, node):
         if fixed is not None:
             return fixed
         return emit(scope, "operator.getitem", (base, key), {}, node,
-                     key.value if isinstance(key.value, str) and key.value.isidentifier()
-                     else "", kind=VarKind.TEMP)
+                    key.value if isinstance(key.value, str) and key.value.isidentifier()
+                    else "", kind=VarKind.TEMP)
     return get
 
 

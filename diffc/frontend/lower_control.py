@@ -95,7 +95,7 @@ def lower_ifexp(scope, node, hint):
         blocks.append(child.body)
     out = scope.namer.var(hint or "select", VarKind.USER if hint else VarKind.TEMP)
     record(scope, If((out,), cond, Block((), blocks[0], (results[0],)),
-                           Block((), blocks[1], (results[1],)), scope.loc(node)))
+                     Block((), blocks[1], (results[1],)), scope.loc(node)))
     return out
 
 

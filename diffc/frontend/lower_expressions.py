@@ -272,7 +272,7 @@ def lower_index(scope, node):
             isinstance(lookup(scope, node.func), Ref) and lookup(scope, node.func).qualname == "builtins.range":
         # S[range(N), y] picks the same entries as S[np.arange(N), y]
         return emit(scope, "numpy.arange", tuple(lower_expr(scope, a) for a in node.args), {},
-                     node, "arange")
+                    node, "arange")
     return lower_expr(scope, node)
 
 

@@ -77,10 +77,10 @@ def assign(scope, target, value, stmt):
         index = lower_index(scope, target.slice)
         if isinstance(base, Pack) and base.kind in ("list", "dict", "tuple"):
             rebind(scope, target.value, base,
-                    lower_static.with_entry(scope, base, index, value, target))
+                   lower_static.with_entry(scope, base, index, value, target))
             return
         scope.env[target.value.id] = emit(scope, "operator.setitem", (base, index, value), {}, stmt,
-                                           target.value.id)
+                                          target.value.id)
     elif isinstance(target, ast.Attribute):
         base = lower_node(scope, target.value)
         obj = lower_objects.reaches_object(scope, base) if isinstance(base, (Var, Const)) else None
