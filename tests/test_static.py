@@ -8,6 +8,7 @@ import pytest
 import diffc
 from diffc.errors import UnsupportedSyntax
 from diffc.testing import check_grads
+from tests.gradcheck import assert_close, numeric_vjp
 from tests.static_programs import basics as m
 
 rng = np.random.default_rng(7)
@@ -341,9 +342,10 @@ def test_range_as_an_index_and_keywords_to_a_star_star_parameter():
     check_grads(loss, (rng.standard_normal((3, 2)), X, y), wrt=0)
 
     def with_options(x, **options):
-        return np.sum(x * options.get("scale", 1.0))
-    with pytest.raises(UnsupportedSyntax, match=r"values passed to \*\*options"):
-        diffc.grad(with_options)(rng.standard_normal(3), scale=2.0)
+        return np.sum(x * options.get("scale", 1.0) ** 2)
+    x = rng.standard_normal(3)
+    assert_close(diffc.grad(with_options)(x, scale=3.0),
+                 numeric_vjp(lambda v: with_options(v, scale=3.0), [x], 0, 1.0), "**options")
 
 
 def test_a_print_of_forward_values_prints_at_each_call_and_not_while_compiling(capsys):

@@ -30,7 +30,7 @@ from diffc.frontend import bindings
 from diffc.frontend import declared
 from diffc.frontend import fence
 from diffc.frontend import jumps
-from diffc.frontend import lower_objects, lower_random, lower_static, static
+from diffc.frontend import index_tricks, library_values, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import DiffcError, InternalError, NameResolutionError, NoRuleError, UnsupportedSyntax, mark_user_code
 from diffc.core.ir import Block, Call, Const, Eqn, Function, If, Loop, Pack, Role, Var, VarKind, atoms_in, blocks_of, walk
@@ -529,6 +529,8 @@ def _lower(scope, node, hint=""):
         return Pack("dict", tuple(item for k, v in zip(node.keys, node.values)
                                   for item in (Const(k.value), _lower_expr(scope, v))))
     if isinstance(node, ast.Subscript):
+        if index_tricks.is_index_trick(node) and (call := index_tricks.rewrite(node, _lower(scope, node.value), scope.loc)):
+            return _lower(scope, call, hint)         # np.r_[...], np.c_[...]
         base = _lower_expr(scope, node.value)
         index = _lower_index(scope, node.slice)
         if isinstance(base, Pack) and base.kind == "dict":
@@ -859,12 +861,14 @@ def _live_value(scope, name, value, fetch, node):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         named = f"{value.__module__}.{value.__qualname__}"
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
-    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
+    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
+        or library_values.bound_method_qualname(value, _library_instance) \
+        or library_values.public_name(value)
     if qual:
         return Ref(qual)
     if isinstance(value, lower_random.GENERATORS):   # read at each call: its draws go on
@@ -996,7 +1000,7 @@ def _runtime_value(scope, name, value, node):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         return UserFunction(source_from_function(value))
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return Const(value)
