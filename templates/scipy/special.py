@@ -51,7 +51,11 @@ def logsumexp_forward(out, a, axis=None, b=None, keepdims=False, *, da):
 
 @primitive("scipy.special.erf", helper=True, elementwise=True)
 def erf(x):
-    """The error function, entry by entry (the standard library's math.erf)."""
+    """The error function, entry by entry (the standard library's math.erf; SciPy's for
+    complex entries, which math.erf does not take)."""
+    if np.iscomplexobj(x):
+        import scipy.special
+        return scipy.special.erf(x)
     import math
     return np.vectorize(math.erf, otypes=[float])(x)
 
