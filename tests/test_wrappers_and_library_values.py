@@ -99,3 +99,24 @@ def test_a_scipy_function_without_a_rule_is_refused_by_its_name_at_the_call():
         diffc.jvp(f, 0)(COV, tangents=np.eye(4))
     assert info.value.loc.file == __file__
     assert "return fun(*args, **kwargs)" in info.value.loc.text
+
+
+BASE = np.abs(rng.normal(size=5)) + 0.5
+
+
+def reduced_with_sum(a, _r=np.sum):
+    return _r(np.exp(a) * BASE)
+
+
+def reduced_with_prod(a, _r=np.prod):
+    return _r(np.exp(a) * BASE)
+
+
+def reduced_with_max(a, _r=np.max):
+    return _r(np.exp(a) * BASE)
+
+
+@pytest.mark.parametrize("fn", [reduced_with_sum, reduced_with_prod, reduced_with_max])
+def test_a_numpy_function_as_a_parameters_default_is_called_as_that_function(fn):
+    for a in (0.7, rng.normal(size=5)):
+        assert_close(diffc.grad(fn)(a), numeric_vjp(fn, [a], 0, 1.0), fn.__name__)
