@@ -8,7 +8,8 @@ and joins them along the last axis. ``rewrite`` gives that expression as ``ast``
 located at the user's subscript, for lowering to read as if the user had written it::
 
     np.r_[x, c, 1:10]  ->  np.concatenate([np.atleast_1d(x), np.atleast_1d(c), np.arange(1, 10)], axis=0)
-    np.c_[x, y]        ->  np.concatenate([np.transpose(np.atleast_2d(np.transpose(x))), ...], axis=-1)
+    np.c_[x, 0:3]      ->  np.concatenate([np.transpose(np.atleast_2d(np.transpose(x))),
+                                           np.reshape(np.arange(0, 3), (-1, 1))], axis=-1)
 
 (``transpose(atleast_2d(transpose(v)))`` is ``v`` as a column when 1-D, ``v`` itself
 when 2-D or more.) The string directives (``np.r_['0,2', ...]``) are refused.
@@ -50,7 +51,13 @@ def _item(numpy, item, qualname, loc):
             f"the string directive {item.value!r} of {qualname.replace('numpy.', 'np.')}[...] "
             "is not supported", loc(item),
             "write the np.concatenate / np.stack call it stands for")
-    value = _slice(numpy, item, qualname, loc) if isinstance(item, ast.Slice) else item
+    if isinstance(item, ast.Slice):             # a 1-D range: as it is, or as a column
+        points = _slice(numpy, item, qualname, loc)
+        if qualname == "numpy.r_":
+            return points
+        column = ast.Tuple([ast.UnaryOp(ast.USub(), ast.Constant(1)), ast.Constant(1)], ast.Load())
+        return _call(numpy, "reshape", [points, column])
+    value = item
     if qualname == "numpy.r_":
         return _call(numpy, "atleast_1d", [value])
     column = _call(numpy, "atleast_2d", [_call(numpy, "transpose", [value])])
