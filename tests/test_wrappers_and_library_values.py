@@ -120,3 +120,12 @@ def reduced_with_max(a, _r=np.max):
 def test_a_numpy_function_as_a_parameters_default_is_called_as_that_function(fn):
     for a in (0.7, rng.normal(size=5)):
         assert_close(diffc.grad(fn)(a), numeric_vjp(fn, [a], 0, 1.0), fn.__name__)
+
+
+def test_the_generated_code_of_a_star_args_function_names_its_arguments():
+    x, w1 = rng.normal(size=3), rng.normal(size=3)
+    g = diffc.grad(scaled_sum, 1)
+    source = g.source_for(x, w1, power=2.0)
+    assert "def grad_scaled_sum(x, weights_0, power=1.0):" in source
+    g(x, w1, power=2.0)
+    assert g.source == source

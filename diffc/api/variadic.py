@@ -46,12 +46,29 @@ class Variadic:
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
+        return self.for_call(args, kwargs)(*args, **kwargs)
+
+    def for_call(self, args, kwargs):
+        """The transform of the view of ``fn`` this call goes to."""
         names = tuple(k for k in kwargs if k not in self._reserved)
         key = (len(args), names)
         inner = self._views.get(key)
         if inner is None:
             inner = self._views[key] = self._make(view(self.fn, len(args), names), self.wrt)
-        return inner(*args, **kwargs)
+        self._last = inner
+        return inner
+
+    def source_for(self, *args, **kwargs):
+        """The generated source for a call with these arguments."""
+        return self.for_call(args, kwargs).source_for(*args, **kwargs)
+
+    def __getattr__(self, name):
+        """``source`` and the other public attributes: the last call's transform's."""
+        last = self.__dict__.get("_last")
+        if name.startswith("_") or last is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}"
+                                 + ("" if name.startswith("_") else " before its first call"))
+        return getattr(last, name)
 
     def __repr__(self):
         return f"<diffc transform of {self.fn.__qualname__}(*args, **kwargs) with respect to {self.wrt!r}>"
