@@ -129,3 +129,21 @@ def test_the_generated_code_of_a_star_args_function_names_its_arguments():
     assert "def grad_scaled_sum(x, weights_0, power=1.0):" in source
     g(x, w1, power=2.0)
     assert g.source == source
+
+
+def weighted(x, *ws, **options):
+    return np.sum(x ** 3 * ws[0]) * options["scale"] + np.sum(ws[1] * x)
+
+
+GRAD_WEIGHTED = diffc.grad(weighted, 0)
+
+
+def uses_a_gradient(x, w):
+    return np.sum(GRAD_WEIGHTED(x, w, w * w, scale=2.0) * w)
+
+
+def test_the_gradient_of_a_star_args_function_called_inside_a_compiled_one():
+    x, w = rng.normal(size=3), rng.normal(size=3)
+    for wrt in (0, 1):
+        assert_close(diffc.grad(uses_a_gradient, wrt)(x, w),
+                     numeric_vjp(uses_a_gradient, [x, w], wrt, 1.0), f"d/d{wrt}")

@@ -14,6 +14,8 @@ import functools
 import inspect
 import types
 
+from diffc.errors import UnsupportedSyntax
+
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
@@ -61,6 +63,16 @@ class Variadic:
     def source_for(self, *args, **kwargs):
         """The generated source for a call with these arguments."""
         return self.for_call(args, kwargs).source_for(*args, **kwargs)
+
+    def __diffc_lower_call__(self, scope, args, kwargs, node, hint):
+        """A call inside a function diffc compiles: the view's gradient's own lowering."""
+        inner = self.for_call(args, kwargs)
+        lower_call = getattr(type(inner), "__diffc_lower_call__", None)
+        if lower_call is None:
+            raise UnsupportedSyntax(f"{inner!r} called inside a function diffc compiles is "
+                                    "not supported", scope.loc(node),
+                                    "call it outside the function, or use diffc.grad there")
+        return lower_call(inner, scope, args, kwargs, node, hint)
 
     def __getattr__(self, name):
         """``source`` and the other public attributes: the last call's transform's."""
