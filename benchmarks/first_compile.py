@@ -11,13 +11,17 @@ of each part (CPU time is what the process itself spent: on a busy machine the w
 clock also counts waiting for a core). Python's bytecode cache is on, as for an
 installed package (a warm-up process fills it, in a temporary directory).
 
-Two ways:
+Three ways:
 
 * ``recipes on disk``: diffc's cache directory already holds the symbolic pass's recipe
   for the function's chain, as in any process after the first that compiled it. SymPy
   is not imported at all.
-* ``empty cache``: a new cache directory each time (the first compile of this chain on
-  the machine): the symbolic pass imports SymPy and solves the chain.
+* ``empty cache``: a new cache directory each time (the first compile on a new
+  installation): the chain's recipe is one diffc ships (``diffc/optimize/recipes/``, the
+  chains of ``tests/recipe_programs.py``, which has this function), so SymPy is not
+  imported either.
+* ``empty cache, nothing shipped``: as before, with ``DIFFC_NO_SHIPPED_RECIPES=1``: what
+  the first compile of a chain diffc does not ship costs (SymPy imported, the chain solved).
 """
 from __future__ import annotations
 
@@ -63,20 +67,24 @@ def measure(workdir, cache_dir, env):
 
 
 def run(repeat):
-    """{way: [measurements]} for both ways, ``repeat`` fresh processes each."""
+    """{way: [measurements]} for the three ways, ``repeat`` fresh processes each."""
     with tempfile.TemporaryDirectory(prefix="diffc-first-compile-") as workdir:
         with open(os.path.join(workdir, "model.py"), "w") as fh:
             fh.write(MODEL)
         with open(os.path.join(workdir, "child.py"), "w") as fh:
             fh.write(CHILD)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONDONTWRITEBYTECODE", "DIFFC_NO_SHIPPED_RECIPES", "DIFFC_NO_RECIPE_CACHE")}
         env["PYTHONPYCACHEPREFIX"] = os.path.join(workdir, "pycache")
         warm = os.path.join(workdir, "cache")
         measure(workdir, warm, env)             # fills the bytecode cache and the recipes
-        results = {"recipes on disk": [], "empty cache": []}
+        unshipped = dict(env, DIFFC_NO_SHIPPED_RECIPES="1")
+        results = {"recipes on disk": [], "empty cache": [], "empty cache, nothing shipped": []}
         for i in range(repeat):
             results["recipes on disk"].append(measure(workdir, warm, env))
             results["empty cache"].append(measure(workdir, os.path.join(workdir, f"cold{i}"), env))
+            results["empty cache, nothing shipped"].append(
+                measure(workdir, os.path.join(workdir, f"unshipped{i}"), unshipped))
         return results
 
 

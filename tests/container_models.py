@@ -47,3 +47,11 @@ def unpacked_by_a_helper(params):
     """A helper of several statements returning a tuple of a scalar, a slice and a scalar."""
     mean, scales, noise = _unpack_kernel(params)
     return mean * np.sum(scales ** 2) * noise
+
+
+def dict_with_computed_keys(w, x):
+    """A dict display whose keys are names and a ``**`` of another dict."""
+    name = "W"
+    params = {name: w, "scale": 2.0}
+    merged = {**params, "x": x, name: w * 3.0}
+    return np.sum(merged["W"] * merged["x"]) * params["scale"]

@@ -60,15 +60,6 @@ LAYERS = [
     {"__main__"},
 ]
 
-# The lowering, being rewritten: what these modules break here is left to that rewrite, and
-# so are the uses of their names elsewhere (``rules.instantiate`` calling
-# ``lower._lower_expr``) and the cycle through them (``declared`` -> ``lower`` ->
-# ``declared``). This is the only list of exceptions; it should only ever get shorter.
-# ``lower_static`` (binding-time analysis, written with the lowering's rewrite) is here for
-# one function over 40 lines (``mutated``).
-BEING_REWRITTEN = {"diffc.frontend.lower", "diffc.frontend.lower_control", "diffc.frontend.static",
-                   "diffc.frontend.lower_static"}
-
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 LONG_FUNCTION_LINES = 40
@@ -128,10 +119,6 @@ def _local_import_nodes(tree):
     return found
 
 
-def _exempt(*modules):
-    return any(m in BEING_REWRITTEN for m in modules)
-
-
 def _edges():
     edges = collections.defaultdict(set)
     for name, (_, tree) in MODULES.items():
@@ -170,7 +157,7 @@ def test_no_import_cycles():
                 component.append(w)
                 if w == v:
                     break
-            if len(component) > 1 and not _exempt(*component):
+            if len(component) > 1:
                 cycles.append(sorted(component))
 
     for v in sorted(MODULES):
@@ -184,7 +171,7 @@ def test_imports_only_downward():
     for name, (path, tree) in MODULES.items():
         for node, target, _ in _imports(tree):
             here, there = _unit(name), _unit(target)
-            if here != there and _layer(there) >= _layer(here) and not _exempt(name, target):
+            if here != there and _layer(there) >= _layer(here):
                 wrong.append(f"{path.name}:{node.lineno} {name} imports {target}")
     assert not wrong, "imports that do not go down a layer:\n" + "\n".join(wrong)
 
@@ -215,7 +202,7 @@ def test_no_private_names_across_subpackages():
                  if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
                  and node.value.id in bound and _private(node.attr)]
         for line, target, private in uses:
-            if _unit(target) != _unit(name) and not _exempt(name, target):
+            if _unit(target) != _unit(name):
                 wrong.append(f"{path.name}:{line} {name} uses {target}.{private}")
     assert not wrong, "private names used across subpackages:\n" + "\n".join(sorted(wrong))
 
@@ -225,14 +212,14 @@ def test_no_function_local_imports_of_diffc():
     for name, (path, tree) in MODULES.items():
         local = _local_import_nodes(tree)
         for node, target, _ in _imports(tree):
-            if id(node) in local and not _exempt(name, target):
+            if id(node) in local:
                 wrong.append(f"{path.name}:{node.lineno} {name} imports {target} inside a function")
     assert not wrong, "\n".join(sorted(set(wrong)))
 
 
 def test_no_module_over_500_lines():
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines())
-             for name, (path, _) in MODULES.items() if not _exempt(name)}
+             for name, (path, _) in MODULES.items()}
     big = {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
     assert not big, f"modules over {MAX_MODULE_LINES} lines: {big}"
 
@@ -257,17 +244,14 @@ def _function_lengths():
 
 
 def test_no_function_over_80_lines():
-    long = [(n, f) for n, f, module in _function_lengths()
-            if n > MAX_FUNCTION_LINES and not _exempt(module)]
+    long = [(n, f) for n, f, _ in _function_lengths() if n > MAX_FUNCTION_LINES]
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
 def test_at_most_10_functions_over_40_lines():
-    """Counted over all of diffc/ but the modules being rewritten: the binding-time analysis
-    grew the lowering's long functions (``_lower``, ``_call_value``, ``_inline_call``...) to
-    ten of their own, which its rewrite is to split."""
-    long = [(n, f) for n, f, module in _function_lengths()
-            if n > LONG_FUNCTION_LINES and not _exempt(module)]
+    """Counted over all of diffc/, with no exception: a function over 40 lines is asking
+    for a helper."""
+    long = [(n, f) for n, f, _ in _function_lengths() if n > LONG_FUNCTION_LINES]
     assert len(long) <= MAX_LONG_FUNCTIONS, \
         f"{len(long)} functions over {LONG_FUNCTION_LINES} lines (at most {MAX_LONG_FUNCTIONS}): {long}"
 

@@ -403,3 +403,85 @@ def test_dask_rows_too_many_to_make_up_compile_on_few_rows_for_any_number(dask_c
     for got, want, name in zip(dask_client.compute(lazy, sync=True), on_numpy, "Wb"):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14 * np.max(np.abs(want)),
                                    err_msg=f"d{name} on 20,000 rows of Dask against NumPy")
+
+
+# -- PyTorch takes NumPy's in-place forms: large temporaries updated in place -------------
+def deep_tanh(W1, W2, W3, X, Y):
+    h1 = np.tanh(X @ W1)
+    h2 = np.tanh(h1 @ W2)
+    h3 = np.tanh(h2 @ W3)
+    return 0.5 * np.sum((h3 - Y) ** 2) / X.shape[0]
+
+
+def stacked_tanh(Ws, bs, X):
+    h = X
+    for i in range(Ws.shape[0]):
+        h = np.tanh(h @ Ws[i] + bs[i])
+    return np.sum(h ** 2)
+
+
+def _directional_check(f, args, grads, rng, what):
+    """The gradient against a central difference along a random direction of every
+    argument at once (a full Jacobian of 256 x 256 arrays would take minutes)."""
+    tangents = [rng.standard_normal(np.shape(a)) for a in args]
+    numeric = gradcheck.numeric_jvp(f, list(args), tangents)
+    analytic = sum(float(np.sum(g * t)) for g, t in zip(grads, tangents))
+    gradcheck.assert_close(np.float64(analytic), np.float64(numeric), what)
+
+
+def test_torch_form_updates_large_temporaries_in_place_and_leaves_inputs_alone():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(11)
+    n = 256                                   # 512 KiB arrays: over in_place.MIN_BYTES
+    args = [rng.standard_normal((n, n)) / 16 for _ in range(3)] + [rng.standard_normal((n, n)),
+                                                                   rng.uniform(-1, 1, (n, n))]
+    gradient = diffc.grad(deep_tanh, wrt=(0, 1, 2))
+    tensors = [torch.asarray(a.copy()) for a in args]
+    out = [_host(g) for g in gradient(*tensors)]
+    for t, a in zip(tensors, args):           # in place, but never into the caller's arrays
+        np.testing.assert_array_equal(_host(t), a)
+    text = gradient.source_for(*tensors)
+    assert "out=" in text and " *= " in text, text
+    for got, want in zip(out, gradient(*args)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+    _directional_check(lambda W1, W2, W3: deep_tanh(W1, W2, W3, *args[3:]), args[:3], out, rng,
+                       "deep_tanh on torch, along a random direction")
+
+
+def test_torch_form_adds_a_loop_step_gradient_at_its_index():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(12)
+    args = [rng.standard_normal((4, 5, 5)) / 2, rng.standard_normal((4, 5)) / 2, rng.standard_normal((3, 5))]
+    gradient = diffc.grad(stacked_tanh, wrt=(0, 1))
+    tensors = [torch.asarray(a.copy()) for a in args]
+    out = [_host(g) for g in gradient(*tensors)]
+    text = gradient.source_for(*tensors)
+    assert "dWs[i] += " in text and "zeros_like(Ws)" in text.split("for i in reversed")[0], text
+    assert text.count("zeros_like(Ws)") == 1, text       # not an array of zeros per step
+    for t, a in zip(tensors, args):
+        np.testing.assert_array_equal(_host(t), a)
+    for i, got in enumerate(out):
+        gradcheck.assert_close(got, gradcheck.numeric_vjp(stacked_tanh, args, i, 1.0), f"d{'Wb'[i]}s on torch")
+
+
+def test_jax_form_adds_a_loop_step_gradient_at_its_index(jax64):
+    import jax.numpy as jnp
+
+    rng = np.random.default_rng(13)
+    args = [rng.standard_normal((4, 5, 5)) / 2, rng.standard_normal((4, 5)) / 2, rng.standard_normal((3, 5))]
+    gradient = diffc.grad(stacked_tanh, wrt=(0, 1))
+    arrays = [jnp.asarray(a) for a in args]
+    text = gradient.source_for(*arrays)
+    assert "dWs = dWs.at[i].add(" in text and text.count("zeros_like(Ws)") == 1, text
+    for call in (gradient, jax64.jit(gradient)):
+        for i, got in enumerate(call(*arrays)):
+            gradcheck.assert_close(_host(got), gradcheck.numeric_vjp(stacked_tanh, args, i, 1.0),
+                                   f"d{'Wb'[i]}s on JAX")
+
+
+def test_dask_scaling_benchmark_measures_and_checks_against_numpy(dask_client):
+    from benchmarks import dask_scaling
+
+    result = dask_scaling.measure(dask_client, 6000, 1500, repeat=1)
+    assert result["chunks"] == 4 and result["checked"] == 3000
+    assert result["error"] < 1e-10 and result["seconds"] > 0 and result["peak_mb"] > 0

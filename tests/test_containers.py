@@ -102,3 +102,13 @@ def test_a_tuple_returned_by_a_helper_of_several_statements():
     params = np.array([0.1, -1.0, 0.2, 0.3])
     want = numerical_grad(m.unpacked_by_a_helper, (params,), 0)
     np.testing.assert_allclose(diffc.grad(m.unpacked_by_a_helper)(params), want, rtol=1e-6, atol=1e-9)
+
+
+def test_a_dict_display_with_computed_keys_and_a_double_star():
+    # `{name: w}` and `{**params, ...}` are Python's dict displays (a later key replaces an
+    # earlier one); the display was lowered as if every key were a literal (an internal
+    # AttributeError: 'Name' object has no attribute 'value')
+    w, x = rng.normal(size=3), rng.normal(size=3)
+    dw, dx = diffc.grad(m.dict_with_computed_keys, wrt=(0, 1))(w, x)
+    np.testing.assert_allclose(dw, numerical_grad(m.dict_with_computed_keys, (w, x), 0), rtol=1e-6)
+    np.testing.assert_allclose(dx, numerical_grad(m.dict_with_computed_keys, (w, x), 1), rtol=1e-6)

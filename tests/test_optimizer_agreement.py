@@ -65,6 +65,7 @@ HAND = [
     (container_models.unused_entry, ({"W": normal(3), "unused": normal(2, 2)}, normal(3)), 0),
     (container_models.tuple_argument, ((normal(3, 2), normal(2)), normal(4, 3)), 0),
     (container_models.unpacked_by_a_helper, (normal(4),), 0),
+    (container_models.dict_with_computed_keys, (normal(3), normal(3)), 0),
     (_NET.loss, (normal(6, 4), one_hot(6, 3)), "params"),
     (_NIELSEN.cost, (normal(3, 5), normal(2, 5)), ("weights", "biases")),
     (models_core.graph, (-2.0, 5.0, -4.0), (0, 1, 2)),

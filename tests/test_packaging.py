@@ -113,6 +113,8 @@ def test_an_installed_wheel_finds_its_rules(tmp_path):
     assert pathlib.Path(found["diffc"]).is_relative_to(package)
     assert pathlib.Path(found["rules"]) == package / "templates" / "numpy" / "hyperbolic.py"
     assert pathlib.Path(found["library"]) == package / "templates" / "__init__.py"
+    shipped = sorted(p.name for p in (package / "optimize" / "recipes").glob("*.txt"))
+    assert shipped and shipped == sorted(p.name for p in (source / "diffc" / "optimize" / "recipes").glob("*.txt"))
 
 
 def test_an_editable_install_finds_its_rules(tmp_path):

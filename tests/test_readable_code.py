@@ -134,3 +134,29 @@ def test_units_folded_in_a_chain_leave_no_dangling_name():
     assert diffc.grad(m.mean_of_mean)(1.35) == 3.0
     assert_close(diffc.grad(m.mean_of_mean)(np.array([1.0, 2.0])),
                  numeric_vjp(m.mean_of_mean, [np.array([1.0, 2.0])], 0, 1.0), "dx")
+
+
+def test_a_loop_over_layers_of_w_b_pairs_is_written_for_each_layers_shapes():
+    params = [(rng.normal(size=(4, 5)), rng.normal(size=5)), (rng.normal(size=(5, 3)), rng.normal(size=3))]
+    x, y = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+    grads = diffc.grad(m.layers_of_pairs, wrt="params")(params, x, y)
+
+    def f(W0, b0, W1, b1):
+        return m.layers_of_pairs([(W0, b0), (W1, b1)], x, y)
+    leaves = [params[0][0], params[0][1], params[1][0], params[1][1]]
+    for i in range(4):
+        assert_close(grads[i // 2][i % 2], numeric_vjp(f, leaves, i, 1.0), f"dparams[{i // 2}][{i % 2}]")
+    source = diffc.grad(m.layers_of_pairs, wrt="params").source_for(params, x, y)
+    for generic in ("unbroadcast", "add_gradients", "zeros_like_gradient", "broadcast_to"):
+        assert generic not in source, generic
+    assert "db = dz.sum(axis=0)" in source
+
+
+def test_a_list_item_the_data_picks_keeps_the_general_form():
+    """``mats[k]`` with ``k`` computed from the data: which item, so its shape, is not fixed
+    by the signature (one compile serves both picks)."""
+    mats, b = [rng.normal(size=3), rng.normal(size=(4, 3))], rng.normal(size=3)
+    gradient = diffc.grad(m.picked_by_the_data, wrt=2)
+    for x in (-np.ones(2), np.ones(2)):
+        got = gradient(mats, x, b)
+        assert_close(got, numeric_vjp(m.picked_by_the_data, [mats, x, b], 2, 1.0), f"db, sum(x)={x.sum()}")

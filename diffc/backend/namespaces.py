@@ -57,7 +57,7 @@ def target_for(args, wrt):
     is_torch, is_jax, is_dask = (compat.is_torch_namespace(namespace), compat.is_jax_namespace(namespace),
                                  compat.is_dask_namespace(namespace))
     return Target(namespace, _library_name(namespace), writes=not is_jax, torch=is_torch,
-                  precision=precision, extended=is_torch or is_jax or is_dask)
+                  precision=precision, extended=is_torch or is_jax or is_dask, in_place=is_torch)
 
 
 def _library_name(namespace):
@@ -173,4 +173,4 @@ def target_named(name, args, wrt):
                 if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
     return Target(namespace, name, writes=name != "jax", torch=name == "torch",
                   precision=floating[0].dtype.name if floating else "float64",
-                  extended=name in ("torch", "jax", "dask"))
+                  extended=name in ("torch", "jax", "dask"), in_place=name == "torch")

@@ -2,7 +2,11 @@
 to array-API calls on ``xp``, the namespace of its array arguments.
 
 Contract: takes a generated ``ast.FunctionDef`` emitted without NumPy's own forms
-(``passes.portable()``: no ``out=``, no in-place arithmetic, no array methods) and a
+(``passes.portable()``: no ``out=``, no in-place arithmetic, no array methods; for a
+``Target`` with ``in_place``, ``passes.portable("in place")``: the in-place updates of
+large gradient temporaries, ``a *= b`` and ``np.subtract(1, a, out=a)``, and a loop step's
+gradient added at its index, ``dWs[i] += dW``, as NumPy's; for one without writes,
+``passes.portable("at updates")``: that last one only, as ``dWs = dWs.at[i].add(dW)``) and a
 ``Target``; returns a new ``FunctionDef`` that starts with
 ``xp = array_namespace(<its array parameters>)`` and calls only ``xp``'s functions
 (the array API standard's names: ``np.concatenate`` → ``xp.concat``, ``np.arccos`` →
@@ -54,13 +58,17 @@ class Target:
     """What the rewrite targets: ``namespace`` (the module ``array_namespace`` gives for
     the arguments, to check each function exists), ``name`` (for messages), whether the
     arrays take writes (``writes``), whether writes add with ``index_put_`` (``torch``),
-    and ``precision``: the name of the arguments' floating dtype (``"float64"``)."""
+    ``precision``: the name of the arguments' floating dtype (``"float64"``), and
+    ``in_place``: whether the namespace's functions take ``out=`` and its arrays
+    ``a *= b`` as NumPy's do (PyTorch), so that the gradient code updates its own large
+    temporaries in place as the NumPy form does (``passes.IN_PLACE_PASSES``)."""
     namespace: object
     name: str
     writes: bool = True
     torch: bool = False
     precision: str = "float64"
     extended: bool = False      # NumPy's functions outside the standard (einsum) as the library has them
+    in_place: bool = False
 
 
 # NumPy's name -> the standard's, where they differ
@@ -214,8 +222,15 @@ class _Rewrite:
                         self.scalars.assigned(n.id, s.value if isinstance(t, ast.Name) else None)
             return [ast.Assign(s.targets, value, lineno=0)]
         if isinstance(s, ast.AugAssign):
+            if isinstance(s.target, ast.Subscript) and self.target.in_place:
+                # ``acc[i] += v`` (``add_into``): at indices a scatter wrote once each, as NumPy's
+                return [ast.AugAssign(self.expr(s.target), s.op, self.expr(s.value))]
             if isinstance(s.target, ast.Subscript) and isinstance(s.op, ast.Add):
                 return [self._write(s.target, self.expr(s.value), "add")]
+            if isinstance(s.target, ast.Name) and self.target.in_place:
+                # only ``passes.IN_PLACE_PASSES`` write ``a *= b``: into the gradient's own memory
+                self.scalars.assigned(s.target.id, None)
+                return [ast.AugAssign(ast.Name(s.target.id, ast.Store()), s.op, self.expr(s.value))]
             if isinstance(s.target, ast.Name):        # never in place: the array may be shared
                 target = ast.Name(s.target.id, ast.Store())
                 value = ast.BinOp(_name(s.target.id), s.op, self.expr(s.value))

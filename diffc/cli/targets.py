@@ -328,7 +328,27 @@ def examples(src, specs, rng=None, required=False, strict=True):
     rng = rng if rng is not None else np.random.default_rng(0)
     params = param_names(src)
     defaults = _literal_defaults(src)
-    symbols, given = {}, {}
+    symbols = {}
+    given = _given(src, specs, params, symbols, rng, strict)
+    missing = [p for p in params if p not in given and p not in defaults]
+    if missing:
+        raise UsageError(f"no example argument for {', '.join(missing)}: diffc specialises the "
+                         f"code to example arguments, one for each parameter without a default",
+                         hint=f"add {' '.join(f'--arg {m}=...' for m in missing)}, each a shape "
+                              f"(3x4, Nx784, shape:5), integer labels (N:int:10) or a number (2.0)")
+    out = Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
+    out.symbols = dict(symbols)
+    if symbols:
+        out.labels = {params.index(name): labels for name, labels in
+                      ((t.partition("=")[0], _size_labels(t.partition("=")[2])) for t in specs)
+                      if name in params and labels is not None}
+    return out
+
+
+def _given(src, specs, params, symbols, rng, strict):
+    """Parameter name -> the example value its ``--arg`` specs give (sizes named in a
+    shape are shared through ``symbols``)."""
+    given = {}
     for spec in specs:
         target, eq, value = spec.partition("=")
         name = _named(spec)
@@ -345,19 +365,7 @@ def examples(src, specs, rng=None, required=False, strict=True):
                              hint=(f"did you mean {close[0]}? " if close else "")
                              + f"its parameters are {', '.join(params)}")
         _put(given, target, parse_example(value, symbols, rng), spec)
-    missing = [p for p in params if p not in given and p not in defaults]
-    if missing:
-        raise UsageError(f"no example argument for {', '.join(missing)}: diffc specialises the "
-                         f"code to example arguments, one for each parameter without a default",
-                         hint=f"add {' '.join(f'--arg {m}=...' for m in missing)}, each a shape "
-                              f"(3x4, Nx784, shape:5), integer labels (N:int:10) or a number (2.0)")
-    out = Examples((given[p] if p in given else defaults[p] for p in params), bool(symbols))
-    out.symbols = dict(symbols)
-    if symbols:
-        out.labels = {params.index(name): labels for name, labels in
-                      ((t.partition("=")[0], _size_labels(t.partition("=")[2])) for t in specs)
-                      if name in params and labels is not None}
-    return out
+    return given
 
 
 def _size_labels(text):

@@ -10,6 +10,7 @@ NumPy, so it runs on tensors on any device without a copy to the host.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import hashlib
 import os
@@ -27,7 +28,20 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
     values, varying = namespaces.stand_ins(args)
     stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
     stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
-    with passes.portable():
+    try:
+        return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying)
+    except portable.BackendUnsupported:
+        if not target.in_place:
+            raise
+    # an in-place form the namespace has no counterpart for (``out=`` of a NumPy-only
+    # function): the form without writes into arrays' own memory, as for other namespaces
+    target = dataclasses.replace(target, in_place=False)
+    return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying)
+
+
+def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying):
+    form = "in place" if target.in_place else "at updates" if not target.writes else None
+    with passes.portable(form):
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                              sizes_vary=stand_ins.sizes_vary)
     if compiled.functions or compiled.helpers or compiled.user_modules:

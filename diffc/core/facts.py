@@ -69,6 +69,8 @@ class Facts:
         # with these facts (primitive, operands, outputs and the ids of their values)
         self.verified: set = set()
         self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
+        # lists the signature fixes (an argument, or an item of one): items' shapes are fixed
+        self.fixed_lists: set = set()
 
     @classmethod
     def none(cls):
@@ -81,6 +83,8 @@ class Facts:
         self.values[var] = value
         if isinstance(value, _STATIC_PY):
             self.value_static.add(var)
+        elif isinstance(value, list):
+            self.fixed_lists.add(var)
 
     def run_function(self, func, values):
         """Bind ``func``'s parameters to the example ``values`` and run its body on them."""
@@ -157,6 +161,8 @@ class Facts:
         out = eqn.outs[0]
         self.values[out] = result
         inputs = list(eqn.inputs())
+        if eqn.prim == "getitem" and isinstance(result, (list, tuple)) and self._fixed_item(eqn):
+            self.fixed_lists.add(out)
         if prim.shape_only or any(v in self.from_shape for v in inputs):
             self.from_shape.add(out)          # a size: symbolic when sizes vary
         if prim.shape_only and not any(v in self.dynamic for v in inputs):
@@ -338,8 +344,22 @@ class Facts:
             if _shape_like(value) and v not in self.value_static:
                 if (numbers_only or eqn.prim in ("getitem", "setitem")) and isinstance(value, (int, np.integer)):
                     continue
+                if eqn.prim == "getitem" and v is eqn.args[0] and self._fixed_item(eqn):
+                    continue            # an item of a list the signature fixes
                 return True
         return False
+
+    def _fixed_item(self, eqn):
+        """Whether getitem ``eqn`` reads a fixed list's item at an index the signature fixes,
+        or any item of one whose items all have one layout."""
+        container, index = eqn.args[0], eqn.args[1]
+        if container not in self.fixed_lists:
+            return False
+        if isinstance(index, Const) or index in self.value_static:
+            return True
+        items = self.values.get(container)
+        return isinstance(index, Var) and index not in self.dynamic and \
+            len({_layout(item) for item in items}) <= 1
 
     # -- queries -------------------------------------------------------------------
     def is_static(self, atom):
@@ -467,6 +487,13 @@ def _shape_key(value):
     if isinstance(value, dict):
         return ("dict", tuple(value))
     return (type(value).__name__,)
+
+
+def _layout(value):
+    """A value's shape, dtype and type, into lists and tuples."""
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_layout(v) for v in value))
+    return (type(value), getattr(value, "shape", None), getattr(value, "dtype", None))
 
 
 def _shape_like(value):

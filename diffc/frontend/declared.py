@@ -25,7 +25,7 @@ from diffc.core import primitives
 from diffc.core.facts import Facts
 from diffc.errors import DiffcError
 from diffc.frontend import fence, source
-from diffc.frontend import lower as lowering     # it imports this module: used at call time
+from diffc.frontend import lower_entry
 
 _OPTIONS = ("nondiff", "broadcasting", "data_dependent_shape", "differentiable", "shape_only")
 _MADE: dict = {}            # (module name, path, line, text) -> the Primitive registered
@@ -149,7 +149,7 @@ class _Evaluator:
     def __call__(self, *args):
         if self.func is None:
             fence.check(self.src)
-            self.func = lowering.lower_function(self.src, method=self.src.method)
+            self.func = lower_entry.function(self.src, method=self.src.method)
         facts = Facts(True, exact=True)
         facts.run_function(self.func, args)
         results = [facts.value(r) for r in self.func.results]

@@ -183,20 +183,8 @@ def _check_statement(ctx, stmt):
         _check_expr(ctx, stmt.iter)
         _check_block(ctx, stmt.body)
         _check_block(ctx, stmt.orelse)
-    elif isinstance(stmt, ast.Assign):
-        _check_expr(ctx, stmt.value)
-        for target in stmt.targets:
-            _check_target(ctx, target)
-    elif isinstance(stmt, ast.AugAssign):
-        if isinstance(stmt.target, ast.Attribute):     # `self.W -= ...` writes into the array
-            fail(ctx, stmt.target, OTHER["attribute target"])
-        _check_target(ctx, stmt.target)
-        _check_expr(ctx, stmt.value)
-    elif isinstance(stmt, ast.AnnAssign):
-        if stmt.value is None:
-            fail(ctx, stmt, OTHER["bare annotation"])
-        _check_target(ctx, stmt.target)
-        _check_expr(ctx, stmt.value)
+    elif isinstance(stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+        _check_assignment(ctx, stmt)
     elif isinstance(stmt, ast.Expr):
         _check_expression_statement(ctx, stmt)
     elif isinstance(stmt, ast.Assert):
@@ -204,12 +192,7 @@ def _check_statement(ctx, stmt):
         if stmt.msg is not None:
             _check_expr(ctx, stmt.msg)
     elif isinstance(stmt, ast.Return):
-        value = stmt.value
-        if ctx.fn.aux and isinstance(value, ast.Tuple) and len(value.elts) == 2:
-            _check_expr(ctx, value.elts[0])
-            _check_aux(ctx, value.elts[1])
-        elif value is not None:
-            _check_expr(ctx, value)
+        _check_return(ctx, stmt)
     elif isinstance(stmt, ast.Raise):
         for part in (stmt.exc, stmt.cause):
             if part is not None:
@@ -224,6 +207,33 @@ def _check_statement(ctx, stmt):
         # its body is checked where it is called (lowering inlines each call)
     elif not isinstance(stmt, (ast.Pass, ast.Break, ast.Continue)):
         fail(ctx, stmt, OTHER["statement"], name=type(stmt).__name__)
+
+
+def _check_assignment(ctx, stmt):
+    """``x = ...``, ``x += ...`` (not into an attribute: ``self.W -= ...`` writes into the
+    array), ``x: T = ...`` (not a bare annotation)."""
+    if isinstance(stmt, ast.Assign):
+        _check_expr(ctx, stmt.value)
+        for target in stmt.targets:
+            _check_target(ctx, target)
+        return
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Attribute):
+        fail(ctx, stmt.target, OTHER["attribute target"])
+    if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+        fail(ctx, stmt, OTHER["bare annotation"])
+    _check_target(ctx, stmt.target)
+    _check_expr(ctx, stmt.value)
+
+
+def _check_return(ctx, stmt):
+    """``return value``; with ``has_aux``, ``return value, aux`` (the auxiliary output is
+    returned as it is)."""
+    value = stmt.value
+    if ctx.fn.aux and isinstance(value, ast.Tuple) and len(value.elts) == 2:
+        _check_expr(ctx, value.elts[0])
+        _check_aux(ctx, value.elts[1])
+    elif value is not None:
+        _check_expr(ctx, value)
 
 
 def _check_aux(ctx, node):

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import ast
 
-from diffc.frontend import lower, lower_static, static
+from diffc.frontend import lower_static, static
+from diffc.frontend import lower_entry as entry
 from diffc.errors import DiffcError, InternalError, UnsupportedSyntax
 from diffc.core.ir import Block, If, Loop, Pack, VarKind
+from diffc.frontend.lower_scope import Ref, Scope
+from diffc.frontend.lower_emit import emit as emit_equation, record
+from diffc.frontend.lower_names import lookup
+from diffc.frontend.lower_containers import item_getter
 
 
 def _child(scope):
-    child = lower.Scope(scope.fn, scope.namer)
+    child = Scope(scope.fn, scope.namer)
     child.env = dict(scope.env)
     child.hints = scope.hints
     child.template = scope.template
-    child.call_stack = getattr(scope, "call_stack", ())
+    child.call_stack = scope.call_stack
     child.calls = scope.calls
     child.free = scope.free
     child.facts = scope.facts
@@ -33,7 +38,7 @@ def _child(scope):
 def _lower_block(scope, statements):
     child = _child(scope)
     for stmt in statements:
-        lower._lower_statement(child, stmt)
+        entry.statement(child, stmt)
     return child
 
 
@@ -46,11 +51,11 @@ def _decided(scope, cond):
 
 
 def lower_if(scope, stmt):
-    cond = lower.lower_condition(scope, stmt.test)
+    cond = entry.condition(scope, stmt.test)
     taken = _decided(scope, cond)
     if taken is not None:             # decided by the signature: only that branch is code
         for s in (stmt.body if taken else stmt.orelse):
-            lower._lower_statement(scope, s)
+            entry.statement(scope, s)
         return
     with _no_unrolling_here(scope, "a branch the data decides"):
         then = _lower_block(scope, stmt.body)
@@ -61,7 +66,7 @@ def lower_if(scope, stmt):
     node = If(outs, cond,
               Block((), then.body, tuple(then.env[n] for n in names)),
               Block((), orelse.body, tuple(orelse.env[n] for n in names)), scope.loc(stmt))
-    lower.record(scope, node)
+    record(scope, node)
     for n, out in zip(names, outs):
         scope.env[n] = out
     for n in set(then.env) ^ set(orelse.env):
@@ -78,19 +83,19 @@ def _assigned_in_order(a, b, parent):
 
 
 def lower_ifexp(scope, node, hint):
-    cond = lower.lower_condition(scope, node.test)
+    cond = entry.condition(scope, node.test)
     taken = _decided(scope, cond)
     if taken is not None:
-        return lower._lower_expr(scope, node.body if taken else node.orelse, hint)
+        return entry.expression(scope, node.body if taken else node.orelse, hint)
     results = []
     blocks = []
     for branch in (node.body, node.orelse):
         child = _child(scope)
-        results.append(lower._lower_expr(child, branch))
+        results.append(entry.expression(child, branch))
         blocks.append(child.body)
     out = scope.namer.var(hint or "select", VarKind.USER if hint else VarKind.TEMP)
-    lower.record(scope, If((out,), cond, Block((), blocks[0], (results[0],)),
-                           Block((), blocks[1], (results[1],)), scope.loc(node)))
+    record(scope, If((out,), cond, Block((), blocks[0], (results[0],)),
+                     Block((), blocks[1], (results[1],)), scope.loc(node)))
     return out
 
 
@@ -120,19 +125,19 @@ def _range_and_binders(scope, stmt):
     func = it.func.id if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) else None
     if func is not None and func not in ("range", "enumerate", "zip") and func not in scope.env:
         try:        # an alias of a builtin: `xrange = range`
-            found = lower._lookup(scope, it.func)
+            found = lookup(scope, it.func)
         except DiffcError:
             found = None
-        if isinstance(found, lower.Ref) and found.qualname in ("builtins.range", "builtins.enumerate", "builtins.zip"):
+        if isinstance(found, Ref) and found.qualname in ("builtins.range", "builtins.enumerate", "builtins.zip"):
             func = found.qualname.split(".")[1]
     if func == "range" and func not in scope.env:
-        return lower._lower_expr(scope, it, "steps"), [(stmt.target, None)]
+        return entry.expression(scope, it, "steps"), [(stmt.target, None)]
     if func in ("enumerate", "zip") and func not in scope.env:
         if it.keywords or (func == "enumerate" and len(it.args) != 1):
             raise UnsupportedSyntax(f"this form of {func}() is not supported in a loop",
                                     scope.loc(it), f"use {func}(a) with one sequence" if func == "enumerate"
                                     else "zip sequences without keywords")
-        seqs = [lower._lower_expr(scope, a) for a in it.args]
+        seqs = [entry.expression(scope, a) for a in it.args]
         lengths = [_emit(scope, "builtins.len", (s,), it) for s in seqs]
         n = lengths[0] if len(lengths) == 1 else _emit(scope, "builtins.min", tuple(lengths), it)
         steps = _emit(scope, "builtins.range", (n,), it, "steps")
@@ -143,8 +148,8 @@ def _range_and_binders(scope, stmt):
         if func == "enumerate":
             return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
         return steps, list(zip(stmt.target.elts, seqs))
-    seq = lower._lower_expr(scope, it)
-    if isinstance(seq, Pack) and not _uniform(scope, seq):
+    seq = entry.expression(scope, it)
+    if isinstance(seq, Pack) and not _uniform(scope, seq) or _mixed_list(scope, seq):
         raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
     n = _emit(scope, "builtins.len", (seq,), it)
     return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
@@ -162,8 +167,29 @@ def _uniform(scope, pack):
     return len(kinds) <= 1 and not any(isinstance(i, Pack) for i in pack.items)
 
 
+def _mixed_list(scope, seq):
+    """Whether ``seq`` is a list or tuple argument of containers (``params``, a list of
+    ``(W, b)``) that differ in shape or structure: one step per item, each written for its
+    own shapes, as for a literal list of them (a loop would need code for any container).
+    A list of arrays of different shapes stays one loop (``for W in Ws``: its matrix
+    products' gradients need no shapes)."""
+    value = static.example(scope, seq)
+    if not isinstance(value, (list, tuple)) or not 2 <= len(value) <= _MAX_UNROLLED \
+            or not all(isinstance(v, (list, tuple, dict)) for v in value):
+        return False
+
+    def layout(v):
+        if isinstance(v, (list, tuple)):
+            return (type(v), tuple(layout(u) for u in v))
+        if isinstance(v, dict):
+            return (dict, tuple((k, layout(u)) for k, u in v.items()))
+        return (type(v), getattr(v, "shape", None), getattr(v, "dtype", None))
+
+    return len({layout(v) for v in value}) > 1
+
+
 def _emit(scope, name, args, node, hint=""):
-    return lower._emit(scope, name, args, {}, node, hint)
+    return emit_equation(scope, name, args, {}, node, hint)
 
 
 class _no_unrolling_here:
@@ -191,8 +217,8 @@ def _unroll(scope, stmt):
     """Write a ``for`` loop out, one copy of its body per step, when it changes a list or
     dict made before it: its steps must be fixed here (a range of known length, a list,
     tuple or dict whose structure the signature fixes, an array's rows)."""
-    iterable = lower._lower_expr(scope, stmt.iter)
-    pack = lower_static.structure(scope, iterable, stmt.iter, lower._getitem(scope, stmt.iter))
+    iterable = entry.expression(scope, stmt.iter)
+    pack = lower_static.structure(scope, iterable, stmt.iter, item_getter(scope, stmt.iter))
     items = None
     if pack is not None:
         items = pack.items[::2] if pack.kind == "dict" else pack.items
@@ -202,7 +228,7 @@ def _unroll(scope, stmt):
         if isinstance(known, range):
             items = [lower_static.lift(i) for i in known]
         elif hasattr(seen, "shape") and getattr(seen, "ndim", 0) >= 1:
-            get = lower._getitem(scope, stmt.iter)
+            get = item_getter(scope, stmt.iter)
             items = [get(iterable, lower_static.lift(i)) for i in range(seen.shape[0])]
     if items is None or len(items) > _MAX_UNROLLED:
         raise UnsupportedSyntax("this loop changes a list or dict made before it, and its "
@@ -210,9 +236,9 @@ def _unroll(scope, stmt):
                                 "loop over range(n) with n fixed by the arguments' shapes or "
                                 "settings, or over a list")
     for item in items:
-        lower._assign(scope, stmt.target, item, stmt)
+        entry.assign(scope, stmt.target, item, stmt)
         for s in stmt.body:
-            lower._lower_statement(scope, s)
+            entry.statement(scope, s)
 
 
 def _within(error, node):
@@ -282,14 +308,14 @@ def _lower_loop(scope, stmt):
     for target, seq in binders:
         value = index if seq is None else _emit(body, "operator.getitem", (seq, index), target,
                                                  target.id if isinstance(target, ast.Name) else "")
-        lower._assign(body, target, value, stmt)
+        entry.assign(body, target, value, stmt)
     for s in stmt.body:
-        lower._lower_statement(body, s)
+        entry.statement(body, s)
     outs = tuple(scope.namer.var(n) for n in carried)
     loop = Loop(outs, steps, tuple(scope.env[n] for n in carried),
                 Block((index, *params), body.body, tuple(body.env[n] for n in carried)),
                 None, scope.loc(stmt), target_hint=index_hint)
-    lower.record(scope, loop)
+    record(scope, loop)
     for n, out in zip(carried, outs):
         scope.env[n] = out
 
@@ -305,15 +331,15 @@ def lower_while(scope, stmt):
     for n, cp, p in zip(carried, cond_params, params):
         cond_scope.env[n] = cp
         body.env[n] = p
-    test = lower.lower_condition(cond_scope, stmt.test)
+    test = entry.condition(cond_scope, stmt.test)
     with _no_unrolling_here(scope, "a `while` loop"):
         for s in stmt.body:
-            lower._lower_statement(body, s)
+            entry.statement(body, s)
     outs = tuple(scope.namer.var(n) for n in carried)
     loop = Loop(outs, None, tuple(scope.env[n] for n in carried),
                 Block(tuple(params), body.body, tuple(body.env[n] for n in carried)),
                 Block(tuple(cond_params), cond_scope.body, (test,)), scope.loc(stmt))
-    lower.record(scope, loop)
+    record(scope, loop)
     for n, out in zip(carried, outs):
         scope.env[n] = out
 

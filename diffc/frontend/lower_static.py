@@ -148,48 +148,60 @@ def mutated(scope, pack, attr, args, node):
     """The container after ``pack.attr(*args)`` and the call's value: ``(new, result)``."""
     if pack.kind == "tuple":
         raise UnsupportedSyntax(f"tuple has no method {attr}()", scope.loc(node), "use a list")
-    if pack.kind == "list":
-        if attr == "append" and len(args) == 1:
-            return Pack("list", pack.items + (args[0],)), Const(None)
-        if attr == "extend" and len(args) == 1:
-            more = _sequence(scope, args[0], node)
-            return Pack("list", pack.items + more.items), Const(None)
-        if attr == "insert" and len(args) == 2:
-            items = list(pack.items)
-            items.insert(known_key(scope, args[0], node), args[1])
-            return Pack("list", tuple(items)), Const(None)
-        if attr == "pop" and len(args) <= 1:
-            items = list(pack.items)
-            value = items.pop(known_key(scope, args[0], node) if args else -1)
-            return Pack("list", tuple(items)), value
-        if attr == "clear" and not args:
-            return Pack("list", ()), Const(None)
-    if pack.kind == "dict":
-        if attr == "update" and len(args) == 1 and isinstance(args[0], Pack) and args[0].kind == "dict":
-            new = pack
-            for k, v in _entries(args[0]):
-                new = with_entry(scope, new, k, v, node)
-            return new, Const(None)
-        if attr == "setdefault" and 1 <= len(args) <= 2:
-            key = known_key(scope, args[0], node)
-            for k, v in _entries(pack):
-                if k.value == key:
-                    return pack, v
-            default = args[1] if len(args) == 2 else Const(None)
-            return with_entry(scope, pack, args[0], default, node), default
-        if attr == "pop" and 1 <= len(args) <= 2:
-            key = known_key(scope, args[0], node)
-            for k, v in _entries(pack):
-                if k.value == key:
-                    rest = [x for kk, vv in _entries(pack) if kk.value != key for x in (kk, vv)]
-                    return Pack("dict", tuple(rest)), v
-            if len(args) == 2:
-                return pack, args[1]
-        if attr == "clear" and not args:
-            return Pack("dict", ()), Const(None)
+    change = {"list": _list_mutated, "dict": _dict_mutated}.get(pack.kind)
+    done = change(scope, pack, attr, args, node) if change is not None else None
+    if done is not None:
+        return done
     raise UnsupportedSyntax(f"this call of {pack.kind}.{attr}() is not supported",
                             scope.loc(node), "build the container with literals, append, "
                             "extend, insert or item assignment")
+
+
+def _list_mutated(scope, pack, attr, args, node):
+    """``(new, result)`` of a list method, or None for a call not supported."""
+    if attr == "append" and len(args) == 1:
+        return Pack("list", pack.items + (args[0],)), Const(None)
+    if attr == "extend" and len(args) == 1:
+        more = _sequence(scope, args[0], node)
+        return Pack("list", pack.items + more.items), Const(None)
+    if attr == "insert" and len(args) == 2:
+        items = list(pack.items)
+        items.insert(known_key(scope, args[0], node), args[1])
+        return Pack("list", tuple(items)), Const(None)
+    if attr == "pop" and len(args) <= 1:
+        items = list(pack.items)
+        value = items.pop(known_key(scope, args[0], node) if args else -1)
+        return Pack("list", tuple(items)), value
+    if attr == "clear" and not args:
+        return Pack("list", ()), Const(None)
+    return None
+
+
+def _dict_mutated(scope, pack, attr, args, node):
+    """``(new, result)`` of a dict method, or None for a call not supported."""
+    if attr == "update" and len(args) == 1 and isinstance(args[0], Pack) and args[0].kind == "dict":
+        new = pack
+        for k, v in _entries(args[0]):
+            new = with_entry(scope, new, k, v, node)
+        return new, Const(None)
+    if attr == "setdefault" and 1 <= len(args) <= 2:
+        key = known_key(scope, args[0], node)
+        for k, v in _entries(pack):
+            if k.value == key:
+                return pack, v
+        default = args[1] if len(args) == 2 else Const(None)
+        return with_entry(scope, pack, args[0], default, node), default
+    if attr == "pop" and 1 <= len(args) <= 2:
+        key = known_key(scope, args[0], node)
+        for k, v in _entries(pack):
+            if k.value == key:
+                rest = [x for kk, vv in _entries(pack) if kk.value != key for x in (kk, vv)]
+                return Pack("dict", tuple(rest)), v
+        if len(args) == 2:
+            return pack, args[1]
+    if attr == "clear" and not args:
+        return Pack("dict", ()), Const(None)
+    return None
 
 
 def _sequence(scope, atom, node):

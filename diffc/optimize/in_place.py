@@ -96,25 +96,41 @@ def reuse_buffers(func: Function, facts=None) -> Function:
         return func
     yielded = {v for r in func.results for v in atoms_in(r)} | {
         v for s in walk(func.body) for b in blocks_of(s) for r in b.results for v in atoms_in(r)}
+    return with_body(func, _Buffers(facts, yielded).rewrite(func.body))
 
-    def layout(atom):
+
+class _Buffers:
+    """``reuse_buffers`` on each block, inner blocks first: the allocations a block makes,
+    when each is last read, and the equations that can write into a dead one."""
+
+    def __init__(self, facts, yielded):
+        self.facts = facts
+        self.yielded = yielded       # Vars returned or yielded by a block: never reused
+
+    def layout(self, atom):
+        """``(shape, dtype)`` of a large C-contiguous array the example values fix, else None."""
+        facts = self.facts
         value = facts.values.get(atom) if isinstance(atom, Var) and facts.is_static(atom) else None
         if not isinstance(value, np.ndarray) or value.nbytes < MIN_BYTES or not value.flags.c_contiguous:
             return None
         return value.shape, value.dtype
 
-    def rewrite(stmts):
-        stmts = [map_blocks(stmt, rewrite) for stmt in stmts]
-        memory = {}              # Var -> the Var whose allocation it lives in
-        last_read = {}           # allocation -> index of the last statement reading it
-        unsafe = set()           # allocations read in a way that may keep a view
+    def rewrite(self, stmts):
+        stmts = [map_blocks(stmt, self.rewrite) for stmt in stmts]
+        memory, last_read, unsafe = self._allocations(stmts)
+        dead_after = {}          # statement index -> allocations dead after it
+        for home, i in last_read.items():
+            if home not in unsafe:
+                dead_after.setdefault(i, []).append(home)
+        return self._reused(stmts, memory, dead_after, unsafe)
+
+    def _allocations(self, stmts):
+        """``(memory, last_read, unsafe)``: Var -> the Var whose allocation it lives in;
+        allocation -> index of the last statement reading it; allocations read in a way
+        that may keep a view (or returned)."""
+        memory, last_read, unsafe = {}, {}, set()
         for i, stmt in enumerate(stmts):
-            inputs = stmt.inputs() if isinstance(stmt, Eqn) else \
-                (v for b in blocks_of(stmt) for s in walk(b.body) for v in s.inputs())
-            direct = list(inputs)
-            if not isinstance(stmt, Eqn):
-                direct += [v for a in _direct_atoms(stmt) for v in atoms_in(a)]
-            for v in direct:
+            for v in _reads(stmt):
                 home = memory.get(v)
                 if home is None:
                     continue
@@ -127,21 +143,22 @@ def reuse_buffers(func: Function, facts=None) -> Function:
                 if prim.writes_first or is_out_form(prim):
                     if stmt.args and stmt.args[0] in memory:
                         memory[out] = memory[stmt.args[0]]   # the same memory, updated
-                elif prim.fresh and stmt.role is not Role.PRIMAL and layout(out) is not None:
+                elif prim.fresh and stmt.role is not Role.PRIMAL and self.layout(out) is not None:
                     memory[out] = out
-        for v in yielded:
+        for v in self.yielded:
             if v in memory:
                 unsafe.add(memory[v])
+        return memory, last_read, unsafe
+
+    def _reused(self, stmts, memory, dead_after, unsafe):
+        """``stmts`` with each gradient equation that can write into a dead allocation of
+        its layout made its ``out=`` form."""
         free = {}                # layout -> dead allocations, oldest first
-        dead_after = {}
-        for home, i in last_read.items():
-            if home not in unsafe:
-                dead_after.setdefault(i, []).append(home)
         out = []
         for i, stmt in enumerate(stmts):
             if isinstance(stmt, Eqn) and len(stmt.outs) == 1 and stmt.role is not Role.PRIMAL \
                     and primitives.get(stmt.prim).out_form and not stmt.kwargs and stmt.outs[0] in memory:
-                target = layout(stmt.outs[0])
+                target = self.layout(stmt.outs[0])
                 pool = free.get(target)
                 form = out_form(stmt)
                 if pool and form is not None:
@@ -151,11 +168,19 @@ def reuse_buffers(func: Function, facts=None) -> Function:
             out.append(stmt)
             for home in dead_after.get(i, ()):
                 if memory.get(home) is home and home not in unsafe:
-                    free.setdefault(layout(home), []).append(_latest(home, memory, stmts))
+                    free.setdefault(self.layout(home), []).append(_latest(home, memory, stmts))
         return out
 
-    body = rewrite(func.body)
-    return with_body(func, body)
+
+def _reads(stmt):
+    """The Vars a statement reads: an equation's inputs; for a branch or a loop, its own
+    operands and the inputs of every equation in its blocks."""
+    inputs = stmt.inputs() if isinstance(stmt, Eqn) else \
+        (v for b in blocks_of(stmt) for s in walk(b.body) for v in s.inputs())
+    direct = list(inputs)
+    if not isinstance(stmt, Eqn):
+        direct += [v for a in _direct_atoms(stmt) for v in atoms_in(a)]
+    return direct
 
 
 def _direct_atoms(stmt):

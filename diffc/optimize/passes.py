@@ -322,15 +322,31 @@ EMIT_PASSES = (bptt.inputs, bptt.products, accumulate_in_place, list_updates, in
 
 
 _OFF = contextvars.ContextVar("diffc_unoptimized", default=False)
-_PORTABLE = contextvars.ContextVar("diffc_portable", default=False)
+_PORTABLE = contextvars.ContextVar("diffc_portable", default=None)
+
+
+# NumPy's in-place forms that other namespaces with writes into arrays and ``out=`` share
+# (PyTorch): a loop's gradient added into its own zeros at one index (``dWs[i] += dW``,
+# not a new array of zeros per step), a gradient equation's large temporary updated in
+# place or computed into a dead one, exactly as in the NumPy form (the conditions do not
+# depend on the library: the memory is the gradient code's own, read by nothing that
+# keeps a view, and a write at an index reads and writes it as NumPy's does).
+IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise, in_place.reuse_buffers)
+# For a namespace whose arrays take no writes (JAX), the first of them only: the rewrite to
+# its functional update (``dWs = dWs.at[i].add(dW)``) computes what NumPy's ``+=`` does.
+AT_UPDATE_PASSES = (accumulate_in_place,)
+PORTABLE_FORMS = {"in place": IN_PLACE_PASSES, "at updates": AT_UPDATE_PASSES, None: ()}
 
 
 @contextlib.contextmanager
-def portable():
+def portable(form=None):
     """Compile for an array namespace other than NumPy inside this block: the
     ``EMIT_PASSES`` (NumPy's in-place updates, ``out=``, methods) give way to
-    ``portable.PASSES`` (array-API forms without writes into arrays)."""
-    token = _PORTABLE.set(True)
+    ``portable.PASSES`` (array-API forms without writes into arrays), followed by the
+    passes of ``PORTABLE_FORMS[form]``: ``"in place"`` for a namespace whose functions take
+    ``out=`` and whose arrays take ``a *= b`` (PyTorch), ``"at updates"`` for one whose
+    arrays have ``.at[i].add(v)`` (JAX)."""
+    token = _PORTABLE.set(PORTABLE_FORMS[form])
     try:
         yield
     finally:
@@ -340,8 +356,9 @@ def portable():
 def _emit_passes():
     """The passes for code about to be emitted; the portable ones run even when the
     optimizer is off (the forms they make are the only ones some namespaces accept)."""
-    if _PORTABLE.get():
-        return portable_passes.PASSES + (dead_code,)
+    form = _PORTABLE.get()
+    if form is not None:
+        return portable_passes.PASSES + (form if enabled() else ()) + (dead_code,)
     return EMIT_PASSES if enabled() else ()
 
 

@@ -118,14 +118,53 @@ def _recipe_path(key):
     if directory is None:
         return None
     if _version is None:
+        _version = hashlib.sha256(_source_version().encode() + _sympy_version()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
+    return os.path.join(directory, f"{digest}.txt")
+
+
+# Recipes shipped with diffc, in ``recipes/`` beside this module: the chains of the seed
+# notes' models, of the benchmark models and of common activations, solved when this diffc
+# was made (``DIFFC_UPDATE_RECIPES=1 python -m pytest tests/test_shipped_recipes.py``), so
+# that a first compile of such a model in a new installation imports no SymPy. A file is
+# named by a hash of the key and of the simplifier's source alone (not SymPy's version:
+# the code is then the same on every machine), and is read before the user's cache; it is
+# checked as a recipe from the cache is (its form, and its values on the examples). After a
+# change to the simplifier, no file matches until they are made again (the test says so).
+SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recipes")
+_source_hash = None
+
+
+def _source_version():
+    """A hash of the simplifier's source (this module and its parts)."""
+    global _source_hash
+    if _source_hash is None:
         version = hashlib.sha256()
         for part in (__file__, simplify_chains.__file__, simplify_check.__file__,
                      simplify_emit.__file__, simplify_ops.__file__, simplify_solve.__file__):
             with open(part, "rb") as fh:
-                version.update(fh.read())
-        _version = hashlib.sha256(version.digest() + _sympy_version()).hexdigest()[:16]
-    digest = hashlib.sha256(f"{_version}:{key!r}".encode()).hexdigest()[:32]
-    return os.path.join(directory, f"{digest}.txt")
+                version.update(fh.read().replace(b"\r\n", b"\n"))
+        _source_hash = version.hexdigest()[:16]
+    return _source_hash
+
+
+def shipped_path(key):
+    """Where a recipe for ``key`` is shipped with diffc (None when ``key`` is not a literal)."""
+    if not _is_literal(key):
+        return None
+    digest = hashlib.sha256(f"{_source_version()}:{key!r}".encode()).hexdigest()[:32]
+    return os.path.join(SHIPPED, f"{digest}.txt")
+
+
+def _read_recipe(path, key):
+    data = cache.read_cached(path, _MAX_RECIPE_FILE) if path is not None else None
+    if data is None:
+        return _NOT_STORED
+    try:
+        stored_key, recipe = ast.literal_eval(data.decode("utf-8"))
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
+        return _NOT_STORED
+    return recipe if stored_key == key else _NOT_STORED
 
 
 def _sympy_version():
@@ -142,16 +181,13 @@ def _sympy_version():
 
 
 def _stored(key):
-    """The recipe stored for ``key`` (None: nothing better was found), or ``_NOT_STORED``."""
-    path = _recipe_path(key)
-    data = cache.read_cached(path, _MAX_RECIPE_FILE) if path is not None else None
-    if data is None:
-        return _NOT_STORED
-    try:
-        stored_key, recipe = ast.literal_eval(data.decode("utf-8"))
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, UnicodeDecodeError):
-        return _NOT_STORED
-    return recipe if stored_key == key else _NOT_STORED
+    """The recipe shipped or stored for ``key`` (None: nothing better was found), or
+    ``_NOT_STORED``. ``DIFFC_NO_SHIPPED_RECIPES=1`` reads the user's cache only."""
+    if os.environ.get("DIFFC_NO_SHIPPED_RECIPES") != "1":
+        recipe = _read_recipe(shipped_path(key), key)
+        if recipe is not _NOT_STORED:
+            return recipe
+    return _read_recipe(_recipe_path(key), key)
 
 
 def _store(key, recipe):

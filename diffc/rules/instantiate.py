@@ -131,7 +131,7 @@ def _run_block(scope, body, facts, rule):
         elif isinstance(stmt, ast.Assign):
             value = _comprehension_or_expr(scope, stmt.value, stmt.targets[0])
             for target in stmt.targets:
-                lower._assign(scope, target, value, stmt)
+                lower.assign(scope, target, value, stmt)
         else:
             raise InternalError(f"rule {rule.__name__}: unsupported statement {ast.unparse(stmt)}")
 
@@ -141,7 +141,7 @@ def _comprehension_or_expr(scope, node, target):
     if isinstance(node, ast.ListComp):
         return _unroll(scope, node)
     hint = target.id if isinstance(target, ast.Name) else ""
-    return lower._lower_expr(scope, node, hint)
+    return lower.lower_expr(scope, node, hint)
 
 
 def _unroll(scope, node):
@@ -154,7 +154,7 @@ def _unroll(scope, node):
     items = []
     for item in seq.items:
         scope.env[gen.target.id] = item
-        items.append(lower._lower_expr(scope, node.elt))
+        items.append(lower.lower_expr(scope, node.elt))
     if saved is not None:
         scope.env[gen.target.id] = saved
     return Pack("list", tuple(items))
