@@ -403,3 +403,30 @@ def test_a_module_level_settings_object_is_read_live_and_recompiled_when_it_chan
         np.testing.assert_allclose(g(w), 9.0 * w ** 2)
     finally:
         om.SETTINGS.scale, om.SETTINGS.power = 2.0, 2
+
+
+def _activated_layer(x, W, activation=np.tanh):
+    return activation(x @ W)
+
+
+def _loss_passing_numpy_functions(W, x):
+    h = _activated_layer(x, W, np.tanh)
+    return np.sum(_activated_layer(h, W.T @ W, activation=np.sin) ** 2)
+
+
+def _loss_passing_a_function_to_numpy(x):
+    return np.sum(np.apply_along_axis(np.tanh, 0, x))
+
+
+def test_a_numpy_function_passed_to_a_helper_of_the_users_is_called_there():
+    rng = np.random.default_rng(23)
+    W, x = rng.normal(size=(3, 3)) / 2, rng.normal(size=(4, 3))
+    got = diffc.grad(_loss_passing_numpy_functions)(W, x)
+    assert_close(got, numeric_vjp(_loss_passing_numpy_functions, [W, x], 0, 1.0), "dW")
+
+
+def test_a_numpy_function_passed_to_a_library_call_is_a_located_error():
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(_loss_passing_a_function_to_numpy)(np.ones(3))
+    text = str(info.value)
+    assert "numpy.tanh is not a value diffc can use here" in text and "test_static.py:" in text
