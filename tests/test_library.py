@@ -95,3 +95,28 @@ def test_dstack_of_vectors_matrices_and_blocks():
     rs = np.random.RandomState(1)
     for args in ((rs.randn(3, 4), rs.randn(3, 4), rs.randn(3, 4, 2)), (rs.randn(4), rs.randn(4), rs.randn(1, 4, 3))):
         check_grads(lc.dstacked, args, modes=("reverse", "forward", "numeric"))
+
+
+special = pytest.importorskip("scipy.special")
+
+
+def _erf_of(z):
+    return special.erf(z) * 2.0
+
+
+def test_erf_of_complex_entries_has_scipys_value_and_the_holomorphic_derivative():
+    z = np.array([0.3 + 0.1j, -1.2 + 0.05j, 2.0 - 0.4j])
+    value, tangent = diffc.jvp(_erf_of, 0)(z, tangents=np.ones(3, complex))
+    np.testing.assert_allclose(value, 2.0 * special.erf(z), rtol=1e-12)
+    h = 1e-6      # erf is holomorphic: a real step gives its derivative
+    np.testing.assert_allclose(tangent, (_erf_of(z + h) - _erf_of(z - h)) / (2 * h), rtol=1e-6)
+
+
+def _logsumexp_kept(a):
+    return special.logsumexp(a, axis=1, keepdims=True)
+
+
+def test_grad_of_an_output_of_one_entry_is_the_gradient_of_that_entry():
+    a = rng.normal(size=(1, 5))      # the output has shape (1, 1), as autograd's grad takes it
+    assert_close(diffc.grad(_logsumexp_kept)(a),
+                 numeric_vjp(_logsumexp_kept, [a], 0, np.ones((1, 1))), "d logsumexp / da")

@@ -8,6 +8,7 @@ import pytest
 import diffc
 from diffc.errors import UnsupportedSyntax
 from diffc.testing import check_grads
+from tests.gradcheck import assert_close, numeric_vjp
 from tests.static_programs import basics as m
 
 rng = np.random.default_rng(7)
@@ -341,9 +342,10 @@ def test_range_as_an_index_and_keywords_to_a_star_star_parameter():
     check_grads(loss, (rng.standard_normal((3, 2)), X, y), wrt=0)
 
     def with_options(x, **options):
-        return np.sum(x * options.get("scale", 1.0))
-    with pytest.raises(UnsupportedSyntax, match=r"values passed to \*\*options"):
-        diffc.grad(with_options)(rng.standard_normal(3), scale=2.0)
+        return np.sum(x * options.get("scale", 1.0) ** 2)
+    x = rng.standard_normal(3)
+    assert_close(diffc.grad(with_options)(x, scale=3.0),
+                 numeric_vjp(lambda v: with_options(v, scale=3.0), [x], 0, 1.0), "**options")
 
 
 def test_a_print_of_forward_values_prints_at_each_call_and_not_while_compiling(capsys):
@@ -401,3 +403,30 @@ def test_a_module_level_settings_object_is_read_live_and_recompiled_when_it_chan
         np.testing.assert_allclose(g(w), 9.0 * w ** 2)
     finally:
         om.SETTINGS.scale, om.SETTINGS.power = 2.0, 2
+
+
+def _activated_layer(x, W, activation=np.tanh):
+    return activation(x @ W)
+
+
+def _loss_passing_numpy_functions(W, x):
+    h = _activated_layer(x, W, np.tanh)
+    return np.sum(_activated_layer(h, W.T @ W, activation=np.sin) ** 2)
+
+
+def _loss_passing_a_function_to_numpy(x):
+    return np.sum(np.apply_along_axis(np.tanh, 0, x))
+
+
+def test_a_numpy_function_passed_to_a_helper_of_the_users_is_called_there():
+    rng = np.random.default_rng(23)
+    W, x = rng.normal(size=(3, 3)) / 2, rng.normal(size=(4, 3))
+    got = diffc.grad(_loss_passing_numpy_functions)(W, x)
+    assert_close(got, numeric_vjp(_loss_passing_numpy_functions, [W, x], 0, 1.0), "dW")
+
+
+def test_a_numpy_function_passed_to_a_library_call_is_a_located_error():
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(_loss_passing_a_function_to_numpy)(np.ones(3))
+    text = str(info.value)
+    assert "numpy.tanh is not a value diffc can use here" in text and "test_static.py:" in text

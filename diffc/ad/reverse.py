@@ -277,8 +277,9 @@ def reverse(func: Function, wrt, facts, namer, *, with_value=False, seed=None) -
 
 
 def _seed(back, func, result):
-    """The gradient of ``result`` with respect to itself: 1, of the output's dtype."""
-    if _is_float64(back.facts, result):
+    """The gradient of ``result`` with respect to itself: 1, of the output's dtype and
+    shape (an array of one entry, as ``keepdims=True`` leaves it, gets an array of ones)."""
+    if _is_float64(back.facts, result) and not np.shape(back.facts.values.get(result, 0.0)):
         return back.emit("constant", (Const(1.0),), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)
     # keep the output's dtype (float32 in, float32 gradient out)
     return back.emit("numpy.ones_like", (result,), {}, adjoint_hint(result.hint), func.loc, Role.SEED, None)

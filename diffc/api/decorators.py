@@ -8,7 +8,7 @@ import functools
 import inspect
 import weakref
 
-from diffc.api import gradients, methods
+from diffc.api import gradients, methods, variadic
 
 
 def _decorator_or_call(fn, wrt, with_value, has_aux=False):
@@ -70,7 +70,7 @@ def _build(fn, wrt, with_value, has_aux):
         return PartialGradient(fn, wrt, with_value, has_aux)
     if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
         return methods.MethodGradient(fn, wrt, with_value, has_aux)
-    return gradients.GradientFunction(fn, wrt, with_value, has_aux)
+    return variadic.transform(fn, wrt, lambda f, w: gradients.GradientFunction(f, w, with_value, has_aux))
 
 
 def grad(fn=None, wrt=0, has_aux=False):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from diffc.api import gradients, methods
+from diffc.api import gradients, methods, variadic
 from diffc.api.decorators import grad
 from diffc.api.gradients import _signature, resolve_wrt
 from diffc.backend import load
@@ -299,10 +299,11 @@ class HVPFunction(_Transform):
         return self._jvp(*args, tangents=tangents)[1]
 
 
-def _transform(cls, fn, **options):
-    if fn is None:
-        return lambda f: cls(f, **options)
-    return cls(fn, **options)
+def _transform(cls, fn, wrt, **options):
+    def make(f):
+        return variadic.transform(f, wrt, lambda view, w: cls(view, wrt=w, **options),
+                                  reserved=("tangents",))
+    return make if fn is None else make(fn)
 
 
 def jvp(fn=None, wrt=0):
@@ -332,8 +333,7 @@ def hessian(fn=None, wrt=0):
     """``diffc.hessian(f, wrt)(*args)``: second derivatives of scalar ``f``, forward over
     reverse. For a tuple ``wrt``, ``H[i][j]`` is the block d²f / d(wrt[i]) d(wrt[j])."""
     def make(f):
-        inner = grad(f, wrt)
-        return JacobianFunction(inner, wrt, mode="forward")
+        return variadic.transform(f, wrt, lambda view, w: JacobianFunction(grad(view, w), w, mode="forward"))
     return make if fn is None else make(fn)
 
 

@@ -129,7 +129,7 @@ def _optimized(func, staged):
 
 def _check_scalar(staged, result):
     shape = staged.facts.shape(result) if staged.facts.enabled else None
-    if isinstance(result, Pack) or (shape is not None and shape != ()):
+    if isinstance(result, Pack) or (shape is not None and np.prod(shape) != 1):
         what = "a tuple" if isinstance(result, Pack) else f"an array of shape {shape}"
         raise NonScalarOutput(
             f"grad needs a scalar output, but {staged.what} returns {what}",

@@ -102,7 +102,9 @@ def check(fn, *, entry=True) -> None:
     parameters would change the caller's arrays, which is rejected.
     """
     node = fn.node
-    params = tuple(a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs)
+    a = node.args
+    params = tuple(p.arg for p in a.posonlyargs + a.args + [a.vararg] + a.kwonlyargs + [a.kwarg]
+                   if p is not None)
     body = _without_docstring(node.body)
     ctx = _Context(fn, params, frozenset(params) | _stored_names(body), entry)
     _check_signature(ctx, node)

@@ -187,9 +187,10 @@ _MODULE_ROOTS = ("numpy", "math")
 class _State:
     groups: dict = field(default_factory=dict)   # name -> frozenset of storage tokens
     stale: dict = field(default_factory=dict)    # name -> (write node, written name)
+    lists: frozenset = frozenset()               # names bound to a list made here, on every path
 
     def copy(self):
-        return _State(dict(self.groups), dict(self.stale))
+        return _State(dict(self.groups), dict(self.stale), self.lists)
 
     def merge(self, other):
         groups = dict(self.groups)
@@ -198,7 +199,7 @@ class _State:
             mine = get(name)
             if mine is not tokens:       # most names are untouched on both paths: no union
                 groups[name] = tokens if mine is None else mine | tokens
-        return _State(groups, {**other.stale, **self.stale})
+        return _State(groups, {**other.stale, **self.stale}, self.lists & other.lists)
 
 
 class _Aliasing:
@@ -288,7 +289,7 @@ class _Aliasing:
             while isinstance(root, ast.Subscript):      # xs[t][k] = v writes into xs's entry
                 root = root.value
             if isinstance(root, ast.Name):
-                self.write(root.id, target, state)
+                self.write(root.id, target, state, entry_only=root is target.value)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                 and len(target.elts) == len(value.elts):
             storages = [self.storage(v, state) for v in value.elts]
@@ -296,11 +297,14 @@ class _Aliasing:
                 self.bind_targets(elt, storage, state)
         else:
             self.bind_targets(target, self.storage(value, state), state)
+            if isinstance(target, ast.Name) and self.makes_list(value, state):
+                state.lists = state.lists | {target.id}
 
     def bind_targets(self, target, storage, state):
         if isinstance(target, ast.Name):
             state.groups[target.id] = storage
             state.stale.pop(target.id, None)
+            state.lists = state.lists - {target.id}
         elif isinstance(target, (ast.Tuple, ast.List)):
             for elt in target.elts:
                 self.bind_targets(elt, storage, state)
@@ -308,8 +312,12 @@ class _Aliasing:
             self.reads(target, state)
             self.write(target.value.id, target, state)
 
-    def write(self, name, node, state):
+    def write(self, name, node, state, entry_only=False):
+        """``entry_only``: ``name[i] = v``, which replaces an entry of a list made here
+        (``args = list(args)``) and writes into no array the list holds."""
         tokens = state.groups.get(name)
+        if entry_only and name in state.lists:
+            tokens = frozenset(t for t in tokens if t.startswith("list:"))
         if tokens is None or any(t.startswith("global:") for t in tokens):
             fail(self.ctx, node, OTHER["write global"],
                   f"this writes into `{name}`, which is not a local array of the function",
@@ -323,6 +331,9 @@ class _Aliasing:
 
     # -- what a value may share storage with ---------------------------------------------
     def storage(self, node, state):
+        if self.makes_list(node, state):      # the list itself, and what its entries share
+            inner = node.elts if isinstance(node, ast.List) else getattr(node, "args", [])
+            return frozenset({f"list:{next(self.counter)}"}) | self.union(inner, state)
         if isinstance(node, ast.Name):
             if node.id in state.groups:
                 return state.groups[node.id]
@@ -340,6 +351,13 @@ class _Aliasing:
         if isinstance(node, ast.Call):
             return self.call_storage(node, state)
         return self.fresh()
+
+    def makes_list(self, node, state):
+        """Whether ``node`` makes a new list: ``list(...)``, ``[...]``, a list comprehension."""
+        if isinstance(node, (ast.List, ast.ListComp)):
+            return True
+        return isinstance(node, ast.Call) and not node.keywords and len(node.args) <= 1 \
+            and self.qualname(node.func, state) == "builtins.list"
 
     def union(self, nodes, state):
         tokens = self.fresh()

@@ -13,7 +13,7 @@ import numpy as np
 
 from diffc.frontend import bindings, declared, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
-from diffc.errors import UnsupportedSyntax
+from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
 from diffc.frontend.source import from_function as source_from_function, user_function
 from diffc.frontend.lower_scope import Method, NestedFunction, Ref, TransformCall, UserFunction, user_error
@@ -29,9 +29,11 @@ def call_value(scope, callee, args, kwargs, node, hint):
     if drawn is not None:
         return drawn
     if isinstance(callee, Method):
+        _no_function_operands(scope, args, kwargs, node)
         return _method_call(scope, callee, args, kwargs, node, hint)
     callee = _resolved(scope, callee, node)
     if isinstance(callee, TransformCall):
+        _no_function_operands(scope, args, kwargs, node)
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
     if isinstance(callee, UserFunction):
         if callee.bound is not None:
@@ -51,9 +53,19 @@ def call_value(scope, callee, args, kwargs, node, hint):
         done = static_call(scope, callee.qualname, args, kwargs, node)
         if done is not NotImplemented:
             return done
+        _no_function_operands(scope, args, kwargs, node)
         return emit(scope, callee.qualname, args, kwargs, node, hint, call=node.func)
     raise UnsupportedSyntax("calling a value is not supported", scope.loc(node.func),
                             "call NumPy functions or array methods")
+
+
+def _no_function_operands(scope, args, kwargs, node):
+    """A library function passed by name is an argument only of the user's own functions
+    (``layer(x, W, np.tanh)``), never an operand of a library call."""
+    for value in list(args) + list(kwargs.values()):
+        if isinstance(value, Ref):
+            raise NameResolutionError(f"{value.qualname} is not a value diffc can use here",
+                                      scope.loc(node), "call it, or pass it to a function of your own")
 
 
 def _random_draw(scope, callee, args, kwargs, node, hint):

@@ -10,9 +10,9 @@ import ast
 
 import numpy as np
 
-from diffc.frontend import fence, lower_control, lower_objects, lower_static, static
+from diffc.frontend import fence, index_tricks, lower_control, lower_objects, lower_static, static
 from diffc.frontend import source as source_module
-from diffc.errors import UnsupportedSyntax
+from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Pack, VarKind
 from diffc.frontend.lower_scope import Method, NestedFunction, Ref, SelfRef, UserFunction, user_error
 from diffc.frontend.lower_emit import emit
@@ -111,7 +111,10 @@ def _sequence_display(scope, node, hint):
 
 def _subscript(scope, node, hint):
     """``base[index]``: an entry of a dict or literal made here, or of an argument the
-    signature fixes, is no operation; anything else one ``getitem``."""
+    signature fixes, is no operation; ``np.r_[...]``/``np.c_[...]`` the concatenation it
+    stands for (``index_tricks``); anything else one ``getitem``."""
+    if index_tricks.is_index_trick(node) and (call := index_tricks.rewrite(node, lower_node(scope, node.value), scope.loc)):
+        return lower_node(scope, call, hint)
     base = lower_expr(scope, node.value)
     index = lower_index(scope, node.slice)
     if isinstance(base, Pack) and base.kind == "dict":
@@ -283,6 +286,21 @@ def lower_call(scope, node, hint):
     return call_value(scope, callee, args, kwargs, node, hint)
 
 
+def _argument(scope, node):
+    """A call's argument, as ``lower_expr``; but a library function passed by name
+    (``layer(x, W, np.tanh)``) stays a ``Ref``, which a function of the user's that is
+    called with it calls (``lower_calls`` refuses it as an operand of anything else)."""
+    value = lower_node(scope, node)
+    if isinstance(value, Ref):
+        try:
+            return constant_ref(scope, value, node)
+        except NameResolutionError:
+            return value
+    if isinstance(value, Method):
+        return emit(scope, f"ndarray.{value.attr}", (value.receiver,), {}, node, "")
+    return value
+
+
 def call_arguments(scope, node):
     """A call's lowered arguments: ``(args, kwargs)``. ``f(*args, **kwargs)`` spreads a
     tuple or list of fixed length and a dict with fixed keys (as a decorator's wrapper
@@ -290,7 +308,7 @@ def call_arguments(scope, node):
     args = []
     for a in node.args:
         if not isinstance(a, ast.Starred):
-            args.append(lower_expr(scope, a))
+            args.append(_argument(scope, a))
             continue
         value = lower_expr(scope, a.value)
         if not isinstance(value, Pack):             # *x.shape, *sizes: fixed here
@@ -303,7 +321,7 @@ def call_arguments(scope, node):
     kwargs = {}
     for k in node.keywords:
         if k.arg is not None:
-            kwargs[k.arg] = lower_expr(scope, k.value)
+            kwargs[k.arg] = _argument(scope, k.value)
             continue
         value = lower_expr(scope, k.value)
         if not isinstance(value, Pack):

@@ -19,7 +19,7 @@ import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, fence, lower_objects, lower_random, lower_static
+from diffc.frontend import bindings, declared, fence, library_values, lower_objects, lower_random, lower_static
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const
@@ -197,12 +197,14 @@ def _function_value(value):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         named = f"{value.__module__}.{value.__qualname__}"
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
-    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value)
+    qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
+        or library_values.bound_method_qualname(value, _library_instance) \
+        or library_values.public_name(value)
     return Ref(qual) if qual else None
 
 
@@ -335,7 +337,7 @@ def _runtime_value(scope, name, value, node):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
+    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         return UserFunction(source_from_function(value))
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return Const(value)

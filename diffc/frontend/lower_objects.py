@@ -30,10 +30,12 @@ from diffc.frontend.source import from_function as source_from_function
 
 
 def is_object(value):
-    """An instance of a class of the user's (attributes in ``__dict__``)."""
+    """An instance of a class of the user's (attributes in ``__dict__``); not a NumPy
+    function (``np.sum`` is an instance of NumPy's dispatcher class)."""
     return hasattr(value, "__dict__") and not isinstance(
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set))
+                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set)) \
+        and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
 
 
 def reaches_object(scope, atom):

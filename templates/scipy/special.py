@@ -18,25 +18,30 @@ def expit_reverse(out, dout, x):
 
 
 @primitive("scipy.special.logsumexp")
-def logsumexp(a, axis=None, *, keepdims=False):
+def logsumexp(a, axis=None, b=None, keepdims=False):
     shift = np.max(a, axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0.0)
-    total = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    terms = np.exp(a - shift) if b is None else b * np.exp(a - shift)
+    total = np.log(np.sum(terms, axis=axis, keepdims=True)) + shift
     return total if keepdims else np.squeeze(total, axis=axis)
 
 
 @logsumexp.reverse
-def logsumexp_reverse(out, dout, a, axis=None, keepdims=False):
-    "logsumexp: da = dout * softmax(a) along the axis"
+def logsumexp_reverse(out, dout, a, axis=None, b=None, keepdims=False):
+    "logsumexp: da = dout * b * exp(a - out) along the axis (softmax(a) without b)"
     if axis is None or keepdims:
         da = dout * np.exp(a - out)
     else:
         da = np.expand_dims(dout, axis) * np.exp(a - np.expand_dims(out, axis))
+    if b is not None:
+        da = da * b
     return da
 
 
 @logsumexp.forward
-def logsumexp_forward(out, a, axis=None, keepdims=False, *, da):
+def logsumexp_forward(out, a, axis=None, b=None, keepdims=False, *, da):
+    if b is not None:
+        da = da * b
     if axis is None or keepdims:
         dout = np.sum(da * np.exp(a - out), axis=axis, keepdims=keepdims)
     else:
@@ -46,7 +51,11 @@ def logsumexp_forward(out, a, axis=None, keepdims=False, *, da):
 
 @primitive("scipy.special.erf", helper=True, elementwise=True)
 def erf(x):
-    """The error function, entry by entry (the standard library's math.erf)."""
+    """The error function, entry by entry (the standard library's math.erf; SciPy's for
+    complex entries, which math.erf does not take)."""
+    if np.iscomplexobj(x):
+        import scipy.special
+        return scipy.special.erf(x)
     import math
     return np.vectorize(math.erf, otypes=[float])(x)
 

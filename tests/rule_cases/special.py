@@ -13,6 +13,10 @@ CASES = [
     Case("logsumexp", (a23,), {"axis": 1}),
     Case("logsumexp", (a23,), {"axis": 0, "keepdims": True}),
     Case("logsumexp", (a23 * 50,), {"axis": -1}, note="large entries: stable"),
+    Case("logsumexp", (a23,), {"b": np.exp(rng.normal(size=(2, 3)))}, note="weights b"),
+    Case("logsumexp", (a23,), {"axis": 1, "b": np.exp(rng.normal(size=(2, 3)))}, note="weights b"),
+    Case("logsumexp", (a23,), {"axis": 0, "b": np.exp(rng.normal(size=(2, 3))), "keepdims": True},
+         note="weights b"),
 ]
 CASES += [
     Case("erf", (rng.normal(size=5),)),
