@@ -486,3 +486,23 @@ def test_dask_scaling_benchmark_measures_and_checks_against_numpy(dask_client):
     result = dask_scaling.measure(dask_client, 6000, 1500, repeat=1)
     assert result["chunks"] == 4 and result["checked"] == 3000
     assert result["error"] < 1e-10 and result["seconds"] > 0 and result["peak_mb"] > 0
+
+
+def wide_linear(W, X, reg):
+    return np.sum(np.tanh(X @ W)) + reg * np.sum(W * W)
+
+
+def test_torch_form_takes_the_transposed_wide_product_where_it_is_faster(monkeypatch):
+    torch = _library("torch", "torch")
+    from diffc.optimize import emit_forms
+    rng = np.random.default_rng(14)
+    args = (rng.normal(size=(600, 10)) * 0.05, rng.normal(size=(1000, 600)), 0.1)
+    timings = iter([1.0, 0.1] * 10)        # the transposed form wins, whatever the BLAS does
+    monkeypatch.setattr(emit_forms, "_best_of", lambda call, repeat=3: next(timings))
+    gradient = diffc.api.gradients.GradientFunction(wide_linear, wrt=0)
+    tensors = (torch.asarray(args[0]), torch.asarray(args[1]), args[2])
+    got = _host(gradient(*tensors))
+    assert ".T @ X).T" in gradient.source_for(*tensors)
+    np.testing.assert_allclose(got, diffc.api.gradients.GradientFunction(wide_linear, wrt=0)(*args),
+                               rtol=1e-10, atol=1e-12)
+    _directional_check(lambda W: wide_linear(W, *args[1:]), args[:1], [got], rng, "wide_linear on torch")

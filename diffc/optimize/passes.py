@@ -335,8 +335,11 @@ _PORTABLE = contextvars.ContextVar("diffc_portable", default=None)
 # not a new array of zeros per step), a gradient equation's large temporary updated in
 # place or computed into a dead one, exactly as in the NumPy form (the conditions do not
 # depend on the library: the memory is the gradient code's own, read by nothing that
-# keeps a view, and a write at an index reads and writes it as NumPy's does).
-IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise, in_place.reuse_buffers)
+# keeps a view, and a write at an index reads and writes it as NumPy's does); and a wide
+# ``X.T @ dY`` as ``(dY.T @ X).T`` where timing NumPy on the examples shows it faster
+# (PyTorch's CPU products pay the same for the transposed wide operand: 1.7 ms against
+# 0.75 ms for the linear classifiers' 3073 x 500 by 500 x 10 here).
+IN_PLACE_PASSES = (accumulate_in_place, in_place.elementwise, product_layouts, in_place.reuse_buffers)
 # For a namespace whose arrays take no writes (JAX), the first of them only: the rewrite to
 # its functional update (``dWs = dWs.at[i].add(dW)``) computes what NumPy's ``+=`` does.
 AT_UPDATE_PASSES = (accumulate_in_place,)
