@@ -44,3 +44,16 @@ class Mutating:
     def loss(self, x):
         self.last = x * self.w
         return np.sum(self.last)
+
+
+class Predictor:
+    """A model whose bound ``predict`` users hand to jacobian, vjp and jvp."""
+
+    def __init__(self, W1, W2):
+        self.W1, self.W2 = W1, W2
+
+    def predict(self, x):
+        return np.tanh(x @ self.W1) @ self.W2
+
+    def energy(self, x):
+        return np.sum(self.predict(x) ** 2)

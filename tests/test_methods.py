@@ -108,3 +108,43 @@ def test_compile_a_method_from_the_command_line(tmp_path):
     want = diffc.grad(net.loss, wrt="params")(x, t)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-12)
+
+
+# -- jvp, vjp and jacobian of a bound method --------------------------------------------
+def _predictor():
+    rng = np.random.default_rng(31)
+    return mm.Predictor(rng.normal(size=(3, 4)), rng.normal(size=(4, 2))), rng.normal(size=(2, 3)), rng
+
+
+def test_jvp_vjp_and_jacobian_of_a_bound_method_wrt_its_argument():
+    from tests.gradcheck import assert_close, numeric_jvp
+    net, x, rng = _predictor()
+    t, u = rng.normal(size=x.shape), rng.normal(size=(2, 2))
+    along = numeric_jvp(lambda x: net.predict(x), [x], [t])
+    value, jv = diffc.jvp(net.predict)(x, tangents=t)
+    assert_close(value, net.predict(x), "value")
+    assert_close(jv, along, "jvp")
+    _, pullback = diffc.vjp(net.predict)(x)
+    assert_close(np.sum(pullback(u) * t), np.sum(u * along), "vjp against the jvp by differences")
+    for mode in ("reverse", "forward"):
+        J = diffc.jacobian(net.predict, mode=mode)(x)
+        assert J.shape == (2, 2, 2, 3)
+        assert_close(np.tensordot(J, t, axes=2), along, f"jacobian ({mode})")
+
+
+def test_jacobian_of_a_bound_method_wrt_an_attribute():
+    from tests.gradcheck import assert_close, numeric_jvp
+    net, x, rng = _predictor()
+    tW = rng.normal(size=net.W1.shape)
+    J = diffc.jacobian(net.predict, wrt="W1")(x)
+    assert J.shape == (2, 2, 3, 4)
+    along = numeric_jvp(lambda W1: mm.Predictor(W1, net.W2).predict(x), [net.W1], [tW])
+    assert_close(np.tensordot(J, tW, axes=2), along, "dpredict/dW1")
+
+
+def test_second_order_of_a_bound_method_is_a_located_error():
+    net, x, _ = _predictor()
+    for transform in (diffc.hessian, diffc.hvp):
+        with pytest.raises(UnsupportedSyntax, match="of a method") as info:
+            transform(net.energy)
+        assert "method_models.py:" in str(info.value)

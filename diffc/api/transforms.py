@@ -25,13 +25,15 @@ dict argument is a dict of dicts of blocks.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from diffc.api import gradients, methods, variadic
 from diffc.api.decorators import grad
 from diffc.api.gradients import _signature, resolve_wrt
 from diffc.backend import load
-from diffc.compiler import pipeline, staging
+from diffc.compiler import lowering, pipeline, staging
 from diffc.core import trees
 from diffc.errors import DiffcError, UnsupportedSyntax, reports_internal_errors
 from diffc.frontend import source
@@ -43,16 +45,23 @@ class _Transform:
     kind = "transform"
 
     def __init__(self, fn, wrt=0):
+        self._method = None
         if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
-            name = getattr(fn, "__qualname__", repr(fn))
-            raise UnsupportedSyntax(f"diffc.{self.kind} of a method ({name}) is not supported yet",
-                                    source.from_function(getattr(fn, "__func__", fn)).loc(),
-                                    "diffc.grad and diffc.value_and_grad take methods; for "
-                                    "this transform write a function taking the object's arrays, "
-                                    "e.g. def predict(W1, W2, x): ...")
+            if getattr(fn, "__self__", None) is None:
+                name = getattr(fn, "__qualname__", repr(fn))
+                raise UnsupportedSyntax(f"diffc.{self.kind} of a method not bound to an object "
+                                        f"({name}) is not supported", source.from_function(fn).loc(),
+                                        f"transform the bound method: diffc.{self.kind}(net.{fn.__name__})")
+            # a bound method (``net.predict``): as ``diffc.grad`` takes it, a function of the
+            # attributes it reads and then its own arguments (``wrt``: a parameter, or an
+            # attribute by name)
+            self._method = methods.MethodGradient(fn, wrt=wrt)
+            self._params = self._method._params
+            self.wrt, self._single = self._method.wrt, self._method._single
+        else:
+            self._params = gradients.parameters(fn)
+            self.wrt, self._single = resolve_wrt(fn, self._params, wrt)
         self.fn = fn
-        self._params = gradients.parameters(fn)
-        self.wrt, self._single = resolve_wrt(fn, self._params, wrt)
         self._specialised = {}
         self.source = None
         for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
@@ -64,9 +73,22 @@ class _Transform:
         return f"<diffc.{self.kind} of {getattr(self.fn, '__qualname__', self.fn)} with respect to {names}>"
 
     def _bind(self, args, kwargs):
+        if self._method is not None:
+            return self._bind_method(args, kwargs)
         if kwargs or len(args) != len(self._params):
             return gradients.bind_arguments(self.fn, self._params, args, kwargs)
         return tuple(args)
+
+    def _bind_method(self, args, kwargs):
+        """The inputs of a bound method's call: the attributes it reads for these arguments
+        (lowering it with the object says which), then its own arguments."""
+        obj, own = self._method._split(args, kwargs)
+        layout = self._method._discover(obj, own)
+        self._params, self.wrt, self._single = layout.names, layout.wrt, layout.single
+        if not (isinstance(self.fn, _MethodStage) and self.fn.src is layout.src
+                and self.fn.attributes == layout.attributes):
+            self.fn = _MethodStage(layout.src, layout.attributes, layout.names)
+        return tuple(self._method._gather(layout, obj, own))
 
     @reports_internal_errors
     def _compiled(self, key_args, build):
@@ -101,6 +123,23 @@ class _Transform:
         if not isinstance(values, (tuple, list)) or len(values) != len(self.wrt):
             raise ValueError(f"{what} must be a tuple of {len(self.wrt)} values, one per wrt")
         return tuple(values)
+
+
+class _MethodStage:
+    """A bound method's source, staged as a function of its attributes and arguments."""
+
+    def __init__(self, src, attributes, names):
+        self.src, self.attributes = src, attributes
+        self.__name__ = self.__qualname__ = src.name
+        self.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+
+    def _diffc_stage(self, args):
+        examples = None if args is None else lowering.MethodExamples(args, self.attributes)
+        return staging.stage_source(self.src, examples)
+
+    def __call__(self, *args):
+        raise TypeError(f"{self.__name__} is called through the transform of its method")
 
 
 class JVPFunction(_Transform):
@@ -200,7 +239,10 @@ class JacobianFunction(_Transform):
         self._vjp = VJPFunction(fn, self.wrt)
 
     def __call__(self, *args, **kwargs):
+        fn = self.fn
         args = self._bind(args, kwargs)
+        if self.fn is not fn:       # a bound method's layout: its own inner transforms
+            self._jvp, self._vjp = JVPFunction(self.fn, self.wrt), VJPFunction(self.fn, self.wrt)
         return self._forward(args) if self.mode == "forward" else self._reverse(args)
 
     def _reverse(self, args):
@@ -290,6 +332,7 @@ class HVPFunction(_Transform):
     kind = "hvp"
 
     def __init__(self, fn, wrt=0):
+        _no_second_order_of_a_method(fn, "hvp")
         super().__init__(fn, wrt)
         wrt = self.wrt[0] if self._single else self.wrt
         self._jvp = JVPFunction(grad(fn, wrt), wrt)
@@ -333,8 +376,19 @@ def hessian(fn=None, wrt=0):
     """``diffc.hessian(f, wrt)(*args)``: second derivatives of scalar ``f``, forward over
     reverse. For a tuple ``wrt``, ``H[i][j]`` is the block d²f / d(wrt[i]) d(wrt[j])."""
     def make(f):
+        _no_second_order_of_a_method(f, "hessian")
         return variadic.transform(f, wrt, lambda view, w: JacobianFunction(grad(view, w), w, mode="forward"))
     return make if fn is None else make(fn)
+
+
+def _no_second_order_of_a_method(fn, kind):
+    """Second order of a method is refused, located: forward mode over a method's gradient
+    is not staged yet (``jvp``, ``vjp`` and ``jacobian`` of a bound method are)."""
+    if not hasattr(fn, "_diffc_stage") and methods.is_method(fn):
+        raise UnsupportedSyntax(f"diffc.{kind} of a method ({fn.__qualname__}) is not supported",
+                                source.from_function(getattr(fn, "__func__", fn)).loc(),
+                                "write a function taking the object's arrays, e.g. "
+                                "def energy(A, x): ..., and take its hessian")
 
 
 def hvp(fn=None, wrt=0):
