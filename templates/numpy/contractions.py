@@ -1,4 +1,4 @@
-"""Contractions: dot, vdot, inner, outer, tensordot, einsum, kron.
+"""Contractions: dot, vdot, inner, outer, tensordot, cross, einsum, kron.
 
 Each is linear in each operand, so an operand's gradient contracts ``dout`` with the
 other operand over the axes that operand did not use: ``dot`` of matrices gives
@@ -177,6 +177,37 @@ def kron_reverse(out, dout, a, b):
 @kron.forward
 def kron_forward(out, a, b, *, da, db):
     dout = np.kron(da, b) + np.kron(a, db)
+    return dout
+
+
+@primitive("numpy.cross", nondiff=("axisa", "axisb", "axisc", "axis"), broadcasting=True)
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    return np.cross(a, b, axisa, axisb, axisc, axis)
+
+
+@cross.reverse
+def cross_reverse(out, dout, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    "cross: dA = B x dout, dB = dout x A"
+    if axis is not None:
+        axisa, axisb, axisc = axis, axis, axis
+    if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
+        unsupported("only vectors of 3 entries (the cross product of 2-vectors is a scalar)")
+    if (axisa, axisb, axisc) != (-1, -1, -1) and np.ndim(a) != np.ndim(b):
+        unsupported("with the vectors along other axes than the last, `a` and `b` need as many dimensions")
+    da = np.cross(b, dout, axisa=axisb, axisb=axisc, axisc=axisa)
+    db = np.cross(dout, a, axisa=axisc, axisb=axisa, axisc=axisb)
+    return da, db
+
+
+@cross.forward
+def cross_forward(out, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, *, da, db):
+    if axis is not None:
+        axisa, axisb, axisc = axis, axis, axis
+    if np.shape(a)[axisa] != 3 or np.shape(b)[axisb] != 3:
+        unsupported("only vectors of 3 entries (the cross product of 2-vectors is a scalar)")
+    if (axisa, axisb, axisc) != (-1, -1, -1) and np.ndim(a) != np.ndim(b):
+        unsupported("with the vectors along other axes than the last, `a` and `b` need as many dimensions")
+    dout = np.cross(da, b, axisa, axisb, axisc) + np.cross(a, db, axisa, axisb, axisc)
     return dout
 
 

@@ -23,6 +23,18 @@ def absolute_reverse(out, dout, x):
     return dx
 
 
+@primitive("numpy.fabs", elementwise=True)
+def fabs(x):
+    return np.fabs(x)
+
+
+@fabs.reverse
+def fabs_reverse(out, dout, x):
+    "fabs: dx = dout * sign(x) (zero at x = 0)"
+    dx = dout * np.sign(x)
+    return dx
+
+
 @primitive("numpy.reciprocal", elementwise=True)
 def reciprocal(x):
     return np.reciprocal(x)

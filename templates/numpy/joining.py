@@ -1,4 +1,5 @@
-"""Joining and splitting: concatenate, stack, vstack, hstack, split, array_split.
+"""Joining and splitting: concatenate, stack, vstack, hstack, dstack, split, array_split,
+hsplit, vsplit and dsplit.
 
 The arrays being joined are one operand holding a sequence (``np.concatenate([a, b])``
 binds the list to ``arrays``), so the reverse rules return one gradient per array: a
@@ -193,4 +194,59 @@ def array_split_reverse(out, dout, ary, indices_or_sections, axis=0):
 @array_split.forward
 def array_split_forward(out, ary, indices_or_sections, axis=0, *, dary):
     dout = np.array_split(dary, indices_or_sections, axis=axis)
+    return dout
+
+
+@primitive("numpy.hsplit")
+def hsplit(ary, indices_or_sections):
+    return np.hsplit(ary, indices_or_sections)
+
+
+@hsplit.reverse
+def hsplit_reverse(out, dout, ary, indices_or_sections):
+    "hsplit: the pieces' gradients are joined back (columns; entries for a 1-D array)"
+    axis = np.minimum(np.ndim(ary) - 1, 1)  # a 1-D array is split into runs of entries
+    dary = np.concatenate(dout, axis=axis)
+    return dary
+
+
+@hsplit.forward
+def hsplit_forward(out, ary, indices_or_sections, *, dary):
+    dout = np.hsplit(dary, indices_or_sections)
+    return dout
+
+
+@primitive("numpy.vsplit")
+def vsplit(ary, indices_or_sections):
+    return np.vsplit(ary, indices_or_sections)
+
+
+@vsplit.reverse
+def vsplit_reverse(out, dout, ary, indices_or_sections):
+    "vsplit: the pieces' gradients are joined back (rows)"
+    dary = np.concatenate(dout, axis=0)
+    return dary
+
+
+@vsplit.forward
+def vsplit_forward(out, ary, indices_or_sections, *, dary):
+    dout = np.vsplit(dary, indices_or_sections)
+    return dout
+
+
+@primitive("numpy.dsplit")
+def dsplit(ary, indices_or_sections):
+    return np.dsplit(ary, indices_or_sections)
+
+
+@dsplit.reverse
+def dsplit_reverse(out, dout, ary, indices_or_sections):
+    "dsplit: the pieces' gradients are joined back (along the third axis)"
+    dary = np.concatenate(dout, axis=2)
+    return dary
+
+
+@dsplit.forward
+def dsplit_forward(out, ary, indices_or_sections, *, dary):
+    dout = np.dsplit(dary, indices_or_sections)
     return dout

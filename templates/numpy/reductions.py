@@ -1,4 +1,6 @@
-"""Reductions: sum, mean, prod, max, min, trace, and the cumulative cumsum and cumprod.
+"""Reductions: sum, mean, prod, max, min, trace, the cumulative cumsum and cumprod, and
+diff (its adjoint: the n-th difference of ``dout`` padded with n zeros at each end,
+times ``(-1)**n``).
 
 A reduction's ``dout`` has the reduced axes removed (unless ``keepdims``); the rules
 put them back with ``np.expand_dims(dout, axis)``, which accepts ``axis`` as an int, a
@@ -213,6 +215,25 @@ def cumsum_reverse(out, dout, a, axis=None):
 @cumsum.forward
 def cumsum_forward(out, a, axis=None, *, da):
     dout = np.cumsum(da, axis=axis)
+    return dout
+
+
+@primitive("numpy.diff", nondiff=("n",))
+def diff(a, n=1, axis=-1):
+    return np.diff(a, n, axis)
+
+
+@diff.reverse
+def diff_reverse(out, dout, a, n=1, axis=-1):
+    "diff: da = (-1)**n * diff(dout with n zeros at each end, n)"
+    ends = np.zeros_like(np.take(a, np.arange(n), axis=axis))
+    da = (-1) ** n * np.diff(np.concatenate([ends, dout, ends], axis=axis), n, axis)
+    return da
+
+
+@diff.forward
+def diff_forward(out, a, n=1, axis=-1, *, da):
+    dout = np.diff(da, n, axis)
     return dout
 
 

@@ -120,6 +120,34 @@ def moveaxis_forward(out, a, source, destination, *, da):
     return dout
 
 
+@primitive("numpy.rollaxis", view=True)
+def rollaxis(a, axis, start=0):
+    return np.rollaxis(a, axis, start)
+
+
+@rollaxis.reverse
+def rollaxis_reverse(out, dout, a, axis, start=0):
+    "rollaxis: dout's rolled axis is moved back to where it was"
+    moved_to = rolled_position(np.ndim(a), axis, start)
+    da = np.moveaxis(dout, moved_to, axis)
+    return da
+
+
+@rollaxis.forward
+def rollaxis_forward(out, a, axis, start=0, *, da):
+    dout = np.rollaxis(da, axis, start)
+    return dout
+
+
+@primitive(differentiable=False, shape_only=True, helper=True)
+def rolled_position(ndim, axis, start):
+    """Where ``np.rollaxis(a, axis, start)`` puts ``axis`` of an ``ndim``-dimensional ``a``
+    (before the axis that was at ``start``)."""
+    axis = axis % ndim
+    start = start + ndim if start < 0 else start
+    return start - 1 if start > axis else start
+
+
 # --- reshapes: the gradient is dout reshaped back --------------------------------------
 
 @primitive("numpy.reshape")

@@ -54,4 +54,11 @@ CASES = [
     Case("kron", (rand(3), rand(2, 2)), note="1-D with 2-D"),
     Case("kron", (rand(2, 1, 2), rand(2, 3)), note="3-D with 2-D"),
     Case("kron", (rand(), rand(2, 2)), note="0-d"),
+    Case("cross", (rand(3), rand(3))),
+    Case("cross", (rand(4, 3), rand(4, 3)), note="rows"),
+    Case("cross", (rand(3), rand(2, 3)), note="broadcast"),
+    Case("cross", (rand(2, 1, 3), rand(4, 3)), note="broadcast"),
+    Case("cross", (rand(3, 4), rand(3, 4)), {"axis": 0}, "columns"),
+    Case("cross", (rand(3, 2), rand(2, 3)), {"axisa": 0, "axisc": 0}),
+    Case("cross", (rand(2, 3, 1), rand(2, 1, 3)), {"axisa": 1, "axisb": 2, "axisc": 0}),
 ]

@@ -27,4 +27,5 @@ CASES = [
     *unary_cases("fix", -3, 3),
     *unary_cases("round", -3, 3),
     Case("round", (uniform(-3, 3, (2, 3)), 1), note="decimals=1"),
+    *unary_cases("fabs", -2, 2),
 ]

@@ -30,4 +30,11 @@ CASES = [
     Case("dstack", ([rand(3, 4), rand(3, 4), rand(3, 4, 2)],)),
     Case("dstack", ([rand(4), rand(1, 4, 2)],)),
     Case("split_depth", (rand(3, 4, 4), [rand(3, 4), rand(3, 4), rand(3, 4, 2)])),
+    Case("hsplit", (rand(2, 6), 3)),
+    Case("hsplit", (rand(6), [1, 4]), note="1-D"),
+    Case("hsplit", (rand(2, 4, 3), [1]), note="3-D"),
+    Case("vsplit", (rand(4, 3), 2)),
+    Case("vsplit", (rand(5, 2, 2), [2, 3]), note="3-D"),
+    Case("dsplit", (rand(2, 3, 4), 2)),
+    Case("dsplit", (rand(2, 1, 5), [1, 3])),
 ]

@@ -89,4 +89,10 @@ CASES = [
     Case("average", (rand(2, 3), 0, rand(2, lo=0.5)), {"keepdims": True}, "1-D weights"),
     Case("average", (rand(2, 3, 4), -2, rand(3, lo=0.5)), note="1-D weights, middle axis"),
     Case("average", (rand(4), 0, rand(4, lo=0.5)), note="1-D"),
+    Case("diff", (rand(5),)),
+    Case("diff", (rand(6), 3), note="n=3"),
+    Case("diff", (rand(3, 4),), {"axis": 0}),
+    Case("diff", (rand(2, 5, 3),), {"n": 2, "axis": 1}),
+    Case("diff", (rand(2, 3),), {"n": 0}, "n=0"),
+    Case("diff", (rand(4, 2),), {"n": 4, "axis": 0}, "n as long as the axis"),
 ]

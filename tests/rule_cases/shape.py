@@ -74,4 +74,9 @@ CASES = [
     Case("astype", (rand(2, 3).astype(np.float32), np.float64), note="float32 to float64"),
     Case("astype", (rand(2, 3), np.int64), note="to integers: zero gradient"),
     Case("astype", (rand(3), "float64")),
+    Case("rollaxis", (rand(2, 3, 4), 2)),
+    Case("rollaxis", (rand(2, 3, 4), 0, 3), note="to the end"),
+    Case("rollaxis", (rand(2, 3, 4), 1, -1), note="negative start"),
+    Case("rollaxis", (rand(2, 3, 4, 5), -1, 1), note="negative axis"),
+    Case("rollaxis", (rand(2, 3, 4), 1, 1), note="in place"),
 ]
