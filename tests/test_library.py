@@ -120,3 +120,24 @@ def test_grad_of_an_output_of_one_entry_is_the_gradient_of_that_entry():
     a = rng.normal(size=(1, 5))      # the output has shape (1, 1), as autograd's grad takes it
     assert_close(diffc.grad(_logsumexp_kept)(a),
                  numeric_vjp(_logsumexp_kept, [a], 0, np.ones((1, 1))), "d logsumexp / da")
+
+
+def _real_part_of_complex(x):
+    z = x * (1 + 2j)
+    return np.sum(np.real(z) ** 2)
+
+
+def _angle_of_complex(x):
+    return np.sum(np.angle(x + 1j) * x)
+
+
+@pytest.mark.parametrize("fn", [_real_part_of_complex, _angle_of_complex])
+def test_parts_of_a_complex_operand_are_refused_at_the_call(fn):
+    """real/imag/conj/angle have rules for real operands only: on a complex one the rule
+    for reals would be silently wrong, so the call is refused, in both modes."""
+    x = np.array([0.3, -1.2, 2.0])
+    for differentiate in (lambda: diffc.grad(fn)(x), lambda: diffc.jvp(fn)(x, tangents=np.ones(3))):
+        with pytest.raises(NoRuleError) as err:
+            differentiate()
+        assert err.value.loc.file.endswith("test_library.py")
+        assert "complex operand" in str(err.value)
