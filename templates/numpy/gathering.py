@@ -15,6 +15,9 @@ NumPy does) gets the sum of dout over the positions it filled.
 a length the rules here always fix with ``minlength``.
 
 sort permutes its operand, so its reverse is the inverse permutation of ``dout``.
+partition permutes it too, in an order NumPy leaves unspecified (``np.argpartition``
+need not agree with it), so its rules recover the permutation from the values: the
+k-th smallest entry of ``out`` is the k-th smallest of ``a``.
 """
 import numpy as np
 
@@ -207,4 +210,32 @@ def sort_forward(out, a, axis=-1, kind=None, *, da):
         dout = np.take(da, order)
     else:
         dout = np.take_along_axis(da, order, axis=axis)
+    return dout
+
+
+@primitive("numpy.partition", nondiff=("kth", "kind"))
+def partition(a, kth, axis=-1, kind="introselect"):
+    return np.partition(a, kth, axis=axis, kind=kind)
+
+
+@partition.reverse
+def partition_reverse(out, dout, a, kth, axis=-1, kind="introselect"):
+    "partition: dout is put back where each value was (matched through both sorted orders)"
+    if axis is None:
+        sorted_dout = np.take(dout, np.argsort(out))
+        da = np.reshape(np.take(sorted_dout, np.argsort(np.argsort(a, axis=None))), np.shape(a))
+    else:
+        sorted_dout = np.take_along_axis(dout, np.argsort(out, axis=axis), axis=axis)
+        da = np.take_along_axis(sorted_dout, np.argsort(np.argsort(a, axis=axis), axis=axis), axis=axis)
+    return da
+
+
+@partition.forward
+def partition_forward(out, a, kth, axis=-1, kind="introselect", *, da):
+    if axis is None:
+        sorted_da = np.take(da, np.argsort(a, axis=None))
+        dout = np.take(sorted_da, np.argsort(np.argsort(out)))
+    else:
+        sorted_da = np.take_along_axis(da, np.argsort(a, axis=axis), axis=axis)
+        dout = np.take_along_axis(sorted_da, np.argsort(np.argsort(out, axis=axis), axis=axis), axis=axis)
     return dout

@@ -1,10 +1,13 @@
-"""Linear algebra: inv, solve, det, slogdet, cholesky and norm.
+"""Linear algebra: inv, pinv, solve, det, slogdet, cholesky, eigh and norm.
 
 The matrix rules work on stacks of matrices (the last two axes), so they transpose
 with ``np.swapaxes(m, -1, -2)``. Textbook forms, for one matrix:
 
 * inv: ``dA = -inv(A).T @ dout @ inv(A).T``
 * solve (``x = solve(A, b)``): ``db = solve(A.T, dout)``, ``dA = -db @ x.T``
+* pinv (``P = pinv(A)``, A of full rank, or generally of a rank that does not change
+  near A): ``dA = -P.T @ dout @ P.T + (I - A @ P) @ dout.T @ P @ P.T
+  + P.T @ P @ dout.T @ (I - P @ A)``
 * det: ``dA = dout * det(A) * inv(A).T``; slogdet: ``dA = dlogdet * inv(A).T`` (the
   sign is piecewise constant). Both need ``A`` invertible.
 * cholesky (``A = L @ L.T``): with ``P = phi(L.T @ dout)``, ``phi`` keeping the lower
@@ -12,6 +15,9 @@ with ``np.swapaxes(m, -1, -2)``. Textbook forms, for one matrix:
   solves). NumPy reads only the lower triangle of ``A``, so the gradient is exactly
   that of the function NumPy computes: ``G + G.T`` below the diagonal, ``G`` on it and
   zero above. For a symmetric perturbation this agrees with the symmetric form.
+* eigh (``w, V = eigh(A)``, distinct eigenvalues): with ``F[i, j] = 1 / (w[j] - w[i])``
+  off the diagonal and 0 on it, ``G = V @ (diag(dw) + F * (V.T @ dV)) @ V.T``, folded
+  onto the triangle NumPy reads (``UPLO``) as for cholesky.
 
 norm supports ``ord`` None/"fro" (any axis), vector ``ord`` 1, 2, inf, -inf, 0 and
 any other p, and matrix ``ord`` 1, -1, inf, -inf. Its gradient at a kink is the
@@ -40,6 +46,36 @@ def inv_reverse(out, dout, a):
 @inv.forward
 def inv_forward(out, a, *, da):
     dout = -(out @ da @ out)
+    return dout
+
+
+@primitive("numpy.linalg.pinv", nondiff=("rcond", "hermitian"))
+def pinv(a, rcond=None, hermitian=False):
+    return np.linalg.pinv(a, rcond, hermitian)
+
+
+@pinv.reverse
+def pinv_reverse(out, dout, a, rcond=None, hermitian=False):
+    "pinv: dA = -P.T @ dout @ P.T + (I - A @ P) @ dout.T @ P @ P.T + P.T @ P @ dout.T @ (I - P @ A)"
+    if hermitian:
+        unsupported("hermitian=True reads one triangle of `a`; call it without")
+    p_t = np.swapaxes(out, -1, -2)
+    dout_t = np.swapaxes(dout, -1, -2)
+    off_range = np.eye(np.shape(a)[-2]) - a @ out
+    off_rows = np.eye(np.shape(a)[-1]) - out @ a
+    da = -(p_t @ dout @ p_t) + off_range @ dout_t @ out @ p_t + p_t @ out @ dout_t @ off_rows
+    return da
+
+
+@pinv.forward
+def pinv_forward(out, a, rcond=None, hermitian=False, *, da):
+    if hermitian:
+        unsupported("hermitian=True reads one triangle of `a`; call it without")
+    p_t = np.swapaxes(out, -1, -2)
+    da_t = np.swapaxes(da, -1, -2)
+    off_range = np.eye(np.shape(a)[-2]) - a @ out
+    off_rows = np.eye(np.shape(a)[-1]) - out @ a
+    dout = -(out @ da @ out) + out @ p_t @ da_t @ off_range + off_rows @ da_t @ p_t @ out
     return dout
 
 
@@ -130,6 +166,41 @@ def cholesky_forward(out, a, *, da):
     half = np.linalg.solve(out, symmetric)                                    # inv(L) @ dA
     inner = np.linalg.solve(out, np.swapaxes(half, -1, -2))                   # inv(L) @ dA @ inv(L).T
     dout = out @ (np.tril(inner) - 0.5 * inner * np.eye(np.shape(a)[-1]))
+    return dout
+
+
+@primitive("numpy.linalg.eigh", nondiff=("UPLO",))
+def eigh(a, UPLO="L"):
+    return np.linalg.eigh(a, UPLO)
+
+
+@eigh.reverse
+def eigh_reverse(out, dout, a, UPLO="L"):
+    "eigh: dA = V @ (diag(dw) + F * (V.T @ dV)) @ V.T, F = 1 / (w[j] - w[i]) off the diagonal"
+    w, v = out
+    dw, dv = dout
+    eye = np.eye(np.shape(a)[-1])
+    gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1)                    # w[j] - w[i]
+    inner = np.expand_dims(dw, -2) * eye + (1 - eye) / (gaps + eye) * (np.swapaxes(v, -1, -2) @ dv)
+    grad = v @ inner @ np.swapaxes(v, -1, -2)
+    if UPLO == "L":
+        da = np.tril(grad + np.swapaxes(grad, -1, -2)) - grad * eye
+    else:
+        da = np.triu(grad + np.swapaxes(grad, -1, -2)) - grad * eye
+    return da
+
+
+@eigh.forward
+def eigh_forward(out, a, UPLO="L", *, da):
+    w, v = out
+    eye = np.eye(np.shape(a)[-1])
+    if UPLO == "L":
+        symmetric = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)       # what NumPy reads
+    else:
+        symmetric = np.triu(da) + np.swapaxes(np.triu(da, 1), -1, -2)
+    inner = np.swapaxes(v, -1, -2) @ symmetric @ v
+    gaps = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    dout = (np.diagonal(inner, 0, -2, -1), v @ ((1 - eye) / (gaps + eye) * inner))
     return dout
 
 

@@ -52,4 +52,9 @@ CASES = [
     Case("sort", (distinct(3, 4),), {"axis": 0}),
     Case("sort", (distinct(2, 3),), {"axis": None}, "flattened"),
     Case("sort", (distinct(2, 3, 2),), {"axis": 1, "kind": "stable"}),
+    Case("partition", (distinct(6), 2)),
+    Case("partition", (distinct(3, 5), [1, 3]), note="two kth, last axis"),
+    Case("partition", (distinct(4, 3), 1), {"axis": 0}),
+    Case("partition", (distinct(2, 3), -1), {"axis": None}, "flattened"),
+    Case("partition", (distinct(2, 5, 2), 4), {"axis": -2}),
 ]

@@ -1,13 +1,17 @@
 """Cases for templates/linalg.py: well-conditioned matrices (``B @ B.T + 3 I``, or
 ``B + 3 I`` when symmetry would hide a transposition mistake), single and stacked,
 right-hand sides as vectors, matrices and stacks; norms of every supported order, along
-each axis, including at the zero vector (gradient zero) and at two-way ties."""
+each axis, including at the zero vector (gradient zero) and at two-way ties; pinv of
+tall, wide, square and stacked matrices of full rank; eigh of symmetric matrices with
+distinct eigenvalues, and of matrices whose other triangle NumPy does not read."""
 import numpy as np
 
 from tests.rule_cases import Case
 from tests.rule_cases._arrays import distinct, rand, well_conditioned
 
 NEGATIVE_DET = well_conditioned(3, symmetric=False) @ np.diag([1.0, 1.0, -1.0])
+_Q = np.linalg.qr(rand(3, 3))[0]
+SPREAD = _Q @ np.diag([-1.5, 0.5, 2.0]) @ _Q.T      # symmetric, eigenvalues at least 1 apart
 
 CASES = [
     Case("inv", (well_conditioned(3, symmetric=False),)),
@@ -46,4 +50,12 @@ CASES = [
       for keepdims in (False, True)],
     Case("norm", (np.zeros((2, 3)), "fro"), note="zero matrix"),
     Case("norm", (np.zeros((2, 3)), 1), note="zero matrix, ord 1"),
+    Case("pinv", (rand(3, 2),), note="tall, full column rank"),
+    Case("pinv", (rand(2, 4),), note="wide, full row rank"),
+    Case("pinv", (well_conditioned(3, symmetric=False),), note="square"),
+    Case("pinv", (rand(2, 4, 3),), note="stacked"),
+    Case("eigh", (SPREAD,)),
+    Case("eigh", (SPREAD + np.triu(rand(3, 3), 1),), note="reads the lower triangle"),
+    Case("eigh", (SPREAD + np.tril(rand(3, 3), -1),), {"UPLO": "U"}, "reads the upper triangle"),
+    Case("eigh", (np.stack([SPREAD, well_conditioned(3)]),), note="stacked"),
 ]
