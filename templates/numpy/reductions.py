@@ -227,7 +227,10 @@ def diff(a, n=1, axis=-1):
 def diff_reverse(out, dout, a, n=1, axis=-1):
     "diff: da = (-1)**n * diff(dout with n zeros at each end, n)"
     ends = np.zeros_like(np.take(a, np.arange(n), axis=axis))
-    da = (-1) ** n * np.diff(np.concatenate([ends, dout, ends], axis=axis), n, axis)
+    if n % 2 == 0:
+        da = np.diff(np.concatenate([ends, dout, ends], axis=axis), n, axis)
+    else:
+        da = -np.diff(np.concatenate([ends, dout, ends], axis=axis), n, axis)
     return da
 
 

@@ -94,5 +94,5 @@ CASES = [
     Case("diff", (rand(3, 4),), {"axis": 0}),
     Case("diff", (rand(2, 5, 3),), {"n": 2, "axis": 1}),
     Case("diff", (rand(2, 3),), {"n": 0}, "n=0"),
-    Case("diff", (rand(4, 2),), {"n": 4, "axis": 0}, "n as long as the axis"),
+    Case("diff", (rand(5, 2),), {"n": 4, "axis": 0}, "one entry left"),
 ]
