@@ -52,6 +52,7 @@ def one_hot(n, k):
 
 _NET = method_models.TwoLayerNet(rng, reg=0.1)
 _NIELSEN = method_models.Network([3, 4, 2], rng)
+_PREDICTOR = method_models.Predictor(normal(3, 4), normal(4, 2))
 
 # models no existing table runs with arguments: (function, arguments, wrt)
 HAND = [
@@ -68,6 +69,7 @@ HAND = [
     (container_models.dict_with_computed_keys, (normal(3), normal(3)), 0),
     (_NET.loss, (normal(6, 4), one_hot(6, 3)), "params"),
     (_NIELSEN.cost, (normal(3, 5), normal(2, 5)), ("weights", "biases")),
+    (_PREDICTOR.energy, (normal(2, 3),), ("W1", "W2")),
     (models_core.graph, (-2.0, 5.0, -4.0), (0, 1, 2)),
     (models_core.softmax_loss, (normal(4, 3), normal(5, 4), rng.integers(0, 3, size=5)), 0),
     (models_core.uses_integer, (normal(3), 3), 0),
