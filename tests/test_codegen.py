@@ -1,6 +1,8 @@
 """The emitter: names, folding and liveness, on hand-built IR."""
 import numpy as np
 
+import diffc
+
 from diffc.backend import load
 from diffc.compiler import pipeline
 from diffc.backend import printer
@@ -52,3 +54,21 @@ def test_a_loop_body_does_not_reuse_the_name_its_loop_iterates_over():
         source = diffc.grad(f, wrt=wrt).source_for(*args)
         assert "reversed(" in source
         assert _rebound_iterables(source) == [], (f.__name__, source)
+
+
+def _alternating_sum(x):
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + (-1) ** i * x[i] ** 2
+    return total
+
+
+def test_a_negative_base_of_a_power_keeps_its_parentheses():
+    """``(-1) ** i`` with the base folded to the constant -1: ``ast.unparse`` alone prints
+    ``-1 ** i``, which is ``-(1 ** i)``."""
+    from tests.gradcheck import assert_close, numeric_vjp
+    x = np.array([0.5, -1.5, 2.0, 0.25])
+    gradient = diffc.grad(_alternating_sum)
+    assert_close(gradient(x), numeric_vjp(_alternating_sum, [x], 0, 1.0), "d alternating sum")
+    source = gradient.source_for(x)
+    assert "-1 **" not in source.replace("(-1) **", ""), source

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import keyword
 
 TRAILING_COLUMN = 36
@@ -57,7 +58,7 @@ def print_module(header_lines, nodes):
     """The text of a module: header comments, then each top-level node."""
     lines = [f"# {one_line(h)}" if h else "#" for h in header_lines]
     for node in nodes:
-        node = _Attributes().visit(node)
+        node = _NegativeBases().visit(_Attributes().visit(node))
         if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
                       lines[-1].startswith("import")) and lines[-1] != "":
             lines += ["", ""] if isinstance(node, ast.FunctionDef) else [""]
@@ -165,3 +166,36 @@ class _Attributes(ast.NodeTransformer):
 def _is_name(node):
     return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier() \
         and not keyword.iskeyword(node.value)
+
+
+def _negative_number(node):
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+        and not isinstance(node.value, bool) and math.copysign(1.0, node.value) < 0
+
+
+class _NegativeBases(ast.NodeTransformer):
+    """A negative number where it binds tighter than its own minus sign: ``ast.unparse``
+    prints ``Constant(-1) ** n`` as ``-1 ** n``, which Python reads as ``-(1 ** n)``. It is
+    printed ``(-1) ** n`` (also as the base of an attribute, subscript or call)."""
+
+    @staticmethod
+    def _wrapped(node):
+        if _negative_number(node):
+            return ast.UnaryOp(ast.USub(), ast.Constant(-node.value))
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow):
+            node.left = self._wrapped(node.left)
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        node.value = self._wrapped(node.value)
+        return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        node.value = self._wrapped(node.value)
+        return node
