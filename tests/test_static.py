@@ -430,3 +430,51 @@ def test_a_numpy_function_passed_to_a_library_call_is_a_located_error():
         diffc.grad(_loss_passing_a_function_to_numpy)(np.ones(3))
     text = str(info.value)
     assert "numpy.tanh is not a value diffc can use here" in text and "test_static.py:" in text
+
+
+def _apply_solver(solver, A, b):
+    return solver(A, b, lower=True)
+
+
+def _loss_solver_passed_to_a_helper(A, b, solve=None):
+    return np.sum(_apply_solver(solve, A, b) ** 2)
+
+
+def _loss_scipy_default(x, act=None, solver=None):
+    return np.sum(act(x)) + np.sum(solver(np.eye(3) + np.tril(x), x, lower=True))
+
+
+def _loss_scipy_without_rule(x, g=None):
+    return np.sum(g(x))
+
+
+def test_a_scipy_function_held_in_a_value_is_called_by_its_rule():
+    """Held in a default or passed to a helper, a SciPy function is its rule, as when its
+    name is imported: neither refused as 'held in a value' nor read from SciPy's source."""
+    scipy = pytest.importorskip("scipy.linalg", reason="the models call SciPy")
+    special = pytest.importorskip("scipy.special", reason="the models call SciPy")
+    rng = np.random.default_rng(29)
+    A, b = np.tril(rng.uniform(size=(3, 3))) + 3 * np.eye(3), rng.normal(size=(3, 2))
+
+    def solved(A, b, solve=scipy.solve_triangular):
+        return _loss_solver_passed_to_a_helper(A, b, solve)
+    got = diffc.grad(solved, wrt=(0, 1))(A, b)
+    for i in (0, 1):
+        assert_close(got[i], numeric_vjp(solved, [A, b], i, 1.0), f"d{i}")
+
+    def loss(x, act=special.expit, solver=scipy.solve_triangular):
+        return _loss_scipy_default(x, act, solver)
+    x = rng.normal(size=(3, 3))
+    assert_close(diffc.grad(loss)(x), numeric_vjp(loss, [x], 0, 1.0), "dx")
+
+
+def test_a_scipy_function_without_a_rule_held_in_a_value_is_refused_by_its_name():
+    scipy = pytest.importorskip("scipy.linalg", reason="the model calls SciPy")
+
+    def loss(x, g=scipy.expm):
+        return _loss_scipy_without_rule(x, g)
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(loss)(np.eye(3))
+    text = str(info.value)
+    assert "no rule for scipy.linalg.expm" in text and "test_static.py:" in text
+    assert "site-packages" not in text

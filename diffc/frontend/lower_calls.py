@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, lower_objects, lower_random, lower_static, static
+from diffc.frontend import bindings, declared, lower_names, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
@@ -202,14 +202,15 @@ def super_of(scope, node):
 
 
 def _callable(scope, value, node):
-    """A function held in a value, called: NumPy's by its rule, the user's inlined."""
-    found = lower_objects.callable_value(value)
+    """A function held in a value (a default, an attribute, an entry of a table), called:
+    resolved as a free name holding it would be (a library function by its rule, or
+    refused by its name; the user's inlined), never read from a library's own source."""
+    found = lower_names.function_value(value)
     if found is None:
         raise UnsupportedSyntax(f"calling {getattr(value, '__name__', type(value).__name__)} "
                                 "held in a value is not supported", scope.loc(node),
-                                "call NumPy functions or functions of your own")
-    kind, target = found
-    return Ref(target) if kind == "numpy" else UserFunction(target)
+                                "call NumPy or SciPy functions, or functions of your own")
+    return found
 
 
 def _user_primitive(qualname):
