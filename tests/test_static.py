@@ -648,3 +648,25 @@ def test_an_f_string_of_forward_values_is_formatted_at_each_call(capsys):
     assert capsys.readouterr().out == python_says          # compiling prints nothing more
     assert_close(got, expected_grad, "dW")
     assert diffc.grad(m.formats_data)(W, X).shape == W.shape   # an unused f-string of data
+
+
+def _walrus_in_condition(x, W):
+    if (n := x.shape[0]) > 2:
+        h = (z := np.tanh(x[: n // 2] @ W)) * z
+        return np.sum(h) + np.sum(z)
+    return np.sum(x @ W)
+
+
+def _walrus_in_comprehension(x):
+    return sum([(y := t * t) for t in x]) + y
+
+
+def test_the_walrus_operator_binds_where_it_is_evaluated():
+    r = np.random.default_rng(53)
+    x, Wm = r.normal(size=(5, 3)), r.normal(size=(3, 2))
+    got = diffc.grad(_walrus_in_condition, wrt=(0, 1))(x, Wm)
+    for i in (0, 1):
+        assert_close(got[i], numeric_vjp(_walrus_in_condition, [x, Wm], i, 1.0), f"d{i}")
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_walrus_in_comprehension)(np.ones(3))
+    assert "inside a comprehension" in str(info.value) and "(y := t * t)" in str(info.value)

@@ -144,6 +144,13 @@ def _subscript(scope, node, hint):
     return emit(scope, "operator.getitem", (base, index), {}, node, hint)
 
 
+def _named(scope, node):
+    """``(n := x.shape[0])``: the value, also bound to the name (in the function's scope)."""
+    value = lower_expr(scope, node.value, node.target.id)
+    scope.env[node.target.id] = value
+    return value
+
+
 def _joined_string(scope, node, hint):
     """An f-string: its text when the compile knows every value (a label, a size), else the
     same text formatted at each call (``'loss={:.3f}'.format(loss)``, for a print)."""
@@ -178,6 +185,7 @@ _BY_NODE = {
     ast.Subscript: _subscript,
     ast.Call: lambda scope, node, hint: lower_call(scope, node, hint),
     ast.JoinedStr: lambda scope, node, hint: _joined_string(scope, node, hint),
+    ast.NamedExpr: lambda scope, node, hint: _named(scope, node),
     ast.ListComp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.GeneratorExp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.DictComp: lambda scope, node, hint: lower_comprehension(scope, node),
