@@ -7,7 +7,7 @@ import pytest
 
 import diffc
 from diffc.errors import UnsupportedSyntax
-from diffc.testing import check_grads
+from diffc.testing import check_grads, numerical_grad
 from tests.gradcheck import assert_close, numeric_vjp
 from tests.static_programs import basics as m
 
@@ -670,3 +670,32 @@ def test_the_walrus_operator_binds_where_it_is_evaluated():
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(_walrus_in_comprehension)(np.ones(3))
     assert "inside a comprehension" in str(info.value) and "(y := t * t)" in str(info.value)
+
+
+def _make_layer(W, b, scale=1.0):
+    gain = 2.0 * scale
+    shift = b * gain
+
+    def apply(z):
+        return np.tanh(z @ W + shift)
+    return apply
+
+
+def _closures_made_by_helpers(params, x):
+    def layer(W, b):
+        def apply(z):
+            return np.tanh(z @ W + b)
+        return apply
+    first = layer(params[0], params[1])
+    second = _make_layer(params[2], params[3], scale=0.5)
+    return np.sum(second(first(x)) ** 2) + np.sum(first(x))
+
+
+def test_a_closure_returned_by_a_helper_keeps_the_helpers_names():
+    r = np.random.default_rng(54)
+    params = [r.normal(size=(3, 4)), r.normal(size=4), r.normal(size=(4, 2)), r.normal(size=2)]
+    x = r.normal(size=(5, 3))
+    got = diffc.grad(_closures_made_by_helpers)(params, x)
+    expected = numerical_grad(_closures_made_by_helpers, [params, x], 0)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7)
