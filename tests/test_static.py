@@ -699,3 +699,25 @@ def test_a_closure_returned_by_a_helper_keeps_the_helpers_names():
     expected = numerical_grad(_closures_made_by_helpers, [params, x], 0)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7)
+
+
+import functools  # noqa: E402
+
+
+def _tanh_layer(a, W):
+    return np.tanh(a @ W)
+
+
+def _reduced(x, Ws):
+    h = functools.reduce(_tanh_layer, Ws, x)
+    g = functools.reduce(lambda a, fn: fn(a), [np.tanh, np.square], h)
+    return np.sum(g) + functools.reduce(np.add, [np.sum(W) for W in Ws])
+
+
+def test_functools_reduce_over_a_fixed_number_of_items_is_written_out():
+    r = np.random.default_rng(55)
+    x, Ws = r.normal(size=(4, 3)), [r.normal(size=(3, 3)), r.normal(size=(3, 2))]
+    got = diffc.grad(_reduced, wrt=(0, 1))(x, Ws)
+    assert_close(got[0], numerical_grad(_reduced, [x, Ws], 0), "dx")
+    for g, e in zip(got[1], numerical_grad(_reduced, [x, Ws], 1)):
+        assert_close(g, e, "dW")

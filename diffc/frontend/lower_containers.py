@@ -90,6 +90,8 @@ def static_call(scope, qualname, args, kwargs, node):
     ``sum``, ``map``, ``zip``...). ``NotImplemented`` for a call this does not make."""
     done = _evaluated(scope, qualname, args, kwargs)
     kind, _, name = qualname.partition(".")
+    if qualname == "functools.reduce" and 2 <= len(args) <= 3 and not kwargs:
+        return _reduce(scope, args, node)
     if done is not NotImplemented or kind != "builtins" or kwargs:
         return done
     if name in lower_static.STRUCTURAL:
@@ -113,6 +115,22 @@ def static_call(scope, qualname, args, kwargs, node):
     if name == "sum" and args:
         return _sum(scope, args, node)
     return NotImplemented
+
+
+def _reduce(scope, args, node):
+    """``functools.reduce(f, items[, initial])`` over items whose number is fixed here: the
+    calls written out, ``f(f(initial, items[0]), items[1])``..."""
+    seq = lower_static.structure(scope, args[1], node, item_getter(scope, node))
+    if seq is None or seq.kind == "dict":
+        return NotImplemented
+    items = list(seq.items)
+    if len(args) == 2 and not items:
+        raise UnsupportedSyntax("reduce() of an empty sequence with no initial value",
+                                scope.loc(node), "give reduce an initial value")
+    acc = args[2] if len(args) == 3 else items.pop(0)
+    for item in items:
+        acc = entry.call(scope, args[0], (acc, item), {}, node, "")
+    return acc
 
 
 def _evaluated(scope, qualname, args, kwargs):

@@ -111,7 +111,7 @@ def _binary(scope, node, hint):
 
 def _sequence_display(scope, node, hint):
     kind = "tuple" if isinstance(node, ast.Tuple) else "list"
-    return Pack(kind, tuple(lower_expr(scope, e) for e in node.elts))
+    return Pack(kind, tuple(_argument(scope, e) for e in node.elts))   # [np.tanh, np.square] too
 
 
 def _subscript(scope, node, hint):

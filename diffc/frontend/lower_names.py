@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import inspect
 import random
 import sys
@@ -203,6 +204,8 @@ def function_value(value):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
+    if value is functools.reduce:
+        return Ref("functools.reduce")              # written out over its items
     if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
         return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
