@@ -721,3 +721,33 @@ def test_functools_reduce_over_a_fixed_number_of_items_is_written_out():
     assert_close(got[0], numerical_grad(_reduced, [x, Ws], 0), "dx")
     for g, e in zip(got[1], numerical_grad(_reduced, [x, Ws], 1)):
         assert_close(g, e, "dW")
+
+
+import copy as copy_module  # noqa: E402
+import statistics  # noqa: E402
+
+
+def _deep_copied(params, x):
+    p = copy_module.deepcopy(params)
+    p["W"][0] = 0.0                          # a write into the copy, not into params
+    layers = copy_module.copy([p["W"], params["b"]])
+    layers.append(params["b"] * 2)
+    return np.sum(np.tanh(x @ layers[0] + layers[1])) + np.sum(layers[2]) + np.sum(params["W"])
+
+
+def _standard_library_call(W):
+    return statistics.mean([np.sum(W), np.sum(W ** 2)])
+
+
+def test_copy_and_deepcopy_are_copies_and_other_standard_library_calls_are_refused_by_name():
+    r = np.random.default_rng(56)
+    params, x = {"W": r.normal(size=(3, 2)), "b": r.normal(size=2)}, r.normal(size=(4, 3))
+    before = copy_module.deepcopy(params)
+    got = diffc.grad(_deep_copied)(params, x)
+    expected = numerical_grad(_deep_copied, [params, x], 0)
+    for k in params:
+        assert_close(got[k], expected[k], k)
+        np.testing.assert_array_equal(params[k], before[k])
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(_standard_library_call)(np.ones(3))
+    assert "no rule for statistics.mean" in str(info.value) and "test_static.py:" in str(info.value)

@@ -92,6 +92,8 @@ def static_call(scope, qualname, args, kwargs, node):
     kind, _, name = qualname.partition(".")
     if qualname == "functools.reduce" and 2 <= len(args) <= 3 and not kwargs:
         return _reduce(scope, args, node)
+    if qualname in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not kwargs:
+        return _copied(scope, args[0], node, deep=qualname == "copy.deepcopy")
     if done is not NotImplemented or kind != "builtins" or kwargs:
         return done
     if name in lower_static.STRUCTURAL:
@@ -114,6 +116,23 @@ def static_call(scope, qualname, args, kwargs, node):
         return emit(scope, "numpy.round", args, {}, node)     # the same values (half to even)
     if name == "sum" and args:
         return _sum(scope, args, node)
+    return NotImplemented
+
+
+def _copied(scope, atom, node, deep):
+    """``copy.deepcopy(params)``: the same structure with each array copied (``np.copy``);
+    ``copy.copy``: a new container holding the same items, or a copy of an array."""
+    pack = lower_static.structure(scope, atom, node, item_getter(scope, node))
+    if pack is not None:
+        items = pack.items
+        if deep:
+            items = tuple(_copied(scope, item, node, deep) if pack.kind != "dict" or i % 2
+                          else item for i, item in enumerate(items))
+        return Pack(pack.kind, items)
+    if isinstance(atom, Var) and hasattr(static.example(scope, atom), "shape"):
+        return emit(scope, "numpy.copy", (atom,), {}, node, "")
+    if isinstance(atom, Const):
+        return atom
     return NotImplemented
 
 

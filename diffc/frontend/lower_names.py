@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, fence, library_values, lower_objects, lower_random, lower_static
+from diffc.frontend import bindings, declared, fence, library_values, lower_objects, lower_random, lower_static, source
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const
@@ -201,6 +201,8 @@ def function_value(value):
         return Ref(f"primitive.{value.name}")
     if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         named = f"{value.__module__}.{value.__qualname__}"
+        if source.in_standard_library(inspect.getsourcefile(value) or ""):
+            return Ref(named)                       # copy.deepcopy: its rule, or refused by name
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
@@ -346,7 +348,7 @@ def _runtime_value(scope, name, value, node):
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
     if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
-        return UserFunction(source_from_function(value))
+        return function_value(value)
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return Const(value)
     qual = _numpy_qualname(value)
