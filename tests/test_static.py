@@ -751,3 +751,21 @@ def test_copy_and_deepcopy_are_copies_and_other_standard_library_calls_are_refus
     with pytest.raises(diffc.DiffcError) as info:
         diffc.grad(_standard_library_call)(np.ones(3))
     assert "no rule for statistics.mean" in str(info.value) and "test_static.py:" in str(info.value)
+
+
+import itertools  # noqa: E402
+
+
+def _pairwise_terms(Ws, xs):
+    close = sum(np.sum(a * b) for a, b in itertools.combinations(Ws, 2))
+    mixed = sum(np.sum(np.tanh(x @ W.T)) for W, x in itertools.product(Ws, xs))
+    return close + mixed + sum(np.sum(v ** 2) for v in itertools.chain(Ws, xs))
+
+
+def test_itertools_over_sequences_whose_length_is_fixed_is_written_out():
+    r = np.random.default_rng(57)
+    Ws, xs = [r.normal(size=(2, 3)) for _ in range(3)], [r.normal(size=(4, 3)) for _ in range(2)]
+    got = diffc.grad(_pairwise_terms, wrt=(0, 1))(Ws, xs)
+    for i in (0, 1):
+        for g, e in zip(got[i], numerical_grad(_pairwise_terms, [Ws, xs], i)):
+            assert_close(g, e, f"d{i}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import itertools
 
 import numpy as np
 
@@ -92,6 +93,8 @@ def static_call(scope, qualname, args, kwargs, node):
     kind, _, name = qualname.partition(".")
     if qualname == "functools.reduce" and 2 <= len(args) <= 3 and not kwargs:
         return _reduce(scope, args, node)
+    if qualname in _ITERTOOLS:
+        return _itertools(scope, qualname, args, kwargs, node)
     if qualname in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not kwargs:
         return _copied(scope, args[0], node, deep=qualname == "copy.deepcopy")
     if done is not NotImplemented or kind != "builtins" or kwargs:
@@ -117,6 +120,34 @@ def static_call(scope, qualname, args, kwargs, node):
     if name == "sum" and args:
         return _sum(scope, args, node)
     return NotImplemented
+
+
+_ITERTOOLS = {"itertools.product", "itertools.combinations", "itertools.permutations",
+              "itertools.combinations_with_replacement", "itertools.chain"}
+
+
+def _itertools(scope, qualname, args, kwargs, node):
+    """``itertools.combinations(layers, 2)`` and its kin over sequences whose length is fixed
+    here: the list of tuples they yield, made of the items themselves (an index tuple from
+    the same function over ``range(len(...))`` picks them)."""
+    name = qualname.split(".")[1]
+    counts = [a for a in args if not isinstance(a, (Var, Pack))] if name != "chain" else []
+    seqs = [lower_static.structure(scope, a, node, item_getter(scope, node)) for a in args
+            if isinstance(a, (Var, Pack))]
+    if any(p is None or p.kind == "dict" for p in seqs) or not seqs:
+        return NotImplemented
+    settings = {k: static.known(scope, v) for k, v in kwargs.items()}
+    fixed = [static.known(scope, c) for c in counts]
+    if static.UNKNOWN in fixed or static.UNKNOWN in settings.values():
+        return NotImplemented
+    if name == "chain":
+        return Pack("list", tuple(item for p in seqs for item in p.items))
+    ranges = [range(len(p.items)) for p in seqs]
+    picks = getattr(itertools, name)(*ranges, *fixed, **settings)
+    if name == "product":
+        return Pack("list", tuple(Pack("tuple", tuple(p.items[i] for p, i in zip(seqs, pick)))
+                                  for pick in picks))
+    return Pack("list", tuple(Pack("tuple", tuple(seqs[0].items[i] for i in pick)) for pick in picks))
 
 
 def _copied(scope, atom, node, deep):

@@ -16,6 +16,7 @@ import builtins
 import copy
 import functools
 import inspect
+import itertools
 import random
 import sys
 
@@ -208,6 +209,8 @@ def function_value(value):
         return UserFunction(source_from_function(value))
     if value is functools.reduce:
         return Ref("functools.reduce")              # written out over its items
+    if getattr(value, "__module__", None) == "itertools" and getattr(itertools, getattr(value, "__name__", ""), None) is value:
+        return Ref(f"itertools.{value.__name__}")   # itertools.combinations(...): written out
     if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
         return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
