@@ -154,16 +154,24 @@ def _copied(scope, atom, node, deep):
     """``copy.deepcopy(params)``: the same structure with each array copied (``np.copy``);
     ``copy.copy``: a new container holding the same items, or a copy of an array."""
     pack = lower_static.structure(scope, atom, node, item_getter(scope, node))
+    seen = static.example(scope, atom)
+    if pack is None and isinstance(seen, tuple) and isinstance(atom, Var):     # a named tuple
+        get = item_getter(scope, node)
+        pack = Pack("tuple", tuple(get(atom, Const(i)) for i in range(len(seen))))
     if pack is not None:
         items = pack.items
         if deep:
             items = tuple(_copied(scope, item, node, deep) if pack.kind != "dict" or i % 2
                           else item for i, item in enumerate(items))
+            if NotImplemented in items:
+                return NotImplemented
+        if hasattr(seen, "_fields"):            # a named tuple keeps its type
+            return emit(scope, "primitive.namedtuple_like", (atom, Pack("tuple", items)), {}, node, "")
         return Pack(pack.kind, items)
-    if isinstance(atom, Var) and hasattr(static.example(scope, atom), "shape"):
+    if isinstance(atom, Var) and hasattr(seen, "shape"):
         return emit(scope, "numpy.copy", (atom,), {}, node, "")
-    if isinstance(atom, Const):
-        return atom
+    if isinstance(atom, Const) or isinstance(seen, (int, float, complex, str, bool)):
+        return atom                             # immutable: a copy is the value itself
     return NotImplemented
 
 
