@@ -122,6 +122,17 @@ def _subscript(scope, node, hint):
         return lower_node(scope, call, hint)
     base = lower_expr(scope, node.value)
     index = lower_index(scope, node.slice)
+    obj = lower_objects.reaches_object(scope, base)
+    if obj is not None and not isinstance(obj, type):       # store["W"]: its __getitem__
+        method = ast.copy_location(ast.Attribute(node.value, "__getitem__", ast.Load()), node)
+        if lower_objects.member(obj, "__getitem__")[0] != "method":
+            raise UnsupportedSyntax(f"a {type(obj).__name__} object cannot be indexed here: its "
+                                    "class defines no __getitem__ method", scope.loc(node),
+                                    "index the dict or list it holds")
+        name = index.value if isinstance(index, Const) and isinstance(index.value, str) \
+            and index.value.isidentifier() else "item"
+        return call_value(scope, object_member(scope, base, obj, method, ""), (index,), {}, node,
+                          hint or name)
     if isinstance(base, Pack) and base.kind == "dict":
         key = lower_static.known_key(scope, index, node)
         for k, v in zip(base.items[::2], base.items[1::2]):
