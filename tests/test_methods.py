@@ -258,3 +258,47 @@ def test_indexing_an_object_calls_its_getitem_and_the_gradient_reaches_the_share
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(model.loop, wrt=0)(np.ones(2))
     assert "a loop over a _Store object" in str(info.value)
+
+
+class _Linear:
+    __array_ufunc__ = None               # NumPy defers x @ layer to __rmatmul__
+
+    def __init__(self, params):
+        self.params = params
+
+    def __rmatmul__(self, x):            # x @ layer
+        return x @ self.params["W"]
+
+    def __mul__(self, k):                # layer * k
+        return self.params["W"] * k
+
+
+class _OperatorModel:
+    def __init__(self):
+        self.params = {"W": rng.normal(size=(3, 3))}
+        self.layer = _Linear(self.params)
+
+    def loss(self, x):
+        return np.sum((x @ self.layer) ** 2) + np.sum(self.layer * 0.5)
+
+    def bad(self, x):
+        return np.sum(x - self.layer)
+
+
+def test_an_object_as_an_operand_calls_its_operator_method():
+    model = _OperatorModel()
+    x = rng.normal(size=(2, 3))
+    got = diffc.grad(model.loss, wrt="params")(x)
+
+    def with_W(W):
+        saved = model.params["W"]
+        model.params["W"] = W
+        try:
+            return model.loss(x)
+        finally:
+            model.params["W"] = saved
+    W = model.params["W"].copy()
+    np.testing.assert_allclose(got["W"], numerical_grad(with_W, [W], 0), rtol=1e-5, atol=1e-7)
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(model.bad, wrt=0)(x)
+    assert "a _Linear object as an operand of `-`" in str(info.value) and "__rsub__" in str(info.value)
