@@ -214,3 +214,33 @@ def test_dask_softmax_graph_keeps_to_the_chunks_of_rows(dask_client):
                                            da.from_array(y[:40], chunks=15), 0.1)
     for got, want, name in zip(dask_client.compute(head, sync=True), numeric, "Wb"):
         gradcheck.assert_close(got, want, f"d{name} of 40 rows on Dask")
+
+
+def rnn(Wx, Wh, b, Wy, xs, ys):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return 0.5 * np.sum((h @ Wy - ys) ** 2) / xs.shape[1]
+
+
+def test_jax_rnn_weight_gradients_are_one_product_after_the_loop(jax64):
+    """Backprop through time as the NumPy form has it, without writes into arrays: every
+    step's input product before the loop, the steps' states and gradients stacked from
+    lists, and each weight gradient one product after the loop (not one product and one
+    addition per step)."""
+    rng = np.random.default_rng(26)
+    T, N, D, H, K = 6, 4, 3, 5, 2
+    args = (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
+            rng.standard_normal((H, K)), rng.standard_normal((T, N, D)), rng.standard_normal((N, K)))
+    gradient = diffc.grad(rnn, wrt=(0, 1, 2, 3))
+    converted = _jax_args(args)
+    text = gradient.source_for(*converted)
+    assert "xp.stack(h_tape)" in text and "xp.concat(dadd_steps[::-1])" in text, text
+    loops = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For)]
+    backward = [n for n in loops if "reversed" in ast.unparse(n.iter)]
+    assert len(backward) == 1 and not [n for n in ast.walk(backward[0]) if isinstance(n, ast.BinOp)
+                                       and isinstance(n.op, ast.MatMult) and isinstance(n.left, ast.Attribute)
+                                       and n.left.attr == "T"], text
+    assert ".at[" not in text
+    for label, call in (("JAX", gradient), ("jax.jit", jax64.jit(gradient))):
+        _check(call, rnn, args, (0, 1, 2, 3), converted, label)
