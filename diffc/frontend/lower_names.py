@@ -15,6 +15,7 @@ import ast
 import builtins
 import copy
 import inspect
+import random
 import sys
 
 import numpy as np
@@ -183,13 +184,13 @@ def live_value(scope, name, value, fetch, node):
     if bindings.holds_arrays(value):
         return _free_input(scope, fetch, value, name)
     record.same(fetch, value)
-    found = _function_value(value)
+    found = function_value(value)
     if found is not None:
         return found
     return _held_value(scope, name, value, fetch, node)
 
 
-def _function_value(value):
+def function_value(value):
     """A function read from the running program: a diffc transform, a primitive, a function
     of the user's (inlined, or the rule the user gave it by its name), a library function
     diffc has rules for; None for anything else."""
@@ -202,6 +203,8 @@ def _function_value(value):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
+    if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
+        return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
         or library_values.bound_method_qualname(value, _library_instance) \
         or library_values.public_name(value)
@@ -271,6 +274,8 @@ def _library_qualname(value):
     for, found where its module says it lives."""
     module = getattr(value, "__module__", None) or ""
     name = getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc) and not module and "scipy.special" in sys.modules:
+        module = "scipy.special"      # SciPy's ufuncs (expit, gammaln) carry no module name
     if not name or module.split(".")[0] not in _LIBRARIES:
         return None
     for prefix in (module, module.rsplit(".", 1)[0] if "." in module else None):

@@ -18,6 +18,7 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
 from __future__ import annotations
 
 import inspect
+import random
 import types
 
 import numpy as np
@@ -26,7 +27,6 @@ from diffc.core.ir import Const, Eqn, Pack, Var
 from diffc.errors import UnsupportedSyntax
 from diffc.frontend import static
 from diffc.frontend.lower_static import NeedsUnroll
-from diffc.frontend.source import from_function as source_from_function
 
 
 def is_object(value):
@@ -34,7 +34,7 @@ def is_object(value):
     function (``np.sum`` is an instance of NumPy's dispatcher class)."""
     return hasattr(value, "__dict__") and not isinstance(
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set)) \
+                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set, random.Random)) \
         and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
 
 
@@ -97,6 +97,7 @@ class State:
         self.assigned = {}
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
+        self.generators = {}     # id(atom) -> the random generator an object's attribute holds
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)
@@ -136,18 +137,6 @@ def store(scope, record, obj_atom, obj, name, value, node):
                                 scope.loc(node), "keep per-call values on the object or in locals")
     scope.state.assigned.setdefault(id(obj), {})[name] = value
     record(scope, Eqn((), "store_attribute", (obj_atom, Const(name), value), {}, scope.loc(node)))
-
-
-def callable_value(value):
-    """What calling a function held in a value means: ``("numpy", qualname)`` for a NumPy
-    function, ``("user", SourceFunction)`` for one of the user's, else None."""
-    if isinstance(value, np.ufunc) or getattr(value, "__module__", "") == "numpy":
-        name = getattr(value, "__name__", None)
-        if name is not None and getattr(np, name, None) is value:
-            return "numpy", f"numpy.{name}"
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
-        return "user", source_from_function(value)
-    return None
 
 
 def is_plain_container(value):
