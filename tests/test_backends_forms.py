@@ -5,7 +5,9 @@ oracle without diffc) and against diffc's NumPy form, and its text for the form 
 the gradient of ``x[:, None]`` taken back as ``d[:, 0]`` (no array of zeros written into,
 which JAX spells ``.at[...].set`` and Dask cannot), and one value put at every row's label
 (a closed-form cross-entropy) broadcast by ``where`` as it is, not spread to one per row
-(which Dask makes a single chunk of all the rows, split again for every chunk of the others).
+(which Dask makes a single chunk of all the rows, split again for every chunk of the others);
+the JAX form's backprop through time with one weight-gradient product after the loop; and
+the Dask benchmark's data, one task per chunk of rows.
 """
 import ast
 import os
@@ -244,3 +246,39 @@ def test_jax_rnn_weight_gradients_are_one_product_after_the_loop(jax64):
     assert ".at[" not in text
     for label, call in (("JAX", gradient), ("jax.jit", jax64.jit(gradient))):
         _check(call, rnn, args, (0, 1, 2, 3), converted, label)
+
+
+def test_dask_example_makes_each_chunk_of_rows_in_one_task():
+    """The benchmark's data: a chunk of X is one task reading its chunk of the labels (no
+    chunk-sized intermediates of other tasks alive beside it), the same values every time."""
+    da = _library("dask.array", "dask")
+    import dask
+    from dask.core import get_dependencies
+
+    import dask_softmax
+    X, y = dask_softmax.synthetic(4000, 1000)
+    graph = dict(X.__dask_graph__())
+    chunks = [k for k in graph if isinstance(k, tuple) and k[0] == X.name]
+    assert len(chunks) == 4
+    for key in chunks:
+        assert get_dependencies(graph, key) == {(y.name, key[1])}, (key, get_dependencies(graph, key))
+    X1, y1 = dask.compute(X, y, scheduler="synchronous")
+    X2, y2 = dask.compute(*dask_softmax.synthetic(4000, 1000), scheduler="synchronous")
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    centres = np.random.default_rng(0).standard_normal((10, 64))
+    assert isinstance(X, da.Array) and X1.shape == (4000, 64)
+    # noise of standard deviation 3 around each row's class centre
+    assert abs(np.std(X1 - centres[y1]) - 3.0) < 0.05
+
+
+def test_dask_benchmark_peak_memory_starts_again_after_the_check():
+    from benchmarks import dask_scaling
+
+    if not os.path.exists("/proc/self/clear_refs"):
+        pytest.skip("the peak resident memory is reset through /proc (Linux)")
+    big = np.ones(40_000_000)                  # 305 MB
+    before = dask_scaling._peak_rss_mb()
+    del big
+    dask_scaling._reset_peak()
+    assert dask_scaling._peak_rss_mb() < before - 200
