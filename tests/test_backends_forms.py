@@ -226,10 +226,9 @@ def rnn(Wx, Wh, b, Wy, xs, ys):
 
 
 def test_jax_rnn_weight_gradients_are_one_product_after_the_loop(jax64):
-    """Backprop through time as the NumPy form has it, without writes into arrays: every
-    step's input product before the loop, the steps' states and gradients stacked from
-    lists, and each weight gradient one product after the loop (not one product and one
-    addition per step)."""
+    """Backprop through time as the NumPy form has it, without writes into arrays: the
+    steps' states and gradients stacked from lists, and each weight gradient one product
+    after the loop (not one product and one addition per step)."""
     rng = np.random.default_rng(26)
     T, N, D, H, K = 6, 4, 3, 5, 2
     args = (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
