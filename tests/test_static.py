@@ -7,7 +7,7 @@ import pytest
 
 import diffc
 from diffc.errors import UnsupportedSyntax
-from diffc.testing import check_grads
+from diffc.testing import check_grads, numerical_grad
 from tests.gradcheck import assert_close, numeric_vjp
 from tests.static_programs import basics as m
 
@@ -93,7 +93,6 @@ def test_helper_returning_a_tuple_of_results():
 
 @pytest.mark.parametrize("fn,fragment,line", [
     (m.grows_in_branch, "changing a list or dict in a branch the data decides", 75),
-    (m.formats_data, "an f-string of a value the data decides", 80),
     (m.key_from_data, "a dict key the data decides", 87),
 ])
 def test_what_the_data_decides_is_refused_with_a_location(fn, fragment, line):
@@ -630,3 +629,73 @@ def test_a_helper_returning_a_new_array_may_have_its_result_updated_in_place():
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(_writes_through_a_returned_argument)(w, xs, rs)
     assert "writes into the caller's array `adv`" in str(info.value)
+
+
+def _prints_progress(W, X, step=3):
+    loss = np.sum(np.tanh(X @ W) ** 2)
+    print(f"step {step}: loss={loss:.4f} ({loss!r}) {{raw}} {X.shape}")
+    print("loss {:.2e}, mean {}".format(loss, np.mean(W)), "and %.3f" % loss)
+    return loss
+
+
+def test_an_f_string_of_forward_values_is_formatted_at_each_call(capsys):
+    """Issue item: a print of forward values is kept and prints at each call, f-strings too."""
+    expected_grad = numeric_vjp(_prints_progress, [W, X], 0, 1.0)
+    capsys.readouterr()
+    _prints_progress(W, X)
+    python_says = capsys.readouterr().out
+    got = diffc.grad(_prints_progress)(W, X)
+    assert capsys.readouterr().out == python_says          # compiling prints nothing more
+    assert_close(got, expected_grad, "dW")
+    assert diffc.grad(m.formats_data)(W, X).shape == W.shape   # an unused f-string of data
+
+
+def _walrus_in_condition(x, W):
+    if (n := x.shape[0]) > 2:
+        h = (z := np.tanh(x[: n // 2] @ W)) * z
+        return np.sum(h) + np.sum(z)
+    return np.sum(x @ W)
+
+
+def _walrus_in_comprehension(x):
+    return sum([(y := t * t) for t in x]) + y
+
+
+def test_the_walrus_operator_binds_where_it_is_evaluated():
+    r = np.random.default_rng(53)
+    x, Wm = r.normal(size=(5, 3)), r.normal(size=(3, 2))
+    got = diffc.grad(_walrus_in_condition, wrt=(0, 1))(x, Wm)
+    for i in (0, 1):
+        assert_close(got[i], numeric_vjp(_walrus_in_condition, [x, Wm], i, 1.0), f"d{i}")
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_walrus_in_comprehension)(np.ones(3))
+    assert "inside a comprehension" in str(info.value) and "(y := t * t)" in str(info.value)
+
+
+def _make_layer(W, b, scale=1.0):
+    gain = 2.0 * scale
+    shift = b * gain
+
+    def apply(z):
+        return np.tanh(z @ W + shift)
+    return apply
+
+
+def _closures_made_by_helpers(params, x):
+    def layer(W, b):
+        def apply(z):
+            return np.tanh(z @ W + b)
+        return apply
+    first = layer(params[0], params[1])
+    second = _make_layer(params[2], params[3], scale=0.5)
+    return np.sum(second(first(x)) ** 2) + np.sum(first(x))
+
+
+def test_a_closure_returned_by_a_helper_keeps_the_helpers_names():
+    r = np.random.default_rng(54)
+    params = [r.normal(size=(3, 4)), r.normal(size=4), r.normal(size=(4, 2)), r.normal(size=2)]
+    x = r.normal(size=(5, 3))
+    got = diffc.grad(_closures_made_by_helpers)(params, x)
+    expected = numerical_grad(_closures_made_by_helpers, [params, x], 0)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-7)

@@ -80,6 +80,8 @@ class _Scoping:
         return assigned
 
     def reads(self, node, assigned, in_loop):
+        # ``(n := ...)`` binds n where the expression is evaluated: for what follows it
+        assigned.update(n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
         for name in loads(node):
             self.read(name, assigned, in_loop)
 

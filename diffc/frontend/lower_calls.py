@@ -118,6 +118,9 @@ def _method_call(scope, callee, args, kwargs, node, hint):
         value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
         if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
             return lower_static.lift(value)
+        if isinstance(receiver, str) and callee.attr == "format" and not kwargs:
+            return emit(scope, "primitive.format_text", (Const(receiver), *args), {}, node,
+                        hint or "text")          # "loss {:.3f}".format(loss), at each call
     return emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                 call=node.func)
 

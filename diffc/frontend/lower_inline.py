@@ -42,10 +42,20 @@ def _captured(scope, value):
     return value
 
 
-def _escapes(value):
+def _closed_over(inner, callee, value):
+    """A function this call defined and returns (``def layer(W, b): def apply(z): ...;
+    return apply``) keeps this call's names, as a Python closure does once its frame is done."""
+    if isinstance(value, NestedFunction) and value.env is None and value.definer is callee:
+        return dataclasses.replace(value, env=dict(inner.env))
+    if isinstance(value, Pack):
+        return Pack(value.kind, tuple(_closed_over(inner, callee, v) for v in value.items))
+    return value
+
+
+def _escapes(value, callee):
     if isinstance(value, NestedFunction):
-        return value.env is not None
-    return isinstance(value, Pack) and any(_escapes(v) for v in value.items)
+        return value.env is not None and value.definer is not callee
+    return isinstance(value, Pack) and any(_escapes(v, callee) for v in value.items)
 
 
 def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, outer=None):
@@ -72,7 +82,8 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     for name, value in bound.items():
         inner.env[name] = _captured(scope, bound_value(inner, value))
     result = _lower_callee_body(inner, statements, "out" if whole else hint or callee.name)
-    if _escapes(result):
+    result = _closed_over(inner, callee, result)
+    if _escapes(result, callee):
         raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
                                 "inside the differentiated function", scope.loc(node),
                                 "call the function where it is defined")
@@ -170,6 +181,8 @@ def _keeps_whole(statements, bound):
         return False
     if not any(isinstance(n, ast.Return) for s in statements for n in ast.walk(s)):
         return False                    # a procedure (stores on objects): its effects stay inline
+    if any(isinstance(n, (ast.FunctionDef, ast.Lambda)) for s in statements for n in ast.walk(s)):
+        return False                    # it may return a closure over its names: inline
     return all(isinstance(v, (Var, Const, Pack, ast.AST, LiveDefault)) for v in bound.values())
 
 
