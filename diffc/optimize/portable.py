@@ -35,17 +35,18 @@ def row_scatters(func, facts=None):
     varying = getattr(facts, "sizes_vary", False)
 
     def rewrite(stmt):
-        fixed, padded = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) else (None, None)
+        fixed, padded, fixed_one, padded_one = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) \
+            else (None,) * 4
         # (where sizes vary, n rows of the example may be fewer than x's at a call)
-        prim = padded if varying else fixed
+        prim, prim_one = (padded, padded_one) if varying else (fixed, fixed_one)
         if prim is not None and not stmt.kwargs and len(stmt.args) == 3:
             # the row form's third parameter is ``values`` (one per row) or ``value`` (one)
             one_value = primitives.get(prim).params[2] == "value"
             x, index, values = stmt.args
             if not _one_per_row(x, index, made_by, facts):
                 return [stmt]
-            if not one_value and facts.shape(values) == ():     # one value for every row
-                prim, one_value = _ONE_VALUE[prim], True
+            if not one_value and facts.shape(values) == () and prim_one is not None:
+                prim, one_value = prim_one, True         # one value for every row
             if facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
                 return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
                             stmt.role, stmt.origin)]
@@ -58,10 +59,6 @@ def row_scatters(func, facts=None):
         return out
 
     return with_body(func, visit(func.body))
-
-
-# the row forms of one value per row -> of one value for every row, broadcast by ``where``
-_ONE_VALUE = {"scatter_rows": "scatter_rows_one", "scatter_rows_padded": "scatter_rows_one_padded"}
 
 
 def _one_per_row(x, index, made_by, facts):
