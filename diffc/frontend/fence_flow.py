@@ -388,6 +388,10 @@ class _Aliasing:
             return self.union(args, state) if view else self.fresh()
         if root == "builtins":
             return self.union(args, state) if last in VIEW_BUILTINS else self.fresh()
+        if qualname == "copy.deepcopy":
+            return self.fresh()
+        if qualname == "copy.copy":          # a new container; its items are the same arrays
+            return self.fresh() | frozenset(t for t in self.union(args, state) if not t.startswith("value:"))
         returned = self.callee_storage(node, state)
         if returned is not None:
             return returned

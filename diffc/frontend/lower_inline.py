@@ -52,12 +52,6 @@ def _closed_over(inner, callee, value):
     return value
 
 
-def _escapes(value, callee):
-    if isinstance(value, NestedFunction):
-        return value.env is not None and value.definer is not callee
-    return isinstance(value, Pack) and any(_escapes(v, callee) for v in value.items)
-
-
 def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, outer=None):
     """Lower a call to one of the user's functions by lowering its body in place.
 
@@ -83,10 +77,6 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
         inner.env[name] = _captured(scope, bound_value(inner, value))
     result = _lower_callee_body(inner, statements, "out" if whole else hint or callee.name)
     result = _closed_over(inner, callee, result)
-    if _escapes(result, callee):
-        raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
-                                "inside the differentiated function", scope.loc(node),
-                                "call the function where it is defined")
     if not whole:
         return Const(None) if result is None else result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
@@ -94,11 +84,16 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     return _whole_call(scope, inner, result, params, operands, node, hint)
 
 
+_MAX_DEPTH = 100       # calls inlined one inside another: deeper is taken for recursion
+
+
 def _callee_scope(scope, callee, node, outer):
     """The scope the callee's body is lowered in: the caller's facts, free inputs and
     objects, one more call on the stack (a recursive call is refused)."""
-    key = (callee.module.path, callee.node.lineno)
-    if key in scope.call_stack:
+    # a closure made several times (``lambda h: g(f(h))`` composed by reduce) is a different
+    # function per frame it closes over: calling one from another is not recursion
+    key = (callee.module.path, callee.node.lineno, id(outer) if outer is not None else None)
+    if key in scope.call_stack or len(scope.call_stack) >= _MAX_DEPTH:
         raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
                                 scope.loc(node), "rewrite the recursion as a loop")
     fence.check(callee, entry=False)
