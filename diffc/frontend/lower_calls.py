@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, lower_names, lower_objects, lower_random, lower_static, static
+from diffc.frontend import bindings, declared, lower_construct, lower_names, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
@@ -32,6 +32,8 @@ def call_value(scope, callee, args, kwargs, node, hint):
         _no_function_operands(scope, args, kwargs, node)
         return _method_call(scope, callee, args, kwargs, node, hint)
     callee = _resolved(scope, callee, node)
+    if isinstance(callee, Const) and lower_objects.is_user_class(callee.value):
+        return lower_construct.construct(scope, callee.value, args, kwargs, node, hint)
     if isinstance(callee, TransformCall):
         _no_function_operands(scope, args, kwargs, node)
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)

@@ -56,7 +56,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     calls whole and the callee is more than a one-line expression, its equations go
     into the block of an ``ir.Call`` instead of the caller's body.
     """
-    inner = _callee_scope(scope, callee, node, outer)
+    inner = _callee_scope(scope, callee, node, outer, _receiver(scope, args))
     try:
         bound = bind_user_args(callee, args, kwargs)
     except TypeError as e:
@@ -83,10 +83,18 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     return _whole_call(scope, inner, result, params, operands, node, hint)
 
 
-def _callee_scope(scope, callee, node, outer):
+def _receiver(scope, args):
+    """The object a method is called on (its first argument), or None."""
+    first = args[0] if args else None
+    return lower_objects.reaches_object(scope, first) if isinstance(first, (Var, Const)) else None
+
+
+def _callee_scope(scope, callee, node, outer, receiver=None):
     """The scope the callee's body is lowered in: the caller's facts, free inputs and
-    objects, one more call on the stack (a recursive call is refused)."""
-    key = (callee.module.path, callee.node.lineno)
+    objects, one more call on the stack (a recursive call is refused). A method called on
+    another object (a model's ``__call__`` calling its layers') is not a recursion: the
+    objects are finitely many, so a call that does recur meets the same object again."""
+    key = (callee.module.path, callee.node.lineno, id(receiver) if receiver is not None else None)
     if key in scope.call_stack:
         raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
                                 scope.loc(node), "rewrite the recursion as a loop")
@@ -96,6 +104,7 @@ def _callee_scope(scope, callee, node, outer):
     inner.free = scope.free          # arrays the callee reads from free names are inputs too
     inner.call_stack = scope.call_stack + (key,)
     inner.facts, inner.top, inner.state = scope.facts, scope.top, scope.state
+    inner.state.envs.append(inner.env)
     inner.outer = outer
     return inner
 

@@ -191,8 +191,9 @@ def live_value(scope, name, value, fetch, node):
 
 def function_value(value):
     """A function read from the running program: a diffc transform, a primitive, a function
-    of the user's (inlined, or the rule the user gave it by its name), a library function
-    diffc has rules for; None for anything else."""
+    of the user's (inlined, or the rule the user gave it by its name), a class of the user's
+    (a constant: a call makes an object), a library function diffc has rules for; None for
+    anything else."""
     if hasattr(type(value), "__diffc_lower_call__"):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
@@ -202,6 +203,8 @@ def function_value(value):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
+    if lower_objects.is_user_class(value):   # called, it makes an object (lower_construct)
+        return Const(value)
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
         or library_values.bound_method_qualname(value, _library_instance) \
         or library_values.public_name(value)
