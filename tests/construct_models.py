@@ -272,3 +272,33 @@ def loss_list_attribute_shared(W, b, x):
     for layer in held:
         out = layer(out)
     return np.sum(out) * len(held)
+
+
+class Scaled:
+    scale = 0.5                         # a class attribute the loss reads through the object
+
+    def __init__(self, W):
+        self.W = W
+
+    def __call__(self, x):
+        return self.scale * (x @ self.W)
+
+
+def loss_class_attribute(W, x):
+    return np.sum(np.tanh(Scaled(W)(x)))
+
+
+def makes_in_a_data_branch(W, x):
+    if np.sum(x) > 0:
+        layer = Scaled(W)
+    else:
+        layer = Scaled(2 * W)
+    return np.sum(layer(x))
+
+
+def makes_in_a_while(W, x):
+    total = 0.0
+    while total < 3.0:
+        layer = Scaled(W)
+        total = total + np.sum(layer(x) ** 2)
+    return total

@@ -143,3 +143,36 @@ def test_a_class_rebound_between_calls_compiles_again(monkeypatch):
     second = g(W, b, x)
     _close(second, numerical_grad(m.loss_helper_builds, (W, b, x), 0))
     assert not np.allclose(first, second)
+
+
+def test_a_class_attribute_changed_between_calls_compiles_again(monkeypatch):
+    """``scale = 0.5`` on the class is compiled in: a change is a guard that fails (the
+    old code gave the old gradient)."""
+    g = diffc.grad(m.loss_class_attribute)
+    first = g(Wsq, x)
+    _close(first, numerical_grad(m.loss_class_attribute, (Wsq, x), 0))
+    monkeypatch.setattr(m.Scaled, "scale", 2.0)
+    second = g(Wsq, x)
+    _close(second, numerical_grad(m.loss_class_attribute, (Wsq, x), 0))
+    assert not np.allclose(first, second)
+
+
+@pytest.mark.parametrize("fn, where", [(m.makes_in_a_data_branch, "in a branch the data decides"),
+                                       (m.makes_in_a_while, "in a `while` loop")])
+def test_making_an_object_where_steps_are_not_known_is_refused_with_a_hint(fn, where):
+    text = _refusal(fn, (Wsq, x))
+    assert f"making a Scaled object {where} is not supported" in text
+    assert "layer = Scaled(" in text and "make the Scaled before it" in text
+
+
+def test_the_command_line_says_it_cannot_make_the_object(tmp_path, monkeypatch, capsys):
+    from diffc import cli
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIFFC_CACHE_DIR", str(tmp_path / ".cache"))
+    (tmp_path / "model.py").write_text(
+        "import numpy as np\n\n\nclass Scaled:\n    def __init__(self, W):\n        self.W = W\n\n\n"
+        "def loss(W, x):\n    return np.sum(x @ Scaled(W).W)\n")
+    code = cli.main(["compile", "model.py", "-f", "loss", "--arg", "W=3x2", "--arg", "x=4x3"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "model.py:10:" in err and "Scaled is a class of the module" in err and "diffc.grad" in err

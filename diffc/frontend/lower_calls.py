@@ -165,6 +165,10 @@ def object_member(scope, base, obj, node, hint):
                                 "make it a static method or a module-level function")
     if callable(found) and not lower_objects.is_object(found) and not isinstance(found, np.ndarray):
         return _callable(scope, found, node)        # self.activation = np.tanh
+    if bindings.is_scalar_constant(found) and (isinstance(obj, type) or name not in vars(obj)):
+        klass = obj if isinstance(obj, type) else type(obj)   # a class attribute: compiled in, guarded
+        bindings.current().value(bindings.Fetch("attribute", klass, name,
+                                                f"{klass.__name__}.{name}"), found)
     if bindings.is_scalar_constant(found) and (isinstance(base, Const) or not isinstance(found, float)):
         return Const(found)     # in the signature by value, or of an object made while compiling
     same = lower_objects.alias(scope.state, found, item_getter(scope, node))

@@ -36,8 +36,9 @@ from diffc.frontend.source import from_function as source_from_function
 
 def construct(scope, cls, args, kwargs, node, hint):
     """``cls(*args, **kwargs)`` in the function being lowered: the atom of the new object."""
-    if not scope.top:
-        raise NeedsUnroll(node)
+    if not scope.top:       # a loop of known steps unrolls; elsewhere this is refused
+        raise NeedsUnroll(node, f"making a {cls.__name__} object", f"make the {cls.__name__} "
+                          "before it, or choose the arrays it is given with np.where")
     if lower_objects.is_namedtuple_class(cls):
         return _namedtuple(scope, cls, args, kwargs, node)
     obj = _fresh(scope, cls, node)

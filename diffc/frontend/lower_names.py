@@ -93,6 +93,11 @@ def _static_lookup(scope, node):
         return _module_function(scope, node)
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
+    if any(isinstance(stmt, ast.ClassDef) and stmt.name == name for stmt in fn.module.tree.body):
+        raise UnsupportedSyntax(
+            f"{name} is a class of the module, and reading the file without running it "
+            f"cannot make its objects", scope.loc(node),
+            "use the Python API (diffc.grad imports the module and reads the class)")
     if _assigned_a_diffc_call(fn.module, name):
         raise UnsupportedSyntax(
             f"{name} is made by a diffc transform at module level, and reading the file "
