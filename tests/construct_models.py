@@ -135,10 +135,7 @@ class DenseParams:
 @dataclasses.dataclass(frozen=True)
 class Frozen:
     W: np.ndarray
-    temperature: dataclasses.InitVar[float] = 1.0
-
-    def __post_init__(self, temperature):
-        object.__setattr__(self, "inv_t", 1.0 / temperature)
+    inv_t: float = 1.0
 
 
 def loss_dataclass(W, b, x):
@@ -302,3 +299,30 @@ def makes_in_a_while(W, x):
         layer = Scaled(W)
         total = total + np.sum(layer(x) ** 2)
     return total
+
+
+@dataclasses.dataclass
+class WithInitVar:
+    W: np.ndarray
+    temperature: dataclasses.InitVar[float] = 1.0
+    limit: float = dataclasses.field(default=3.0, init=False)
+
+    def __post_init__(self, temperature):
+        self.inv_t = 1.0 / temperature
+
+
+@dataclasses.dataclass
+class ArrayFactory:
+    W: np.ndarray
+    bias: np.ndarray = dataclasses.field(default_factory=lambda: np.ones(2))
+
+
+def loss_dataclass_initvar(W, x):
+    p = WithInitVar(W, temperature=4.0)
+    q = Frozen(W * 2, inv_t=2.0)
+    return np.sum(np.tanh(x @ p.W * p.inv_t)) * p.limit + q.inv_t * np.sum(q.W ** 2)
+
+
+def makes_array_in_factory(W, x):
+    p = ArrayFactory(W)
+    return np.sum(x @ p.W + p.bias)

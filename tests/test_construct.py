@@ -27,6 +27,7 @@ CASES = [
     ("a helper returning an object it made", m.loss_helper_builds, (W, b, x), (0, 1, 2)),
     ("a dataclass with __post_init__ and a default_factory", m.loss_dataclass, (W, b, x), (0, 1, 2)),
     ("a dataclass's defaults", m.loss_dataclass_default, (W, b, x), (0, 1, 2)),
+    ("dataclasses: InitVar, init=False, frozen", m.loss_dataclass_initvar, (W, x), (0, 1)),
     ("a namedtuple: fields, index, unpacking, isinstance", m.loss_namedtuple, (W, b, x), (0, 1, 2)),
     ("namedtuples with a default, in a list", m.loss_namedtuple_default, (W, b, x), (0, 1, 2)),
     ("objects holding objects, each __call__ once per object", m.loss_nested_nodes,
@@ -176,3 +177,9 @@ def test_the_command_line_says_it_cannot_make_the_object(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert code == 2
     assert "model.py:10:" in err and "Scaled is a class of the module" in err and "diffc.grad" in err
+
+
+def test_a_default_factory_making_an_array_is_refused_with_a_hint_that_works():
+    text = _refusal(m.makes_array_in_factory, (W, x))
+    assert "default_factory of ArrayFactory.bias makes a ndarray" in text
+    assert "p = ArrayFactory(W)" in text and "pass bias=... to ArrayFactory(...)" in text

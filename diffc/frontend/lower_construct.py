@@ -89,25 +89,28 @@ def _generated(init):
 def _dataclass_init(scope, obj, atom, klass, args, kwargs, node):
     """A dataclass's own ``__init__``: each field from its argument or its default, then
     ``__post_init__`` with the ``InitVar``s."""
+    signature = inspect.signature(klass)
     try:
-        bound = inspect.signature(klass).bind(*args, **kwargs)
+        given = signature.bind(*args, **kwargs).arguments
     except TypeError as e:
         raise user_error(scope, node, TypeError(f"{klass.__name__}(): {e}")) from None
-    given = bound.arguments
+    regular = {f.name for f in dataclasses.fields(klass)}
     init_vars = {}
-    for f in _fields_in_order(klass):
+    for f in klass.__dataclass_fields__.values():
+        if f.name not in regular and f.name not in signature.parameters:
+            continue                  # a ClassVar
         if f.name in given:
             value = given[f.name]
         elif f.default is not dataclasses.MISSING:
             value = lift(f.default)
         elif f.default_factory is not dataclasses.MISSING:
-            value = lift(f.default_factory())
+            value = _from_factory(scope, klass, f, node)
         else:
             continue                  # init=False and no default: not set, as in Python
-        if f._field_type is dataclasses._FIELD_INITVAR:
-            init_vars[f.name] = value
-        else:
+        if f.name in regular:
             scope.state.assigned.setdefault(id(obj), {})[f.name] = value
+        else:
+            init_vars[f.name] = value
     kind, post = lower_objects.member(obj, "__post_init__")
     if kind == "method":
         src = dataclasses.replace(source_from_function(post),
@@ -115,10 +118,24 @@ def _dataclass_init(scope, obj, atom, klass, args, kwargs, node):
         inline_call(scope, src, (atom,), init_vars, node, "__post_init__", False)
 
 
-def _fields_in_order(klass):
-    """The dataclass's fields and ``InitVar`` pseudo-fields, in definition order."""
-    return [f for f in klass.__dataclass_fields__.values()
-            if f._field_type is not dataclasses._FIELD_CLASSVAR]
+def _from_factory(scope, klass, f, node):
+    """A field's ``default_factory()``, made while compiling: a container of numbers,
+    strings and None (``field(default_factory=list)``); an array or an object it makes
+    would be made at every call, so it is refused."""
+    value = f.default_factory()
+    if not _plain(value):
+        raise UnsupportedSyntax(f"the default_factory of {klass.__name__}.{f.name} makes a "
+                                f"{type(value).__name__}, which diffc cannot make while "
+                                "compiling", scope.loc(node),
+                                f"pass {f.name}=... to {klass.__name__}(...) in the function")
+    return lift(value)
+
+
+def _plain(value, depth=0):
+    if isinstance(value, (list, tuple, set, dict)) and depth < 8:
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        return all(_plain(v, depth + 1) for v in items)
+    return isinstance(value, (bool, int, float, complex, str, type(None)))
 
 
 def _namedtuple(scope, cls, args, kwargs, node):
