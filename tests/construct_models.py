@@ -326,3 +326,24 @@ def loss_dataclass_initvar(W, x):
 def makes_array_in_factory(W, x):
     p = ArrayFactory(W)
     return np.sum(x @ p.W + p.bias)
+
+
+class Tabled:
+    slopes = {"relu": 0.0, "leaky": 0.1}     # a table of settings on the class
+    mask = np.array([1.0, 0.0])              # an array on the class
+
+    def __init__(self, W, kind):
+        self.W, self.kind = W, kind
+
+    def __call__(self, x):
+        h = x @ self.W
+        return np.maximum(h, self.slopes[self.kind] * h)
+
+
+def loss_class_table(W, x):
+    return np.sum(Tabled(W, "leaky")(x) ** 2)
+
+
+def reads_class_array(W, x):
+    layer = Tabled(W, "relu")
+    return np.sum(layer(x) * layer.mask)

@@ -183,3 +183,19 @@ def test_a_default_factory_making_an_array_is_refused_with_a_hint_that_works():
     text = _refusal(m.makes_array_in_factory, (W, x))
     assert "default_factory of ArrayFactory.bias makes a ndarray" in text
     assert "p = ArrayFactory(W)" in text and "pass bias=... to ArrayFactory(...)" in text
+
+
+def test_a_table_on_the_class_is_compiled_in_and_guarded(monkeypatch):
+    g = diffc.grad(m.loss_class_table)
+    first = g(W, x)
+    _close(first, numerical_grad(m.loss_class_table, (W, x), 0))
+    monkeypatch.setitem(m.Tabled.slopes, "leaky", 0.3)
+    second = g(W, x)
+    _close(second, numerical_grad(m.loss_class_table, (W, x), 0))
+    assert not np.allclose(first, second)
+
+
+def test_an_array_held_by_the_class_is_refused_at_its_read():
+    text = _refusal(m.reads_class_array, (W, x))
+    assert "reading Tabled.mask (a ndarray held by the class) is not supported" in text
+    assert "layer.mask" in text and "pass Tabled.mask to the function as an argument" in text

@@ -6,6 +6,7 @@ a property, a static method; ``super()``).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import sys
 
@@ -174,9 +175,25 @@ def object_member(scope, base, obj, node, hint):
     same = lower_objects.alias(scope.state, found, item_getter(scope, node))
     if same is not None:
         return same                                 # a weight that is an input's entry
+    if isinstance(base, Const):     # of a class, or of an object made in the function
+        return _class_value(scope, obj, name, found, node)
     out = scope.namer.var(hint or name, VarKind.USER if hint else VarKind.TEMP)
     record(scope, Eqn((out,), "attribute", (base, Const(name)), {}, scope.loc(node)))
     return out
+
+
+def _class_value(scope, obj, name, found, node):
+    """A class attribute read through the class or an object made in the function: a
+    table of settings (a list, tuple or dict of numbers and strings) is compiled in and
+    guarded; anything else (an array, an object) has no place in the generated code."""
+    klass = obj if isinstance(obj, type) else type(obj)
+    if lower_names.static_container(found):
+        bindings.current().value(bindings.Fetch("attribute", klass, name, f"{klass.__name__}.{name}"),
+                                 copy.deepcopy(found))
+        return lower_static.lift(found)
+    raise UnsupportedSyntax(f"reading {klass.__name__}.{name} (a {type(found).__name__} held by "
+                            "the class) is not supported", scope.loc(node),
+                            f"pass {klass.__name__}.{name} to the function as an argument")
 
 
 def _method_of(obj, name, found, self_atom, after=None):

@@ -228,7 +228,7 @@ def _held_value(scope, name, value, fetch, node):
     if type(value) in (list, tuple) and any(lower_objects.is_object(v) for v in value):
         record.structure(fetch, value)    # a list of layer specifications
         return _free_input(scope, fetch, value, name)
-    if _static_container(value):          # a table of settings or of functions
+    if static_container(value):          # a table of settings or of functions
         record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen
         return lower_static.lift(value)
     raise NameResolutionError(
@@ -236,15 +236,15 @@ def _held_value(scope, name, value, fetch, node):
         scope.loc(node), f"pass {name} to the function as an argument")
 
 
-def _static_container(value, depth=0):
+def static_container(value, depth=0):
     """A dict, list or tuple of numbers, strings, None and functions (no arrays)."""
     if depth > 8:
         return False
     if type(value) is dict:
-        return all(_static_container(k, depth + 1) and _static_container(v, depth + 1)
+        return all(static_container(k, depth + 1) and static_container(v, depth + 1)
                    for k, v in value.items())
     if type(value) in (list, tuple):
-        return all(_static_container(v, depth + 1) for v in value)
+        return all(static_container(v, depth + 1) for v in value)
     return bindings.is_scalar_constant(value) or value is None or \
         inspect.isfunction(value) or isinstance(value, np.ufunc) or \
         (depth > 0 and callable(value) and _numpy_qualname(value) is not None)

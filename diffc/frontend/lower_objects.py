@@ -18,6 +18,7 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
 from __future__ import annotations
 
 import ast
+import enum
 import inspect
 import os
 import sysconfig
@@ -45,9 +46,9 @@ _LIBRARY_DIRS = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep
 
 
 def is_user_class(value):
-    """A class of the user's (not an exception; not a library's or the standard
-    library's): a call of it makes an object in the function (``lower_construct``)."""
-    if not isinstance(value, type) or issubclass(value, BaseException):
+    """A class of the user's (not an exception or an enumeration; not a library's or the
+    standard library's): a call of it makes an object in the function (``lower_construct``)."""
+    if not isinstance(value, type) or issubclass(value, (BaseException, enum.Enum)):
         return False
     module = inspect.getmodule(value)
     if module is None or value.__module__.split(".")[0] in ("builtins", "diffc"):
