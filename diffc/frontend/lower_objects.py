@@ -21,6 +21,7 @@ import ast
 import enum
 import inspect
 import os
+import random
 import sysconfig
 import types
 
@@ -37,7 +38,7 @@ def is_object(value):
     function (``np.sum`` is an instance of NumPy's dispatcher class)."""
     return hasattr(value, "__dict__") and not isinstance(
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set)) \
+                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set, random.Random)) \
         and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
 
 
@@ -123,6 +124,7 @@ class State:
         self.made = {}           # id -> an object made in the function (``lower_construct``)
         self.records = {}        # id(Pack) -> (the Pack, its class): a namedtuple made here
         self.envs = []           # the names of every frame lowered in this call
+        self.generators = {}     # id(atom) -> the random generator an object's attribute holds
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)
