@@ -25,6 +25,7 @@ importing only those before it:
     lower_names        names, read statically or from the running program
     lower_containers   dicts, comprehensions, list/dict methods, builtins on fixed structure
     lower_inline       calls to the user's functions, inlined or kept whole (``ir.Call``)
+    lower_construct    objects made in the function (``Dense(W1, b1)``, a dataclass, a namedtuple)
     lower_calls        what a call reaches: a primitive, a method, an object's member
     lower_control      ``if``, ``for``, ``while``, ``a if c else b`` (``ir.If``/``ir.Loop``)
     lower_expressions  expressions, conditions, indices, a call's arguments
@@ -133,6 +134,7 @@ def _lower_body(scope, body):
         if isinstance(stmt, ast.Return):
             hint = stmt.value.id if isinstance(stmt.value, ast.Name) else "out"
             results = (lower_expr(scope, stmt.value, hint),)
+            lower_objects.escape(scope, results[0], scope.loc(stmt.value), "returned")
         else:
             lower_statement(scope, stmt)
     return results

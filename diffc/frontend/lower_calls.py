@@ -6,12 +6,13 @@ a property, a static method; ``super()``).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, lower_names, lower_objects, lower_random, lower_static, static
+from diffc.frontend import bindings, declared, lower_construct, lower_names, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
@@ -32,6 +33,8 @@ def call_value(scope, callee, args, kwargs, node, hint):
         _no_function_operands(scope, args, kwargs, node)
         return _method_call(scope, callee, args, kwargs, node, hint)
     callee = _resolved(scope, callee, node)
+    if isinstance(callee, Const) and lower_objects.is_user_class(callee.value):
+        return lower_construct.construct(scope, callee.value, args, kwargs, node, hint)
     if isinstance(callee, TransformCall):
         _no_function_operands(scope, args, kwargs, node)
         return callee.transform.__diffc_lower_call__(scope, args, kwargs, node, hint)
@@ -180,16 +183,36 @@ def object_member(scope, base, obj, node, hint):
                                 "make it a static method or a module-level function")
     if callable(found) and not lower_objects.is_object(found) and not isinstance(found, np.ndarray):
         return _callable(scope, found, node)        # self.activation = np.tanh
+    if bindings.is_scalar_constant(found) and (isinstance(obj, type) or name not in vars(obj)):
+        klass = obj if isinstance(obj, type) else type(obj)   # a class attribute: compiled in, guarded
+        bindings.current().value(bindings.Fetch("attribute", klass, name,
+                                                f"{klass.__name__}.{name}"), found)
     if bindings.is_scalar_constant(found) and (isinstance(base, Const) or not isinstance(found, float)):
         return Const(found)     # in the signature by value, or of an object made while compiling
     same = lower_objects.alias(scope.state, found, item_getter(scope, node))
     if same is not None:
         return same                                 # a weight that is an input's entry
+    if isinstance(base, Const):     # of a class, or of an object made in the function
+        return _class_value(scope, obj, name, found, node)
     out = scope.namer.var(hint or name, VarKind.USER if hint else VarKind.TEMP)
     record(scope, Eqn((out,), "attribute", (base, Const(name)), {}, scope.loc(node)))
     if isinstance(found, lower_random.GENERATORS):   # its draws are draws wherever it is read
         scope.state.generators[id(out)] = found
     return out
+
+
+def _class_value(scope, obj, name, found, node):
+    """A class attribute read through the class or an object made in the function: a
+    table of settings (a list, tuple or dict of numbers and strings) is compiled in and
+    guarded; anything else (an array, an object) has no place in the generated code."""
+    klass = obj if isinstance(obj, type) else type(obj)
+    if lower_names.static_container(found):
+        bindings.current().value(bindings.Fetch("attribute", klass, name, f"{klass.__name__}.{name}"),
+                                 copy.deepcopy(found))
+        return lower_static.lift(found)
+    raise UnsupportedSyntax(f"reading {klass.__name__}.{name} (a {type(found).__name__} held by "
+                            "the class) is not supported", scope.loc(node),
+                            f"pass {klass.__name__}.{name} to the function as an argument")
 
 
 def _method_of(obj, name, found, self_atom, after=None):

@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 
-from diffc.frontend import lower_static, static
+from diffc.frontend import lower_objects, lower_static, static
 from diffc.frontend import lower_entry as entry
 from diffc.errors import UnsupportedSyntax
 from diffc.core.ir import Const, Pack, Var, VarKind
@@ -60,12 +60,16 @@ def container_call(scope, method, args, kwargs, node):
     if pack is None:
         return NotImplemented
     if method.attr in lower_static.MUTATORS:
-        if not isinstance(node.func.value, ast.Name) or kwargs:
+        made = lower_objects.made_attribute(scope, node.func.value)   # self.layers.append(l)
+        if not (isinstance(node.func.value, ast.Name) or made) or kwargs:
             raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
                                     "supported", scope.loc(node), "assign the container to a "
                                     "local name and change that")
         new, result = lower_static.mutated(scope, pack, method.attr, args, node)
-        rebind(scope, node.func.value, method.receiver, new)
+        if made:
+            lower_objects.rebind_attribute(scope, made, method.receiver, new, node)
+        else:
+            rebind(scope, node.func.value, method.receiver, new)
         return result
     if pack.kind != "dict":
         return NotImplemented

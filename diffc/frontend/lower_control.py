@@ -211,9 +211,8 @@ class _no_unrolling_here:
 
     def __exit__(self, kind, error, tb):
         if kind is lower_static.NeedsUnroll and self.scope.top:
-            raise UnsupportedSyntax(f"changing a list or dict in {self.where} is not supported",
-                                    self.scope.loc(error.node), "build the container outside "
-                                    "it, or select values with np.where") from None
+            raise UnsupportedSyntax(f"{error.what} in {self.where} is not supported",
+                                    self.scope.loc(error.node), error.hint) from None
         return False
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 
 from diffc.core import primitives
+from diffc.frontend import lower_objects
 from diffc.errors import NoRuleError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Pack, Role, Var, VarKind
 
@@ -50,7 +51,10 @@ def record(scope, stmt):
     """Append ``stmt`` to the scope's body; at the top level, evaluate it on the example
     arguments now (what it makes may decide what is lowered next). In a branch or a loop
     body, only what the signature fixes is evaluated (``x.shape`` of an array made before
-    it, arithmetic on sizes): it is the same wherever and whenever it runs."""
+    it, arithmetic on sizes): it is the same wherever and whenever it runs.
+    An equation that would hold an object made in the function is refused."""
+    if isinstance(stmt, Eqn):
+        lower_objects.escape_in(scope, stmt)
     scope.body.append(stmt)
     if scope.facts is None:
         return

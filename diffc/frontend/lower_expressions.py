@@ -10,7 +10,7 @@ import ast
 
 import numpy as np
 
-from diffc.frontend import fence, index_tricks, lower_control, lower_objects, lower_static, static
+from diffc.frontend import fence, index_tricks, lower_construct, lower_control, lower_objects, lower_static, static
 from diffc.frontend import source as source_module
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Pack, VarKind
@@ -71,6 +71,10 @@ def _attribute(scope, node, hint):
     if isinstance(base, (UserFunction, NestedFunction)) and node.attr in ("__name__", "__doc__"):
         fn_node = base.src.node                  # print("calling", fn.__name__)
         return Const(fn_node.name if node.attr == "__name__" else ast.get_docstring(fn_node))
+    if isinstance(base, Pack):
+        field = lower_construct.record_field(scope, base, node)   # p.W of a namedtuple
+        if field is not None:
+            return field
     obj = lower_objects.reaches_object(scope, base)
     if obj is not None:
         return object_member(scope, base, obj, node, hint)

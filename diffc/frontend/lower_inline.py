@@ -60,7 +60,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     calls whole and the callee is more than a one-line expression, its equations go
     into the block of an ``ir.Call`` instead of the caller's body.
     """
-    inner = _callee_scope(scope, callee, node, outer)
+    inner = _callee_scope(scope, callee, node, outer, _receiver(scope, args))
     try:
         bound = bind_user_args(callee, args, kwargs)
     except TypeError as e:
@@ -87,12 +87,21 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
 _MAX_DEPTH = 100       # calls inlined one inside another: deeper is taken for recursion
 
 
-def _callee_scope(scope, callee, node, outer):
+def _receiver(scope, args):
+    """The object a method is called on (its first argument), or None."""
+    first = args[0] if args else None
+    return lower_objects.reaches_object(scope, first) if isinstance(first, (Var, Const)) else None
+
+
+def _callee_scope(scope, callee, node, outer, receiver=None):
     """The scope the callee's body is lowered in: the caller's facts, free inputs and
-    objects, one more call on the stack (a recursive call is refused)."""
-    # a closure made several times (``lambda h: g(f(h))`` composed by reduce) is a different
-    # function per frame it closes over: calling one from another is not recursion
-    key = (callee.module.path, callee.node.lineno, id(outer) if outer is not None else None)
+    objects, one more call on the stack (a recursive call is refused). A method called on
+    another object (a model's ``__call__`` calling its layers') is not a recursion: the
+    objects are finitely many, so a call that does recur meets the same object again; nor
+    is a closure made several times (``lambda h: g(f(h))`` composed by reduce) calling
+    another of its makings: each closes over its own frame."""
+    key = (callee.module.path, callee.node.lineno, id(receiver) if receiver is not None else None,
+           id(outer) if outer is not None else None)
     if key in scope.call_stack or len(scope.call_stack) >= _MAX_DEPTH:
         raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
                                 scope.loc(node), "rewrite the recursion as a loop")
@@ -102,6 +111,7 @@ def _callee_scope(scope, callee, node, outer):
     inner.free = scope.free          # arrays the callee reads from free names are inputs too
     inner.call_stack = scope.call_stack + (key,)
     inner.facts, inner.top, inner.state = scope.facts, scope.top, scope.state
+    inner.state.envs.append(inner.env)
     inner.outer = outer
     return inner
 

@@ -96,6 +96,11 @@ def _static_lookup(scope, node):
         return _module_function(scope, node)
     if hasattr(builtins, name):
         return Ref(f"builtins.{name}")
+    if any(isinstance(stmt, ast.ClassDef) and stmt.name == name for stmt in fn.module.tree.body):
+        raise UnsupportedSyntax(
+            f"{name} is a class of the module, and reading the file without running it "
+            f"cannot make its objects", scope.loc(node),
+            "use the Python API (diffc.grad imports the module and reads the class)")
     if _assigned_a_diffc_call(fn.module, name):
         raise UnsupportedSyntax(
             f"{name} is made by a diffc transform at module level, and reading the file "
@@ -194,8 +199,9 @@ def live_value(scope, name, value, fetch, node):
 
 def function_value(value):
     """A function read from the running program: a diffc transform, a primitive, a function
-    of the user's (inlined, or the rule the user gave it by its name), a library function
-    diffc has rules for; None for anything else."""
+    of the user's (inlined, or the rule the user gave it by its name), a class of the user's
+    (a constant: a call makes an object), a library function diffc has rules for; None for
+    anything else."""
     if hasattr(type(value), "__diffc_lower_call__"):
         return TransformCall(value)
     if isinstance(value, primitives.Primitive):
@@ -211,6 +217,8 @@ def function_value(value):
         return Ref("functools.reduce")              # written out over its items
     if getattr(value, "__module__", None) == "itertools" and getattr(itertools, getattr(value, "__name__", ""), None) is value:
         return Ref(f"itertools.{value.__name__}")   # itertools.combinations(...): written out
+    if lower_objects.is_user_class(value):   # called, it makes an object (lower_construct)
+        return Const(value)
     if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
         return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
@@ -231,7 +239,7 @@ def _held_value(scope, name, value, fetch, node):
     if type(value) in (list, tuple) and any(lower_objects.is_object(v) for v in value):
         record.structure(fetch, value)    # a list of layer specifications
         return _free_input(scope, fetch, value, name)
-    if _static_container(value):          # a table of settings or of functions
+    if static_container(value):          # a table of settings or of functions
         record.value(fetch, copy.deepcopy(value))     # a copy: a change is seen
         return lower_static.lift(value)
     raise NameResolutionError(
@@ -239,15 +247,15 @@ def _held_value(scope, name, value, fetch, node):
         scope.loc(node), f"pass {name} to the function as an argument")
 
 
-def _static_container(value, depth=0):
+def static_container(value, depth=0):
     """A dict, list or tuple of numbers, strings, None and functions (no arrays)."""
     if depth > 8:
         return False
     if type(value) is dict:
-        return all(_static_container(k, depth + 1) and _static_container(v, depth + 1)
+        return all(static_container(k, depth + 1) and static_container(v, depth + 1)
                    for k, v in value.items())
     if type(value) in (list, tuple):
-        return all(_static_container(v, depth + 1) for v in value)
+        return all(static_container(v, depth + 1) for v in value)
     return bindings.is_scalar_constant(value) or value is None or \
         inspect.isfunction(value) or isinstance(value, np.ufunc) or \
         (depth > 0 and callable(value) and _numpy_qualname(value) is not None)

@@ -17,8 +17,12 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
 """
 from __future__ import annotations
 
+import ast
+import enum
 import inspect
+import os
 import random
+import sysconfig
 import types
 
 import numpy as np
@@ -36,6 +40,26 @@ def is_object(value):
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                 types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set, random.Random)) \
         and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
+
+
+_LIBRARY_DIRS = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep
+                      for k in ("stdlib", "platstdlib", "purelib", "platlib"))
+
+
+def is_user_class(value):
+    """A class of the user's (not an exception or an enumeration; not a library's or the
+    standard library's): a call of it makes an object in the function (``lower_construct``)."""
+    if not isinstance(value, type) or issubclass(value, (BaseException, enum.Enum)):
+        return False
+    module = inspect.getmodule(value)
+    if module is None or value.__module__.split(".")[0] in ("builtins", "diffc"):
+        return False
+    path = getattr(module, "__file__", None)
+    return path is None or not os.path.realpath(path).startswith(_LIBRARY_DIRS)
+
+
+def is_namedtuple_class(cls):
+    return isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields")
 
 
 def reaches_object(scope, atom):
@@ -97,6 +121,9 @@ class State:
         self.assigned = {}
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
+        self.made = {}           # id -> an object made in the function (``lower_construct``)
+        self.records = {}        # id(Pack) -> (the Pack, its class): a namedtuple made here
+        self.envs = []           # the names of every frame lowered in this call
         self.generators = {}     # id(atom) -> the random generator an object's attribute holds
 
     def read(self, obj, name):
@@ -138,8 +165,85 @@ def store(scope, record, obj_atom, obj, name, value, node):
         raise UnsupportedSyntax("assigning to an attribute of a class is not supported",
                                 scope.loc(node), "keep per-call values on the object or in locals")
     scope.state.assigned.setdefault(id(obj), {})[name] = value
+    if scope.state.made.get(id(obj)) is obj:    # made in the function: its attributes are
+        return                                  # atoms of the compile, nothing to run
     record(scope, Eqn((), "store_attribute", (obj_atom, Const(name), value), {}, scope.loc(node)))
 
 
 def is_plain_container(value):
     return isinstance(value, (dict, list, tuple, Pack))
+
+
+def escape(scope, atom, loc, what):
+    """Refuse ``atom`` when it holds an object made in the function (``what``: where it
+    would go, e.g. "returned")."""
+    obj = _made_in(scope, atom)
+    if obj is None:
+        return
+    name = type(obj).__name__
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    verb = "return" if what == "returned" else "pass"
+    raise UnsupportedSyntax(
+        f"{article} {name} object made in the function cannot be {what}: it exists only "
+        "while diffc compiles, as the arrays its attributes hold", loc,
+        f"{verb} the arrays it holds (its attribute {_an_attribute(scope, obj)}) instead of "
+        f"the object, or make the {name} outside the function and pass it in")
+
+
+def _made_in(scope, atom):
+    state = scope.state
+    stack = [atom]
+    while stack:
+        a = stack.pop()
+        if isinstance(a, Const) and id(a.value) in state.made and state.made[id(a.value)] is a.value:
+            return a.value
+        if isinstance(a, Pack):
+            found = state.records.get(id(a))
+            if found is not None and found[0] is a:
+                return found[1]._make(range(len(a.items)))
+            stack.extend(a.items)
+    return None
+
+
+def _an_attribute(scope, obj):
+    names = list(scope.state.assigned.get(id(obj), {})) or list(getattr(type(obj), "_fields", ()))
+    return names[0] if names else "W"
+
+
+def escape_in(scope, eqn):
+    """Refuse an equation of the generated code that would hold an object made in the
+    function (``lower_construct``): storing it on an object that outlives the call, or
+    passing it to a library function."""
+    if not scope.state.made and not scope.state.records:
+        return
+    what = "stored on an object that outlives the call" if eqn.prim == "store_attribute" \
+        else f"passed to {eqn.prim}()"
+    for atom in list(eqn.args) + list(eqn.kwargs.values()):
+        escape(scope, atom, eqn.loc, what)
+
+
+def made_attribute(scope, node):
+    """``(obj, name)`` when ``node`` is ``name.attr`` of an object made in the function
+    (``lower_construct``), whose list attribute a method may then change; else None."""
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return None
+    atom = scope.env.get(node.value.id)
+    obj = atom.value if isinstance(atom, Const) else None
+    return (obj, node.attr) if obj is not None and scope.state.made.get(id(obj)) is obj else None
+
+
+def rebind_attribute(scope, made, old, new, node):
+    """The object's attribute, and every local name and attribute of an object made in the
+    function that held the same container, now hold ``new`` (as they share it in Python)."""
+    if not scope.top:
+        raise NeedsUnroll(node)
+    obj, name = made
+    scope.state.assigned.setdefault(id(obj), {})[name] = new
+    for attrs in scope.state.assigned.values():
+        for key, atom in list(attrs.items()):
+            if atom is old:
+                attrs[key] = new
+    for env in scope.state.envs:          # the callers' frames too: `layers = net.layers`
+        for key, atom in list(env.items()):
+            if atom is old:
+                env[key] = new

@@ -80,6 +80,7 @@ class Scope:
         self.outer = None            # a nested function's call: the defining frame's names
         self.call_stack = ()         # the user's functions being inlined: (file, line) each
         self.state = lower_objects.State()   # objects' attributes assigned in this call
+        self.state.envs.append(self.env)
 
     def loc(self, node):
         return self.fn.loc(node)

@@ -24,11 +24,13 @@ from diffc.frontend import static
 
 
 class NeedsUnroll(Exception):
-    """Raised inside a loop body that changes a container made outside the loop."""
+    """Raised inside a loop body that changes a container made outside the loop (or makes
+    an object: ``what`` and ``hint`` then say so, where it cannot be unrolled)."""
 
-    def __init__(self, node):
+    def __init__(self, node, what="changing a list or dict",
+                 hint="build the container outside it, or select values with np.where"):
         super().__init__(node)
-        self.node = node
+        self.node, self.what, self.hint = node, what, hint
 
 
 # builtins without effects, evaluated when every argument is known

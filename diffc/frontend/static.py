@@ -34,7 +34,10 @@ def _literal(scope, atom, value_of):
         return slice(*items)
     if atom.kind == "dict":
         return dict(zip(items[::2], items[1::2]))
-    return tuple(items) if atom.kind == "tuple" else list(items)
+    if atom.kind == "tuple":
+        named = scope.state.records.get(id(atom))
+        return named[1]._make(items) if named and named[0] is atom else tuple(items)
+    return list(items)
 
 
 def known(scope, atom):
