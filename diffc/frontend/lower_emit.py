@@ -13,8 +13,15 @@ from diffc.errors import NoRuleError, UnsupportedSyntax
 from diffc.core.ir import Eqn, Pack, Role, VarKind
 
 
+# A function that is another one when called with one operand: ``np.where(condition)`` is
+# ``np.nonzero(condition)``, as NumPy documents it.
+ONE_OPERAND_FORMS = {"numpy.where": "numpy.nonzero"}
+
+
 def emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):
     """Append ``out = prim(args)`` for the primitive registered under ``source_name``."""
+    if source_name in ONE_OPERAND_FORMS and len(args) == 1 and not kwargs:
+        source_name = ONE_OPERAND_FORMS[source_name]
     if source_name.startswith("primitive."):
         prim = primitives.get(source_name.split(".", 1)[1])
     else:
