@@ -19,6 +19,7 @@ CASES = [
     (sm.piecewise, (np.array([-2.7, -0.6, 0.2, 0.9, 1.6, 2.4]), rng.normal(size=5))),
     (sm.positive_part, (rng.normal(size=(3, 4)),)),
     (sm.products, (rng.normal(size=(3, 3)) / 2, rng.normal(size=(3, 3)))),
+    (sm.least_squares, (rng.normal(size=(6, 3)), rng.normal(size=(6, 2)))),
 ]
 
 
@@ -37,3 +38,9 @@ def test_interp_with_respect_to_its_knots_is_refused_at_the_call():
     with pytest.raises(NoRuleError, match="argument 'xp'") as info:
         diffc.grad(lambda xp: np.interp(0.3, xp, np.arange(4.0)))(np.array([0.0, 0.5, 1.0, 2.0]))
     assert "test_library_statistics.py" in str(info.value)
+
+
+def test_lstsq_of_a_wide_matrix_is_refused_at_the_call():
+    with pytest.raises(NoRuleError, match="fewer rows than columns") as info:
+        diffc.grad(sm.wide_least_squares)(rng.normal(size=(2, 3)), rng.normal(size=2))
+    assert "statistics_models.py:" in str(info.value)

@@ -8,6 +8,14 @@
   ``d inv(A) = -inv(A) dA inv(A)``.
 * multi_dot([A1, ..., Ak]) is ``A1 @ ... @ Ak`` (a 1-D first array a row, a 1-D last one a
   column): ``dAi = (A1 ... A(i-1))^T dout (A(i+1) ... Ak)^T``; up to four arrays.
+* lstsq(A, b) for ``A`` of full column rank (at least as many rows as columns; a wide
+  ``A``, whose solution is the one of least norm, is refused): ``x = G A^T b`` with
+  ``G = inv(A^T A)`` and ``r = b - A x``. With ``z = G dx``: ``dA = r z^T - A z x^T`` and
+  ``db = A z``. The squared residuals ``|r|^2`` (given when there are more rows than columns)
+  add ``-2 (r dres) x^T`` to ``dA`` and ``2 r dres`` to ``db`` (``r`` is orthogonal to
+  ``A``'s columns, so ``x``'s change does not move them). The singular values ``s`` add
+  ``U diag(ds) V^T = A V diag(ds / s) V^T``, with ``V`` from ``eigh(A^T A)`` (distinct
+  singular values). The rank has no derivative.
 * eigvalsh(A, UPLO): ``A = V diag(w) V^T`` read from one triangle, distinct eigenvalues:
   ``dw = diag(V^T dA V)`` and ``dA = V diag(dw) V^T``, laid on the triangle read, as
   ``eigh``'s rule does.
@@ -130,4 +138,56 @@ def eigvalsh_forward(out, a, UPLO="L", *, da):
     else:
         symmetric = np.triu(da) + np.swapaxes(np.triu(da, 1), -1, -2)
     dout = np.sum(v * (symmetric @ v), axis=-2)
+    return dout
+
+
+@primitive("numpy.linalg.lstsq", nondiff=("rcond",))
+def lstsq(a, b, rcond=None):
+    return np.linalg.lstsq(a, b, rcond=rcond)
+
+
+@lstsq.reverse
+def lstsq_reverse(out, dout, a, b, rcond=None):
+    "lstsq: with z = inv(A.T @ A) @ dx and r = b - A @ x: dA = r z^T - A z x^T, db = A z"
+    if np.shape(a)[0] < np.shape(a)[1]:
+        unsupported("lstsq of a matrix with fewer rows than columns (its solution is the one of least norm)")
+    x, residuals, rank, sv = out
+    dx, dresiduals, drank, dsv = dout
+    solution = np.reshape(x, (np.shape(a)[1], -1))
+    right = np.reshape(b, (np.shape(a)[0], -1))
+    residual = right - a @ solution
+    gram = a.T @ a
+    z = np.linalg.solve(gram, np.reshape(dx, np.shape(solution)))
+    w, v = np.linalg.eigh(gram)
+    basis = np.flip(v, -1)
+    da = residual @ z.T - (a @ z) @ solution.T + a @ (basis * (dsv / sv)) @ basis.T
+    dright = a @ z
+    if np.shape(a)[0] > np.shape(a)[1]:     # full column rank: residuals are given
+        weighted = residual * dresiduals
+        da = da - 2 * weighted @ solution.T
+        dright = dright + 2 * weighted
+    db = np.reshape(dright, np.shape(b))
+    return da, db
+
+
+@lstsq.forward
+def lstsq_forward(out, a, b, rcond=None, *, da, db):
+    if np.shape(a)[0] < np.shape(a)[1]:
+        unsupported("lstsq of a matrix with fewer rows than columns (its solution is the one of least norm)")
+    x, residuals, rank, sv = out
+    solution = np.reshape(x, (np.shape(a)[1], -1))
+    right = np.reshape(b, (np.shape(a)[0], -1))
+    dright = np.reshape(db, np.shape(right))
+    residual = right - a @ solution
+    gram = a.T @ a
+    moved = dright - da @ solution
+    dsolution = np.linalg.solve(gram, np.transpose(da) @ residual + a.T @ moved)
+    w, v = np.linalg.eigh(gram)
+    basis = np.flip(v, -1)
+    dsv = np.sum((a @ basis) * (da @ basis), axis=0) / sv
+    if np.shape(a)[0] > np.shape(a)[1]:     # full column rank: residuals are given
+        dresiduals = np.reshape(2 * np.sum(residual * moved, axis=0), np.shape(residuals))
+    else:
+        dresiduals = np.zeros(np.shape(residuals))
+    dout = (np.reshape(dsolution, np.shape(x)), dresiduals, np.zeros(np.shape(rank)), dsv)
     return dout

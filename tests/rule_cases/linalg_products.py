@@ -21,3 +21,9 @@ CASES = [
     Case("eigvalsh", (well_conditioned(3) + np.tril(rand(3, 3), -1),), {"UPLO": "U"}, "upper triangle"),
     Case("eigvalsh", (well_conditioned(3, 2),), note="a batch"),
 ]
+CASES += [
+    Case("lstsq", (rand(5, 3), rand(5, 2)), {"rcond": None}, "tall, 2-D b: residuals"),
+    Case("lstsq", (rand(6, 2), rand(6)), {"rcond": None}, "tall, 1-D b"),
+    Case("lstsq", (well_conditioned(3, symmetric=False), rand(3, 2)), {"rcond": None}, "square: no residuals"),
+    Case("lstsq", (rand(4, 3), rand(4)), note="rcond left out"),
+]
