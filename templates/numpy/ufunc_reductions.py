@@ -9,7 +9,11 @@ rules are those of ``reductions.py`` otherwise, with the same conventions: ``dou
 the reduced axes back with ``np.expand_dims(dout, axis)``, ties split ``dout`` equally,
 ``prod`` never divides by an entry. The nan-functions give a NaN entry a zero gradient
 (it is left out of the result, so changing it changes nothing); the count of entries
-they average over is the count of entries that are not NaN.
+they average over is the count of entries that are not NaN. A NaN made from the inputs
+before it (``np.nanmean((pred - y) ** 2)`` with NaNs in ``y``) meets that zero in the
+rule of the operation that made it, ``0 * NaN``, and the gradient is NaN there, as in any
+reverse mode: put the NaNs in with ``np.where(observed, pred - y, np.nan)``, whose rule
+selects rather than multiplies.
 """
 import numpy as np
 
