@@ -118,6 +118,9 @@ def _method_call(scope, callee, args, kwargs, node, hint):
         value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
         if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
             return lower_static.lift(value)
+        if isinstance(receiver, str) and callee.attr == "format" and not kwargs:
+            return emit(scope, "primitive.format_text", (Const(receiver), *args), {}, node,
+                        hint or "text")          # "loss {:.3f}".format(loss), at each call
     return emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                 call=node.func)
 
@@ -132,7 +135,7 @@ def _resolved(scope, callee, node):
         if user_prim is not None:
             callee = Ref(f"primitive.{user_prim.name}")
     if isinstance(callee, Ref) and not primitives.lookup(callee.qualname) \
-            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
+            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.", "functools.", "itertools.")):
         found = user_function(scope.fn, callee.qualname)
         if found is not None:       # read, not imported: its @diffc.primitive is read too
             prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])

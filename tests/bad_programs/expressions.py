@@ -27,12 +27,12 @@ def generator_expression(x):
     return total
 
 
-def walrus(x):
+def walrus(x):      # accepted now: kept so the lines below stay put
     y = (z := x * 2.0) @ x
     return y + z @ x
 
 
-def f_string(x):
+def f_string(x):    # accepted now (formatted at each call): kept so the lines below stay put
     label = f"loss {x[0]}"
     return x @ x
 
