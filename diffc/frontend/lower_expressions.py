@@ -103,6 +103,16 @@ def _unary(scope, node, hint):
     return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (operand,), {}, node, hint)
 
 
+def _users_object(scope, atom):
+    """An instance of a class of the user's that ``atom`` holds (not a class, not one of
+    diffc's own values such as a symbolic zero), or None."""
+    obj = lower_objects.reaches_object(scope, atom)
+    if obj is None or isinstance(obj, type) or \
+            (type(obj).__module__ or "").split(".")[0] in ("diffc", "templates"):
+        return None
+    return obj
+
+
 _SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
             ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|",
             ast.BitXor: "^"}
@@ -114,7 +124,7 @@ def _binary(scope, node, hint):
     name = _OPERATORS[type(node.op)]
     for obj_node, obj_atom, other, dunder in ((node.left, left, right, f"__{name.rstrip('_')}__"),
                                               (node.right, right, left, f"__r{name.rstrip('_')}__")):
-        obj = lower_objects.reaches_object(scope, obj_atom)
+        obj = _users_object(scope, obj_atom)
         if obj is not None and dunder.startswith("__r") and isinstance(
                 static.example(scope, other), (np.ndarray, np.generic)) \
                 and getattr(type(obj), "__array_ufunc__", 0) is not None:
@@ -144,8 +154,8 @@ def _subscript(scope, node, hint):
         return lower_node(scope, call, hint)
     base = lower_expr(scope, node.value)
     index = lower_index(scope, node.slice)
-    obj = lower_objects.reaches_object(scope, base)
-    if obj is not None and not isinstance(obj, type):       # store["W"]: its __getitem__
+    obj = _users_object(scope, base)
+    if obj is not None:                                      # store["W"]: its __getitem__
         method = ast.copy_location(ast.Attribute(node.value, "__getitem__", ast.Load()), node)
         if lower_objects.member(obj, "__getitem__")[0] != "method":
             raise UnsupportedSyntax(f"a {type(obj).__name__} object cannot be indexed here: its "
