@@ -37,14 +37,27 @@ def softmax_loss(W, b, X, y, reg):
 
 
 def synthetic(rows, chunk, features=64, classes=10, seed=0):
-    """X (rows x features) and integer labels y, made on the workers chunk by chunk."""
+    """X (rows x features) and integer labels y, made on the workers chunk by chunk: a
+    chunk of X is one task, which reads its chunk of y and writes its noise and its
+    class centres into one array (a worker holds no more than the chunk it makes, as
+    when it reads one from storage)."""
     import dask.array as da
 
     centres = np.random.default_rng(seed).standard_normal((classes, features))
     y = da.random.default_rng(seed + 1).integers(0, classes, size=rows, chunks=chunk)
-    noise = da.random.default_rng(seed + 2).standard_normal((rows, features), chunks=(chunk, features))
-    X = 3.0 * noise + da.from_array(centres)[y]        # overlapping classes
+    X = y.map_blocks(_rows_of, centres, seed + 2, dtype=np.float64, new_axis=1,
+                     chunks=(y.chunks[0], (features,)))
     return X, y
+
+
+def _rows_of(labels, centres, seed, block_id=None):
+    """One chunk of X: 3 x standard normal noise around the centre of each row's class
+    (overlapping classes), seeded by the chunk's number."""
+    X = np.random.default_rng([seed, block_id[0]]).standard_normal((len(labels), centres.shape[1]))
+    X *= 3.0
+    for start in range(0, len(labels), 8192):           # the centres a few rows at a time
+        X[start:start + 8192] += centres[labels[start:start + 8192]]
+    return X
 
 
 def check_against_numpy(X, y, W, b, reg, rows, client):

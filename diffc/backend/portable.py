@@ -15,9 +15,10 @@ standard spells differently is rewritten where the meaning is the same:
 
 * a reduction's axis is a keyword (``xp.sum(a, axis=1)``); ``np.shape(a)`` is
   ``a.shape``; NumPy's methods ``.sum()``, ``.reshape()``, ``.copy()`` are functions;
-* a Python scalar where the standard wants an array (``np.broadcast_to(dsum, ...)``) is
-  made an array of the arguments' floating dtype, as are new arrays (``np.zeros``):
-  NumPy would make them float64, whatever the arguments;
+* a Python scalar where the standard wants an array (``np.broadcast_to(dsum, ...)``, the
+  first of two scalar values of ``np.where``) is made an array of the arguments' floating
+  dtype, as are new arrays (``np.zeros``): NumPy would make them float64, whatever the
+  arguments;
 * for a namespace without writes into arrays (JAX), ``d[i] = v`` is ``d = d.at[i].set(v)``
   and ``np.add.at(d, i, v)`` is ``d = d.at[i].add(v)``; PyTorch adds with
   ``index_put_(..., accumulate=True)``.
@@ -381,6 +382,9 @@ class _Rewrite:
             args[0] = self._array(args[0], e.args[0])
         if name in _ELEMENTWISE and self.scalars.is_scalar(e.args[0]):
             args[0] = self._array(args[0], e.args[0])
+        if name == "where" and len(e.args) == 3 and all(self.scalars.is_scalar(a) for a in e.args[1:]):
+            # two Python scalars: the arguments' floating dtype (torch's would be its default)
+            args[1] = self._array(args[1], e.args[1])
         if name in _NEW_FLOATS and not any(k.arg == "dtype" for k in keywords):
             keywords.append(ast.keyword("dtype", _xp(self.target.precision)))
         if name == "reshape" and len(args) == 2 and isinstance(args[1], ast.Constant):

@@ -31,7 +31,7 @@ from diffc.core.build import Builder
 from diffc.core.ir import (Const, Eqn, Function, Loop, Role, Var, VarKind, blocks_of, producers,
                            with_body)
 from diffc.core.naming import fresh_namer
-from diffc.optimize.bptt_stacks import _Deferral, _free, _layout_matches, _order, _rows_of
+from diffc.optimize.bptt_stacks import _Deferral, _free, _layout_matches, _order, _rows_of, without_writes
 
 
 def products(func: Function, facts=None) -> Function:
@@ -64,6 +64,13 @@ def products(func: Function, facts=None) -> Function:
 
     body = visit(list(func.body))
     return with_body(func, body)
+
+
+def products_without_writes(func: Function, facts=None) -> Function:
+    """``products`` for a namespace whose arrays take no writes (JAX): the steps' values
+    stacked from lists (``bptt_stacks.without_writes``)."""
+    with without_writes():
+        return products(func, facts)
 
 
 def inputs(func: Function, facts=None) -> Function:

@@ -5,12 +5,30 @@ in the loop.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 
 from diffc.core import primitives
 from diffc.core.build import Builder
 from diffc.core.ir import Const, Eqn, Loop, Pack, Role, Var, VarKind, atoms_in, walk
 from diffc.optimize import in_place
+
+
+# False for a namespace whose arrays take no writes (JAX): the steps' values are stacked
+# from lists (``xp.stack`` of the tape, ``concat`` of the values pushed in the loop), never
+# computed into rows of one array or into an earlier loop's free one
+_WRITES = contextvars.ContextVar("diffc_bptt_writes", default=True)
+
+
+@contextlib.contextmanager
+def without_writes():
+    token = _WRITES.set(False)
+    try:
+        yield
+    finally:
+        _WRITES.reset(token)
 
 
 class _Deferral:
@@ -44,15 +62,16 @@ class _Deferral:
             and full and _free(eqn.args[0], body) else None
         tape = eqn.args[0] if eqn is not None and eqn.prim == "pop" and not self.forwards and full \
             and self.uses.get(eqn.args[0]) == 2 else None
+        writes = _WRITES.get()
         if source is not None and _rows_of(facts, source, self.steps):
             # the loop reads row t of an argument: that argument is the stack
             self.stacks[v] = self.emit(self.after, f"{v.hint}_all", "reshape", (source, width))
-        elif tape is not None and (states := _states(tape, loop, self.block, self.producer, facts,
-                                                     self.namer)):
+        elif tape is not None and writes and (states := _states(tape, loop, self.block, self.producer,
+                                                                facts, self.namer)):
             self._stack_states(v, eqn, states, width)
         elif tape is not None and _pushed_once_per_step(tape, loop, self.block, self.producer):
             self._stack_tape(v, eqn, tape, width)
-        elif full:
+        elif full and writes:
             self._stack_rows(v, eqn, width)
         else:
             self._stack_list(v)
@@ -75,14 +94,16 @@ class _Deferral:
         loop reads row t of the stack instead of popping."""
         loop, body, before, steps = self.loop, self.body, self.before, self.steps
         value = self.facts.values[v]
-        free = _spare(self.block, loop, self.facts, (steps,) + value.shape, value.dtype)
+        free = _spare(self.block, loop, self.facts, (steps,) + value.shape, value.dtype) \
+            if _WRITES.get() else None
         if free is not None:      # into an earlier loop's array, free now: no new memory
             steps3 = self.emit(before, f"{v.hint}_steps", "reuse", (free,), kind=VarKind.ADJOINT,
                                role=Role.REUSE)
             flat = self.emit(before, "rows", "reshape", (steps3, width))
             before.append(Eqn((), "concatenate_into", (flat, tape), {}, loop.loc, Role.TAPE, loop))
         else:
-            steps3 = self.emit(before, f"{v.hint}_steps", "array", (tape,), kind=VarKind.ADJOINT)
+            steps3 = self.emit(before, f"{v.hint}_steps", "array" if _WRITES.get() else "stack", (tape,),
+                               kind=VarKind.ADJOINT)
         before.append(Eqn((), "clear_tape", (tape,), {}, loop.loc, Role.TAPE, loop))
         body.body = [Eqn(s.outs, "getitem", (steps3, self.item), {}, s.loc, s.role, s.origin)
                      if s is eqn else s for s in body.body]

@@ -7,12 +7,15 @@ emitted, and make primitives without derivative rules:
   (a cross-entropy's pick) is ``scatter_rows``, a comparison with the column numbers,
   not a write at an array of indices: every row is written once, so writing and adding
   are the same. Checked on the example values: the rows are ``arange`` of the number of
-  rows of ``p``, the columns a 1-D integer array of that length, the values one per row
-  (one value for all, as a closed-form softmax gradient puts, is spread over the rows).
+  rows of ``p``, the columns a 1-D integer array of that length, the values one per row,
+  or one value for all (as a closed-form softmax gradient puts: ``scatter_rows_one``,
+  the value as it is, which ``where`` broadcasts).
   Likewise ``p[np.arange(n), cols] = value`` (one value) is ``setitem_rows``. Where the
   sizes may vary from the example's (``diffc compile`` with a letter for a size), n rows
   could be fewer than p's at a call: ``scatter_rows_padded`` adds the rows past n as
   zeros, and the assignment keeps its write.
+* ``new_axis_scatters``: the gradient of ``x[:, None]`` is ``d[:, 0]``, not a write
+  into zeros.
 * ``picked_shapes``: the shape of such a pick is the shape of ``cols``.
 
 (``passes`` runs ``dead_code`` after them: a pick read only for its shape goes.)
@@ -22,9 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.build import Builder
-from diffc.core.ir import Eqn, Pack, Var, map_blocks, producers, with_body
-from diffc.core.naming import fresh_namer
+from diffc.core.ir import Const, Eqn, Pack, Var, map_blocks, producers, with_body
 
 
 def row_scatters(func, facts=None):
@@ -32,24 +33,23 @@ def row_scatters(func, facts=None):
         return func
     made_by = producers(func.body)
     varying = getattr(facts, "sizes_vary", False)
-    namer = _Lazy(lambda: fresh_namer(func, facts))
 
     def rewrite(stmt):
-        fixed, padded = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) else (None, None)
+        fixed, padded, fixed_one, padded_one = primitives.get(stmt.prim).row_form if isinstance(stmt, Eqn) \
+            else (None,) * 4
         # (where sizes vary, n rows of the example may be fewer than x's at a call)
-        prim = padded if varying else fixed
+        prim, prim_one = (padded, padded_one) if varying else (fixed, fixed_one)
         if prim is not None and not stmt.kwargs and len(stmt.args) == 3:
             # the row form's third parameter is ``values`` (one per row) or ``value`` (one)
             one_value = primitives.get(prim).params[2] == "value"
             x, index, values = stmt.args
             if not _one_per_row(x, index, made_by, facts):
                 return [stmt]
-            spread = []
-            if not one_value and facts.shape(values) == ():     # one value for every row
-                values = _spread(values, index.items[1], stmt, spread, facts, namer)
+            if not one_value and facts.shape(values) == () and prim_one is not None:
+                prim, one_value = prim_one, True         # one value for every row
             if facts.shape(values) == (() if one_value else facts.shape(x)[:1]):
-                return spread + [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
-                                     stmt.role, stmt.origin)]
+                return [Eqn(stmt.outs, prim, (x, index.items[1], values), {}, stmt.loc,
+                            stmt.role, stmt.origin)]
         return [stmt]
 
     def visit(stmts):
@@ -59,27 +59,6 @@ def row_scatters(func, facts=None):
         return out
 
     return with_body(func, visit(func.body))
-
-
-class _Lazy:
-    """A value made when first asked for (``namer()``)."""
-
-    def __init__(self, make):
-        self.make, self.value = make, None
-
-    def __call__(self):
-        if self.value is None:
-            self.value = self.make()
-        return self.value
-
-
-def _spread(value, cols, stmt, made, facts, namer):
-    """``np.broadcast_to(value, np.shape(cols))``, its equations appended to ``made``: the
-    one value a scatter puts in every row (``d[rows, labels] += c``, the closed form of a
-    cross-entropy at integer labels), as the row form's one value per row."""
-    build = Builder(made, facts, namer(), role=stmt.role)
-    shape = build.eqn("shape", (cols,), hint="shape", loc=stmt.loc, origin=stmt.origin)
-    return build.eqn("broadcast_to", (value, shape), hint="values", loc=stmt.loc, origin=stmt.origin)
 
 
 def _one_per_row(x, index, made_by, facts):
@@ -126,4 +105,55 @@ def picked_shapes(func, facts=None):
     return with_body(func, visit(func.body))
 
 
-PASSES = (row_scatters, picked_shapes)
+def new_axis_scatters(func, facts=None):
+    """The gradient of ``x[:, None]`` (full slices and new axes only: a view of every entry
+    of ``x`` once) is ``d[:, 0]``, the same index with each new axis taken at 0: no array
+    of zeros written into (``d = zeros_like(x); d[:, None] = dout``, which JAX can only
+    spell ``d.at[:, None].set(dout)`` and Dask not at all)."""
+    if facts is None or not facts.enabled:
+        return func
+
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim in ("scatter", "scatter_add") and not stmt.kwargs \
+                and len(stmt.args) == 3:
+            x, index, values = stmt.args
+            taken = _new_axes_taken(index, facts.shape(x))
+            if taken is not None and facts.shape(values) == _with_new_axes(index, facts.shape(x)):
+                return [Eqn(stmt.outs, "getitem", (values, taken), {}, stmt.loc, stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+def _full_slice(item):
+    return isinstance(item, Pack) and item.kind == "slice" and \
+        all(isinstance(p, Const) and p.value is None for p in item.items)
+
+
+def _new_axis(item):
+    return isinstance(item, Const) and item.value is None
+
+
+def _new_axes_taken(index, shape):
+    """``index`` with its new axes (``None``) as 0, if it is made of full slices, one for
+    each axis of ``shape``, and at least one new axis; else None."""
+    if shape is None or not (isinstance(index, Pack) and index.kind == "tuple") \
+            or not all(_full_slice(i) or _new_axis(i) for i in index.items) \
+            or sum(map(_full_slice, index.items)) != len(shape) or not any(map(_new_axis, index.items)):
+        return None
+    return Pack("tuple", tuple(Const(0) if _new_axis(i) else i for i in index.items))
+
+
+def _with_new_axes(index, shape):
+    """The shape of ``x[index]`` for ``x`` of ``shape`` (``_new_axes_taken`` holds)."""
+    sizes = iter(shape)
+    return tuple(1 if _new_axis(i) else next(sizes) for i in index.items)
+
+
+PASSES = (row_scatters, new_axis_scatters, picked_shapes)

@@ -33,7 +33,8 @@ def getitem_forward(out, x, index, *, dx):
 
 
 @primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True,
-           row_form=("scatter_rows", "scatter_rows_padded"))
+           row_form=("scatter_rows", "scatter_rows_padded", "scatter_rows_one",
+                     "scatter_rows_one_padded"))
 def scatter(x, index, values):
     dx = np.zeros_like(x)
     dx[index] = values
@@ -54,7 +55,8 @@ def scatter_forward(out, x, index, values, *, dvalues):
 
 
 @primitive(nondiff=("x", "index"), broadcasting=True, fresh=True, shape_of_first=True,
-           row_form=("scatter_rows", "scatter_rows_padded"))
+           row_form=("scatter_rows", "scatter_rows_padded", "scatter_rows_one",
+                     "scatter_rows_one_padded"))
 def scatter_add(x, index, values):
     dx = np.zeros_like(x)
     np.add.at(dx, index, values)

@@ -1,0 +1,283 @@
+"""The forms diffc emits for array namespaces other than NumPy: what XLA and Dask are given.
+
+Each gradient is checked against central differences of the user's NumPy function (an
+oracle without diffc) and against diffc's NumPy form, and its text for the form asked for:
+the gradient of ``x[:, None]`` taken back as ``d[:, 0]`` (no array of zeros written into,
+which JAX spells ``.at[...].set`` and Dask cannot), and one value put at every row's label
+(a closed-form cross-entropy) broadcast by ``where`` as it is, not spread to one per row
+(which Dask makes a single chunk of all the rows, split again for every chunk of the others);
+the JAX form's backprop through time with one weight-gradient product after the loop; and
+the Dask benchmark's data, one task per chunk of rows.
+"""
+import ast
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import diffc
+from tests import gradcheck
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+if str(EXAMPLES) not in sys.path:
+    sys.path.insert(0, str(EXAMPLES))
+
+import linear_classifiers  # noqa: E402
+
+
+def _library(name, extra):
+    return pytest.importorskip(name, reason=f"{name} is not installed (pip install 'diffc[{extra}]')")
+
+
+def _host(value):
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+    try:
+        return np.from_dlpack(value)
+    except (TypeError, BufferError, RuntimeError, AttributeError):
+        return np.asarray(value)
+
+
+def hinge(W, X, y, reg):
+    """The SVM loss of the benchmark (``scores[np.arange(N), y][:, np.newaxis]``)."""
+    num_train = X.shape[0]
+    scores = X @ W
+    correct_class_scores = scores[np.arange(num_train), y][:, np.newaxis]
+    margins = np.maximum(0, scores - correct_class_scores + 1.0)
+    not_correct = np.arange(W.shape[1]) != y[:, np.newaxis]
+    return np.sum(margins * not_correct) / num_train + reg * np.sum(W * W)
+
+
+def outer_axes(x, w):
+    """New axes in front, at the back and in the middle, each read once or twice."""
+    a = x[:, None] * w[None, :]
+    b = np.tanh(w)[None, :, None] * a[:, :, None]
+    return np.sum(a ** 2) + np.sum(np.sin(b)) + np.sum(x[:, None] * x[None, :])
+
+
+def _hinge_args(n=9):
+    rng = np.random.default_rng(21)
+    W, X, y = 0.1 * rng.standard_normal((6, 4)), rng.standard_normal((n, 6)), rng.integers(0, 4, n)
+    scores = X @ W
+    margins = scores - scores[np.arange(n), y][:, None] + 1.0
+    assert np.min(np.abs(margins)) > 1e-4         # no kink a central difference could straddle
+    return W, X, y, 0.1
+
+
+def _outer_args():
+    rng = np.random.default_rng(22)
+    return rng.standard_normal(5), rng.standard_normal(3)
+
+
+def _numeric(f, args, wrt):
+    return [gradcheck.numeric_vjp(f, list(args), i, 1.0) for i in wrt]
+
+
+def _check(gradient, f, args, wrt, converted, label):
+    numeric = _numeric(f, args, wrt)
+    on_numpy = gradient(*args)
+    on_numpy = on_numpy if isinstance(on_numpy, tuple) else (on_numpy,)
+    got = gradient(*converted)
+    got = got if isinstance(got, tuple) else (got,)
+    for g, n, want, i in zip(got, numeric, on_numpy, wrt):
+        g = _host(g)
+        gradcheck.assert_close(g, n, f"gradient {i} on {label} against central differences")
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-14,
+                                   err_msg=f"gradient {i} on {label} against the NumPy form")
+
+
+@pytest.fixture
+def jax64():
+    jax = _library("jax", "jax")
+    jax.config.update("jax_enable_x64", True)
+    yield jax
+    jax.config.update("jax_enable_x64", False)
+
+
+def _asarray(library, extra):
+    lib = _library(library, extra)
+    return _library("jax.numpy", "jax").asarray if library == "jax" else lib.asarray
+
+
+def _jax_args(args):
+    import jax.numpy as jnp
+    return [jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+
+
+def test_jax_svm_takes_the_new_axis_back_without_a_write(jax64):
+    args = _hinge_args()
+    gradient = diffc.grad(hinge, wrt="W")
+    text = gradient.source_for(*_jax_args(args))
+    assert ".at[" not in text and "zeros_like" not in text, text
+    assert "dsel = dcorrect_class_scores[:, 0]" in text, text
+    for label, call in (("JAX", gradient), ("jax.jit", jax64.jit(gradient))):
+        _check(call, hinge, args, (0,), _jax_args(args), label)
+
+
+@pytest.mark.parametrize("library, extra", [("jax", "jax"), ("torch", "torch"), ("array_api_strict", "array-api")])
+def test_new_axes_read_once_or_twice_take_their_gradient_back(library, extra, request):
+    if library == "jax":
+        request.getfixturevalue("jax64")
+    asarray = _asarray(library, extra)
+    args = _outer_args()
+    gradient = diffc.grad(outer_axes, wrt=(0, 1))
+    converted = [asarray(a) for a in args]
+    text = gradient.source_for(*converted)
+    assert ".at[" not in text and "[:, 0]" in text, text
+    tree = ast.parse(text)
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store)]
+    _check(gradient, outer_axes, args, (0, 1), converted, library)
+
+
+@pytest.mark.parametrize("library, extra", [("jax", "jax"), ("torch", "torch"), ("array_api_strict", "array-api")])
+def test_one_value_at_every_label_is_broadcast_not_spread(library, extra, request):
+    """The closed-form softmax gradient puts -1/N at each row's label: ``where`` takes it
+    as a 0-d array of the arguments' dtype (two Python floats would make PyTorch's default
+    float32), with no ``broadcast_to`` of it to one per row."""
+    if library == "jax":
+        request.getfixturevalue("jax64")
+    asarray = _asarray(library, extra)
+    rng = np.random.default_rng(23)
+    args = (0.1 * rng.standard_normal((64, 10)), rng.standard_normal(10), rng.standard_normal((7, 64)),
+            rng.integers(0, 10, 7), 0.1)
+    gradient = linear_classifiers.softmax_loss
+    converted = [asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+    text = gradient.source_for(*converted)
+    assert "broadcast_to" not in text, text
+    assert "xp.where(xp.arange(probs.shape[1]) == y[:, None], xp.asarray(" in text, text
+    got = gradient(*converted)
+    assert all(str(g.dtype).endswith("float64") for g in got)
+    _check(gradient, gradient.primal, args, (0, 1), converted, library)
+
+
+def test_torch_float32_one_value_stays_float32():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(24)
+    args = (0.1 * rng.standard_normal((64, 10)), rng.standard_normal(10), rng.standard_normal((7, 64)),
+            rng.integers(0, 10, 7), 0.1)
+    numeric = _numeric(linear_classifiers.softmax_loss.primal, args, (0, 1))
+    t = [torch.asarray(a.astype(np.float32) if a.dtype.kind == "f" else a) if isinstance(a, np.ndarray)
+         else a for a in args]
+    dW, db = linear_classifiers.softmax_loss(*t)
+    assert dW.dtype == torch.float32 and db.dtype == torch.float32
+    gradcheck.assert_close(_host(dW), numeric[0], "dW (float32)", rtol=1e-4, atol=1e-5)
+    gradcheck.assert_close(_host(db), numeric[1], "db (float32)", rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    environment = dict(os.environ)        # distributed sets variables for its workers here
+    _library("dask.array", "dask")
+    distributed = _library("distributed", "dask")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+    os.environ.clear()
+    os.environ.update(environment)
+
+
+def _task_names(arrays):
+    import dask
+    names = set()
+    for a in dask.optimize(*arrays):
+        for key in dict(a.__dask_graph__()):
+            names.add((key[0] if isinstance(key, tuple) else key).rsplit("-", 1)[0])
+    return names
+
+
+def test_dask_softmax_graph_keeps_to_the_chunks_of_rows(dask_client):
+    """No task of the gradient's graph reads all the rows at once: nothing is rechunked
+    (the spread one value per row was a single chunk of every row), and the result
+    matches NumPy and central differences."""
+    import dask.array as da
+
+    rng = np.random.default_rng(25)
+    n = 3000
+    W, b, X, y = 0.1 * rng.standard_normal((64, 10)), rng.standard_normal(10), rng.standard_normal((n, 64)), \
+        rng.integers(0, 10, n)
+    lazy = linear_classifiers.softmax_loss(da.from_array(W), da.from_array(b), da.from_array(X, chunks=(700, 64)),
+                                           da.from_array(y, chunks=700), 0.1)
+    names = _task_names(lazy)
+    assert not [m for m in names if "rechunk" in m or "concatenate" in m], sorted(names)
+    text = linear_classifiers.softmax_loss._last.diffc_source
+    assert "broadcast_to" not in text, text
+    dW, db = dask_client.compute(lazy, sync=True)
+    on_numpy = linear_classifiers.softmax_loss(W, b, X, y, 0.1)
+    for got, want, name in zip((dW, db), on_numpy, "Wb"):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14 * np.max(np.abs(want)),
+                                   err_msg=f"d{name} on Dask against NumPy")
+    numeric = _numeric(linear_classifiers.softmax_loss.primal, (W, b, X[:40], y[:40], 0.1), (0, 1))
+    head = linear_classifiers.softmax_loss(da.from_array(W), da.from_array(b), da.from_array(X[:40], chunks=(15, 64)),
+                                           da.from_array(y[:40], chunks=15), 0.1)
+    for got, want, name in zip(dask_client.compute(head, sync=True), numeric, "Wb"):
+        gradcheck.assert_close(got, want, f"d{name} of 40 rows on Dask")
+
+
+def rnn(Wx, Wh, b, Wy, xs, ys):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return 0.5 * np.sum((h @ Wy - ys) ** 2) / xs.shape[1]
+
+
+def test_jax_rnn_weight_gradients_are_one_product_after_the_loop(jax64):
+    """Backprop through time as the NumPy form has it, without writes into arrays: the
+    steps' states and gradients stacked from lists, and each weight gradient one product
+    after the loop (not one product and one addition per step)."""
+    rng = np.random.default_rng(26)
+    T, N, D, H, K = 6, 4, 3, 5, 2
+    args = (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
+            rng.standard_normal((H, K)), rng.standard_normal((T, N, D)), rng.standard_normal((N, K)))
+    gradient = diffc.grad(rnn, wrt=(0, 1, 2, 3))
+    converted = _jax_args(args)
+    text = gradient.source_for(*converted)
+    assert "xp.stack(h_tape)" in text and "xp.concat(dadd_steps[::-1])" in text, text
+    loops = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.For)]
+    backward = [n for n in loops if "reversed" in ast.unparse(n.iter)]
+    assert len(backward) == 1 and not [n for n in ast.walk(backward[0]) if isinstance(n, ast.BinOp)
+                                       and isinstance(n.op, ast.MatMult) and isinstance(n.left, ast.Attribute)
+                                       and n.left.attr == "T"], text
+    assert ".at[" not in text
+    for label, call in (("JAX", gradient), ("jax.jit", jax64.jit(gradient))):
+        _check(call, rnn, args, (0, 1, 2, 3), converted, label)
+
+
+def test_dask_example_makes_each_chunk_of_rows_in_one_task():
+    """The benchmark's data: a chunk of X is one task reading its chunk of the labels (no
+    chunk-sized intermediates of other tasks alive beside it), the same values every time."""
+    da = _library("dask.array", "dask")
+    import dask
+    from dask.core import get_dependencies
+
+    import dask_softmax
+    X, y = dask_softmax.synthetic(4000, 1000)
+    graph = dict(X.__dask_graph__())
+    chunks = [k for k in graph if isinstance(k, tuple) and k[0] == X.name]
+    assert len(chunks) == 4
+    for key in chunks:
+        assert get_dependencies(graph, key) == {(y.name, key[1])}, (key, get_dependencies(graph, key))
+    X1, y1 = dask.compute(X, y, scheduler="synchronous")
+    X2, y2 = dask.compute(*dask_softmax.synthetic(4000, 1000), scheduler="synchronous")
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    centres = np.random.default_rng(0).standard_normal((10, 64))
+    assert isinstance(X, da.Array) and X1.shape == (4000, 64)
+    # noise of standard deviation 3 around each row's class centre
+    assert abs(np.std(X1 - centres[y1]) - 3.0) < 0.05
+
+
+def test_dask_benchmark_peak_memory_starts_again_after_the_check():
+    from benchmarks import dask_scaling
+
+    if not os.path.exists("/proc/self/clear_refs"):
+        pytest.skip("the peak resident memory is reset through /proc (Linux)")
+    big = np.ones(40_000_000)                  # 305 MB
+    before = dask_scaling._peak_rss_mb()
+    del big
+    dask_scaling._reset_peak()
+    assert dask_scaling._peak_rss_mb() < before - 200
