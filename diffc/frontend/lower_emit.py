@@ -14,8 +14,20 @@ from diffc.errors import NoRuleError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Pack, Role, Var, VarKind
 
 
+# A function that is another one when called with one operand: ``np.where(condition)`` is
+# ``np.nonzero(condition)``, as NumPy documents it.
+ONE_OPERAND_FORMS = {"numpy.where": "numpy.nonzero"}
+# Keywords that choose how a value is computed, never what it is: dropped (``einsum``'s
+# ``optimize`` picks an order of contraction; its gradients contract in their own order).
+HOW_ONLY_KEYWORDS = {"numpy.einsum": ("optimize",)}
+
+
 def emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):
     """Append ``out = prim(args)`` for the primitive registered under ``source_name``."""
+    if source_name in ONE_OPERAND_FORMS and len(args) == 1 and not kwargs:
+        source_name = ONE_OPERAND_FORMS[source_name]
+    if source_name in HOW_ONLY_KEYWORDS:
+        kwargs = {k: v for k, v in kwargs.items() if k not in HOW_ONLY_KEYWORDS[source_name]}
     if source_name.startswith("primitive."):
         prim = primitives.get(source_name.split(".", 1)[1])
     else:
