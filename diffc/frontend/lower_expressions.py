@@ -13,7 +13,7 @@ import numpy as np
 from diffc.frontend import fence, index_tricks, lower_control, lower_objects, lower_static, static
 from diffc.frontend import source as source_module
 from diffc.errors import NameResolutionError, UnsupportedSyntax
-from diffc.core.ir import Const, Pack, VarKind
+from diffc.core.ir import Const, Pack, Var, VarKind
 from diffc.frontend.lower_scope import Method, NestedFunction, Ref, SelfRef, UserFunction, user_error
 from diffc.frontend.lower_emit import emit
 from diffc.frontend.lower_names import constant_ref, live_module_member, lookup, nested_function
@@ -126,12 +126,27 @@ def _subscript(scope, node, hint):
     if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
             and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
         return base.items[index.value]       # an element of a literal: no operation
+    written = _written_entry(scope, base, index)
+    if written is not None:
+        return written                       # assigned earlier in this call
     fixed = fixed_item(scope, base, index)
     if fixed is not None:
         return fixed
     if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
         return emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
     return emit(scope, "operator.getitem", (base, index), {}, node, hint)
+
+
+def _written_entry(scope, base, index):
+    """``d[k]`` of a dict the call is given, where this call assigned ``d[k]`` earlier."""
+    if not isinstance(base, Var):
+        return None
+    seen = static.example(scope, base)
+    written = scope.state.written(seen) if isinstance(seen, dict) else {}
+    key = static.known(scope, index) if written else static.UNKNOWN
+    if key is static.UNKNOWN or isinstance(key, (list, dict, set, np.ndarray, slice)):
+        return None
+    return written.get(key)
 
 
 _BY_NODE = {
@@ -258,7 +273,7 @@ def _static_compare(scope, op, left, right):
     if isinstance(op, (ast.In, ast.NotIn)) and a is not static.UNKNOWN:
         seen = static.example(scope, right)
         if isinstance(seen, dict):                  # a dict's keys are in the signature
-            return fn(a, seen)
+            return fn(a, seen.keys() | scope.state.written(seen).keys())
     return static.UNKNOWN
 
 

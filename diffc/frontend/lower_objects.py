@@ -13,7 +13,14 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
   that entry, so that its gradient reaches the input (the signature marks the sharing, and
   a call where it no longer holds compiles again);
 * an assignment ``self.mask = x <= 0`` on such an object is made in the generated code, as
-  Python makes it, and later reads in the same call see the value assigned.
+  Python makes it, and later reads in the same call see the value assigned;
+* so is an assignment into a dict the call is given (``bn_param['running_mean'] = m``,
+  ``self.dropout_param['mode'] = mode``): the generated code writes into the caller's dict,
+  as Python does, and later reads of that dict in the same call (``d[k]``, ``d.get(k)``,
+  ``k in d``, ``d.items()``) see the entry.
+
+Compiling makes none of these stores (the compile reads the objects as the call finds
+them); each call of the generated code makes them, in program order.
 """
 from __future__ import annotations
 
@@ -95,11 +102,26 @@ class State:
 
     def __init__(self):
         self.assigned = {}
+        self.entries = {}        # id(dict) -> (the dict, {key: atom}) assigned in this call
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)
+
+    def stores(self):
+        """What ``restore`` takes back to: the stores lowered so far."""
+        return ({k: dict(v) for k, v in self.assigned.items()},
+                {k: (c, dict(e)) for k, (c, e) in self.entries.items()})
+
+    def restore(self, stores):
+        """Forget the stores lowered since ``stores()`` (code lowered again, another way)."""
+        self.assigned, self.entries = stores
+
+    def written(self, container):
+        """``{key: atom}``: the entries this call assigned in the live dict ``container``."""
+        found = self.entries.get(id(container))
+        return found[1] if found is not None and found[0] is container else {}
 
 
 def register_leaves(state, atom, value):
@@ -136,6 +158,15 @@ def store(scope, record, obj_atom, obj, name, value, node):
                                 scope.loc(node), "keep per-call values on the object or in locals")
     scope.state.assigned.setdefault(id(obj), {})[name] = value
     record(scope, Eqn((), "store_attribute", (obj_atom, Const(name), value), {}, scope.loc(node)))
+
+
+def store_entry(scope, record, container_atom, container, key, value, node):
+    """``d[key] = value`` into a dict the call is given (``container``, its live value):
+    made in the generated code, and seen by later reads of the dict in this call."""
+    if not scope.top:
+        raise NeedsUnroll(node)
+    scope.state.entries.setdefault(id(container), (container, {}))[1][key] = value
+    record(scope, Eqn((), "store_item", (container_atom, Const(key), value), {}, scope.loc(node)))
 
 
 def callable_value(value):

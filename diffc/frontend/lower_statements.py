@@ -79,6 +79,14 @@ def assign(scope, target, value, stmt):
             rebind(scope, target.value, base,
                    lower_static.with_entry(scope, base, index, value, target))
             return
+        given = static.example(scope, base) if isinstance(base, Var) else static.UNKNOWN
+        if isinstance(given, dict):       # a dict the call is given: Python writes into it
+            key = lower_static.known_key(scope, index, target)
+            lower_objects.store_entry(scope, record, base, given, key, value, target)
+            return
+        refused = fence.deferred_write(target, entry=not scope.call_stack)
+        if refused is not None:           # the caller's array (or an unknown value's entry)
+            raise UnsupportedSyntax(*refused[:1], scope.loc(target), refused[1])
         scope.env[target.value.id] = emit(scope, "operator.setitem", (base, index, value), {}, stmt,
                                           target.value.id)
     elif isinstance(target, ast.Attribute):

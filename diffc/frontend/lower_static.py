@@ -76,9 +76,13 @@ def structure(scope, atom, node, getitem):
         return None
     seen = static.example(scope, atom)
     if isinstance(seen, dict):
+        written = scope.state.written(seen)      # entries this call assigned: as assigned
         items = []
         for key in seen:
-            items += [Const(key), getitem(atom, Const(key))]
+            items += [Const(key), written[key] if key in written else getitem(atom, Const(key))]
+        for key, value in written.items():
+            if key not in seen:
+                items += [Const(key), value]
         return Pack("dict", tuple(items))
     if isinstance(seen, (list, tuple)) and not _is_namedtuple(seen):
         return Pack("list" if isinstance(seen, list) else "tuple",
