@@ -13,11 +13,11 @@ import contextlib
 
 import numpy as np
 
-from diffc.frontend import lower_static, static
+from diffc.frontend import lower_objects, lower_static, static
 from diffc.frontend import lower_entry as entry
 from diffc.errors import UnsupportedSyntax
 from diffc.core.ir import Const, Pack, Var, VarKind
-from diffc.frontend.lower_emit import emit
+from diffc.frontend.lower_emit import emit, record
 
 
 def item_getter(scope, node):
@@ -59,7 +59,15 @@ def container_call(scope, method, args, kwargs, node):
     if pack is None:
         return NotImplemented
     if method.attr in lower_static.MUTATORS:
-        if not isinstance(node.func.value, ast.Name) or kwargs:
+        receiver = node.func.value
+        if isinstance(receiver, ast.Attribute) and not kwargs \
+                and not lower_objects.holders(scope.state, method.receiver):
+            raise UnsupportedSyntax(f"changing a {pack.kind} that `{ast.unparse(receiver)}` held "
+                                    "before the call is not supported (it would change at every "
+                                    "call)", scope.loc(node), f"assign a fresh {pack.kind} to it in "
+                                    "this call first, or keep the values in a local "
+                                    f"{pack.kind} and return it")
+        if not isinstance(receiver, (ast.Name, ast.Attribute)) or kwargs:
             raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
                                     "supported", scope.loc(node), "assign the container to a "
                                     "local name and change that")
@@ -72,8 +80,13 @@ def container_call(scope, method, args, kwargs, node):
 
 
 def rebind(scope, name_node, old, new):
-    """``name`` (and every local name bound to the same container) now holds ``new``."""
-    if not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
+    """``name`` (and every local name bound to the same container) now holds ``new``; an
+    object's attribute assigned the container in this call is assigned ``new`` (made in
+    the generated code: the object holds what Python's call leaves there)."""
+    held = lower_objects.holders(scope.state, old)
+    if isinstance(name_node, ast.Attribute) and held:
+        pass
+    elif not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
         raise UnsupportedSyntax("changing a container that is not a local name is not "
                                 "supported", scope.loc(name_node), "copy it into a local "
                                 "name first (`d = dict(d)`, `xs = list(xs)`) and change that")
@@ -82,6 +95,8 @@ def rebind(scope, name_node, old, new):
     for name, atom in list(scope.env.items()):
         if atom is old:
             scope.env[name] = new
+    for obj, obj_atom, attr in held:
+        lower_objects.store(scope, record, obj_atom, obj, attr, new, name_node)
 
 
 def static_call(scope, qualname, args, kwargs, node):

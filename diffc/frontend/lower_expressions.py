@@ -129,6 +129,8 @@ def _subscript(scope, node, hint):
     written = _written_entry(scope, base, index)
     if written is not None:
         return written                       # assigned earlier in this call
+    if isinstance(base, Var) and isinstance(static.example(scope, base), dict):
+        scope.state.was_read(static.example(scope, base))
     fixed = fixed_item(scope, base, index)
     if fixed is not None:
         return fixed
@@ -273,6 +275,7 @@ def _static_compare(scope, op, left, right):
     if isinstance(op, (ast.In, ast.NotIn)) and a is not static.UNKNOWN:
         seen = static.example(scope, right)
         if isinstance(seen, dict):                  # a dict's keys are in the signature
+            scope.state.was_read(seen)
             return fn(a, seen.keys() | scope.state.written(seen).keys())
     return static.UNKNOWN
 

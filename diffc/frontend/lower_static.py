@@ -77,6 +77,7 @@ def structure(scope, atom, node, getitem):
     seen = static.example(scope, atom)
     if isinstance(seen, dict):
         written = scope.state.written(seen)      # entries this call assigned: as assigned
+        scope.state.was_read(seen)
         items = []
         for key in seen:
             items += [Const(key), written[key] if key in written else getitem(atom, Const(key))]
