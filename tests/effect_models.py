@@ -114,3 +114,28 @@ def writes_through_a_transpose(x, holder):
 class Holder:
     def __init__(self, data):
         self.data = data
+
+
+class LazyScale:
+    """An attribute read (``is None``) before the call stores it: the next call, in the
+    state this one leaves, takes the other branch."""
+
+    def __init__(self, W):
+        self.W = W
+        self.scale = None
+
+    def loss(self, x):
+        if self.scale is None:
+            self.scale = 2.0
+        return np.sum((x @ self.W) ** 2) * self.scale
+
+
+def setdefault_in_callers_dict(x, cache):
+    cache.setdefault("seen", 1.0)
+    cache.update(last=np.sum(x))
+    return np.sum(x ** 2) * cache["seen"]
+
+
+def appends_to_callers_list(x, outputs):
+    outputs.append(x * 2)
+    return np.sum(x ** 2)

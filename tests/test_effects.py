@@ -182,3 +182,37 @@ def test_an_assignment_into_an_attributes_transpose_is_refused():
     with pytest.raises(UnsupportedSyntax, match=r"assignment into `holder.data.T\[...\]`"):
         diffc.grad(em.writes_through_a_transpose)(X, holder)
     assert np.all(holder.data == 1.0)
+
+
+def test_an_attribute_read_before_the_call_stores_it_compiles_for_the_next_state(compiles):
+    """``if self.scale is None: self.scale = 2.0``: the next call takes the other branch,
+    so the code of the first call is not reused for the state it leaves."""
+    W = RNG.standard_normal((3, 2))
+    model, python = em.LazyScale(W.copy()), em.LazyScale(W.copy())
+    g = diffc.grad(model.loss, wrt="W")
+    for call in ("first", "second", "third"):
+        expected = numeric_method_grad(python, "W", (X,))
+        python.loss(X)
+        assert_close(g(X), expected, f"{call} call")
+        same_state(model, python, f"the object after the {call} call")
+    assert compiles[0] == 2
+
+
+def test_update_and_setdefault_on_the_callers_dict():
+    cache, python = {"seen": 4.0}, {"seen": 4.0}
+    expected = numeric_vjp(lambda x: em.setdefault_in_callers_dict(x, dict(python)), (X,), 0, 1.0)
+    em.setdefault_in_callers_dict(X, python)
+    assert_close(diffc.grad(em.setdefault_in_callers_dict)(X, cache), expected, "dx")
+    same_state(cache, python, "the dict after the call")
+    fresh, python = {}, {}
+    em.setdefault_in_callers_dict(X, python)
+    diffc.grad(em.setdefault_in_callers_dict)(X, fresh)
+    same_state(fresh, python, "a dict without the key, after the call")
+
+
+def test_appending_to_the_callers_list_is_refused_located():
+    outputs = []
+    with pytest.raises(UnsupportedSyntax, match=r"`outputs.append\(\)` changes a list the call is given") as info:
+        diffc.grad(em.appends_to_callers_list)(X, outputs)
+    assert info.value.loc.line == 140 and "outputs = list(outputs)" in info.value.hint
+    assert outputs == []

@@ -6,7 +6,9 @@ which are differentiated through. The compiled gradient takes the attributes it 
 as ordinary inputs, first, in the order first read: ``grad_loss(params, x, t)``.
 ``wrt`` names attributes (``"params"`` or ``"self.params"``) and parameters alike;
 integer ``wrt`` counts the method's own parameters, as for a function.
-Assigning to an attribute inside a differentiated method is a located error.
+Assigning to an attribute inside a differentiated method (``self.h = x``) is made on the
+object at each call, as Python makes it: the compiled gradient then also takes the
+object itself, as ``self`` (``lower_objects.SELF``).
 """
 from __future__ import annotations
 

@@ -55,6 +55,9 @@ def container_call(scope, method, args, kwargs, node):
     """A method of a list or dict whose structure is fixed here (``lower_static``)."""
     if method.attr not in lower_static.MUTATORS + ("items", "keys", "values", "get", "copy"):
         return NotImplemented
+    given = static.example(scope, method.receiver) if isinstance(method.receiver, Var) else None
+    if isinstance(given, dict) and method.attr in ("update", "setdefault"):
+        return _change_given(scope, method, given, args, kwargs, node)
     pack = lower_static.structure(scope, method.receiver, node, item_getter(scope, node))
     if pack is None:
         return NotImplemented
@@ -67,6 +70,8 @@ def container_call(scope, method, args, kwargs, node):
                                     "call)", scope.loc(node), f"assign a fresh {pack.kind} to it in "
                                     "this call first, or keep the values in a local "
                                     f"{pack.kind} and return it")
+        if isinstance(given, (dict, list)):
+            return _change_given(scope, method, given, args, kwargs, node)
         if not isinstance(receiver, (ast.Name, ast.Attribute)) or kwargs:
             raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
                                     "supported", scope.loc(node), "assign the container to a "
@@ -77,6 +82,39 @@ def container_call(scope, method, args, kwargs, node):
     if pack.kind != "dict":
         return NotImplemented
     return lower_static.dict_method(scope, pack, method.attr, args, kwargs, node)
+
+
+def _change_given(scope, method, given, args, kwargs, node):
+    """``d.update(...)``/``d.setdefault(k, v)`` on a dict the call is given (an argument, an
+    object's): entries assigned in it, as Python assigns them (``lower_objects.store_entry``).
+    Other changes of a container the caller holds (``append``, ``pop``) are refused: Python
+    would change the caller's list or dict, at every call."""
+    kind = type(given).__name__
+    if isinstance(given, dict) and method.attr == "setdefault" and 1 <= len(args) <= 2 and not kwargs:
+        key = lower_static.known_key(scope, args[0], node)
+        if key in given or key in scope.state.written(given):
+            pack = lower_static.structure(scope, method.receiver, node, item_getter(scope, node))
+            return lower_static.dict_method(scope, pack, "get", (args[0],), {}, node)
+        value = args[1] if len(args) == 2 else Const(None)
+        lower_objects.store_entry(scope, record, method.receiver, given, key, value, node)
+        return value
+    if isinstance(given, dict) and method.attr == "update" and len(args) <= 1:
+        other = lower_static.structure(scope, args[0], node, item_getter(scope, node)) if args else None
+        if args and (other is None or other.kind != "dict"):
+            raise UnsupportedSyntax("dict.update() of a value that is not a dict whose keys are "
+                                    "fixed here is not supported", scope.loc(node),
+                                    "assign the entries one by one: d[k] = v")
+        entries = list(zip(other.items[::2], other.items[1::2])) if other is not None else []
+        entries += [(Const(k), v) for k, v in kwargs.items()]
+        for k, v in entries:
+            lower_objects.store_entry(scope, record, method.receiver, given,
+                                      lower_static.known_key(scope, k, node), v, node)
+        return Const(None)
+    name = ast.unparse(node.func.value)
+    raise UnsupportedSyntax(f"`{name}.{method.attr}()` changes a {kind} the call is given, which "
+                            "is not supported", scope.loc(node),
+                            f"change a copy ({name} = {kind}({name}), then {name}.{method.attr}(...))"
+                            + ("; or assign the caller's entries: d[k] = v" if kind == "dict" else ""))
 
 
 def rebind(scope, name_node, old, new):
