@@ -265,6 +265,29 @@ def test_compile_honours_import_aliases_and_value_and_grad(tmp_path):
     assert "def grad_one(a, b):" in text and "def value_and_grad_two(a, b):" in text
 
 
+def test_header_names_scipy_when_helpers_import_it(tmp_path):
+    pytest.importorskip("scipy", reason="the model calls SciPy")
+    write(tmp_path / "m.py", """\
+        import numpy as np
+        from scipy.special import gammaln
+
+
+        def with_scipy(x):
+            return np.sum(gammaln(x * x + 1.0))
+
+
+        def numpy_only(x):
+            return np.sum(np.tanh(x))
+    """)
+    with_scipy = run("compile", "m.py", "-f", "with_scipy", "--arg", "x=3x2", "-o", "-",
+                     cwd=tmp_path, check=0).stdout
+    assert "import scipy.special" in with_scipy
+    assert "Needs NumPy and SciPy" in with_scipy.splitlines()[1]
+    numpy_only = run("compile", "m.py", "-f", "numpy_only", "--arg", "x=3x2", "-o", "-",
+                     cwd=tmp_path, check=0).stdout
+    assert "scipy" not in numpy_only and "Needs only NumPy." in numpy_only.splitlines()[1]
+
+
 def test_compile_never_executes_the_model(tmp_path):
     write(tmp_path / "model.py", """\
         import sys

@@ -430,3 +430,101 @@ def test_a_numpy_function_passed_to_a_library_call_is_a_located_error():
         diffc.grad(_loss_passing_a_function_to_numpy)(np.ones(3))
     text = str(info.value)
     assert "numpy.tanh is not a value diffc can use here" in text and "test_static.py:" in text
+
+
+def _apply_solver(solver, A, b):
+    return solver(A, b, lower=True)
+
+
+def _loss_solver_passed_to_a_helper(A, b, solve=None):
+    return np.sum(_apply_solver(solve, A, b) ** 2)
+
+
+def _loss_scipy_default(x, act=None, solver=None):
+    return np.sum(act(x)) + np.sum(solver(np.eye(3) + np.tril(x), x, lower=True))
+
+
+def _loss_scipy_without_rule(x, g=None):
+    return np.sum(g(x))
+
+
+def test_a_scipy_function_held_in_a_value_is_called_by_its_rule():
+    """Held in a default or passed to a helper, a SciPy function is its rule, as when its
+    name is imported: neither refused as 'held in a value' nor read from SciPy's source."""
+    scipy = pytest.importorskip("scipy.linalg", reason="the models call SciPy")
+    special = pytest.importorskip("scipy.special", reason="the models call SciPy")
+    rng = np.random.default_rng(29)
+    A, b = np.tril(rng.uniform(size=(3, 3))) + 3 * np.eye(3), rng.normal(size=(3, 2))
+
+    def solved(A, b, solve=scipy.solve_triangular):
+        return _loss_solver_passed_to_a_helper(A, b, solve)
+    got = diffc.grad(solved, wrt=(0, 1))(A, b)
+    for i in (0, 1):
+        assert_close(got[i], numeric_vjp(solved, [A, b], i, 1.0), f"d{i}")
+
+    def loss(x, act=special.expit, solver=scipy.solve_triangular):
+        return _loss_scipy_default(x, act, solver)
+    x = rng.normal(size=(3, 3))
+    assert_close(diffc.grad(loss)(x), numeric_vjp(loss, [x], 0, 1.0), "dx")
+
+
+def test_a_scipy_function_without_a_rule_held_in_a_value_is_refused_by_its_name():
+    scipy = pytest.importorskip("scipy.linalg", reason="the model calls SciPy")
+
+    def loss(x, g=scipy.expm):
+        return _loss_scipy_without_rule(x, g)
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(loss)(np.eye(3))
+    text = str(info.value)
+    assert "no rule for scipy.linalg.expm" in text and "test_static.py:" in text
+    assert "site-packages" not in text
+
+
+class _KeepsOutput:
+    def forward(self, x, W):
+        self.output = np.tanh(x @ W)
+
+
+def _loss_calling_forward_for_its_effect(W, x):
+    layer = _LAYER
+    layer.forward(x, W)
+    layer.forward(layer.output, W.T)        # called again: later reads see the later store
+    return np.sum(layer.output ** 2)
+
+
+_LAYER = _KeepsOutput()
+
+
+def _center(x):
+    x -= x.mean(axis=0)
+
+
+def _loss_calling_a_helper_that_writes_its_argument(W, x):
+    h = x @ W
+    _center(h)
+    return np.sum(h ** 2)
+
+
+def _no_return(x):
+    y = x * 2.0
+
+
+def test_a_method_called_for_its_stores_is_inlined_and_its_result_dropped():
+    rng = np.random.default_rng(31)
+    W, x = rng.normal(size=(3, 4)) / 2, rng.normal(size=(5, 3))
+    expected = numeric_vjp(_loss_calling_forward_for_its_effect, [W, x], 0, 1.0)
+    got = diffc.grad(_loss_calling_forward_for_its_effect)(W, x)
+    assert_close(got, expected, "dW")
+    np.testing.assert_allclose(_LAYER.output, np.tanh(np.tanh(x @ W) @ W.T))   # stored as Python does
+
+
+def test_a_helper_called_as_a_statement_still_may_not_write_into_its_argument():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_loss_calling_a_helper_that_writes_its_argument)(np.ones((3, 2)), np.ones((4, 3)))
+    assert "writes into the caller's array" in str(info.value) and "x -= x.mean" in str(info.value)
+
+
+def test_the_differentiated_function_must_still_return_its_value():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_no_return)(np.ones(3))
+    assert "does not end by returning a value" in str(info.value)

@@ -11,12 +11,12 @@ import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, lower_objects, lower_random, lower_static, static
+from diffc.frontend import bindings, declared, lower_names, lower_objects, lower_random, lower_static, static
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
 from diffc.frontend.source import from_function as source_from_function, user_function
-from diffc.frontend.lower_scope import Method, NestedFunction, Ref, TransformCall, UserFunction, user_error
+from diffc.frontend.lower_scope import Method, NestedFunction, Ref, SelfRef, TransformCall, UserFunction, user_error
 from diffc.frontend.lower_emit import emit, record
 from diffc.frontend.lower_inline import defining_frame, inline_call
 from diffc.frontend.lower_containers import container_call, item_getter, static_call
@@ -123,6 +123,12 @@ def _resolved(scope, callee, node):
         if found is not None:       # read, not imported: its @diffc.primitive is read too
             prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
             callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
+    if isinstance(callee, SelfRef):                  # self(x) in a method: its __call__
+        member = callee.method(scope.fn, "__call__")
+        if member is None or member[0] != "method":
+            raise UnsupportedSyntax("this object is not callable: its class defines no "
+                                    "__call__ method", scope.loc(node.func), "call one of its methods")
+        callee = UserFunction(member[1], callee)
     if isinstance(callee, (Var, Const)):
         held = static.example(scope, callee)
         if lower_objects.is_object(held):             # layer(x): its class's __call__
@@ -203,14 +209,15 @@ def super_of(scope, node):
 
 
 def _callable(scope, value, node):
-    """A function held in a value, called: NumPy's by its rule, the user's inlined."""
-    found = lower_objects.callable_value(value)
+    """A function held in a value (a default, an attribute, an entry of a table), called:
+    resolved as a free name holding it would be (a library function by its rule, or
+    refused by its name; the user's inlined), never read from a library's own source."""
+    found = lower_names.function_value(value)
     if found is None:
         raise UnsupportedSyntax(f"calling {getattr(value, '__name__', type(value).__name__)} "
                                 "held in a value is not supported", scope.loc(node),
-                                "call NumPy functions or functions of your own")
-    kind, target = found
-    return Ref(target) if kind == "numpy" else UserFunction(target)
+                                "call NumPy or SciPy functions, or functions of your own")
+    return found
 
 
 def _user_primitive(qualname):

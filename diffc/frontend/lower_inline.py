@@ -78,7 +78,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
                                 "inside the differentiated function", scope.loc(node),
                                 "call the function where it is defined")
     if not whole:
-        return result
+        return Const(None) if result is None else result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
         scope.state.restore(stored)     # (the stores the attempt lowered are lowered again)
         return inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
@@ -170,6 +170,8 @@ def _keeps_whole(statements, bound):
     called with values only (not ``self`` or a function)."""
     if len(statements) < 2 and not any(isinstance(s, (ast.If, ast.For, ast.While)) for s in statements):
         return False
+    if not any(isinstance(n, ast.Return) for s in statements for n in ast.walk(s)):
+        return False                    # a procedure (stores on objects): its effects stay inline
     return all(isinstance(v, (Var, Const, Pack, ast.AST, LiveDefault)) for v in bound.values())
 
 

@@ -183,13 +183,13 @@ def live_value(scope, name, value, fetch, node):
     if bindings.holds_arrays(value):
         return _free_input(scope, fetch, value, name)
     record.same(fetch, value)
-    found = _function_value(value)
+    found = function_value(value)
     if found is not None:
         return found
     return _held_value(scope, name, value, fetch, node)
 
 
-def _function_value(value):
+def function_value(value):
     """A function read from the running program: a diffc transform, a primitive, a function
     of the user's (inlined, or the rule the user gave it by its name), a library function
     diffc has rules for; None for anything else."""
@@ -271,6 +271,8 @@ def _library_qualname(value):
     for, found where its module says it lives."""
     module = getattr(value, "__module__", None) or ""
     name = getattr(value, "__name__", None)
+    if isinstance(value, np.ufunc) and not module and "scipy.special" in sys.modules:
+        module = "scipy.special"      # SciPy's ufuncs (expit, gammaln) carry no module name
     if not name or module.split(".")[0] not in _LIBRARIES:
         return None
     for prefix in (module, module.rsplit(".", 1)[0] if "." in module else None):

@@ -33,7 +33,6 @@ from diffc.core.ir import Const, Eqn, Pack, Var
 from diffc.errors import UnsupportedSyntax
 from diffc.frontend import static
 from diffc.frontend.lower_static import NeedsUnroll
-from diffc.frontend.source import from_function as source_from_function
 
 
 def is_object(value):
@@ -213,18 +212,6 @@ def store_entry(scope, record, container_atom, container, key, value, node):
     scope.state.will_store(container)
     scope.state.entries.setdefault(id(container), (container, {}))[1][key] = value
     record(scope, Eqn((), "store_item", (container_atom, Const(key), value), {}, scope.loc(node)))
-
-
-def callable_value(value):
-    """What calling a function held in a value means: ``("numpy", qualname)`` for a NumPy
-    function, ``("user", SourceFunction)`` for one of the user's, else None."""
-    if isinstance(value, np.ufunc) or getattr(value, "__module__", "") == "numpy":
-        name = getattr(value, "__name__", None)
-        if name is not None and getattr(np, name, None) is value:
-            return "numpy", f"numpy.{name}"
-    if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "diffc")):
-        return "user", source_from_function(value)
-    return None
 
 
 def is_plain_container(value):
