@@ -139,3 +139,31 @@ def setdefault_in_callers_dict(x, cache):
 def appends_to_callers_list(x, outputs):
     outputs.append(x * 2)
     return np.sum(x ** 2)
+
+
+class StoresInControlFlow:
+    """Stores the data decides whether (or how often) to make."""
+
+    def __init__(self, W):
+        self.W = W
+        self.h = None
+
+    def stores_in_a_branch(self, x):
+        h = x @ self.W
+        if np.sum(h) > 0:
+            self.h = h
+        return np.sum(h ** 2)
+
+    def stores_in_a_while_loop(self, x):
+        h = x @ self.W
+        while np.sum(h ** 2) > 1.0:
+            h = h * 0.5
+            self.h = h
+        return np.sum(h ** 2)
+
+    def stores_after_the_while_loop(self, x):
+        h = x @ self.W
+        while np.sum(h ** 2) > 1.0:
+            h = h * 0.5
+        self.h = h
+        return np.sum(h ** 2)

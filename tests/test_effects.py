@@ -216,3 +216,20 @@ def test_appending_to_the_callers_list_is_refused_located():
         diffc.grad(em.appends_to_callers_list)(X, outputs)
     assert info.value.loc.line == 140 and "outputs = list(outputs)" in info.value.hint
     assert outputs == []
+
+
+@pytest.mark.parametrize("method,line,where", [("stores_in_a_branch", 154, "a branch the data decides"),
+                                               ("stores_in_a_while_loop", 161, "a `while` loop")])
+def test_a_store_the_data_decides_is_refused_located_and_the_hint_works(method, line, where):
+    W = RNG.standard_normal((3, 2))
+    model = em.StoresInControlFlow(W)
+    with pytest.raises(UnsupportedSyntax, match=f"a store on an object .* in {where}") as info:
+        diffc.grad(getattr(model, method), wrt="W")(X)
+    assert (info.value.loc.line, info.value.loc.col + 1) == (line, 13)
+    assert model.h is None
+    # the hint followed: the loop in locals, the store after it
+    python = em.StoresInControlFlow(W.copy())
+    expected = numeric_vjp(lambda w: em.StoresInControlFlow(w).stores_after_the_while_loop(X), (W,), 0, 1.0)
+    python.stores_after_the_while_loop(X)
+    assert_close(diffc.grad(model.stores_after_the_while_loop, wrt="W")(X), expected, "dW")
+    same_state(model, python, "the object after the call")

@@ -111,6 +111,8 @@ def _assigned_names(statements):
             elif isinstance(node, ast.For):
                 targets = [node.target]
             for t in targets:
+                if isinstance(t, ast.Attribute):
+                    continue            # ``self.h = v`` binds no name (``self`` stays the object)
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and n.id not in names:
                         names.append(n.id)
@@ -205,6 +207,11 @@ class _no_unrolling_here:
         return self
 
     def __exit__(self, kind, error, tb):
+        if kind is lower_static.NeedsUnroll and self.scope.top and error.store:
+            raise UnsupportedSyntax(f"a store on an object or into a dict the call is given in "
+                                    f"{self.where} is not supported", self.scope.loc(error.node),
+                                    "compute the value in locals (np.where selects) and store it "
+                                    "after, at the top level of the function") from None
         if kind is lower_static.NeedsUnroll and self.scope.top:
             raise UnsupportedSyntax(f"changing a list or dict in {self.where} is not supported",
                                     self.scope.loc(error.node), "build the container outside "

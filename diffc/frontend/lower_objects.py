@@ -184,7 +184,7 @@ def alias(state, value, getitem):
 def store(scope, record, obj_atom, obj, name, value, node):
     """``obj.name = value``: made in the generated code, and seen by later reads."""
     if not scope.top:
-        raise NeedsUnroll(node)
+        raise NeedsUnroll(node, store=True)
     if isinstance(obj, type):
         raise UnsupportedSyntax("assigning to an attribute of a class is not supported",
                                 scope.loc(node), "keep per-call values on the object or in locals")
@@ -208,7 +208,7 @@ def store_entry(scope, record, container_atom, container, key, value, node):
     """``d[key] = value`` into a dict the call is given (``container``, its live value):
     made in the generated code, and seen by later reads of the dict in this call."""
     if not scope.top:
-        raise NeedsUnroll(node)
+        raise NeedsUnroll(node, store=True)
     scope.state.will_store(container)
     scope.state.entries.setdefault(id(container), (container, {}))[1][key] = value
     record(scope, Eqn((), "store_item", (container_atom, Const(key), value), {}, scope.loc(node)))

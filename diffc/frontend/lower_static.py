@@ -26,9 +26,10 @@ from diffc.frontend import static
 class NeedsUnroll(Exception):
     """Raised inside a loop body that changes a container made outside the loop."""
 
-    def __init__(self, node):
+    def __init__(self, node, store=False):
         super().__init__(node)
         self.node = node
+        self.store = store      # a store on an object or into a given dict (``lower_objects``)
 
 
 # builtins without effects, evaluated when every argument is known
