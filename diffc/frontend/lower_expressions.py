@@ -74,6 +74,11 @@ def _attribute(scope, node, hint):
     obj = lower_objects.reaches_object(scope, base)
     if obj is not None:
         return object_member(scope, base, obj, node, hint)
+    fields = getattr(static.example(scope, base), "_fields", None)
+    if isinstance(fields, tuple) and node.attr in fields:     # params.W of a namedtuple
+        index = Const(fields.index(node.attr))
+        return fixed_item(scope, base, index) or \
+            emit(scope, "operator.getitem", (base, index), {}, node, hint or node.attr)
     return Method(base, node.attr)
 
 

@@ -25,6 +25,7 @@ them); each call of the generated code makes them, in program order.
 from __future__ import annotations
 
 import inspect
+import random
 import types
 
 import numpy as np
@@ -40,7 +41,7 @@ def is_object(value):
     function (``np.sum`` is an instance of NumPy's dispatcher class)."""
     return hasattr(value, "__dict__") and not isinstance(
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set)) \
+                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set, random.Random)) \
         and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
 
 
@@ -118,6 +119,7 @@ class State:
         self.stored_after_read = False   # a store whose target was read before it
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
+        self.generators = {}     # id(atom) -> the random generator an object's attribute holds
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)
