@@ -91,6 +91,16 @@ def _guard_labels(check):
     return ", ".join(g.fetch.label for g in check.guards)
 
 
+def after_stores(specialised, key, after):
+    """The code compiled for signature ``key`` also serves signature ``after``: the state
+    its call's stores left (``self.h = ...``, ``d['mode'] = 'train'``), when it reads no
+    value it stores before storing it (``diffc_stores_first``), so what it does cannot
+    depend on the values stored there. Without this, the next call would compile again
+    for the values the first call stored."""
+    if after != key and key in specialised:
+        specialised.setdefault(after, specialised[key])
+
+
 class GradientFunction:
     """``diffc.grad(f, wrt)``: call it like ``f`` to get the gradient(s)."""
 
@@ -120,10 +130,14 @@ class GradientFunction:
     def __call__(self, *args, **kwargs):
         if kwargs or len(args) < len(self._params):
             args = self._bind(args, kwargs)
-        entry = self._specialised.get(_signature(args))
+        key = _signature(args)
+        entry = self._specialised.get(key)
         if entry is None:
             entry = self._compile(args)
-        return call(entry, args, lambda: self._compile(args))
+        out = call(entry, args, lambda: self._compile(args))
+        if getattr(entry.fn, "diffc_stores_first", None):
+            after_stores(self._specialised, key, _signature(args))
+        return out
 
     def _slow_call(self, *args):
         """The general call, for the dispatcher's misses (new signatures, omitted defaults)."""
@@ -237,6 +251,7 @@ class GradientFunction:
         fn = getattr(module, compiled.name)
         fn.diffc_source = text
         fn.diffc_stages = compiled.stages
+        fn.diffc_stores_first = getattr(compiled.stages.get("ir"), "stores_first", None)
         # what the dispatcher inlines, when it differs from the printed function
         fn.diffc_inline_source = ast.unparse(compiled.fast_def) if compiled.fast_def is not None else None
         return fn

@@ -6,7 +6,9 @@ which are differentiated through. The compiled gradient takes the attributes it 
 as ordinary inputs, first, in the order first read: ``grad_loss(params, x, t)``.
 ``wrt`` names attributes (``"params"`` or ``"self.params"``) and parameters alike;
 integer ``wrt`` counts the method's own parameters, as for a function.
-Assigning to an attribute inside a differentiated method is a located error.
+Assigning to an attribute inside a differentiated method (``self.h = x``) is made on the
+object at each call, as Python makes it: the compiled gradient then also takes the
+object itself, as ``self`` (``lower_objects.SELF``).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from diffc.api import gradients
 from diffc.compiler import lowering, pipeline
 from diffc.compiler import staging
-from diffc.frontend import source
+from diffc.frontend import lower_objects, source
 from diffc.core.facts import Facts
 from diffc.errors import DiffcError, user_code
 
@@ -141,7 +143,7 @@ class MethodGradient(gradients.GradientFunction):
 
     @staticmethod
     def _gather(layout, obj, own):
-        values = tuple(getattr(obj, a) for a in layout.attributes) + own
+        values = tuple(lower_objects.attribute_value(obj, a) for a in layout.attributes) + own
         return lowering.MethodExamples(values, layout.attributes)
 
     def _entry(self, obj, own):
@@ -168,7 +170,11 @@ class MethodGradient(gradients.GradientFunction):
         entry, inputs, layout, key = self._entry(obj, own)
         if entry is None:
             entry = self._compile_for(layout, key, inputs, obj)
-        return gradients.call(entry, inputs, lambda: self._compile_for(layout, key, inputs, obj))
+        out = gradients.call(entry, inputs, lambda: self._compile_for(layout, key, inputs, obj))
+        if getattr(entry.fn, "diffc_stores_first", None):
+            after = (type(obj), layout.attributes, gradients._signature(self._gather(layout, obj, own)))
+            gradients.after_stores(self._specialised, key, after)
+        return out
 
     def _compile_for(self, layout, key, inputs, obj):
         def build():

@@ -368,6 +368,9 @@ class Function:
     defaults: dict = field(default_factory=dict)
     # a method's: the attributes of ``self`` it reads, which are its first parameters
     attributes: tuple = ()
+    # lowering's: None without stores on objects or given dicts; True when no store's
+    # target was read before it (the state a call leaves may reuse the code)
+    stores_first: bool | None = None
     # the names the emitter gives the returned values, one per result (``dW`` for the
     # gradient of ``W``; None: the value's own name), or None when none were asked for
     result_names: tuple | None = None

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from diffc.errors import UnsupportedSyntax
 from diffc.frontend import fence_flow
-from diffc.frontend.fence_rules import EXPRESSIONS, OTHER, STATEMENTS, Banned, fail
+from diffc.frontend.fence_rules import EXPRESSIONS, OTHER, STATEMENTS, Banned, defer, fail
+from diffc.frontend.fence_rules import deferred as deferred_write  # noqa: F401 (lowering's)
 
 
 # --------------------------------------------------------------------------------------
@@ -355,7 +356,12 @@ def _check_target(ctx, target):
         if isinstance(base, ast.Subscript):
             fail(ctx, target, OTHER["nested subscript"])
         if isinstance(base, ast.Attribute):
-            fail(ctx, target, OTHER["view target"], base=ast.unparse(base))
+            # ``self.settings[k] = v`` writes into a dict an object holds: lowering makes it
+            # when it is one (``x.T[0] = v`` on an array stays refused, there)
+            _check_expr(ctx, base)
+            _check_expr(ctx, target.slice)
+            defer(ctx, target, OTHER["view target"], base=ast.unparse(base))
+            return
     fail(ctx, target, OTHER["target"])
 
 

@@ -26,7 +26,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from diffc.errors import DiffcError
-from diffc.frontend.fence_rules import OTHER, fail
+from diffc.frontend.fence_rules import OTHER, defer, fail
 
 # --- scoping ------------------------------------------------------------------------
 
@@ -297,7 +297,8 @@ class _Aliasing:
             while isinstance(root, ast.Subscript):      # xs[t][k] = v writes into xs's entry
                 root = root.value
             if isinstance(root, ast.Name):
-                self.write(root.id, target, state, entry_only=root is target.value)
+                self.write(root.id, target, state, entry_only=root is target.value,
+                           dict_entry=root is target.value)
         elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                 and len(target.elts) == len(value.elts):
             storages = [self.storage(v, state) for v in value.elts]
@@ -320,9 +321,11 @@ class _Aliasing:
             self.reads(target, state)
             self.write(target.value.id, target, state)
 
-    def write(self, name, node, state, entry_only=False):
+    def write(self, name, node, state, entry_only=False, dict_entry=False):
         """``entry_only``: ``name[i] = v``, which replaces an entry of a list made here
-        (``args = list(args)``) and writes into no array the list holds."""
+        (``args = list(args)``) and writes into no array the list holds. ``dict_entry``:
+        ``name[k] = v`` (not ``+=``), which may write into a dict the caller gave: that
+        lowering makes, or refuses as written here when ``name`` holds an array."""
         tokens = state.groups.get(name)
         if entry_only and name in state.lists:
             tokens = frozenset(t for t in tokens if t.startswith("list:"))
@@ -331,8 +334,11 @@ class _Aliasing:
                   f"this writes into `{name}`, which is not a local array of the function",
                   name=name)
         if tokens & self.param_tokens:
-            fail(self.ctx, node, OTHER["write parameter" if not self.ctx.entry else "write argument"],
-                  f"this writes into the caller's array `{name}`", name=name)
+            rule = OTHER["write parameter" if not self.ctx.entry else "write argument"]
+            if dict_entry:
+                defer(self.ctx, node, rule, f"this writes into the caller's array `{name}`", name=name)
+                return
+            fail(self.ctx, node, rule, f"this writes into the caller's array `{name}`", name=name)
         for other, other_tokens in state.groups.items():
             if other != name and other_tokens & tokens:
                 state.stale[other] = (node, name)

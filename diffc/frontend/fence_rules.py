@@ -166,6 +166,30 @@ OTHER = {
 }
 
 
+_DEFERRED = "diffc_refused_unless_dict"
+
+
+def defer(ctx, node, rule, message=None, **fields):
+    """Mark the assignment target ``node`` (``d[k] = v``): lowering makes it when ``d`` is a
+    dict the call is given (Python writes into that dict), and otherwise refuses it with
+    ``rule``'s message, as ``fail`` would have here."""
+    text = message or f"{rule.what.format(**fields)} is not supported"
+    marks = getattr(node, _DEFERRED, None)
+    if marks is None:
+        marks = {}
+        setattr(node, _DEFERRED, marks)
+    marks[ctx.entry] = (text, rule.hint.format(**fields))
+
+
+def deferred(node, entry=True):
+    """``(message, hint)`` of a target ``defer`` marked, in the function differentiated
+    (``entry``) or in one it calls; None when unmarked."""
+    marks = getattr(node, _DEFERRED, None)
+    if not marks:
+        return None
+    return marks.get(entry) or next(iter(marks.values()))
+
+
 def fail(ctx, node, rule, message=None, **fields):
     """Raise ``UnsupportedSyntax`` for ``rule`` (a ``Banned``) at ``node``."""
     text = message or f"{rule.what.format(**fields)} is not supported"

@@ -97,6 +97,7 @@ def lower_function(fn, method=False, calls=False, facts=None, args=None,
                     fn.loc(node), ast.get_docstring(node) or "", free)
     func.defaults = _param_defaults(fn, params[len(attributes):])
     func.attributes = attributes
+    func.stores_first = scope.state.stores_first()
     return func
 
 
@@ -106,7 +107,10 @@ def _bind_self(scope, self_arg, instance, preread):
     self_ref = SelfRef({}, scope.namer, enclosing_class(fn), fn.owner, instance, scope.facts,
                        scope.state)
     for name in preread:        # attributes named by ``wrt``: inputs, read or not
-        self_ref.attribute(name)
+        if name == lower_objects.SELF:
+            self_ref.itself()   # the object, for the stores it gets: in its place
+        else:
+            self_ref.attribute(name)
     scope.env[self_arg.arg] = self_ref
     return self_ref
 

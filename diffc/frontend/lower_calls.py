@@ -168,6 +168,7 @@ def object_member(scope, base, obj, node, hint):
     stored = scope.state.read(obj, name)
     if stored is not None:
         return stored
+    scope.state.was_read(obj, name)
     kind, found = lower_objects.member(obj, name)
     if kind == "method":
         return _method_of(obj, name, found, base)

@@ -18,7 +18,7 @@ from diffc.frontend import lower_objects, lower_static, static
 from diffc.frontend import lower_entry as entry
 from diffc.errors import UnsupportedSyntax
 from diffc.core.ir import Const, Pack, Var, VarKind
-from diffc.frontend.lower_emit import emit
+from diffc.frontend.lower_emit import emit, record
 
 
 def item_getter(scope, node):
@@ -56,12 +56,25 @@ def container_call(scope, method, args, kwargs, node):
     """A method of a list or dict whose structure is fixed here (``lower_static``)."""
     if method.attr not in lower_static.MUTATORS + ("items", "keys", "values", "get", "copy"):
         return NotImplemented
+    given = static.example(scope, method.receiver) if isinstance(method.receiver, Var) else None
+    if isinstance(given, dict) and method.attr in ("update", "setdefault"):
+        return _change_given(scope, method, given, args, kwargs, node)
     pack = lower_static.structure(scope, method.receiver, node, item_getter(scope, node))
     if pack is None:
         return NotImplemented
     if method.attr in lower_static.MUTATORS:
-        made = lower_objects.made_attribute(scope, node.func.value)   # self.layers.append(l)
-        if not (isinstance(node.func.value, ast.Name) or made) or kwargs:
+        receiver = node.func.value
+        made = lower_objects.made_attribute(scope, receiver)   # self.layers.append(l)
+        if isinstance(receiver, ast.Attribute) and not kwargs and not made \
+                and not lower_objects.holders(scope.state, method.receiver):
+            raise UnsupportedSyntax(f"changing a {pack.kind} that `{ast.unparse(receiver)}` held "
+                                    "before the call is not supported (it would change at every "
+                                    "call)", scope.loc(node), f"assign a fresh {pack.kind} to it in "
+                                    "this call first, or keep the values in a local "
+                                    f"{pack.kind} and return it")
+        if isinstance(given, (dict, list)) and not made:
+            return _change_given(scope, method, given, args, kwargs, node)
+        if not (isinstance(receiver, (ast.Name, ast.Attribute)) or made) or kwargs:
             raise UnsupportedSyntax(f"changing a {pack.kind} that is not a local name is not "
                                     "supported", scope.loc(node), "assign the container to a "
                                     "local name and change that")
@@ -76,9 +89,47 @@ def container_call(scope, method, args, kwargs, node):
     return lower_static.dict_method(scope, pack, method.attr, args, kwargs, node)
 
 
+def _change_given(scope, method, given, args, kwargs, node):
+    """``d.update(...)``/``d.setdefault(k, v)`` on a dict the call is given (an argument, an
+    object's): entries assigned in it, as Python assigns them (``lower_objects.store_entry``).
+    Other changes of a container the caller holds (``append``, ``pop``) are refused: Python
+    would change the caller's list or dict, at every call."""
+    kind = type(given).__name__
+    if isinstance(given, dict) and method.attr == "setdefault" and 1 <= len(args) <= 2 and not kwargs:
+        key = lower_static.known_key(scope, args[0], node)
+        if key in given or key in scope.state.written(given):
+            pack = lower_static.structure(scope, method.receiver, node, item_getter(scope, node))
+            return lower_static.dict_method(scope, pack, "get", (args[0],), {}, node)
+        value = args[1] if len(args) == 2 else Const(None)
+        lower_objects.store_entry(scope, record, method.receiver, given, key, value, node)
+        return value
+    if isinstance(given, dict) and method.attr == "update" and len(args) <= 1:
+        other = lower_static.structure(scope, args[0], node, item_getter(scope, node)) if args else None
+        if args and (other is None or other.kind != "dict"):
+            raise UnsupportedSyntax("dict.update() of a value that is not a dict whose keys are "
+                                    "fixed here is not supported", scope.loc(node),
+                                    "assign the entries one by one: d[k] = v")
+        entries = list(zip(other.items[::2], other.items[1::2])) if other is not None else []
+        entries += [(Const(k), v) for k, v in kwargs.items()]
+        for k, v in entries:
+            lower_objects.store_entry(scope, record, method.receiver, given,
+                                      lower_static.known_key(scope, k, node), v, node)
+        return Const(None)
+    name = ast.unparse(node.func.value)
+    raise UnsupportedSyntax(f"`{name}.{method.attr}()` changes a {kind} the call is given, which "
+                            "is not supported", scope.loc(node),
+                            f"change a copy ({name} = {kind}({name}), then {name}.{method.attr}(...))"
+                            + ("; or assign the caller's entries: d[k] = v" if kind == "dict" else ""))
+
+
 def rebind(scope, name_node, old, new):
-    """``name`` (and every local name bound to the same container) now holds ``new``."""
-    if not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
+    """``name`` (and every local name bound to the same container) now holds ``new``; an
+    object's attribute assigned the container in this call is assigned ``new`` (made in
+    the generated code: the object holds what Python's call leaves there)."""
+    held = lower_objects.holders(scope.state, old)
+    if isinstance(name_node, ast.Attribute) and held:
+        pass
+    elif not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
         raise UnsupportedSyntax("changing a container that is not a local name is not "
                                 "supported", scope.loc(name_node), "copy it into a local "
                                 "name first (`d = dict(d)`, `xs = list(xs)`) and change that")
@@ -87,6 +138,8 @@ def rebind(scope, name_node, old, new):
     for name, atom in list(scope.env.items()):
         if atom is old:
             scope.env[name] = new
+    for obj, obj_atom, attr in held:
+        lower_objects.store(scope, record, obj_atom, obj, attr, new, name_node)
 
 
 def static_call(scope, qualname, args, kwargs, node):

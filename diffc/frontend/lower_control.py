@@ -111,6 +111,8 @@ def _assigned_names(statements):
             elif isinstance(node, ast.For):
                 targets = [node.target]
             for t in targets:
+                if isinstance(t, ast.Attribute):
+                    continue            # ``self.h = v`` binds no name (``self`` stays the object)
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and n.id not in names:
                         names.append(n.id)
@@ -151,15 +153,19 @@ def _range_and_binders(scope, stmt):
             return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
         return steps, list(zip(stmt.target.elts, seqs))
     seq = entry.expression(scope, it)
+    _not_an_object(scope, seq, it)
+    if isinstance(seq, Pack) and not _uniform(scope, seq) or _mixed_list(scope, seq):
+        raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
+    n = _emit(scope, "builtins.len", (seq,), it)
+    return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
+
+
+def _not_an_object(scope, seq, it):
     held = lower_objects.reaches_object(scope, seq)
     if held is not None:
         raise UnsupportedSyntax(f"a loop over a {getattr(held, '__name__', type(held).__name__)} "
                                 "object is not supported", scope.loc(it),
                                 "loop over the list or dict it holds (for f in model.layers:)")
-    if isinstance(seq, Pack) and not _uniform(scope, seq) or _mixed_list(scope, seq):
-        raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
-    n = _emit(scope, "builtins.len", (seq,), it)
-    return _emit(scope, "builtins.range", (n,), it, "steps"), [(stmt.target, seq)]
 
 
 def _uniform(scope, pack):
@@ -210,6 +216,11 @@ class _no_unrolling_here:
         return self
 
     def __exit__(self, kind, error, tb):
+        if kind is lower_static.NeedsUnroll and self.scope.top and error.store:
+            raise UnsupportedSyntax(f"a store on an object or into a dict the call is given in "
+                                    f"{self.where} is not supported", self.scope.loc(error.node),
+                                    "compute the value in locals (np.where selects) and store it "
+                                    "after, at the top level of the function") from None
         if kind is lower_static.NeedsUnroll and self.scope.top:
             raise UnsupportedSyntax(f"{error.what} in {self.where} is not supported",
                                     self.scope.loc(error.node), error.hint) from None

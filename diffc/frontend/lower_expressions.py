@@ -13,7 +13,7 @@ import numpy as np
 from diffc.frontend import fence, index_tricks, lower_construct, lower_control, lower_objects, lower_static, static
 from diffc.frontend import source as source_module
 from diffc.errors import NameResolutionError, UnsupportedSyntax
-from diffc.core.ir import Const, Pack, VarKind
+from diffc.core.ir import Const, Pack, Var, VarKind
 from diffc.frontend.lower_scope import Method, NestedFunction, Ref, SelfRef, UserFunction, user_error
 from diffc.frontend.lower_emit import emit
 from diffc.frontend.lower_names import constant_ref, live_module_member, lookup, nested_function
@@ -107,6 +107,19 @@ def _unary(scope, node, hint):
     return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (operand,), {}, node, hint)
 
 
+def _object_item(scope, node, obj, base, index, hint):
+    """``obj[index]`` for an object of the user's: its class's ``__getitem__``, inlined."""
+    method = ast.copy_location(ast.Attribute(node.value, "__getitem__", ast.Load()), node)
+    if lower_objects.member(obj, "__getitem__")[0] != "method":
+        raise UnsupportedSyntax(f"a {type(obj).__name__} object cannot be indexed here: its "
+                                "class defines no __getitem__ method", scope.loc(node),
+                                "index the dict or list it holds")
+    name = index.value if isinstance(index, Const) and isinstance(index.value, str) \
+        and index.value.isidentifier() else "item"
+    return call_value(scope, object_member(scope, base, obj, method, ""), (index,), {}, node,
+                      hint or name)
+
+
 def _users_object(scope, atom):
     """An instance of a class of the user's that ``atom`` holds (not a class, not one of
     diffc's own values such as a symbolic zero), or None."""
@@ -160,15 +173,7 @@ def _subscript(scope, node, hint):
     index = lower_index(scope, node.slice)
     obj = _users_object(scope, base)
     if obj is not None:                                      # store["W"]: its __getitem__
-        method = ast.copy_location(ast.Attribute(node.value, "__getitem__", ast.Load()), node)
-        if lower_objects.member(obj, "__getitem__")[0] != "method":
-            raise UnsupportedSyntax(f"a {type(obj).__name__} object cannot be indexed here: its "
-                                    "class defines no __getitem__ method", scope.loc(node),
-                                    "index the dict or list it holds")
-        name = index.value if isinstance(index, Const) and isinstance(index.value, str) \
-            and index.value.isidentifier() else "item"
-        return call_value(scope, object_member(scope, base, obj, method, ""), (index,), {}, node,
-                          hint or name)
+        return _object_item(scope, node, obj, base, index, hint)
     if isinstance(base, Pack) and base.kind == "dict":
         key = lower_static.known_key(scope, index, node)
         for k, v in zip(base.items[::2], base.items[1::2]):
@@ -178,6 +183,11 @@ def _subscript(scope, node, hint):
     if isinstance(base, Pack) and base.kind in ("tuple", "list") and isinstance(index, Const) \
             and type(index.value) is int and -len(base.items) <= index.value < len(base.items):
         return base.items[index.value]       # an element of a literal: no operation
+    written = _written_entry(scope, base, index)
+    if written is not None:
+        return written                       # assigned earlier in this call
+    if isinstance(base, Var) and isinstance(static.example(scope, base), dict):
+        scope.state.was_read(static.example(scope, base))
     fixed = fixed_item(scope, base, index)
     if fixed is not None:
         return fixed
@@ -216,6 +226,18 @@ def _joined_string(scope, node, hint):
     if static.UNKNOWN not in known:
         return Const(template.format(*known))
     return emit(scope, "primitive.format_text", (Const(template), *values), {}, node, hint or "text")
+
+
+def _written_entry(scope, base, index):
+    """``d[k]`` of a dict the call is given, where this call assigned ``d[k]`` earlier."""
+    if not isinstance(base, Var):
+        return None
+    seen = static.example(scope, base)
+    written = scope.state.written(seen) if isinstance(seen, dict) else {}
+    key = static.known(scope, index) if written else static.UNKNOWN
+    if key is static.UNKNOWN or isinstance(key, (list, dict, set, np.ndarray, slice)):
+        return None
+    return written.get(key)
 
 
 _BY_NODE = {
@@ -343,7 +365,8 @@ def _static_compare(scope, op, left, right):
     if isinstance(op, (ast.In, ast.NotIn)) and a is not static.UNKNOWN:
         seen = static.example(scope, right)
         if isinstance(seen, dict):                  # a dict's keys are in the signature
-            return fn(a, seen)
+            scope.state.was_read(seen)
+            return fn(a, seen.keys() | scope.state.written(seen).keys())
     return static.UNKNOWN
 
 

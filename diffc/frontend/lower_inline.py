@@ -71,6 +71,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
         isinstance(v, (Var, Const)) and lower_objects.reaches_object(scope, v) is not None
         for v in bound.values())      # an object's method reads inputs through the object
     params, operands = _call_operands(scope, inner, bound) if whole else ([], [])
+    stored = scope.state.stores() if whole else None
     if not whole:
         inner.body = scope.body
     for name, value in bound.items():
@@ -80,6 +81,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     if not whole:
         return Const(None) if result is None else result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
+        scope.state.restore(stored)     # (the stores the attempt lowered are lowered again)
         return inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
     return _whole_call(scope, inner, result, params, operands, node, hint)
 

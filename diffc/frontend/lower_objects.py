@@ -13,7 +13,14 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
   that entry, so that its gradient reaches the input (the signature marks the sharing, and
   a call where it no longer holds compiles again);
 * an assignment ``self.mask = x <= 0`` on such an object is made in the generated code, as
-  Python makes it, and later reads in the same call see the value assigned.
+  Python makes it, and later reads in the same call see the value assigned;
+* so is an assignment into a dict the call is given (``bn_param['running_mean'] = m``,
+  ``self.dropout_param['mode'] = mode``): the generated code writes into the caller's dict,
+  as Python does, and later reads of that dict in the same call (``d[k]``, ``d.get(k)``,
+  ``k in d``, ``d.items()``) see the entry.
+
+Compiling makes none of these stores (the compile reads the objects as the call finds
+them); each call of the generated code makes them, in program order.
 """
 from __future__ import annotations
 
@@ -113,12 +120,27 @@ class Super:
         self.self_atom, self.obj, self.klass = self_atom, obj, klass
 
 
+# among a method's attributes read (``Function.attributes``), the object itself: the
+# compiled function's parameter ``self``, which the stores a method makes on it need
+SELF = "self"
+
+
+def attribute_value(obj, name):
+    """The value of attribute input ``name`` of ``obj`` (``SELF``: the object)."""
+    return obj if name == SELF else getattr(obj, name)
+
+
 class State:
     """Attributes assigned on objects during the call being lowered: ``id(obj) -> {name:
     atom}`` (reads see them, as in Python)."""
 
     def __init__(self):
         self.assigned = {}
+        self.entries = {}        # id(dict) -> (the dict, {key: atom}) assigned in this call
+        self.holders = {}        # id(obj) -> (obj, its atom): objects assigned to
+        self.read_first = set()  # (id(obj), name) or id(dict): read from the live value
+        self.stored = set()      # the same, for what this call assigns
+        self.stored_after_read = False   # a store whose target was read before it
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
         self.made = {}           # id -> an object made in the function (``lower_construct``)
@@ -128,6 +150,39 @@ class State:
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)
+
+    def stores(self):
+        """What ``restore`` takes back to: the stores lowered so far."""
+        return ({k: dict(v) for k, v in self.assigned.items()},
+                {k: (c, dict(e)) for k, (c, e) in self.entries.items()}, dict(self.holders))
+
+    def restore(self, stores):
+        """Forget the stores lowered since ``stores()`` (code lowered again, another way)."""
+        self.assigned, self.entries, self.holders = stores
+
+    def was_read(self, obj, name=None):
+        """The compiled code reads ``obj.name`` (``name`` None: the dict ``obj``) as the
+        call finds it."""
+        self.read_first.add(id(obj) if name is None else (id(obj), name))
+
+    def will_store(self, obj, name=None):
+        key = id(obj) if name is None else (id(obj), name)
+        if key in self.read_first or (name is not None and id(obj) in self.read_first):
+            self.stored_after_read = True
+        self.stored.add(key)
+
+    def stores_first(self):
+        """None without stores; True when no store's target was read before it in the
+        compiled code: the values the call leaves there do not change what the code
+        does, so the state after a call may use the same code (``api.gradients``)."""
+        if not self.stored:
+            return None
+        return not self.stored_after_read
+
+    def written(self, container):
+        """``{key: atom}``: the entries this call assigned in the live dict ``container``."""
+        found = self.entries.get(id(container))
+        return found[1] if found is not None and found[0] is container else {}
 
 
 def register_leaves(state, atom, value):
@@ -160,14 +215,36 @@ def alias(state, value, getitem):
 def store(scope, record, obj_atom, obj, name, value, node):
     """``obj.name = value``: made in the generated code, and seen by later reads."""
     if not scope.top:
-        raise NeedsUnroll(node)
+        raise NeedsUnroll(node, store=True)
     if isinstance(obj, type):
         raise UnsupportedSyntax("assigning to an attribute of a class is not supported",
                                 scope.loc(node), "keep per-call values on the object or in locals")
+    scope.state.will_store(obj, name)
     scope.state.assigned.setdefault(id(obj), {})[name] = value
+    scope.state.holders[id(obj)] = (obj, obj_atom)
     if scope.state.made.get(id(obj)) is obj:    # made in the function: its attributes are
         return                                  # atoms of the compile, nothing to run
     record(scope, Eqn((), "store_attribute", (obj_atom, Const(name), value), {}, scope.loc(node)))
+
+
+def holders(state, atom):
+    """``[(obj, obj_atom, name)]``: the attributes assigned ``atom`` (a list or dict made
+    here) in this call, which a change of the container assigns again."""
+    if not isinstance(atom, Pack):
+        return []
+    return [(state.holders[key][0], state.holders[key][1], name)
+            for key, names in state.assigned.items() for name, value in names.items()
+            if value is atom and key in state.holders]
+
+
+def store_entry(scope, record, container_atom, container, key, value, node):
+    """``d[key] = value`` into a dict the call is given (``container``, its live value):
+    made in the generated code, and seen by later reads of the dict in this call."""
+    if not scope.top:
+        raise NeedsUnroll(node, store=True)
+    scope.state.will_store(container)
+    scope.state.entries.setdefault(id(container), (container, {}))[1][key] = value
+    record(scope, Eqn((), "store_item", (container_atom, Const(key), value), {}, scope.loc(node)))
 
 
 def is_plain_container(value):

@@ -86,6 +86,9 @@ class Scope:
         return self.fn.loc(node)
 
 
+SELF = lower_objects.SELF     # the input that is the object itself, among its attributes
+
+
 @dataclass(frozen=True)
 class SelfRef:
     """``self`` in a method: each ``self.attr`` read becomes an input of the function.
@@ -106,6 +109,11 @@ class SelfRef:
         return id(self.attrs)
 
     def attribute(self, name):
+        if self.state is not None and self.instance is not None:
+            stored = self.state.read(self.instance, name)
+            if stored is not None:          # assigned earlier in this call
+                return stored
+            self.state.was_read(self.instance, name)
         if name not in self.attrs:
             self.attrs[name] = var = self.namer.var(name)
             if self.state is not None:
@@ -116,6 +124,17 @@ class SelfRef:
                 if self.state is not None:
                     lower_objects.register_leaves(self.state, var, value)
         return self.attrs[name]
+
+    def itself(self):
+        """The object as an input of the compiled function (named ``self``), for the
+        stores the method makes on it: the object the call is given, the live one."""
+        if SELF not in self.attrs:
+            self.attrs[SELF] = var = self.namer.var("self")
+            if self.state is not None:
+                self.state.inputs.add(id(var))
+            if self.facts is not None and self.instance is not None:
+                self.facts.bind_param(var, self.instance)
+        return self.attrs[SELF]
 
     def method(self, fn, name):
         """What ``self.name`` is when it is not a plain attribute: ``("method", src)`` for a

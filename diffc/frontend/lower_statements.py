@@ -80,10 +80,21 @@ def assign(scope, target, value, stmt):
             rebind(scope, target.value, base,
                    lower_static.with_entry(scope, base, index, value, target))
             return
+        given = static.example(scope, base) if isinstance(base, Var) else static.UNKNOWN
+        if isinstance(given, dict):       # a dict the call is given: Python writes into it
+            key = lower_static.known_key(scope, index, target)
+            lower_objects.store_entry(scope, record, base, given, key, value, target)
+            return
+        refused = fence.deferred_write(target, entry=not scope.call_stack)
+        if refused is not None:           # the caller's array (or an unknown value's entry)
+            raise UnsupportedSyntax(*refused[:1], scope.loc(target), refused[1])
         scope.env[target.value.id] = emit(scope, "operator.setitem", (base, index, value), {}, stmt,
                                           target.value.id)
     elif isinstance(target, ast.Attribute):
         base = lower_node(scope, target.value)
+        if isinstance(base, SelfRef):
+            _store_on_self(scope, base, target, value)
+            return
         obj = lower_objects.reaches_object(scope, base) if isinstance(base, (Var, Const)) else None
         if obj is None:
             rule = fence.OTHER["attribute target"]
@@ -93,6 +104,24 @@ def assign(scope, target, value, stmt):
         lower_objects.store(scope, record, base, obj, target.attr, value, target)
     else:
         raise InternalError(f"assignment target {type(target).__name__} passed the fence")
+
+
+def _store_on_self(scope, self_ref, target, value):
+    """``self.h = x`` in the differentiated method: made on the object the call is given
+    (the compiled function's ``self``), in order, as Python makes it; later reads of
+    ``self.h`` in the call see ``x``."""
+    rule = fence.OTHER["attribute target"]
+    if self_ref.instance is None:
+        raise UnsupportedSyntax(rule.what + " of `self` is supported only when diffc compiles "
+                                "the method for its object", scope.loc(target),
+                                "call diffc.grad(obj.method) on the object at run time (the "
+                                "command line, and has_aux/vjp/jvp/jacobian of methods, read "
+                                "the class without an object)")
+    if self_ref.method(scope.fn, target.attr) is not None:
+        raise UnsupportedSyntax(f"assigning to `self.{target.attr}`, which its class defines as a "
+                                "method or property, is not supported", scope.loc(target),
+                                "store the value under another attribute name")
+    lower_objects.store(scope, record, self_ref.itself(), self_ref.instance, target.attr, value, target)
 
 
 def _assign_into_entry(scope, target, value, stmt):

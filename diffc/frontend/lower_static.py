@@ -28,9 +28,10 @@ class NeedsUnroll(Exception):
     an object: ``what`` and ``hint`` then say so, where it cannot be unrolled)."""
 
     def __init__(self, node, what="changing a list or dict",
-                 hint="build the container outside it, or select values with np.where"):
+                 hint="build the container outside it, or select values with np.where", store=False):
         super().__init__(node)
         self.node, self.what, self.hint = node, what, hint
+        self.store = store      # a store on an object or into a given dict (``lower_objects``)
 
 
 # builtins without effects, evaluated when every argument is known
@@ -78,9 +79,14 @@ def structure(scope, atom, node, getitem):
         return None
     seen = static.example(scope, atom)
     if isinstance(seen, dict):
+        written = scope.state.written(seen)      # entries this call assigned: as assigned
+        scope.state.was_read(seen)
         items = []
         for key in seen:
-            items += [Const(key), getitem(atom, Const(key))]
+            items += [Const(key), written[key] if key in written else getitem(atom, Const(key))]
+        for key, value in written.items():
+            if key not in seen:
+                items += [Const(key), value]
         return Pack("dict", tuple(items))
     if isinstance(seen, (list, tuple)) and not _is_namedtuple(seen):
         return Pack("list" if isinstance(seen, list) else "tuple",
