@@ -141,3 +141,45 @@ def test_parts_of_a_complex_operand_are_refused_at_the_call(fn):
             differentiate()
         assert err.value.loc.file.endswith("test_library.py")
         assert "complex operand" in str(err.value)
+
+
+def _grid_surface(a, b):
+    X, Y = np.meshgrid(a, b)
+    P, Q, R = np.meshgrid(b, a, b[:1] * a[:1], indexing="ij")
+    return np.sum(np.sin(X) * Y ** 2) + np.sum(P * Q * R)
+
+
+def _slopes(y, F):
+    slope = np.gradient(y, 0.5)
+    rows, cols = np.gradient(F * F)
+    return np.sum(slope ** 2 * y) + np.sum(rows * np.tanh(cols)) + np.sum(np.gradient(F, axis=-1, edge_order=2) ** 2)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (_grid_surface, (rng.normal(size=3), rng.normal(size=2))),
+    (_slopes, (rng.normal(size=6), rng.normal(size=(3, 4)))),
+], ids=["meshgrid", "gradient"])
+def test_meshgrid_and_gradient_in_both_modes_and_second_order(fn, args):
+    for i in range(len(args)):
+        assert_close(diffc.grad(fn, i)(*args), numeric_vjp(fn, list(args), i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(fn, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(fn, list(args), tangents), f"jvp along {i}")
+    n = np.size(args[0])
+    H = np.reshape(diffc.hessian(fn, 0)(*args), (n, n))
+    g = diffc.grad(fn, 0)
+    for j in range(n):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], list(args), 0, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
+def _gradient_on_coordinates(y):
+    return np.sum(np.gradient(y, np.array([0.0, 0.5, 1.5, 1.75])) ** 2)
+
+
+def test_gradient_with_coordinate_arrays_is_refused_at_the_call():
+    with pytest.raises(NoRuleError) as err:
+        diffc.grad(_gradient_on_coordinates)(rng.normal(size=4))
+    assert err.value.loc.file.endswith("test_library.py")
+    assert "coordinate arrays as spacing" in str(err.value)
