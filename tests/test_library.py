@@ -183,3 +183,51 @@ def test_gradient_with_coordinate_arrays_is_refused_at_the_call():
         diffc.grad(_gradient_on_coordinates)(rng.normal(size=4))
     assert err.value.loc.file.endswith("test_library.py")
     assert "coordinate arrays as spacing" in str(err.value)
+
+
+scipy_linalg = pytest.importorskip("scipy.linalg")
+
+
+def _factorizations(A, B, C):
+    X = scipy_linalg.sqrtm(A @ A.T + np.eye(3))
+    Y = scipy_linalg.solve_sylvester(A, B, C)
+    U, s, Vt = np.linalg.svd(C, full_matrices=False)
+    return (np.sum(X * A) + np.sum(Y ** 2) + np.sum(s ** 3) + np.sum((U @ Vt) * C)
+            + np.sum(np.linalg.svd(A, compute_uv=False)))
+
+
+def test_svd_sqrtm_and_solve_sylvester_in_both_modes_and_second_order():
+    args = [rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(2, 2)) + 3 * np.eye(2),
+            rng.normal(size=(3, 2))]
+    for i in range(3):
+        assert_close(diffc.grad(_factorizations, i)(*args), numeric_vjp(_factorizations, args, i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(_factorizations, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(_factorizations, args, tangents), f"jvp along {i}")
+    H = np.reshape(diffc.hessian(_factorizations, 2)(*args), (6, 6))
+    g = diffc.grad(_factorizations, 2)
+    for j in range(6):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], args, 2, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
+def _full_svd_of_tall(A):
+    U, s, Vt = np.linalg.svd(A)
+    return np.sum(U[:, :2] * s)
+
+
+def _root_of_negative(A):
+    return np.sum(np.abs(scipy_linalg.sqrtm(A)))
+
+
+@pytest.mark.parametrize("fn, arg, words", [
+    (_full_svd_of_tall, rng.normal(size=(4, 2)), "full_matrices=False"),
+    (_root_of_negative, np.diag([-1.0, 2.0]), "complex square root"),
+])
+def test_svd_with_full_matrices_and_a_complex_sqrtm_are_refused_at_the_call(fn, arg, words):
+    for differentiate in (lambda: diffc.grad(fn)(arg), lambda: diffc.jvp(fn)(arg, tangents=np.ones_like(arg))):
+        with pytest.raises(NoRuleError) as err:
+            differentiate()
+        assert err.value.loc.file.endswith("test_library.py")
+        assert words in str(err.value)
