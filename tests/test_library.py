@@ -223,7 +223,7 @@ def _root_of_negative(A):
 
 @pytest.mark.parametrize("fn, arg, words", [
     (_full_svd_of_tall, rng.normal(size=(4, 2)), "full_matrices=False"),
-    (_root_of_negative, np.diag([-1.0, 2.0]), "complex square root"),
+    (_root_of_negative, np.diag([-1.0, 2.0]), "complex"),   # by abs in reverse mode, sqrtm in forward
 ])
 def test_svd_with_full_matrices_and_a_complex_sqrtm_are_refused_at_the_call(fn, arg, words):
     for differentiate in (lambda: diffc.grad(fn)(arg), lambda: diffc.jvp(fn)(arg, tangents=np.ones_like(arg))):
@@ -231,3 +231,70 @@ def test_svd_with_full_matrices_and_a_complex_sqrtm_are_refused_at_the_call(fn, 
             differentiate()
         assert err.value.loc.file.endswith("test_library.py")
         assert words in str(err.value)
+
+
+_W = np.array([[1.0, 2.0], [0.5, -1.0]]) * (1 + 0.5j)
+
+
+def _abs_of_complex(x):
+    return np.sum(np.abs(_W @ x) ** 2)
+
+
+def _norm_of_complex(x):
+    return np.linalg.norm(x * (1 + 2j))
+
+
+def _cast_of_complex(x):
+    return np.sum((x * (1 + 2j)).astype(float) ** 2)
+
+
+def _eigh_of_complex(x):
+    return np.sum(np.linalg.eigh(np.outer(x, x) + 1j * np.array([[0.0, 1.0], [-1.0, 0.0]]) * x[0])[0] ** 2)
+
+
+def _svd_of_complex(x):
+    return np.sum(np.linalg.svd(_W * x, compute_uv=False))
+
+
+def _slogdet_of_complex(x):
+    return np.linalg.slogdet(_W * x + np.eye(2))[1]
+
+
+def _var_of_complex(x):
+    return np.var(x * (1 + 2j)) + np.std(_W @ x)
+
+
+@pytest.mark.parametrize("fn", [_abs_of_complex, _norm_of_complex, _cast_of_complex, _eigh_of_complex,
+                                _svd_of_complex, _slogdet_of_complex, _var_of_complex])
+def test_a_real_value_of_a_complex_operand_is_refused_at_the_call(fn):
+    """A complex value turned into a real one (abs, norm, a cast, eigh, svd, slogdet, var):
+    the rules for real operands gave complex gradients, wrong even in their real parts, so
+    the call is refused, in both modes."""
+    x = np.array([0.3, -1.2])
+    for differentiate in (lambda: diffc.grad(fn)(x), lambda: diffc.jvp(fn)(x, tangents=np.ones(2))):
+        with pytest.raises(NoRuleError) as err:
+            differentiate()
+        assert err.value.loc.file.endswith("test_library.py")
+        assert "complex operand" in str(err.value)
+
+
+def _banded(ab, b):
+    x = scipy_linalg.solve_banded((1, 1), ab * ab, b)
+    return np.sum(x ** 2 * b)
+
+
+def test_solve_banded_in_both_modes_and_second_order():
+    ab = rng.uniform(-1.0, 1.0, (3, 5))
+    ab[1] += 3.0
+    args = [ab, rng.normal(size=5)]
+    for i in range(2):
+        assert_close(diffc.grad(_banded, i)(*args), numeric_vjp(_banded, args, i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(_banded, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(_banded, args, tangents), f"jvp along {i}")
+    H = np.reshape(diffc.hessian(_banded, 0)(*args), (15, 15))
+    g = diffc.grad(_banded, 0)
+    for j in range(15):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], args, 0, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")

@@ -63,6 +63,8 @@ def pinv(a, rcond=None, hermitian=False):
 @pinv.reverse
 def pinv_reverse(out, dout, a, rcond=None, hermitian=False):
     "pinv: dA = -P.T @ dout @ P.T + (I - A @ P) @ dout.T @ P @ P.T + P.T @ P @ dout.T @ (I - P @ A)"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     p_t = np.swapaxes(out, -1, -2)
@@ -75,6 +77,8 @@ def pinv_reverse(out, dout, a, rcond=None, hermitian=False):
 
 @pinv.forward
 def pinv_forward(out, a, rcond=None, hermitian=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     p_t = np.swapaxes(out, -1, -2)
@@ -138,6 +142,8 @@ def slogdet(a):
 @slogdet.reverse
 def slogdet_reverse(out, dout, a):
     "slogdet: dA = dlogdet * inv(A).T (the sign has no derivative)"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     dsign, dlogdet = dout
     da = np.expand_dims(dlogdet, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
     return da
@@ -145,6 +151,8 @@ def slogdet_reverse(out, dout, a):
 
 @slogdet.forward
 def slogdet_forward(out, a, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     sign, logdet = out
     dout = (np.zeros(np.shape(sign)), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
     return dout
@@ -158,6 +166,8 @@ def cholesky(a):
 @cholesky.reverse
 def cholesky_reverse(out, dout, a):
     "cholesky: dA = inv(L).T @ phi(L.T @ dout) @ inv(L), folded onto the lower triangle"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     product = np.swapaxes(out, -1, -2) @ dout
     phi = np.tril(product) - 0.5 * product * np.eye(np.shape(a)[-1])
     left = np.linalg.solve(np.swapaxes(out, -1, -2), phi)                    # inv(L).T @ phi
@@ -168,6 +178,8 @@ def cholesky_reverse(out, dout, a):
 
 @cholesky.forward
 def cholesky_forward(out, a, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     symmetric = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)           # what NumPy reads
     half = np.linalg.solve(out, symmetric)                                    # inv(L) @ dA
     inner = np.linalg.solve(out, np.swapaxes(half, -1, -2))                   # inv(L) @ dA @ inv(L).T
@@ -183,6 +195,8 @@ def eigh(a, UPLO="L"):
 @eigh.reverse
 def eigh_reverse(out, dout, a, UPLO="L"):
     "eigh: dA = V @ (diag(dw) + F * (V.T @ dV)) @ V.T, F = 1 / (w[j] - w[i]) off the diagonal"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     w, v = out
     dw, dv = dout
     eye = np.eye(np.shape(a)[-1])
@@ -198,6 +212,8 @@ def eigh_reverse(out, dout, a, UPLO="L"):
 
 @eigh.forward
 def eigh_forward(out, a, UPLO="L", *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     w, v = out
     eye = np.eye(np.shape(a)[-1])
     if UPLO == "L":
@@ -218,6 +234,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
 @svd.reverse
 def svd_reverse(out, dout, a, full_matrices=True, compute_uv=True, hermitian=False):
     "svd: dA = U (F * (U.T @ dU - dU.T @ U) S + diag(ds) + S F * (V.T @ dV - dV.T @ V)) V.T + the parts off U's and V's columns"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
@@ -248,6 +266,8 @@ def svd_reverse(out, dout, a, full_matrices=True, compute_uv=True, hermitian=Fal
 
 @svd.forward
 def svd_forward(out, a, full_matrices=True, compute_uv=True, hermitian=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
@@ -283,6 +303,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 @norm.reverse
 def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
     "norm: dout times the norm's gradient (zero at the zero vector)"
+    if np.iscomplexobj(x):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if not (ord is None or np.isscalar(ord)):
         unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:
@@ -323,6 +345,8 @@ def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
 
 @norm.forward
 def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
+    if np.iscomplexobj(x):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if not (ord is None or np.isscalar(ord)):
         unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:

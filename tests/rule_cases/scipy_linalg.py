@@ -28,3 +28,14 @@ CASES += [
     Case("sqrtm", (well_conditioned(3),), note="symmetric positive definite"),
     Case("sqrtm", (POSITIVE,), note="not symmetric, eigenvalues positive"),
 ]
+
+_BAND = rand(4, 5)                      # l = 2 below, u = 1 above the diagonal
+_BAND[1] += 4.0                         # a dominant diagonal (row u)
+CASES += [
+    Case("solve_banded", ((2, 1), _BAND, rand(5)), note="vector b; unused corners get zero"),
+    Case("solve_banded", ((2, 1), _BAND, rand(5, 2)), note="matrix b"),
+    Case("solve_banded", ((0, 0), rand(1, 4, lo=1.0, hi=2.0), rand(4)), note="diagonal"),
+    Case("solve_banded", ((1, 1), _BAND[1:], rand(5)), {"check_finite": False}, "tridiagonal"),
+    Case("band_to_dense", (rand(4, 5), (2, 1))),
+    Case("dense_to_band", (rand(5, 5), (1, 2))),
+]
