@@ -94,3 +94,65 @@ def test_vstack_of_a_list_argument_gives_each_row_its_shape():
         def entry(w, k=k):
             return m.vstack_of_rows(ws[:k] + [w] + ws[k + 1:])
         assert_close(grads[k], numerical_grad(entry, (ws[k],), 0), f"dws[{k}]")
+
+
+# -- a literal list read at a run-time position (a crash in the generated code before) ------
+def _pairs_by_position(W1, b1, W2, b2, x):
+    pairs = [(W1, b1), (W2, b2)]
+    for i in range(2):
+        W, b = pairs[i]
+        x = np.tanh(x @ W + b)
+    return np.sum(x ** 2)
+
+
+def _shapes_by_position(V1, V2, x):
+    Vs = [V1, V2]
+    for i in range(len(Vs)):
+        x = np.tanh(x @ Vs[i])
+    return np.sum(x ** 2)
+
+
+def _nested_by_while(W1, b1, W2, b2, x):
+    layers = ((W1, b1), (W2, b2))
+    i = 0
+    while i < len(layers):
+        x = np.tanh(x @ layers[i][0] + layers[i][1])
+        i += 1
+    return np.sum(x ** 2)
+
+
+def _pairs_in_data_order(W1, b1, W2, b2, x, order):
+    pairs = [(W1, b1), (W2, b2)]
+    for k in order:
+        W, b = pairs[k]
+        x = np.tanh(x @ W + b)
+    return np.sum(x ** 2)
+
+
+def _enumerate_zip(Ws, bs, x):
+    for i, (W, b) in enumerate(zip(Ws, bs)):
+        x = x @ W + b
+        if i < len(Ws) - 1:
+            x = np.tanh(x)
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("square", [True, False], ids=["same shapes", "different shapes"])
+def test_a_literal_list_read_at_a_run_time_position(square):
+    r = np.random.default_rng(41)
+    W1, W2 = r.normal(size=(3, 3)), r.normal(size=(3, 3) if square else (3, 2))
+    b1, b2 = r.normal(size=3), r.normal(size=3 if square else 2)
+    x = r.normal(size=(5, 3))
+    cases = [(_pairs_by_position, (W1, b1, W2, b2, x), (0, 1, 2, 3)),
+             (_shapes_by_position, (W1, W2, x), (0, 1)),
+             (_nested_by_while, (W1, b1, W2, b2, x), (0, 1, 2, 3)),
+             (_enumerate_zip, ([W1, W2], [b1, b2], x), (0, 1))]
+    if square:
+        cases.append((_pairs_in_data_order, (W1, b1, W2, b2, x, np.array([1, 0, 1])), (0, 1, 2, 3)))
+    for f, args, wrt in cases:
+        got = diffc.grad(f, wrt=wrt)(*args)
+        for i, g in zip(wrt, got):
+            expected = numerical_grad(f, list(args), i)
+            for e, a in zip(expected if isinstance(expected, list) else [expected],
+                            g if isinstance(g, list) else [g]):
+                np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-7, err_msg=f"{f.__name__} d{i}")

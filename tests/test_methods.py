@@ -148,3 +148,61 @@ def test_second_order_of_a_bound_method_is_a_located_error():
         with pytest.raises(UnsupportedSyntax, match="of a method") as info:
             transform(net.energy)
         assert "method_models.py:" in str(info.value)
+
+
+class _Layer:
+    def __init__(self, W, b):
+        self.W, self.b = W, b
+
+    def __call__(self, x):
+        return x @ self.W + self.b
+
+
+class _CallsItself:
+    """``self(x)`` inside a method calls the class's ``__call__``."""
+
+    def __init__(self, sizes):
+        self.layers = [_Layer(rng.normal(size=(a, b)) / 2, rng.normal(size=b))
+                       for a, b in zip(sizes[:-1], sizes[1:])]
+        self.params = [p for layer in self.layers for p in (layer.W, layer.b)]
+
+    def __call__(self, x):
+        for layer in self.layers[:-1]:
+            x = np.tanh(layer(x))
+        return self.layers[-1](x)
+
+    def loss(self, x, y):
+        return np.mean((self(x) - y) ** 2)
+
+
+def test_self_called_inside_a_method_is_its_call_method():
+    net = _CallsItself([3, 4, 2])
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    got = diffc.grad(net.loss, wrt=0)(x, y)
+    np.testing.assert_allclose(got, numerical_grad(lambda v: net.loss(v, y), [x], 0), rtol=1e-5, atol=1e-7)
+    by_params = diffc.grad(net.loss, wrt="params")(x, y)   # shared with the layers
+
+    def with_params(params):
+        for i, layer in enumerate(net.layers):
+            layer.W, layer.b = params[2 * i], params[2 * i + 1]
+        return net.loss(x, y)
+    originals = list(net.params)
+    expected = numerical_grad(with_params, [originals], 0)
+    with_params(originals)
+    for got_i, expected_i in zip(by_params, expected):
+        np.testing.assert_allclose(got_i, expected_i, rtol=1e-5, atol=1e-7)
+
+
+class _ViaLayers(_CallsItself):
+    def loss(self, x, y):
+        for layer in self.layers:
+            x = layer(x)
+        return np.mean((x - y) ** 2)
+
+
+def test_differentiating_with_respect_to_layer_objects_gives_a_hint_that_works():
+    net = _ViaLayers([3, 2])       # the hint is followed in the test above (wrt="params")
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(net.loss, wrt="layers")(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
+    text = str(info.value)
+    assert "it is a _Layer" in text and "dict or list of arrays" in text and "dtype=float" not in text

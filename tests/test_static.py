@@ -478,3 +478,53 @@ def test_a_scipy_function_without_a_rule_held_in_a_value_is_refused_by_its_name(
     text = str(info.value)
     assert "no rule for scipy.linalg.expm" in text and "test_static.py:" in text
     assert "site-packages" not in text
+
+
+class _KeepsOutput:
+    def forward(self, x, W):
+        self.output = np.tanh(x @ W)
+
+
+def _loss_calling_forward_for_its_effect(W, x):
+    layer = _LAYER
+    layer.forward(x, W)
+    layer.forward(layer.output, W.T)        # called again: later reads see the later store
+    return np.sum(layer.output ** 2)
+
+
+_LAYER = _KeepsOutput()
+
+
+def _center(x):
+    x -= x.mean(axis=0)
+
+
+def _loss_calling_a_helper_that_writes_its_argument(W, x):
+    h = x @ W
+    _center(h)
+    return np.sum(h ** 2)
+
+
+def _no_return(x):
+    y = x * 2.0
+
+
+def test_a_method_called_for_its_stores_is_inlined_and_its_result_dropped():
+    rng = np.random.default_rng(31)
+    W, x = rng.normal(size=(3, 4)) / 2, rng.normal(size=(5, 3))
+    expected = numeric_vjp(_loss_calling_forward_for_its_effect, [W, x], 0, 1.0)
+    got = diffc.grad(_loss_calling_forward_for_its_effect)(W, x)
+    assert_close(got, expected, "dW")
+    np.testing.assert_allclose(_LAYER.output, np.tanh(np.tanh(x @ W) @ W.T))   # stored as Python does
+
+
+def test_a_helper_called_as_a_statement_still_may_not_write_into_its_argument():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_loss_calling_a_helper_that_writes_its_argument)(np.ones((3, 2)), np.ones((4, 3)))
+    assert "writes into the caller's array" in str(info.value) and "x -= x.mean" in str(info.value)
+
+
+def test_the_differentiated_function_must_still_return_its_value():
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(_no_return)(np.ones(3))
+    assert "does not end by returning a value" in str(info.value)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+import types
+
 import numpy as np
 
 from diffc.core import primitives
@@ -131,11 +133,15 @@ def check_values(src, names, wrt, args):
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
             param = names[i]
             what = _kind_of(value)
+            hint = f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), " \
+                f"or leave it out of wrt"
+            if hasattr(value, "__dict__") and not isinstance(value, (type, types.FunctionType)):
+                hint = (f"leave {param} out of wrt and differentiate with respect to the arrays "
+                        f"its objects hold: keep them in a dict or list of arrays (an argument "
+                        f"or an attribute) that the objects read, and name that in wrt")
             raise NonDifferentiableInput(
                 f"cannot differentiate with respect to {param!r}: it is {what}",
-                src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node),
-                f"pass {param} as floats (e.g. np.asarray({param}, dtype=float)), "
-                f"or leave it out of wrt")
+                src.loc(src.node.args.args[i] if i < len(src.node.args.args) else src.node), hint)
 
 
 def _kind_of(value):

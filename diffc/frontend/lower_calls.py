@@ -16,7 +16,7 @@ from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Var, VarKind
 from diffc.frontend.source import from_function as source_from_function, user_function
-from diffc.frontend.lower_scope import Method, NestedFunction, Ref, TransformCall, UserFunction, user_error
+from diffc.frontend.lower_scope import Method, NestedFunction, Ref, SelfRef, TransformCall, UserFunction, user_error
 from diffc.frontend.lower_emit import emit, record
 from diffc.frontend.lower_inline import defining_frame, inline_call
 from diffc.frontend.lower_containers import container_call, item_getter, static_call
@@ -123,6 +123,12 @@ def _resolved(scope, callee, node):
         if found is not None:       # read, not imported: its @diffc.primitive is read too
             prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])
             callee = Ref(f"primitive.{prim.name}") if prim else UserFunction(found)
+    if isinstance(callee, SelfRef):                  # self(x) in a method: its __call__
+        member = callee.method(scope.fn, "__call__")
+        if member is None or member[0] != "method":
+            raise UnsupportedSyntax("this object is not callable: its class defines no "
+                                    "__call__ method", scope.loc(node.func), "call one of its methods")
+        callee = UserFunction(member[1], callee)
     if isinstance(callee, (Var, Const)):
         held = static.example(scope, callee)
         if lower_objects.is_object(held):             # layer(x): its class's __call__

@@ -138,6 +138,8 @@ def _range_and_binders(scope, stmt):
                                     scope.loc(it), f"use {func}(a) with one sequence" if func == "enumerate"
                                     else "zip sequences without keywords")
         seqs = [entry.expression(scope, a) for a in it.args]
+        if any(isinstance(q, Pack) and not _uniform(scope, q) or _mixed_list(scope, q) for q in seqs):
+            raise lower_static.NeedsUnroll(it)  # enumerate(zip(Ws, bs)): items of different kinds
         lengths = [_emit(scope, "builtins.len", (s,), it) for s in seqs]
         n = lengths[0] if len(lengths) == 1 else _emit(scope, "builtins.min", tuple(lengths), it)
         steps = _emit(scope, "builtins.range", (n,), it, "steps")

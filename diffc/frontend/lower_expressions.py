@@ -129,6 +129,11 @@ def _subscript(scope, node, hint):
     fixed = fixed_item(scope, base, index)
     if fixed is not None:
         return fixed
+    if isinstance(base, Pack) and base.kind in ("tuple", "list"):
+        # a literal read at a position known only at run time (``pairs[i]`` in a loop): the
+        # literal becomes a list of its own, whose gradient is a list added to entry by entry
+        base = emit(scope, "primitive.container", (base,), {}, node,
+                    node.value.id if isinstance(node.value, ast.Name) else "items")
     if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
         return emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
     return emit(scope, "operator.getitem", (base, index), {}, node, hint)

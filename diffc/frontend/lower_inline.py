@@ -77,7 +77,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
                                 "inside the differentiated function", scope.loc(node),
                                 "call the function where it is defined")
     if not whole:
-        return result
+        return Const(None) if result is None else result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
         return inline_call(scope, callee, args, kwargs, node, hint, False, outer)   # each is a value
     return _whole_call(scope, inner, result, params, operands, node, hint)
@@ -168,6 +168,8 @@ def _keeps_whole(statements, bound):
     called with values only (not ``self`` or a function)."""
     if len(statements) < 2 and not any(isinstance(s, (ast.If, ast.For, ast.While)) for s in statements):
         return False
+    if not any(isinstance(n, ast.Return) for s in statements for n in ast.walk(s)):
+        return False                    # a procedure (stores on objects): its effects stay inline
     return all(isinstance(v, (Var, Const, Pack, ast.AST, LiveDefault)) for v in bound.values())
 
 

@@ -7,11 +7,12 @@ and the expression statements that have an effect (a container method, a random 
 from __future__ import annotations
 
 import ast
+import inspect
 
 from diffc.frontend import fence, lower_control, lower_objects, lower_random, lower_static, static
 from diffc.errors import DiffcError, InternalError, UnsupportedSyntax
 from diffc.core.ir import Const, Eqn, Pack, Var
-from diffc.frontend.lower_scope import Ref, SelfRef, user_error
+from diffc.frontend.lower_scope import NestedFunction, Ref, SelfRef, UserFunction, user_error
 from diffc.frontend.lower_emit import emit, record
 from diffc.frontend.lower_names import lookup, nested_function
 from diffc.frontend.lower_containers import fixed_sequence, rebind
@@ -222,8 +223,24 @@ def _lower_expression_statement(scope, stmt):
         args = tuple(lower_expr(scope, a) for a in value.args)   # kept: it prints at each call
         record(scope, Eqn((), "builtin_print", args, {}, scope.loc(stmt)))
         return
+    if isinstance(value, ast.Call) and _calls_user_code(scope, value):
+        lower_expr(scope, value)      # layer.forward(x) storing on self: inlined, result dropped
+        return
     rule = fence.OTHER["unused call" if isinstance(value, ast.Call) else "no effect"]
     raise UnsupportedSyntax(rule.what + " is not supported", scope.loc(stmt), rule.hint)
+
+
+def _calls_user_code(scope, call):
+    """A call of a function or method of the user's: its effects (stores on objects, prints,
+    draws) are made as when its result is used; writes into arrays are checked inside."""
+    try:
+        callee = lower_node(scope, call.func)
+    except DiffcError:
+        return False
+    if isinstance(callee, (Var, Const)):
+        held = static.example(scope, callee)
+        return lower_objects.is_object(held) or inspect.isfunction(held)
+    return isinstance(callee, (UserFunction, NestedFunction))
 
 
 def _is_random_draw(scope, call):

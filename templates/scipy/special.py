@@ -65,3 +65,41 @@ def erf_reverse(out, dout, x):
     "erf: dx = dout * 2 / sqrt(pi) * exp(-x ** 2)"
     dx = dout * 1.1283791670955126 * np.exp(-x ** 2)
     return dx
+
+
+@primitive("scipy.special.softmax")
+def softmax(x, axis=None):
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+@softmax.reverse
+def softmax_reverse(out, dout, x, axis=None):
+    "softmax: dx = P * (dout - sum(dout * P)) along the axis, P = out"
+    dx = out * (dout - np.sum(dout * out, axis=axis, keepdims=True))
+    return dx
+
+
+@softmax.forward
+def softmax_forward(out, x, axis=None, *, dx):
+    dout = out * (dx - np.sum(out * dx, axis=axis, keepdims=True))
+    return dout
+
+
+@primitive("scipy.special.log_softmax")
+def log_softmax(x, axis=None):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@log_softmax.reverse
+def log_softmax_reverse(out, dout, x, axis=None):
+    "log_softmax: dx = dout - exp(out) * sum(dout) along the axis"
+    dx = dout - np.exp(out) * np.sum(dout, axis=axis, keepdims=True)
+    return dx
+
+
+@log_softmax.forward
+def log_softmax_forward(out, x, axis=None, *, dx):
+    dout = dx - np.sum(np.exp(out) * dx, axis=axis, keepdims=True)
+    return dout

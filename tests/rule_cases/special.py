@@ -22,3 +22,11 @@ CASES += [
     Case("erf", (rng.normal(size=5),)),
     Case("erf", (0.4,), note="Python float"),
 ]
+CASES += [
+    Case("softmax", (rng.normal(size=(2, 3)),), note="all entries"),
+    Case("softmax", (rng.normal(size=(2, 3)),), {"axis": 1}),
+    Case("softmax", (rng.normal(size=(2, 3, 2)),), {"axis": (0, 2)}),
+    Case("log_softmax", (rng.normal(size=(2, 3)),), note="all entries"),
+    Case("log_softmax", (rng.normal(size=(2, 3)),), {"axis": -1}),
+    Case("log_softmax", (30 * rng.normal(size=(3, 2)),), {"axis": 0}, note="large entries: stable"),
+]
