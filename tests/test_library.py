@@ -264,6 +264,7 @@ def _var_of_complex(x):
     return np.var(x * (1 + 2j)) + np.std(_W @ x)
 
 
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")     # _cast_of_complex's own cast
 @pytest.mark.parametrize("fn", [_abs_of_complex, _norm_of_complex, _cast_of_complex, _eigh_of_complex,
                                 _svd_of_complex, _slogdet_of_complex, _var_of_complex])
 def test_a_real_value_of_a_complex_operand_is_refused_at_the_call(fn):
