@@ -13,7 +13,7 @@ sequence; its gradient is ``dout``, whose ``i``-th entry the engine hands to the
 """
 import numpy as np
 
-from diffc.extend import primitive, unsupported
+from diffc.extend import primitive
 
 
 # --- arrays of a given shape -------------------------------------------------------
@@ -172,8 +172,6 @@ def array(object, dtype=None):
 @array.reverse
 def array_reverse(out, dout, object, dtype=None):
     "array: each element gets its entry of dout"
-    if np.iscomplexobj(object) and not np.iscomplexobj(out):
-        unsupported("a complex operand: diffc differentiates real functions only")
     if dtype is None or np.dtype(dtype).kind in "fc":
         dobject = dout
     else:  # converted to integers: zero derivative
@@ -183,8 +181,6 @@ def array_reverse(out, dout, object, dtype=None):
 
 @array.forward
 def array_forward(out, object, dtype=None, *, dobject):
-    if np.iscomplexobj(object) and not np.iscomplexobj(out):
-        unsupported("a complex operand: diffc differentiates real functions only")
     if dtype is None or np.dtype(dtype).kind in "fc":
         dout = np.array(dobject, dtype=dtype)
     else:
@@ -200,8 +196,6 @@ def asarray(a, dtype=None):
 @asarray.reverse
 def asarray_reverse(out, dout, a, dtype=None):
     "asarray: each element gets its entry of dout"
-    if np.iscomplexobj(a) and not np.iscomplexobj(out):
-        unsupported("a complex operand: diffc differentiates real functions only")
     if dtype is None or np.dtype(dtype).kind in "fc":
         da = dout
     else:  # converted to integers: zero derivative
@@ -211,8 +205,6 @@ def asarray_reverse(out, dout, a, dtype=None):
 
 @asarray.forward
 def asarray_forward(out, a, dtype=None, *, da):
-    if np.iscomplexobj(a) and not np.iscomplexobj(out):
-        unsupported("a complex operand: diffc differentiates real functions only")
     if dtype is None or np.dtype(dtype).kind in "fc":
         dout = np.asarray(da, dtype=dtype)
     else:

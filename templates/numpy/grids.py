@@ -1,7 +1,8 @@
 """Grids: np.meshgrid, and np.gradient (differences of values sampled on a grid).
 
 Both are linear, so each reverse rule is the transposed map, written as a helper whose
-own reverse rule is the primitive again (the pair closes under differentiation):
+own reverse rule is the map again (``unmeshgrid`` and ``remeshgrid``, ``gradient_transposed``
+and ``np.gradient``: the rules close under differentiation):
 
 * meshgrid spreads input ``k`` along one axis of every grid (axis ``k``, except that
   ``indexing="xy"`` swaps the first two), so ``dx_k`` is grid ``k``'s ``dout`` summed over
@@ -53,13 +54,33 @@ def unmeshgrid(grids, xi, sparse, indexing):
 @unmeshgrid.reverse
 def unmeshgrid_reverse(out, dout, grids, xi, sparse, indexing):
     "unmeshgrid: the sums' gradients are spread back along their axes (meshgrid)"
-    dgrids = np.meshgrid(*dout, sparse=sparse, indexing=indexing)
+    dgrids = remeshgrid(dout, xi, sparse, indexing)
     return dgrids
 
 
 @unmeshgrid.forward
 def unmeshgrid_forward(out, grids, xi, sparse, indexing, *, dgrids):
     dout = unmeshgrid(dgrids, xi, sparse, indexing)
+    return dout
+
+
+@primitive(nondiff=("xi", "sparse", "indexing"), helper=True)
+def remeshgrid(values, xi, sparse, indexing):
+    """``np.meshgrid(*values, sparse=sparse, indexing=indexing)`` for a sequence ``values``
+    shaped like ``xi`` (the adjoint of ``unmeshgrid``)."""
+    return np.meshgrid(*values, sparse=sparse, indexing=indexing)
+
+
+@remeshgrid.reverse
+def remeshgrid_reverse(out, dout, values, xi, sparse, indexing):
+    "remeshgrid: each grid's dout is summed back along its axis (unmeshgrid)"
+    dvalues = unmeshgrid(dout, xi, sparse, indexing)
+    return dvalues
+
+
+@remeshgrid.forward
+def remeshgrid_forward(out, values, xi, sparse, indexing, *, dvalues):
+    dout = remeshgrid(dvalues, xi, sparse, indexing)
     return dout
 
 

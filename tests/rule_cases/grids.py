@@ -2,7 +2,7 @@
 2-D and a 0-d input, which meshgrid flattens), both indexings, dense and sparse; gradient
 of 1-D and n-D samples, with the default spacing, one number, one number per axis, along
 one axis (negative too) and a tuple of axes, both edge orders, at the smallest lengths
-each edge order takes (2 and 3 samples); and the two helpers on their own."""
+each edge order takes (2 and 3 samples); and the helpers on their own."""
 from tests.rule_cases import Case
 from tests.rule_cases._arrays import rand
 
@@ -18,6 +18,8 @@ CASES = [
     Case("unmeshgrid", ((rand(2, 3), rand(2, 3)), (rand(3), rand(2)), False, "xy")),
     Case("unmeshgrid", ((rand(3, 2, 4), rand(3, 2, 4), rand(3, 2, 4)), (rand(3), rand(2), rand(4)),
                         False, "ij")),
+    Case("remeshgrid", ((rand(3), rand(2)), (rand(3), rand(2)), False, "xy")),
+    Case("remeshgrid", ((rand(3), rand(2), rand(2)), (rand(3), rand(2), rand(2)), True, "ij"), note="sparse"),
     Case("gradient", (rand(6),)),
     Case("gradient", (rand(6), 0.3), note="spacing"),
     Case("gradient", (rand(2),), note="two samples"),
