@@ -72,3 +72,21 @@ def test_a_negative_base_of_a_power_keeps_its_parentheses():
     assert_close(gradient(x), numeric_vjp(_alternating_sum, [x], 0, 1.0), "d alternating sum")
     source = gradient.source_for(x)
     assert "-1 **" not in source.replace("(-1) **", ""), source
+
+
+def _sigmoid_of_negated(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _negated_twice(w, u):
+    return np.sum(np.log(_sigmoid_of_negated(-(u @ w))))
+
+
+def test_a_double_minus_is_printed_as_the_value_itself():
+    g = diffc.grad(_negated_twice)
+    w, u = np.array([0.3, -0.2]), np.array([[1.0, 2.0], [0.5, -1.0]])
+    got = g(w, u)
+    assert "--" not in g.source.split('"""')[-1]
+    eps = 1e-6
+    expected = [(_negated_twice(w + eps * e, u) - _negated_twice(w - eps * e, u)) / (2 * eps) for e in np.eye(2)]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)

@@ -112,3 +112,42 @@ def test_a_dict_display_with_computed_keys_and_a_double_star():
     dw, dx = diffc.grad(m.dict_with_computed_keys, wrt=(0, 1))(w, x)
     np.testing.assert_allclose(dw, numerical_grad(m.dict_with_computed_keys, (w, x), 0), rtol=1e-6)
     np.testing.assert_allclose(dx, numerical_grad(m.dict_with_computed_keys, (w, x), 1), rtol=1e-6)
+
+
+# -- named tuples of parameters: read by field name, differentiated into their own type -----
+import collections  # noqa: E402
+
+_Params = collections.namedtuple("_Params", ["W", "b"])
+
+
+def _namedtuple_fields(p, x):
+    return np.sum(np.tanh(x @ p.W + p.b) ** 2)
+
+
+def _namedtuple_unpacked(p, x):
+    W, b = p
+    return np.sum(np.tanh(x @ W + b) ** 2)
+
+
+def _namedtuple_layers(layers, x):
+    for layer in layers:
+        x = np.tanh(x @ layer.W + layer.b)
+    return np.sum(x ** 2)
+
+
+def test_a_namedtuple_of_parameters_is_read_by_field_and_its_gradient_has_its_type():
+    r = np.random.default_rng(51)
+    p, x = _Params(r.normal(size=(3, 2)), r.normal(size=2)), r.normal(size=(4, 3))
+    for f in (_namedtuple_fields, _namedtuple_unpacked):
+        got = diffc.grad(f)(p, x)
+        assert type(got) is _Params, type(got)
+        expected = numerical_grad(f, [p, x], 0)
+        np.testing.assert_allclose(got.W, expected[0], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(got.b, expected[1], rtol=1e-5, atol=1e-7)
+    layers = [_Params(r.normal(size=(3, 4)), r.normal(size=4)), _Params(r.normal(size=(4, 2)), r.normal(size=2))]
+    got = diffc.grad(_namedtuple_layers)(layers, x)
+    expected = numerical_grad(_namedtuple_layers, [layers, x], 0)
+    for g, e in zip(got, expected):
+        assert type(g) is _Params
+        np.testing.assert_allclose(g.W, e[0], rtol=1e-5, atol=1e-7)
+        np.testing.assert_allclose(g.b, e[1], rtol=1e-5, atol=1e-7)

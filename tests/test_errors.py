@@ -76,7 +76,6 @@ CASES = [
     # expressions
     Case(expressions, "set_comprehension", U, "a set comprehension", 16, 10),
     Case(expressions, "walrus", U, "the walrus operator", 31, 10),
-    Case(expressions, "f_string", U, "an f-string", 36, 13),
     Case(expressions, "set_literal", U, "a set literal", 41, 9),
     Case(expressions, "star_arguments", U, "star-unpacking `*x`", 51, 20),
     Case(expressions, "and_on_values", U, "`and`/`or` on values", 56, 9),

@@ -299,3 +299,25 @@ def test_solve_banded_in_both_modes_and_second_order():
     for j in range(15):
         row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], args, 0, 1.0)
         assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
+def _masked_with_index_arrays(q, k):
+    s = q @ k.T
+    s[np.triu_indices(q.shape[0], 1)] = -np.inf            # causal mask
+    s = np.exp(s - s.max(axis=1, keepdims=True))
+    iu, d = np.triu_indices_from(k @ k.T, k=1), np.diag_indices_from(s)
+    rows, cols = np.nonzero(s > 0.5)
+    I, J = np.indices(s.shape)
+    r, c = np.unravel_index(np.argmax(s), s.shape)
+    return np.sum(np.log(s.sum(1))) + np.sum((k @ k.T)[iu] ** 2) + np.sum(s[d]) \
+        + np.sum(s[rows, cols]) + np.sum(s * (I - J)) + s[r, c] ** 2
+
+
+def test_index_array_functions_are_indices_without_gradient():
+    """np.triu_indices, *_from, diag_indices_from, nonzero, indices, unravel_index: refused
+    as functions with no rule before; as indices they carry no gradient themselves."""
+    r = np.random.default_rng(43)
+    q, k = r.normal(size=(4, 3)), r.normal(size=(4, 3))
+    got = diffc.grad(_masked_with_index_arrays, wrt=(0, 1))(q, k)
+    for i in (0, 1):
+        assert_close(got[i], numeric_vjp(_masked_with_index_arrays, [q, k], i, 1.0), f"d{i}")

@@ -79,7 +79,8 @@ class Call:
             else:
                 items = list(bound.arguments[param])
                 items[k] = leaf
-                bound.arguments[param] = type(bound.arguments[param])(items)
+                kind = type(bound.arguments[param])
+                bound.arguments[param] = kind._make(items) if hasattr(kind, "_fields") else kind(items)
         return self.prim.impl(*bound.args, **bound.kwargs)
 
     def _bind(self):

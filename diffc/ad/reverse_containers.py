@@ -331,6 +331,8 @@ def _build(back, x, value, grad, loc, origin, hint):
         items += [Const(k), entry] if isinstance(value, dict) else [entry]
     kind = "dict" if isinstance(value, dict) else "tuple" if isinstance(value, tuple) else "list"
     pack = Pack(kind, tuple(items))
+    if kind == "tuple" and hasattr(value, "_fields"):         # a named tuple: its own type
+        return back.emit("namedtuple_like", (x, pack), {}, hint, loc, Role.ADJOINT, origin)
     return back.emit("container", (pack,), {}, hint, loc, Role.ADJOINT, origin)
 
 

@@ -58,7 +58,7 @@ def print_module(header_lines, nodes):
     """The text of a module: header comments, then each top-level node."""
     lines = [f"# {one_line(h)}" if h else "#" for h in header_lines]
     for node in nodes:
-        node = _NegativeBases().visit(_Attributes().visit(node))
+        node = _NegativeBases().visit(_DoubleMinus().visit(_Attributes().visit(node)))
         if lines and (isinstance(node, (ast.FunctionDef, ast.ClassDef)) or
                       lines[-1].startswith("import")) and lines[-1] != "":
             lines += ["", ""] if isinstance(node, ast.FunctionDef) else [""]
@@ -171,6 +171,19 @@ def _is_name(node):
 def _negative_number(node):
     return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
         and not isinstance(node.value, bool) and math.copysign(1.0, node.value) < 0
+
+
+class _DoubleMinus(ast.NodeTransformer):
+    """``-(-x)`` is ``x`` (exactly, for every number and array NumPy negates): written so,
+    since ``ast.unparse`` would print it ``--x`` (a function inlined with a negated
+    argument: ``sigmoid(-z)`` of ``1 / (1 + np.exp(-x))``)."""
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.UnaryOp) \
+                and isinstance(node.operand.op, ast.USub):
+            return node.operand.operand
+        return node
 
 
 class _NegativeBases(ast.NodeTransformer):

@@ -210,7 +210,7 @@ def _needs(compiled_list, helper_defs):
 
 
 _SHOWN = {"scipy": "SciPy"}
-_STANDARD = ("math", "functools", "itertools", "operator", "builtins", "warnings")
+_STANDARD = ("math", "random", "functools", "itertools", "operator", "builtins", "warnings")
 
 
 def _merged_functions(compiled_list):

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 import itertools
 from dataclasses import dataclass, field
 
+from diffc.errors import DiffcError
 from diffc.frontend.fence_rules import OTHER, fail
 
 # --- scoping ------------------------------------------------------------------------
@@ -208,6 +210,8 @@ class _Aliasing:
         self.counter = itertools.count()
         self.param_tokens = frozenset(f"param:{p}" for p in ctx.params)
         self.jumps = []             # per enclosing loop: states at its break/continue
+        self.returned = None        # reading a callee: the storage of each value it returns
+        self.depth = 0              # how many callees deep this walker reads
 
     def fresh(self):
         return frozenset({f"value:{next(self.counter)}"})
@@ -224,6 +228,8 @@ class _Aliasing:
     def statement(self, stmt, state):
         if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
             self.reads(stmt, state)
+            if isinstance(stmt, ast.Return) and self.returned is not None:
+                self.returned.append(self.storage(stmt.value, state) if stmt.value else self.fresh())
             if not isinstance(stmt, ast.Return):
                 self.jumps[-1].append(state)    # goes on at the loop's next test, or after it
             return None
@@ -380,7 +386,41 @@ class _Aliasing:
             return self.union(args, state) if view else self.fresh()
         if root == "builtins":
             return self.union(args, state) if last in VIEW_BUILTINS else self.fresh()
+        returned = self.callee_storage(node, state)
+        if returned is not None:
+            return returned
         return self.union(args, state)                    # the user's functions, ...
+
+    def callee_storage(self, node, state):
+        """What a call of a function of the same module returns may share: for each of its
+        ``return`` values, the arguments whose parameters it may share (read from the
+        callee's body as this walker reads the caller's); a new array for the rest
+        (``discount_rewards(r)`` returning ``np.zeros_like(r)`` filled in). None when
+        that cannot be told (another module, ``*args``, a deeper chain of calls)."""
+        func = node.func
+        callee = self.ctx.fn.module.functions.get(func.id) if isinstance(func, ast.Name) \
+            and func.id not in state.groups else None
+        if callee is None or self.depth >= 3 or any(isinstance(a, ast.Starred) for a in node.args) \
+                or any(k.arg is None for k in node.keywords) or callee.args.vararg or callee.args.kwarg:
+            return None
+        params = [a.arg for a in callee.args.posonlyargs + callee.args.args + callee.args.kwonlyargs]
+        bound = dict(zip(params, node.args))
+        bound.update({k.arg: k.value for k in node.keywords})
+        walker = _Aliasing(dataclasses.replace(self.ctx, params=tuple(params), entry=False))
+        walker.returned, walker.depth = [], self.depth + 1
+        try:
+            walker.block(callee.body, _State({p: frozenset({f"param:{p}"}) for p in params}))
+        except DiffcError:
+            return None            # the callee's own check reports it when it is inlined
+        tokens = self.fresh()
+        for returned in walker.returned:
+            for token in returned:
+                kind, _, name = token.partition(":")
+                if kind == "param" and name in bound:
+                    tokens |= self.storage(bound[name], state)
+                elif kind == "global":
+                    tokens |= {token}
+        return tokens
 
     def qualname(self, func, state):
         """``numpy.reshape`` for ``np.reshape``; None for a method call on a value."""

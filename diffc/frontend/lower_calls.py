@@ -70,8 +70,12 @@ def _no_function_operands(scope, args, kwargs, node):
 
 def _random_draw(scope, callee, args, kwargs, node, hint):
     """A draw from a generator (``rng.normal(...)``) or from ``np.random``, else None."""
-    if isinstance(callee, Method) and isinstance(static.example(scope, callee.receiver),
-                                                 lower_random.GENERATORS):
+    if isinstance(callee, Method) and (isinstance(static.example(scope, callee.receiver), lower_random.GENERATORS)
+                                       or scope.state is not None and id(callee.receiver) in scope.state.generators):
+        if callee.attr == "shuffle":
+            raise UnsupportedSyntax("shuffle writes into its argument, which is not supported",
+                                    scope.loc(node), "index with a permutation: "
+                                    "x = x[rng.permutation(len(x))]")
         operands = lower_random.positional(scope, callee.attr, args, kwargs, node)
         return emit(scope, "primitive.draw", (callee.receiver, Const(callee.attr), *operands),
                     {}, node, hint or callee.attr)
@@ -85,6 +89,16 @@ def _random_draw(scope, callee, args, kwargs, node, hint):
         operands = lower_random.positional(scope, method, args, kwargs, node)
         return emit(scope, "primitive.draw_global", (Const(method), *operands), {}, node,
                     hint or method)
+    if isinstance(callee, Ref) and callee.qualname.startswith("random.") and callee.qualname.count(".") == 1:
+        method = callee.qualname.rsplit(".", 1)[1]
+        if method == "shuffle":
+            raise UnsupportedSyntax("random.shuffle writes into its argument, which is not "
+                                    "supported", scope.loc(node), "draw a shuffled copy: "
+                                    "items = random.sample(items, len(items))")
+        if kwargs:
+            raise UnsupportedSyntax(f"keyword arguments to random.{method}() are not supported",
+                                    scope.loc(node), "pass them by position")
+        return emit(scope, "primitive.draw_python", (Const(method), *args), {}, node, hint or method)
     return None
 
 
@@ -104,6 +118,9 @@ def _method_call(scope, callee, args, kwargs, node, hint):
         value = lower_static.evaluate(scope, getattr(receiver, callee.attr), args, kwargs)
         if value is not static.UNKNOWN:          # "W1".startswith("W"), "{}".format(i)
             return lower_static.lift(value)
+        if isinstance(receiver, str) and callee.attr == "format" and not kwargs:
+            return emit(scope, "primitive.format_text", (Const(receiver), *args), {}, node,
+                        hint or "text")          # "loss {:.3f}".format(loss), at each call
     return emit(scope, f"ndarray.{callee.attr}", (callee.receiver, *args), kwargs, node, hint,
                 call=node.func)
 
@@ -170,6 +187,8 @@ def object_member(scope, base, obj, node, hint):
         return same                                 # a weight that is an input's entry
     out = scope.namer.var(hint or name, VarKind.USER if hint else VarKind.TEMP)
     record(scope, Eqn((out,), "attribute", (base, Const(name)), {}, scope.loc(node)))
+    if isinstance(found, lower_random.GENERATORS):   # its draws are draws wherever it is read
+        scope.state.generators[id(out)] = found
     return out
 
 

@@ -74,6 +74,11 @@ def _attribute(scope, node, hint):
     obj = lower_objects.reaches_object(scope, base)
     if obj is not None:
         return object_member(scope, base, obj, node, hint)
+    fields = getattr(static.example(scope, base), "_fields", None)
+    if isinstance(fields, tuple) and node.attr in fields:     # params.W of a namedtuple
+        index = Const(fields.index(node.attr))
+        return fixed_item(scope, base, index) or \
+            emit(scope, "operator.getitem", (base, index), {}, node, hint or node.attr)
     return Method(base, node.attr)
 
 
@@ -139,6 +144,26 @@ def _subscript(scope, node, hint):
     return emit(scope, "operator.getitem", (base, index), {}, node, hint)
 
 
+def _joined_string(scope, node, hint):
+    """An f-string: its text when the compile knows every value (a label, a size), else the
+    same text formatted at each call (``'loss={:.3f}'.format(loss)``, for a print)."""
+    pieces, values = [], []
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            pieces.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+            continue
+        values.append(lower_expr(scope, value.value))
+        spec = "" if value.format_spec is None else \
+            lower_static.joined_string(scope, value.format_spec, lower_expr).value
+        conversion = {-1: "", 115: "!s", 114: "!r", 97: "!a"}[value.conversion]
+        pieces.append("{" + conversion + (":" + spec if spec else "") + "}")
+    template = "".join(pieces)
+    known = [static.known(scope, v) for v in values]
+    if static.UNKNOWN not in known:
+        return Const(template.format(*known))
+    return emit(scope, "primitive.format_text", (Const(template), *values), {}, node, hint or "text")
+
+
 _BY_NODE = {
     ast.Constant: lambda scope, node, hint: Const(node.value),
     ast.Name: lambda scope, node, hint: lookup(scope, node),
@@ -152,7 +177,7 @@ _BY_NODE = {
     ast.Dict: lambda scope, node, hint: lower_dict(scope, node),
     ast.Subscript: _subscript,
     ast.Call: lambda scope, node, hint: lower_call(scope, node, hint),
-    ast.JoinedStr: lambda scope, node, hint: lower_static.joined_string(scope, node, lower_expr),
+    ast.JoinedStr: lambda scope, node, hint: _joined_string(scope, node, hint),
     ast.ListComp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.GeneratorExp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.DictComp: lambda scope, node, hint: lower_comprehension(scope, node),

@@ -15,6 +15,7 @@ import ast
 import builtins
 import copy
 import inspect
+import random
 import sys
 
 import numpy as np
@@ -202,6 +203,8 @@ def function_value(value):
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
+    if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
+        return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
         or library_values.bound_method_qualname(value, _library_instance) \
         or library_values.public_name(value)

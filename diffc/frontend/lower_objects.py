@@ -18,6 +18,7 @@ so what ``layer.forward`` or ``self.cost.fn`` *is* is known while lowering:
 from __future__ import annotations
 
 import inspect
+import random
 import types
 
 import numpy as np
@@ -33,7 +34,7 @@ def is_object(value):
     function (``np.sum`` is an instance of NumPy's dispatcher class)."""
     return hasattr(value, "__dict__") and not isinstance(
         value, (type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set)) \
+                types.ModuleType, np.ufunc, np.ndarray, dict, list, tuple, set, random.Random)) \
         and not (callable(value) and (type(value).__module__ or "").split(".")[0] == "numpy")
 
 
@@ -96,6 +97,7 @@ class State:
         self.assigned = {}
         self.leaves = {}         # id(array) -> the input atom it is (see ``alias``)
         self.inputs = set()      # ids of the compiled function's parameters' atoms
+        self.generators = {}     # id(atom) -> the random generator an object's attribute holds
 
     def read(self, obj, name):
         return self.assigned.get(id(obj), {}).get(name)

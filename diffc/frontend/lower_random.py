@@ -5,12 +5,14 @@ Keywords are passed by position, from the parameters below (NumPy's random funct
 cannot be introspected); a keyword not listed is a located error."""
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
 from diffc.core.ir import Const
 from diffc.errors import UnsupportedSyntax
 
-GENERATORS = (np.random.RandomState, np.random.Generator)
+GENERATORS = (np.random.RandomState, np.random.Generator, random.Random)
 
 # the methods most used in losses: parameters in order, with their defaults (None: rand
 # and randn take the dimensions one by one and no keyword)

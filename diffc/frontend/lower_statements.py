@@ -244,16 +244,17 @@ def _calls_user_code(scope, call):
 
 
 def _is_random_draw(scope, call):
-    """``np.random.seed(n)``, ``rng.normal(size=3)`` as a statement (not ``shuffle``, which
-    writes into its argument)."""
+    """``np.random.seed(n)``, ``rng.normal(size=3)``, ``random.seed(0)`` as a statement
+    (``shuffle``, which writes into its argument, is refused where the draw is lowered)."""
     func = call.func
-    if not isinstance(func, ast.Attribute) or func.attr in ("shuffle",):
+    if not isinstance(func, ast.Attribute):
         return False
     try:
         base = lower_node(scope, func.value)
     except DiffcError:
         return False
     if isinstance(base, Ref):
-        return base.qualname == "numpy.random"
+        return base.qualname in ("numpy.random", "random")
     return isinstance(base, (Var, Const)) and \
-        isinstance(static.example(scope, base), lower_random.GENERATORS)
+        (isinstance(static.example(scope, base), lower_random.GENERATORS)
+         or scope.state is not None and id(base) in scope.state.generators)

@@ -34,6 +34,26 @@ def container_reverse(out, dout, items):
     return ditems
 
 
+@primitive(nondiff=("like",))
+def namedtuple_like(like, items):
+    """A named tuple of ``like``'s type holding ``items``: the gradient of a named tuple of
+    parameters has its type (``Params(W=dW, b=db)``), as ``params.W`` reads it."""
+    return like._make(items)
+
+
+@namedtuple_like.forward
+def namedtuple_like_forward(out, like, items, *, ditems):
+    dout = namedtuple_like(like, ditems)
+    return dout
+
+
+@namedtuple_like.reverse
+def namedtuple_like_reverse(out, dout, like, items):
+    "namedtuple: each entry gets its entry of dout"
+    ditems = dout
+    return ditems
+
+
 @primitive(differentiable=False, fresh=True)
 def zeros_like_list(items):
     return [np.zeros_like(v) for v in items]

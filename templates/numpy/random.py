@@ -1,7 +1,8 @@
 """Random draws inside a differentiated function: ``np.random.rand(*x.shape)``, a
 ``RandomState``'s or a ``Generator``'s methods (``rs.randn``, ``rng.random``,
-``rng.binomial``...). Each is a draw made at every call, in the order the code makes it,
-from the generator the code names (NumPy's global one, or one passed in or captured); it
+``rng.binomial``...), Python's ``random`` module (``random.randint(0, n - 1)``) and its
+``random.Random`` objects. Each is a draw made at every call, in the order the code makes it,
+from the generator the code names (a library's global one, or one passed in or captured); it
 carries no gradient, and a value computed from it (``mean + std * eps``) is differentiated
 as usual. While compiling, diffc runs the code on a *copy* of the generator, so the draws
 of the call being compiled are the ones the user's program would have made.
@@ -33,5 +34,20 @@ def _on_a_copy(generator, method, *args):
     return getattr(copy.deepcopy(generator), method)(*args)
 
 
+@primitive(differentiable=False, effect="random", helper=True)
+def draw_python(method, *args):
+    """A draw from Python's global random generator: ``random.<method>(*args)``."""
+    import random
+    return getattr(random, method)(*args)
+
+
+def _on_a_copy_of_pythons(method, *args):
+    import random
+    state = random.Random()
+    state.setstate(random.getstate())
+    return getattr(state, method)(*args)
+
+
 draw_global.example_impl = _on_a_copy_of_the_global
 draw.example_impl = _on_a_copy
+draw_python.example_impl = _on_a_copy_of_pythons

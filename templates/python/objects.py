@@ -19,6 +19,12 @@ def builtin_print(*args):
     print(*args)
 
 
+@primitive(differentiable=False)
+def format_text(template, *values):
+    """An f-string of values the data decides (``f"loss={loss:.3f}"``), as ``str.format``."""
+    return template.format(*values)
+
+
 def _prints_nothing(*args):
     return None
 

@@ -32,7 +32,7 @@ def walrus(x):
     return y + z @ x
 
 
-def f_string(x):
+def f_string(x):    # accepted now (formatted at each call): kept so the lines below stay put
     label = f"loss {x[0]}"
     return x @ x
 

@@ -20,3 +20,10 @@ CASES = [
     Case("add_gradients", (_v(2, 3), _v(2, 3)), note="arrays"),
     Case("reshape_entries", ([_v(1, 3), _v(1, 2)], [_v(3), _v(2)]), note="rows back to 1-D"),
 ]
+
+import collections  # noqa: E402
+
+_Pair = collections.namedtuple("_Pair", ["W", "b"])
+CASES += [
+    Case("namedtuple_like", (_Pair(_v(2, 2), _v(2)), (_v(2, 2), _v(2))), note="a gradient of a named tuple"),
+]
