@@ -75,7 +75,6 @@ CASES = [
          "end of the function without a `return`", 138, 5),
     # expressions
     Case(expressions, "set_comprehension", U, "a set comprehension", 16, 10),
-    Case(expressions, "walrus", U, "the walrus operator", 31, 10),
     Case(expressions, "set_literal", U, "a set literal", 41, 9),
     Case(expressions, "star_arguments", U, "star-unpacking `*x`", 51, 20),
     Case(expressions, "and_on_values", U, "`and`/`or` on values", 56, 9),
@@ -435,3 +434,19 @@ def test_no_function_may_write_into_its_parameter():
         assert hint in info.value.hint
     for entry in (True, False):
         fence.check(source.from_file(FLOW, "writes_into_a_copy_of_its_parameter"), entry=entry)
+
+
+def _dict_method_without_rule(x, d):
+    return np.sum(x) * d.fromkeys(["a"], 2.0)["a"]
+
+
+def _loss_item(x):
+    return np.sum(x ** 2).item() * 3.0 + float(x[0])
+
+
+def test_a_dict_method_diffc_lacks_is_named_as_a_dict_method_and_item_is_a_number():
+    with pytest.raises(diffc.DiffcError) as info:
+        diffc.grad(_dict_method_without_rule)(np.ones(3), {})
+    assert "no rule for the dict method .fromkeys" in str(info.value) and "array method" not in str(info.value)
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(diffc.grad(_loss_item)(x), 6.0 * x + np.array([1.0, 0.0, 0.0]))

@@ -273,6 +273,10 @@ def _check_banned(ctx, node):
                                 "{'accuracy': acc}")
     if rule is not None:
         fail(ctx, node, rule)
+    if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
+        walrus = next((n for n in ast.walk(node) if isinstance(n, ast.NamedExpr)), None)
+        if walrus is not None:          # it would bind in the function, not the comprehension
+            fail(ctx, walrus, OTHER["walrus in comprehension"])
 
 
 def _check_expr(ctx, node, condition=False):
@@ -360,7 +364,8 @@ def sections():
     def rows(rules):
         return [r.documented() for r in rules if r.example]
     other = [OTHER[k] for k in ("and/or", "not", "chained", "is/in", "dynamic", "side effect",
-                                "**kwargs call", "out=", "unused call", "no effect")]
+                                "**kwargs call", "out=", "unused call", "no effect",
+                                "walrus in comprehension")]
     targets = [OTHER[k] for k in ("bare annotation", "attribute target", "nested subscript",
                                   "view target", "star target")]
     names = [OTHER[k] for k in ("unbound", "write global", "write argument", "write alias",

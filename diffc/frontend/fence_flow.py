@@ -80,6 +80,8 @@ class _Scoping:
         return assigned
 
     def reads(self, node, assigned, in_loop):
+        # ``(n := ...)`` binds n where the expression is evaluated: for what follows it
+        assigned.update(n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr))
         for name in loads(node):
             self.read(name, assigned, in_loop)
 
@@ -386,6 +388,10 @@ class _Aliasing:
             return self.union(args, state) if view else self.fresh()
         if root == "builtins":
             return self.union(args, state) if last in VIEW_BUILTINS else self.fresh()
+        if qualname == "copy.deepcopy":
+            return self.fresh()
+        if qualname == "copy.copy":          # a new container; its items are the same arrays
+            return self.fresh() | frozenset(t for t in self.union(args, state) if not t.startswith("value:"))
         returned = self.callee_storage(node, state)
         if returned is not None:
             return returned

@@ -67,8 +67,6 @@ EXPRESSIONS = {
                       "yield x"),
     ast.YieldFrom: Banned("`yield from`", "a generator is not differentiable; return the "
                           "value", "yield from x"),
-    ast.NamedExpr: Banned("the walrus operator `:=`", "assign with `=` on its own line",
-                          "y = (z := x * 2.0) + z"),
     ast.Set: Banned("a set literal", "sets are not differentiable; use a tuple or an array",
                     "s = {x, y}"),
     ast.Starred: Banned("star-unpacking `*x`", "pass and build values explicitly: "
@@ -76,6 +74,9 @@ EXPRESSIONS = {
 }
 
 OTHER = {
+    "walrus in comprehension": Banned("the walrus operator `:=` inside a comprehension",
+                                      "assign with `=` before the comprehension",
+                                      "ys = [(y := t * t) for t in x]"),
     "aux key": Banned("a computed key in the auxiliary output", "write each key of the aux "
                       "dict as a constant, such as 'accuracy'", ""),
     "async def": Banned("an `async def` function", "differentiate a plain `def`", ""),

@@ -135,7 +135,7 @@ def _resolved(scope, callee, node):
         if user_prim is not None:
             callee = Ref(f"primitive.{user_prim.name}")
     if isinstance(callee, Ref) and not primitives.lookup(callee.qualname) \
-            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.")):
+            and not callee.qualname.startswith(("numpy.", "builtins.", "primitive.", "math.", "functools.", "itertools.")):
         found = user_function(scope.fn, callee.qualname)
         if found is not None:       # read, not imported: its @diffc.primitive is read too
             prim = declared.primitive_of(found, callee.qualname.rpartition(".")[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import itertools
 
 import numpy as np
 
@@ -90,6 +91,12 @@ def static_call(scope, qualname, args, kwargs, node):
     ``sum``, ``map``, ``zip``...). ``NotImplemented`` for a call this does not make."""
     done = _evaluated(scope, qualname, args, kwargs)
     kind, _, name = qualname.partition(".")
+    if qualname == "functools.reduce" and 2 <= len(args) <= 3 and not kwargs:
+        return _reduce(scope, args, node)
+    if qualname in _ITERTOOLS:
+        return _itertools(scope, qualname, args, kwargs, node)
+    if qualname in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not kwargs:
+        return _copied(scope, args[0], node, deep=qualname == "copy.deepcopy")
     if done is not NotImplemented or kind != "builtins" or kwargs:
         return done
     if name in lower_static.STRUCTURAL:
@@ -113,6 +120,75 @@ def static_call(scope, qualname, args, kwargs, node):
     if name == "sum" and args:
         return _sum(scope, args, node)
     return NotImplemented
+
+
+_ITERTOOLS = {"itertools.product", "itertools.combinations", "itertools.permutations",
+              "itertools.combinations_with_replacement", "itertools.chain"}
+
+
+def _itertools(scope, qualname, args, kwargs, node):
+    """``itertools.combinations(layers, 2)`` and its kin over sequences whose length is fixed
+    here: the list of tuples they yield, made of the items themselves (an index tuple from
+    the same function over ``range(len(...))`` picks them)."""
+    name = qualname.split(".")[1]
+    counts = [a for a in args if not isinstance(a, (Var, Pack))] if name != "chain" else []
+    seqs = [lower_static.structure(scope, a, node, item_getter(scope, node)) for a in args
+            if isinstance(a, (Var, Pack))]
+    if any(p is None or p.kind == "dict" for p in seqs) or not seqs:
+        return NotImplemented
+    settings = {k: static.known(scope, v) for k, v in kwargs.items()}
+    fixed = [static.known(scope, c) for c in counts]
+    if static.UNKNOWN in fixed or static.UNKNOWN in settings.values():
+        return NotImplemented
+    if name == "chain":
+        return Pack("list", tuple(item for p in seqs for item in p.items))
+    ranges = [range(len(p.items)) for p in seqs]
+    picks = getattr(itertools, name)(*ranges, *fixed, **settings)
+    if name == "product":
+        return Pack("list", tuple(Pack("tuple", tuple(p.items[i] for p, i in zip(seqs, pick)))
+                                  for pick in picks))
+    return Pack("list", tuple(Pack("tuple", tuple(seqs[0].items[i] for i in pick)) for pick in picks))
+
+
+def _copied(scope, atom, node, deep):
+    """``copy.deepcopy(params)``: the same structure with each array copied (``np.copy``);
+    ``copy.copy``: a new container holding the same items, or a copy of an array."""
+    pack = lower_static.structure(scope, atom, node, item_getter(scope, node))
+    seen = static.example(scope, atom)
+    if pack is None and isinstance(seen, tuple) and isinstance(atom, Var):     # a named tuple
+        get = item_getter(scope, node)
+        pack = Pack("tuple", tuple(get(atom, Const(i)) for i in range(len(seen))))
+    if pack is not None:
+        items = pack.items
+        if deep:
+            items = tuple(_copied(scope, item, node, deep) if pack.kind != "dict" or i % 2
+                          else item for i, item in enumerate(items))
+            if NotImplemented in items:
+                return NotImplemented
+        if hasattr(seen, "_fields"):            # a named tuple keeps its type
+            return emit(scope, "primitive.namedtuple_like", (atom, Pack("tuple", items)), {}, node, "")
+        return Pack(pack.kind, items)
+    if isinstance(atom, Var) and hasattr(seen, "shape"):
+        return emit(scope, "numpy.copy", (atom,), {}, node, "")
+    if isinstance(atom, Const) or isinstance(seen, (int, float, complex, str, bool)):
+        return atom                             # immutable: a copy is the value itself
+    return NotImplemented
+
+
+def _reduce(scope, args, node):
+    """``functools.reduce(f, items[, initial])`` over items whose number is fixed here: the
+    calls written out, ``f(f(initial, items[0]), items[1])``..."""
+    seq = lower_static.structure(scope, args[1], node, item_getter(scope, node))
+    if seq is None or seq.kind == "dict":
+        return NotImplemented
+    items = list(seq.items)
+    if len(args) == 2 and not items:
+        raise UnsupportedSyntax("reduce() of an empty sequence with no initial value",
+                                scope.loc(node), "give reduce an initial value")
+    acc = args[2] if len(args) == 3 else items.pop(0)
+    for item in items:
+        acc = entry.call(scope, args[0], (acc, item), {}, node, "")
+    return acc
 
 
 def _evaluated(scope, qualname, args, kwargs):

@@ -10,7 +10,7 @@ import inspect
 
 from diffc.core import primitives
 from diffc.errors import NoRuleError, UnsupportedSyntax
-from diffc.core.ir import Eqn, Pack, Role, VarKind
+from diffc.core.ir import Const, Eqn, Pack, Role, Var, VarKind
 
 
 def emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):
@@ -20,11 +20,19 @@ def emit(scope, source_name, args, kwargs, node, hint="", call=None, kind=None):
     else:
         prim = primitives.lookup(source_name) or _alias_lookup(source_name)
     if prim is None:
+        owner = _receiver_type(scope, source_name, args)
+        if owner is not None:       # d.fromkeys(...) on a dict: not "an array method"
+            raise NoRuleError(
+                f"diffc has no rule for the {owner} method .{source_name.partition('.')[2]}",
+                scope.loc(call if call is not None else node),
+                f"diffc runs the methods of dicts, lists and strings it knows while compiling "
+                f"(d.get, d.items, xs.append, s.format...); compute this one before calling the "
+                f"differentiated function and pass the result in")
         raise NoRuleError(
             f"diffc has no rule for {_display(source_name)}",
             scope.loc(call if call is not None else node),
-            f"use a supported operation (`diffc coverage` lists them), or give "
-            f"{_display(source_name)} a rule with @diffc.primitive in your own templates")
+            _HINTS.get(source_name, f"use a supported operation (`diffc coverage` lists them), or give "
+                       f"{_display(source_name)} a rule with @diffc.primitive in your own templates"))
     args, kwargs = bind(prim, args, kwargs, scope.loc(node))
     if kind is not None:
         out = scope.namer.var(hint or _temp_hint(prim.name), kind)
@@ -74,6 +82,27 @@ def _alias_lookup(source_name):
     if source_name.startswith("math."):
         return primitives.lookup("numpy." + source_name[5:])
     return None
+
+
+_HINTS = {
+    "ndarray.tolist": "keep the values in an array (x itself; list(x) gives its rows, "
+                      "x.ravel() its entries)",
+}
+
+
+def _receiver_type(scope, source_name, args):
+    """The type name of a method call's receiver when it is not an array (a dict, an
+    OrderedDict, a list, a str): what the message should name."""
+    if not source_name.startswith("ndarray.") or not args:
+        return None
+    receiver = args[0]
+    if isinstance(receiver, Pack):
+        return receiver.kind
+    value = receiver.value if isinstance(receiver, Const) else \
+        scope.facts.values.get(receiver) if scope.facts is not None and isinstance(receiver, Var) else None
+    if value is None or hasattr(value, "shape") or isinstance(value, (int, float, complex)):
+        return None
+    return type(value).__name__
 
 
 def _display(source_name):

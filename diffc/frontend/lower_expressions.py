@@ -111,7 +111,7 @@ def _binary(scope, node, hint):
 
 def _sequence_display(scope, node, hint):
     kind = "tuple" if isinstance(node, ast.Tuple) else "list"
-    return Pack(kind, tuple(lower_expr(scope, e) for e in node.elts))
+    return Pack(kind, tuple(_argument(scope, e) for e in node.elts))   # [np.tanh, np.square] too
 
 
 def _subscript(scope, node, hint):
@@ -142,6 +142,13 @@ def _subscript(scope, node, hint):
     if not hint and isinstance(index, Const) and isinstance(index.value, str) and index.value.isidentifier():
         return emit(scope, "operator.getitem", (base, index), {}, node, index.value, kind=VarKind.TEMP)
     return emit(scope, "operator.getitem", (base, index), {}, node, hint)
+
+
+def _named(scope, node):
+    """``(n := x.shape[0])``: the value, also bound to the name (in the function's scope)."""
+    value = lower_expr(scope, node.value, node.target.id)
+    scope.env[node.target.id] = value
+    return value
 
 
 def _joined_string(scope, node, hint):
@@ -178,6 +185,7 @@ _BY_NODE = {
     ast.Subscript: _subscript,
     ast.Call: lambda scope, node, hint: lower_call(scope, node, hint),
     ast.JoinedStr: lambda scope, node, hint: _joined_string(scope, node, hint),
+    ast.NamedExpr: lambda scope, node, hint: _named(scope, node),
     ast.ListComp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.GeneratorExp: lambda scope, node, hint: lower_comprehension(scope, node),
     ast.DictComp: lambda scope, node, hint: lower_comprehension(scope, node),

@@ -42,10 +42,14 @@ def _captured(scope, value):
     return value
 
 
-def _escapes(value):
-    if isinstance(value, NestedFunction):
-        return value.env is not None
-    return isinstance(value, Pack) and any(_escapes(v) for v in value.items)
+def _closed_over(inner, callee, value):
+    """A function this call defined and returns (``def layer(W, b): def apply(z): ...;
+    return apply``) keeps this call's names, as a Python closure does once its frame is done."""
+    if isinstance(value, NestedFunction) and value.env is None and value.definer is callee:
+        return dataclasses.replace(value, env=dict(inner.env))
+    if isinstance(value, Pack):
+        return Pack(value.kind, tuple(_closed_over(inner, callee, v) for v in value.items))
+    return value
 
 
 def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, outer=None):
@@ -72,10 +76,7 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     for name, value in bound.items():
         inner.env[name] = _captured(scope, bound_value(inner, value))
     result = _lower_callee_body(inner, statements, "out" if whole else hint or callee.name)
-    if _escapes(result):
-        raise UnsupportedSyntax(f"{callee.name}() returns a function it was passed, defined "
-                                "inside the differentiated function", scope.loc(node),
-                                "call the function where it is defined")
+    result = _closed_over(inner, callee, result)
     if not whole:
         return Const(None) if result is None else result
     if isinstance(result, Pack):        # several results (`return out, cache`): inlined, so
@@ -83,11 +84,16 @@ def inline_call(scope, callee, args, kwargs, node, hint, may_keep_whole=True, ou
     return _whole_call(scope, inner, result, params, operands, node, hint)
 
 
+_MAX_DEPTH = 100       # calls inlined one inside another: deeper is taken for recursion
+
+
 def _callee_scope(scope, callee, node, outer):
     """The scope the callee's body is lowered in: the caller's facts, free inputs and
     objects, one more call on the stack (a recursive call is refused)."""
-    key = (callee.module.path, callee.node.lineno)
-    if key in scope.call_stack:
+    # a closure made several times (``lambda h: g(f(h))`` composed by reduce) is a different
+    # function per frame it closes over: calling one from another is not recursion
+    key = (callee.module.path, callee.node.lineno, id(outer) if outer is not None else None)
+    if key in scope.call_stack or len(scope.call_stack) >= _MAX_DEPTH:
         raise UnsupportedSyntax(f"recursive call to {callee.name}() is not supported",
                                 scope.loc(node), "rewrite the recursion as a loop")
     fence.check(callee, entry=False)
@@ -170,6 +176,8 @@ def _keeps_whole(statements, bound):
         return False
     if not any(isinstance(n, ast.Return) for s in statements for n in ast.walk(s)):
         return False                    # a procedure (stores on objects): its effects stay inline
+    if any(isinstance(n, (ast.FunctionDef, ast.Lambda)) for s in statements for n in ast.walk(s)):
+        return False                    # it may return a closure over its names: inline
     return all(isinstance(v, (Var, Const, Pack, ast.AST, LiveDefault)) for v in bound.values())
 
 

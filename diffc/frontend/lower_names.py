@@ -14,13 +14,15 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
+import functools
 import inspect
+import itertools
 import random
 import sys
 
 import numpy as np
 
-from diffc.frontend import bindings, declared, fence, library_values, lower_objects, lower_random, lower_static
+from diffc.frontend import bindings, declared, fence, library_values, lower_objects, lower_random, lower_static, source
 from diffc.core import primitives
 from diffc.errors import NameResolutionError, UnsupportedSyntax
 from diffc.core.ir import Const
@@ -200,9 +202,15 @@ def function_value(value):
         return Ref(f"primitive.{value.name}")
     if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
         named = f"{value.__module__}.{value.__qualname__}"
+        if source.in_standard_library(inspect.getsourcefile(value) or ""):
+            return Ref(named)                       # copy.deepcopy: its rule, or refused by name
         if primitives.lookup(named):              # the user gave it a rule by its name
             return Ref(named)
         return UserFunction(source_from_function(value))
+    if value is functools.reduce:
+        return Ref("functools.reduce")              # written out over its items
+    if getattr(value, "__module__", None) == "itertools" and getattr(itertools, getattr(value, "__name__", ""), None) is value:
+        return Ref(f"itertools.{value.__name__}")   # itertools.combinations(...): written out
     if getattr(value, "__self__", None) is getattr(random, "_inst", None) is not None:
         return Ref(f"random.{value.__name__}")      # random.randint: a draw, made at each call
     qual = _numpy_qualname(value) or _library_qualname(value) or _library_instance(value) \
@@ -343,7 +351,7 @@ def _runtime_value(scope, name, value, node):
     if isinstance(value, primitives.Primitive):
         return Ref(f"primitive.{value.name}")
     if inspect.isfunction(value) and not (value.__module__ or "").startswith(("numpy", "scipy", "diffc")):
-        return UserFunction(source_from_function(value))
+        return function_value(value)
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return Const(value)
     qual = _numpy_qualname(value)

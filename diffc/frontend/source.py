@@ -392,6 +392,15 @@ def _class_named(module, name):
 
 
 
+def in_standard_library(path):
+    """Whether ``path`` is a file of Python's standard library (never read as the user's
+    code: its functions have rules of diffc's or are refused by their names)."""
+    import sysconfig
+    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+    real = os.path.realpath(path)
+    return real.startswith(stdlib + os.sep) and "site-packages" not in real.split(os.sep)
+
+
 def _module_file(module_name, roots):
     """The ``.py`` file of ``module_name`` under one of ``roots``, found without importing
     anything (``importlib.util.find_spec`` would run a package's ``__init__``)."""
@@ -419,8 +428,8 @@ def user_function(caller: SourceFunction, qualname: str):
         return None
     directory = os.path.dirname(os.path.abspath(caller.module.path))
     path = _module_file(module_name, [directory] + [p or os.getcwd() for p in sys.path])
-    if path is None:
-        return None
+    if path is None or in_standard_library(path):
+        return None              # copy.deepcopy: a rule of its own, or refused by its name
     module = module_of_file(path)
     node = module.functions.get(func_name)
     if node is None:

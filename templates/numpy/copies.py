@@ -161,3 +161,22 @@ def astype_forward(out, a, dtype, *, da):
     else:
         dout = np.zeros(np.shape(out))
     return dout
+
+
+@primitive("ndarray.item")
+def item(a):
+    """The one entry of a size-1 array as a Python number (``loss.item()``)."""
+    return a.item()
+
+
+@item.reverse
+def item_reverse(out, dout, a):
+    "item: dout goes back to the one entry"
+    da = np.reshape(dout * np.ones_like(a), np.shape(a))
+    return da
+
+
+@item.forward
+def item_forward(out, a, *, da):
+    dout = np.sum(da)
+    return dout

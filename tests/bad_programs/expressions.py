@@ -27,7 +27,7 @@ def generator_expression(x):
     return total
 
 
-def walrus(x):
+def walrus(x):      # accepted now: kept so the lines below stay put
     y = (z := x * 2.0) @ x
     return y + z @ x
 

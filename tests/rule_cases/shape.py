@@ -80,3 +80,8 @@ CASES = [
     Case("rollaxis", (rand(2, 3, 4, 5), -1, 1), note="negative axis"),
     Case("rollaxis", (rand(2, 3, 4), 1, 1), note="in place"),
 ]
+CASES += [
+    Case("item", (rand(1),), note="one entry"),
+    Case("item", (rand(),), note="0-d"),
+    Case("item", (rand(1, 1),), note="1x1"),
+]
