@@ -206,3 +206,99 @@ def test_differentiating_with_respect_to_layer_objects_gives_a_hint_that_works()
         diffc.grad(net.loss, wrt="layers")(rng.normal(size=(4, 3)), rng.normal(size=(4, 2)))
     text = str(info.value)
     assert "it is a _Layer" in text and "dict or list of arrays" in text and "dtype=float" not in text
+
+
+class _Store:
+    """A container class of the user's: indexed through __getitem__."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def __getitem__(self, key):
+        return self.d[key]
+
+    def __len__(self):
+        return len(self.d)
+
+
+class _StoreModel:
+    def __init__(self):
+        self.store = _Store({"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)})
+        self.params = self.store.d          # the same dict: wrt="params" reaches the store
+        self.unused = {"V": rng.normal(size=2)}
+
+    def loss(self, x):
+        return np.sum((x @ self.store["W"] + self.store["b"]) ** 2) / len(self.store)
+
+    def loop(self, x):
+        for v in self.store:
+            x = x + v
+        return np.sum(x)
+
+
+def test_indexing_an_object_calls_its_getitem_and_the_gradient_reaches_the_shared_dict():
+    """Was a silent zero: store["W"] was evaluated as a plain read of the object, so the
+    gradient with respect to params (the dict the store holds) came out zero."""
+    model = _StoreModel()
+    x = rng.normal(size=(4, 3))
+    got = diffc.grad(model.loss, wrt="params")(x)
+
+    def with_params(params):
+        saved = dict(model.store.d)
+        model.store.d.update(params)
+        try:
+            return model.loss(x)
+        finally:
+            model.store.d.update(saved)
+    expected = numerical_grad(with_params, [dict(model.params)], 0)
+    for k in expected:
+        np.testing.assert_allclose(got[k], expected[k], rtol=1e-5, atol=1e-7)
+    unused = diffc.grad(model.loss, wrt="unused")(x)         # a dict that does not matter
+    assert isinstance(unused, dict) and np.all(unused["V"] == 0)
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(model.loop, wrt=0)(np.ones(2))
+    assert "a loop over a _Store object" in str(info.value)
+
+
+class _Linear:
+    __array_ufunc__ = None               # NumPy defers x @ layer to __rmatmul__
+
+    def __init__(self, params):
+        self.params = params
+
+    def __rmatmul__(self, x):            # x @ layer
+        return x @ self.params["W"]
+
+    def __mul__(self, k):                # layer * k
+        return self.params["W"] * k
+
+
+class _OperatorModel:
+    def __init__(self):
+        self.params = {"W": rng.normal(size=(3, 3))}
+        self.layer = _Linear(self.params)
+
+    def loss(self, x):
+        return np.sum((x @ self.layer) ** 2) + np.sum(self.layer * 0.5)
+
+    def bad(self, x):
+        return np.sum(x - self.layer)
+
+
+def test_an_object_as_an_operand_calls_its_operator_method():
+    model = _OperatorModel()
+    x = rng.normal(size=(2, 3))
+    got = diffc.grad(model.loss, wrt="params")(x)
+
+    def with_W(W):
+        saved = model.params["W"]
+        model.params["W"] = W
+        try:
+            return model.loss(x)
+        finally:
+            model.params["W"] = saved
+    W = model.params["W"].copy()
+    np.testing.assert_allclose(got["W"], numerical_grad(with_W, [W], 0), rtol=1e-5, atol=1e-7)
+    with pytest.raises(UnsupportedSyntax) as info:
+        diffc.grad(model.bad, wrt=0)(x)
+    assert "a _Linear object as an operand of `-`" in str(info.value) and "__rsub__" in str(info.value)

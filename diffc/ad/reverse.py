@@ -325,6 +325,8 @@ def _is_float64(facts, atom):
 def _zeros(back, var, func):
     if back.facts.is_python_float(var):
         return Const(0.0)
+    if back.facts.container(var) is not None:      # a dict or list of arrays: one of zeros
+        return reverse_containers.zeros(back, var, None)
     return back.emit("numpy.zeros_like", (var,), {}, adjoint_hint(var.hint), func.loc, Role.ZERO, None)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from diffc.frontend import lower_static, static
+from diffc.frontend import lower_objects, lower_static, static
 from diffc.frontend import lower_entry as entry
 from diffc.errors import DiffcError, InternalError, UnsupportedSyntax
 from diffc.core.ir import Block, If, Loop, Pack, VarKind
@@ -151,6 +151,11 @@ def _range_and_binders(scope, stmt):
             return steps, [(stmt.target.elts[0], None), (stmt.target.elts[1], seqs[0])]
         return steps, list(zip(stmt.target.elts, seqs))
     seq = entry.expression(scope, it)
+    held = lower_objects.reaches_object(scope, seq)
+    if held is not None:
+        raise UnsupportedSyntax(f"a loop over a {getattr(held, '__name__', type(held).__name__)} "
+                                "object is not supported", scope.loc(it),
+                                "loop over the list or dict it holds (for f in model.layers:)")
     if isinstance(seq, Pack) and not _uniform(scope, seq) or _mixed_list(scope, seq):
         raise lower_static.NeedsUnroll(it)      # items of different shapes: one step each
     n = _emit(scope, "builtins.len", (seq,), it)

@@ -103,10 +103,42 @@ def _unary(scope, node, hint):
     return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (operand,), {}, node, hint)
 
 
+def _users_object(scope, atom):
+    """An instance of a class of the user's that ``atom`` holds (not a class, not one of
+    diffc's own values such as a symbolic zero), or None."""
+    obj = lower_objects.reaches_object(scope, atom)
+    if obj is None or isinstance(obj, type) or \
+            (type(obj).__module__ or "").split(".")[0] in ("diffc", "templates"):
+        return None
+    return obj
+
+
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
+            ast.MatMult: "@", ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|",
+            ast.BitXor: "^"}
+
+
 def _binary(scope, node, hint):
     left = lower_expr(scope, node.left)
     right = lower_expr(scope, node.right)
-    return emit(scope, f"operator.{_OPERATORS[type(node.op)]}", (left, right), {}, node, hint)
+    name = _OPERATORS[type(node.op)]
+    for obj_node, obj_atom, other, dunder in ((node.left, left, right, f"__{name.rstrip('_')}__"),
+                                              (node.right, right, left, f"__r{name.rstrip('_')}__")):
+        obj = _users_object(scope, obj_atom)
+        if obj is not None and dunder.startswith("__r") and isinstance(
+                static.example(scope, other), (np.ndarray, np.generic)) \
+                and getattr(type(obj), "__array_ufunc__", 0) is not None:
+            obj = None          # NumPy's operator runs first, as in Python (it does not defer)
+        if obj is not None and not isinstance(obj, type):     # x @ layer: the class's method
+            if lower_objects.member(obj, dunder)[0] != "method":
+                raise UnsupportedSyntax(f"a {type(obj).__name__} object as an operand of "
+                                        f"`{_SYMBOLS.get(type(node.op), name)}` is not supported: "
+                                        f"its class defines no {dunder} method",
+                                        scope.loc(node), "call one of its methods")
+            method = ast.copy_location(ast.Attribute(obj_node, dunder, ast.Load()), node)
+            return call_value(scope, object_member(scope, obj_atom, obj, method, ""), (other,), {},
+                              node, hint)
+    return emit(scope, f"operator.{name}", (left, right), {}, node, hint)
 
 
 def _sequence_display(scope, node, hint):
@@ -122,6 +154,17 @@ def _subscript(scope, node, hint):
         return lower_node(scope, call, hint)
     base = lower_expr(scope, node.value)
     index = lower_index(scope, node.slice)
+    obj = _users_object(scope, base)
+    if obj is not None:                                      # store["W"]: its __getitem__
+        method = ast.copy_location(ast.Attribute(node.value, "__getitem__", ast.Load()), node)
+        if lower_objects.member(obj, "__getitem__")[0] != "method":
+            raise UnsupportedSyntax(f"a {type(obj).__name__} object cannot be indexed here: its "
+                                    "class defines no __getitem__ method", scope.loc(node),
+                                    "index the dict or list it holds")
+        name = index.value if isinstance(index, Const) and isinstance(index.value, str) \
+            and index.value.isidentifier() else "item"
+        return call_value(scope, object_member(scope, base, obj, method, ""), (index,), {}, node,
+                          hint or name)
     if isinstance(base, Pack) and base.kind == "dict":
         key = lower_static.known_key(scope, index, node)
         for k, v in zip(base.items[::2], base.items[1::2]):

@@ -109,17 +109,19 @@ def register_leaves(state, atom, value):
     stack = [(value, ())]
     while stack:
         v, path = stack.pop()
-        if isinstance(v, np.ndarray):
-            state.leaves.setdefault(id(v), (atom, path))
-        elif isinstance(v, dict):
+        if isinstance(v, (np.ndarray, dict, list)) or isinstance(v, tuple) and v:
+            state.leaves.setdefault(id(v), (atom, path))   # a dict an object also holds, too
+        if isinstance(v, dict):
             stack.extend((x, path + (k,)) for k, x in v.items())
         elif isinstance(v, (list, tuple)):
             stack.extend((x, path + (i,)) for i, x in enumerate(v))
 
 
 def alias(state, value, getitem):
-    """The input atom an array read from an object is, lowered (``getitem``), or None."""
-    found = state.leaves.get(id(value)) if isinstance(value, np.ndarray) else None
+    """The input atom an array (or a dict, list or tuple of them) read from an object is,
+    lowered (``getitem``), or None: ``store.d`` that is the ``params`` dict the call is given."""
+    shared = isinstance(value, (np.ndarray, dict, list)) or isinstance(value, tuple) and value
+    found = state.leaves.get(id(value)) if shared else None
     if found is None:
         return None
     atom, path = found
