@@ -152,5 +152,5 @@ def has_rule(case, param):
     if param in prim.nondiff or prim.forward_rule is None:
         return False
     keywords = [p.name for p in inspect.signature(prim.forward_rule).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in prim.params]
     return f"d{param}" in keywords

@@ -143,6 +143,164 @@ def test_parts_of_a_complex_operand_are_refused_at_the_call(fn):
         assert "complex operand" in str(err.value)
 
 
+def _grid_surface(a, b):
+    X, Y = np.meshgrid(a, b)
+    P, Q, R = np.meshgrid(b, a, b[:1] * a[:1], indexing="ij")
+    return np.sum(np.sin(X) * Y ** 2) + np.sum(P * Q * R)
+
+
+def _slopes(y, F):
+    slope = np.gradient(y, 0.5)
+    rows, cols = np.gradient(F * F)
+    return np.sum(slope ** 2 * y) + np.sum(rows * np.tanh(cols)) + np.sum(np.gradient(F, axis=-1, edge_order=2) ** 2)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (_grid_surface, (rng.normal(size=3), rng.normal(size=2))),
+    (_slopes, (rng.normal(size=6), rng.normal(size=(3, 4)))),
+], ids=["meshgrid", "gradient"])
+def test_meshgrid_and_gradient_in_both_modes_and_second_order(fn, args):
+    for i in range(len(args)):
+        assert_close(diffc.grad(fn, i)(*args), numeric_vjp(fn, list(args), i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(fn, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(fn, list(args), tangents), f"jvp along {i}")
+    n = np.size(args[0])
+    H = np.reshape(diffc.hessian(fn, 0)(*args), (n, n))
+    g = diffc.grad(fn, 0)
+    for j in range(n):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], list(args), 0, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
+def _gradient_on_coordinates(y):
+    return np.sum(np.gradient(y, np.array([0.0, 0.5, 1.5, 1.75])) ** 2)
+
+
+def test_gradient_with_coordinate_arrays_is_refused_at_the_call():
+    with pytest.raises(NoRuleError) as err:
+        diffc.grad(_gradient_on_coordinates)(rng.normal(size=4))
+    assert err.value.loc.file.endswith("test_library.py")
+    assert "coordinate arrays as spacing" in str(err.value)
+
+
+scipy_linalg = pytest.importorskip("scipy.linalg")
+
+
+def _factorizations(A, B, C):
+    X = scipy_linalg.sqrtm(A @ A.T + np.eye(3))
+    Y = scipy_linalg.solve_sylvester(A, B, C)
+    U, s, Vt = np.linalg.svd(C, full_matrices=False)
+    return (np.sum(X * A) + np.sum(Y ** 2) + np.sum(s ** 3) + np.sum((U @ Vt) * C)
+            + np.sum(np.linalg.svd(A, compute_uv=False)))
+
+
+def test_svd_sqrtm_and_solve_sylvester_in_both_modes_and_second_order():
+    args = [rng.normal(size=(3, 3)) + 3 * np.eye(3), rng.normal(size=(2, 2)) + 3 * np.eye(2),
+            rng.normal(size=(3, 2))]
+    for i in range(3):
+        assert_close(diffc.grad(_factorizations, i)(*args), numeric_vjp(_factorizations, args, i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(_factorizations, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(_factorizations, args, tangents), f"jvp along {i}")
+    H = np.reshape(diffc.hessian(_factorizations, 2)(*args), (6, 6))
+    g = diffc.grad(_factorizations, 2)
+    for j in range(6):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], args, 2, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
+def _full_svd_of_tall(A):
+    U, s, Vt = np.linalg.svd(A)
+    return np.sum(U[:, :2] * s)
+
+
+def _root_of_negative(A):
+    return np.sum(np.abs(scipy_linalg.sqrtm(A)))
+
+
+@pytest.mark.parametrize("fn, arg, words", [
+    (_full_svd_of_tall, rng.normal(size=(4, 2)), "full_matrices=False"),
+    (_root_of_negative, np.diag([-1.0, 2.0]), "complex"),   # by abs in reverse mode, sqrtm in forward
+])
+def test_svd_with_full_matrices_and_a_complex_sqrtm_are_refused_at_the_call(fn, arg, words):
+    for differentiate in (lambda: diffc.grad(fn)(arg), lambda: diffc.jvp(fn)(arg, tangents=np.ones_like(arg))):
+        with pytest.raises(NoRuleError) as err:
+            differentiate()
+        assert err.value.loc.file.endswith("test_library.py")
+        assert words in str(err.value)
+
+
+_W = np.array([[1.0, 2.0], [0.5, -1.0]]) * (1 + 0.5j)
+
+
+def _abs_of_complex(x):
+    return np.sum(np.abs(_W @ x) ** 2)
+
+
+def _norm_of_complex(x):
+    return np.linalg.norm(x * (1 + 2j))
+
+
+def _cast_of_complex(x):
+    return np.sum((x * (1 + 2j)).astype(float) ** 2)
+
+
+def _eigh_of_complex(x):
+    return np.sum(np.linalg.eigh(np.outer(x, x) + 1j * np.array([[0.0, 1.0], [-1.0, 0.0]]) * x[0])[0] ** 2)
+
+
+def _svd_of_complex(x):
+    return np.sum(np.linalg.svd(_W * x, compute_uv=False))
+
+
+def _slogdet_of_complex(x):
+    return np.linalg.slogdet(_W * x + np.eye(2))[1]
+
+
+def _var_of_complex(x):
+    return np.var(x * (1 + 2j)) + np.std(_W @ x)
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")     # _cast_of_complex's own cast
+@pytest.mark.parametrize("fn", [_abs_of_complex, _norm_of_complex, _cast_of_complex, _eigh_of_complex,
+                                _svd_of_complex, _slogdet_of_complex, _var_of_complex])
+def test_a_real_value_of_a_complex_operand_is_refused_at_the_call(fn):
+    """A complex value turned into a real one (abs, norm, a cast, eigh, svd, slogdet, var):
+    the rules for real operands gave complex gradients, wrong even in their real parts, so
+    the call is refused, in both modes."""
+    x = np.array([0.3, -1.2])
+    for differentiate in (lambda: diffc.grad(fn)(x), lambda: diffc.jvp(fn)(x, tangents=np.ones(2))):
+        with pytest.raises(NoRuleError) as err:
+            differentiate()
+        assert err.value.loc.file.endswith("test_library.py")
+        assert "complex operand" in str(err.value)
+
+
+def _banded(ab, b):
+    x = scipy_linalg.solve_banded((1, 1), ab * ab, b)
+    return np.sum(x ** 2 * b)
+
+
+def test_solve_banded_in_both_modes_and_second_order():
+    ab = rng.uniform(-1.0, 1.0, (3, 5))
+    ab[1] += 3.0
+    args = [ab, rng.normal(size=5)]
+    for i in range(2):
+        assert_close(diffc.grad(_banded, i)(*args), numeric_vjp(_banded, args, i, 1.0), f"d/d{i}")
+        tangent = rng.normal(size=np.shape(args[i]))
+        _, dout = diffc.jvp(_banded, i)(*args, tangents=tangent)
+        tangents = [np.zeros(np.shape(a)) if k != i else tangent for k, a in enumerate(args)]
+        assert_close(dout, numeric_jvp(_banded, args, tangents), f"jvp along {i}")
+    H = np.reshape(diffc.hessian(_banded, 0)(*args), (15, 15))
+    g = diffc.grad(_banded, 0)
+    for j in range(15):
+        row = numeric_vjp(lambda *a: np.ravel(g(*a))[j], args, 0, 1.0)
+        assert_close(H[j], np.ravel(row), f"row {j} of the Hessian")
+
+
 def _masked_with_index_arrays(q, k):
     s = q @ k.T
     s[np.triu_indices(q.shape[0], 1)] = -np.inf            # causal mask

@@ -169,7 +169,7 @@ def test_forward(case):
     out = prim.impl(*case.args, **case.kwargs)
     rng = case_rng(case)
     keywords = [p.name for p in inspect.signature(prim.forward_rule).parameters.values()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY]
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in prim.params]
     tangents = {name: _tangent(call.arguments[name[1:]], rng) for name in keywords}
 
     def leaf_tangent(param, k):
@@ -264,8 +264,9 @@ def test_rule_signature(prim):
             problems.append(f"reverse takes {reverse_params}, expected out, dout, {prim.params}")
         if prim.forward_rule:
             params = inspect.signature(prim.forward_rule).parameters.values()
-            positional = [p.name for p in params if p.kind is not p.KEYWORD_ONLY]
-            keywords = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+            # the primal's options after its *args are keyword-only in the rule too
+            positional = [p.name for p in params if p.kind is not p.KEYWORD_ONLY or p.name in prim.params]
+            keywords = {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.name not in prim.params}
             returns = [n for n in ast.walk(parse_rule(prim.forward_rule))
                        if isinstance(n, ast.Return)]
             if len(returns) != 1:

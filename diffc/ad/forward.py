@@ -137,7 +137,7 @@ class _Tangents:
         if not live:
             return []
         rule = prim.forward_rule
-        provided = _tangent_keywords(rule)
+        provided = _tangent_keywords(prim)
         missing = [p for p in live if f"d{p}" not in provided]
         if missing:
             raise NoRuleError(
@@ -211,11 +211,13 @@ def _shape(facts, atom):
     return facts.shape(atom)
 
 
-def _tangent_keywords(rule):
-    if rule is None:
+def _tangent_keywords(prim):
+    """The tangents ``prim``'s forward rule takes: its keyword-only parameters, except the
+    primitive's own options that follow a ``*args`` (``meshgrid(*xi, indexing="xy")``)."""
+    if prim.forward_rule is None:
         return []
-    return [p.name for p in inspect.signature(rule).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    return [p.name for p in inspect.signature(prim.forward_rule).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in prim.params]
 
 
 class _Simplify:

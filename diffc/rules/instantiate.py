@@ -245,8 +245,8 @@ def _decide(scope, test, facts, rule):
     for name in names:          # only the operands the test reads
         if name in env:
             namespace[name] = _static_value(env[name], facts)
-    try:
-        return bool(eval(code, {"__builtins__": {}}, namespace))
+    try:        # the names are globals, so that a comprehension in the test sees them too
+        return bool(eval(code, {"__builtins__": {}, **namespace}))
     except Undecidable:
         raise
     except Exception as e:  # a rule's test failed to evaluate on known facts: a rule bug

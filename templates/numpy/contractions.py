@@ -65,6 +65,8 @@ def vdot(a, b):
 @vdot.reverse
 def vdot_reverse(out, dout, a, b):
     "vdot: each operand gets dout times the other, in its own shape"
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        unsupported("a complex operand: diffc differentiates real functions only")
     da = dout * np.reshape(b, np.shape(a))
     db = dout * np.reshape(a, np.shape(b))
     return da, db
@@ -72,6 +74,8 @@ def vdot_reverse(out, dout, a, b):
 
 @vdot.forward
 def vdot_forward(out, a, b, *, da, db):
+    if np.iscomplexobj(a) or np.iscomplexobj(b):
+        unsupported("a complex operand: diffc differentiates real functions only")
     dout = np.vdot(da, b) + np.vdot(a, db)
     return dout
 

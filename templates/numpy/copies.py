@@ -6,7 +6,7 @@ integer or boolean type is flat almost everywhere, so its gradient is zero.
 """
 import numpy as np
 
-from diffc.extend import primitive
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.flip")
@@ -143,6 +143,8 @@ def astype(a, dtype):
 @astype.reverse
 def astype_reverse(out, dout, a, dtype):
     "astype: dout converted back to the operand's type (zero through a cast to integers)"
+    if np.iscomplexobj(a) and not np.iscomplexobj(out):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if np.dtype(dtype).kind in "fc":
         da = np.asarray(dout, dtype=a.dtype)
     else:
@@ -152,6 +154,8 @@ def astype_reverse(out, dout, a, dtype):
 
 @astype.forward
 def astype_forward(out, a, dtype, *, da):
+    if np.iscomplexobj(a) and not np.iscomplexobj(out):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if np.dtype(dtype).kind in "fc":
         dout = np.asarray(da, dtype=dtype)
     else:

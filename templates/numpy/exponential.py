@@ -8,7 +8,7 @@ Rounding and ``sign`` are in ``rounding.py``; trigonometric and hyperbolic funct
 """
 import numpy as np
 
-from diffc.extend import primitive
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.absolute", "numpy.abs", "builtins.abs", elementwise=True)
@@ -19,6 +19,8 @@ def absolute(x):
 @absolute.reverse
 def absolute_reverse(out, dout, x):
     "absolute: dx = dout * sign(x) (zero at x = 0)"
+    if np.iscomplexobj(x):
+        unsupported("a complex operand: diffc differentiates real functions only")
     dx = dout * np.sign(x)
     return dx
 

@@ -1,4 +1,4 @@
-"""Linear algebra: inv, pinv, solve, det, slogdet, cholesky, eigh and norm.
+"""Linear algebra: inv, pinv, solve, det, slogdet, cholesky, eigh, svd and norm.
 
 The matrix rules work on stacks of matrices (the last two axes), so they transpose
 with ``np.swapaxes(m, -1, -2)``. Textbook forms, for one matrix:
@@ -18,6 +18,12 @@ with ``np.swapaxes(m, -1, -2)``. Textbook forms, for one matrix:
 * eigh (``w, V = eigh(A)``, distinct eigenvalues): with ``F[i, j] = 1 / (w[j] - w[i])``
   off the diagonal and 0 on it, ``G = V @ (diag(dw) + F * (V.T @ dV)) @ V.T``, folded
   onto the triangle NumPy reads (``UPLO``) as for cholesky.
+* svd (``U, s, Vh = svd(A, full_matrices=False)``, distinct nonzero singular values;
+  ``full_matrices=True`` only for a square ``A``, where it is the same): with
+  ``F[i, j] = 1 / (s[j]**2 - s[i]**2)`` off the diagonal and ``V = Vh.T``,
+  ``dA = U @ (F * (U.T @ dU - dU.T @ U) @ S + diag(ds) + S @ F * (V.T @ dV - dV.T @ V)) @ V.T
+  + (I - U @ U.T) @ dU @ inv(S) @ V.T + U @ inv(S) @ dV.T @ (I - V @ V.T)``;
+  ``compute_uv=False``: ``dA = U @ diag(ds) @ V.T``.
 
 norm supports ``ord`` None/"fro" (any axis), vector ``ord`` 1, 2, inf, -inf, 0 and
 any other p, and matrix ``ord`` 1, -1, inf, -inf. Its gradient at a kink is the
@@ -57,6 +63,8 @@ def pinv(a, rcond=None, hermitian=False):
 @pinv.reverse
 def pinv_reverse(out, dout, a, rcond=None, hermitian=False):
     "pinv: dA = -P.T @ dout @ P.T + (I - A @ P) @ dout.T @ P @ P.T + P.T @ P @ dout.T @ (I - P @ A)"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     p_t = np.swapaxes(out, -1, -2)
@@ -69,6 +77,8 @@ def pinv_reverse(out, dout, a, rcond=None, hermitian=False):
 
 @pinv.forward
 def pinv_forward(out, a, rcond=None, hermitian=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if hermitian:
         unsupported("hermitian=True reads one triangle of `a`; call it without")
     p_t = np.swapaxes(out, -1, -2)
@@ -132,6 +142,8 @@ def slogdet(a):
 @slogdet.reverse
 def slogdet_reverse(out, dout, a):
     "slogdet: dA = dlogdet * inv(A).T (the sign has no derivative)"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     dsign, dlogdet = dout
     da = np.expand_dims(dlogdet, (-2, -1)) * np.swapaxes(np.linalg.inv(a), -1, -2)
     return da
@@ -139,6 +151,8 @@ def slogdet_reverse(out, dout, a):
 
 @slogdet.forward
 def slogdet_forward(out, a, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     sign, logdet = out
     dout = (np.zeros(np.shape(sign)), np.trace(np.linalg.solve(a, da), axis1=-2, axis2=-1))
     return dout
@@ -152,6 +166,8 @@ def cholesky(a):
 @cholesky.reverse
 def cholesky_reverse(out, dout, a):
     "cholesky: dA = inv(L).T @ phi(L.T @ dout) @ inv(L), folded onto the lower triangle"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     product = np.swapaxes(out, -1, -2) @ dout
     phi = np.tril(product) - 0.5 * product * np.eye(np.shape(a)[-1])
     left = np.linalg.solve(np.swapaxes(out, -1, -2), phi)                    # inv(L).T @ phi
@@ -162,6 +178,8 @@ def cholesky_reverse(out, dout, a):
 
 @cholesky.forward
 def cholesky_forward(out, a, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     symmetric = np.tril(da) + np.swapaxes(np.tril(da, -1), -1, -2)           # what NumPy reads
     half = np.linalg.solve(out, symmetric)                                    # inv(L) @ dA
     inner = np.linalg.solve(out, np.swapaxes(half, -1, -2))                   # inv(L) @ dA @ inv(L).T
@@ -177,6 +195,8 @@ def eigh(a, UPLO="L"):
 @eigh.reverse
 def eigh_reverse(out, dout, a, UPLO="L"):
     "eigh: dA = V @ (diag(dw) + F * (V.T @ dV)) @ V.T, F = 1 / (w[j] - w[i]) off the diagonal"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     w, v = out
     dw, dv = dout
     eye = np.eye(np.shape(a)[-1])
@@ -192,6 +212,8 @@ def eigh_reverse(out, dout, a, UPLO="L"):
 
 @eigh.forward
 def eigh_forward(out, a, UPLO="L", *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     w, v = out
     eye = np.eye(np.shape(a)[-1])
     if UPLO == "L":
@@ -204,6 +226,75 @@ def eigh_forward(out, a, UPLO="L", *, da):
     return dout
 
 
+@primitive("numpy.linalg.svd", nondiff=("full_matrices", "compute_uv", "hermitian"))
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    return np.linalg.svd(a, full_matrices, compute_uv, hermitian)
+
+
+@svd.reverse
+def svd_reverse(out, dout, a, full_matrices=True, compute_uv=True, hermitian=False):
+    "svd: dA = U (F * (U.T @ dU - dU.T @ U) S + diag(ds) + S F * (V.T @ dV - dV.T @ V)) V.T + the parts off U's and V's columns"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
+    if hermitian:
+        unsupported("hermitian=True reads one triangle of `a`; call it without")
+    if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
+        unsupported("full_matrices=True on a matrix that is not square: the extra columns are "
+                    "any basis of the rest of the space; pass full_matrices=False")
+    if compute_uv:
+        u, s, vh = out
+        du, ds, dvh = dout
+    else:
+        u, s, vh = np.linalg.svd(a, False)
+        ds = dout
+    eye = np.eye(np.shape(s)[-1])
+    rows = np.expand_dims(s, -2)                                            # X * rows is X @ S
+    inner = np.expand_dims(ds, -2) * eye
+    if compute_uv:
+        cols = np.expand_dims(s, -1)                                        # cols * X is S @ X
+        squares = s ** 2
+        f = (1 - eye) / (np.expand_dims(squares, -2) - np.expand_dims(squares, -1) + eye)
+        ut_du = np.swapaxes(u, -1, -2) @ du
+        dvh_v = dvh @ np.swapaxes(vh, -1, -2)                               # dV.T @ V
+        inner = inner + f * (ut_du - np.swapaxes(ut_du, -1, -2)) * rows \
+            + cols * f * (np.swapaxes(dvh_v, -1, -2) - dvh_v)
+        da = (u @ inner + (du - u @ ut_du) / rows) @ vh + u / rows @ (dvh - dvh_v @ vh)
+    else:
+        da = u @ inner @ vh
+    return da
+
+
+@svd.forward
+def svd_forward(out, a, full_matrices=True, compute_uv=True, hermitian=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
+    if hermitian:
+        unsupported("hermitian=True reads one triangle of `a`; call it without")
+    if compute_uv and full_matrices and np.shape(a)[-1] != np.shape(a)[-2]:
+        unsupported("full_matrices=True on a matrix that is not square: the extra columns are "
+                    "any basis of the rest of the space; pass full_matrices=False")
+    if compute_uv:
+        u, s, vh = out
+    else:
+        u, s, vh = np.linalg.svd(a, False)
+    v = np.swapaxes(vh, -1, -2)
+    dp = np.swapaxes(u, -1, -2) @ da @ v                                    # U.T @ dA @ V
+    ds = np.diagonal(dp, 0, -2, -1)
+    if compute_uv:
+        eye = np.eye(np.shape(s)[-1])
+        rows = np.expand_dims(s, -2)
+        cols = np.expand_dims(s, -1)
+        squares = s ** 2
+        f = (1 - eye) / (np.expand_dims(squares, -2) - np.expand_dims(squares, -1) + eye)
+        dp_t = np.swapaxes(dp, -1, -2)
+        du = u @ (f * (dp * rows + cols * dp_t)) + (da @ v - u @ dp) / rows
+        dv = v @ (f * (cols * dp + dp_t * rows)) + (np.swapaxes(da, -1, -2) @ u - v @ dp_t) / rows
+        dout = (du, ds, np.swapaxes(dv, -1, -2))
+    else:
+        dout = ds
+    return dout
+
+
 @primitive("numpy.linalg.norm")
 def norm(x, ord=None, axis=None, keepdims=False):
     return np.linalg.norm(x, ord, axis, keepdims)
@@ -212,6 +303,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 @norm.reverse
 def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
     "norm: dout times the norm's gradient (zero at the zero vector)"
+    if np.iscomplexobj(x):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if not (ord is None or np.isscalar(ord)):
         unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:
@@ -252,6 +345,8 @@ def norm_reverse(out, dout, x, ord=None, axis=None, keepdims=False):
 
 @norm.forward
 def norm_forward(out, x, ord=None, axis=None, keepdims=False, *, dx):
+    if np.iscomplexobj(x):
+        unsupported("a complex operand: diffc differentiates real functions only")
     if not (ord is None or np.isscalar(ord)):
         unsupported("`ord` must be a constant in the call: it selects the formula")
     if axis is None or keepdims:

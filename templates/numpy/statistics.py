@@ -14,7 +14,7 @@ As in ``reductions.py``, ``dout`` gets the reduced axes back with
 """
 import numpy as np
 
-from diffc.extend import primitive
+from diffc.extend import primitive, unsupported
 
 
 @primitive("numpy.var", "ndarray.var")
@@ -25,6 +25,8 @@ def var(a, axis=None, *, ddof=0, keepdims=False):
 @var.reverse
 def var_reverse(out, dout, a, axis=None, ddof=0, keepdims=False):
     "var: each entry gets 2 * dout * (a - mean) / (n - ddof)"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     centered = a - np.mean(a, axis=axis, keepdims=True)
     scale = 2.0 / (np.size(a) / np.size(out) - ddof)
     if axis is None or keepdims:
@@ -36,6 +38,8 @@ def var_reverse(out, dout, a, axis=None, ddof=0, keepdims=False):
 
 @var.forward
 def var_forward(out, a, axis=None, ddof=0, keepdims=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     centered = a - np.mean(a, axis=axis, keepdims=True)
     scale = 2.0 / (np.size(a) / np.size(out) - ddof)
     dout = scale * np.sum(centered * da, axis=axis, keepdims=keepdims)
@@ -50,6 +54,8 @@ def std(a, axis=None, *, ddof=0, keepdims=False):
 @std.reverse
 def std_reverse(out, dout, a, axis=None, ddof=0, keepdims=False):
     "std: each entry gets dout * (a - mean) / ((n - ddof) * std); zero where std is zero"
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     centered = a - np.mean(a, axis=axis, keepdims=True)
     count = np.size(a) / np.size(out) - ddof
     if axis is None or keepdims:
@@ -62,6 +68,8 @@ def std_reverse(out, dout, a, axis=None, ddof=0, keepdims=False):
 
 @std.forward
 def std_forward(out, a, axis=None, ddof=0, keepdims=False, *, da):
+    if np.iscomplexobj(a):
+        unsupported("a complex operand: diffc differentiates real functions only")
     centered = a - np.mean(a, axis=axis, keepdims=True)
     count = np.size(a) / np.size(out) - ddof
     dout = np.sum(centered * da, axis=axis, keepdims=keepdims) / (count * np.where(out == 0, 1.0, out))

@@ -59,3 +59,12 @@ CASES = [
     Case("eigh", (SPREAD + np.tril(rand(3, 3), -1),), {"UPLO": "U"}, "reads the upper triangle"),
     Case("eigh", (np.stack([SPREAD, well_conditioned(3)]),), note="stacked"),
 ]
+
+CASES += [
+    Case("svd", (rand(4, 3), False), note="tall"),
+    Case("svd", (rand(2, 4), False), note="wide"),
+    Case("svd", (well_conditioned(3, symmetric=False),), note="square, full_matrices"),
+    Case("svd", (rand(2, 4, 3), False), note="stacked"),
+    Case("svd", (rand(4, 3),), {"compute_uv": False}, "singular values only"),
+    Case("svd", (rand(2, 3, 5),), {"compute_uv": False, "full_matrices": False}, "stacked, values only"),
+]
