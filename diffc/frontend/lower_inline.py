@@ -48,7 +48,10 @@ def _closed_over(inner, callee, value):
     if isinstance(value, NestedFunction) and value.env is None and value.definer is callee:
         return dataclasses.replace(value, env=dict(inner.env))
     if isinstance(value, Pack):
-        return Pack(value.kind, tuple(_closed_over(inner, callee, v) for v in value.items))
+        items = tuple(_closed_over(inner, callee, v) for v in value.items)
+        if all(a is b for a, b in zip(items, value.items)):
+            return value        # the same Pack: a namedtuple made here is known by identity
+        return Pack(value.kind, items)
     return value
 
 
