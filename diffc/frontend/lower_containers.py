@@ -127,9 +127,8 @@ def rebind(scope, name_node, old, new):
     object's attribute assigned the container in this call is assigned ``new`` (made in
     the generated code: the object holds what Python's call leaves there)."""
     held = lower_objects.holders(scope.state, old)
-    if isinstance(name_node, ast.Attribute) and held:
-        pass
-    elif not isinstance(name_node, ast.Name) or name_node.id not in scope.env:
+    assigned_here = isinstance(name_node, ast.Attribute) and held    # self.xs = [...] earlier
+    if not assigned_here and (not isinstance(name_node, ast.Name) or name_node.id not in scope.env):
         raise UnsupportedSyntax("changing a container that is not a local name is not "
                                 "supported", scope.loc(name_node), "copy it into a local "
                                 "name first (`d = dict(d)`, `xs = list(xs)`) and change that")
