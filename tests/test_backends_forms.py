@@ -247,6 +247,30 @@ def test_jax_rnn_weight_gradients_are_one_product_after_the_loop(jax64):
         _check(call, rnn, args, (0, 1, 2, 3), converted, label)
 
 
+def test_torch_rnn_is_backprop_through_time_as_numpy_has_it():
+    """On tensors (writes into arrays and ``out=``): the input product before the loop,
+    the states written into one array, each weight gradient one product after the loop;
+    the caller's tensors untouched."""
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(27)
+    T, N, D, H, K = 6, 4, 3, 5, 2
+    args = (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
+            rng.standard_normal((H, K)), rng.standard_normal((T, N, D)), rng.standard_normal((N, K)))
+    gradient = diffc.grad(rnn, wrt=(0, 1, 2, 3))
+    tensors = [torch.asarray(a.copy()) for a in args]
+    text = gradient.source_for(*tensors)
+    tree = ast.parse(text)
+    backward = [n for n in ast.walk(tree) if isinstance(n, ast.For) and "reversed" in ast.unparse(n.iter)]
+    assert len(backward) == 1 and not [n for n in ast.walk(backward[0]) if isinstance(n, ast.BinOp)
+                                       and isinstance(n.op, ast.MatMult) and isinstance(n.left, ast.Attribute)
+                                       and n.left.attr == "T"], text
+    forward = [n for n in ast.walk(tree) if isinstance(n, ast.For) and n not in backward]
+    assert "@ Wx" not in ast.unparse(forward[0]), text          # xs @ Wx before the loop
+    _check(gradient, rnn, args, (0, 1, 2, 3), tensors, "torch")
+    for t, a in zip(tensors, args):
+        np.testing.assert_array_equal(_host(t), a)
+
+
 def test_dask_example_makes_each_chunk_of_rows_in_one_task():
     """The benchmark's data: a chunk of X is one task reading its chunk of the labels (no
     chunk-sized intermediates of other tasks alive beside it), the same values every time."""
@@ -281,3 +305,66 @@ def test_dask_benchmark_peak_memory_starts_again_after_the_check():
     del big
     dask_scaling._reset_peak()
     assert dask_scaling._peak_rss_mb() < before - 200
+
+
+# -- PyTorch: its own kernels where the standard's spelling would run several ----------
+def nielsen_sigmoid(w, b, x, y):
+    """The seed notes' sigmoid layer and quadratic cost, sigmoid written out."""
+    a = 1 / (1 + np.exp(-(w @ x + b)))
+    return 0.5 * np.sum((a - y) ** 2) / x.shape[1]
+
+
+def _sigmoid_args(scale=1.0):
+    rng = np.random.default_rng(31)
+    return (scale * rng.standard_normal((3, 4)), rng.standard_normal((3, 1)), rng.random((4, 5)),
+            rng.random((3, 5)))
+
+
+def test_torch_form_runs_the_sigmoid_and_squares_as_one_kernel_each():
+    torch = _library("torch", "torch")
+    gradient = diffc.grad(nielsen_sigmoid, wrt=(0, 1))
+    args = _sigmoid_args()
+    tensors = [torch.asarray(a) for a in args]
+    _check(gradient, nielsen_sigmoid, args, (0, 1), tensors, "torch")
+    text = gradient.source_for(*tensors)
+    assert "xp.sigmoid(w @ x + b)" in text and "xp.exp" not in text and "** 2" not in text, text
+    assert "xp.sigmoid" not in gradient.source_for(*args) and "np.exp" in gradient.source_for(*args)
+
+
+def test_torch_sigmoid_of_very_negative_inputs_stays_finite():
+    """``exp(-z)`` overflows for z < -709; the sigmoid kernel gives 0 and a zero gradient,
+    which is the limit of the NumPy form's values (NumPy warns of the overflow)."""
+    torch = _library("torch", "torch")
+    gradient = diffc.grad(nielsen_sigmoid, wrt=(0, 1))
+    args = list(_sigmoid_args())
+    args[1] = args[1] - 2000.0                   # every pre-activation below -1000
+    dw, db = gradient(*[torch.asarray(a) for a in args])
+    assert torch.isfinite(dw).all() and torch.isfinite(db).all()
+    with np.errstate(over="ignore"):
+        want = gradient(*args)
+    for got, w in zip((dw, db), want):
+        np.testing.assert_allclose(_host(got), w, rtol=0, atol=1e-300)
+
+
+def test_tensor_calls_of_a_compiled_signature_take_the_fast_dispatcher():
+    """A second call with tensors of the same type, shape and dtype runs the compiled
+    code without the general signature; another shape or dtype compiles again."""
+    torch = _library("torch", "torch")
+    gradient = diffc.grad(nielsen_sigmoid, wrt=(0, 1))
+    args = _sigmoid_args()
+    tensors = [torch.asarray(a) for a in args]
+    gradient(*tensors)
+    calls = []
+    slow = type(gradient)._slow_call
+    type(gradient)._slow_call = lambda self, *a: calls.append(a) or slow(self, *a)
+    try:
+        _check(gradient, nielsen_sigmoid, args, (0, 1), tensors, "torch, fast call")
+        assert not any(isinstance(a, torch.Tensor) for c in calls for a in c), calls
+        wider = _sigmoid_args()[:2] + (np.random.default_rng(1).random((4, 7)), np.zeros((3, 7)))
+        _check(gradient, nielsen_sigmoid, wider, (0, 1), [torch.asarray(a) for a in wider], "torch, 7 columns")
+        assert any(isinstance(a, torch.Tensor) for c in calls for a in c)   # a new shape: slow
+        single = [torch.asarray(a.astype(np.float32)) for a in args]
+        before = len(calls)
+        assert gradient(*single)[0].dtype == torch.float32 and len(calls) == before + 1
+    finally:
+        del type(gradient)._slow_call

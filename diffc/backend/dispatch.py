@@ -9,7 +9,8 @@ After each compile, ``install`` builds (as ``ast``) a dispatcher for the object,
 
 so a call with a known signature costs a few attribute checks, not a signature
 tuple and a dictionary lookup. A dict of parameters is checked key by key (its keys in
-order, then each entry). Signatures the checks cannot express (lists, tuples, other
+order, then each entry); another library's array (a torch tensor) by its type, shape
+and dtype. Signatures the checks cannot express (lists, tuples, other
 objects) take the slow path, which is always correct.
 
 A compiled function that needs nothing from its module but ``np`` is *inlined*: its
@@ -33,6 +34,7 @@ import numpy as np
 
 from diffc.frontend import bindings
 from diffc.backend import load
+from diffc.core import signature
 from diffc.errors import InternalError
 
 _MAX_FAST = 4
@@ -40,7 +42,7 @@ _MAX_INLINED_LINES = 80
 MISSING = object()
 _RESERVED = {"self", "ndarray", "float", "complex", "int", "bool", "str", "type", "dict", "tuple",
              "_MISSING", "MISSING", "_cell", "_read", "getattr", "_v", "np"}
-_PREFIXES = ("compiled_", "dtype_", "check_", "extras_", "guard_")
+_PREFIXES = ("compiled_", "dtype_", "type_", "check_", "extras_", "guard_")
 
 
 def _checks(name, value, namespace):
@@ -75,6 +77,11 @@ def _checks_of(arg, value, namespace):
         return [is_(type_of, "ndarray"),
                 eq(ast.Attribute(arg, "shape", ast.Load()), value.shape),
                 is_(ast.Attribute(arg, "dtype", ast.Load()), dtype)]
+    if t in signature.FOREIGN:            # another library's array (a torch tensor)
+        kind = _constant_name(namespace, t, "type_")
+        dtype = _constant_name(namespace, value.dtype, "dtype_")
+        return [is_(type_of, kind), eq(ast.Attribute(arg, "shape", ast.Load()), tuple(value.shape)),
+                ast.Compare(ast.Attribute(arg, "dtype", ast.Load()), [ast.Eq()], [ast.Name(dtype, ast.Load())])]
     if t in (float, complex):
         return [is_(type_of, t.__name__)]
     if t in (int, bool, str):
@@ -196,7 +203,8 @@ def _inlined(fn, params):
 
     Only for a function whose parameters are ``params`` and that reads no module-level
     name but ``np`` (a helper or a generated pair would have to come along)."""
-    source = fn.diffc_inline_source or fn.diffc_source     # set by ``GradientFunction._load``
+    # set by ``GradientFunction._load`` (another namespace's function has only the second)
+    source = getattr(fn, "diffc_inline_source", None) or fn.diffc_source
     if source is None or source.count("\n") > _MAX_INLINED_LINES:
         return None         # the saving is one call: it matters for small, scalar code
     fdef = next((n for n in ast.parse(source).body

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 from diffc.backend.expressions import copy_ast
-from diffc.backend import printer
+from diffc.backend import printer, torch_kernels
 from diffc.errors import DiffcError
 
 
@@ -333,6 +333,9 @@ class _Rewrite:
         return new
 
     def _keyword(self, k):
+        if k.arg == "dtype" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str) \
+                and k.value.value in _SAME and hasattr(self.target.namespace, k.value.value):
+            return ast.keyword("dtype", _xp(k.value.value))      # dtype="float64": the namespace's
         return ast.keyword(k.arg, self.expr(k.value))
 
     def _numpy_attribute(self, path, e):
@@ -479,4 +482,6 @@ def rewrite_function(fdef, target, array_params, scalar_params=()):
     leftover = [n for n in ast.walk(new) if isinstance(n, ast.Name) and n.id == "np"]
     if leftover:
         raise rewrite._unsupported("np", "a NumPy name")
+    if target.torch:
+        new = torch_kernels.rewrite(new)
     return new, rewrite.uses_math

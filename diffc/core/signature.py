@@ -13,6 +13,9 @@ _BY_VALUE = (int, bool, str, type(None))
 _ndarray = np.ndarray
 
 
+FOREIGN = set()        # types of other libraries' arrays met before (torch.Tensor, ...)
+
+
 class Signature:
     _DEPTH = 12
 
@@ -30,6 +33,8 @@ class Signature:
             return (a.shape, a.dtype.char, seen)
         if t in _BY_VALUE:
             return (t, a)
+        if t in FOREIGN:
+            return (t, tuple(a.shape), str(a.dtype))
         if depth > self._DEPTH:
             return t
         if isinstance(a, dict):
@@ -37,6 +42,8 @@ class Signature:
         if isinstance(a, (list, tuple)):
             return (t, self.of(a, depth + 1))
         if hasattr(a, "shape") and hasattr(a, "dtype") and not isinstance(a, np.generic):
+            if hasattr(t, "shape") and hasattr(t, "dtype"):     # the class's, not one object's
+                FOREIGN.add(t)
             return (t, tuple(a.shape), str(a.dtype))     # another library's array
         if is_user_object(a):
             if id(a) in self.objects:
