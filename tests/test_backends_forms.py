@@ -11,6 +11,7 @@ the Dask benchmark's data, one task per chunk of rows.
 """
 import ast
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -146,7 +147,9 @@ def test_one_value_at_every_label_is_broadcast_not_spread(library, extra, reques
     converted = [asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     text = gradient.source_for(*converted)
     assert "broadcast_to" not in text, text
-    assert "xp.where(xp.arange(probs.shape[1]) == y[:, None], xp.asarray(" in text, text
+    # (PyTorch's new arrays are made on the arguments' device)
+    assert re.search(r"xp\.where\(xp\.arange\(probs\.shape\[1\](, device=device)?\) == y\[:, None\], "
+                     r"xp\.asarray\(", text), text
     got = gradient(*converted)
     assert all(str(g.dtype).endswith("float64") for g in got)
     _check(gradient, gradient.primal, args, (0, 1), converted, library)
@@ -368,3 +371,39 @@ def test_tensor_calls_of_a_compiled_signature_take_the_fast_dispatcher():
         assert gradient(*single)[0].dtype == torch.float32 and len(calls) == before + 1
     finally:
         del type(gradient)._slow_call
+
+
+@pytest.mark.parametrize("loss, make_args, wrt", [
+    (hinge, _hinge_args, (0,)),
+    (linear_classifiers.softmax_loss.primal, lambda: _softmax_example(), (0, 1)),
+    (rnn, lambda: _rnn_example(), (0, 1, 2, 3)),
+    (nielsen_sigmoid, _sigmoid_args, (0, 1)),
+])
+def test_torch_form_makes_its_new_arrays_on_the_arguments_device(loss, make_args, wrt):
+    """Tensors on PyTorch's ``meta`` device (shapes and dtypes, no memory: what a machine
+    without a GPU can check of CUDA tensors): an array the gradient makes (``arange``,
+    ``zeros``, a number made an array) on the CPU would fail to combine with them."""
+    torch = _library("torch", "torch")
+    args = make_args()
+    on_meta = [torch.asarray(a.astype(np.int64) if a.dtype.kind in "iu" else a, device="meta")
+               if isinstance(a, np.ndarray) else a for a in args]
+    gradient = diffc.api.gradients.GradientFunction(loss, wrt=wrt)
+    got = gradient(*on_meta)
+    got = got if isinstance(got, tuple) else (got,)
+    want = gradient(*args)
+    want = want if isinstance(want, tuple) else (want,)
+    assert [g.device.type for g in got] == ["meta"] * len(wrt)
+    assert [tuple(g.shape) for g in got] == [np.shape(w) for w in want]
+
+
+def _softmax_example():
+    rng = np.random.default_rng(28)
+    return (0.1 * rng.standard_normal((6, 3)), rng.standard_normal(3), rng.standard_normal((5, 6)),
+            rng.integers(0, 3, 5), 0.1)
+
+
+def _rnn_example():
+    rng = np.random.default_rng(29)
+    T, N, D, H, K = 4, 3, 2, 5, 2
+    return (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
+            rng.standard_normal((H, K)), rng.standard_normal((T, N, D)), rng.standard_normal((N, K)))

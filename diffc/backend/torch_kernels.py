@@ -11,7 +11,10 @@ values with fewer or cheaper kernels (measured on float64 CPU tensors, 256x256):
   PyTorch computes a power through its general ``pow`` kernel, several times slower than
   a product.
 
-Nothing else changes; names, comments and the order of statements are the input's.
+and every new array (``xp.zeros``, ``xp.arange``, a number made an array by
+``xp.asarray``) is made on the arguments' device (``device=W.device``, read once after
+``xp``): PyTorch would make it on the CPU, and an operation mixing it with CUDA tensors
+fails. Nothing else changes; names, comments and the order of statements are the input's.
 """
 from __future__ import annotations
 
@@ -71,6 +74,47 @@ class _Kernels(ast.NodeTransformer):
         return node
 
 
+_CREATIONS = frozenset({"zeros", "ones", "empty", "full", "eye", "linspace", "arange", "asarray"})
+
+
+class _OnDevice(ast.NodeTransformer):
+    def __init__(self, name):
+        self.name = name
+        self.used = False
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if any(_is_xp(node.func, n) for n in _CREATIONS) and not any(k.arg == "device" for k in node.keywords):
+            node.keywords.append(ast.keyword("device", ast.Name(self.name, ast.Load())))
+            self.used = True
+        return node
+
+
+def _device_of(array):
+    """``W.device`` for the first argument ``array_namespace`` is asked about (``W``,
+    ``*Ws``, ``*params.values()``)."""
+    if isinstance(array, ast.Starred):
+        inner = array.value
+        first = ast.Subscript(inner, ast.Constant(0), ast.Load()) if isinstance(inner, ast.Name) else \
+            ast.Call(ast.Name("next", ast.Load()), [ast.Call(ast.Name("iter", ast.Load()), [inner], [])], [])
+        return ast.Attribute(first, "device", ast.Load())
+    return ast.Attribute(array, "device", ast.Load())
+
+
 def rewrite(fdef):
-    """``fdef`` (a rewritten ``def`` for PyTorch) with PyTorch's cheaper kernels."""
-    return _Kernels().visit(copy_ast(fdef))
+    """``fdef`` (a rewritten ``def`` for PyTorch) with PyTorch's cheaper kernels and new
+    arrays on the arguments' device."""
+    new = _Kernels().visit(copy_ast(fdef))
+    taken = {n.id for n in ast.walk(new) if isinstance(n, ast.Name)} | {a.arg for a in new.args.args}
+    name = next(n for n in ("device", "device_of_args") + tuple(f"device_{i}" for i in range(len(taken) + 1))
+                if n not in taken)
+    on_device = _OnDevice(name)
+    new.body = [on_device.visit(s) for s in new.body]
+    at = next(i for i, s in enumerate(new.body) if isinstance(s, ast.Assign)
+              and isinstance(s.targets[0], ast.Name) and s.targets[0].id == "xp")
+    arrays = new.body[at].value.args
+    if on_device.used and arrays:
+        new.body.insert(at + 1, ast.Assign([ast.Name(name, ast.Store())], _device_of(arrays[0]), lineno=0))
+    elif on_device.used:
+        new = _Kernels().visit(copy_ast(fdef))      # no argument to read a device from: the default
+    return new
