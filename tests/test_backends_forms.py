@@ -35,6 +35,8 @@ def _library(name, extra):
 def _host(value):
     if hasattr(value, "detach"):
         value = value.detach().cpu()
+    if type(value).__module__.startswith("cupy"):
+        return value.get()                    # a copy from the device (NumPy cannot read it)
     try:
         return np.from_dlpack(value)
     except (TypeError, BufferError, RuntimeError, AttributeError):
@@ -407,3 +409,51 @@ def _rnn_example():
     T, N, D, H, K = 4, 3, 2, 5, 2
     return (0.5 * rng.standard_normal((D, H)), 0.5 * rng.standard_normal((H, H)), 0.1 * rng.standard_normal(H),
             rng.standard_normal((H, K)), rng.standard_normal((T, N, D)), rng.standard_normal((N, K)))
+
+
+# -- CuPy: compiled here against its namespace; run where a GPU is ------------------------
+def _cuda_device_or_skip(cupy):
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as e:                  # noqa: BLE001 (CUDA's errors have no common base here)
+        pytest.skip(f"no CUDA device here ({type(e).__name__}): CuPy's arrays need one")
+    if not count:
+        pytest.skip("no CUDA device here: CuPy's arrays need one")
+
+
+def test_compile_for_cupy_calls_only_the_namespace_of_the_arrays(tmp_path):
+    """``diffc compile --backend cupy`` (CuPy imports without a GPU): every call is the
+    namespace's and exists in CuPy's, and nothing of NumPy reaches the device arrays."""
+    import subprocess
+
+    pytest.importorskip("cupy", reason="cupy is not installed (pip install 'diffc[cupy]')")
+    compat_cupy = pytest.importorskip("array_api_compat.cupy")
+    out = tmp_path / "linear_classifiers_cupy.py"
+    command = [sys.executable, "-m", "diffc", "compile", str(EXAMPLES / "linear_classifiers.py"),
+               "--arg", "W=64x10", "--arg", "b=shape:10", "--arg", "X=7x64", "--arg", "y=7:int",
+               "--arg", "reg=scalar", "--backend", "cupy", "-o", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    tree = ast.parse(text)                    # (comments quote the user's NumPy lines)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))
+                for a in n.names} | {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert "np" not in names and not {m for m in imported if "numpy" in m} and "For arrays of cupy" in text
+    called = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
+              and isinstance(n.value, ast.Name) and n.value.id == "xp"}
+    assert called and all(hasattr(compat_cupy, name) for name in called), called
+
+
+@pytest.mark.parametrize("loss, make_args, wrt", [
+    (hinge, _hinge_args, (0,)),
+    (rnn, lambda: _rnn_example(), (0, 1, 2, 3)),
+    (nielsen_sigmoid, _sigmoid_args, (0, 1)),
+])
+def test_gradients_on_cupy_arrays(loss, make_args, wrt):
+    cupy = pytest.importorskip("cupy", reason="cupy is not installed (pip install 'diffc[cupy]')")
+    _cuda_device_or_skip(cupy)
+    args = make_args()
+    gradient = diffc.api.gradients.GradientFunction(loss, wrt=wrt)
+    on_device = [cupy.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
+    _check(gradient, loss, args, wrt, on_device, "CuPy")

@@ -56,8 +56,9 @@ def target_for(args, wrt):
     precision = numpy_dtype(floating[0].dtype).name if floating else "float64"
     is_torch, is_jax, is_dask = (compat.is_torch_namespace(namespace), compat.is_jax_namespace(namespace),
                                  compat.is_dask_namespace(namespace))
+    extended = is_torch or is_jax or is_dask or compat.is_cupy_namespace(namespace)
     return Target(namespace, _library_name(namespace), writes=not is_jax, torch=is_torch,
-                  precision=precision, extended=is_torch or is_jax or is_dask, in_place=is_torch)
+                  precision=precision, extended=extended, in_place=is_torch)
 
 
 def _library_name(namespace):
@@ -155,7 +156,8 @@ _MADE_UP = 1 << 20      # entries of a stand-in with made-up values of its own
 # ``diffc compile --backend NAME``: the library whose namespace the module is checked
 # against (its functions must exist there), and the extra that installs it
 BACKENDS = {"torch": ("array_api_compat.torch", "torch"), "jax": ("jax.numpy", "jax"),
-            "dask": ("array_api_compat.dask.array", "dask"), "array-api": ("array_api_strict", "array-api")}
+            "cupy": ("array_api_compat.cupy", "cupy"), "dask": ("array_api_compat.dask.array", "dask"),
+            "array-api": ("array_api_strict", "array-api")}
 
 
 def target_named(name, args, wrt):
@@ -173,4 +175,4 @@ def target_named(name, args, wrt):
                 if isinstance(a, np.ndarray) and a.dtype.kind in "fc"]
     return Target(namespace, name, writes=name != "jax", torch=name == "torch",
                   precision=floating[0].dtype.name if floating else "float64",
-                  extended=name in ("torch", "jax", "dask"), in_place=name == "torch")
+                  extended=name in ("torch", "jax", "cupy", "dask"), in_place=name == "torch")

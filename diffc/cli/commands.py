@@ -78,7 +78,7 @@ def _compile_parser(sub):
                         "d<param>...) returns the value and the directional derivative")
     c.add_argument("--backend", choices=("numpy",) + tuple(namespaces.BACKENDS), default="numpy",
                    help="the arrays the module takes: numpy (default), or array API calls on the "
-                        "arguments' namespace for torch, jax, dask or any array-api library")
+                        "arguments' namespace for torch, jax, cupy, dask or any array-api library")
 
 
 def _show_parser(sub):
