@@ -539,7 +539,8 @@ def environment_lines(versions, missing, diffc, diffc_error, opts, warmup=None, 
         f"{os.cpu_count()} cores",
         f"threads: {THREADS} for every library (OMP/OPENBLAS/MKL_NUM_THREADS={THREADS}, "
         f"torch.set_num_threads({THREADS}), XLA_FLAGS='{os.environ.get('XLA_FLAGS', '')}'); "
-        f"NumPy-based columns, JAX and PyTorch each timed in their own process",
+        f"NumPy-based columns, JAX and PyTorch each timed in their own process "
+        f"(diffc on their arrays in theirs, round-robin with them)",
         f"python {platform.python_version()}, numpy {np.__version__}{blas}, diffc {diffc_v}",
         "peers: " + (", ".join(f"{k} {v}" for k, v in shown.items()) or "none"),
     ]

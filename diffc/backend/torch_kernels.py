@@ -2,14 +2,14 @@
 
 Contract: takes the ``def`` that ``portable.rewrite_function`` made for a PyTorch target
 and returns it with these expressions replaced, each by one that computes the same
-values with fewer or cheaper kernels (measured on float64 CPU tensors, 256x256):
+values with fewer or cheaper kernels (measured on float64 CPU tensors):
 
 * ``1 / (1 + xp.exp(-z))``, the logistic sigmoid as the user wrote it, is
-  ``xp.sigmoid(z)``: one kernel instead of four (negate, exp, add, divide), and
-  no overflow of ``exp`` for very negative ``z``;
+  ``xp.sigmoid(z)``: one kernel instead of four (negate, exp, add, divide; 45 against
+  781 us on 256x256, 1.5 against 11.6 us on 30x10), and no overflow of ``exp`` for very
+  negative ``z``;
 * ``a ** 2`` and ``xp.square(a, out=o)`` are ``a * a`` and ``xp.multiply(a, a, out=o)``:
-  PyTorch computes a power through its general ``pow`` kernel, several times slower than
-  a product.
+  PyTorch's general ``pow`` kernel is a little slower than a product (9.0 against 7.7 us).
 
 and every new array (``xp.zeros``, ``xp.arange``, a number made an array by
 ``xp.asarray``) is made on the arguments' device (``device=W.device``, read once after
