@@ -461,3 +461,94 @@ def test_gradients_on_cupy_arrays(loss, make_args, wrt):
     gradient = diffc.api.gradients.GradientFunction(loss, wrt=wrt)
     on_device = [cupy.asarray(a) if isinstance(a, np.ndarray) else a for a in args]
     _check(gradient, loss, args, wrt, on_device, "CuPy")
+
+
+# -- PyTorch: real code's shapes of arguments (found by running the corpus on tensors) ----
+def dot_and_masks(W, X, y):
+    """``np.dot`` (not in the array API standard) and masks combined with ``&``."""
+    scores = np.dot(X, W)
+    keep = (scores > -1.0) & (scores < 1.0)
+    return np.sum(np.tanh(scores) * keep) + np.sum(scores[np.arange(X.shape[0]), y])
+
+
+def test_torch_form_takes_dot_as_a_product_and_masks_combined_with_and():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(32)
+    args = (0.3 * rng.standard_normal((4, 3)), rng.standard_normal((5, 4)), rng.integers(0, 3, 5))
+    scores = args[1] @ args[0]
+    assert np.min(np.abs(np.abs(scores) - 1.0)) > 1e-3       # no kink a difference could straddle
+    gradient = diffc.grad(dot_and_masks, wrt=0)
+    _check(gradient, dot_and_masks, args, (0,), [torch.asarray(a) for a in args], "torch")
+    text = gradient.source_for(*[torch.asarray(a) for a in args])
+    assert "X @ W" in text and "&" in text and "xp.dot" not in text, text
+
+
+def batchnorm_test_mode(x, gamma, bn_param):
+    """A dict of settings and arrays (cs231n's ``bn_param``) read by key."""
+    mean, var = bn_param["running_mean"], bn_param["running_var"]
+    return np.sum(gamma * (x - mean) / np.sqrt(var + bn_param["eps"]))
+
+
+def test_torch_form_of_a_dict_of_settings_and_arrays():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(33)
+    bn = {"mode": "test", "eps": 1e-3, "running_mean": rng.standard_normal(4), "running_var": rng.random(4) + 0.5}
+    args = (rng.standard_normal((6, 4)), rng.standard_normal(4), bn)
+    on_torch = (torch.asarray(args[0]), torch.asarray(args[1]),
+                dict(bn, running_mean=torch.asarray(bn["running_mean"]), running_var=torch.asarray(bn["running_var"])))
+    gradient = diffc.grad(batchnorm_test_mode, wrt=(0, 1))
+    _check(gradient, batchnorm_test_mode, args, (0, 1), on_torch, "torch")
+
+
+Pair = __import__("collections").namedtuple("Pair", "W b")
+
+
+def namedtuple_layer(p, x):
+    return np.sum(np.tanh(x @ p.W + p.b))
+
+
+def test_torch_tensors_in_a_named_tuple():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(34)
+    p, x = Pair(rng.standard_normal((3, 2)), rng.standard_normal(2)), rng.standard_normal((4, 3))
+    gradient = diffc.grad(namedtuple_layer, wrt=1)
+    numeric = gradcheck.numeric_vjp(namedtuple_layer, [p, x], 1, 1.0)
+    try:
+        got = gradient(Pair(torch.asarray(p.W), torch.asarray(p.b)), torch.asarray(x))
+    except diffc.DiffcError as e:                # a located refusal is an answer; a crash is not
+        assert not isinstance(e, diffc.InternalError) and "test_backends_forms.py:" in str(e), e
+    else:
+        gradcheck.assert_close(_host(got), numeric, "dx with a named tuple of tensors")
+
+
+class Scorer:
+    def __init__(self, W):
+        self.W = W
+
+    def loss(self, X, y):
+        return np.sum((X @ self.W - y) ** 2)
+
+
+def test_a_method_given_tensors_is_refused_where_it_is_defined():
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(35)
+    model = Scorer(torch.asarray(rng.standard_normal((3, 2))))
+    gradient = diffc.grad(model.loss, wrt="W")
+    with pytest.raises(diffc.DiffcError) as caught:
+        gradient(torch.asarray(rng.standard_normal((4, 3))), torch.asarray(rng.standard_normal((4, 2))))
+    assert not isinstance(caught.value, diffc.InternalError)
+    assert "test_backends_forms.py:" in str(caught.value) and "def loss(self, X, y):" in str(caught.value)
+    assert "made for NumPy arrays only" in str(caught.value)
+
+
+def integer_labels(W, y):
+    return np.sum(W[y])
+
+
+def test_an_integer_tensor_in_wrt_is_named():
+    torch = _library("torch", "torch")
+    gradient = diffc.grad(integer_labels, wrt=1)
+    with pytest.raises(diffc.DiffcError) as caught:
+        gradient(torch.asarray(np.ones((3, 2))), torch.asarray(np.array([0, 2])))
+    assert not isinstance(caught.value, diffc.InternalError), caught.value
+    assert "cannot differentiate with respect to 'y'" in str(caught.value)

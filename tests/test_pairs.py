@@ -178,3 +178,14 @@ def test_a_loop_with_tapes_inside_the_helper():
     _, source = compiled(m.rayleigh, (0, 1), args)
     forward = source.split("def power_iteration_forward(")[1].split("\ndef ")[0]
     assert "_tape.append(" in forward and "_tape" in forward.split("return")[-1]
+
+
+def test_a_loop_over_time_inside_the_helper_keeps_its_forward_whole():
+    """Backprop through time's rewrites (the input product before the loop, the states in
+    rows of one array) put statements into the forward loop for the backward one; in a
+    pair, where they are two functions, they are not made (the forward lost a state and
+    the compile failed with an internal KeyError)."""
+    args = (normal(3, 4) / 2, normal(4, 4) / 2, normal(4) / 10, normal(2, 3, 3), normal(2, 4), normal(2, 3, 4))
+    check_grads(m.rnn_sequence_loss, args, wrt=(0, 1, 2), modes=("reverse", "numeric"))
+    _, source = compiled(m.rnn_sequence_loss, (0, 1, 2), args)
+    assert "def rnn_over_time_forward(" in source and "def rnn_over_time_backward(" in source

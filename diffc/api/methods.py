@@ -17,6 +17,7 @@ import inspect
 from dataclasses import dataclass
 
 from diffc.api import gradients
+from diffc.backend import namespaces, portable
 from diffc.compiler import lowering, pipeline
 from diffc.compiler import staging
 from diffc.frontend import lower_objects, source
@@ -167,6 +168,7 @@ class MethodGradient(gradients.GradientFunction):
 
     def __call__(self, *args, **kwargs):
         obj, own = self._split(args, kwargs)
+        self._refuse_foreign(list(own) + list(getattr(obj, "__dict__", {}).values()))
         entry, inputs, layout, key = self._entry(obj, own)
         if entry is None:
             entry = self._compile_for(layout, key, inputs, obj)
@@ -176,7 +178,21 @@ class MethodGradient(gradients.GradientFunction):
             gradients.after_stores(self._specialised, key, after)
         return out
 
+    def _refuse_foreign(self, values, src=None):
+        """A located error when ``values`` hold another library's arrays (torch tensors)."""
+        foreign = namespaces.foreign_arrays(values)
+        if foreign:
+            src = src or source.from_function(self._func)
+            library = type(foreign[0]).__module__.split(".")[0]
+            raise portable.BackendUnsupported(
+                f"the gradient of a method is made for NumPy arrays only: {src.name} reads "
+                f"{library} arrays (diffc's array-API form is made for functions)", src.loc(),
+                "write the loss as a function taking the arrays as arguments (def loss(W, b, X, y): "
+                "...) and call diffc.grad on it, or call the method with NumPy arrays")
+
     def _compile_for(self, layout, key, inputs, obj):
+        self._refuse_foreign(inputs, layout.src)
+
         def build():
             if self.has_aux:        # staged like a function's, attributes as read statically
                 return self._compile_with_aux(layout, inputs)

@@ -101,7 +101,7 @@ def stand_ins(args):
         if isinstance(value, dict):
             return {k: shrink(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
-            return type(value)(shrink(v) for v in value)
+            return _same_kind(value, [shrink(v) for v in value])
         if foreign_arrays([value]) and _values_of(value) is None:
             shape = tuple(shrunk.get(int(n), int(n)) for n in value.shape)
             return stand_in(_Described(shape, value.dtype))
@@ -110,6 +110,13 @@ def stand_ins(args):
 
 
 _SMALL_SIZES = (997, 991, 983, 977, 971, 967, 953, 947, 941, 937)
+
+
+def _same_kind(container, items):
+    """A list or tuple of ``items`` of ``container``'s type (a named tuple's fields by position)."""
+    if hasattr(container, "_fields"):
+        return type(container)(*items)
+    return type(container)(items)
 
 
 class _Described:
@@ -133,7 +140,7 @@ def stand_in(value):
     if isinstance(value, dict):
         return {k: stand_in(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(stand_in(v) for v in value)
+        return _same_kind(value, [stand_in(v) for v in value])
     if isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return value
     shared = _values_of(value)

@@ -312,6 +312,8 @@ class _Rewrite:
             return self._numpy_attribute(path, e)
         if isinstance(e, ast.Attribute):
             return ast.Attribute(self.expr(e.value), e.attr, e.ctx)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
+            return ast.BinOp(self.expr(e.left), e.op, self.expr(e.right))     # masks stay masks
         if isinstance(e, ast.BinOp):
             return ast.BinOp(self._number(e.left), e.op, self._number(e.right))
         new = copy_ast(e)

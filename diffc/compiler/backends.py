@@ -49,8 +49,7 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} needs {what}, which diffc's array-API form does not "
             f"emit yet", src.loc(), "call the gradient with NumPy arrays")
-    arrays = [_arrays_of(p, a) for p, a in zip(_param_names(compiled.function_def), args)]
-    arrays = [e for e in arrays if e is not None]
+    arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in _arrays_of(p, a)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args)
                if isinstance(a, (int, float, complex)) and not isinstance(a, bool)]
     try:
@@ -86,17 +85,23 @@ class _StandIns(tuple):
 
 
 def _arrays_of(name, value):
-    """The argument of ``array_namespace`` for parameter ``name``: ``W``, ``*params.values()``
-    for a dict of arrays, ``*Ws`` for a list or tuple of them; None for no array."""
+    """The arguments of ``array_namespace`` for parameter ``name``: ``[W]``,
+    ``[*params.values()]`` for a dict of arrays, ``[*Ws]`` for a list or tuple of them, the
+    array entries of a dict of settings and arrays (``[bn_param['running_mean'], ...]``);
+    ``[]`` for no array."""
     def is_array(v):
-        return isinstance(v, np.ndarray) or bool(namespaces.foreign_arrays([v]))
+        return isinstance(v, np.ndarray) or (not isinstance(v, (dict, list, tuple))
+                                             and bool(namespaces.foreign_arrays([v])))
 
+    load = ast.Name(name, ast.Load())
     if isinstance(value, dict) and value and all(is_array(v) for v in value.values()):
-        values = ast.Call(ast.Attribute(ast.Name(name, ast.Load()), "values", ast.Load()), [], [])
-        return ast.Starred(values, ast.Load())
+        return [ast.Starred(ast.Call(ast.Attribute(load, "values", ast.Load()), [], []), ast.Load())]
+    if isinstance(value, dict):
+        return [ast.Subscript(load, ast.Constant(k), ast.Load()) for k, v in value.items()
+                if isinstance(k, str) and is_array(v)]
     if isinstance(value, (list, tuple)) and value and all(is_array(v) for v in value):
-        return ast.Starred(ast.Name(name, ast.Load()), ast.Load())
-    return ast.Name(name, ast.Load()) if is_array(value) else None
+        return [ast.Starred(load, ast.Load())]
+    return [load] if is_array(value) else []
 
 
 def _param_names(fdef):

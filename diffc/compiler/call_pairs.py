@@ -189,7 +189,7 @@ def _generate(call, wrt, facts, namer):
     result = block.results[0]
     seed = namer.var(adjoint_hint(result.hint if isinstance(result, Var) else "out"), VarKind.ADJOINT)
     facts.assume(seed, result)
-    grad = passes.optimize(reverse(callee, wrt, facts, namer, with_value=True, seed=seed), facts)
+    grad = passes.optimize(reverse(callee, wrt, facts, namer, with_value=True, seed=seed), facts, split=True)
     cut = next((k for k, s in enumerate(grad.body) if s.role not in (Role.PRIMAL, Role.TAPE)), len(grad.body))
     primal, backward = grad.body[:cut], grad.body[cut:]
     result, grads = grad.results[0], grad.results[1:]

@@ -129,7 +129,7 @@ def check_values(src, names, wrt, args):
         value = bad[0]
         dtype = getattr(value, "dtype", None)
         is_int = isinstance(value, (bool, int, np.integer, np.bool_)) or \
-            (dtype is not None and dtype.kind in "biu")
+            (dtype is not None and _kind(dtype) in "biu")
         if is_int or (dtype is None and not isinstance(value, (float, complex, np.floating))):
             param = names[i]
             what = _kind_of(value)
@@ -148,7 +148,7 @@ def _kind_of(value):
     """``the integer 5``, ``an integer array (int64)``, ``the bool True``, ``a str``."""
     dtype = getattr(value, "dtype", None)
     if dtype is not None and np.ndim(value) > 0:
-        return f"an integer array ({dtype})" if dtype.kind in "iu" else f"a {dtype} array"
+        return f"an integer array ({dtype})" if _kind(dtype) in "iu" else f"a {dtype} array"
     if isinstance(value, (bool, np.bool_)):
         return f"the bool {bool(value)}"
     if isinstance(value, (int, np.integer)):
@@ -159,5 +159,16 @@ def _kind_of(value):
 def _is_float_leaf(value):
     dtype = getattr(value, "dtype", None)
     if dtype is not None:
-        return dtype.kind in "fc"
+        return _kind(dtype) in "fc"
     return isinstance(value, (float, complex))
+
+
+def _kind(dtype):
+    """NumPy's kind letter of a dtype, also of another library's (``torch.int64``: ``i``)."""
+    kind = getattr(dtype, "kind", None)
+    if isinstance(kind, str):
+        return kind
+    try:
+        return np.dtype(str(dtype).rsplit(".", 1)[-1]).kind
+    except TypeError:
+        return "O"

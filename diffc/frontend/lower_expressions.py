@@ -127,6 +127,8 @@ def _users_object(scope, atom):
     if obj is None or isinstance(obj, type) or \
             (type(obj).__module__ or "").split(".")[0] in ("diffc", "templates"):
         return None
+    if hasattr(type(obj), "shape") and hasattr(type(obj), "dtype"):
+        return None             # another library's array (a torch tensor), not the user's object
     return obj
 
 

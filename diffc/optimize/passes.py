@@ -408,15 +408,24 @@ def unoptimized():
         _OFF.reset(token)
 
 
-def optimize(func: Function, facts=None, *, emitted=True) -> Function:
+_ACROSS_THE_LOOPS = (bptt.inputs, bptt.products, bptt.products_without_writes)
+
+
+def optimize(func: Function, facts=None, *, emitted=True, split=False) -> Function:
     """Run every pass; the input function is left as it was (passes edit a copy).
 
     ``emitted=False`` for a function another transform will differentiate (``hessian``
     is forward mode over the gradient): the ``EMIT_PASSES`` make primitives without
     derivative rules, so they run only on code about to be emitted (``for_emission``).
+    ``split=True`` for a gradient whose forward and backward statements become two
+    functions (a helper's forward/backward pair): without the backprop-through-time
+    rewrites, which put statements of their own into the forward loop for the backward one.
     Switched off (``enabled()``), only ``dead_code`` runs."""
     func = copy.deepcopy(func)
-    passes = (PASSES if enabled() else (dead_code,)) + (_emit_passes() if emitted else ())
+    emit = _emit_passes() if emitted else ()
+    if split:
+        emit = tuple(p for p in emit if p not in _ACROSS_THE_LOOPS)
+    passes = (PASSES if enabled() else (dead_code,)) + emit
     for p in passes:
         func = checked(p(func, facts), facts, p.__name__)
     return func

@@ -17,6 +17,9 @@ emitted, and make primitives without derivative rules:
 * ``new_axis_scatters``: the gradient of ``x[:, None]`` is ``d[:, 0]``, not a write
   into zeros.
 * ``picked_shapes``: the shape of such a pick is the shape of ``cols``.
+* ``dots_as_products``: ``np.dot`` (not in the standard) of operands of one or two
+  dimensions is their matrix product (``@``), and of a number and an array their product:
+  the same values, NumPy's own definition of ``dot`` for those ranks.
 
 (``passes`` runs ``dead_code`` after them: a pick read only for its shape goes.)
 """
@@ -156,4 +159,29 @@ def _with_new_axes(index, shape):
     return tuple(1 if _new_axis(i) else next(sizes) for i in index.items)
 
 
-PASSES = (row_scatters, new_axis_scatters, picked_shapes)
+def dots_as_products(func, facts=None):
+    if facts is None or not facts.enabled:
+        return func
+
+    def rewrite(stmt):
+        if isinstance(stmt, Eqn) and stmt.prim == "dot" and len(stmt.args) == 2 and not stmt.kwargs:
+            ranks = [facts.ndim(a) for a in stmt.args]
+            if None not in ranks and all(r in (1, 2) for r in ranks):
+                prim = "matmul"
+            elif None not in ranks and 0 in ranks:
+                prim = "multiply"
+            else:
+                return [stmt]
+            return [Eqn(stmt.outs, prim, stmt.args, {}, stmt.loc, stmt.role, stmt.origin)]
+        return [stmt]
+
+    def visit(stmts):
+        out = []
+        for stmt in stmts:
+            out += rewrite(map_blocks(stmt, visit))
+        return out
+
+    return with_body(func, visit(func.body))
+
+
+PASSES = (row_scatters, new_axis_scatters, picked_shapes, dots_as_products)

@@ -118,3 +118,18 @@ def power_iteration(A, v):
 def rayleigh(A, v):
     w = power_iteration(A, v)
     return np.sum(w * (A @ w))
+
+
+def rnn_over_time(xs, h0, Wx, Wh, b):
+    """A helper with the loop over time (products with ``@``), its states written into
+    an array: the gradient's pair is two functions, forward and backward."""
+    h = np.zeros((xs.shape[0], xs.shape[1], h0.shape[1]))
+    prev = h0
+    for t in range(xs.shape[1]):
+        prev = np.tanh(xs[:, t, :] @ Wx + prev @ Wh + b)
+        h[:, t, :] = prev
+    return h
+
+
+def rnn_sequence_loss(Wx, Wh, b, xs, h0, dh):
+    return np.sum(rnn_over_time(xs, h0, Wx, Wh, b) * dh)
