@@ -107,6 +107,8 @@ HAND = [
                              normal(5, 2)), 0),
     (pair_models.list_loss, (normal(3), normal(3), normal(3)), (0, 1, 2)),
     (pair_models.rayleigh, (normal(3, 3), normal(3)), (0, 1)),
+    (pair_models.rnn_sequence_loss, (normal(3, 4) / 2, normal(4, 4) / 2, normal(4) / 10, normal(2, 3, 3),
+                                     normal(2, 4), normal(2, 3, 4)), (0, 1, 2)),
     (control_models.invariant_read, ({"w": normal(3)}, normal(5, 3)), 0),
     (control_models.varying_rows, (normal(4, 3) * 0.5, normal(5, 2, 4)), 0),
     (jump_models.layers_until_large, test_jumps._layers(0.2), (0, 1, 2)),
