@@ -28,7 +28,8 @@ from __future__ import annotations
 import numpy as np
 
 from diffc.core import primitives
-from diffc.core.ir import Const, Eqn, Pack, Var, map_blocks, producers, with_body
+from diffc.core.ir import Const, Eqn, Pack, Var, producers
+from diffc.optimize.patterns import _each_statement
 
 
 def row_scatters(func, facts=None):
@@ -55,13 +56,7 @@ def row_scatters(func, facts=None):
                             stmt.role, stmt.origin)]
         return [stmt]
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            out += rewrite(map_blocks(stmt, visit))
-        return out
-
-    return with_body(func, visit(func.body))
+    return _each_statement(func, rewrite)
 
 
 def _one_per_row(x, index, made_by, facts):
@@ -99,13 +94,7 @@ def picked_shapes(func, facts=None):
                              stmt.role, stmt.origin)]
         return [stmt]
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            out += rewrite(map_blocks(stmt, visit))
-        return out
-
-    return with_body(func, visit(func.body))
+    return _each_statement(func, rewrite)
 
 
 def new_axis_scatters(func, facts=None):
@@ -125,13 +114,7 @@ def new_axis_scatters(func, facts=None):
                 return [Eqn(stmt.outs, "getitem", (values, taken), {}, stmt.loc, stmt.role, stmt.origin)]
         return [stmt]
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            out += rewrite(map_blocks(stmt, visit))
-        return out
-
-    return with_body(func, visit(func.body))
+    return _each_statement(func, rewrite)
 
 
 def _full_slice(item):
@@ -175,13 +158,7 @@ def dots_as_products(func, facts=None):
             return [Eqn(stmt.outs, prim, stmt.args, {}, stmt.loc, stmt.role, stmt.origin)]
         return [stmt]
 
-    def visit(stmts):
-        out = []
-        for stmt in stmts:
-            out += rewrite(map_blocks(stmt, visit))
-        return out
-
-    return with_body(func, visit(func.body))
+    return _each_statement(func, rewrite)
 
 
 PASSES = (row_scatters, new_axis_scatters, picked_shapes, dots_as_products)
