@@ -80,7 +80,8 @@ _NOT_PRIMITIVE_LISTS = {("diffc/optimize/simplify_ops.py", "_FUNCTIONS"),
                         # NumPy's function names in emitted text, rewritten to the array API's
                         ("diffc/backend/portable.py", "_KEYWORD_AT"),
                         ("diffc/backend/portable.py", "_NEW_FLOATS"),
-                        ("diffc/backend/portable.py", "_AXIS_ARGUMENTS"),
+                        ("diffc/backend/portable.py", "_ARRAY_FIRST"),
+                        ("diffc/backend/portable_kinds.py", "_AXIS_ARGUMENTS"),
                         # the array API's functions that make a new array (given a device)
                         ("diffc/backend/torch_kernels.py", "_CREATIONS")}
 

@@ -209,9 +209,9 @@ class GradientFunction:
                 f"diffc's array-API form ({target.name}) is made for a plain grad or "
                 f"value_and_grad of a function, not for nested transforms or has_aux",
                 src.loc(), "call it with NumPy arrays")
-        compiled, fdef, uses_math = backends.compile_portable(
+        compiled, fdefs, uses_math = backends.compile_portable(
             src, self.wrt, args, target, with_value=self.with_value, single=self._single)
-        return backends.load_portable(self, compiled, fdef, uses_math, target, src), compiled.free
+        return backends.load_portable(self, compiled, fdefs, uses_math, target, src), compiled.free
 
     def _diffc_stage(self, args):
         """This gradient's IR on example ``args`` (``staging``): how transforms nest."""

@@ -160,10 +160,10 @@ def user_imports(func_def_prims):
 
 
 def is_single_expression(prim):
-    if prim.call_path:
+    if prim.call_path or prim.helper:     # a call (a generated pair's too: it has no template)
         return True
     stmts, ret = _impl_parts(prim)
-    return prim.helper or (not stmts and ret is not None)
+    return not stmts and ret is not None
 
 
 def instantiate_primal(eqn, names, folded, fresh):

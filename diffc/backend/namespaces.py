@@ -12,6 +12,8 @@ array values.
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from diffc.backend.portable import Target
@@ -41,6 +43,32 @@ def foreign_arrays(args):
     except ImportError:
         return []                  # without array-api-compat, only NumPy arrays are arrays
     return [a for a in candidates if array_api_compat.is_array_api_obj(a)]
+
+
+def array_arguments(name, value):
+    """The arguments of ``array_namespace`` for a parameter ``name`` holding ``value``:
+    ``[W]``, ``[*params.values()]`` for a dict of arrays, ``[*Ws]`` for a list or tuple of
+    them, the array entries of a dict of settings and arrays
+    (``[bn_param['running_mean'], ...]``); ``[]`` for no array."""
+    def is_array(v):
+        return isinstance(v, np.ndarray) or (not isinstance(v, (dict, list, tuple))
+                                             and bool(foreign_arrays([v])))
+
+    load = ast.Name(name, ast.Load())
+    if isinstance(value, dict) and value and all(is_array(v) for v in value.values()):
+        return [ast.Starred(ast.Call(ast.Attribute(load, "values", ast.Load()), [], []), ast.Load())]
+    if isinstance(value, dict):
+        return [ast.Subscript(load, ast.Constant(k), ast.Load()) for k, v in value.items()
+                if isinstance(k, str) and is_array(v)]
+    if isinstance(value, (list, tuple)) and value and all(is_array(v) for v in value):
+        return [ast.Starred(load, ast.Load())]
+    return [load] if is_array(value) else []
+
+
+def is_python_number(value):
+    """Whether ``value`` is a Python number (not a bool): a scalar the array-API form keeps
+    as one."""
+    return isinstance(value, (int, float, complex)) and not isinstance(value, bool)
 
 
 def target_for(args, wrt):

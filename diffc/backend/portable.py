@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from diffc.backend.expressions import copy_ast
 from diffc.backend import printer, torch_kernels
+from diffc.backend.portable_kinds import Kinds, axis_lists as _axis_lists, numpy_path as _numpy_path, without_name
 from diffc.errors import DiffcError
 
 
@@ -102,6 +103,9 @@ _ELEMENTWISE = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "si
                           "sign", "expm1", "log1p", "log2", "log10", "square", "negative",
                           "reciprocal", "floor", "ceil", "round", "trunc", "asin", "acos", "atan",
                           "asinh", "acosh", "atanh", "isnan", "isinf", "isfinite"})
+# functions of the standard whose first argument must be an array (NumPy takes a number)
+_ARRAY_FIRST = _ELEMENTWISE | _REDUCTIONS | {"expand_dims", "reshape", "squeeze", "moveaxis", "flip",
+                                            "roll", "tile", "repeat"}
 _METHODS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", "any",
                       "argmax", "argmin"})
 _MATH = {"inf": "inf", "pi": "pi", "e": "e", "nan": "nan"}
@@ -109,6 +113,13 @@ _MATH = {"inf": "inf", "pi": "pi", "e": "e", "nan": "nan"}
 
 def _name(n):
     return ast.Name(n, ast.Load())
+
+
+def _is_int(e):
+    """An integer written in the code (``-1``)."""
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
+        e = e.operand
+    return isinstance(e, ast.Constant) and type(e.value) is int
 
 
 def _attr(value, attr):
@@ -123,64 +134,12 @@ def _xp(attr):
     return _attr(_name("xp"), attr)
 
 
-def _numpy_path(node):
-    """``"linalg.solve"`` for ``np.linalg.solve``, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name) and node.id == "np" and parts:
-        return ".".join(reversed(parts))
-    return None
-
-
-class _Scalars:
-    """Which names hold Python scalars at each point of straight-line code (a name
-    assigned in a loop or branch is a scalar after it only if every assignment is one)."""
-
-    def __init__(self, scalar_params):
-        self.current = set(scalar_params)
-        self.masks = set()          # names holding a comparison of arrays (booleans)
-
-    def is_scalar(self, e):
-        if isinstance(e, ast.Constant):
-            return isinstance(e.value, (int, float, complex, bool))
-        if isinstance(e, ast.Name):
-            return e.id in self.current
-        if isinstance(e, ast.BinOp):
-            return self.is_scalar(e.left) and self.is_scalar(e.right)
-        if isinstance(e, ast.UnaryOp):
-            return self.is_scalar(e.operand)
-        if isinstance(e, ast.Subscript):       # X.shape[0], np.shape(X)[0]
-            v = e.value
-            return (isinstance(v, ast.Attribute) and v.attr == "shape") or (
-                isinstance(v, ast.Call) and _numpy_path(v.func) == "shape")
-        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
-            return e.func.id in ("len", "int", "float")
-        if isinstance(e, ast.Call):
-            return _numpy_path(e.func) in ("ndim", "size")
-        return False
-
-    def is_mask(self, e):
-        if isinstance(e, ast.Name):
-            return e.id in self.masks
-        return isinstance(e, ast.Compare) and not all(self.is_scalar(o) for o in [e.left] + e.comparators)
-
-    def assigned(self, name, value):
-        if value is not None and self.is_scalar(value):
-            self.current.add(name)
-        else:
-            self.current.discard(name)
-        if value is not None and self.is_mask(value):
-            self.masks.add(name)
-        else:
-            self.masks.discard(name)
-
-
 class _Rewrite:
-    def __init__(self, target, scalar_params):
+    def __init__(self, target, scalar_params, container_params=()):
         self.target = target
-        self.scalars = _Scalars(scalar_params)
+        self.helpers = frozenset()
+        self.dry = False            # in a pass over a loop's body whose code is thrown away
+        self.scalars = Kinds(scalar_params, container_params)
         self.uses_math = False
         self.line = None
         self.axis_lists = set()
@@ -253,11 +212,8 @@ class _Rewrite:
 
     def _compound(self, s):
         if isinstance(s, (ast.For, ast.While)):
-            # a later iteration starts with what the body assigned: a name the body
-            # assigns is a scalar in it only where the body itself makes it one
-            self.scalars.current -= {n.id for n in ast.walk(ast.Module(s.body, []))
-                                     if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-        before = set(self.scalars.current)
+            self._loop_kinds(s)
+        before = self.scalars.state()
         new = copy_ast(s)
         if isinstance(s, ast.For):
             new.iter = self.expr(s.iter)
@@ -267,12 +223,11 @@ class _Rewrite:
         else:
             new.test = self.expr(s.test)
         new.body = self.body(s.body)
-        after_body = set(self.scalars.current)
-        self.scalars.current = set(before)
+        after_body = self.scalars.state()
+        self.scalars.restore(before)
         new.orelse = self.body(s.orelse)
         # a scalar after the statement only if a scalar on every path through it
-        self.scalars.current = before & after_body & self.scalars.current
-        self.scalars.masks -= self.scalars.current
+        self.scalars.meet(before, after_body, self.scalars.state())
         kept = printer.comments(s)
         if kept.before:
             printer.comment_before(new, *kept.before)
@@ -280,9 +235,32 @@ class _Rewrite:
             printer.comment_after(new, kept.after)
         return new
 
+    def _loop_kinds(self, s):
+        """The kinds a loop's body starts with: what holds before it and after each pass
+        through its body (``x = x.copy()`` keeps a list), by up to three passes whose code
+        is thrown away; unsettled, a name the body assigns is of no kind."""
+        state = self.scalars.state()
+        for _ in range(0 if self.dry else 3):        # (a loop inside a thrown-away pass: forgotten)
+            self.dry = True
+            for n in ast.walk(s.target) if isinstance(s, ast.For) else ():
+                if isinstance(n, ast.Name):
+                    self.scalars.assigned(n.id, None)
+            self.body(s.body)
+            self.dry = False
+            self.scalars.meet(state, self.scalars.state())
+            if self.scalars.state() == state:
+                return
+            state = self.scalars.state()
+        self.scalars.forget({n.id for n in ast.walk(ast.Module(s.body, []))
+                             if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)})
+
     def _write(self, target, value, how):
         """``a[i] = v`` (``how`` "set") or ``a[i] += v`` with repeated indices adding ("add")."""
         array, index = self.expr(target.value), self.expr(target.slice)
+        if self.scalars.is_container(target.value):        # a Python list's or dict's own write
+            if how == "add":
+                value = ast.BinOp(ast.Subscript(array, copy_ast(index), ast.Load()), ast.Add(), value)
+            return ast.Assign([ast.Subscript(array, index, ast.Store())], value, lineno=0)
         if not isinstance(array, ast.Name):
             raise self._unsupported(ast.unparse(target), "a write into an expression")
         if not self.target.writes:                    # d = d.at[i].set(v)
@@ -294,6 +272,10 @@ class _Rewrite:
             items = index.elts if isinstance(index, ast.Tuple) else [index]
             if any(isinstance(i, ast.Slice) for i in items):
                 raise self._unsupported(ast.unparse(target), "adding at indices with a slice among them")
+            # (indices as tensors: ``range(n)`` and ``list(y)`` index, but index_put_ takes only tensors)
+            items = [_call(_xp("asarray"), [i]) if isinstance(i, (ast.List, ast.ListComp)) or (
+                isinstance(i, ast.Call) and isinstance(i.func, ast.Name) and i.func.id in ("range", "list"))
+                else i for i in items]
             put = _call(_attr(array, "index_put_"),
                         [ast.Tuple(items, ast.Load()), self._array(value, always=True)],
                         [ast.keyword("accumulate", ast.Constant(True))])
@@ -310,6 +292,9 @@ class _Rewrite:
         path = _numpy_path(e)
         if path is not None:
             return self._numpy_attribute(path, e)
+        if isinstance(e, ast.Attribute) and e.attr == "size" and isinstance(e.ctx, ast.Load):
+            self.uses_math = True            # (PyTorch's ``size`` is a method)
+            return _call(_attr(_name("math"), "prod"), [_attr(self.expr(e.value), "shape")])
         if isinstance(e, ast.Attribute):
             return ast.Attribute(self.expr(e.value), e.attr, e.ctx)
         if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
@@ -322,9 +307,16 @@ class _Rewrite:
                 setattr(new, field, self.expr(value))
             elif isinstance(value, list):
                 setattr(new, field, [self.expr(v) if isinstance(v, ast.expr) else
-                                     self._keyword(v) if isinstance(v, ast.keyword) else v
+                                     self._keyword(v) if isinstance(v, ast.keyword) else
+                                     self._comprehension(v) if isinstance(v, ast.comprehension) else v
                                      for v in value])
         return new
+
+    def _comprehension(self, c):
+        for n in ast.walk(c.target):
+            if isinstance(n, ast.Name):
+                self.scalars.assigned(n.id, None)
+        return ast.comprehension(c.target, self.expr(c.iter), [self.expr(i) for i in c.ifs], c.is_async)
 
     def _number(self, e):
         """An operand of arithmetic: a comparison of arrays (a mask) as the arguments'
@@ -353,6 +345,8 @@ class _Rewrite:
 
     def _call(self, e):
         path = _numpy_path(e.func)
+        if path is None and isinstance(e.func, ast.Name) and e.func.id in self.helpers:
+            return _call(e.func, [self._array(self.expr(a), a) for a in e.args])
         if path is None:
             if isinstance(e.func, ast.Attribute) and e.func.attr in _METHODS | {"reshape", "copy", "astype"} \
                     and not (isinstance(e.func.value, ast.Name) and e.func.value.id in ("xp", "math")):
@@ -363,11 +357,27 @@ class _Rewrite:
         keywords = [self._keyword(k) for k in e.keywords]
         if path in ("shape", "ndim", "size"):
             return self._query(path, e.args[0], args[0])
+        if any(k.arg == "order" for k in e.keywords):
+            if any(k.arg == "order" and not (isinstance(k.value, ast.Constant) and k.value.value in ("C", "K", "A"))
+                   for k in e.keywords):
+                raise self._unsupported(ast.unparse(e), "an order of entries other than C's")
+            keywords = [k for k in keywords if k.arg != "order"]      # the standard's only order
+        if path == "prod" and len(args) == 1 and self.scalars.is_shape(e.args[0]):
+            self.uses_math = True            # the number of entries of a shape
+            return _call(_attr(_name("math"), "prod"), args)
         if path.startswith("linalg."):
             linalg = getattr(self.target.namespace, "linalg", None)
             if linalg is None or not hasattr(linalg, path[7:]):
                 raise self._unsupported(f"np.{path}", f"np.{path}")
             return _call(_attr(_xp("linalg"), path[7:]), args, keywords)
+        if path == "outer" and len(args) == 2 and not keywords:     # each flattened: a column times a row
+            column, row = (_call(_xp("reshape"), [a, ast.Tuple([ast.Constant(m), ast.Constant(n)], ast.Load())])
+                           for a, (m, n) in zip(args, ((-1, 1), (1, -1))))
+            return ast.BinOp(column, ast.Mult(), row)
+        if path == "ravel" and len(args) == 1 and not keywords:
+            return _call(_xp("reshape"), [self._array(args[0], e.args[0]), ast.Tuple([ast.Constant(-1)], ast.Load())])
+        if path == "copy" and len(args) == 1 and not keywords:
+            return _call(_xp("asarray"), [self._array(args[0], e.args[0])], [ast.keyword("copy", ast.Constant(True))])
         name = _RENAMED.get(path, path)
         ns = self.target.namespace
         if not ((name in _SAME or (path in _SHARED and self.target.extended)) and hasattr(ns, name)):
@@ -385,14 +395,15 @@ class _Rewrite:
             args = args[:position]
         if name == "broadcast_to":
             args[0] = self._array(args[0], e.args[0])
-        if name in _ELEMENTWISE and self.scalars.is_scalar(e.args[0]):
+        if name in _ARRAY_FIRST and e.args and self.scalars.is_scalar(e.args[0]):
             args[0] = self._array(args[0], e.args[0])
         if name == "where" and len(e.args) == 3 and all(self.scalars.is_scalar(a) for a in e.args[1:]):
             # two Python scalars: the arguments' floating dtype (torch's would be its default)
             args[1] = self._array(args[1], e.args[1])
-        if name in _NEW_FLOATS and not any(k.arg == "dtype" for k in keywords):
+        if name in _NEW_FLOATS and not any(k.arg == "dtype" for k in keywords) \
+                and not (name == "full" and len(e.args) > 1 and _is_int(e.args[1])):   # NumPy's: int64
             keywords.append(ast.keyword("dtype", _xp(self.target.precision)))
-        if name == "reshape" and len(args) == 2 and isinstance(args[1], ast.Constant):
+        if name == "reshape" and len(args) == 2 and self.scalars.is_scalar(e.args[1]):
             args[1] = ast.Tuple([args[1]], ast.Load())
         return _call(_xp(name), args, keywords)
 
@@ -402,13 +413,15 @@ class _Rewrite:
         args = [self.expr(a) for a in e.args]
         keywords = [self._keyword(k) for k in e.keywords]
         method = e.func.attr
+        if method == "copy" and self.scalars.is_container(e.func.value):
+            return _call(_attr(receiver, "copy"), args)       # a Python list's or dict's own copy
         if method == "copy" and not args:
             return _call(_xp("asarray"), [receiver], [ast.keyword("copy", ast.Constant(True))])
         if method == "astype":
             return _call(_xp("astype"), [receiver] + args, keywords)
         if method == "reshape":
             shape = args[0] if len(args) == 1 else ast.Tuple(args, ast.Load())
-            if isinstance(shape, ast.Constant):
+            if len(args) == 1 and self.scalars.is_scalar(e.args[0]):
                 shape = ast.Tuple([shape], ast.Load())
             return _call(_xp("reshape"), [receiver, shape], keywords)
         if args:
@@ -438,49 +451,33 @@ class _Rewrite:
             "array API standard")
 
 
-# NumPy functions whose arguments at these positions (or these keywords) are axis numbers
-_AXIS_ARGUMENTS = {"moveaxis": (1, 2), "tensordot": (2,), "transpose": (1,), "sum": (1,), "mean": (1,),
-                   "max": (1,), "min": (1,), "prod": (1,), "expand_dims": (1,), "squeeze": (1,)}
-
-
-def _axis_lists(body):
-    """Names bound to ``np.arange(...)`` that are read only as axis numbers (a rule's
-    ``free_b = np.arange(axes - np.ndim(b), 0)`` for ``np.tensordot(..., (free_b, free_b))``):
-    they are Python tuples in the array-API form, never arrays on a device."""
-    aranges, as_axes, reads = set(), {}, {}
-    module = ast.Module(list(body), [])
-    for n in ast.walk(module):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
-                and isinstance(n.value, ast.Call) and _numpy_path(n.value.func) == "arange":
-            aranges.add(n.targets[0].id)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
-            reads[n.id] = reads.get(n.id, 0) + 1
-        if isinstance(n, ast.Call):
-            path = _numpy_path(n.func)
-            axis_args = [a for i, a in enumerate(n.args) if i in _AXIS_ARGUMENTS.get(path, ())] + \
-                [k.value for k in n.keywords if k.arg in ("axis", "axes", "source", "destination")]
-            for a in axis_args:
-                for m in ast.walk(a):
-                    if isinstance(m, ast.Name):
-                        as_axes[m.id] = as_axes.get(m.id, 0) + 1
-    return {name for name in aranges if reads.get(name) and as_axes.get(name) == reads[name]}
-
-
-def rewrite_function(fdef, target, array_params, scalar_params=()):
+def rewrite_function(fdef, target, array_params, scalar_params=(), container_params=(), *, at=0, helpers=()):
     """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
     ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
     ``*params.values()``);
-    ``scalar_params``: those that are Python numbers at the call."""
-    rewrite = _Rewrite(target, scalar_params)
+    ``scalar_params``: those that are Python numbers at the call, ``container_params``
+    those that are lists or dicts; ``at``: the statement
+    (docstring included) before which ``xp`` is found (after a backward half unpacks
+    ``saved``); ``helpers``: the names of the helpers the code calls (``array_api_helper``
+    primitives), whose Python-number arguments are made arrays."""
+    fdef, renamed = without_name(fdef, "xp")      # (a user's own ``xp``, a parameter too, is renamed)
+    if renamed:
+        array_params = [without_name(a, "xp", renamed)[0] for a in array_params]
+        scalar_params, container_params = ([renamed if p == "xp" else p for p in names]
+                                           for names in (scalar_params, container_params))
+    rewrite = _Rewrite(target, scalar_params, container_params)
+    rewrite.helpers = frozenset(helpers)
     body = list(fdef.body)
     rewrite.axis_lists = _axis_lists(body)
     doc = []
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         doc = [body.pop(0)]
-    new_body = rewrite.body(body)
+    before = rewrite.body(body[:max(at - len(doc), 0)])
+    new_body = rewrite.body(body[max(at - len(doc), 0):])
     namespace = ast.Assign([ast.Name("xp", ast.Store())],
                            _call(_name("array_namespace"), array_params), lineno=0)
-    new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + [namespace] + new_body, [], None, lineno=0)
+    new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + before + [namespace] + new_body, [], None,
+                          lineno=0)
     leftover = [n for n in ast.walk(new) if isinstance(n, ast.Name) and n.id == "np"]
     if leftover:
         raise rewrite._unsupported("np", "a NumPy name")

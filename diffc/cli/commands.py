@@ -295,7 +295,7 @@ def _compile(args):
     with bindings.recording() as read:
         compiled = [_compile_or_ask(args.model, n, args, strict=len(names) == 1) for n in names]
     if _backend(args) != "numpy":
-        text = backends.module_text(args.model, [c[1] for c in compiled], _backend(args),
+        text = backends.module_text(args.model, [d for c in compiled for d in c[1]], _backend(args),
                                     uses_math=any(c[2] for c in compiled), command=_command_line(args))
         compiled = [c[0] for c in compiled]
     else:

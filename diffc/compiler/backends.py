@@ -10,21 +10,23 @@ NumPy, so it runs on tensors on any device without a copy to the host.
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import functools
 import hashlib
 import os
 
-import numpy as np
-
-from diffc.backend import load, namespaces, portable, printer
+from diffc.backend import expressions, load, namespaces, portable, printer
 from diffc.compiler import pipeline
+from diffc.core import primitives
 from diffc.optimize import passes
 
 
 def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
-    """``(Compiled, the rewritten def, whether it needs math)`` for ``args`` on ``target``
-    (``args``: the call's arguments, or NumPy examples from the command line)."""
+    """``(Compiled, the rewritten defs, whether they need math)`` for ``args`` on
+    ``target`` (``args``: the call's arguments, or NumPy examples from the command line).
+    The defs are the helpers the gradient calls, its forward/backward pairs and, last, the
+    gradient itself."""
     values, varying = namespaces.stand_ins(args)
     stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
     stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
@@ -44,16 +46,43 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
     with passes.portable(form):
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                              sizes_vary=stand_ins.sizes_vary)
-    if compiled.functions or compiled.helpers or compiled.user_modules:
-        what = "calls to functions it keeps whole or to helper functions"
+    if compiled.user_modules:
         raise portable.BackendUnsupported(
-            f"the gradient of {src.name} needs {what}, which diffc's array-API form does not "
-            f"emit yet", src.loc(), "call the gradient with NumPy arrays")
-    arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in _arrays_of(p, a)]
-    scalars = [p for p, a in zip(_param_names(compiled.function_def), args)
-               if isinstance(a, (int, float, complex)) and not isinstance(a, bool)]
+            f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
+            f"array-API form does not emit yet", src.loc(), "call the gradient with NumPy arrays")
+    others = sorted(h for h, _ in compiled.helpers if not primitives.get(h).array_api_helper)
+    if others:
+        raise portable.BackendUnsupported(
+            f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
+            f"{', '.join(others)}, which diffc's array-API form does not emit yet", src.loc(),
+            "call the gradient with NumPy arrays")
+    helpers = sorted(alias for _, alias in compiled.helpers)
+    arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in namespaces.array_arguments(p, a)]
+    scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
+    containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
+    defs, uses_math = [], False
     try:
-        fdef, uses_math = portable.rewrite_function(compiled.function_def, target, arrays, scalars)
+        for name, alias in sorted(compiled.helpers):
+            helper = expressions.helper_definition(name, alias)
+            params = [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
+            new, math = portable.rewrite_function(helper, target, params, helpers=helpers)
+            defs.append(new)
+            uses_math |= math
+        for pair in compiled.functions:
+            found = compiled.pair_namespaces.get(pair.name)
+            if found is None or not found[0]:
+                raise portable.BackendUnsupported(
+                    f"the gradient of {src.name} calls {pair.name}, whose array arguments diffc "
+                    f"could not tell from the call's values (or that reads no array)", src.loc(),
+                    "call the gradient with NumPy arrays")
+            pair_arrays, pair_scalars, pair_containers, at = found
+            new, math = portable.rewrite_function(pair, target, copy.deepcopy(pair_arrays), pair_scalars,
+                                                  pair_containers, at=at, helpers=helpers)
+            defs.append(new)
+            uses_math |= math
+        fdef, math = portable.rewrite_function(compiled.function_def, target, arrays, scalars, containers,
+                                               helpers=helpers)
+        uses_math |= math
     except portable.BackendUnsupported as e:
         if e.loc is not None:
             raise
@@ -61,7 +90,7 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
     if varying:
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
-    return compiled, fdef, uses_math
+    return compiled, defs + [fdef], uses_math
 
 
 def _add_to_docstring(fdef, paragraph):
@@ -84,26 +113,6 @@ class _StandIns(tuple):
     sizes_vary = False
 
 
-def _arrays_of(name, value):
-    """The arguments of ``array_namespace`` for parameter ``name``: ``[W]``,
-    ``[*params.values()]`` for a dict of arrays, ``[*Ws]`` for a list or tuple of them, the
-    array entries of a dict of settings and arrays (``[bn_param['running_mean'], ...]``);
-    ``[]`` for no array."""
-    def is_array(v):
-        return isinstance(v, np.ndarray) or (not isinstance(v, (dict, list, tuple))
-                                             and bool(namespaces.foreign_arrays([v])))
-
-    load = ast.Name(name, ast.Load())
-    if isinstance(value, dict) and value and all(is_array(v) for v in value.values()):
-        return [ast.Starred(ast.Call(ast.Attribute(load, "values", ast.Load()), [], []), ast.Load())]
-    if isinstance(value, dict):
-        return [ast.Subscript(load, ast.Constant(k), ast.Load()) for k, v in value.items()
-                if isinstance(k, str) and is_array(v)]
-    if isinstance(value, (list, tuple)) and value and all(is_array(v) for v in value):
-        return [ast.Starred(load, ast.Load())]
-    return [load] if is_array(value) else []
-
-
 def _param_names(fdef):
     return [a.arg for a in fdef.args.args]
 
@@ -120,13 +129,27 @@ def module_text(src_path, fdefs, target_name, *, uses_math, command=None, made_b
               f"needs array-api-compat."]
     imports = (ast.parse("import math").body if uses_math else []) + \
         ast.parse("from array_api_compat import array_namespace").body
-    return printer.print_module(header, imports + list(fdefs))
+    return printer.print_module(header, imports + _each_once(fdefs))
 
 
-def load_portable(gradient, compiled, fdef, uses_math, target, src):
+def _each_once(fdefs):
+    """``fdefs`` without repeats (two gradients of one module calling the same helper or
+    pair); two different defs of one name are refused."""
+    kept = {}
+    for d in fdefs:
+        if d.name in kept and ast.dump(kept[d.name]) != ast.dump(d):
+            raise portable.BackendUnsupported(
+                f"two gradients of this module call different functions named {d.name}, which "
+                f"diffc's array-API form cannot put in one module yet", None,
+                "compile the functions one at a time (-f NAME -o PATH)")
+        kept.setdefault(d.name, d)
+    return list(kept.values())
+
+
+def load_portable(gradient, compiled, fdefs, uses_math, target, src):
     """The loaded function (under ``torch.no_grad()`` for PyTorch: no tape)."""
     made_by = f"diffc.{'value_and_grad' if gradient.with_value else 'grad'}({gradient.__qualname__})"
-    text = module_text(src.module.path, [fdef], target.name, uses_math=uses_math, made_by=made_by)
+    text = module_text(src.module.path, fdefs, target.name, uses_math=uses_math, made_by=made_by)
     module = load.load_source(text, f"{gradient.primal.__name__}_{target.name.replace('.', '_')}")
     fn = getattr(module, compiled.name)
     if target.torch:

@@ -34,7 +34,7 @@ import numpy as np
 
 from diffc.ad import reverse as reverse_mode
 from diffc.ad.reverse_control import activity, export_from_branches
-from diffc.backend import functions
+from diffc.backend import functions, namespaces
 from diffc.compiler.transform_calls import call_transform
 from diffc.core import primitives
 from diffc.core.ir import (Block, Call, Eqn, Function, Pack, Role, Var, VarKind, block_free_vars, blocks_of,
@@ -49,7 +49,8 @@ class Generated(primitives.Primitive):
     ``definition``: its ``ast.FunctionDef`` (calls to other generated functions use their
     keys); ``helpers``: the template helpers it calls, as ``(primitive, alias)`` pairs;
     ``backward``: for a forward half, its backward half; ``needs``: the parameters the
-    backward half returns gradients for (in order).
+    backward half returns gradients for (in order); ``portable``, once a call site made the
+    pair: what its array-API form asks ``array_namespace`` about (``_record_namespaces``).
     """
 
     def __init__(self, key, emit_name, params, definition, helpers, nondiff=(), differentiable=True):
@@ -209,6 +210,7 @@ def _generate(call, wrt, facts, namer):
     _document(call, fwd_def, bwd_def, ", ".join(names[i] for i in wrt))
     forward_prim = _registered(call.callee, (fwd_def, fwd_helpers), (bwd_def, bwd_helpers), names,
                                wrt, (saved_name, seed.hint))
+    _record_namespaces(forward_prim, fwd_def, bwd_def, [*callee.params], [*read, seed], facts)
     known = facts.enabled and all(v in facts.values for v in read)
     return forward_prim, tuple(facts.values[v] for v in read) if known else None
 
@@ -242,6 +244,45 @@ def _registered(base, forward, backward, names, wrt, backward_params):
         primitives.GENERATED[bwd_key] = backward_prim
         primitives.GENERATED[fwd_key] = forward_prim
     return primitives.GENERATED[fwd_key]
+
+
+_UNKNOWN = object()
+
+
+def _record_namespaces(forward, fwd_def, bwd_def, params, backward_reads, facts):
+    """Record on each half of the pair ``forward`` what its array-API form asks
+    ``array_namespace`` about: ``portable`` is ``(arguments, Python-number names, list and
+    dict names, where)``,
+    from the example values at this call (``where``: the statement before which ``xp`` is
+    found, after the unpacking of ``saved``); None without example values or when another
+    call site of the same code had other kinds of values (the array-API form then refuses it)."""
+    def describe(names, values):         # (a value made in the reverse pass, a tape, is unknown)
+        if not facts.enabled:
+            return None
+        arrays = [e for n, v in zip(names, values) for e in namespaces.array_arguments(n, v)]
+        return (arrays, [n for n, v in zip(names, values) if namespaces.is_python_number(v)],
+                [n for n, v in zip(names, values) if type(v) in (list, dict)])
+
+    def value(v):
+        return facts.values.get(v, _UNKNOWN) if facts.enabled else _UNKNOWN
+
+    fwd_names = [a.arg for a in fwd_def.args.args]
+    unpack = next((k for k, s in enumerate(bwd_def.body) if isinstance(s, ast.Assign)
+                   and isinstance(s.value, ast.Name) and s.value.id == bwd_def.args.args[0].arg), None)
+    read_names = [e.id for e in bwd_def.body[unpack].targets[0].elts] if unpack is not None else []
+    bwd_names = read_names + [bwd_def.args.args[-1].arg]
+    backward_values = [value(v) for v in backward_reads]
+    if isinstance(backward_values[-1], np.ndarray):      # the gradient of the result says it
+        bwd_names, backward_values = bwd_names[-1:], backward_values[-1:]
+    halves = ((forward, describe(fwd_names, [value(p) for p in params]), 0),
+              (forward.backward, describe(bwd_names, backward_values), 0 if unpack is None else unpack + 1))
+    for half, found, where in halves:
+        found = None if found is None else (*found, where)
+        key = None if found is None else ast.dump(ast.Tuple(found[0], ast.Load())) + repr(found[1:])
+        if not hasattr(half, "portable"):
+            half.portable, half.portable_key = found, key
+        elif half.portable_key != key:
+            half.portable = half.portable_key = None
 
 
 def _saved(read, callee, primal, namer):

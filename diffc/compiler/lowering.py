@@ -31,6 +31,9 @@ class Compiled:
     fast_def: ast.FunctionDef | None = None
     # the modules of the users' rules the code calls (the generated module imports them)
     user_modules: set = field(default_factory=set)
+    # for the array-API form, by pair name: ``(arguments of array_namespace, Python-number
+    # names, list and dict names, statement index)`` from the example values (``call_pairs``), or None
+    pair_namespaces: dict = field(default_factory=dict)
 
 
 def user_modules(func):

@@ -79,10 +79,10 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
         return ast.Tuple([exprs[0], g], ast.Load()) if with_value else g
 
     fdef, helpers = functions.emit_function(grad, fname, doc, returns)
-    pairs, helpers = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
+    pairs, helpers, namespaces = _generated_functions(fdef, helpers, {p.name for p in func.params} | {fname})
     return Compiled(fname, fdef, helpers, stages, pairs, func.free,
                     fast_def=_dispatcher_copy(grad, facts, fname, doc, returns),
-                    user_modules=user_modules(grad))
+                    user_modules=user_modules(grad), pair_namespaces=namespaces)
 
 
 def _lowered(src, wrt, args, facts, instance):
@@ -137,9 +137,11 @@ _SMALL = 60      # equations: the dispatcher inlines only short gradients anyway
 def _generated_functions(fdef, helpers, taken):
     """The generated pairs ``fdef`` calls (and those they call), named for printing.
 
-    Returns ``(defs, template helpers)``: each pair gets its plain names in order of
-    first call (``affine_forward``/``affine_backward``; ``affine_forward_2``... for a
-    second specialisation), and every call to it is renamed to match.
+    Returns ``(defs, template helpers, namespaces)``: each pair gets its plain names in
+    order of first call (``affine_forward``/``affine_backward``; ``affine_forward_2``...
+    for a second specialisation), and every call to it is renamed to match;
+    ``namespaces`` maps each printed name to what its array-API form asks
+    ``array_namespace`` about (``Generated.portable``).
     """
     helpers = {(h, a) for h, a in helpers if h not in primitives.GENERATED}
     forwards = []
@@ -163,10 +165,12 @@ def _generated_functions(fdef, helpers, taken):
             helpers |= half.helpers
     for prim in forwards:
         defs += [_renamed(prim.definition, names), _renamed(prim.backward.definition, names)]
+    namespaces = {names[half.name]: getattr(half, "portable", None)
+                  for prim in forwards for half in (prim, prim.backward)}
     for n in ast.walk(fdef) if names else ():
         if isinstance(n, ast.Name) and n.id in names:
             n.id = names[n.id]
-    return defs, helpers
+    return defs, helpers, namespaces
 
 
 def module_text(src_path, compiled_list, *, command=None, made_by=None, baked=None):

@@ -74,6 +74,8 @@ asks the primitive, it keeps no list of names:
   each row of a 2-D array (``(np.arange(n), cols)``), the primitives computing it with no
   write into an array: ``(for fixed sizes, where sizes vary or None)``, then the same two
   for one value put in every row (a 0-d ``values``, broadcast as it is), or None.
+* ``array_api_helper``: a helper the array-API form defines by rewriting its template as
+  it rewrites generated code (its arguments are arrays there: a number is made one).
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
@@ -99,7 +101,7 @@ class Primitive:
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
                  view=False, writes_first=False, in_place=(), out_form=None, method=None,
-                 shape_of_first=False, row_form=(None, None, None, None)):
+                 shape_of_first=False, row_form=(None, None, None, None), array_api_helper=False):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -131,6 +133,7 @@ class Primitive:
         self.method = method
         self.shape_of_first = shape_of_first
         self.row_form = tuple(row_form) + (None,) * (4 - len(row_form))
+        self.array_api_helper = array_api_helper
         self.reverse_rule = None
         self.forward_rule = None
 

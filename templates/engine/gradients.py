@@ -11,7 +11,7 @@ def constant(value):
     return value
 
 
-@primitive(nondiff=("x",), helper=True)
+@primitive(nondiff=("x",), helper=True, array_api_helper=True)
 def unbroadcast(grad, x):
     """Sum ``grad`` over the axes along which ``x`` was broadcast, to ``x``'s shape."""
     shape = np.shape(x)
@@ -40,7 +40,7 @@ def unbroadcast_forward(out, grad, x, *, dgrad):
     return dout
 
 
-@primitive(nondiff=("like",), helper=True)
+@primitive(nondiff=("like",), helper=True, array_api_helper=True)
 def broadcast_like(x, like):
     """``x`` broadcast to ``like``'s shape, where ``unbroadcast`` summed it down (``x``'s
     extra leading axes, all of size 1, dropped first)."""

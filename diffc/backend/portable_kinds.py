@@ -1,0 +1,161 @@
+"""What the array-API rewrite (``portable``) knows of each name of a generated ``def``
+without running it: whether it holds a Python number, a mask (a comparison of arrays), a
+shape (a tuple of sizes) or a Python list or dict, at each point of the code.
+
+Contract: ``Kinds`` is told each assignment in order (``assigned``) and answers of an
+expression (``is_scalar``, ``is_mask``, ``is_shape``, ``is_container``). Every answer but
+``is_mask`` errs on the side of "an array": a name is a number, a shape or a container after a
+loop or branch only if every path through it left it so (``state``/``meet``), so the
+rewrite never turns an array into a number, a tuple or a container (a mask is cast to floats
+where arithmetic reads it, which leaves floats as they are). ``axis_lists`` finds the
+names of ``np.arange`` results read only as axis numbers (Python tuples in this form);
+``without_name`` renames a user's name the rewrite binds itself (``xp``).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+
+
+def numpy_path(node):
+    """``"linalg.solve"`` for ``np.linalg.solve``, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id == "np" and parts:
+        return ".".join(reversed(parts))
+    return None
+
+
+class Kinds:
+    """The kinds of the names at the current point of the code."""
+
+    def __init__(self, scalar_params, container_params=()):
+        self.current = set(scalar_params)     # names holding Python numbers
+        self.masks = set()
+        self.shapes = set()
+        self.lists = set(container_params)    # names holding Python lists or dicts
+
+    def is_scalar(self, e):
+        if isinstance(e, ast.Constant):
+            return isinstance(e.value, (int, float, complex, bool))
+        if isinstance(e, ast.Name):
+            return e.id in self.current
+        if isinstance(e, ast.BinOp):
+            return self.is_scalar(e.left) and self.is_scalar(e.right)
+        if isinstance(e, ast.UnaryOp):
+            return self.is_scalar(e.operand)
+        if isinstance(e, ast.Subscript):       # X.shape[0], np.shape(X)[0], shape[1]
+            return self.is_shape(e.value) and not isinstance(e.slice, ast.Slice)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
+            return e.func.id in ("len", "int", "float")
+        if isinstance(e, ast.Call):
+            return numpy_path(e.func) in ("ndim", "size")
+        return False
+
+    def is_mask(self, e):
+        if isinstance(e, ast.Name):
+            return e.id in self.masks
+        return isinstance(e, ast.Compare) and not all(self.is_scalar(o) for o in [e.left] + e.comparators)
+
+    def is_shape(self, e):
+        """``X.shape``, ``np.shape(X)``, a name holding one, a slice of one, a sum of them
+        or a tuple of numbers."""
+        if isinstance(e, ast.Attribute):
+            return e.attr == "shape"
+        if isinstance(e, ast.Call):
+            return numpy_path(e.func) == "shape"
+        if isinstance(e, ast.Name):
+            return e.id in self.shapes
+        if isinstance(e, ast.Subscript):
+            return isinstance(e.slice, ast.Slice) and self.is_shape(e.value)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
+            return self.is_shape(e.left) and self.is_shape(e.right)
+        return isinstance(e, ast.Tuple) and all(self.is_scalar(i) for i in e.elts)
+
+    def is_container(self, e):
+        """A Python list or dict: ``[...]``, ``{...}``, ``list(...)``, ``dict(...)``, a
+        copy of one, ``[None] * n``, a name holding one."""
+        if isinstance(e, ast.Name):
+            return e.id in self.lists
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult):
+            return self.is_container(e.left) or self.is_container(e.right)
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
+            return e.func.id in ("list", "dict")
+        if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "copy":
+            return self.is_container(e.func.value)
+        return isinstance(e, (ast.List, ast.ListComp, ast.Dict, ast.DictComp))
+
+    def assigned(self, name, value):
+        """``name`` now holds ``value`` (None: something unknown)."""
+        for kind, test in ((self.current, self.is_scalar), (self.masks, self.is_mask),
+                           (self.shapes, self.is_shape), (self.lists, self.is_container)):
+            if value is not None and test(value):
+                kind.add(name)
+            else:
+                kind.discard(name)
+
+    def forget(self, names):
+        """``names`` may hold anything but a mask they held (a loop's body assigns them)."""
+        for kind in (self.current, self.shapes, self.lists):
+            kind -= set(names)
+
+    def state(self):
+        return tuple(set(kind) for kind in (self.current, self.masks, self.shapes, self.lists))
+
+    def restore(self, state):
+        self.current, self.masks, self.shapes, self.lists = (set(kind) for kind in state)
+
+    def meet(self, *states):
+        """What holds after paths that ended in ``states``: a name is a number, a shape or
+        a container only if it is on each; a mask if it is on one and a number on none."""
+        scalars, masks, shapes, lists = (set.intersection(*kinds) for kinds in zip(*states))
+        masks = set.union(*(state[1] for state in states)) - scalars
+        self.restore((scalars, masks, shapes, lists))
+
+
+# NumPy functions whose arguments at these positions (or these keywords) are axis numbers
+_AXIS_ARGUMENTS = {"moveaxis": (1, 2), "tensordot": (2,), "transpose": (1,), "sum": (1,), "mean": (1,),
+                   "max": (1,), "min": (1,), "prod": (1,), "expand_dims": (1,), "squeeze": (1,)}
+
+
+def axis_lists(body):
+    """Names bound to ``np.arange(...)`` that are read only as axis numbers (a rule's
+    ``free_b = np.arange(axes - np.ndim(b), 0)`` for ``np.tensordot(..., (free_b, free_b))``):
+    they are Python tuples in the array-API form, never arrays on a device."""
+    aranges, as_axes, reads = set(), {}, {}
+    module = ast.Module(list(body), [])
+    for n in ast.walk(module):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) \
+                and isinstance(n.value, ast.Call) and numpy_path(n.value.func) == "arange":
+            aranges.add(n.targets[0].id)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            reads[n.id] = reads.get(n.id, 0) + 1
+        if isinstance(n, ast.Call):
+            path = numpy_path(n.func)
+            axis_args = [a for i, a in enumerate(n.args) if i in _AXIS_ARGUMENTS.get(path, ())] + \
+                [k.value for k in n.keywords if k.arg in ("axis", "axes", "source", "destination")]
+            for a in axis_args:
+                for m in ast.walk(a):
+                    if isinstance(m, ast.Name):
+                        as_axes[m.id] = as_axes.get(m.id, 0) + 1
+    return {name for name in aranges if reads.get(name) and as_axes.get(name) == reads[name]}
+
+
+def without_name(node, name, new_name=None):
+    """``(a copy of node, the new name)``: ``node`` with ``name`` (a parameter or a variable)
+    renamed ``new_name``, by default ``name_1`` (or the first free of ``name_2``...), so that
+    the rewrite can bind ``name`` itself; ``(node, None)`` when it has no ``name``."""
+    taken = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {a.arg for a in ast.walk(node)
+                                                                         if isinstance(a, ast.arg)}
+    if name not in taken:
+        return node, None
+    new_name = new_name or next(f"{name}_{k}" for k in range(1, len(taken) + 2) if f"{name}_{k}" not in taken)
+    new = copy.deepcopy(node)
+    for n in ast.walk(new):
+        if isinstance(n, ast.Name) and n.id == name:
+            n.id = new_name
+        elif isinstance(n, ast.arg) and n.arg == name:
+            n.arg = new_name
+    return new, new_name
