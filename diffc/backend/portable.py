@@ -451,7 +451,18 @@ class _Rewrite:
             "array API standard")
 
 
-def rewrite_function(fdef, target, array_params, scalar_params=(), container_params=(), *, at=0, helpers=()):
+def _namespace_per_call(fdef, rewrite):
+    """``xp.zeros_like(v)`` → ``array_namespace(v).zeros_like(v)`` throughout ``fdef``."""
+    for n in ast.walk(fdef):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.args \
+                and isinstance(n.func.value, ast.Name) and n.func.value.id == "xp":
+            n.func.value = _call(_name("array_namespace"), [copy_ast(n.args[0])])
+    if any(isinstance(n, ast.Name) and n.id == "xp" for n in ast.walk(fdef)):
+        raise rewrite._unsupported("xp", "the arguments' namespace outside a call of its function")
+
+
+def rewrite_function(fdef, target, array_params, scalar_params=(), container_params=(), *, at=0, helpers=(),
+                     local=False):
     """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
     ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
     ``*params.values()``);
@@ -459,7 +470,8 @@ def rewrite_function(fdef, target, array_params, scalar_params=(), container_par
     those that are lists or dicts; ``at``: the statement
     (docstring included) before which ``xp`` is found (after a backward half unpacks
     ``saved``); ``helpers``: the names of the helpers the code calls (``array_api_helper``
-    primitives), whose Python-number arguments are made arrays."""
+    primitives), whose Python-number arguments are made arrays; ``local``: each call finds
+    the namespace of its first argument (a helper walking lists and dicts to its arrays)."""
     fdef, renamed = without_name(fdef, "xp")      # (a user's own ``xp``, a parameter too, is renamed)
     if renamed:
         array_params = [without_name(a, "xp", renamed)[0] for a in array_params]
@@ -474,10 +486,12 @@ def rewrite_function(fdef, target, array_params, scalar_params=(), container_par
         doc = [body.pop(0)]
     before = rewrite.body(body[:max(at - len(doc), 0)])
     new_body = rewrite.body(body[max(at - len(doc), 0):])
-    namespace = ast.Assign([ast.Name("xp", ast.Store())],
-                           _call(_name("array_namespace"), array_params), lineno=0)
-    new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + before + [namespace] + new_body, [], None,
+    namespace = [] if local else [ast.Assign([ast.Name("xp", ast.Store())],
+                                             _call(_name("array_namespace"), array_params), lineno=0)]
+    new = ast.FunctionDef(fdef.name, copy_ast(fdef.args), doc + before + namespace + new_body, [], None,
                           lineno=0)
+    if local:
+        _namespace_per_call(new, rewrite)
     leftover = [n for n in ast.walk(new) if isinstance(n, ast.Name) and n.id == "np"]
     if leftover:
         raise rewrite._unsupported("np", "a NumPy name")

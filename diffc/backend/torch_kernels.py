@@ -110,9 +110,9 @@ def rewrite(fdef):
                 if n not in taken)
     on_device = _OnDevice(name)
     new.body = [on_device.visit(s) for s in new.body]
-    at = next(i for i, s in enumerate(new.body) if isinstance(s, ast.Assign)
-              and isinstance(s.targets[0], ast.Name) and s.targets[0].id == "xp")
-    arrays = new.body[at].value.args
+    at = next((i for i, s in enumerate(new.body) if isinstance(s, ast.Assign)
+               and isinstance(s.targets[0], ast.Name) and s.targets[0].id == "xp"), None)
+    arrays = new.body[at].value.args if at is not None else []     # (none: a namespace per call)
     if on_device.used and arrays:
         new.body.insert(at + 1, ast.Assign([ast.Name(name, ast.Store())], _device_of(arrays[0]), lineno=0))
     elif on_device.used:

@@ -60,26 +60,8 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
     arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in namespaces.array_arguments(p, a)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
     containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
-    defs, uses_math = [], False
     try:
-        for name, alias in sorted(compiled.helpers):
-            helper = expressions.helper_definition(name, alias)
-            params = [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
-            new, math = portable.rewrite_function(helper, target, params, helpers=helpers)
-            defs.append(new)
-            uses_math |= math
-        for pair in compiled.functions:
-            found = compiled.pair_namespaces.get(pair.name)
-            if found is None or not found[0]:
-                raise portable.BackendUnsupported(
-                    f"the gradient of {src.name} calls {pair.name}, whose array arguments diffc "
-                    f"could not tell from the call's values (or that reads no array)", src.loc(),
-                    "call the gradient with NumPy arrays")
-            pair_arrays, pair_scalars, pair_containers, at = found
-            new, math = portable.rewrite_function(pair, target, copy.deepcopy(pair_arrays), pair_scalars,
-                                                  pair_containers, at=at, helpers=helpers)
-            defs.append(new)
-            uses_math |= math
+        defs, uses_math = _called_functions(src, compiled, target, helpers)
         fdef, math = portable.rewrite_function(compiled.function_def, target, arrays, scalars, containers,
                                                helpers=helpers)
         uses_math |= math
@@ -91,6 +73,31 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
     return compiled, defs + [fdef], uses_math
+
+
+def _called_functions(src, compiled, target, helpers):
+    """``(defs, whether they use math)``: the helpers and pairs the gradient calls, rewritten."""
+    defs, uses_math = [], False
+    for name, alias in sorted(compiled.helpers):
+        helper = expressions.helper_definition(name, alias)
+        local = primitives.get(name).array_api_helper == "leaves"
+        params = [] if local else [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
+        new, math = portable.rewrite_function(helper, target, params, helpers=helpers, local=local)
+        defs.append(new)
+        uses_math |= math
+    for pair in compiled.functions:
+        found = compiled.pair_namespaces.get(pair.name)
+        if found is None or not found[0]:
+            raise portable.BackendUnsupported(
+                f"the gradient of {src.name} calls {pair.name}, whose array arguments diffc "
+                f"could not tell from the call's values (or that reads no array)", src.loc(),
+                "call the gradient with NumPy arrays")
+        pair_arrays, pair_scalars, pair_containers, at = found
+        new, math = portable.rewrite_function(pair, target, copy.deepcopy(pair_arrays), pair_scalars,
+                                              pair_containers, at=at, helpers=helpers)
+        defs.append(new)
+        uses_math |= math
+    return defs, uses_math
 
 
 def _add_to_docstring(fdef, paragraph):

@@ -75,7 +75,9 @@ asks the primitive, it keeps no list of names:
   write into an array: ``(for fixed sizes, where sizes vary or None)``, then the same two
   for one value put in every row (a 0-d ``values``, broadcast as it is), or None.
 * ``array_api_helper``: a helper the array-API form defines by rewriting its template as
-  it rewrites generated code (its arguments are arrays there: a number is made one).
+  it rewrites generated code (its arguments are arrays there: a number is made one);
+  ``"leaves"`` for one walking nested lists and dicts, whose calls each find the
+  namespace of their own array.
 
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.

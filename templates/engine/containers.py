@@ -64,7 +64,7 @@ def zeros_like_dict(items):
     return {k: np.zeros_like(v) for k, v in items.items()}
 
 
-@primitive(differentiable=False, helper=True)
+@primitive(differentiable=False, helper=True, array_api_helper="leaves")
 def zeros_like_gradient(value):
     """Zeros with the structure of ``value`` (nested dicts, lists and tuples of arrays)."""
     if isinstance(value, dict):
@@ -152,7 +152,7 @@ def reshape_entries_forward(out, grads, like, *, dgrads):
     return dout
 
 
-@primitive(helper=True)
+@primitive(helper=True, array_api_helper="leaves")
 def add_gradients(a, b):
     """``a + b`` entry by entry, for gradients of nested dicts, lists and tuples."""
     if isinstance(a, dict):
