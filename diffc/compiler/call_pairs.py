@@ -252,10 +252,10 @@ _UNKNOWN = object()
 def _record_namespaces(forward, fwd_def, bwd_def, params, backward_reads, facts):
     """Record on each half of the pair ``forward`` what its array-API form asks
     ``array_namespace`` about: ``portable`` is ``(arguments, Python-number names, list and
-    dict names, where)``,
-    from the example values at this call (``where``: the statement before which ``xp`` is
-    found, after the unpacking of ``saved``); None without example values or when another
-    call site of the same code had other kinds of values (the array-API form then refuses it)."""
+    dict names, where)`` from the example values at this call (``where``: the statement
+    before which ``xp`` is found, after the unpacking of ``saved``); None without example
+    values or when another call site of the same code had other kinds of values (the
+    array-API form then refuses the pair)."""
     def describe(names, values):         # (a value made in the reverse pass, a tape, is unknown)
         if not facts.enabled:
             return None
