@@ -292,8 +292,8 @@ class _Rewrite:
         path = _numpy_path(e)
         if path is not None:
             return self._numpy_attribute(path, e)
-        if isinstance(e, ast.Attribute) and e.attr == "size" and isinstance(e.ctx, ast.Load):
-            self.uses_math = True            # (PyTorch's ``size`` is a method)
+        if self.target.torch and isinstance(e, ast.Attribute) and e.attr == "size" and isinstance(e.ctx, ast.Load):
+            self.uses_math = True            # (PyTorch's ``size`` is a method; the standard's an attribute)
             return _call(_attr(_name("math"), "prod"), [_attr(self.expr(e.value), "shape")])
         if isinstance(e, ast.Attribute):
             return ast.Attribute(self.expr(e.value), e.attr, e.ctx)
