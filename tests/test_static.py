@@ -583,6 +583,55 @@ def test_a_random_generator_held_by_an_object_draws_inside_a_loop_the_data_decid
         assert_close(got[i // 2], expected, name)
 
 
+def _first_draw_is(target, n, make):
+    """A seed whose generator's first ``randint(0, n - 1)`` is ``target``."""
+    return next(s for s in range(1000) if make(s).randint(0, n - 1) == target)
+
+
+def _seeded_inside(v, U, sampler):
+    random.seed(_SEEDED_INSIDE)                  # the loss seeds the module's generator
+    return _negative_sampling(v, 2, U, sampler)
+
+
+class _GlobalSampler:
+    def __init__(self, n):
+        self.n = n
+
+    def sample(self):
+        return random.randint(0, self.n - 1)
+
+
+_SEEDED_INSIDE = 3
+
+
+def test_the_compile_draws_one_after_another_as_the_call_does():
+    """Compiling runs the code on a copy of each generator, one copy per compile: a copy made
+    afresh at each draw gave every draw the same value, and ``while idx == target`` never
+    ended when that value was the target (the compile hung, depending on the state it found)."""
+    import threading
+    r = np.random.default_rng(50)
+    v, U = r.normal(size=3), r.normal(size=(6, 3))
+    held = _first_draw_is(2, 6, random.Random)
+    cases = [("a generator an object holds", _negative_sampling, (v, 2, U, _Sampler(6, held)), (0, 2)),
+             ("the module's, seeded by the loss", _seeded_inside, (v, U, _GlobalSampler(6)), (0, 1))]
+    for name, fn, args, wrt in cases:
+        random.seed(_first_draw_is(2, 6, random.Random))   # a fresh copy would draw the target
+        got = {}
+        worker = threading.Thread(target=lambda: got.update(g=diffc.grad(fn, wrt=wrt)(*args)),
+                                  daemon=True)
+        worker.start()
+        worker.join(120)
+        assert "g" in got, f"{name}: the compile did not end"
+        for k, i in enumerate(wrt):
+            def loss(a, i=i):
+                call = list(args)
+                call[i] = a
+                if fn is _negative_sampling:
+                    call[3] = _Sampler(6, held)
+                return fn(*call)
+            assert_close(got["g"][k], numeric_vjp(loss, [args[i]], 0, 1.0), f"{name}, argument {i}")
+
+
 def test_random_shuffle_is_refused_with_a_hint():
     with pytest.raises(UnsupportedSyntax) as info:
         diffc.grad(_shuffles)(np.ones(3))

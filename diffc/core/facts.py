@@ -71,6 +71,8 @@ class Facts:
         self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
         # lists the signature fixes (an argument, or an item of one): items' shapes are fixed
         self.fixed_lists: set = set()
+        # what the effects' ``example_impl`` keep for this run (each generator's copy)
+        self.run_state: dict = {}
 
     @classmethod
     def none(cls):
@@ -139,7 +141,9 @@ class Facts:
             if eqn.role is Role.PRIMAL:
                 with user_code(eqn.loc):                 # the user's code: its errors are theirs
                     # a draw from a generator runs on a copy: the call keeps its draws
-                    result = getattr(prim, "example_impl", prim.impl)(*args, **kwargs)
+                    example = getattr(prim, "example_impl", None)
+                    result = example(self.run_state, *args, **kwargs) if example \
+                        else prim.impl(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self.stand_in_like(eqn, args)
                 try:

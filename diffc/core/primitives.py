@@ -79,6 +79,10 @@ asks the primitive, it keeps no list of names:
   ``"leaves"`` for one walking nested lists and dicts, whose calls each find the
   namespace of their own array.
 
+A primitive with an effect may set ``example_impl``: what the example run at compile time
+calls instead of the primal, as ``example_impl(run, *args)``, where ``run`` is a dict the
+run keeps for its length (a random draw keeps its generator's copy there).
+
 The same functions run as plain Python, which is how ``tests/test_rules.py`` checks
 each rule against central differences independently of the compiler.
 """

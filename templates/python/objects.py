@@ -22,7 +22,7 @@ def store_item(container, key, value):
     container[key] = value
 
 
-def _stores_nothing(*args):
+def _stores_nothing(run, *args):
     return None
 
 
@@ -41,7 +41,7 @@ def format_text(template, *values):
     return template.format(*values)
 
 
-def _prints_nothing(*args):
+def _prints_nothing(run, *args):
     return None
 
 
