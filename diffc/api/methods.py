@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from diffc.api import gradients
 from diffc.backend import namespaces, portable
-from diffc.compiler import lowering, pipeline
+from diffc.compiler import backends, lowering, pipeline
 from diffc.compiler import staging
 from diffc.frontend import lower_objects, source
 from diffc.core.facts import Facts
@@ -114,8 +114,9 @@ class MethodGradient(gradients.GradientFunction):
         spec = self._wrt_spec if isinstance(self._wrt_spec, (tuple, list)) else [self._wrt_spec]
         named = [w[len("self."):] if w.startswith("self.") else w for w in spec if isinstance(w, str)]
         preread = [n for n in named if n not in self._own and hasattr(obj, n)]
+        obj, *own = namespaces.stand_in((obj, *own))     # another library's arrays: NumPy's
         with user_code():
-            func = pipeline.lower(src, calls=True, facts=facts, args=own, instance=obj,
+            func = pipeline.lower(src, calls=True, facts=facts, args=tuple(own), instance=obj,
                                   preread=preread)
         return self._layout(type(obj), tuple(func.attributes))
 
@@ -168,7 +169,6 @@ class MethodGradient(gradients.GradientFunction):
 
     def __call__(self, *args, **kwargs):
         obj, own = self._split(args, kwargs)
-        self._refuse_foreign(list(own) + list(getattr(obj, "__dict__", {}).values()))
         entry, inputs, layout, key = self._entry(obj, own)
         if entry is None:
             entry = self._compile_for(layout, key, inputs, obj)
@@ -178,22 +178,12 @@ class MethodGradient(gradients.GradientFunction):
             gradients.after_stores(self._specialised, key, after)
         return out
 
-    def _refuse_foreign(self, values, src=None):
-        """A located error when ``values`` hold another library's arrays (torch tensors)."""
-        foreign = namespaces.foreign_arrays(values)
-        if foreign:
-            src = src or source.from_function(self._func)
-            library = type(foreign[0]).__module__.split(".")[0]
-            raise portable.BackendUnsupported(
-                f"the gradient of a method is made for NumPy arrays only: {src.name} reads "
-                f"{library} arrays (diffc's array-API form is made for functions)", src.loc(),
-                "write the loss as a function taking the arrays as arguments (def loss(W, b, X, y): "
-                "...) and call diffc.grad on it, or call the method with NumPy arrays")
-
     def _compile_for(self, layout, key, inputs, obj):
-        self._refuse_foreign(inputs, layout.src)
+        target = namespaces.target_for(inputs, layout.wrt)
 
         def build():
+            if target is not None:      # another library's arrays (torch tensors)
+                return self._build_portable(layout, inputs, obj, target)
             if self.has_aux:        # staged like a function's, attributes as read statically
                 return self._compile_with_aux(layout, inputs)
             compiled = pipeline.compile_gradient(layout.src, layout.wrt, inputs, instance=obj,
@@ -202,6 +192,19 @@ class MethodGradient(gradients.GradientFunction):
         entry = self._specialised[key] = gradients.compiled(build)
         self._last, self._last_args = entry.fn, inputs
         return entry
+
+    def _build_portable(self, layout, inputs, obj, target):
+        """The array-API form (``backends``), compiled on NumPy stand-ins of the object and
+        of the inputs; it takes the live attributes at each call, like the NumPy form."""
+        if self.has_aux:
+            raise portable.BackendUnsupported(
+                f"diffc's array-API form ({target.name}) is made for a plain grad or "
+                f"value_and_grad, not for has_aux", layout.src.loc(), "call it with NumPy arrays")
+        compiled, fdefs, uses_math = backends.compile_portable(
+            layout.src, layout.wrt, inputs, target, with_value=self.with_value,
+            single=layout.single, instance=obj)
+        fn = backends.load_portable(self, compiled, fdefs, uses_math, target, layout.src)
+        return fn, compiled.free
 
     def _compile_with_aux(self, layout, inputs):
         """``has_aux=True``: the method returns ``(loss, aux)``; staged like a function's."""

@@ -119,8 +119,9 @@ def stand_ins(args):
     lazy = [a for a in foreign_arrays(args) if len(a.shape) and _values_of(a) is None
             and np.prod([int(n) for n in a.shape], dtype=float) > _MADE_UP]
     rows = {int(a.shape[0]) for a in lazy}
+    memo = {}
     if not rows:
-        return tuple(stand_in(a) for a in args), False
+        return tuple(stand_in(a, memo) for a in args), False
     sizes = {int(n) for a in _leaves(args) for n in getattr(a, "shape", ())}
     small = next(p for p in _SMALL_SIZES if p not in sizes)
     shrunk = {n: small + k for k, n in enumerate(sorted(rows))}
@@ -132,8 +133,8 @@ def stand_ins(args):
             return _same_kind(value, [shrink(v) for v in value])
         if foreign_arrays([value]) and _values_of(value) is None:
             shape = tuple(shrunk.get(int(n), int(n)) for n in value.shape)
-            return stand_in(_Described(shape, value.dtype))
-        return stand_in(value)
+            return stand_in(_Described(shape, value.dtype), memo)
+        return stand_in(value, memo)
     return tuple(shrink(a) for a in args), True
 
 
@@ -162,15 +163,52 @@ def _values_of(value):
         return None
 
 
-def stand_in(value):
+def stand_in(value, memo=None):
     """A NumPy array of ``value``'s shape and dtype (``value`` itself if it is not a
-    foreign array): its values where NumPy can share them, made-up ones otherwise."""
+    foreign array): its values where NumPy can share them, made-up ones otherwise. In
+    lists, tuples, dicts and the user's objects (a network holding its weights), each
+    held the same; one array met twice has one stand-in (``memo``: id -> (value, its
+    stand-in)), so what the code shares stays shared."""
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)][1]
     if isinstance(value, dict):
-        return {k: stand_in(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return _same_kind(value, [stand_in(v) for v in value])
-    if isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        out = {k: stand_in(v, memo) for k, v in value.items()}
+    elif isinstance(value, (list, tuple)):
+        out = _same_kind(value, [stand_in(v, memo) for v in value])
+    elif _holds_foreign_arrays(value):
+        out = object.__new__(type(value))
+        memo[id(value)] = (value, out)          # before its attributes: they may lead back
+        vars(out).update({k: stand_in(v, memo) for k, v in vars(value).items()})
+        return out
+    elif isinstance(value, _PLAIN) or not (hasattr(value, "shape") and hasattr(value, "dtype")):
         return value
+    else:
+        out = _array_stand_in(value)
+    memo[id(value)] = (value, out)
+    return out
+
+
+def _holds_foreign_arrays(value, seen=None):
+    """Whether ``value`` is an object of the user's (attributes in ``__dict__``, a class
+    of its own) holding another library's arrays, maybe in lists, dicts or other objects."""
+    if isinstance(value, (type, _PLAIN)) or not isinstance(getattr(value, "__dict__", None), dict) \
+            or type(value).__module__.split(".")[0] in _NOT_USERS:
+        return False
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return False
+    seen.add(id(value))
+    held = list(vars(value).values())
+    return bool(foreign_arrays(held)) or any(_holds_foreign_arrays(v, seen) for v in _leaves(held))
+
+
+# modules whose objects are not the user's own (a function, a tensor, a partial)
+_NOT_USERS = ("builtins", "functools", "numpy", "torch", "jax", "jaxlib", "dask", "cupy",
+              "array_api_strict")
+
+
+def _array_stand_in(value):
     shared = _values_of(value)
     if shared is not None:
         return shared

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 from diffc.backend.expressions import copy_ast
 from diffc.backend import printer, torch_kernels
-from diffc.backend.portable_kinds import Kinds, axis_lists as _axis_lists, numpy_path as _numpy_path, without_name
+from diffc.backend.portable_kinds import Kinds, axis_lists as _axis_lists, number_tapes, numpy_path as _numpy_path
+from diffc.backend.portable_kinds import without_name
 from diffc.errors import DiffcError
 
 
@@ -205,7 +206,7 @@ class _Rewrite:
         if isinstance(s, ast.Return):
             return [ast.Return(self.expr(s.value) if s.value is not None else None)]
         if isinstance(s, ast.Expr):
-            return [ast.Expr(self.expr(s.value))]
+            return [ast.Expr(self.expr(self.scalars.effect(s.value)))]
         if isinstance(s, (ast.Pass, ast.Break, ast.Continue)):
             return [s]
         raise self._unsupported(ast.unparse(s).splitlines()[0], "this statement")
@@ -465,9 +466,8 @@ def rewrite_function(fdef, target, array_params, scalar_params=(), container_par
                      local=False):
     """``fdef`` (a generated ``def``) for ``target``: ``(new def, whether it uses math)``.
     ``array_params``: the expressions ``array_namespace`` is asked about (``W``,
-    ``*params.values()``);
-    ``scalar_params``: those that are Python numbers at the call, ``container_params``
-    those that are lists or dicts; ``at``: the statement
+    ``*params.values()``); ``scalar_params``: those that are Python numbers at the call,
+    ``container_params`` those that are lists or dicts; ``at``: the statement
     (docstring included) before which ``xp`` is found (after a backward half unpacks
     ``saved``); ``helpers``: the names of the helpers the code calls (``array_api_helper``
     primitives), whose Python-number arguments are made arrays; ``local``: each call finds
@@ -480,7 +480,7 @@ def rewrite_function(fdef, target, array_params, scalar_params=(), container_par
     rewrite = _Rewrite(target, scalar_params, container_params)
     rewrite.helpers = frozenset(helpers)
     body = list(fdef.body)
-    rewrite.axis_lists = _axis_lists(body)
+    rewrite.axis_lists, rewrite.scalars.tapes = _axis_lists(body), number_tapes(body)
     doc = []
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         doc = [body.pop(0)]

@@ -1,6 +1,7 @@
 """What the array-API rewrite (``portable``) knows of each name of a generated ``def``
 without running it: whether it holds a Python number, a mask (a comparison of arrays), a
-shape (a tuple of sizes) or a Python list or dict, at each point of the code.
+shape (a tuple of sizes), a Python list or dict, or a loop's tape of Python numbers, at each
+point of the code.
 
 Contract: ``Kinds`` is told each assignment in order (``assigned``) and answers of an
 expression (``is_scalar``, ``is_mask``, ``is_shape``, ``is_container``). Every answer but
@@ -9,7 +10,8 @@ loop or branch only if every path through it left it so (``state``/``meet``), so
 rewrite never turns an array into a number, a tuple or a container (a mask is cast to floats
 where arithmetic reads it, which leaves floats as they are). ``axis_lists`` finds the
 names of ``np.arange`` results read only as axis numbers (Python tuples in this form);
-``without_name`` renames a user's name the rewrite binds itself (``xp``).
+``number_tapes`` the lists that may hold numbers (their items popped are numbers while only
+numbers were appended); ``without_name`` renames a user's name the rewrite binds itself (``xp``).
 """
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ class Kinds:
         self.masks = set()
         self.shapes = set()
         self.lists = set(container_params)    # names holding Python lists or dicts
+        self.tapes = frozenset()              # ``number_tapes``: may be one of the next
+        self.numbers = set()                  # tapes holding Python numbers only
 
     def is_scalar(self, e):
         if isinstance(e, ast.Constant):
@@ -50,6 +54,8 @@ class Kinds:
             return self.is_shape(e.value) and not isinstance(e.slice, ast.Slice)
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Name):
             return e.func.id in ("len", "int", "float")
+        if isinstance(e, ast.Call) and _is_list_call(e, "pop"):
+            return e.func.value.id in self.numbers
         if isinstance(e, ast.Call):
             return numpy_path(e.func) in ("ndim", "size")
         return False
@@ -89,6 +95,10 @@ class Kinds:
 
     def assigned(self, name, value):
         """``name`` now holds ``value`` (None: something unknown)."""
+        if name in self.tapes and isinstance(value, ast.List) and not value.elts:
+            self.numbers.add(name)
+        else:
+            self.numbers.discard(name)
         for kind, test in ((self.current, self.is_scalar), (self.masks, self.is_mask),
                            (self.shapes, self.is_shape), (self.lists, self.is_container)):
             if value is not None and test(value):
@@ -96,23 +106,52 @@ class Kinds:
             else:
                 kind.discard(name)
 
+    def effect(self, e):
+        """``e``, an expression statement, after noting what it does: an array appended
+        to a tape of numbers makes it a tape of anything."""
+        if _is_list_call(e, "append") and not (len(e.args) == 1 and self.is_scalar(e.args[0])):
+            self.numbers.discard(e.func.value.id)
+        return e
+
     def forget(self, names):
         """``names`` may hold anything but a mask they held (a loop's body assigns them)."""
-        for kind in (self.current, self.shapes, self.lists):
+        for kind in (self.current, self.shapes, self.lists, self.numbers):
             kind -= set(names)
 
     def state(self):
-        return tuple(set(kind) for kind in (self.current, self.masks, self.shapes, self.lists))
+        return tuple(set(kind) for kind in (self.current, self.masks, self.shapes, self.lists, self.numbers))
 
     def restore(self, state):
-        self.current, self.masks, self.shapes, self.lists = (set(kind) for kind in state)
+        self.current, self.masks, self.shapes, self.lists, self.numbers = (set(kind) for kind in state)
 
     def meet(self, *states):
         """What holds after paths that ended in ``states``: a name is a number, a shape or
         a container only if it is on each; a mask if it is on one and a number on none."""
-        scalars, masks, shapes, lists = (set.intersection(*kinds) for kinds in zip(*states))
+        scalars, masks, shapes, lists, numbers = (set.intersection(*kinds) for kinds in zip(*states))
         masks = set.union(*(state[1] for state in states)) - scalars
-        self.restore((scalars, masks, shapes, lists))
+        self.restore((scalars, masks, shapes, lists, numbers))
+
+
+def _is_list_call(e, method):
+    """``name.append(...)`` (``method`` "append") or ``name.pop(...)``."""
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == method \
+        and isinstance(e.func.value, ast.Name)
+
+
+def number_tapes(body):
+    """The names bound to ``[]`` and read only as ``name.append(v)`` and ``name.pop()`` (a
+    loop's tape): what is popped from one is what was appended, nothing else reaches it."""
+    module = ast.Module(list(body), [])
+    receivers = {id(n.func.value) for n in ast.walk(module)
+                 if _is_list_call(n, "append") and len(n.args) == 1 or _is_list_call(n, "pop") and not n.args}
+    bound = {id(n.targets[0]): n.targets[0].id for n in ast.walk(module)
+             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)
+             and isinstance(n.value, ast.List) and not n.value.elts}
+    names = set(bound.values())
+    for n in ast.walk(module):
+        if isinstance(n, ast.Name) and id(n) not in receivers and id(n) not in bound:
+            names.discard(n.id)
+    return frozenset(names)
 
 
 # NumPy functions whose arguments at these positions (or these keywords) are axis numbers

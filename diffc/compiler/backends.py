@@ -22,30 +22,33 @@ from diffc.core import primitives
 from diffc.optimize import passes
 
 
-def compile_portable(src, wrt, args, target, *, with_value=False, single=False):
+def compile_portable(src, wrt, args, target, *, with_value=False, single=False, instance=None):
     """``(Compiled, the rewritten defs, whether they need math)`` for ``args`` on
-    ``target`` (``args``: the call's arguments, or NumPy examples from the command line).
-    The defs are the helpers the gradient calls, its forward/backward pairs and, last, the
-    gradient itself."""
-    values, varying = namespaces.stand_ins(args)
+    ``target`` (``args``: the call's arguments, or NumPy examples from the command line;
+    a method's: its ``MethodExamples``, and ``instance`` its object). The defs are the
+    helpers the gradient calls, its forward/backward pairs and, last, the gradient itself."""
+    values, varying = namespaces.stand_ins(args if instance is None else (instance, *args))
+    if instance is not None:            # the object's arrays and the inputs' stand in together
+        instance, values = values[0], values[1:]
     stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
     stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
+    stand_ins.attributes = getattr(args, "attributes", ())
     try:
-        return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying)
+        return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance)
     except portable.BackendUnsupported:
         if not target.in_place:
             raise
     # an in-place form the namespace has no counterpart for (``out=`` of a NumPy-only
     # function): the form without writes into arrays' own memory, as for other namespaces
     target = dataclasses.replace(target, in_place=False)
-    return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying)
+    return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance)
 
 
-def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying):
+def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance):
     form = "in place" if target.in_place else "at updates" if not target.writes else None
     with passes.portable(form):
         compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
-                                             sizes_vary=stand_ins.sizes_vary)
+                                             sizes_vary=stand_ins.sizes_vary, instance=instance)
     if compiled.user_modules:
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
@@ -116,8 +119,10 @@ def _line_loc(src, line):
 
 
 class _StandIns(tuple):
-    """Example arguments, and whether the code must hold for other sizes (``sizes_vary``)."""
+    """Example arguments, whether the code must hold for other sizes (``sizes_vary``) and
+    a method's attributes they begin with (``attributes``)."""
     sizes_vary = False
+    attributes = ()
 
 
 def _param_names(fdef):

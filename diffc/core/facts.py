@@ -56,23 +56,21 @@ class Facts:
         self._loop_runs: dict = {}
         self._loop_depth = 0
         self.unrun: dict = {}           # value of a loop body that never ran -> that loop
-        # the signature fixes it in each iteration of the loops around it (``i`` of ``for i in
-        # range(n)`` and ``n - 1 - i``, with ``n`` fixed), though not one value for all of them.
-        # Never inside a branch the data chooses: which iterations reach it is not fixed
+        # the signature fixes it in each iteration of the loops around it (``i`` of ``for i in range(n)``,
+        # ``n - 1 - i``, ``n`` fixed), not one value for all; never in a branch the data chooses
         self.fixed_per_step: set = set()
         self.never_iterates: set = set()    # fixed iterables of for loops that never ran
         self._data_branches = 0         # depth of branches on a condition the data decides
         # id(loop) -> arrays made before that loop (each step's input product, ``bptt``)
         # that nothing reads after it: a later loop may take one over (None once taken)
         self.spare_after_loop: dict = {}
-        # the verifier's (``core/verify.py``): the equations whose shapes it found to agree
-        # with these facts (primitive, operands, outputs and the ids of their values)
+        # the verifier's (``core/verify.py``): the equations whose shapes agree with these
+        # facts (primitive, operands, outputs, the ids of their values)
         self.verified: set = set()
         self.from_shape: set = set()    # computed from arrays' shapes (``N = X.shape[0]``)
         # lists the signature fixes (an argument, or an item of one): items' shapes are fixed
         self.fixed_lists: set = set()
-        # what the effects' ``example_impl`` keep for this run (each generator's copy)
-        self.run_state: dict = {}
+        self.run_state: dict = {}       # what effects' ``example_impl`` keep (generators' copies)
 
     @classmethod
     def none(cls):
@@ -122,8 +120,7 @@ class Facts:
         """Evaluate one statement on the example values and record what is learned.
 
         Statements whose inputs have no example value (in a branch not taken) are
-        skipped: their results stay unknown and take the general form.
-        """
+        skipped: their results stay unknown and take the general form."""
         if not self.enabled:
             return
         if any(v not in self.values for v in eqn.inputs()):
@@ -141,9 +138,9 @@ class Facts:
             if eqn.role is Role.PRIMAL:
                 with user_code(eqn.loc):                 # the user's code: its errors are theirs
                     # a draw from a generator runs on a copy: the call keeps its draws
-                    example = getattr(prim, "example_impl", None)
-                    result = example(self.run_state, *args, **kwargs) if example \
-                        else prim.impl(*args, **kwargs)
+                    impl = getattr(prim, "example_impl", None)
+                    result = impl(self.run_state, *args, **kwargs) if impl else \
+                        prim.impl(*args, **kwargs)
             else:
                 like = None if self.exact or kwargs else self.stand_in_like(eqn, args)
                 try:
@@ -201,8 +198,7 @@ class Facts:
             self.values[param] = self.value(arg)
 
     def _run_call(self, node):
-        """The callee's block on the operands' values; its parameters inherit what is
-        known of the operands (static values, dynamic shapes)."""
+        """The callee's block on the operands' values (its parameters: ``bind_like``)."""
         self.bind_like(node.body.params, node.args)
         self._run_block(node.body, [self.value(a) for a in node.args])
         self.finish_call(node)
