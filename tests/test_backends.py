@@ -390,11 +390,35 @@ def outer_and_copy(a, b):
     return np.sum(np.outer(c[:, 1], b[0, :]) ** 2) + np.sum(np.outer(a, b) * c[0, 2])
 
 
+def joins_and_splits(a, b):
+    """NumPy functions the standard has none of, written with its own: joins, splits (the
+    gradient of a join, too), dot, nan_to_num, linalg.norm."""
+    h = np.concatenate([a, b], axis=1)
+    left, right = np.split(h, 2, axis=-1)
+    pieces = np.split(h, [1, 4], axis=1)
+    rows = np.vstack([a[0, :], b[1, :], a])
+    wide = np.hstack([a, b * 2.0])
+    line = np.hstack([a[:, 0], b[:, 1]])
+    odd = np.nan_to_num(np.log(a - 1.0))             # log of entries below 1: NaN, made 0
+    return np.sum(left * right) + np.sum(pieces[2] ** 2) + np.sum(rows ** 3) + np.sum(np.sin(wide)) \
+        + np.sum(line ** 2) + np.sum(odd) + np.linalg.norm(a)
+
+
+def loop_over_a_list(a, b):
+    """The gradient of ``[b, b.T][i]`` is NumPy's array of the list's zeros; the gradient's
+    ranks are not known at one step, so its products may stay NumPy's ``dot``."""
+    chain = a
+    for W in [b, b.T]:
+        chain = np.tanh(np.dot(W, chain))
+    return np.sum(chain)
+
+
 LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
-OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy]
+OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy, joins_and_splits,
+              loop_over_a_list]
 # array-api-strict holds to the standard, which has no index of fewer axes than an array
-# has: write_a_row's z[0] (and stack's gradient, ds[0]) are refused there
-STRICT_REFUSES = {"write_a_row", "contractions"}
+# has: write_a_row's z[0] (and stack's gradient, ds[0]; the list's, darg[i]) are refused there
+STRICT_REFUSES = {"write_a_row", "contractions", "loop_over_a_list"}
 
 
 @pytest.mark.parametrize("library, extra", LIBRARIES, ids=[lib for lib, _ in LIBRARIES])
@@ -417,6 +441,12 @@ def test_operations_against_central_differences(f, library, extra, request):
     if f is calls_to_functions:      # the calls are pairs of the module, with unbroadcast
         assert all(f"def {name}" in gradient.source for name in ("_layers_forward", "_layers_backward",
                                                               "_squared_forward", "unbroadcast"))
+    if f is joins_and_splits:        # each written with the standard's functions, in the module
+        assert all(f"def {name}(" in gradient.source for name in (
+            "split_along", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num"))
+    if f is loop_over_a_list:
+        assert "xp.zeros_like(xp.stack([b, tr]))" in gradient.source
+    assert not [n for n in ast.walk(ast.parse(gradient.source)) if isinstance(n, ast.Name) and n.id == "np"]
 
 
 def test_dask_rows_too_many_to_make_up_compile_on_few_rows_for_any_number(dask_client):

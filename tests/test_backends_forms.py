@@ -595,3 +595,33 @@ def test_an_integer_tensor_in_wrt_is_named():
         gradient(torch.asarray(np.ones((3, 2))), torch.asarray(np.array([0, 2])))
     assert not isinstance(caught.value, diffc.InternalError), caught.value
     assert "cannot differentiate with respect to 'y'" in str(caught.value)
+
+
+# -- the helpers the array-API form writes for NumPy functions outside the standard --------
+def test_the_helpers_for_numpy_functions_do_what_numpys_do():
+    """``numpy_dot``, ``numpy_hstack``, ``numpy_vstack``, ``numpy_nan_to_num`` and
+    ``split_along`` are written with the standard's functions only; run on NumPy arrays
+    (their templates are NumPy code), each gives what NumPy's own function gives."""
+    from diffc.core import primitives
+    numpy_dot, numpy_hstack, numpy_vstack, numpy_nan_to_num, split_along = (
+        primitives.get(n).impl for n in ("numpy_dot", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num", "split_along"))
+    rng = np.random.default_rng(36)
+    shapes = [(), (3,), (2, 3), (4, 2, 3)]
+    for sa in shapes:
+        for sb in [(), (3,), (3, 2), (5, 3, 2)]:
+            if sa and sb and sa[-1] != sb[-2 if len(sb) > 1 else 0]:
+                continue
+            a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+            np.testing.assert_allclose(numpy_dot(a, b), np.dot(a, b), err_msg=f"dot {sa} {sb}")
+    for tup in ([rng.standard_normal(3), rng.standard_normal(2)],
+                [rng.standard_normal((2, 3)), rng.standard_normal((2, 1))]):
+        np.testing.assert_array_equal(numpy_hstack(tup), np.hstack(tup))
+    for tup in ([rng.standard_normal(3), rng.standard_normal(3)],
+                [rng.standard_normal((2, 3)), rng.standard_normal(3)]):
+        np.testing.assert_array_equal(numpy_vstack(tup), np.vstack(tup))
+    x = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0])
+    np.testing.assert_array_equal(numpy_nan_to_num(x), np.nan_to_num(x))
+    h = rng.standard_normal((2, 6, 3))
+    for points, axis in ((3, 1), ([1, 4], 1), ([1, 2], -1), (2, 0), ([], 2)):
+        for got, want in zip(split_along(h, points, axis), np.split(h, points, axis=axis), strict=True):
+            np.testing.assert_array_equal(got, want)

@@ -33,7 +33,8 @@ import re
 from dataclasses import dataclass
 
 from diffc.backend.expressions import copy_ast
-from diffc.backend import printer, torch_kernels
+from diffc.backend import portable_forms, printer, torch_kernels
+from diffc.backend.portable_forms import attr as _attr, call as _call, name as _name, xp as _xp
 from diffc.backend.portable_kinds import Kinds, axis_lists as _axis_lists, number_tapes, numpy_path as _numpy_path
 from diffc.backend.portable_kinds import without_name
 from diffc.errors import DiffcError
@@ -112,27 +113,12 @@ _METHODS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", 
 _MATH = {"inf": "inf", "pi": "pi", "e": "e", "nan": "nan"}
 
 
-def _name(n):
-    return ast.Name(n, ast.Load())
-
-
 def _is_int(e):
     """An integer written in the code (``-1``)."""
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.USub):
         e = e.operand
     return isinstance(e, ast.Constant) and type(e.value) is int
 
-
-def _attr(value, attr):
-    return ast.Attribute(value, attr, ast.Load())
-
-
-def _call(func, args, keywords=()):
-    return ast.Call(func, list(args), list(keywords))
-
-
-def _xp(attr):
-    return _attr(_name("xp"), attr)
 
 
 class _Rewrite:
@@ -366,19 +352,14 @@ class _Rewrite:
         if path == "prod" and len(args) == 1 and self.scalars.is_shape(e.args[0]):
             self.uses_math = True            # the number of entries of a shape
             return _call(_attr(_name("math"), "prod"), args)
+        special = portable_forms.special(self, path, e, args, keywords)
+        if special is not None:              # outer, ravel, copy, split, dot, norm...
+            return special
         if path.startswith("linalg."):
             linalg = getattr(self.target.namespace, "linalg", None)
             if linalg is None or not hasattr(linalg, path[7:]):
                 raise self._unsupported(f"np.{path}", f"np.{path}")
             return _call(_attr(_xp("linalg"), path[7:]), args, keywords)
-        if path == "outer" and len(args) == 2 and not keywords:     # each flattened: a column times a row
-            column, row = (_call(_xp("reshape"), [a, ast.Tuple([ast.Constant(m), ast.Constant(n)], ast.Load())])
-                           for a, (m, n) in zip(args, ((-1, 1), (1, -1))))
-            return ast.BinOp(column, ast.Mult(), row)
-        if path == "ravel" and len(args) == 1 and not keywords:
-            return _call(_xp("reshape"), [self._array(args[0], e.args[0]), ast.Tuple([ast.Constant(-1)], ast.Load())])
-        if path == "copy" and len(args) == 1 and not keywords:
-            return _call(_xp("asarray"), [self._array(args[0], e.args[0])], [ast.keyword("copy", ast.Constant(True))])
         name = _RENAMED.get(path, path)
         ns = self.target.namespace
         if not ((name in _SAME or (path in _SHARED and self.target.extended)) and hasattr(ns, name)):
@@ -457,7 +438,10 @@ def _namespace_per_call(fdef, rewrite):
     for n in ast.walk(fdef):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.args \
                 and isinstance(n.func.value, ast.Name) and n.func.value.id == "xp":
-            n.func.value = _call(_name("array_namespace"), [copy_ast(n.args[0])])
+            first = copy_ast(n.args[0])     # (of arrays to join: theirs; of ``x.dtype``: x's)
+            first = ast.Starred(first, ast.Load()) if n.func.attr in ("concat", "stack") else first
+            first = first.value if isinstance(first, ast.Attribute) and first.attr == "dtype" else first
+            n.func.value = _call(_name("array_namespace"), [first])
     if any(isinstance(n, ast.Name) and n.id == "xp" for n in ast.walk(fdef)):
         raise rewrite._unsupported("xp", "the arguments' namespace outside a call of its function")
 

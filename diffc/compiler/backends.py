@@ -16,7 +16,7 @@ import functools
 import hashlib
 import os
 
-from diffc.backend import expressions, load, namespaces, portable, printer
+from diffc.backend import expressions, load, namespaces, portable, portable_forms, printer
 from diffc.compiler import pipeline
 from diffc.core import primitives
 from diffc.optimize import passes
@@ -59,7 +59,8 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
             f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
             f"{', '.join(others)}, which diffc's array-API form does not emit yet", src.loc(),
             "call the gradient with NumPy arrays")
-    helpers = sorted(alias for _, alias in compiled.helpers)
+    # (a helper computing with Python numbers only takes them as they are: not listed)
+    helpers = sorted(alias for h, alias in compiled.helpers if primitives.get(h).array_api_helper != "python")
     arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in namespaces.array_arguments(p, a)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
     containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
@@ -72,10 +73,27 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
         if e.loc is not None:
             raise
         raise portable.BackendUnsupported(e.message, _line_loc(src, e.line), e.hint) from None
+    defs = _with_forms(defs + [fdef], target, src)
     if varying:
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
-    return compiled, defs + [fdef], uses_math
+    return compiled, defs, uses_math
+
+
+def _with_forms(defs, target, src):
+    """``defs`` after the helpers the rewrite itself calls (``split_along`` for ``np.split``)."""
+    called = {n.func.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    names = {n.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    extra = []
+    for name in sorted(portable_forms.helpers() & called - {d.name for d in defs}):
+        if name in names | {a.arg for d in defs for a in ast.walk(d) if isinstance(a, ast.arg)}:
+            raise portable.BackendUnsupported(f"the gradient of {src.name} names a value {name}, as "
+                                              f"diffc's array-API form names a helper", src.loc(),
+                                              "rename it, or call the gradient with NumPy arrays")
+        local = primitives.get(name).array_api_helper == "leaves"
+        extra.append(portable.rewrite_function(expressions.helper_definition(name), target, [], local=True,
+                                               helpers=[name] if local else [])[0])
+    return extra + defs
 
 
 def _called_functions(src, compiled, target, helpers):
@@ -83,7 +101,7 @@ def _called_functions(src, compiled, target, helpers):
     defs, uses_math = [], False
     for name, alias in sorted(compiled.helpers):
         helper = expressions.helper_definition(name, alias)
-        local = primitives.get(name).array_api_helper == "leaves"
+        local = primitives.get(name).array_api_helper in ("leaves", "python")
         params = [] if local else [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
         new, math = portable.rewrite_function(helper, target, params, helpers=helpers, local=local)
         defs.append(new)

@@ -77,7 +77,11 @@ asks the primitive, it keeps no list of names:
 * ``array_api_helper``: a helper the array-API form defines by rewriting its template as
   it rewrites generated code (its arguments are arrays there: a number is made one);
   ``"leaves"`` for one walking nested lists and dicts, whose calls each find the
-  namespace of their own array.
+  namespace of their own array; ``"python"`` for one computing with Python numbers
+  only (shapes, sizes), whose arguments are passed as they are.
+* ``array_api_form``: the NumPy function outside the standard (``"dot"``) this helper
+  computes with the standard's functions; the array-API form calls it where the code
+  calls NumPy's (``backend/portable_forms.py``).
 
 A primitive with an effect may set ``example_impl``: what the example run at compile time
 calls instead of the primal, as ``example_impl(run, *args)``, where ``run`` is a dict the
@@ -107,7 +111,8 @@ class Primitive:
                  data_dependent_shape=False, differentiable=True, shape_only=False,
                  helper=False, effect=None, fresh=False, arithmetic=False, folds=False,
                  view=False, writes_first=False, in_place=(), out_form=None, method=None,
-                 shape_of_first=False, row_form=(None, None, None, None), array_api_helper=False):
+                 shape_of_first=False, row_form=(None, None, None, None), array_api_helper=False,
+                 array_api_form=None):
         module = getattr(impl, "__module__", "") or ""
         # A rule registered outside diffc's templates (a user's) is called, not inlined.
         self.user = not module.startswith(("diffc.templates", "templates"))
@@ -140,6 +145,7 @@ class Primitive:
         self.shape_of_first = shape_of_first
         self.row_form = tuple(row_form) + (None,) * (4 - len(row_form))
         self.array_api_helper = array_api_helper
+        self.array_api_form = array_api_form
         self.reverse_rule = None
         self.forward_rule = None
 

@@ -132,7 +132,7 @@ def replace_at_key(items, key, value):
     return updated
 
 
-@primitive(nondiff=("like",), helper=True)
+@primitive(nondiff=("like",), helper=True, array_api_helper="leaves")
 def reshape_entries(grads, like):
     """Each entry of ``grads`` reshaped to its entry of ``like`` (the rows ``np.vstack``
     made of 1-D arrays go back to 1-D)."""

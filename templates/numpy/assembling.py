@@ -82,6 +82,14 @@ def convolve_forward(out, a, v, mode="full", *, da, dv):
     return dout
 
 
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="nan_to_num")
+def numpy_nan_to_num(x):
+    """``np.nan_to_num(x)`` for array namespaces without it (the array-API form): NaN is
+    0, an infinity the largest finite number of its sign."""
+    largest = np.finfo(x.dtype).max
+    return np.where(np.isnan(x), np.zeros_like(x), np.clip(x, -largest, largest))
+
+
 @primitive("numpy.nan_to_num", nondiff=("copy", "nan", "posinf", "neginf"))
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     return np.nan_to_num(x, copy=copy, nan=nan, posinf=posinf, neginf=neginf)

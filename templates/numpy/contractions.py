@@ -57,6 +57,19 @@ def dot_forward(out, a, b, *, da, db):
     return dout
 
 
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="dot")
+def numpy_dot(a, b):
+    """``np.dot(a, b)`` for array namespaces without it (the array-API form): a product
+    where one is a number, ``a @ b`` where ``b`` has at most two axes (a stack of rows
+    against a matrix or a vector is the same), else the sum over the last axis of ``a``
+    and the second-to-last of ``b``."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    if np.ndim(b) <= 2:
+        return a @ b
+    return np.tensordot(a, b, ([np.ndim(a) - 1], [np.ndim(b) - 2]))
+
+
 @primitive("numpy.vdot")
 def vdot(a, b):
     return np.vdot(a, b)

@@ -37,12 +37,28 @@ def concatenate_forward(out, arrays, axis=0, *, darrays):
     return dout
 
 
-@primitive(differentiable=False, shape_only=True, helper=True)
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
 def split_points(arrays, axis, ndmin=0):
     """Where ``np.split`` cuts the concatenation of ``arrays`` along ``axis`` back into
     them, each taken with at least ``ndmin`` dimensions (leading ones added)."""
-    sizes = [((1,) * (ndmin - np.ndim(x)) + np.shape(x))[axis] for x in arrays]
-    return np.cumsum(sizes)[:-1]
+    points = []
+    end = 0
+    for x in arrays[:-1]:
+        end += ((1,) * (ndmin - np.ndim(x)) + np.shape(x))[axis]
+        points.append(end)
+    return points
+
+
+@primitive(differentiable=False, helper=True, array_api_helper="python", array_api_form="split")
+def split_along(x, points, axis):
+    """``np.split(x, points, axis=axis)`` as slices, for array namespaces without a split
+    (the array-API form): ``points`` the positions to cut at, or a number of equal pieces."""
+    size = np.shape(x)[axis]
+    if isinstance(points, int):
+        points = [size // points * k for k in range(1, points)]
+    bounds = [0, *points, size]
+    lead = (slice(None),) * (axis % np.ndim(x))
+    return [x[lead + (slice(start, end), ...)] for start, end in zip(bounds[:-1], bounds[1:])]
 
 
 @primitive(nondiff=("arrays",), helper=True)
@@ -84,6 +100,23 @@ def stack_forward(out, arrays, axis=0, *, darrays):
     return dout
 
 
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="vstack")
+def numpy_vstack(tup):
+    """``np.vstack(tup)`` for array namespaces without it (the array-API form): 1-D arrays
+    as rows, the others as they are, joined along the first axis."""
+    rows = [np.reshape(a, (1, -1)) if np.ndim(a) == 1 else a for a in tup]
+    return np.concatenate(rows, axis=0)
+
+
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="hstack")
+def numpy_hstack(tup):
+    """``np.hstack(tup)`` for array namespaces without it (the array-API form): 1-D arrays
+    end to end, the others along their second axis."""
+    if np.ndim(tup[0]) == 1:
+        return np.concatenate(tup, axis=0)
+    return np.concatenate(tup, axis=1)
+
+
 @primitive("numpy.vstack", broadcasting=True)
 def vstack(tup):
     return np.vstack(tup)
@@ -110,7 +143,7 @@ def hstack(tup):
 @hstack.reverse
 def hstack_reverse(out, dout, tup):
     "hstack: dout is cut back into each array's columns (entries, for 1-D arrays)"
-    axis = np.minimum(np.ndim(out) - 1, 1)  # 1-D arrays are joined end to end
+    axis = min(np.ndim(out) - 1, 1)         # 1-D arrays are joined end to end
     dtup = np.split(dout, split_points(tup, axis, 1), axis=axis)
     return dtup
 

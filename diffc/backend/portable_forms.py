@@ -1,0 +1,72 @@
+"""NumPy functions the array API standard has no function for, written with what it has
+(for ``portable``): ``np.outer(a, b)`` as a column times a row, ``np.ravel(a)`` as a
+reshape, ``np.copy(a)`` as ``asarray(a, copy=True)`` and ``np.split(a, points, axis=k)``
+(the gradient of a concatenation, cut where ``split_points`` says) as ``split_along(a,
+points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vstack`` and
+``np.nan_to_num(x)`` as calls of ``numpy_dot``..., which do what NumPy's do with the
+standard's functions (the primitives' ``array_api_form``, defined in the module); ``np.linalg.norm`` without
+``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
+``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes. And the small constructors of
+the rewritten code (``xp.name``, calls).
+"""
+from __future__ import annotations
+
+import ast
+import functools
+
+from diffc.core import primitives
+
+
+def name(n):
+    return ast.Name(n, ast.Load())
+
+
+def attr(value, attribute):
+    return ast.Attribute(value, attribute, ast.Load())
+
+
+def call(func, args, keywords=()):
+    return ast.Call(func, list(args), list(keywords))
+
+
+def xp(attribute):
+    return attr(name("xp"), attribute)
+
+
+def special(rewrite, path, e, args, keywords):
+    """The rewritten form of call ``e`` of ``np.<path>`` (its arguments rewritten: ``args``
+    and ``keywords``) when it is one of these; None otherwise."""
+    if path == "outer" and len(args) == 2 and not keywords:     # each flattened: a column times a row
+        column, row = (call(xp("reshape"), [a, ast.Tuple([ast.Constant(m), ast.Constant(n)], ast.Load())])
+                       for a, (m, n) in zip(args, ((-1, 1), (1, -1))))
+        return ast.BinOp(column, ast.Mult(), row)
+    if path == "ravel" and len(args) == 1 and not keywords:
+        return call(xp("reshape"), [rewrite._array(args[0], e.args[0]), ast.Tuple([ast.Constant(-1)], ast.Load())])
+    if path == "copy" and len(args) == 1 and not keywords:
+        return call(xp("asarray"), [rewrite._array(args[0], e.args[0])], [ast.keyword("copy", ast.Constant(True))])
+    if path == "zeros_like" and isinstance(e.args[0], ast.List) and e.args[0].elts \
+            and not any(rewrite.scalars.is_scalar(v) for v in e.args[0].elts):
+        # the gradient of an item of a list of arrays (``[b, b.T][i]``): NumPy's array of them
+        return call(xp("zeros_like"), [call(xp("stack"), [args[0]])], keywords)
+    if path == "linalg.norm" and len(args) == 1 and all(k.arg in ("axis", "keepdims") for k in keywords) \
+            and not hasattr(getattr(rewrite.target.namespace, "linalg", None), "norm"):
+        # without ``ord``: the 2-norm of the entries (over ``axis``), the standard's vector_norm
+        return call(attr(xp("linalg"), "vector_norm"), args, keywords)
+    forms = _forms()
+    if path == "split" and path in forms and len(args) in (2, 3) and all(k.arg == "axis" for k in keywords):
+        axis = args[2] if len(args) == 3 else keywords[0].value if keywords else ast.Constant(0)
+        return call(name(forms[path]), [args[0], args[1], axis])
+    if path in forms and path != "split" and len(args) == len(primitives.get(forms[path]).params) and not keywords:
+        return call(name(forms[path]), [rewrite._array(a, original) for a, original in zip(args, e.args)])
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _forms():
+    """NumPy's name -> the helper computing it with the standard's functions."""
+    return {p.array_api_form: p.name for p in primitives.all_primitives() if p.array_api_form}
+
+
+def helpers():
+    """The names of those helpers (defined in the module where the code calls them)."""
+    return frozenset(_forms().values())
