@@ -348,7 +348,9 @@ def test_dask_example_trains_on_a_cluster(dask_client):
 # -- more operations, on every library installed, against central differences ------------
 def masks_and_branches(a, b):
     m = a > 0.1
-    return np.sum(np.where(m, a, 0.0) * b) + np.sum(np.maximum(a, b)) + np.mean(np.exp(-a) / (1 + b ** 2))
+    clipped = np.clip(a, 0.8, 1.2)                  # its gradient: dout times (a >= lo) & (a <= hi)
+    return np.sum(np.where(m, a, 0.0) * b) + np.sum(np.maximum(a, b)) + np.mean(np.exp(-a) / (1 + b ** 2)) \
+        + np.sum(clipped * b)
 
 
 def write_a_row(a, b):

@@ -584,6 +584,31 @@ def test_a_method_reading_its_objects_arrays_runs_on_other_arrays(library):
     gradcheck.assert_close(_host(dW), 2 * H.T @ (H @ params["W2"] - Y), f"dW of Scorer.loss on {library}")
 
 
+def _loss_of(W, scale):
+    """A loss made by a factory, reading its weights from the closure (autograd's idiom)."""
+    def loss(X):
+        return scale * np.sum(np.tanh(X @ W) ** 2)
+    return loss
+
+
+@pytest.mark.parametrize("library", ["torch", "array_api_strict"])
+def test_arrays_read_from_a_closure_are_the_librarys_too(library):
+    """The closure's array is read live at each call, as an input; compiling reads its
+    NumPy stand-in (the one of the argument where it is the same array)."""
+    xp = _library(library, "torch" if library == "torch" else "array-api")
+    rng = np.random.default_rng(37)
+    W, X = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    want = gradcheck.numeric_vjp(_loss_of(W, 0.5), [X], 0, 1.0)
+    held = xp.asarray(W)
+    got = diffc.grad(_loss_of(held, 0.5))(xp.asarray(X))
+    gradcheck.assert_close(_host(got), want, f"dX with W in a closure on {library}")
+    def given_and_closed_over(X, W):
+        return _loss_of(W, 1.0)(X) + np.sum(W * X[:2, :].T)
+    want = gradcheck.numeric_vjp(given_and_closed_over, [X, W], 1, 1.0)
+    got = diffc.grad(given_and_closed_over, wrt=1)(xp.asarray(X), held)
+    gradcheck.assert_close(_host(got), want, f"dW given and closed over on {library}")
+
+
 def integer_labels(W, y):
     return np.sum(W[y])
 

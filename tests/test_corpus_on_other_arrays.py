@@ -2,7 +2,7 @@
 form against its NumPy form, which the corpus checks against central differences.
 
 Every gradient case of a program that should differentiate is called again with its array
-arguments (and the arrays its objects hold) as float64 arrays of array-api-strict (the standard and nothing more; installed
+arguments (and the arrays its objects and closures hold) as float64 arrays of array-api-strict (the standard and nothing more; installed
 with the tests) and PyTorch (CPU tensors, where installed; JAX's eager calls compile each
 operation, over 15 minutes for the corpus: ``tests/test_backends.py`` runs it under ``jax.jit``). Each must agree
 with the NumPy form to 1e-7, or be refused with a located error (``file:line:col``: some
@@ -13,6 +13,7 @@ the array has, or ``len`` of an array, which the standard leaves out). Never a d
 internal error.
 """
 import contextlib
+import functools
 import io
 import re
 
@@ -24,7 +25,7 @@ from tests.corpus import harness
 
 # the least number of cases that agree on each library (of 150, on 2026-12-06): fewer is a
 # regression
-AGREE_AT_LEAST = {"array_api_strict": 84, "torch": 106}
+AGREE_AT_LEAST = {"array_api_strict": 91, "torch": 114}
 # fails loudly, known: the gradient of ``W[idxs]`` adds at ``idxs`` with PyTorch's
 # ``index_put_``, which takes tensors only, and this idxs is a slice held in an object
 LOUD = {("torch", "ag_convnet_parser", 0): "expected Tensor as element 0 in argument 0, but got slice"}
@@ -78,6 +79,20 @@ def _convert_held(obj, asarray, memo, seen=None):
             _convert_held(item, asarray, memo, seen)
 
 
+def _with_converted_closure(fn, asarray, memo):
+    """``fn`` with the arrays its closure cells hold (a loss made by a factory) or a partial
+    binds made the library's (the module's globals stay NumPy's: other cases share them)."""
+    if isinstance(fn, functools.partial):
+        return functools.partial(fn.func, *_converted(fn.args, asarray, memo),
+                                 **_converted(fn.keywords, asarray, memo))
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            cell.cell_contents = _converted(cell.cell_contents, asarray, memo)
+        except ValueError:                  # an empty cell (a name not yet bound)
+            pass
+    return fn
+
+
 def _flat(value, host):
     if isinstance(value, dict):
         return [x for k in sorted(value) for x in _flat(value[k], host)]
@@ -109,11 +124,12 @@ def _outcome(name, index, asarray, host):
         return "refused on NumPy arrays", ""        # (the corpus's own table counts it)
     case = module.make()[index]                    # fresh objects: nothing shared with the first
     memo = {}
-    for held in [getattr(case["fn"], "__self__", None), *_flat(case["args"], lambda a: None)]:
+    fn = _with_converted_closure(case["fn"], asarray, memo)
+    for held in [getattr(fn, "__self__", None), *_flat(case["args"], lambda a: None)]:
         _convert_held(held, asarray, memo)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            got = diffc.grad(case["fn"], wrt=case.get("wrt", 0))(*_converted(case["args"], asarray, memo))
+            got = diffc.grad(fn, wrt=case.get("wrt", 0))(*_converted(case["args"], asarray, memo))
     except diffc.InternalError as e:
         return "internal error", str(e).splitlines()[0]
     except diffc.DiffcError as e:

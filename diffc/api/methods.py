@@ -13,6 +13,7 @@ object itself, as ``self`` (``lower_objects.SELF``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from dataclasses import dataclass
 
@@ -114,7 +115,10 @@ class MethodGradient(gradients.GradientFunction):
         spec = self._wrt_spec if isinstance(self._wrt_spec, (tuple, list)) else [self._wrt_spec]
         named = [w[len("self."):] if w.startswith("self.") else w for w in spec if isinstance(w, str)]
         preread = [n for n in named if n not in self._own and hasattr(obj, n)]
-        obj, *own = namespaces.stand_in((obj, *own))     # another library's arrays: NumPy's
+        if namespaces.holds_foreign_arrays((obj, *own)):     # another library's arrays: NumPy's
+            memo = {}
+            obj, *own = namespaces.stand_in((obj, *own), memo)
+            facts.stand_in = functools.partial(namespaces.stand_in, memo=memo)
         with user_code():
             func = pipeline.lower(src, calls=True, facts=facts, args=tuple(own), instance=obj,
                                   preread=preread)

@@ -110,7 +110,7 @@ def numpy_dtype(dtype):
         return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
-def stand_ins(args):
+def stand_ins(args, memo=None):
     """``(stand-ins for args, whether sizes vary)``. Arrays with no values here and too
     many entries to make values up for (a Dask array of millions of rows) have their
     large size (the number of rows) replaced by a small one no other axis has, and the
@@ -119,7 +119,7 @@ def stand_ins(args):
     lazy = [a for a in foreign_arrays(args) if len(a.shape) and _values_of(a) is None
             and np.prod([int(n) for n in a.shape], dtype=float) > _MADE_UP]
     rows = {int(a.shape[0]) for a in lazy}
-    memo = {}
+    memo = {} if memo is None else memo      # (id -> (value, stand-in): shared with later reads)
     if not rows:
         return tuple(stand_in(a, memo) for a in args), False
     sizes = {int(n) for a in _leaves(args) for n in getattr(a, "shape", ())}
@@ -187,6 +187,12 @@ def stand_in(value, memo=None):
         out = _array_stand_in(value)
     memo[id(value)] = (value, out)
     return out
+
+
+def holds_foreign_arrays(values):
+    """Whether ``values`` (nested in lists, tuples, dicts and the user's objects) hold
+    another library's arrays."""
+    return bool(foreign_arrays(values)) or any(_holds_foreign_arrays(v) for v in _leaves(values))
 
 
 def _holds_foreign_arrays(value, seen=None):

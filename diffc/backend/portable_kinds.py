@@ -63,6 +63,10 @@ class Kinds:
     def is_mask(self, e):
         if isinstance(e, ast.Name):
             return e.id in self.masks
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
+            return self.is_mask(e.left) or self.is_mask(e.right)       # (a & b of masks)
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Invert):
+            return self.is_mask(e.operand)
         return isinstance(e, ast.Compare) and not all(self.is_scalar(o) for o in [e.left] + e.comparators)
 
     def is_shape(self, e):

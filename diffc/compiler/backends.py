@@ -27,12 +27,16 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False, 
     ``target`` (``args``: the call's arguments, or NumPy examples from the command line;
     a method's: its ``MethodExamples``, and ``instance`` its object). The defs are the
     helpers the gradient calls, its forward/backward pairs and, last, the gradient itself."""
-    values, varying = namespaces.stand_ins(args if instance is None else (instance, *args))
+    memo = {}
+    values, varying = namespaces.stand_ins(args if instance is None else (instance, *args), memo)
     if instance is not None:            # the object's arrays and the inputs' stand in together
         instance, values = values[0], values[1:]
     stand_ins = _StandIns(values)       # diffc compile's examples say if their sizes vary
     stand_ins.sizes_vary = varying or getattr(args, "sizes_vary", False)
     stand_ins.attributes = getattr(args, "attributes", ())
+    # what the code reads from globals and closures (a tensor W): a stand-in too, the same
+    # one where it is also an argument
+    stand_ins.stand_in = functools.partial(namespaces.stand_in, memo=memo)
     try:
         return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance)
     except portable.BackendUnsupported:
@@ -137,10 +141,12 @@ def _line_loc(src, line):
 
 
 class _StandIns(tuple):
-    """Example arguments, whether the code must hold for other sizes (``sizes_vary``) and
-    a method's attributes they begin with (``attributes``)."""
+    """Example arguments, whether the code must hold for other sizes (``sizes_vary``), a
+    method's attributes they begin with (``attributes``) and the stand-in of a value the
+    code reads from the running program (``stand_in``)."""
     sizes_vary = False
     attributes = ()
+    stand_in = None
 
 
 def _param_names(fdef):

@@ -56,6 +56,7 @@ def _compile_gradient(src, wrt, args=None, *, with_value=False, single=False, na
                       sizes_vary=False, instance=None):
     stages = {}
     facts = Facts(args is not None, sizes_vary=sizes_vary or getattr(args, "sizes_vary", False))
+    facts.stand_in = getattr(args, "stand_in", None)     # (``backends``: NumPy's for other arrays)
     func = _lowered(src, wrt, args, facts, instance)
     stages["ir"] = func
     checked(func, facts, "lowering")

@@ -11,8 +11,7 @@ A value's shape is *static* when the signature alone determines it. It is not wh
 comes from a data-dependent operation (a boolean mask) or from a Python integer
 computed from array data; such values are treated as unknown, and the emitter uses
 the general (runtime) form wherever their shape matters. Without example arguments
-(``diffc compile``), nothing is known and everything takes the general form.
-"""
+(``diffc compile``), nothing is known and everything takes the general form."""
 from __future__ import annotations
 
 import math
@@ -71,6 +70,7 @@ class Facts:
         # lists the signature fixes (an argument, or an item of one): items' shapes are fixed
         self.fixed_lists: set = set()
         self.run_state: dict = {}       # what effects' ``example_impl`` keep (generators' copies)
+        self.stand_in = None            # value -> what the run reads (another library's array: NumPy's)
 
     @classmethod
     def none(cls):

@@ -262,9 +262,9 @@ def is_scalar_constant(value):
 
 
 def holds_arrays(value):
-    """An array, or a dict/list/tuple whose leaves are arrays or numbers (with one array
-    at least): a free input, read at each call."""
-    if isinstance(value, np.ndarray):
+    """An array (NumPy's or another library's), or a dict/list/tuple whose leaves are
+    arrays or numbers (with one array at least): a free input, read at each call."""
+    if isinstance(value, np.ndarray) or _is_other_array(value):
         return True
     if type(value) is dict:
         items = list(value.values())
@@ -274,6 +274,14 @@ def holds_arrays(value):
         return False
     return any(holds_arrays(v) for v in items) and all(
         holds_arrays(v) or is_scalar_constant(v) for v in items)
+
+
+def _is_other_array(value):
+    """An array of another library: the standard's (``__array_namespace__``) or a tensor of
+    a library array-api-compat serves (PyTorch's, JAX's, CuPy's, Dask's)."""
+    return hasattr(value, "shape") and hasattr(value, "dtype") and not isinstance(value, np.generic) and (
+        hasattr(value, "__array_namespace__")
+        or type(value).__module__.split(".")[0] in ("torch", "jax", "jaxlib", "cupy", "dask"))
 
 
 _CURRENT = contextvars.ContextVar("diffc_bindings", default=None)

@@ -267,8 +267,8 @@ def _free_input(scope, fetch, value, name):
     if found is None:
         found = bindings.FreeInput(fetch, scope.namer.var(name.split(".")[-1]), value)
         scope.free[fetch] = found
-        if scope.facts is not None:
-            scope.facts.bind_param(found.var, value)
+        if scope.facts is not None:         # (read as NumPy's where the call's arrays are another's)
+            scope.facts.bind_param(found.var, scope.facts.stand_in(value) if scope.facts.stand_in else value)
     return found.var
 
 
