@@ -402,8 +402,10 @@ def joins_and_splits(a, b):
     wide = np.hstack([a, b * 2.0])
     line = np.hstack([a[:, 0], b[:, 1]])
     odd = np.nan_to_num(np.log(a - 1.0))             # log of entries below 1: NaN, made 0
+    swapped = np.swapaxes(a[:, :, None] * b[:, None, :], 0, -1)
+    sign, logdet = np.linalg.slogdet(a @ a.T + np.eye(3))     # a named result (PyTorch's has no _make)
     return np.sum(left * right) + np.sum(pieces[2] ** 2) + np.sum(rows ** 3) + np.sum(np.sin(wide)) \
-        + np.sum(line ** 2) + np.sum(odd) + np.linalg.norm(a)
+        + np.sum(line ** 2) + np.sum(odd) + np.linalg.norm(a) + np.sum(swapped[:, :, 1] * a) + sign * logdet
 
 
 def loop_over_a_list(a, b):
@@ -445,7 +447,7 @@ def test_operations_against_central_differences(f, library, extra, request):
                                                               "_squared_forward", "unbroadcast"))
     if f is joins_and_splits:        # each written with the standard's functions, in the module
         assert all(f"def {name}(" in gradient.source for name in (
-            "split_along", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num"))
+            "split_along", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num", "numpy_swapaxes"))
     if f is loop_over_a_list:
         assert "xp.zeros_like(xp.stack([b, tr]))" in gradient.source
     assert not [n for n in ast.walk(ast.parse(gradient.source)) if isinstance(n, ast.Name) and n.id == "np"]

@@ -624,12 +624,13 @@ def test_an_integer_tensor_in_wrt_is_named():
 
 # -- the helpers the array-API form writes for NumPy functions outside the standard --------
 def test_the_helpers_for_numpy_functions_do_what_numpys_do():
-    """``numpy_dot``, ``numpy_hstack``, ``numpy_vstack``, ``numpy_nan_to_num`` and
-    ``split_along`` are written with the standard's functions only; run on NumPy arrays
+    """``numpy_dot``, ``numpy_hstack``, ``numpy_vstack``, ``numpy_nan_to_num``,
+    ``numpy_swapaxes`` and ``split_along`` are written with the standard's functions only; run on NumPy arrays
     (their templates are NumPy code), each gives what NumPy's own function gives."""
     from diffc.core import primitives
-    numpy_dot, numpy_hstack, numpy_vstack, numpy_nan_to_num, split_along = (
-        primitives.get(n).impl for n in ("numpy_dot", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num", "split_along"))
+    numpy_dot, numpy_hstack, numpy_vstack, numpy_nan_to_num, numpy_swapaxes, split_along = (
+        primitives.get(n).impl for n in ("numpy_dot", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num",
+                                         "numpy_swapaxes", "split_along"))
     rng = np.random.default_rng(36)
     shapes = [(), (3,), (2, 3), (4, 2, 3)]
     for sa in shapes:
@@ -644,6 +645,9 @@ def test_the_helpers_for_numpy_functions_do_what_numpys_do():
     for tup in ([rng.standard_normal(3), rng.standard_normal(3)],
                 [rng.standard_normal((2, 3)), rng.standard_normal(3)]):
         np.testing.assert_array_equal(numpy_vstack(tup), np.vstack(tup))
+    a = rng.standard_normal((2, 3, 4))
+    for axes in ((0, 2), (1, -1), (-3, 1), (2, 2)):
+        np.testing.assert_array_equal(numpy_swapaxes(a, *axes), np.swapaxes(a, *axes))
     x = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0])
     np.testing.assert_array_equal(numpy_nan_to_num(x), np.nan_to_num(x))
     h = rng.standard_normal((2, 6, 3))

@@ -99,7 +99,7 @@ _REDUCTIONS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all
 _AXIS_KEYWORD = _REDUCTIONS | {"expand_dims", "concat", "stack", "flip", "sort", "argsort"}
 # where NumPy takes positionally what the standard takes by keyword: (position, keyword)
 _KEYWORD_AT = {"tensordot": (2, "axes"), "roll": (2, "axis"), "repeat": (2, "axis"), "take": (2, "axis"),
-               "take_along_axis": (2, "axis"), "tril": (1, "k"), "triu": (1, "k")}
+               "take_along_axis": (2, "axis"), "tril": (1, "k"), "triu": (1, "k"), "eye": (2, "k")}
 _NEW_FLOATS = frozenset({"zeros", "ones", "empty", "full", "eye", "linspace"})
 _ELEMENTWISE = frozenset({"exp", "log", "sqrt", "tanh", "sin", "cos", "tan", "sinh", "cosh", "abs",
                           "sign", "expm1", "log1p", "log2", "log10", "square", "negative",
@@ -338,6 +338,10 @@ class _Rewrite:
             if isinstance(e.func, ast.Attribute) and e.func.attr in _METHODS | {"reshape", "copy", "astype"} \
                     and not (isinstance(e.func.value, ast.Name) and e.func.value.id in ("xp", "math")):
                 return self._method(e)
+            if isinstance(e.func, ast.Attribute) and e.func.attr == "_make" and len(e.args) == 1:
+                # a named tuple's gradient; a library's named result (PyTorch's slogdet) has no _make
+                return _call(_call(_name("getattr"), [self.expr(e.func.value), ast.Constant("_make"),
+                                                      _name("tuple")]), [self.expr(e.args[0])])
             return _call(self.expr(e.func), [self.expr(a) for a in e.args],
                          [self._keyword(k) for k in e.keywords])
         args = [self.expr(a) for a in e.args]

@@ -2,8 +2,8 @@
 (for ``portable``): ``np.outer(a, b)`` as a column times a row, ``np.ravel(a)`` as a
 reshape, ``np.copy(a)`` as ``asarray(a, copy=True)`` and ``np.split(a, points, axis=k)``
 (the gradient of a concatenation, cut where ``split_points`` says) as ``split_along(a,
-points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vstack`` and
-``np.nan_to_num(x)`` as calls of ``numpy_dot``..., which do what NumPy's do with the
+points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vstack``,
+``np.swapaxes`` and ``np.nan_to_num(x)`` as calls of ``numpy_dot``..., which do what NumPy's do with the
 standard's functions (the primitives' ``array_api_form``, defined in the module); ``np.linalg.norm`` without
 ``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
 ``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes. And the small constructors of
@@ -57,7 +57,9 @@ def special(rewrite, path, e, args, keywords):
         axis = args[2] if len(args) == 3 else keywords[0].value if keywords else ast.Constant(0)
         return call(name(forms[path]), [args[0], args[1], axis])
     if path in forms and path != "split" and len(args) == len(primitives.get(forms[path]).params) and not keywords:
-        return call(name(forms[path]), [rewrite._array(a, original) for a, original in zip(args, e.args)])
+        # (a number made an array where an array is taken: dot's two operands, the others' first)
+        return call(name(forms[path]), [rewrite._array(a, original) if k == 0 or path == "dot" else a
+                                        for k, (a, original) in enumerate(zip(args, e.args))])
     return None
 
 

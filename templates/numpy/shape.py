@@ -84,6 +84,15 @@ def array_transpose_forward(out, a, *axes, da):
     return dout
 
 
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="swapaxes")
+def numpy_swapaxes(a, axis1, axis2):
+    """``np.swapaxes(a, axis1, axis2)`` for array namespaces without it (the array-API
+    form): the axes permuted with the two exchanged."""
+    axes = list(range(np.ndim(a)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return np.transpose(a, tuple(axes))
+
+
 @primitive("numpy.swapaxes", "ndarray.swapaxes", view=True)
 def swapaxes(a, axis1, axis2):
     return np.swapaxes(a, axis1, axis2)
