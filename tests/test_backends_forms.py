@@ -609,6 +609,31 @@ def test_arrays_read_from_a_closure_are_the_librarys_too(library):
     gradcheck.assert_close(_host(got), want, f"dW given and closed over on {library}")
 
 
+def _loss_and_probabilities(W, X, y):
+    scores = X @ W
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    p = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    return -np.mean(np.log(p[np.arange(X.shape[0]), y])), {"probs": p, "scores": scores}
+
+
+@pytest.mark.parametrize("library", ["torch", "array_api_strict"])
+def test_has_aux_on_other_arrays(library):
+    """``grad``/``value_and_grad`` with ``has_aux=True``: staged as on NumPy arrays, the
+    auxiliary values are the library's arrays."""
+    xp = _library(library, "torch" if library == "torch" else "array-api")
+    rng = np.random.default_rng(38)
+    W, X, y = rng.standard_normal((3, 4)), rng.standard_normal((5, 3)), np.array([0, 1, 3, 2, 1])
+    want = gradcheck.numeric_vjp(lambda W: _loss_and_probabilities(W, X, y)[0], [W], 0, 1.0)
+    args = (xp.asarray(W), xp.asarray(X), xp.asarray(y))
+    dW, aux = diffc.grad(_loss_and_probabilities, has_aux=True)(*args)
+    (value, aux_too), dW_too = diffc.value_and_grad(_loss_and_probabilities, has_aux=True)(*args)
+    for got in (dW, dW_too):
+        gradcheck.assert_close(_host(got), want, f"dW with has_aux on {library}")
+    assert type(aux["probs"]) is type(args[0]) and type(aux_too["scores"]) is type(args[0])
+    np.testing.assert_allclose(float(value), _loss_and_probabilities(W, X, y)[0], rtol=1e-12)
+    np.testing.assert_allclose(_host(aux["probs"]), _loss_and_probabilities(W, X, y)[1]["probs"], rtol=1e-12)
+
+
 def integer_labels(W, y):
     return np.sum(W[y])
 

@@ -204,13 +204,13 @@ class GradientFunction:
     def _build_portable(self, args, target):
         """Compile for arrays of another namespace (``backends``)."""
         src = self._source_function()
-        if self._nested or self.has_aux:
+        if self._nested:
             raise portable.BackendUnsupported(
-                f"diffc's array-API form ({target.name}) is made for a plain grad or "
-                f"value_and_grad of a function, not for nested transforms or has_aux",
-                src.loc(), "call it with NumPy arrays")
+                f"diffc's array-API form ({target.name}) is made for a grad or value_and_grad "
+                f"of a function, not for nested transforms", src.loc(), "call it with NumPy arrays")
         compiled, fdefs, uses_math = backends.compile_portable(
-            src, self.wrt, args, target, with_value=self.with_value, single=self._single)
+            src, self.wrt, args, target, with_value=self.with_value, single=self._single,
+            has_aux=self.has_aux)
         return backends.load_portable(self, compiled, fdefs, uses_math, target, src), compiled.free
 
     def _diffc_stage(self, args):

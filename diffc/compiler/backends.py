@@ -17,16 +17,18 @@ import hashlib
 import os
 
 from diffc.backend import expressions, load, namespaces, portable, portable_forms, printer
-from diffc.compiler import pipeline
+from diffc.compiler import pipeline, staging
 from diffc.core import primitives
 from diffc.optimize import passes
 
 
-def compile_portable(src, wrt, args, target, *, with_value=False, single=False, instance=None):
+def compile_portable(src, wrt, args, target, *, with_value=False, single=False, instance=None,
+                     has_aux=False):
     """``(Compiled, the rewritten defs, whether they need math)`` for ``args`` on
     ``target`` (``args``: the call's arguments, or NumPy examples from the command line;
     a method's: its ``MethodExamples``, and ``instance`` its object). The defs are the
-    helpers the gradient calls, its forward/backward pairs and, last, the gradient itself."""
+    helpers the gradient calls, its forward/backward pairs and, last, the gradient itself.
+    ``has_aux``: the function returns ``(loss, aux)``, staged as ``diffc.grad`` stages it."""
     memo = {}
     values, varying = namespaces.stand_ins(args if instance is None else (instance, *args), memo)
     if instance is not None:            # the object's arrays and the inputs' stand in together
@@ -38,21 +40,26 @@ def compile_portable(src, wrt, args, target, *, with_value=False, single=False, 
     # one where it is also an argument
     stand_ins.stand_in = functools.partial(namespaces.stand_in, memo=memo)
     try:
-        return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance)
+        return _compile_portable(src, wrt, args, target, stand_ins, (with_value, single, has_aux), varying,
+                                 instance)
     except portable.BackendUnsupported:
         if not target.in_place:
             raise
     # an in-place form the namespace has no counterpart for (``out=`` of a NumPy-only
     # function): the form without writes into arrays' own memory, as for other namespaces
     target = dataclasses.replace(target, in_place=False)
-    return _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance)
+    return _compile_portable(src, wrt, args, target, stand_ins, (with_value, single, has_aux), varying, instance)
 
 
-def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, varying, instance):
+def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance):
+    with_value, single, has_aux = how
     form = "in place" if target.in_place else "at updates" if not target.writes else None
     with passes.portable(form):
-        compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
-                                             sizes_vary=stand_ins.sizes_vary, instance=instance)
+        if has_aux:
+            compiled = _staged_with_aux(src, wrt, stand_ins, with_value, single)
+        else:
+            compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
+                                                 sizes_vary=stand_ins.sizes_vary, instance=instance)
     if compiled.user_modules:
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
@@ -82,6 +89,21 @@ def _compile_portable(src, wrt, args, target, stand_ins, with_value, single, var
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
     return compiled, defs, uses_math
+
+
+def _staged_with_aux(src, wrt, args, with_value, single):
+    """The ``Compiled`` gradient of ``src`` returning ``(loss, aux)``, staged (as
+    ``GradientFunction._compile_staged`` stages it) on the NumPy stand-ins ``args``."""
+    staged = staging.stage_source(src, args)
+    staging.check_float_args(staged, wrt, args, "grad")
+    params = [p.name for p in staged.func.params]
+    staged = staging.gradient(staged, wrt, with_value=with_value, has_aux=True, single=single)
+    doc = f"Computes {staged.what} ({src.loc().short}), with respect to {', '.join(params[i] for i in wrt)}." \
+          f"\n\nSpecialised to arguments {staging.describe_args(staged.func, args)}." + \
+        pipeline.describe_free(staged.free)
+    compiled = staging.emit_staged(staged, ("value_and_grad_" if with_value else "grad_") + staged.func.name, doc)
+    compiled.free = staged.free
+    return compiled
 
 
 def _with_forms(defs, target, src):

@@ -73,6 +73,7 @@ def stage(fn, args) -> Staged:
 def stage_source(src, args) -> Staged:
     """Lower ``src`` and run it on ``args`` (None: no example values, general code)."""
     facts = Facts(args is not None)
+    facts.stand_in = getattr(args, "stand_in", None)     # (``backends``: NumPy's for other arrays)
     func = lower(src, facts=facts, args=args if not src.method else None)
     if args is not None and src.method:     # lowered without example values: they run now
         facts.run_function(func, with_free(func, args))
