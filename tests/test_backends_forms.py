@@ -634,6 +634,24 @@ def test_has_aux_on_other_arrays(library):
     np.testing.assert_allclose(_host(aux["probs"]), _loss_and_probabilities(W, X, y)[1]["probs"], rtol=1e-12)
 
 
+class _WithAux(Scorer):
+    def loss_and_residual(self, X, y):
+        residual = X @ self.W - y
+        return np.sum(residual ** 2), residual
+
+
+def test_has_aux_of_a_method_on_other_arrays_is_refused_where_it_is_defined():
+    xp = _library("array_api_strict", "array-api")
+    rng = np.random.default_rng(39)
+    model = _WithAux(xp.asarray(rng.standard_normal((3, 2))))
+    with pytest.raises(diffc.DiffcError) as caught:
+        diffc.grad(model.loss_and_residual, wrt="W", has_aux=True)(
+            xp.asarray(rng.standard_normal((4, 3))), xp.asarray(rng.standard_normal((4, 2))))
+    assert not isinstance(caught.value, diffc.InternalError)
+    assert "test_backends_forms.py:" in str(caught.value) and "def loss_and_residual(self, X, y):" in str(caught.value)
+    assert "has_aux of a method" in str(caught.value)
+
+
 def integer_labels(W, y):
     return np.sum(W[y])
 

@@ -202,8 +202,9 @@ class MethodGradient(gradients.GradientFunction):
         of the inputs; it takes the live attributes at each call, like the NumPy form."""
         if self.has_aux:
             raise portable.BackendUnsupported(
-                f"diffc's array-API form ({target.name}) is made for a plain grad or "
-                f"value_and_grad, not for has_aux", layout.src.loc(), "call it with NumPy arrays")
+                f"diffc's array-API form ({target.name}) does not make has_aux of a method yet",
+                layout.src.loc(), "write the loss as a function of the arrays (has_aux works "
+                "there), or call the method with NumPy arrays")
         compiled, fdefs, uses_math = backends.compile_portable(
             layout.src, layout.wrt, inputs, target, with_value=self.with_value,
             single=layout.single, instance=obj)

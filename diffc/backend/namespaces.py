@@ -177,7 +177,10 @@ def stand_in(value, memo=None):
     elif isinstance(value, (list, tuple)):
         out = _same_kind(value, [stand_in(v, memo) for v in value])
     elif _holds_foreign_arrays(value):
-        out = object.__new__(type(value))
+        try:
+            out = object.__new__(type(value))
+        except TypeError:                       # (a class made otherwise: read as it is)
+            return value
         memo[id(value)] = (value, out)          # before its attributes: they may lead back
         vars(out).update({k: stand_in(v, memo) for k, v in vars(value).items()})
         return out

@@ -84,7 +84,8 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
         if e.loc is not None:
             raise
         raise portable.BackendUnsupported(e.message, _line_loc(src, e.line), e.hint) from None
-    defs = _with_forms(defs + [fdef], target, src)
+    defs, math = _with_forms(defs + [fdef], target, src)
+    uses_math |= math
     if varying:
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
@@ -107,19 +108,22 @@ def _staged_with_aux(src, wrt, args, with_value, single):
 
 
 def _with_forms(defs, target, src):
-    """``defs`` after the helpers the rewrite itself calls (``split_along`` for ``np.split``)."""
+    """``(defs after the helpers the rewrite itself calls, whether those use math)``:
+    ``split_along`` for ``np.split``..."""
     called = {n.func.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     names = {n.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
-    extra = []
+    extra, uses_math = [], False
     for name in sorted(portable_forms.helpers() & called - {d.name for d in defs}):
         if name in names | {a.arg for d in defs for a in ast.walk(d) if isinstance(a, ast.arg)}:
             raise portable.BackendUnsupported(f"the gradient of {src.name} names a value {name}, as "
                                               f"diffc's array-API form names a helper", src.loc(),
                                               "rename it, or call the gradient with NumPy arrays")
         local = primitives.get(name).array_api_helper == "leaves"
-        extra.append(portable.rewrite_function(expressions.helper_definition(name), target, [], local=True,
-                                               helpers=[name] if local else [])[0])
-    return extra + defs
+        new, math = portable.rewrite_function(expressions.helper_definition(name), target, [], local=True,
+                                              helpers=[name] if local else [])
+        extra.append(new)
+        uses_math |= math
+    return extra + defs, uses_math
 
 
 def _called_functions(src, compiled, target, helpers):
