@@ -23,7 +23,7 @@ import pytest
 import diffc
 from tests.corpus import harness
 
-# the least number of cases that agree on each library (of 150, on 2026-12-06): fewer is a
+# the least number of cases that agree on each library (of 149, on 2026-12-06): fewer is a
 # regression
 AGREE_AT_LEAST = {"array_api_strict": 93, "torch": 116}
 # fails loudly, known: the gradient of ``W[idxs]`` adds at ``idxs`` with PyTorch's
