@@ -404,8 +404,10 @@ def joins_and_splits(a, b):
     odd = np.nan_to_num(np.log(a - 1.0))             # log of entries below 1: NaN, made 0
     swapped = np.swapaxes(a[:, :, None] * b[:, None, :], 0, -1)
     sign, logdet = np.linalg.slogdet(a @ a.T + np.eye(3))     # a named result (PyTorch's has no _make)
+    causal = np.sum(np.tri(3, dtype=a.dtype) * a) + np.sum(np.tri(3, 3, -1) * b)
     return np.sum(left * right) + np.sum(pieces[2] ** 2) + np.sum(rows ** 3) + np.sum(np.sin(wide)) \
-        + np.sum(line ** 2) + np.sum(odd) + np.linalg.norm(a) + np.sum(swapped[:, :, 1] * a) + sign * logdet
+        + np.sum(line ** 2) + np.sum(odd) + np.linalg.norm(a) + np.sum(swapped[:, :, 1] * a) + sign * logdet \
+        + causal
 
 
 def loop_over_a_list(a, b):

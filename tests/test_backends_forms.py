@@ -652,6 +652,29 @@ def test_has_aux_of_a_method_on_other_arrays_is_refused_where_it_is_defined():
     assert "has_aux of a method" in str(caught.value)
 
 
+def _embedded(E, tokens):
+    h = E[tokens]                        # a list of token ids: NumPy indexes with it
+    for _ in range(2):
+        h = np.tanh(h)
+    return h
+
+
+def _next_token_loss(E, tokens):
+    targets = tokens[1:]
+    h = _embedded(E, tokens[:-1])
+    logp = h - np.log(np.sum(np.exp(h), axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(len(targets)), targets])
+
+
+def test_a_list_of_token_ids_indexes_in_a_backward_pass_on_torch():
+    """PyTorch's ``index_put_`` takes tensors only: the token list, held in the pair's saved
+    values, is made one (GPT-2's ``wte[inputs]`` with ``inputs`` a list)."""
+    torch = _library("torch", "torch")
+    E, tokens = np.random.default_rng(40).standard_normal((5, 5)), [1, 3, 0, 4, 2]
+    want = gradcheck.numeric_vjp(lambda E: _next_token_loss(E, tokens), [E], 0, 1.0)
+    gradcheck.assert_close(_host(diffc.grad(_next_token_loss)(torch.asarray(E), tokens)), want, "dE on torch")
+
+
 def integer_labels(W, y):
     return np.sum(W[y])
 

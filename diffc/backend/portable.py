@@ -259,10 +259,11 @@ class _Rewrite:
             items = index.elts if isinstance(index, ast.Tuple) else [index]
             if any(isinstance(i, ast.Slice) for i in items):
                 raise self._unsupported(ast.unparse(target), "adding at indices with a slice among them")
-            # (indices as tensors: ``range(n)`` and ``list(y)`` index, but index_put_ takes only tensors)
+            # (indices as tensors: ``range(n)``, ``list(y)`` and a list a name holds, maybe in a saved
+            # tuple, index, but index_put_ takes only tensors; a tensor given to asarray is itself)
             items = [_call(_xp("asarray"), [i]) if isinstance(i, (ast.List, ast.ListComp)) or (
                 isinstance(i, ast.Call) and isinstance(i.func, ast.Name) and i.func.id in ("range", "list"))
-                else i for i in items]
+                or isinstance(i, ast.Name) and not self.scalars.is_scalar(i) else i for i in items]
             put = _call(_attr(array, "index_put_"),
                         [ast.Tuple(items, ast.Load()), self._array(value, always=True)],
                         [ast.keyword("accumulate", ast.Constant(True))])

@@ -6,7 +6,8 @@ points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vst
 ``np.swapaxes`` and ``np.nan_to_num(x)`` as calls of ``numpy_dot``..., which do what NumPy's do with the
 standard's functions (the primitives' ``array_api_form``, defined in the module); ``np.linalg.norm`` without
 ``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
-``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes. And the small constructors of
+``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes;
+``np.tri`` as ``tril`` of ones. And the small constructors of
 the rewritten code (``xp.name``, calls).
 """
 from __future__ import annotations
@@ -52,6 +53,14 @@ def special(rewrite, path, e, args, keywords):
             and not hasattr(getattr(rewrite.target.namespace, "linalg", None), "norm"):
         # without ``ord``: the 2-norm of the entries (over ``axis``), the standard's vector_norm
         return call(attr(xp("linalg"), "vector_norm"), args, keywords)
+    if path == "tri" and len(args) <= 4 and all(k.arg in ("M", "k", "dtype") for k in keywords):
+        # ones on and below the k-th diagonal (a causal mask): the standard's tril of ones
+        given = dict(zip(("N", "M", "k", "dtype"), args), **{k.arg: k.value for k in keywords})
+        given = {k: v for k, v in given.items() if not (isinstance(v, ast.Constant) and v.value is None)}
+        rows, columns = given["N"], given.get("M", given["N"])
+        dtype = given.get("dtype", xp(rewrite.target.precision))
+        ones = call(xp("ones"), [ast.Tuple([rows, columns], ast.Load())], [ast.keyword("dtype", dtype)])
+        return call(xp("tril"), [ones], [ast.keyword("k", given["k"])] if "k" in given else [])
     forms = _forms()
     if path == "split" and path in forms and len(args) in (2, 3) and all(k.arg == "axis" for k in keywords):
         axis = args[2] if len(args) == 3 else keywords[0].value if keywords else ast.Constant(0)

@@ -86,7 +86,7 @@ class Kinds:
 
     def is_container(self, e):
         """A Python list or dict: ``[...]``, ``{...}``, ``list(...)``, ``dict(...)``, a
-        copy of one, ``[None] * n``, a name holding one."""
+        copy or a slice of one, ``[None] * n``, a name holding one."""
         if isinstance(e, ast.Name):
             return e.id in self.lists
         if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Mult):
@@ -95,6 +95,8 @@ class Kinds:
             return e.func.id in ("list", "dict")
         if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr == "copy":
             return self.is_container(e.func.value)
+        if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Slice):      # inputs[1:] of a list
+            return self.is_container(e.value)
         return isinstance(e, (ast.List, ast.ListComp, ast.Dict, ast.DictComp))
 
     def assigned(self, name, value):
