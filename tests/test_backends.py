@@ -419,9 +419,23 @@ def loop_over_a_list(a, b):
     return np.sum(chain)
 
 
+def _l2_norm(params):
+    total = np.sum(params[0][0] ** 2)
+    for W, c in params[1:]:              # autograd's list of (W, b) pairs
+        total = total + np.sum(W ** 2) + np.sum(c ** 2)
+    return total + np.sum(params[0][1] ** 2)
+
+
+def layer_pairs(a, b):
+    """A function kept whole (a forward/backward pair) given a list of tuples of arrays: its
+    namespace is its first array's, ``params[0][0]``. (Its sum starts as an array: one that
+    starts as a Python number and becomes an array in the loop is not made one yet.)"""
+    return np.sum(a) * _l2_norm([(a, b[0, :]), (b * a, a[:, 1])]) + np.sum(np.tanh(a @ b))
+
+
 LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
 OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy, joins_and_splits,
-              loop_over_a_list]
+              loop_over_a_list, layer_pairs]
 # array-api-strict holds to the standard, which has no index of fewer axes than an array
 # has: write_a_row's z[0] (and stack's gradient, ds[0]; the list's, darg[i]) are refused there
 STRICT_REFUSES = {"write_a_row", "contractions", "loop_over_a_list"}
@@ -450,6 +464,8 @@ def test_operations_against_central_differences(f, library, extra, request):
     if f is joins_and_splits:        # each written with the standard's functions, in the module
         assert all(f"def {name}(" in gradient.source for name in (
             "split_along", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num", "numpy_swapaxes"))
+    if f is layer_pairs:
+        assert "array_namespace(params[0][0])" in gradient.source
     if f is loop_over_a_list:
         assert "xp.zeros_like(xp.stack([b, tr]))" in gradient.source
     assert not [n for n in ast.walk(ast.parse(gradient.source)) if isinstance(n, ast.Name) and n.id == "np"]

@@ -57,12 +57,34 @@ def array_arguments(name, value):
     load = ast.Name(name, ast.Load())
     if isinstance(value, dict) and value and all(is_array(v) for v in value.values()):
         return [ast.Starred(ast.Call(ast.Attribute(load, "values", ast.Load()), [], []), ast.Load())]
-    if isinstance(value, dict):
-        return [ast.Subscript(load, ast.Constant(k), ast.Load()) for k, v in value.items()
-                if isinstance(k, str) and is_array(v)]
+    found = [ast.Subscript(load, ast.Constant(k), ast.Load()) for k, v in value.items()
+             if isinstance(k, str) and is_array(v)] if isinstance(value, dict) else []
     if isinstance(value, (list, tuple)) and value and all(is_array(v) for v in value):
         return [ast.Starred(load, ast.Load())]
-    return [load] if is_array(value) else []
+    if is_array(value):
+        return [load]
+    path = found or _first_array(value, is_array)       # (nested: ``params[0][0]`` of [(W, b), ...])
+    if path and not found:
+        for key in path:
+            load = ast.Subscript(load, ast.Constant(key), ast.Load())
+        return [load]
+    return found
+
+
+def _first_array(value, is_array):
+    """The keys leading to the first array in nested lists, tuples and dicts (string keys),
+    or None: the code is specialised to their structure, so the path holds at each call."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        if isinstance(value, dict) and not isinstance(key, str):
+            continue
+        if is_array(item):
+            return [key]
+        below = _first_array(item, is_array)
+        if below:
+            return [key, *below]
+    return None
 
 
 def is_python_number(value):
