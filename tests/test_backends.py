@@ -428,14 +428,37 @@ def _l2_norm(params):
 
 def layer_pairs(a, b):
     """A function kept whole (a forward/backward pair) given a list of tuples of arrays: its
-    namespace is its first array's, ``params[0][0]``. (Its sum starts as an array: one that
-    starts as a Python number and becomes an array in the loop is not made one yet.)"""
+    namespace is its first array's, ``params[0][0]``."""
     return np.sum(a) * _l2_norm([(a, b[0, :]), (b * a, a[:, 1])]) + np.sum(np.tanh(a @ b))
+
+
+def _rows_summed(h, w):
+    acc = 0.0
+    for row in range(h.shape[0]):
+        acc = acc + np.tanh(h[row, :] * w)
+    return acc
+
+
+def _penalty(params):
+    total = 0.0
+    for W, c in params:
+        total = total + np.sum(W ** 2) + np.sum(c ** 2)
+    return total
+
+
+def sums_from_a_number(a, b):
+    """Sums that start as the Python number 0.0 and become arrays in a loop: the loop's tape
+    holds that number, then arrays (made an array of the arguments' dtype where it is kept),
+    in the function and in functions kept whole."""
+    acc = 0.0
+    for row in range(a.shape[0]):
+        acc = acc + np.sin(a[row, :] * b[row, :])
+    return np.sum(acc ** 2) + np.sum(_rows_summed(b, a[0, :]) ** 3) + _penalty([(a, b[1, :]), (a * b, a[2, :])])
 
 
 LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
 OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy, joins_and_splits,
-              loop_over_a_list, layer_pairs]
+              loop_over_a_list, layer_pairs, sums_from_a_number]
 # array-api-strict holds to the standard, which has no index of fewer axes than an array
 # has: write_a_row's z[0] (and stack's gradient, ds[0]; the list's, darg[i]) are refused there
 STRICT_REFUSES = {"write_a_row", "contractions", "loop_over_a_list"}

@@ -191,6 +191,9 @@ class _Rewrite:
             return [self._compound(s)]
         if isinstance(s, ast.Return):
             return [ast.Return(self.expr(s.value) if s.value is not None else None)]
+        if isinstance(s, ast.Expr) and self.scalars.appends_maybe_scalar(s.value):
+            value = self._array(self.expr(s.value.args[0]), always=True)     # a tape of arrays only
+            return [ast.Expr(_call(self.expr(s.value.func), [value]))]
         if isinstance(s, ast.Expr):
             return [ast.Expr(self.expr(self.scalars.effect(s.value)))]
         if isinstance(s, (ast.Pass, ast.Break, ast.Continue)):

@@ -40,6 +40,7 @@ class Kinds:
         self.lists = set(container_params)    # names holding Python lists or dicts
         self.tapes = frozenset()              # ``number_tapes``: may be one of the next
         self.numbers = set()                  # tapes holding Python numbers only
+        self.maybe = set()                    # names a number on some path but not on all
 
     def is_scalar(self, e):
         if isinstance(e, ast.Constant):
@@ -59,6 +60,17 @@ class Kinds:
         if isinstance(e, ast.Call):
             return numpy_path(e.func) in ("ndim", "size")
         return False
+
+    def may_be_scalar(self, e):
+        """A number on some path to here, an array on another (``acc = 0.0`` before a loop
+        adding arrays to it): arithmetic of such names and numbers."""
+        if isinstance(e, ast.Name):
+            return e.id in self.maybe
+        if isinstance(e, ast.BinOp):
+            sides = (e.left, e.right)
+            return all(self.is_scalar(v) or self.may_be_scalar(v) for v in sides) \
+                and any(self.may_be_scalar(v) for v in sides)
+        return isinstance(e, ast.UnaryOp) and self.may_be_scalar(e.operand)
 
     def is_mask(self, e):
         if isinstance(e, ast.Name):
@@ -106,7 +118,8 @@ class Kinds:
         else:
             self.numbers.discard(name)
         for kind, test in ((self.current, self.is_scalar), (self.masks, self.is_mask),
-                           (self.shapes, self.is_shape), (self.lists, self.is_container)):
+                           (self.shapes, self.is_shape), (self.lists, self.is_container),
+                           (self.maybe, self.may_be_scalar)):
             if value is not None and test(value):
                 kind.add(name)
             else:
@@ -119,23 +132,32 @@ class Kinds:
             self.numbers.discard(e.func.value.id)
         return e
 
+    def appends_maybe_scalar(self, e):
+        """``tape.append(v)`` of a ``v`` that may be a number or an array: what is popped
+        from the tape must be an array of one kind (the rewrite makes ``v`` one)."""
+        return _is_list_call(e, "append") and len(e.args) == 1 and self.may_be_scalar(e.args[0])
+
     def forget(self, names):
         """``names`` may hold anything but a mask they held (a loop's body assigns them)."""
+        self.maybe |= self.current & set(names)
         for kind in (self.current, self.shapes, self.lists, self.numbers):
             kind -= set(names)
 
     def state(self):
-        return tuple(set(kind) for kind in (self.current, self.masks, self.shapes, self.lists, self.numbers))
+        return tuple(set(kind) for kind in (self.current, self.masks, self.shapes, self.lists, self.numbers,
+                                            self.maybe))
 
     def restore(self, state):
-        self.current, self.masks, self.shapes, self.lists, self.numbers = (set(kind) for kind in state)
+        self.current, self.masks, self.shapes, self.lists, self.numbers, self.maybe = (set(kind) for kind in state)
 
     def meet(self, *states):
         """What holds after paths that ended in ``states``: a name is a number, a shape or
-        a container only if it is on each; a mask if it is on one and a number on none."""
-        scalars, masks, shapes, lists, numbers = (set.intersection(*kinds) for kinds in zip(*states))
+        a container only if it is on each; a mask if it is on one and a number on none;
+        maybe a number if it may be or is one on some path and is not one on all."""
+        scalars, masks, shapes, lists, numbers, _ = (set.intersection(*kinds) for kinds in zip(*states))
         masks = set.union(*(state[1] for state in states)) - scalars
-        self.restore((scalars, masks, shapes, lists, numbers))
+        maybe = set.union(*(state[0] | state[5] for state in states)) - scalars
+        self.restore((scalars, masks, shapes, lists, numbers, maybe))
 
 
 def _is_list_call(e, method):

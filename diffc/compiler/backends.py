@@ -72,6 +72,8 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
             "call the gradient with NumPy arrays")
     # (a helper computing with Python numbers only takes them as they are: not listed)
     helpers = sorted(alias for h, alias in compiled.helpers if primitives.get(h).array_api_helper != "python")
+    # a backward half takes the gradient of its result as an array (a Python number made one)
+    helpers += [bwd.name for bwd in compiled.functions[1::2]]      # (pairs: forward, backward)
     arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in namespaces.array_arguments(p, a)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
     containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
