@@ -385,7 +385,7 @@ class _Rewrite:
             args = args[:position]
         if name == "broadcast_to":
             args[0] = self._array(args[0], e.args[0])
-        if name in _ARRAY_FIRST and e.args and self.scalars.is_scalar(e.args[0]):
+        if name in _ARRAY_FIRST and e.args:
             args[0] = self._array(args[0], e.args[0])
         if name == "where" and len(e.args) == 3 and all(self.scalars.is_scalar(a) for a in e.args[1:]):
             # two Python scalars: the arguments' floating dtype (torch's would be its default)
@@ -421,6 +421,7 @@ class _Rewrite:
     def _query(self, what, original, arg):
         if self.scalars.is_scalar(original):
             return ast.Tuple([], ast.Load()) if what == "shape" else ast.Constant(0 if what == "ndim" else 1)
+        arg = self._array(arg, original)        # (a name that may hold a number)
         if what == "size":
             self.uses_math = True
             return _call(_attr(_name("math"), "prod"), [_attr(arg, "shape")])
@@ -428,8 +429,9 @@ class _Rewrite:
 
     def _array(self, arg, original=None, always=False):
         """``arg`` as an array where the standard wants one: a Python scalar becomes one
-        of the arguments' floating dtype."""
-        if always or (original is not None and self.scalars.is_scalar(original)):
+        of the arguments' floating dtype (and so does a name that may hold one)."""
+        if always or (original is not None and (self.scalars.is_scalar(original)
+                                                or self.scalars.may_be_scalar(original))):
             return _call(_xp("asarray"), [arg], [ast.keyword("dtype", _xp(self.target.precision))])
         return arg
 
