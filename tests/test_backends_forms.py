@@ -675,6 +675,45 @@ def test_a_list_of_token_ids_indexes_in_a_backward_pass_on_torch():
     gradcheck.assert_close(_host(diffc.grad(_next_token_loss)(torch.asarray(E), tokens)), want, "dE on torch")
 
 
+class _Parser:
+    """autograd's weights parser: the slice of a flat vector each named block is."""
+
+    def __init__(self, shapes):
+        self.idxs_and_shapes, start = {}, 0
+        for name, shape in shapes:
+            size = int(np.prod(shape))
+            self.idxs_and_shapes[name] = (slice(start, start + size), shape)
+            start += size
+        self.size = start
+
+    def get(self, vect, name):
+        idxs, shape = self.idxs_and_shapes[name]
+        return np.reshape(vect[idxs], shape)
+
+
+_PARSER = _Parser([("W", (3, 2)), ("b", (2,))])
+
+
+def _parsed_loss(W_vect, X):
+    W, b = _PARSER.get(W_vect, "W"), _PARSER.get(W_vect, "b")
+    return np.sum(np.tanh(X @ W + b) ** 2)
+
+
+@pytest.mark.parametrize("library, extra", [("torch", "torch"), ("jax.numpy", "jax")])
+def test_a_slice_an_object_holds_indexes_a_flat_vector_on_other_arrays(library, extra, request):
+    """The gradient of ``vect[idxs]`` adds at ``idxs``: on PyTorch with ``index_put_``, which
+    takes tensors only, so a name holding a slice (autograd's parsers) reads its positions."""
+    lib = _library(library, extra)
+    if library == "jax.numpy":
+        request.getfixturevalue("jax64")
+    rng = np.random.default_rng(41)
+    W_vect, X = rng.standard_normal(_PARSER.size), rng.standard_normal((4, 3))
+    want = gradcheck.numeric_vjp(_parsed_loss, [W_vect, X], 0, 1.0)
+    gradient = diffc.grad(_parsed_loss)
+    gradcheck.assert_close(_host(gradient(lib.asarray(W_vect), lib.asarray(X))), want, f"dW_vect on {library}")
+    assert "isinstance(idxs, slice)" in gradient.source or library != "torch"
+
+
 def integer_labels(W, y):
     return np.sum(W[y])
 

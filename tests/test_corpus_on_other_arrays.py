@@ -25,11 +25,9 @@ from tests.corpus import harness
 
 # the least number of cases that agree on each library (of 149, on 2026-12-06): fewer is a
 # regression
-AGREE_AT_LEAST = {"array_api_strict": 94, "torch": 120}
-# fails loudly, known: the gradient of ``W[idxs]`` adds at ``idxs`` with PyTorch's
-# ``index_put_``, which takes tensors only, and this idxs is a slice held in an object (made a
-# tensor as a list would be, which torch cannot)
-LOUD = {("torch", "ag_convnet_parser", 0): "Could not infer dtype of slice"}
+AGREE_AT_LEAST = {"array_api_strict": 94, "torch": 121}
+# fail loudly, known (library, program, case): what the error says
+LOUD = {}
 _LOCATED = re.compile(r"^\S+\.py:\d+:\d+: error: ")
 
 

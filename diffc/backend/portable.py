@@ -267,6 +267,8 @@ class _Rewrite:
             items = [_call(_xp("asarray"), [i]) if isinstance(i, (ast.List, ast.ListComp)) or (
                 isinstance(i, ast.Call) and isinstance(i.func, ast.Name) and i.func.id in ("range", "list"))
                 or isinstance(i, ast.Name) and not self.scalars.is_scalar(i) else i for i in items]
+            if len(items) == 1 and isinstance(index, ast.Name) and not self.scalars.is_container(index):
+                items = [portable_forms.positions(array, index, items[0])]     # (it may hold a slice)
             put = _call(_attr(array, "index_put_"),
                         [ast.Tuple(items, ast.Load()), self._array(value, always=True)],
                         [ast.keyword("accumulate", ast.Constant(True))])

@@ -7,8 +7,9 @@ points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vst
 standard's functions (the primitives' ``array_api_form``, defined in the module); ``np.linalg.norm`` without
 ``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
 ``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes;
-``np.tri`` as ``tril`` of ones. And the small constructors of
-the rewritten code (``xp.name``, calls).
+``np.tri`` as ``tril`` of ones; for PyTorch's ``index_put_``, a name that may hold a slice as
+the positions it reads (``positions``). And the small constructors of the rewritten code
+(``xp.name``, calls).
 """
 from __future__ import annotations
 
@@ -81,3 +82,12 @@ def _forms():
 def helpers():
     """The names of those helpers (defined in the module where the code calls them)."""
     return frozenset(_forms().values())
+
+
+def positions(array, index, as_array):
+    """What PyTorch's ``index_put_`` (tensors only) takes for ``index``, a name that may hold
+    a slice (autograd's parsers keep ``slice(start, stop)``s): the positions it reads along
+    the first axis of ``array`` if it holds one, else ``as_array``."""
+    first_axis = call(xp("arange"), [ast.Subscript(attr(array, "shape"), ast.Constant(0), ast.Load())])
+    return ast.IfExp(call(name("isinstance"), [index, name("slice")]),
+                     ast.Subscript(first_axis, index, ast.Load()), as_array)

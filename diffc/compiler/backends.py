@@ -60,20 +60,11 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
         else:
             compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                                  sizes_vary=stand_ins.sizes_vary, instance=instance)
-    if compiled.user_modules:
-        raise portable.BackendUnsupported(
-            f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
-            f"array-API form does not emit yet", src.loc(), "call the gradient with NumPy arrays")
-    others = sorted(h for h, _ in compiled.helpers if not primitives.get(h).array_api_helper)
-    if others:
-        raise portable.BackendUnsupported(
-            f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
-            f"{', '.join(others)}, which diffc's array-API form does not emit yet", src.loc(),
-            "call the gradient with NumPy arrays")
-    # (a helper computing with Python numbers only takes them as they are: not listed)
-    helpers = sorted(alias for h, alias in compiled.helpers if primitives.get(h).array_api_helper != "python")
-    # a backward half takes the gradient of its result as an array (a Python number made one)
-    helpers += [bwd.name for bwd in compiled.functions[1::2]]      # (pairs: forward, backward)
+    _check_emittable(src, compiled)
+    # the calls whose Python-number arguments are made arrays: the helpers (but those computing
+    # with Python numbers only) and backward halves (the gradient of the result; pairs: fwd, bwd)
+    helpers = sorted(alias for h, alias in compiled.helpers if primitives.get(h).array_api_helper != "python") \
+        + [bwd.name for bwd in compiled.functions[1::2]]
     arrays = [e for p, a in zip(_param_names(compiled.function_def), args) for e in namespaces.array_arguments(p, a)]
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
     containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
@@ -92,6 +83,20 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
         _add_to_docstring(fdef, "The arrays had too many rows to run the function on while "
                                 "compiling: it ran on a few, and the code holds for any number.")
     return compiled, defs, uses_math
+
+
+def _check_emittable(src, compiled):
+    """Refuse, at the function, a gradient calling what the array-API form cannot emit."""
+    if compiled.user_modules:
+        raise portable.BackendUnsupported(
+            f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
+            f"array-API form does not emit yet", src.loc(), "call the gradient with NumPy arrays")
+    others = sorted(h for h, _ in compiled.helpers if not primitives.get(h).array_api_helper)
+    if others:
+        raise portable.BackendUnsupported(
+            f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
+            f"{', '.join(others)}, which diffc's array-API form does not emit yet", src.loc(),
+            "call the gradient with NumPy arrays")
 
 
 def _staged_with_aux(src, wrt, args, with_value, single):
