@@ -410,6 +410,14 @@ def joins_and_splits(a, b):
         + causal
 
 
+def padding(a, b):
+    """np.pad with one constant (cs231n's convolutions pad their input so): written with the
+    standard's functions (``numpy_pad``); its gradient reads the interior of dout."""
+    padded = np.pad(a, ((0, 0), (1, 2)), "constant")
+    framed = np.pad(b * padded[:, 1:4], 1, mode="constant", constant_values=0.5)
+    return np.sum(np.tanh(framed) ** 2) + np.sum(padded[:, :3] * b)
+
+
 def loop_over_a_list(a, b):
     """The gradient of ``[b, b.T][i]`` is NumPy's array of the list's zeros; the gradient's
     ranks are not known at one step, so its products may stay NumPy's ``dot``."""
@@ -468,7 +476,7 @@ def a_number_on_one_path(a, b):
 
 LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
 OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy, joins_and_splits,
-              loop_over_a_list, layer_pairs, sums_from_a_number, a_number_on_one_path]
+              loop_over_a_list, layer_pairs, sums_from_a_number, a_number_on_one_path, padding]
 # array-api-strict holds to the standard, which has no index of fewer axes than an array
 # has: write_a_row's z[0] (and stack's gradient, ds[0]; the list's, darg[i]) are refused there
 STRICT_REFUSES = {"write_a_row", "contractions", "loop_over_a_list"}
@@ -503,6 +511,8 @@ def test_operations_against_central_differences(f, library, extra, request):
             "split_along", "numpy_hstack", "numpy_vstack", "numpy_nan_to_num", "numpy_swapaxes"))
     if f is layer_pairs:
         assert "array_namespace(params[0][0])" in gradient.source
+    if f is padding:
+        assert "def numpy_pad(" in gradient.source and "pad_interior(" in gradient.source
     if f is loop_over_a_list:
         assert "xp.zeros_like(xp.stack([b, tr]))" in gradient.source
     assert not [n for n in ast.walk(ast.parse(gradient.source)) if isinstance(n, ast.Name) and n.id == "np"]

@@ -730,7 +730,7 @@ def test_an_integer_tensor_in_wrt_is_named():
 # -- the helpers the array-API form writes for NumPy functions outside the standard --------
 def test_the_helpers_for_numpy_functions_do_what_numpys_do():
     """``numpy_dot``, ``numpy_hstack``, ``numpy_vstack``, ``numpy_nan_to_num``,
-    ``numpy_swapaxes`` and ``split_along`` are written with the standard's functions only; run on NumPy arrays
+    ``numpy_swapaxes``, ``numpy_pad`` and ``split_along`` are written with the standard's functions only; run on NumPy arrays
     (their templates are NumPy code), each gives what NumPy's own function gives."""
     from diffc.core import primitives
     numpy_dot, numpy_hstack, numpy_vstack, numpy_nan_to_num, numpy_swapaxes, split_along = (
@@ -755,6 +755,13 @@ def test_the_helpers_for_numpy_functions_do_what_numpys_do():
         np.testing.assert_array_equal(numpy_swapaxes(a, *axes), np.swapaxes(a, *axes))
     x = np.array([np.nan, np.inf, -np.inf, 1.5, -2.0])
     np.testing.assert_array_equal(numpy_nan_to_num(x), np.nan_to_num(x))
+    numpy_pad = primitives.get("numpy_pad").impl
+    for shape, widths in (((3,), 2), ((2, 3), ((1, 0), (2, 1))), ((2, 3), (1, 2)), ((2, 3), [3]),
+                          ((2, 3, 4), ((0, 0), (1, 1), (2, 0))), ((2, 3), ((1, 2),)), ((2, 3), 0)):
+        a = rng.standard_normal(shape)
+        for constant in (0, 1.5):
+            np.testing.assert_array_equal(numpy_pad(a, widths, constant), np.pad(a, widths, constant_values=constant),
+                                          err_msg=f"pad {shape} {widths}")
     h = rng.standard_normal((2, 6, 3))
     for points, axis in ((3, 1), ([1, 4], 1), ([1, 2], -1), (2, 0), ([], 2)):
         for got, want in zip(split_along(h, points, axis), np.split(h, points, axis=axis), strict=True):

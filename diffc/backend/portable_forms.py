@@ -7,7 +7,7 @@ points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vst
 standard's functions (the primitives' ``array_api_form``, defined in the module); ``np.linalg.norm`` without
 ``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
 ``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes;
-``np.tri`` as ``tril`` of ones; for PyTorch's ``index_put_``, a name that may hold a slice as
+``np.tri`` as ``tril`` of ones; ``np.pad`` with one constant as ``numpy_pad``; for PyTorch's ``index_put_``, a name that may hold a slice as
 the positions it reads (``positions``). And the small constructors of the rewritten code
 (``xp.name``, calls).
 """
@@ -63,6 +63,8 @@ def special(rewrite, path, e, args, keywords):
         ones = call(xp("ones"), [ast.Tuple([rows, columns], ast.Load())], [ast.keyword("dtype", dtype)])
         return call(xp("tril"), [ones], [ast.keyword("k", given["k"])] if "k" in given else [])
     forms = _forms()
+    if path == "pad" and path in forms:
+        return _pad(rewrite, e, args, keywords, forms[path])
     if path == "split" and path in forms and len(args) in (2, 3) and all(k.arg == "axis" for k in keywords):
         axis = args[2] if len(args) == 3 else keywords[0].value if keywords else ast.Constant(0)
         return call(name(forms[path]), [args[0], args[1], axis])
@@ -71,6 +73,19 @@ def special(rewrite, path, e, args, keywords):
         return call(name(forms[path]), [rewrite._array(a, original) if k == 0 or path == "dot" else a
                                         for k, (a, original) in enumerate(zip(args, e.args))])
     return None
+
+
+def _pad(rewrite, e, args, keywords, helper):
+    """``np.pad(a, widths, "constant", constant_values=c)`` with one constant ``c`` as
+    ``numpy_pad(a, widths, c)``; None for another mode or a constant per side."""
+    if not 2 <= len(args) <= 3 or any(k.arg not in ("mode", "constant_values") for k in keywords):
+        return None
+    given = dict(zip(("array", "pad_width", "mode"), args), **{k.arg: k.value for k in keywords})
+    constant = {k.arg: k.value for k in e.keywords}.get("constant_values", ast.Constant(0))
+    mode = given.get("mode", ast.Constant("constant"))
+    if not (isinstance(mode, ast.Constant) and mode.value == "constant" and rewrite.scalars.is_scalar(constant)):
+        return None
+    return call(name(helper), [given["array"], given["pad_width"], given.get("constant_values", ast.Constant(0))])
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,6 +97,12 @@ def _forms():
 def helpers():
     """The names of those helpers (defined in the module where the code calls them)."""
     return frozenset(_forms().values())
+
+
+@functools.lru_cache(maxsize=1)
+def array_api_helpers():
+    """The names of every helper the array-API form can define (those helpers call some)."""
+    return frozenset(p.name for p in primitives.all_primitives() if p.array_api_helper)
 
 
 def positions(array, index, as_array):

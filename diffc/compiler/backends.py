@@ -116,12 +116,17 @@ def _staged_with_aux(src, wrt, args, with_value, single):
 
 def _with_forms(defs, target, src):
     """``(defs after the helpers the rewrite itself calls, whether those use math)``:
-    ``split_along`` for ``np.split``..."""
-    called = {n.func.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    ``split_along`` for ``np.split``, and the helpers those call (``pad_interior``)."""
+    def called(ds):
+        return {n.func.id for d in ds for n in ast.walk(d) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     names = {n.id for d in defs for n in ast.walk(d) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    names |= {a.arg for d in defs for a in ast.walk(d) if isinstance(a, ast.arg)}
+    defined = {d.name for d in defs}
+    pending = sorted(portable_forms.helpers() & called(defs) - defined)
     extra, uses_math = [], False
-    for name in sorted(portable_forms.helpers() & called - {d.name for d in defs}):
-        if name in names | {a.arg for d in defs for a in ast.walk(d) if isinstance(a, ast.arg)}:
+    while pending:
+        name = pending.pop(0)
+        if name in names:
             raise portable.BackendUnsupported(f"the gradient of {src.name} names a value {name}, as "
                                               f"diffc's array-API form names a helper", src.loc(),
                                               "rename it, or call the gradient with NumPy arrays")
@@ -129,7 +134,9 @@ def _with_forms(defs, target, src):
         new, math = portable.rewrite_function(expressions.helper_definition(name), target, [], local=True,
                                               helpers=[name] if local else [])
         extra.append(new)
+        defined.add(name)
         uses_math |= math
+        pending += sorted(portable_forms.array_api_helpers() & called([new]) - defined - set(pending))
     return extra + defs, uses_math
 
 

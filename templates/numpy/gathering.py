@@ -128,16 +128,47 @@ def pad_reverse(out, dout, array, pad_width, mode="constant", constant_values=0)
     "pad: the array gets the interior of dout, each constant the sum of dout where it filled"
     if mode != "constant":
         unsupported("the other modes take no constant_values (the primal fails)")
-    # label the padded positions: 0..sides-1 for the constants (one per side of each axis),
-    # sides.. for the array's own entries
-    sides = 2 * np.ndim(array)
-    constants = np.reshape(np.arange(sides), (np.ndim(array), 2)) - sides
-    positions = np.reshape(np.arange(np.size(array)), np.shape(array))
-    source = np.pad(positions, pad_width, constant_values=constants) + sides
-    sums = np.bincount(np.ravel(source), weights=np.ravel(dout), minlength=np.size(array) + sides)
-    darray = np.reshape(sums[sides:], np.shape(array))
-    dconstant_values = np.reshape(sums[:sides], (np.ndim(array), 2))
+    if np.ndim(constant_values) == 0:
+        # one constant: the array gets the interior of dout, the constant the rest of it
+        darray = dout[pad_interior(pad_width, np.ndim(array))]
+        dconstant_values = np.sum(dout) - np.sum(darray)
+    else:
+        # label the padded positions: 0..sides-1 for the constants (one per side of each axis),
+        # sides.. for the array's own entries
+        sides = 2 * np.ndim(array)
+        constants = np.reshape(np.arange(sides), (np.ndim(array), 2)) - sides
+        positions = np.reshape(np.arange(np.size(array)), np.shape(array))
+        source = np.pad(positions, pad_width, constant_values=constants) + sides
+        sums = np.bincount(np.ravel(source), weights=np.ravel(dout), minlength=np.size(array) + sides)
+        darray = np.reshape(sums[sides:], np.shape(array))
+        dconstant_values = np.reshape(sums[:sides], (np.ndim(array), 2))
     return darray, dconstant_values
+
+
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
+def pad_interior(pad_width, ndim):
+    """Where the array ``np.pad(array, pad_width)`` padded sits in the result: a slice per
+    axis, from each end (``pad_width`` an int, one ``(before, after)`` or one per axis)."""
+    widths = pad_width if isinstance(pad_width, (tuple, list)) else [pad_width]
+    if not isinstance(widths[0], (tuple, list)):
+        widths = [widths]                    # one pair (or one number) for every axis
+    widths = [(w[0], w[-1]) for w in widths] * (ndim if len(widths) == 1 else 1)
+    return tuple(slice(before, -after if after else None) for before, after in widths)
+
+
+@primitive(differentiable=False, helper=True, array_api_helper="leaves", array_api_form="pad")
+def numpy_pad(array, pad_width, constant_values=0):
+    """``np.pad(array, pad_width, constant_values=c)`` with one constant, for array
+    namespaces without ``pad`` (the array-API form): each axis between blocks of ``c``."""
+    out = array
+    for axis, inside in enumerate(pad_interior(pad_width, np.ndim(array))):
+        moved = np.moveaxis(out, axis, 0)
+        edge = np.zeros_like(moved[:1, ...]) + constant_values
+        head = np.broadcast_to(edge, (inside.start,) + np.shape(moved)[1:])
+        tail = np.broadcast_to(edge, (-(inside.stop or 0),) + np.shape(moved)[1:])
+        joined = np.concatenate([head, moved, tail], axis=0)
+        out = np.moveaxis(joined, 0, axis)
+    return out
 
 
 @pad.forward
