@@ -341,9 +341,9 @@ class _Rewrite:
         if path is None and isinstance(e.func, ast.Name) and e.func.id in self.helpers:
             return _call(e.func, [self._array(self.expr(a), a) for a in e.args])
         if path is None:
-            if isinstance(e.func, ast.Attribute) and e.func.attr in _METHODS | {"reshape", "copy", "astype"} \
+            if isinstance(e.func, ast.Attribute) and e.func.attr in _METHODS | {"reshape", "copy", "astype", "transpose"} \
                     and not (isinstance(e.func.value, ast.Name) and e.func.value.id in ("xp", "math")):
-                return self._method(e)
+                return portable_forms.method(self, e)
             if isinstance(e.func, ast.Attribute) and e.func.attr == "_make" and len(e.args) == 1:
                 # a named tuple's gradient; a library's named result (PyTorch's slogdet) has no _make
                 return _call(_call(_name("getattr"), [self.expr(e.func.value), ast.Constant("_make"),
@@ -398,27 +398,6 @@ class _Rewrite:
         if name == "reshape" and len(args) == 2 and self.scalars.is_scalar(e.args[1]):
             args[1] = ast.Tuple([args[1]], ast.Load())
         return _call(_xp(name), args, keywords)
-
-    def _method(self, e):
-        """``a.sum(axis=1)`` → ``xp.sum(a, axis=1)``, ``a.reshape(n, 1)`` → ``xp.reshape(a, (n, 1))``."""
-        receiver = self.expr(e.func.value)
-        args = [self.expr(a) for a in e.args]
-        keywords = [self._keyword(k) for k in e.keywords]
-        method = e.func.attr
-        if method == "copy" and self.scalars.is_container(e.func.value):
-            return _call(_attr(receiver, "copy"), args)       # a Python list's or dict's own copy
-        if method == "copy" and not args:
-            return _call(_xp("asarray"), [receiver], [ast.keyword("copy", ast.Constant(True))])
-        if method == "astype":
-            return _call(_xp("astype"), [receiver] + args, keywords)
-        if method == "reshape":
-            shape = args[0] if len(args) == 1 else ast.Tuple(args, ast.Load())
-            if len(args) == 1 and self.scalars.is_scalar(e.args[0]):
-                shape = ast.Tuple([shape], ast.Load())
-            return _call(_xp("reshape"), [receiver, shape], keywords)
-        if args:
-            keywords = [ast.keyword("axis", args[0])] + keywords
-        return _call(_xp(method), [receiver], keywords)
 
     def _query(self, what, original, arg):
         if self.scalars.is_scalar(original):

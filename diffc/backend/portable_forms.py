@@ -8,8 +8,8 @@ standard's functions (the primitives' ``array_api_form``, defined in the module)
 ``ord``, where the namespace has no ``norm``, as ``vector_norm`` (the 2-norm of the entries);
 ``np.zeros_like`` of a list of arrays as zeros like their stack, the array NumPy makes;
 ``np.tri`` as ``tril`` of ones; ``np.pad`` with one constant as ``numpy_pad``; for PyTorch's ``index_put_``, a name that may hold a slice as
-the positions it reads (``positions``). And the small constructors of the rewritten code
-(``xp.name``, calls).
+the positions it reads (``positions``); NumPy's array methods as functions (``method``). And
+the small constructors of the rewritten code (``xp.name``, calls).
 """
 from __future__ import annotations
 
@@ -73,6 +73,36 @@ def special(rewrite, path, e, args, keywords):
         return call(name(forms[path]), [rewrite._array(a, original) if k == 0 or path == "dot" else a
                                         for k, (a, original) in enumerate(zip(args, e.args))])
     return None
+
+
+def method(rewrite, e):
+    """NumPy's array methods as the standard's functions: ``a.sum(axis=1)`` → ``xp.sum(a,
+    axis=1)``, ``a.reshape(n, 1)`` → ``xp.reshape(a, (n, 1))``, ``a.transpose(0, 2, 1)`` →
+    ``xp.permute_dims(a, (0, 2, 1))``."""
+    receiver = rewrite.expr(e.func.value)
+    args = [rewrite.expr(a) for a in e.args]
+    keywords = [rewrite._keyword(k) for k in e.keywords]
+    method = e.func.attr
+    if method == "copy" and rewrite.scalars.is_container(e.func.value):
+        return call(attr(receiver, "copy"), args)       # a Python list's or dict's own copy
+    if method == "copy" and not args:
+        return call(xp("asarray"), [receiver], [ast.keyword("copy", ast.Constant(True))])
+    if method == "astype":
+        return call(xp("astype"), [receiver] + args, keywords)
+    if method == "transpose":          # a.transpose(0, 2, 1), a.transpose((0, 2, 1)), a.transpose()
+        axes = args[0] if len(args) == 1 and not rewrite.scalars.is_scalar(e.args[0]) else ast.Tuple(args, ast.Load())
+        if not args:
+            every = call(name("tuple"), [call(name("range"), [attr(receiver, "ndim")])])
+            axes = ast.Subscript(every, ast.Slice(None, None, ast.Constant(-1)), ast.Load())
+        return call(xp("permute_dims"), [receiver, axes])
+    if method == "reshape":
+        shape = args[0] if len(args) == 1 else ast.Tuple(args, ast.Load())
+        if len(args) == 1 and rewrite.scalars.is_scalar(e.args[0]):
+            shape = ast.Tuple([shape], ast.Load())
+        return call(xp("reshape"), [receiver, shape], keywords)
+    if args:
+        keywords = [ast.keyword("axis", args[0])] + keywords
+    return call(xp(method), [receiver], keywords)
 
 
 def _pad(rewrite, e, args, keywords, helper):

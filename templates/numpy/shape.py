@@ -44,8 +44,15 @@ def transpose_reverse(out, dout, a, axes=None):
     if axes is None:
         da = np.transpose(dout)
     else:
-        da = np.transpose(dout, np.argsort(np.asarray(axes) % np.ndim(a)))
+        da = np.transpose(dout, inverse_permutation(axes, np.ndim(a)))
     return da
+
+
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
+def inverse_permutation(axes, ndim):
+    """The axes that undo ``np.transpose(x, axes)`` for an ``x`` of ``ndim`` dimensions."""
+    order = [axis % ndim for axis in axes]
+    return tuple(order.index(axis) for axis in range(ndim))
 
 
 @transpose.forward
@@ -66,9 +73,9 @@ def array_transpose_reverse(out, dout, a, *axes):
         da = np.transpose(dout)
     elif len(axes) == 1:
         (perm,) = axes
-        da = np.transpose(dout, np.argsort(np.asarray(perm) % np.ndim(a)))
+        da = np.transpose(dout, inverse_permutation(perm, np.ndim(a)))
     else:
-        da = np.transpose(dout, np.argsort(np.asarray(axes) % np.ndim(a)))
+        da = np.transpose(dout, inverse_permutation(axes, np.ndim(a)))
     return da
 
 
