@@ -8,7 +8,10 @@ from, and add every entry of ``dout`` into the position it came from with
 ``np.bincount(source, weights=dout)``. That is right for repeated reads (repeat, tile,
 repeated indices) without a special case for each. np.pad labels its padding the same
 way, so each constant of ``constant_values`` (one per side of each axis, broadcast as
-NumPy does) gets the sum of dout over the positions it filled.
+NumPy does) gets the sum of dout over the positions it filled. Three common cases take a
+shorter way, with no ``bincount`` (which the array API standard lacks): ``np.tile`` and
+``np.repeat`` by one count sum dout reshaped so that the copies lie on axes of their own,
+and ``np.pad`` with one constant reads the interior of dout.
 
 ``np.bincount`` is itself a primitive (a sum of weights per bin); its reverse reads
 ``dout`` at each weight's bin. Its result has ``max(minlength, max(x) + 1)`` entries,
@@ -88,9 +91,27 @@ def repeat(a, repeats, axis=None):
 @repeat.reverse
 def repeat_reverse(out, dout, a, repeats, axis=None):
     "repeat: each entry gets the sum of dout over its copies"
-    source = np.repeat(np.reshape(np.arange(np.size(a)), np.shape(a)), repeats, axis=axis)
-    da = np.reshape(np.bincount(np.ravel(source), weights=np.ravel(dout), minlength=np.size(a)), np.shape(a))
+    if np.ndim(repeats) == 0:
+        # as many copies of each: they lie on an axis of their own of dout reshaped
+        layout = repeat_layout(np.shape(a), repeats, axis)
+        da = np.reshape(np.sum(np.reshape(dout, layout[0]), axis=layout[1]), np.shape(a))
+    else:
+        source = np.repeat(np.reshape(np.arange(np.size(a)), np.shape(a)), repeats, axis=axis)
+        da = np.reshape(np.bincount(np.ravel(source), weights=np.ravel(dout), minlength=np.size(a)), np.shape(a))
     return da
+
+
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
+def repeat_layout(shape, repeats, axis):
+    """``(shape, axis)``: ``np.repeat(x, repeats, axis)`` of an ``x`` of ``shape`` reshaped to
+    ``shape``, each entry's copies along ``axis`` (``axis`` None: of the flattened ``x``)."""
+    if axis is None:
+        size = 1
+        for n in shape:
+            size *= n
+        return (size, repeats), 1
+    axis = axis % len(shape)
+    return tuple(shape[:axis]) + (shape[axis], repeats) + tuple(shape[axis + 1:]), axis + 1
 
 
 @repeat.forward
@@ -107,9 +128,20 @@ def tile(A, reps):
 @tile.reverse
 def tile_reverse(out, dout, A, reps):
     "tile: each entry gets the sum of dout over its tiles"
-    source = np.tile(np.reshape(np.arange(np.size(A)), np.shape(A)), reps)
-    dA = np.reshape(np.bincount(np.ravel(source), weights=np.ravel(dout), minlength=np.size(A)), np.shape(A))
+    layout = tile_layout(np.shape(A), reps)
+    dA = np.reshape(np.sum(np.reshape(dout, layout[0]), axis=layout[1]), np.shape(A))
     return dA
+
+
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
+def tile_layout(shape, reps):
+    """``(shape, axes)``: ``np.tile(x, reps)`` of an ``x`` of ``shape`` reshaped to ``shape``,
+    each axis split in two, the tiles then the entries; ``axes`` those of the tiles."""
+    reps = tuple(reps) if hasattr(reps, "__len__") else (reps,)
+    ndim = max(len(shape), len(reps))
+    shape = (1,) * (ndim - len(shape)) + tuple(shape)
+    reps = (1,) * (ndim - len(reps)) + reps
+    return tuple(k for r, n in zip(reps, shape) for k in (r, n)), tuple(range(0, 2 * ndim, 2))
 
 
 @tile.forward
