@@ -418,6 +418,15 @@ def padding(a, b):
     return np.sum(np.tanh(framed) ** 2) + np.sum(padded[:, :3] * b)
 
 
+def einsums(a, b):
+    """np.einsum (outside the standard; PyTorch and JAX have it): contractions, a diagonal
+    (its gradient spreads onto a diagonal with an identity matrix), a full sum (with ones),
+    a broadcast batch, an ellipsis; the gradient of the result a Python number."""
+    return np.sum(np.einsum("ij,jk->ik", a, b) ** 2) + np.sum(np.einsum("ii->i", a @ b) ** 2) \
+        + np.einsum("ij->", a * b) + np.sum(np.einsum("bij,bjk->bik", b[None] * a, b[None]) ** 2) \
+        + np.sum(np.einsum("...i,i->...", a, b[0]) ** 3)
+
+
 def loop_over_a_list(a, b):
     """The gradient of ``[b, b.T][i]`` is NumPy's array of the list's zeros; the gradient's
     ranks are not known at one step, so its products may stay NumPy's ``dot``."""
@@ -476,7 +485,8 @@ def a_number_on_one_path(a, b):
 
 LIBRARIES = [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")]
 OPERATIONS = [masks_and_branches, write_a_row, contractions, calls_to_functions, outer_and_copy, joins_and_splits,
-              loop_over_a_list, layer_pairs, sums_from_a_number, a_number_on_one_path, padding]
+              loop_over_a_list, layer_pairs, sums_from_a_number, a_number_on_one_path, padding,
+              einsums]
 # array-api-strict holds to the standard, which has no index of fewer axes than an array
 # has: write_a_row's z[0] (and stack's gradient, ds[0]; the list's, darg[i]) are refused there
 STRICT_REFUSES = {"write_a_row", "contractions", "loop_over_a_list"}
@@ -488,6 +498,10 @@ def test_operations_against_central_differences(f, library, extra, request):
     lib = _library(library, extra)
     if library == "array_api_strict" and f.__name__ in STRICT_REFUSES:
         pytest.skip("array-api-strict refuses an index of fewer axes than the array has (the standard's rule)")
+    if library == "array_api_strict" and f is einsums:       # the standard has no einsum: refused, located
+        with pytest.raises(diffc.DiffcError, match=r"test_backends\.py:\d+:\d+: error: the gradient uses np\.einsum"):
+            diffc.grad(f, wrt=(0, 1))(lib.asarray(np.ones((3, 3))), lib.asarray(np.ones((3, 3))))
+        return
     rng = np.random.default_rng(7)
     a, b = rng.uniform(0.5, 1.5, (3, 3)), rng.standard_normal((3, 3))
     numeric = [gradcheck.numeric_vjp(f, [a, b], i, 1.0) for i in (0, 1)]

@@ -387,6 +387,8 @@ class _Rewrite:
             args = args[:position]
         if name == "broadcast_to":
             args[0] = self._array(args[0], e.args[0])
+        if name == "einsum":                  # (its operands are arrays, as NumPy makes them)
+            args[1:] = [self._array(a, original) for a, original in zip(args[1:], e.args[1:])]
         if name in _ARRAY_FIRST and e.args:
             args[0] = self._array(args[0], e.args[0])
         if name == "where" and len(e.args) == 3 and all(self.scalars.is_scalar(a) for a in e.args[1:]):
@@ -432,6 +434,8 @@ def _namespace_per_call(fdef, rewrite):
             first = copy_ast(n.args[0])     # (of arrays to join: theirs; of ``x.dtype``: x's)
             first = ast.Starred(first, ast.Load()) if n.func.attr in ("concat", "stack") else first
             first = first.value if isinstance(first, ast.Attribute) and first.attr == "dtype" else first
+            first = next((copy_ast(k.value.value) for k in n.keywords if k.arg == "dtype"      # (a new array
+                          and isinstance(k.value, ast.Attribute) and k.value.attr == "dtype"), first)  # of x's dtype)
             n.func.value = _call(_name("array_namespace"), [first])
     if any(isinstance(n, ast.Name) and n.id == "xp" for n in ast.walk(fdef)):
         raise rewrite._unsupported("xp", "the arguments' namespace outside a call of its function")

@@ -90,6 +90,26 @@ class _OnDevice(ast.NodeTransformer):
         return node
 
 
+def _is_creation(node):
+    """``xp.zeros(...)`` or ``array_namespace(v).zeros(...)`` (a helper's)."""
+    func = node.func
+    return isinstance(func, ast.Attribute) and func.attr in _CREATIONS and (
+        _is_xp(func, func.attr) or isinstance(func.value, ast.Call) and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "array_namespace")
+
+
+class _OnDeviceOfDtype(ast.NodeTransformer):
+    """A new array of ``v``'s dtype (``dtype=v.dtype``) on ``v``'s device."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        dtype = next((k.value for k in node.keywords if k.arg == "dtype"), None)
+        if _is_creation(node) and isinstance(dtype, ast.Attribute) and dtype.attr == "dtype" \
+                and not any(k.arg == "device" for k in node.keywords):
+            node.keywords.append(ast.keyword("device", ast.Attribute(copy_ast(dtype.value), "device", ast.Load())))
+        return node
+
+
 def _device_of(array):
     """``W.device`` for the first argument ``array_namespace`` is asked about (``W``,
     ``*Ws``, ``*params.values()``)."""
@@ -104,7 +124,7 @@ def _device_of(array):
 def rewrite(fdef):
     """``fdef`` (a rewritten ``def`` for PyTorch) with PyTorch's cheaper kernels and new
     arrays on the arguments' device."""
-    new = _Kernels().visit(copy_ast(fdef))
+    new = _OnDeviceOfDtype().visit(_Kernels().visit(copy_ast(fdef)))
     taken = {n.id for n in ast.walk(new) if isinstance(n, ast.Name)} | {a.arg for a in new.args.args}
     name = next(n for n in ("device", "device_of_args") + tuple(f"device_{i}" for i in range(len(taken) + 1))
                 if n not in taken)
@@ -115,6 +135,6 @@ def rewrite(fdef):
     arrays = new.body[at].value.args if at is not None else []     # (none: a namespace per call)
     if on_device.used and arrays:
         new.body.insert(at + 1, ast.Assign([ast.Name(name, ast.Store())], _device_of(arrays[0]), lineno=0))
-    elif on_device.used:
-        new = _Kernels().visit(copy_ast(fdef))      # no argument to read a device from: the default
+    elif on_device.used:       # no argument to read a device from: the default
+        new = _OnDeviceOfDtype().visit(_Kernels().visit(copy_ast(fdef)))
     return new

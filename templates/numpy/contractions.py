@@ -236,35 +236,36 @@ def einsum(subscripts, *operands):
 @einsum.reverse
 def einsum_reverse(out, dout, subscripts, *operands):
     "einsum: each operand gets the einsum of dout with the other operands"
-    # how = einsum_grad_spec(...): dout with the others by how[0], then spread by how[1] with how[2]
+    # how = einsum_grad_spec(...): dout with the others by how[0], then spread by how[1] with the
+    # ones and identity matrices how[2] says (einsum_extra)
     if len(operands) == 1:
         (x,) = operands
         how_x = einsum_grad_spec(subscripts, 0, x)
-        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout), how_x[2])]
+        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout), einsum_extra(x, how_x[2]))]
     elif len(operands) == 2:
         x, y = operands
         how_x = einsum_grad_spec(subscripts, 0, x, y)
         how_y = einsum_grad_spec(subscripts, 1, x, y)
-        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout, y), how_x[2]),
-                     np.einsum(how_y[1], np.einsum(how_y[0], dout, x), how_y[2])]
+        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout, y), einsum_extra(x, how_x[2])),
+                     np.einsum(how_y[1], np.einsum(how_y[0], dout, x), einsum_extra(y, how_y[2]))]
     elif len(operands) == 3:
         x, y, z = operands
         how_x = einsum_grad_spec(subscripts, 0, x, y, z)
         how_y = einsum_grad_spec(subscripts, 1, x, y, z)
         how_z = einsum_grad_spec(subscripts, 2, x, y, z)
-        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout, y, z), how_x[2]),
-                     np.einsum(how_y[1], np.einsum(how_y[0], dout, x, z), how_y[2]),
-                     np.einsum(how_z[1], np.einsum(how_z[0], dout, x, y), how_z[2])]
+        doperands = [np.einsum(how_x[1], np.einsum(how_x[0], dout, y, z), einsum_extra(x, how_x[2])),
+                     np.einsum(how_y[1], np.einsum(how_y[0], dout, x, z), einsum_extra(y, how_y[2])),
+                     np.einsum(how_z[1], np.einsum(how_z[0], dout, x, y), einsum_extra(z, how_z[2]))]
     elif len(operands) == 4:
         w, x, y, z = operands
         how_w = einsum_grad_spec(subscripts, 0, w, x, y, z)
         how_x = einsum_grad_spec(subscripts, 1, w, x, y, z)
         how_y = einsum_grad_spec(subscripts, 2, w, x, y, z)
         how_z = einsum_grad_spec(subscripts, 3, w, x, y, z)
-        doperands = [np.einsum(how_w[1], np.einsum(how_w[0], dout, x, y, z), how_w[2]),
-                     np.einsum(how_x[1], np.einsum(how_x[0], dout, w, y, z), how_x[2]),
-                     np.einsum(how_y[1], np.einsum(how_y[0], dout, w, x, z), how_y[2]),
-                     np.einsum(how_z[1], np.einsum(how_z[0], dout, w, x, y), how_z[2])]
+        doperands = [np.einsum(how_w[1], np.einsum(how_w[0], dout, x, y, z), einsum_extra(w, how_w[2])),
+                     np.einsum(how_x[1], np.einsum(how_x[0], dout, w, y, z), einsum_extra(x, how_x[2])),
+                     np.einsum(how_y[1], np.einsum(how_y[0], dout, w, x, z), einsum_extra(y, how_y[2])),
+                     np.einsum(how_z[1], np.einsum(how_z[0], dout, w, x, y), einsum_extra(z, how_z[2]))]
     else:
         unsupported("einsum of more than four operands")
     return doperands
@@ -293,13 +294,13 @@ def einsum_forward(out, subscripts, *operands, doperands):
     return dout
 
 
-@primitive(differentiable=False, shape_only=True, helper=True)
+@primitive(differentiable=False, shape_only=True, helper=True, array_api_helper="python")
 def einsum_grad_spec(subscripts, k, *operands):
     """How to compute the gradient of ``np.einsum(subscripts, *operands)`` with respect to
-    ``operands[k]``: ``(contract, spread, extra)`` for
-    ``np.einsum(spread, np.einsum(contract, dout, <the other operands in order>), extra)``.
-    ``extra`` is ones over the indices only that operand has and an identity matrix for
-    each repeat of an index (1.0 when there are none)."""
+    ``operands[k]``: ``(contract, spread, extra)`` for ``np.einsum(spread, np.einsum(contract,
+    dout, <the other operands in order>), einsum_extra(operands[k], extra))``. ``extra`` says, as
+    ``(size, diagonal)`` pairs, the ones over the indices only that operand has and the
+    identity matrix for each repeat of an index (none: a single 1)."""
     inputs, arrow, output = subscripts.replace(" ", "").partition("->")
     terms = inputs.split(",")
     unused = [c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in subscripts]
@@ -315,13 +316,13 @@ def einsum_grad_spec(subscripts, k, *operands):
         output = dots + "".join(sorted(c for c in set(inputs) if c.isalpha() and inputs.count(c) == 1))
     others = terms[:k] + terms[k + 1:]
     elsewhere = output + "".join(others)
-    term, shared, wanted, extra_term, extra = terms[k], "", "", "", 1.0
+    term, shared, wanted, extra_term, extra = terms[k], "", "", "", []
     for i, c in enumerate(term):
         size = np.shape(operands[k])[i]
         if c in term[:i]:  # a repeated index: operand k was read along a diagonal
             wanted += unused[0]
             extra_term += c + unused[0]
-            extra = np.multiply.outer(extra, np.eye(size))
+            extra.append((size, True))
             unused = unused[1:]
             continue
         wanted += c
@@ -329,9 +330,21 @@ def einsum_grad_spec(subscripts, k, *operands):
             shared += c
         elif term.count(c) == 1:  # summed over by operand k alone
             extra_term += c
-            extra = np.multiply.outer(extra, np.ones(size))
+            extra.append((size, False))
         else:  # repeated, and only here: its identity matrix supplies it
             pass
     contract = ",".join([output, *others]) + "->" + shared
     spread = shared + "," + extra_term + "->" + wanted
     return contract, spread, extra
+
+
+@primitive(differentiable=False, helper=True, array_api_helper="leaves")
+def einsum_extra(like, extra):
+    """The last operand of an einsum gradient's spreading step (``einsum_grad_spec``): the
+    outer product of ones (``diagonal`` False) and identity matrices, of ``like``'s dtype (the
+    operand's: its gradient's)."""
+    out = np.ones((), dtype=like.dtype)
+    for size, diagonal in extra:
+        block = np.eye(size, dtype=like.dtype) if diagonal else np.ones(size, dtype=like.dtype)
+        out = np.reshape(out, np.shape(out) + (1,) * np.ndim(block)) * block
+    return out
