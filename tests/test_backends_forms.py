@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.special
 
 import diffc
 from tests import gradcheck
@@ -712,6 +713,27 @@ def test_a_slice_an_object_holds_indexes_a_flat_vector_on_other_arrays(library, 
     gradient = diffc.grad(_parsed_loss)
     gradcheck.assert_close(_host(gradient(lib.asarray(W_vect), lib.asarray(X))), want, f"dW_vect on {library}")
     assert "isinstance(idxs, slice)" in gradient.source or library != "torch"
+
+
+def _gelu_loss(W, x):
+    h = x @ W
+    return np.sum((0.5 * h * (1.0 + scipy.special.erf(h / np.sqrt(2.0)))) ** 2)
+
+
+def test_erf_is_pytorchs_own_and_refused_where_the_namespace_has_none(request):
+    """The exact GELU's ``scipy.special.erf`` (a helper of the NumPy form): PyTorch's ``erf``
+    on tensors; jax.numpy has none, so JAX arrays get a located refusal."""
+    torch = _library("torch", "torch")
+    rng = np.random.default_rng(42)
+    W, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
+    want = gradcheck.numeric_vjp(_gelu_loss, [W, x], 0, 1.0)
+    gradient = diffc.grad(_gelu_loss)
+    gradcheck.assert_close(_host(gradient(torch.asarray(W), torch.asarray(x))), want, "dW on torch")
+    assert "xp.erf(" in gradient.source and "def erf(" not in gradient.source
+    jnp = _library("jax.numpy", "jax")
+    request.getfixturevalue("jax64")
+    with pytest.raises(diffc.DiffcError, match=r"test_backends_forms\.py:\d+:\d+: error: .*helper erf"):
+        gradient(jnp.asarray(W), jnp.asarray(x))
 
 
 def integer_labels(W, y):

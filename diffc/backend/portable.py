@@ -247,7 +247,8 @@ class _Rewrite:
     def _write(self, target, value, how):
         """``a[i] = v`` (``how`` "set") or ``a[i] += v`` with repeated indices adding ("add")."""
         array, index = self.expr(target.value), self.expr(target.slice)
-        if self.scalars.is_container(target.value):        # a Python list's or dict's own write
+        if self.scalars.is_container(target.value) or isinstance(target.slice, ast.Constant) \
+                and isinstance(target.slice.value, str):     # a Python list's or dict's own write
             if how == "add":
                 value = ast.BinOp(ast.Subscript(array, copy_ast(index), ast.Load()), ast.Add(), value)
             return ast.Assign([ast.Subscript(array, index, ast.Store())], value, lineno=0)

@@ -60,7 +60,8 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
         else:
             compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                                  sizes_vary=stand_ins.sizes_vary, instance=instance)
-    _check_emittable(src, compiled)
+    own = {alias: h for h, alias in compiled.helpers if h in _OWN and hasattr(target.namespace, h)}
+    _check_emittable(src, compiled, own)
     # the calls whose Python-number arguments are made arrays: the helpers (but those computing
     # with Python numbers only) and backward halves (the gradient of the result; pairs: fwd, bwd)
     helpers = sorted(alias for h, alias in compiled.helpers if primitives.get(h).array_api_helper != "python") \
@@ -69,9 +70,10 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
     scalars = [p for p, a in zip(_param_names(compiled.function_def), args) if namespaces.is_python_number(a)]
     containers = [p for p, a in zip(_param_names(compiled.function_def), args) if type(a) in (list, dict)]
     try:
-        defs, uses_math = _called_functions(src, compiled, target, helpers)
+        defs, uses_math = _called_functions(src, compiled, target, helpers, own)
         fdef, math = portable.rewrite_function(compiled.function_def, target, arrays, scalars, containers,
                                                helpers=helpers)
+        _calling_own([fdef] + defs, own)
         uses_math |= math
     except portable.BackendUnsupported as e:
         if e.loc is not None:
@@ -85,13 +87,25 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
     return compiled, defs, uses_math
 
 
-def _check_emittable(src, compiled):
+# helpers computing what a namespace may have a function of its own for (PyTorch's erf), called
+# as that function where it has one
+_OWN = frozenset({"erf"})
+
+
+def _calling_own(fdefs, own):
+    """Calls of the helpers ``own`` (their names in the code) as the namespace's functions."""
+    for n in (n for d in fdefs for n in ast.walk(d)):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in own:
+            n.func = ast.Attribute(ast.Name("xp", ast.Load()), own[n.func.id], ast.Load())
+
+
+def _check_emittable(src, compiled, own):
     """Refuse, at the function, a gradient calling what the array-API form cannot emit."""
     if compiled.user_modules:
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
             f"array-API form does not emit yet", src.loc(), "call the gradient with NumPy arrays")
-    others = sorted(h for h, _ in compiled.helpers if not primitives.get(h).array_api_helper)
+    others = sorted(h for h, alias in compiled.helpers if not primitives.get(h).array_api_helper and alias not in own)
     if others:
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
@@ -140,10 +154,11 @@ def _with_forms(defs, target, src):
     return extra + defs, uses_math
 
 
-def _called_functions(src, compiled, target, helpers):
-    """``(defs, whether they use math)``: the helpers and pairs the gradient calls, rewritten."""
+def _called_functions(src, compiled, target, helpers, own=()):
+    """``(defs, whether they use math)``: the helpers (but the namespace's ``own``) and pairs
+    the gradient calls, rewritten."""
     defs, uses_math = [], False
-    for name, alias in sorted(compiled.helpers):
+    for name, alias in sorted(h for h in compiled.helpers if h[1] not in own):
         helper = expressions.helper_definition(name, alias)
         local = primitives.get(name).array_api_helper in ("leaves", "python")
         params = [] if local else [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
