@@ -2,9 +2,10 @@
 form against its NumPy form, which the corpus checks against central differences.
 
 Every gradient case of a program that should differentiate is called again with its array
-arguments (and the arrays its objects and closures hold) as float64 arrays of array-api-strict (the standard and nothing more; installed
-with the tests) and PyTorch (CPU tensors, where installed; JAX's eager calls compile each
-operation, over 15 minutes for the corpus: ``tests/test_backends.py`` runs it under ``jax.jit``). Each must agree
+arguments (and the arrays its objects and closures hold) as float64 arrays of
+array-api-strict (the standard and nothing more; installed with the tests), PyTorch (CPU
+tensors) and JAX (eager: each operation compiled, about 90 s for the corpus), the last two
+where installed. Each must agree
 with the NumPy form to 1e-7, or be refused with a located error (``file:line:col``: some
 NumPy functions have no counterpart in the namespace, some helpers are not emitted in this
 form), or fail the way the user's own function fails on such arrays (a NumPy array it holds
@@ -23,11 +24,12 @@ import pytest
 import diffc
 from tests.corpus import harness
 
-# the least number of cases that agree on each library (of 149, on 2026-12-06): fewer is a
+# the least number of cases that agree on each library (of 149, on 2026-12-07): fewer is a
 # regression
-AGREE_AT_LEAST = {"array_api_strict": 96, "torch": 127}
-# fail loudly, known (library, program, case): what the error says
-LOUD = {}
+AGREE_AT_LEAST = {"array_api_strict": 96, "torch": 127, "jax": 126}
+# fail loudly, known (library, program, case): what the error says. GPT-2's ``wte[inputs]``
+# indexes with a list of token ids, which JAX refuses in the user's own code as well
+LOUD = {("jax", "gpt2_numpy", 0): "non-tuple sequence for multidimensional indexing"}
 _LOCATED = re.compile(r"^\S+\.py:\d+:\d+: error: ")
 
 
