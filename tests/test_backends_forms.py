@@ -717,22 +717,27 @@ def test_a_slice_an_object_holds_indexes_a_flat_vector_on_other_arrays(library, 
 
 def _gelu_loss(W, x):
     h = x @ W
-    return np.sum((0.5 * h * (1.0 + scipy.special.erf(h / np.sqrt(2.0)))) ** 2)
+    gelu = 0.5 * h * (1.0 + scipy.special.erf(h / np.sqrt(2.0)))
+    positive = np.exp(W)
+    return np.sum(gelu ** 2) + np.sum(scipy.special.gammaln(positive) ** 2) + np.sum(scipy.special.digamma(positive))
 
 
-def test_erf_is_pytorchs_own_and_refused_where_the_namespace_has_none(request):
-    """The exact GELU's ``scipy.special.erf`` (a helper of the NumPy form): PyTorch's ``erf``
-    on tensors; jax.numpy has none, so JAX arrays get a located refusal."""
+def test_special_functions_are_pytorchs_own_and_refused_where_the_namespace_has_none(request):
+    """The exact GELU's ``scipy.special.erf``, ``gammaln`` and ``digamma`` (helpers of the
+    NumPy form; their gradients call digamma and polygamma(1, x)): PyTorch's ``erf``,
+    ``lgamma``, ``digamma`` and ``polygamma`` on tensors; jax.numpy has none, so JAX arrays
+    get a located refusal."""
     torch = _library("torch", "torch")
     rng = np.random.default_rng(42)
     W, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
     want = gradcheck.numeric_vjp(_gelu_loss, [W, x], 0, 1.0)
     gradient = diffc.grad(_gelu_loss)
     gradcheck.assert_close(_host(gradient(torch.asarray(W), torch.asarray(x))), want, "dW on torch")
-    assert "xp.erf(" in gradient.source and "def erf(" not in gradient.source
+    assert all(f"xp.{f}" in gradient.source for f in ("erf(", "lgamma(", "digamma(", "polygamma(1, "))
+    assert not re.search(r"def (erf|gammaln|digamma|polygamma)\(|import scipy", gradient.source)
     jnp = _library("jax.numpy", "jax")
     request.getfixturevalue("jax64")
-    with pytest.raises(diffc.DiffcError, match=r"test_backends_forms\.py:\d+:\d+: error: .*helper erf"):
+    with pytest.raises(diffc.DiffcError, match=r"test_backends_forms\.py:\d+:\d+: error: .*helpers? .*erf"):
         gradient(jnp.asarray(W), jnp.asarray(x))
 
 

@@ -1,6 +1,6 @@
 """NumPy functions the array API standard has no function for, written with what it has
-(for ``portable``): ``np.outer(a, b)`` as a column times a row, ``np.ravel(a)`` as a
-reshape, ``np.copy(a)`` as ``asarray(a, copy=True)`` and ``np.split(a, points, axis=k)``
+(for ``portable``): ``np.outer(a, b)`` as a column times a row, ``np.ravel(a)`` and
+``np.squeeze(a)`` (no axis) as reshapes, ``np.copy(a)`` as ``asarray(a, copy=True)`` and ``np.split(a, points, axis=k)``
 (the gradient of a concatenation, cut where ``split_points`` says) as ``split_along(a,
 points, k)``, the slices between the points; ``np.dot``, ``np.hstack``, ``np.vstack``,
 ``np.swapaxes`` and ``np.nan_to_num(x)`` as calls of ``numpy_dot``..., which do what NumPy's do with the
@@ -38,14 +38,8 @@ def xp(attribute):
 def special(rewrite, path, e, args, keywords):
     """The rewritten form of call ``e`` of ``np.<path>`` (its arguments rewritten: ``args``
     and ``keywords``) when it is one of these; None otherwise."""
-    if path == "outer" and len(args) == 2 and not keywords:     # each flattened: a column times a row
-        column, row = (call(xp("reshape"), [a, ast.Tuple([ast.Constant(m), ast.Constant(n)], ast.Load())])
-                       for a, (m, n) in zip(args, ((-1, 1), (1, -1))))
-        return ast.BinOp(column, ast.Mult(), row)
-    if path == "ravel" and len(args) == 1 and not keywords:
-        return call(xp("reshape"), [rewrite._array(args[0], e.args[0]), ast.Tuple([ast.Constant(-1)], ast.Load())])
-    if path == "copy" and len(args) == 1 and not keywords:
-        return call(xp("asarray"), [rewrite._array(args[0], e.args[0])], [ast.keyword("copy", ast.Constant(True))])
+    if path in ("outer", "squeeze", "ravel", "copy") and not keywords:
+        return _reshaped(rewrite, path, e, args)
     if path == "zeros_like" and isinstance(e.args[0], ast.List) and e.args[0].elts \
             and not any(rewrite.scalars.is_scalar(v) for v in e.args[0].elts):
         # the gradient of an item of a list of arrays (``[b, b.T][i]``): NumPy's array of them
@@ -72,6 +66,26 @@ def special(rewrite, path, e, args, keywords):
         # (a number made an array where an array is taken: dot's two operands, the others' first)
         return call(name(forms[path]), [rewrite._array(a, original) if k == 0 or path == "dot" else a
                                         for k, (a, original) in enumerate(zip(args, e.args))])
+    return None
+
+
+def _reshaped(rewrite, path, e, args):
+    """``np.outer``, ``np.squeeze`` (no axis), ``np.ravel`` and ``np.copy`` with the
+    standard's reshape and asarray; None for other arguments."""
+    if path == "outer" and len(args) == 2:     # each flattened: a column times a row
+        column, row = (call(xp("reshape"), [a, ast.Tuple([ast.Constant(m), ast.Constant(n)], ast.Load())])
+                       for a, (m, n) in zip(args, ((-1, 1), (1, -1))))
+        return ast.BinOp(column, ast.Mult(), row)
+    if path == "squeeze" and len(args) == 1 and isinstance(args[0], ast.Name):
+        # every axis of size 1 (the standard's squeeze names them): the other sizes kept
+        size = ast.Name("n", ast.Store())
+        kept = ast.GeneratorExp(name("n"), [ast.comprehension(size, attr(args[0], "shape"), [ast.Compare(
+            name("n"), [ast.NotEq()], [ast.Constant(1)])], 0)])
+        return call(xp("reshape"), [args[0], call(name("tuple"), [kept])])
+    if path == "ravel" and len(args) == 1:
+        return call(xp("reshape"), [rewrite._array(args[0], e.args[0]), ast.Tuple([ast.Constant(-1)], ast.Load())])
+    if path == "copy" and len(args) == 1:
+        return call(xp("asarray"), [rewrite._array(args[0], e.args[0])], [ast.keyword("copy", ast.Constant(True))])
     return None
 
 

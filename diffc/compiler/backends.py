@@ -60,7 +60,7 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
         else:
             compiled = pipeline.compile_gradient(src, wrt, stand_ins, with_value=with_value, single=single,
                                                  sizes_vary=stand_ins.sizes_vary, instance=instance)
-    own = {alias: h for h, alias in compiled.helpers if h in _OWN and hasattr(target.namespace, h)}
+    own = {alias: _OWN[h] for h, alias in compiled.helpers if h in _OWN and hasattr(target.namespace, _OWN[h])}
     _check_emittable(src, compiled, own)
     # the calls whose Python-number arguments are made arrays: the helpers (but those computing
     # with Python numbers only) and backward halves (the gradient of the result; pairs: fwd, bwd)
@@ -87,16 +87,20 @@ def _compile_portable(src, wrt, args, target, stand_ins, how, varying, instance)
     return compiled, defs, uses_math
 
 
-# helpers computing what a namespace may have a function of its own for (PyTorch's erf), called
-# as that function where it has one
-_OWN = frozenset({"erf"})
+# helpers computing what a namespace may have a function of its own for (PyTorch's erf,
+# lgamma...), called as that function where it has one
+_OWN = {"erf": "erf", "gammaln": "lgamma", "digamma": "digamma", "polygamma": "polygamma"}
 
 
 def _calling_own(fdefs, own):
-    """Calls of the helpers ``own`` (their names in the code) as the namespace's functions."""
+    """Calls of the helpers ``own`` (their names in the code -> the namespace's functions)
+    as the namespace's functions, an integer argument (polygamma's order) as it is."""
     for n in (n for d in fdefs for n in ast.walk(d)):
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in own:
             n.func = ast.Attribute(ast.Name("xp", ast.Load()), own[n.func.id], ast.Load())
+            n.args = [a.args[0] if isinstance(a, ast.Call) and ast.unparse(a.func) == "xp.asarray"
+                      and isinstance(a.args[0], ast.Constant) and type(a.args[0].value) is int else a
+                      for a in n.args]
 
 
 def _check_emittable(src, compiled, own):
