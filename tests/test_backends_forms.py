@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.special
+import scipy.stats
 
 import diffc
 from tests import gradcheck
@@ -739,6 +740,43 @@ def test_special_functions_are_pytorchs_own_and_refused_where_the_namespace_has_
     request.getfixturevalue("jax64")
     with pytest.raises(diffc.DiffcError, match=r"test_backends_forms\.py:\d+:\d+: error: .*helpers? .*erf"):
         gradient(jnp.asarray(W), jnp.asarray(x))
+
+
+def _log_joint(mu, L, X):
+    cov = L @ L.T + np.eye(3)
+    return np.sum(scipy.stats.multivariate_normal.logpdf(X, mu, cov)) + np.sum(scipy.stats.norm.logpdf(mu, 0.0, 2.0)) \
+        + np.sum(scipy.stats.norm.pdf(X, mu, np.exp(L[0, :])))
+
+
+@pytest.mark.parametrize("library, extra", [("array_api_strict", "array-api"), ("torch", "torch"), ("jax.numpy", "jax")])
+def test_scipy_densities_are_written_with_the_standards_functions(library, extra, request):
+    """``scipy.stats``' normal densities (SciPy in the NumPy form) are defined with the
+    standard's functions in the array-API form (``Primitive.array_api``)."""
+    lib = _library(library, extra)
+    if library == "jax.numpy":
+        request.getfixturevalue("jax64")
+    rng = np.random.default_rng(43)
+    mu, L, X = rng.standard_normal(3), 0.5 * rng.standard_normal((3, 3)), rng.standard_normal((6, 3))
+    gradient = diffc.grad(_log_joint, wrt=(0, 1))
+    got = gradient(lib.asarray(mu), lib.asarray(L), lib.asarray(X))
+    for i, name in enumerate(("mu", "L")):
+        gradcheck.assert_close(_host(got[i]), gradcheck.numeric_vjp(_log_joint, [mu, L, X], i, 1.0), f"d{name} on {library}")
+    assert "def multivariate_normal_logpdf(" in gradient.source and "scipy.stats.multivariate_normal" not in \
+        gradient.source.split("def grad__log_joint")[0]
+
+
+def test_the_standard_forms_of_scipy_helpers_compute_what_scipy_does():
+    from diffc.core import primitives
+    rng = np.random.default_rng(44)
+    x, loc, scale = rng.standard_normal((5, 3)), rng.standard_normal(3), np.exp(rng.standard_normal(3))
+    for name in ("norm_logpdf", "norm_pdf"):
+        prim = primitives.get(name)
+        np.testing.assert_allclose(prim.array_api_impl(x, loc, scale), prim.impl(x, loc, scale), rtol=1e-13)
+    A = rng.standard_normal((3, 3))
+    cov = A @ A.T + np.eye(3) + 0.1 * rng.standard_normal((3, 3))       # (its symmetric part is read)
+    prim = primitives.get("multivariate_normal_logpdf")
+    for points in (x, x[0]):
+        np.testing.assert_allclose(prim.array_api_impl(points, loc, cov), prim.impl(points, loc, cov), rtol=1e-12)
 
 
 def integer_labels(W, y):

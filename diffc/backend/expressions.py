@@ -221,11 +221,14 @@ def _parameter_exprs(prim, eqn, names, folded):
     return mapping, dropped
 
 
-def helper_definition(prim_name, alias=None):
+def helper_definition(prim_name, alias=None, portable=False):
     """The module-level ``def`` of a helper primitive, copied from its template
-    (defined as ``alias`` where a parameter of the user's has its name)."""
-    node = copy_ast(template_of(primitives.get(prim_name).impl).node)
+    (defined as ``alias`` where a parameter of the user's has its name); ``portable``: its
+    form with the array API standard's functions where it has one (``Primitive.array_api``)."""
+    prim = primitives.get(prim_name)
+    node = copy_ast(template_of(prim.array_api_impl if portable and prim.array_api_impl else prim.impl).node)
     node.decorator_list = []
+    node.name = prim_name
     if alias and alias != prim_name:
         node.name = alias
         for call in ast.walk(node):      # a recursive helper calls itself by its new name

@@ -109,7 +109,8 @@ def _check_emittable(src, compiled, own):
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls rules of the user's own modules, which diffc's "
             f"array-API form does not emit yet", src.loc(), "call the gradient with NumPy arrays")
-    others = sorted(h for h, alias in compiled.helpers if not primitives.get(h).array_api_helper and alias not in own)
+    others = sorted(h for h, alias in compiled.helpers if not (primitives.get(h).array_api_helper
+                                                              or primitives.get(h).array_api_impl or alias in own))
     if others:
         raise portable.BackendUnsupported(
             f"the gradient of {src.name} calls the helper{'s' if len(others) > 1 else ''} "
@@ -163,7 +164,7 @@ def _called_functions(src, compiled, target, helpers, own=()):
     the gradient calls, rewritten."""
     defs, uses_math = [], False
     for name, alias in sorted(h for h in compiled.helpers if h[1] not in own):
-        helper = expressions.helper_definition(name, alias)
+        helper = expressions.helper_definition(name, alias, portable=True)
         local = primitives.get(name).array_api_helper in ("leaves", "python")
         params = [] if local else [ast.Name(a.arg, ast.Load()) for a in helper.args.args]
         new, math = portable.rewrite_function(helper, target, params, helpers=helpers, local=local)

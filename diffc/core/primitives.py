@@ -83,6 +83,9 @@ asks the primitive, it keeps no list of names:
   computes with the standard's functions; the array-API form calls it where the code
   calls NumPy's (``backend/portable_forms.py``).
 
+A helper computed with SciPy in the NumPy form may say how to compute it with the standard's
+functions (``@norm_logpdf.array_api``): the array-API form defines that one in its place.
+
 A primitive with an effect may set ``example_impl``: what the example run at compile time
 calls instead of the primal, as ``example_impl(run, *args)``, where ``run`` is a dict the
 run keeps for its length (a random draw keeps its generator's copy there).
@@ -148,6 +151,7 @@ class Primitive:
         self.array_api_form = array_api_form
         self.reverse_rule = None
         self.forward_rule = None
+        self.array_api_impl = None
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -165,6 +169,12 @@ class Primitive:
         self.forward_rule = fn
         if self.user:
             _register_companion(self, fn, "forward_rule")
+        return fn
+
+    def array_api(self, fn):
+        """``fn``: this helper with the array API standard's functions only (NumPy code, as
+        templates are), which the array-API form defines in its place."""
+        self.array_api_impl = fn
         return fn
 
     @property

@@ -17,6 +17,9 @@ with respect to it is a located error.
 ``dmean = s``, ``dcov = (s s^T - inv(cov)) / 2``; its primal reads only the symmetric part
 of ``cov`` (as the rule assumes), and a missing mean, a scalar covariance or
 ``allow_singular=True`` is a located error.
+
+``norm``'s densities and ``multivariate_normal``'s log-density are also written with the
+array API standard's functions (``@...array_api``), for the array-API form.
 """
 import numpy as np
 
@@ -32,6 +35,13 @@ def norm_logpdf(x, loc=0, scale=1):
     """The normal log-density (scipy.stats.norm.logpdf)."""
     import scipy.stats
     return scipy.stats.norm.logpdf(x, loc, scale)
+
+
+@norm_logpdf.array_api
+def norm_logpdf_standard(x, loc=0, scale=1):
+    """The normal log-density, for array namespaces other than NumPy's."""
+    z = (x - loc) / scale
+    return -0.5 * z * z - np.log(scale) - 0.9189385332046727     # log(2 pi) / 2
 
 
 @norm_logpdf.reverse
@@ -56,6 +66,13 @@ def norm_pdf(x, loc=0, scale=1):
     """The normal density (scipy.stats.norm.pdf)."""
     import scipy.stats
     return scipy.stats.norm.pdf(x, loc, scale)
+
+
+@norm_pdf.array_api
+def norm_pdf_standard(x, loc=0, scale=1):
+    """The normal density, for array namespaces other than NumPy's."""
+    z = (x - loc) / scale
+    return np.exp(-0.5 * z * z) / (2.5066282746310002 * scale)     # sqrt(2 pi)
 
 
 @norm_pdf.reverse
@@ -285,6 +302,17 @@ def multivariate_normal_logpdf(x, mean=None, cov=1, allow_singular=False):
     if np.ndim(cov) == 2:
         cov = (cov + cov.T) / 2
     return scipy.stats.multivariate_normal.logpdf(x, mean, cov, allow_singular)
+
+
+@multivariate_normal_logpdf.array_api
+def multivariate_normal_logpdf_standard(x, mean=None, cov=1, allow_singular=False):
+    """The multivariate normal log-density of the points x (one per row), for array
+    namespaces other than NumPy's (a mean and a full covariance matrix, as the rule takes)."""
+    sym = (cov + cov.T) / 2
+    diff = x - mean
+    sign, logdet = np.linalg.slogdet(sym)
+    s = np.linalg.solve(sym, diff[..., None])[..., 0]
+    return -0.5 * (np.sum(diff * s, axis=-1) + logdet + np.shape(sym)[0] * 1.8378770664093453)   # log(2 pi)
 
 
 @multivariate_normal_logpdf.reverse
