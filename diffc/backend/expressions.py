@@ -86,6 +86,12 @@ class _Substitute(ast.NodeTransformer):
         node.slice = _as_index(node.slice)
         return node
 
+    def visit_IfExp(self, node):
+        """``a if keepdims else b`` with ``keepdims`` given as ``False``: ``b``."""
+        self.generic_visit(node)
+        known = _known_truth(node.test)
+        return node if known is None else node.body if known else node.orelse
+
     def visit_Call(self, node):
         spliced = []
         for a in node.args:              # f(*args) with a known tuple of operands: f(a, b)
@@ -101,6 +107,24 @@ class _Substitute(ast.NodeTransformer):
                          if not (isinstance(k.value, ast.Name) and k.value.id in self.dropped)]
         self.generic_visit(node)
         return node
+
+
+_COMPARISONS = {ast.Is: lambda a, b: a is b, ast.IsNot: lambda a, b: a is not b,
+                ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
+
+
+def _known_truth(test):
+    """Whether ``test`` (a template's, its parameters given) holds, when it is written with
+    constants only (``False``, ``None is None``); None otherwise."""
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _known_truth(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _COMPARISONS \
+            and isinstance(test.left, ast.Constant) and isinstance(test.comparators[0], ast.Constant):
+        return _COMPARISONS[type(test.ops[0])](test.left.value, test.comparators[0].value)
+    return None
 
 
 def _is_slice_call(node):
