@@ -419,12 +419,14 @@ def padding(a, b):
 
 
 def einsums(a, b):
-    """np.einsum (outside the standard; PyTorch and JAX have it): contractions, a diagonal
-    (its gradient spreads onto a diagonal with an identity matrix), a full sum (with ones),
-    a broadcast batch, an ellipsis; the gradient of the result a Python number."""
+    """np.einsum and np.diag (outside the standard; PyTorch and JAX have them): contractions,
+    a diagonal (its gradient spreads onto a diagonal with an identity matrix), a full sum (with
+    ones), a broadcast batch, an ellipsis, the gradient of the result a Python number; a
+    vector made a diagonal matrix, on the diagonal and above it."""
     return np.sum(np.einsum("ij,jk->ik", a, b) ** 2) + np.sum(np.einsum("ii->i", a @ b) ** 2) \
         + np.einsum("ij->", a * b) + np.sum(np.einsum("bij,bjk->bik", b[None] * a, b[None]) ** 2) \
-        + np.sum(np.einsum("...i,i->...", a, b[0]) ** 3)
+        + np.sum(np.einsum("...i,i->...", a, b[0]) ** 3) \
+        + np.sum((a @ np.diag(b[0, :])) ** 2) + np.sum(np.diag(b[1, :] ** 2, 1))
 
 
 def loop_over_a_list(a, b):
@@ -499,7 +501,7 @@ def test_operations_against_central_differences(f, library, extra, request):
     if library == "array_api_strict" and f.__name__ in STRICT_REFUSES:
         pytest.skip("array-api-strict refuses an index of fewer axes than the array has (the standard's rule)")
     if library == "array_api_strict" and f is einsums:       # the standard has no einsum: refused, located
-        with pytest.raises(diffc.DiffcError, match=r"test_backends\.py:\d+:\d+: error: the gradient uses np\.einsum"):
+        with pytest.raises(diffc.DiffcError, match=r"test_backends\.py:\d+:\d+: error: the gradient uses np\.(einsum|diag)"):
             diffc.grad(f, wrt=(0, 1))(lib.asarray(np.ones((3, 3))), lib.asarray(np.ones((3, 3))))
         return
     rng = np.random.default_rng(7)

@@ -93,7 +93,7 @@ sum take take_along_axis tan tanh tensordot tile tril triu trunc unstack var whe
 zeros_like float32 float64 complex64 complex128 int8 int16 int32 int64 uint8 bool finfo iinfo
 """.split())
 # NumPy functions outside the standard whose namesakes in PyTorch and JAX agree with them
-_SHARED = frozenset({"einsum"})
+_SHARED = frozenset({"einsum", "diag", "diagonal"})     # (written positionally by the templates)
 _REDUCTIONS = frozenset({"sum", "max", "min", "mean", "prod", "std", "var", "all", "any",
                          "argmax", "argmin", "cumulative_sum", "cumulative_prod"})
 _AXIS_KEYWORD = _REDUCTIONS | {"expand_dims", "concat", "stack", "flip", "sort", "argsort"}
