@@ -723,23 +723,34 @@ def _gelu_loss(W, x):
     return np.sum(gelu ** 2) + np.sum(scipy.special.gammaln(positive) ** 2) + np.sum(scipy.special.digamma(positive))
 
 
-def test_special_functions_are_pytorchs_own_and_refused_where_the_namespace_has_none(request):
+@pytest.mark.parametrize("library, extra", [("torch", "torch"), ("jax.numpy", "jax")])
+def test_special_functions_are_the_librarys_own(library, extra, request):
     """The exact GELU's ``scipy.special.erf``, ``gammaln`` and ``digamma`` (helpers of the
     NumPy form; their gradients call digamma and polygamma(1, x)): PyTorch's ``erf``,
-    ``lgamma``, ``digamma`` and ``polygamma`` on tensors; jax.numpy has none, so JAX arrays
-    get a located refusal."""
-    torch = _library("torch", "torch")
+    ``lgamma``, ``digamma`` and ``polygamma`` on tensors, ``jax.scipy.special``'s on JAX
+    arrays (the module imports it), under ``jax.jit`` too."""
+    lib = _library(library, extra)
     rng = np.random.default_rng(42)
     W, x = rng.standard_normal((3, 4)), rng.standard_normal((5, 3))
     want = gradcheck.numeric_vjp(_gelu_loss, [W, x], 0, 1.0)
     gradient = diffc.grad(_gelu_loss)
-    gradcheck.assert_close(_host(gradient(torch.asarray(W), torch.asarray(x))), want, "dW on torch")
-    assert all(f"xp.{f}" in gradient.source for f in ("erf(", "lgamma(", "digamma(", "polygamma(1, "))
+    calls = [gradient]
+    if library == "jax.numpy":
+        calls.append(request.getfixturevalue("jax64").jit(gradient))
+    for call in calls:
+        gradcheck.assert_close(_host(call(lib.asarray(W), lib.asarray(x))), want, f"dW on {library}")
+    names = ("xp.erf(", "xp.lgamma(", "xp.digamma(", "xp.polygamma(1, ") if library == "torch" else \
+        ("import jax.scipy.special", "jax.scipy.special.erf(", "jax.scipy.special.gammaln(",
+         "jax.scipy.special.digamma(", "jax.scipy.special.polygamma(1, ")
+    assert all(name in gradient.source for name in names)
     assert not re.search(r"def (erf|gammaln|digamma|polygamma)\(|import scipy", gradient.source)
-    jnp = _library("jax.numpy", "jax")
-    request.getfixturevalue("jax64")
+
+
+def test_special_functions_are_refused_where_the_library_has_none():
+    xp = _library("array_api_strict", "array-api")
+    rng = np.random.default_rng(42)
     with pytest.raises(diffc.DiffcError, match=r"test_backends_forms\.py:\d+:\d+: error: .*helpers? .*erf"):
-        gradient(jnp.asarray(W), jnp.asarray(x))
+        diffc.grad(_gelu_loss)(xp.asarray(rng.standard_normal((3, 4))), xp.asarray(rng.standard_normal((5, 3))))
 
 
 def _log_joint(mu, L, X):
