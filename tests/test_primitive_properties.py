@@ -81,6 +81,7 @@ _NOT_PRIMITIVE_LISTS = {("diffc/optimize/simplify_ops.py", "_FUNCTIONS"),
                         ("diffc/backend/portable.py", "_KEYWORD_AT"),
                         ("diffc/backend/portable.py", "_NEW_FLOATS"),
                         ("diffc/backend/portable.py", "_ARRAY_FIRST"),
+                        ("diffc/backend/portable.py", "_SHARED"),
                         ("diffc/backend/portable_kinds.py", "_AXIS_ARGUMENTS"),
                         # the array API's functions that make a new array (given a device)
                         ("diffc/backend/torch_kernels.py", "_CREATIONS")}
